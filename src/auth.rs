@@ -1,0 +1,349 @@
+//! The auth object: who made the request, and what they may do.
+
+use std::borrow::{Borrow, Cow};
+use std::fmt;
+use std::sync::Arc;
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::Value;
+
+use crate::authorization::{Grants, Has};
+use crate::claims::SessionClaims;
+
+/// The kind of token a request was authenticated with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TokenType {
+    /// A Clerk session token (what Clerk's front-end SDKs send).
+    SessionToken,
+}
+
+impl TokenType {
+    /// Clerk's name for it, e.g. `session_token`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SessionToken => "session_token",
+        }
+    }
+}
+
+/// Clerk's auth object for a request: signed in (with the session's claims) or
+/// signed out (with the reason).
+///
+/// [`ClerkMiddleware`](crate::ClerkMiddleware) attaches one to every request.
+/// Read it with [`get_auth`](crate::get_auth) or
+/// [`AuthExt::get_auth`](crate::AuthExt::get_auth), or take it as a handler
+/// argument (see "Extractor behaviour").
+///
+/// It serialises to the JSON of Clerk's auth object (`userId`, `sessionId`,
+/// `orgId`, `orgRole`, `orgPermissions`, `sessionClaims`, `isAuthenticated`,
+/// …), so `HttpResponse::Ok().json(&auth)` answers like `res.json(req.auth)`.
+///
+/// # Extractor behaviour
+///
+/// * `Auth` rejects a signed-out request with
+///   [`UnauthorizedError`](crate::UnauthorizedError) (401).
+/// * `Option<Auth>` is `None` for a signed-out request; use
+///   [`OptionalAuth`](crate::OptionalAuth) if a missing middleware should
+///   still be an error.
+/// * `Result<Auth, UnauthorizedError>` hands the rejection to the handler.
+/// * Without `ClerkMiddleware` in front, extraction fails with a 500 whose
+///   message says to add it.
+///
+/// # Examples
+///
+/// ```
+/// use clerk_actix::{Auth, Has, SessionClaims};
+/// use serde_json::json;
+///
+/// let claims = SessionClaims::from_value(json!({
+///     "sub": "user_1", "sid": "sess_1",
+///     "org_id": "org_1", "org_role": "org:admin", "org_permissions": ["org:invoices:read"]
+/// }))
+/// .unwrap();
+/// let auth = Auth::from_claims(claims);
+/// assert_eq!(auth.user_id(), Some("user_1"));
+/// assert!(auth.has(Has::permission("org:invoices:read")));
+/// assert!(!auth.has(Has::role("org:member")));
+/// assert_eq!(serde_json::to_value(&auth).unwrap()["orgId"], "org_1");
+/// ```
+#[derive(Clone)]
+pub struct Auth {
+    kind: Kind,
+}
+
+#[derive(Clone)]
+enum Kind {
+    Session {
+        claims: Arc<SessionClaims>,
+        /// Pending sessions count as signed out (Clerk's default).
+        pending_is_signed_out: bool,
+    },
+    SignedOut(Arc<SignedOut>),
+}
+
+/// Why a request is signed out.
+#[derive(Debug, Default)]
+pub(crate) struct SignedOut {
+    pub(crate) reason: Option<Cow<'static, str>>,
+    pub(crate) message: Option<String>,
+    /// A token came with the request (and was rejected).
+    pub(crate) token_presented: bool,
+}
+
+impl Auth {
+    /// A signed-in auth object for verified `claims`. Pending sessions count
+    /// as signed out.
+    #[must_use]
+    pub fn from_claims(claims: SessionClaims) -> Self {
+        Self::from_shared_claims(Arc::new(claims))
+    }
+
+    pub(crate) fn from_shared_claims(claims: Arc<SessionClaims>) -> Self {
+        Self {
+            kind: Kind::Session {
+                claims,
+                pending_is_signed_out: true,
+            },
+        }
+    }
+
+    /// A signed-out auth object.
+    #[must_use]
+    pub fn signed_out() -> Self {
+        Self::from_signed_out(SignedOut::default())
+    }
+
+    pub(crate) fn from_signed_out(signed_out: SignedOut) -> Self {
+        Self {
+            kind: Kind::SignedOut(Arc::new(signed_out)),
+        }
+    }
+
+    /// The same auth object with pending sessions (`sts: pending`, a session
+    /// with tasks left) counted as signed out or not. Signed-out objects stay
+    /// as they are.
+    ///
+    /// ```
+    /// # use clerk_actix::{Auth, SessionClaims};
+    /// let claims = SessionClaims::from_value(serde_json::json!({"sub": "user_1", "sts": "pending"})).unwrap();
+    /// let auth = Auth::from_claims(claims);
+    /// assert!(!auth.is_authenticated());
+    /// assert_eq!(auth.session_status(), Some("pending"));
+    /// assert!(auth.treat_pending_as_signed_out(false).is_authenticated());
+    /// ```
+    #[must_use]
+    pub fn treat_pending_as_signed_out(mut self, signed_out: bool) -> Self {
+        if let Kind::Session {
+            pending_is_signed_out,
+            ..
+        } = &mut self.kind
+        {
+            *pending_is_signed_out = signed_out;
+        }
+        self
+    }
+
+    /// The claims, when signed in.
+    #[must_use]
+    pub fn claims(&self) -> Option<&SessionClaims> {
+        match &self.kind {
+            Kind::Session {
+                claims,
+                pending_is_signed_out,
+            } if !(*pending_is_signed_out && claims.is_pending()) => Some(claims),
+            _ => None,
+        }
+    }
+
+    /// Whether the request is signed in.
+    #[must_use]
+    pub fn is_authenticated(&self) -> bool {
+        self.claims().is_some()
+    }
+
+    /// The kind of token behind this object.
+    #[must_use]
+    pub fn token_type(&self) -> TokenType {
+        TokenType::SessionToken
+    }
+
+    /// The signed-in user's id.
+    #[must_use]
+    pub fn user_id(&self) -> Option<&str> {
+        self.claims().map(SessionClaims::user_id)
+    }
+
+    /// The session's id.
+    #[must_use]
+    pub fn session_id(&self) -> Option<&str> {
+        self.claims().and_then(SessionClaims::session_id)
+    }
+
+    /// The session status (`active`, `pending`), also on the signed-out object
+    /// of a pending session.
+    #[must_use]
+    pub fn session_status(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Session { claims, .. } => claims.session_status(),
+            Kind::SignedOut(_) => None,
+        }
+    }
+
+    /// The active organization's id.
+    #[must_use]
+    pub fn org_id(&self) -> Option<&str> {
+        self.claims().and_then(SessionClaims::org_id)
+    }
+
+    /// The user's role in the active organization, e.g. `org:admin`.
+    #[must_use]
+    pub fn org_role(&self) -> Option<&str> {
+        self.claims().and_then(SessionClaims::org_role)
+    }
+
+    /// The active organization's slug.
+    #[must_use]
+    pub fn org_slug(&self) -> Option<&str> {
+        self.claims().and_then(SessionClaims::org_slug)
+    }
+
+    /// The user's permissions in the active organization.
+    #[must_use]
+    pub fn org_permissions(&self) -> Option<&[String]> {
+        self.claims().and_then(SessionClaims::org_permissions)
+    }
+
+    /// Minutes since each factor was verified (`[first, second]`, −1 = none).
+    #[must_use]
+    pub fn factor_verification_age(&self) -> Option<&Value> {
+        self.claims()
+            .and_then(SessionClaims::factor_verification_age)
+    }
+
+    /// The impersonator, when someone acts on the user's behalf.
+    #[must_use]
+    pub fn actor(&self) -> Option<&Value> {
+        self.claims().and_then(SessionClaims::actor)
+    }
+
+    /// Clerk's reason code for a signed-out request, e.g.
+    /// `token-expired` or `session-token-and-uat-missing`.
+    #[must_use]
+    pub fn signed_out_reason(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::SignedOut(out) => out.reason.as_deref(),
+            Kind::Session { .. } => None,
+        }
+    }
+
+    /// Clerk's explanation for a signed-out request.
+    #[must_use]
+    pub fn signed_out_message(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::SignedOut(out) => out.message.as_deref().filter(|m| !m.is_empty()),
+            Kind::Session { .. } => None,
+        }
+    }
+
+    /// Whether a token came with the request and was rejected.
+    pub(crate) fn token_presented(&self) -> bool {
+        match &self.kind {
+            Kind::SignedOut(out) => out.token_presented,
+            Kind::Session { .. } => true,
+        }
+    }
+
+    /// Clerk's `has()`: whether the signed-in user passes `check`. Always
+    /// `false` when signed out, and for a check with nothing in it.
+    ///
+    /// ```
+    /// # use clerk_actix::{Auth, Has};
+    /// assert!(!Auth::signed_out().has(Has::role("admin")));
+    /// ```
+    #[must_use]
+    pub fn has(&self, check: impl Borrow<Has>) -> bool {
+        let Some(claims) = self.claims() else {
+            return false;
+        };
+        Grants {
+            user_id: Some(claims.user_id()),
+            org_id: claims.org_id(),
+            org_role: claims.org_role(),
+            org_permissions: claims.org_permissions(),
+            features: claims.features(),
+            plans: claims.plans(),
+            factor_verification_age: claims.factor_verification_age(),
+        }
+        .allow(check.borrow())
+    }
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.claims() {
+            Some(claims) => f
+                .debug_struct("Auth")
+                .field("user_id", &claims.user_id())
+                .field("session_id", &claims.session_id())
+                .field("org_id", &claims.org_id())
+                .finish_non_exhaustive(),
+            None => f
+                .debug_struct("Auth")
+                .field("signed_out", &self.signed_out_reason())
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+impl Serialize for Auth {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("tokenType", self.token_type().as_str())?;
+        match self.claims() {
+            Some(claims) => {
+                map.serialize_entry("sessionClaims", claims.as_map())?;
+                map.serialize_entry("sessionId", &claims.session_id())?;
+                map.serialize_entry("sessionStatus", &claims.session_status())?;
+                map.serialize_entry("userId", claims.user_id())?;
+                // Like Clerk's object: absent, not null, when the token has none.
+                if let Some(actor) = claims.actor() {
+                    map.serialize_entry("actor", actor)?;
+                }
+                if let Some(org_id) = claims.org_id() {
+                    map.serialize_entry("orgId", org_id)?;
+                }
+                if let Some(role) = claims.org_role() {
+                    map.serialize_entry("orgRole", role)?;
+                }
+                if let Some(slug) = claims.org_slug() {
+                    map.serialize_entry("orgSlug", slug)?;
+                }
+                if let Some(permissions) = claims.org_permissions() {
+                    map.serialize_entry("orgPermissions", permissions)?;
+                }
+                map.serialize_entry("factorVerificationAge", &claims.factor_verification_age())?;
+                map.serialize_entry("isAuthenticated", &true)?;
+            }
+            None => {
+                map.serialize_entry("sessionClaims", &())?;
+                map.serialize_entry("sessionId", &())?;
+                map.serialize_entry("sessionStatus", &self.session_status())?;
+                for key in [
+                    "userId",
+                    "actor",
+                    "orgId",
+                    "orgRole",
+                    "orgSlug",
+                    "orgPermissions",
+                    "factorVerificationAge",
+                ] {
+                    map.serialize_entry(key, &())?;
+                }
+                map.serialize_entry("isAuthenticated", &false)?;
+            }
+        }
+        map.end()
+    }
+}

@@ -1,0 +1,703 @@
+//! Configuration: the [`ClerkBuilder`], publishable keys, and configuration errors.
+//!
+//! A [`Clerk`] handle is built once, before `HttpServer::new`, from the
+//! environment or from a builder, and then cloned into every worker. Anything
+//! wrong with the keys is reported here, by [`ClerkBuilder::build`], with the
+//! name of the variable or setter at fault — never later, on a request.
+//!
+//! # Environment variables
+//!
+//! | variable | used for | default |
+//! | --- | --- | --- |
+//! | `CLERK_SECRET_KEY` | Backend API calls and the JWKS fetch | — |
+//! | `CLERK_PUBLISHABLE_KEY` | the Frontend API host and cookie suffix (browser flows) | — |
+//! | `CLERK_JWT_KEY` | networkless verification with a PEM public key | — |
+//! | `CLERK_API_URL` | the Backend API base URL | `https://api.clerk.com` |
+//! | `CLERK_API_VERSION` | the Backend API version path segment | `v1` |
+//! | `CLERK_SIGN_IN_URL` | where [`Require::redirect_to_sign_in`](crate::Require::redirect_to_sign_in) sends signed-out browsers | — |
+//!
+//! An empty variable counts as unset, as it does for `@clerk/express`.
+//!
+//! # How defaults were chosen
+//!
+//! The secure choice wins wherever Clerk leaves room: time claims are checked
+//! with a 5 second skew (Clerk's default; session tokens live 60 seconds),
+//! pending sessions count as signed out, only RS256/RS384/RS512 are accepted,
+//! and tokens larger than 16 KiB are rejected before any decoding.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+
+use crate::b64;
+use crate::clerk::{Clerk, Inner};
+use crate::clock::Clock;
+use crate::keys::{KeyStore, RemoteSettings, VerifyingKey};
+use crate::verify::VerifyOptions;
+
+pub(crate) const DEFAULT_API_URL: &str = "https://api.clerk.com";
+pub(crate) const DEFAULT_API_VERSION: &str = "v1";
+/// The `Clerk-API-Version` header this crate speaks.
+pub(crate) const CLERK_API_VERSION_HEADER: &str = "2026-05-12";
+pub(crate) const USER_AGENT: &str = concat!("clerk-actix/", env!("CARGO_PKG_VERSION"));
+
+/// Where a setting came from, so errors can name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Origin {
+    Env(&'static str),
+    Builder(&'static str),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Env(var) => f.write_str(var),
+            Origin::Builder(setter) => write!(f, "ClerkBuilder::{setter}"),
+        }
+    }
+}
+
+/// A configuration problem found by [`ClerkBuilder::build`].
+///
+/// The message names the environment variable or builder method at fault and
+/// says how to fix it. Secrets are never part of the message.
+///
+/// # Examples
+///
+/// ```
+/// use clerk_actix::Clerk;
+///
+/// let err = Clerk::builder().publishable_key("pk_test_bm90LWEta2V5").build().unwrap_err();
+/// assert!(err.to_string().contains("ClerkBuilder::publishable_key"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, derive_more::Display, derive_more::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// Neither a secret key nor a JWT key was configured.
+    #[display(
+        "no Clerk key is configured: set CLERK_SECRET_KEY (Clerk Dashboard > API keys) or \
+         CLERK_JWT_KEY, or pass one to ClerkBuilder::secret_key / ClerkBuilder::jwt_key"
+    )]
+    MissingKeys,
+    /// The secret key is malformed.
+    #[display("invalid secret key in {origin}: {reason}")]
+    InvalidSecretKey {
+        /// The variable or setter it came from.
+        #[error(not(source))]
+        origin: String,
+        /// What is wrong with it.
+        reason: Cow<'static, str>,
+    },
+    /// The publishable key is malformed.
+    #[display("invalid publishable key in {origin}: {reason}")]
+    InvalidPublishableKey {
+        /// The variable or setter it came from.
+        #[error(not(source))]
+        origin: String,
+        /// What is wrong with it.
+        reason: PublishableKeyError,
+    },
+    /// The PEM public key for networkless verification could not be used.
+    #[display("invalid JWT public key in {origin}: {reason}")]
+    InvalidJwtKey {
+        /// The variable or setter it came from.
+        #[error(not(source))]
+        origin: String,
+        /// What is wrong with it.
+        reason: Cow<'static, str>,
+    },
+    /// Another setting has an unusable value.
+    #[display("invalid value in {origin}: {reason}")]
+    InvalidSetting {
+        /// The variable or setter it came from.
+        #[error(not(source))]
+        origin: String,
+        /// What is wrong with it.
+        reason: Cow<'static, str>,
+    },
+}
+
+/// Why a publishable key was rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, derive_more::Display, derive_more::Error)]
+#[non_exhaustive]
+pub enum PublishableKeyError {
+    /// The key does not start with `pk_test_` or `pk_live_`.
+    #[display("expected pk_test_... or pk_live_... (copy it from Clerk Dashboard > API keys)")]
+    Prefix,
+    /// The part after the prefix is not base64.
+    #[display("the part after pk_test_/pk_live_ is not valid base64")]
+    Base64,
+    /// The decoded key is not `<frontend api host>$`.
+    #[display("the decoded key is not a Frontend API host followed by '$'")]
+    Format,
+}
+
+/// A Clerk instance is either a development or a production instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum InstanceType {
+    /// `pk_test_` keys.
+    Development,
+    /// `pk_live_` keys.
+    Production,
+}
+
+/// A parsed publishable key (`pk_test_…` / `pk_live_…`).
+///
+/// It names the instance's Frontend API host and decides the suffix of the
+/// instance's cookies (`__session_<suffix>`).
+///
+/// # Examples
+///
+/// ```
+/// use clerk_actix::config::{InstanceType, PublishableKey};
+///
+/// let pk: PublishableKey = "pk_test_Y2xlcmsuaW5zcGlyZWQucHVtYS03NC5sY2wuZGV2JA".parse()?;
+/// assert_eq!(pk.instance_type(), InstanceType::Development);
+/// assert_eq!(pk.frontend_api(), "clerk.inspired.puma-74.lcl.dev");
+/// assert_eq!(pk.cookie_suffix(), "vWCgMp3A");
+/// # Ok::<(), clerk_actix::config::PublishableKeyError>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct PublishableKey {
+    raw: String,
+    instance_type: InstanceType,
+    frontend_api: String,
+    cookie_suffix: String,
+}
+
+impl PublishableKey {
+    /// Parses a publishable key.
+    ///
+    /// # Errors
+    ///
+    /// [`PublishableKeyError`] when the key does not have the
+    /// `pk_(test|live)_<base64 of "<host>$">` shape.
+    pub fn parse(key: &str) -> Result<Self, PublishableKeyError> {
+        let mut parts = key.split('_');
+        let (Some("pk"), Some(kind), Some(encoded), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(PublishableKeyError::Prefix);
+        };
+        let instance_type = match kind {
+            "test" => InstanceType::Development,
+            "live" => InstanceType::Production,
+            _ => return Err(PublishableKeyError::Prefix),
+        };
+        let decoded = b64::STANDARD
+            .decode(encoded)
+            .map_err(|_| PublishableKeyError::Base64)?;
+        let decoded = String::from_utf8(decoded).map_err(|_| PublishableKeyError::Format)?;
+        let host = decoded
+            .strip_suffix('$')
+            .filter(|host| !host.contains('$') && host.contains('.'))
+            .ok_or(PublishableKeyError::Format)?;
+        if host.bytes().any(|b| !b.is_ascii_graphic()) {
+            return Err(PublishableKeyError::Format);
+        }
+        Ok(Self {
+            cookie_suffix: cookie_suffix(key),
+            frontend_api: host.to_owned(),
+            raw: key.to_owned(),
+            instance_type,
+        })
+    }
+
+    /// The key as given.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+
+    /// Development (`pk_test_`) or production (`pk_live_`).
+    #[must_use]
+    pub fn instance_type(&self) -> InstanceType {
+        self.instance_type
+    }
+
+    /// The Frontend API host encoded in the key, e.g. `clerk.example.com`.
+    #[must_use]
+    pub fn frontend_api(&self) -> &str {
+        &self.frontend_api
+    }
+
+    /// The eight-character suffix of this instance's cookies: the start of the
+    /// URL-safe base64 SHA-1 of the key.
+    #[must_use]
+    pub fn cookie_suffix(&self) -> &str {
+        &self.cookie_suffix
+    }
+}
+
+impl FromStr for PublishableKey {
+    type Err = PublishableKeyError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl fmt::Debug for PublishableKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PublishableKey")
+            .field("instance_type", &self.instance_type)
+            .field("frontend_api", &self.frontend_api)
+            .finish_non_exhaustive()
+    }
+}
+
+fn cookie_suffix(key: &str) -> String {
+    let digest =
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, key.as_bytes());
+    let mut encoded = b64::URL_SAFE.encode(digest.as_ref());
+    encoded.truncate(8);
+    encoded
+}
+
+/// A secret that prints as its prefix and asterisks.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Secret(Arc<str>);
+
+impl Secret {
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let visible = ["sk_test_", "sk_live_", "ak_", "whsec_"]
+            .into_iter()
+            .find(|prefix| self.0.starts_with(prefix))
+            .unwrap_or("");
+        write!(f, "\"{visible}****\"")
+    }
+}
+
+/// The settings a [`Clerk`] handle was built with.
+#[derive(Debug)]
+pub(crate) struct Config {
+    pub(crate) secret_key: Option<Secret>,
+    pub(crate) publishable_key: Option<PublishableKey>,
+    pub(crate) api_url: String,
+    pub(crate) api_version: String,
+    pub(crate) sign_in_url: Option<String>,
+    pub(crate) clock: Clock,
+    pub(crate) max_token_bytes: usize,
+    pub(crate) http_timeout: Duration,
+}
+
+impl Config {
+    /// `{api_url}/{api_version}` with no duplicate slashes.
+    pub(crate) fn versioned_base(&self) -> String {
+        format!("{}/{}", self.api_url, self.api_version)
+    }
+}
+
+/// Builds a [`Clerk`] handle.
+///
+/// Start from [`Clerk::builder`] (nothing set) or [`ClerkBuilder::from_env`]
+/// (the `CLERK_*` variables), adjust, then [`build`](Self::build).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use clerk_actix::Clerk;
+///
+/// let clerk = Clerk::builder()
+///     .secret_key("sk_test_xxxxxxxx")
+///     .authorized_parties(["https://app.example.com"])
+///     .clock_skew(Duration::from_secs(2))
+///     .build()?;
+/// assert_eq!(clerk.api_url(), "https://api.clerk.com");
+/// # Ok::<(), clerk_actix::config::ConfigError>(())
+/// ```
+#[must_use]
+#[derive(Clone, Debug, Default)]
+pub struct ClerkBuilder {
+    secret_key: Option<(String, Origin)>,
+    publishable_key: Option<(String, Origin)>,
+    jwt_key: Option<(String, Origin)>,
+    api_url: Option<(String, Origin)>,
+    api_version: Option<(String, Origin)>,
+    sign_in_url: Option<(String, Origin)>,
+    verify: VerifyOptions,
+    clock: Clock,
+    max_token_bytes: Option<usize>,
+    jwks_cache_ttl: Option<Duration>,
+    jwks_refetch_interval: Option<Duration>,
+    jwks_timeout: Option<Duration>,
+    http_timeout: Option<Duration>,
+}
+
+fn env_var(name: &'static str) -> Option<(String, Origin)> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| (v, Origin::Env(name)))
+}
+
+impl ClerkBuilder {
+    /// A builder with the `CLERK_*` environment variables already applied (see
+    /// the [module docs](self) for the list). Empty variables count as unset.
+    /// Nothing is validated until [`build`](Self::build).
+    pub fn from_env() -> Self {
+        Self {
+            secret_key: env_var("CLERK_SECRET_KEY"),
+            publishable_key: env_var("CLERK_PUBLISHABLE_KEY"),
+            jwt_key: env_var("CLERK_JWT_KEY"),
+            api_url: env_var("CLERK_API_URL"),
+            api_version: env_var("CLERK_API_VERSION"),
+            sign_in_url: env_var("CLERK_SIGN_IN_URL"),
+            ..Self::default()
+        }
+    }
+
+    /// The instance's secret key (`sk_test_…`/`sk_live_…`), used for the
+    /// Backend API and to fetch the JWKS.
+    ///
+    /// Defaults to `CLERK_SECRET_KEY` with [`from_env`](Self::from_env), else none.
+    pub fn secret_key(mut self, key: impl Into<String>) -> Self {
+        self.secret_key = Some((key.into(), Origin::Builder("secret_key")));
+        self
+    }
+
+    /// The instance's publishable key (`pk_test_…`/`pk_live_…`).
+    ///
+    /// Bearer-token verification works without it; browser flows (cookies,
+    /// handshake redirects) need it.
+    ///
+    /// Defaults to `CLERK_PUBLISHABLE_KEY` with [`from_env`](Self::from_env), else none.
+    pub fn publishable_key(mut self, key: impl Into<String>) -> Self {
+        self.publishable_key = Some((key.into(), Origin::Builder("publishable_key")));
+        self
+    }
+
+    /// The instance's JWT public key, in PEM (Clerk Dashboard > API keys > JWT
+    /// public key). With it, session tokens verify without any network call.
+    /// Literal `\n` sequences (as `.env` files often hold them) are accepted, as
+    /// is the bare base64 body.
+    ///
+    /// Defaults to `CLERK_JWT_KEY` with [`from_env`](Self::from_env), else none.
+    pub fn jwt_key(mut self, pem: impl Into<String>) -> Self {
+        self.jwt_key = Some((pem.into(), Origin::Builder("jwt_key")));
+        self
+    }
+
+    /// The Backend API base URL.
+    ///
+    /// Defaults to `CLERK_API_URL`, else `https://api.clerk.com`.
+    pub fn api_url(mut self, url: impl Into<String>) -> Self {
+        self.api_url = Some((url.into(), Origin::Builder("api_url")));
+        self
+    }
+
+    /// The Backend API version path segment.
+    ///
+    /// Defaults to `CLERK_API_VERSION`, else `v1`.
+    pub fn api_version(mut self, version: impl Into<String>) -> Self {
+        self.api_version = Some((version.into(), Origin::Builder("api_version")));
+        self
+    }
+
+    /// The sign-in page signed-out browsers are sent to by
+    /// [`Require::redirect_to_sign_in`](crate::Require::redirect_to_sign_in).
+    ///
+    /// Defaults to `CLERK_SIGN_IN_URL`, else none.
+    pub fn sign_in_url(mut self, url: impl Into<String>) -> Self {
+        self.sign_in_url = Some((url.into(), Origin::Builder("sign_in_url")));
+        self
+    }
+
+    /// The default verification options; the setters below change single fields.
+    ///
+    /// Defaults to [`VerifyOptions::default`].
+    pub fn verify_options(mut self, options: VerifyOptions) -> Self {
+        self.verify = options;
+        self
+    }
+
+    /// Accept only tokens whose `azp` (the origin that requested them) is one
+    /// of `parties`, e.g. `["https://app.example.com"]`. Recommended in
+    /// production.
+    ///
+    /// Defaults to no check.
+    pub fn authorized_parties<I, S>(mut self, parties: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.verify = self.verify.authorized_parties(parties);
+        self
+    }
+
+    /// Accept tokens whose `aud` contains one of `audience` (tokens without
+    /// `aud` still pass, as with Clerk).
+    ///
+    /// Defaults to no check.
+    pub fn audience<I, S>(mut self, audience: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.verify = self.verify.audience(audience);
+        self
+    }
+
+    /// Accept only tokens whose `iss` is one of `issuers`.
+    ///
+    /// Defaults to no check.
+    pub fn issuer<I, S>(mut self, issuers: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.verify = self.verify.issuer(issuers);
+        self
+    }
+
+    /// Leeway for the `exp`, `nbf` and `iat` checks.
+    ///
+    /// Defaults to 5 seconds.
+    pub fn clock_skew(mut self, skew: Duration) -> Self {
+        self.verify = self.verify.clock_skew(skew);
+        self
+    }
+
+    /// The clock verification reads. Tests freeze it with [`Clock::fixed_millis`].
+    ///
+    /// Defaults to [`Clock::system`].
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Tokens longer than this are rejected (`token-invalid`) before any decoding.
+    ///
+    /// Defaults to 16 KiB.
+    pub fn max_token_bytes(mut self, bytes: usize) -> Self {
+        self.max_token_bytes = Some(bytes);
+        self
+    }
+
+    /// How long a fetched JWKS is trusted before it is fetched again.
+    ///
+    /// Defaults to 5 minutes.
+    pub fn jwks_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.jwks_cache_ttl = Some(ttl);
+        self
+    }
+
+    /// The minimum time between two JWKS fetches caused by tokens whose `kid`
+    /// is unknown, so that a flood of made-up `kid`s cannot hammer the Backend
+    /// API.
+    ///
+    /// Defaults to 10 seconds.
+    pub fn jwks_refetch_interval(mut self, interval: Duration) -> Self {
+        self.jwks_refetch_interval = Some(interval);
+        self
+    }
+
+    /// Timeout of one JWKS fetch attempt (up to three attempts are made).
+    ///
+    /// Defaults to 5 seconds.
+    pub fn jwks_timeout(mut self, timeout: Duration) -> Self {
+        self.jwks_timeout = Some(timeout);
+        self
+    }
+
+    /// Timeout of one Backend API request made by the client.
+    ///
+    /// Defaults to 10 seconds.
+    pub fn http_timeout(mut self, timeout: Duration) -> Self {
+        self.http_timeout = Some(timeout);
+        self
+    }
+
+    /// Checks every setting and builds the handle.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] naming the variable or setter at fault.
+    pub fn build(self) -> Result<Clerk, ConfigError> {
+        let secret_key = self
+            .secret_key
+            .map(|(key, origin)| check_secret_key(key.trim(), origin))
+            .transpose()?;
+        let publishable_key = self
+            .publishable_key
+            .map(|(key, origin)| {
+                PublishableKey::parse(key.trim()).map_err(|reason| {
+                    ConfigError::InvalidPublishableKey {
+                        origin: origin.to_string(),
+                        reason,
+                    }
+                })
+            })
+            .transpose()?;
+        let jwt_key = self
+            .jwt_key
+            .map(|(pem, origin)| {
+                VerifyingKey::from_pem(&pem).map_err(|reason| ConfigError::InvalidJwtKey {
+                    origin: origin.to_string(),
+                    reason,
+                })
+            })
+            .transpose()?;
+        let api_url = match self.api_url {
+            Some((url, origin)) => check_api_url(url.trim(), origin)?,
+            None => DEFAULT_API_URL.to_owned(),
+        };
+        let api_version = match self.api_version {
+            Some((version, origin)) => {
+                let version = version.trim().trim_matches('/');
+                if version.is_empty() || !version.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                    return Err(ConfigError::InvalidSetting {
+                        origin: origin.to_string(),
+                        reason: "the API version is a path segment such as v1".into(),
+                    });
+                }
+                version.to_owned()
+            }
+            None => DEFAULT_API_VERSION.to_owned(),
+        };
+        let sign_in_url = self.sign_in_url.map(|(url, _)| url.trim().to_owned());
+
+        let config = Config {
+            secret_key,
+            publishable_key,
+            api_url,
+            api_version,
+            sign_in_url,
+            clock: self.clock,
+            max_token_bytes: self.max_token_bytes.unwrap_or(16 * 1024),
+            http_timeout: self.http_timeout.unwrap_or(Duration::from_secs(10)),
+        };
+        let keys = match (jwt_key, &config.secret_key) {
+            (Some(key), _) => KeyStore::local(key),
+            (None, Some(secret)) => KeyStore::remote(RemoteSettings {
+                url: format!("{}/jwks", config.versioned_base()),
+                secret_key: secret.clone(),
+                ttl: self.jwks_cache_ttl.unwrap_or(Duration::from_secs(300)),
+                refetch_interval: self
+                    .jwks_refetch_interval
+                    .unwrap_or(Duration::from_secs(10)),
+                timeout: self.jwks_timeout.unwrap_or(Duration::from_secs(5)),
+            }),
+            (None, None) => return Err(ConfigError::MissingKeys),
+        };
+        Ok(Clerk {
+            inner: Arc::new(Inner {
+                config,
+                keys,
+                verify: Arc::new(self.verify),
+            }),
+        })
+    }
+}
+
+fn check_secret_key(key: &str, origin: Origin) -> Result<Secret, ConfigError> {
+    let invalid = |reason: &'static str| ConfigError::InvalidSecretKey {
+        origin: origin.to_string(),
+        reason: reason.into(),
+    };
+    if key.is_empty() {
+        return Err(invalid(
+            "it is empty; copy the secret key from Clerk Dashboard > API keys",
+        ));
+    }
+    if !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(invalid(
+            "it contains spaces or characters that cannot go in an HTTP header",
+        ));
+    }
+    if !key.starts_with("sk_") {
+        log::warn!(
+            target: "clerk_actix::config",
+            "the secret key in {origin} does not start with sk_test_ or sk_live_; \
+             is it the publishable key or another value?"
+        );
+    }
+    Ok(Secret(key.into()))
+}
+
+fn check_api_url(url: &str, origin: Origin) -> Result<String, ConfigError> {
+    let url = url.trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    let valid = match rest {
+        Some(rest) => {
+            !rest.is_empty()
+                && !rest.contains(['?', '#'])
+                && rest.bytes().all(|b| b.is_ascii_graphic())
+                && url.parse::<awc::http::Uri>().is_ok()
+        }
+        None => false,
+    };
+    if valid {
+        Ok(url.to_owned())
+    } else {
+        Err(ConfigError::InvalidSetting {
+            origin: origin.to_string(),
+            reason: "expected an http(s) URL such as https://api.clerk.com".into(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_debug_hides_the_key() {
+        let secret = Secret("sk_test_abcdef".into());
+        assert_eq!(format!("{secret:?}"), "\"sk_test_****\"");
+        let other = Secret("something".into());
+        assert_eq!(format!("{other:?}"), "\"****\"");
+    }
+
+    #[test]
+    fn publishable_key_rejects_bad_shapes() {
+        use PublishableKeyError::*;
+        assert_eq!(PublishableKey::parse(""), Err(Prefix));
+        assert_eq!(PublishableKey::parse("sk_test_abc"), Err(Prefix));
+        assert_eq!(
+            PublishableKey::parse("pk_prod_Y2xlcmsuY2xlcmsuZGV2JA"),
+            Err(Prefix)
+        );
+        assert_eq!(
+            PublishableKey::parse("pk_test_Y2xlcmsuY2xlcmsuZGV2JA_x"),
+            Err(Prefix)
+        );
+        assert_eq!(PublishableKey::parse("pk_test_!!!"), Err(Base64));
+        // "clerk.clerk.dev" without the trailing '$'
+        assert_eq!(
+            PublishableKey::parse("pk_test_Y2xlcmsuY2xlcmsuZGV2"),
+            Err(Format)
+        );
+        // "nodot$"
+        assert_eq!(PublishableKey::parse("pk_test_bm9kb3Qk"), Err(Format));
+        // "a.b$$"
+        assert_eq!(PublishableKey::parse("pk_test_YS5iJCQ"), Err(Format));
+    }
+
+    #[test]
+    fn api_url_validation() {
+        let origin = Origin::Builder("api_url");
+        assert_eq!(
+            check_api_url("https://api.clerk.com/", origin).as_deref(),
+            Ok("https://api.clerk.com")
+        );
+        assert!(check_api_url("http://127.0.0.1:3000", origin).is_ok());
+        assert!(check_api_url("api.clerk.com", origin).is_err());
+        assert!(check_api_url("https://", origin).is_err());
+        assert!(check_api_url("https://a b", origin).is_err());
+    }
+}

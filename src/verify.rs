@@ -1,0 +1,757 @@
+//! Session-token verification: the checks of Clerk's `verifyToken`, in its order.
+//!
+//! 1. size cap, then form: three base64url segments, header and payload JSON objects;
+//! 2. the header `cat` must not mark an M2M token;
+//! 3. the key: the PEM key, or the JWKS key named by `kid`;
+//! 4. `typ` (absent, or one of the allowed header types, `JWT` by default);
+//! 5. `alg`: RS256, RS384 or RS512 only, and the key's own `alg`;
+//! 6. the signature — before any claim is looked at;
+//! 7. `sub` is a string; `aud`, `azp`, `iss` when configured;
+//! 8. `exp`, `nbf`, `iat` against the clock, with the clock skew.
+//!
+//! The first failing check decides the [`Reason`].
+
+use std::borrow::Cow;
+use std::fmt;
+use std::time::Duration;
+
+use base64::Engine as _;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::b64;
+use crate::claims::SessionClaims;
+use crate::clock::UtcString;
+use crate::keys::{Alg, KeyStore, SignatureError};
+
+const M2M_CATEGORY: &str = "cl_B7d4PD333AAA";
+const ENSURE_CLERK_JWT: &str = "Make sure that this is a valid Clerk-generated JWT.";
+
+/// Options for verifying a session token.
+///
+/// The defaults check what Clerk checks by default: signature, `sub`, and the
+/// time claims with a 5 second skew. Authorized parties, audience and issuer
+/// are checked only when set.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use clerk_actix::VerifyOptions;
+///
+/// let options = VerifyOptions::default()
+///     .authorized_parties(["https://app.example.com"])
+///     .clock_skew(Duration::from_secs(2));
+/// # let _ = options;
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use]
+pub struct VerifyOptions {
+    pub(crate) authorized_parties: Vec<String>,
+    pub(crate) audience: Vec<String>,
+    pub(crate) issuer: Vec<String>,
+    pub(crate) clock_skew: Duration,
+    pub(crate) header_types: Option<Vec<String>>,
+    pub(crate) skip_jwks_cache: bool,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        Self {
+            authorized_parties: Vec::new(),
+            audience: Vec::new(),
+            issuer: Vec::new(),
+            clock_skew: Duration::from_secs(5),
+            header_types: None,
+            skip_jwks_cache: false,
+        }
+    }
+}
+
+impl VerifyOptions {
+    /// Accept only tokens whose `azp` claim is one of `parties` (exact match),
+    /// e.g. `["https://app.example.com"]`.
+    ///
+    /// Defaults to no check.
+    pub fn authorized_parties<I, S>(mut self, parties: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.authorized_parties = parties.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// When the token has an `aud` claim, it must contain one of `audience`.
+    ///
+    /// Defaults to no check.
+    pub fn audience<I, S>(mut self, audience: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.audience = audience
+            .into_iter()
+            .map(Into::into)
+            .filter(|a: &String| !a.is_empty())
+            .collect();
+        self
+    }
+
+    /// The token's `iss` must be one of `issuers`, e.g.
+    /// `["https://clerk.example.com"]`.
+    ///
+    /// Defaults to no check.
+    pub fn issuer<I, S>(mut self, issuers: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.issuer = issuers.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Leeway for `exp`, `nbf` and `iat`.
+    ///
+    /// Defaults to 5 seconds.
+    pub fn clock_skew(mut self, skew: Duration) -> Self {
+        self.clock_skew = skew;
+        self
+    }
+
+    /// The accepted values of the JOSE header `typ`. Once set, a token without
+    /// `typ` is rejected too.
+    ///
+    /// Defaults to `JWT`, with tokens that have no `typ` accepted.
+    pub fn header_types<I, S>(mut self, types: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.header_types = Some(types.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Fetch the JWKS for every verification instead of using the cached one.
+    /// Slow, and only useful to debug key rotation.
+    ///
+    /// Defaults to `false`.
+    pub fn skip_jwks_cache(mut self, skip: bool) -> Self {
+        self.skip_jwks_cache = skip;
+        self
+    }
+}
+
+/// Why verification failed: Clerk's `TokenVerificationErrorReason`s.
+///
+/// [`as_str`](Self::as_str) gives Clerk's code, e.g. `token-expired`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Reason {
+    /// `exp` is in the past (beyond the clock skew).
+    TokenExpired,
+    /// The token is malformed, has the wrong `typ`, or is an M2M token.
+    TokenInvalid,
+    /// `alg` is not RS256, RS384 or RS512.
+    TokenInvalidAlgorithm,
+    /// `azp` is missing or not an authorized party.
+    TokenInvalidAuthorizedParties,
+    /// The signature does not match.
+    TokenInvalidSignature,
+    /// `nbf` is in the future.
+    TokenNotActiveYet,
+    /// `iat` is in the future.
+    TokenIatInTheFuture,
+    /// `sub`, `aud`, or a time claim has the wrong type or value, or the key
+    /// cannot check this token's algorithm.
+    TokenVerificationFailed,
+    /// `iss` is not one of the configured issuers.
+    TokenInvalidIssuer,
+    /// The Backend API rejected the secret key while fetching the JWKS.
+    SecretKeyInvalid,
+    /// The JWKS could not be loaded: the Backend API is unreachable or failing.
+    JwkRemoteFailedToLoad,
+    /// No key in the JWKS has the token's `kid`.
+    JwkKidMismatch,
+}
+
+impl Reason {
+    /// Clerk's code for this reason, e.g. `token-expired`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TokenExpired => "token-expired",
+            Self::TokenInvalid => "token-invalid",
+            Self::TokenInvalidAlgorithm => "token-invalid-algorithm",
+            Self::TokenInvalidAuthorizedParties => "token-invalid-authorized-parties",
+            Self::TokenInvalidSignature => "token-invalid-signature",
+            Self::TokenNotActiveYet => "token-not-active-yet",
+            Self::TokenIatInTheFuture => "token-iat-in-the-future",
+            Self::TokenVerificationFailed => "token-verification-failed",
+            Self::TokenInvalidIssuer => "token-invalid-issuer",
+            Self::SecretKeyInvalid => "secret-key-invalid",
+            Self::JwkRemoteFailedToLoad => "jwk-remote-failed-to-load",
+            Self::JwkKidMismatch => "jwk-kid-mismatch",
+        }
+    }
+
+    /// True when the server, not the token, is at fault: the keys could not be
+    /// loaded (Backend API down) or the secret key is wrong. Such a request
+    /// deserves a 5xx, not a 401 that would sign the user out.
+    #[must_use]
+    pub fn is_server_fault(self) -> bool {
+        matches!(self, Self::SecretKeyInvalid | Self::JwkRemoteFailedToLoad)
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A token that did not verify, or keys that could not be loaded.
+///
+/// [`reason`](Self::reason) is Clerk's reason code; the message is close to
+/// Clerk's own. [`Reason::is_server_fault`] separates an outage from a bad
+/// token.
+///
+/// # Examples
+///
+/// ```
+/// # async fn demo(clerk: clerk_actix::Clerk) {
+/// use clerk_actix::Reason;
+///
+/// match clerk.verify_token("not-a-jwt").await {
+///     Ok(claims) => println!("hello {}", claims.user_id()),
+///     Err(e) if e.reason().is_server_fault() => eprintln!("Clerk unreachable: {e}"),
+///     Err(e) => assert_eq!(e.reason(), Reason::TokenInvalid),
+/// }
+/// # }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyError {
+    reason: Reason,
+    message: Cow<'static, str>,
+    action: Option<&'static str>,
+}
+
+impl VerifyError {
+    pub(crate) fn new(reason: Reason, message: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            reason,
+            message: message.into(),
+            action: None,
+        }
+    }
+
+    pub(crate) fn with_action(mut self, action: &'static str) -> Self {
+        self.action = Some(action);
+        self
+    }
+
+    /// Clerk's reason code.
+    #[must_use]
+    pub fn reason(&self) -> Reason {
+        self.reason
+    }
+
+    /// What failed, e.g. `JWT signature is invalid.`
+    #[must_use]
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// What to do about it, when Clerk suggests something.
+    #[must_use]
+    pub fn action(&self) -> Option<&'static str> {
+        self.action
+    }
+
+    /// Message and action, as Clerk joins them.
+    pub(crate) fn message_with_action(&self) -> String {
+        match self.action {
+            Some(action) => format!("{} {action}", self.message),
+            None => self.message.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (reason={})", self.message_with_action(), self.reason)
+    }
+}
+
+impl std::error::Error for VerifyError {}
+
+#[derive(Deserialize)]
+struct RawHeader {
+    alg: Option<Value>,
+    typ: Option<Value>,
+    kid: Option<Value>,
+    cat: Option<Value>,
+}
+
+/// A token split and decoded, before any check that needs a key.
+pub(crate) struct Decoded<'t> {
+    header: RawHeader,
+    pub(crate) payload: Map<String, Value>,
+    signing_input: &'t str,
+    signature: Vec<u8>,
+}
+
+impl Decoded<'_> {
+    pub(crate) fn kid(&self) -> Option<&str> {
+        self.header.kid.as_ref().and_then(Value::as_str)
+    }
+
+    pub(crate) fn typ(&self) -> Option<&Value> {
+        self.header.typ.as_ref()
+    }
+
+    pub(crate) fn category(&self) -> Option<&str> {
+        self.header.cat.as_ref().and_then(Value::as_str)
+    }
+}
+
+fn invalid_form() -> VerifyError {
+    VerifyError::new(
+        Reason::TokenInvalid,
+        "Invalid JWT form. The header, payload, or signature could not be decoded.",
+    )
+}
+
+fn decode_object<T: serde::de::DeserializeOwned>(segment: &str) -> Result<T, VerifyError> {
+    let bytes = b64::URL_SAFE.decode(segment).map_err(|_| invalid_form())?;
+    // Header and payload must be JSON objects (serde would also take a struct
+    // from an array).
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(invalid_form());
+    }
+    serde_json::from_slice(&bytes).map_err(|_| invalid_form())
+}
+
+/// Splits and decodes a token: the form checks of step 1.
+pub(crate) fn decode(token: &str, max_bytes: usize) -> Result<Decoded<'_>, VerifyError> {
+    if token.len() > max_bytes {
+        return Err(VerifyError::new(
+            Reason::TokenInvalid,
+            format!("Invalid JWT form. The token is longer than {max_bytes} bytes."),
+        ));
+    }
+    let mut parts = token.split('.');
+    let (Some(header_segment), Some(payload_segment), Some(signature_segment), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(VerifyError::new(
+            Reason::TokenInvalid,
+            "Invalid JWT form. A JWT consists of three parts separated by dots.",
+        ));
+    };
+    let header: RawHeader = decode_object(header_segment)?;
+    let payload: Map<String, Value> = decode_object(payload_segment)?;
+    let signature = b64::URL_SAFE
+        .decode(signature_segment)
+        .map_err(|_| invalid_form())?;
+    Ok(Decoded {
+        header,
+        payload,
+        signing_input: &token[..header_segment.len() + 1 + payload_segment.len()],
+        signature,
+    })
+}
+
+/// `JSON.stringify` of an optional claim, as Clerk's messages print it.
+fn json(value: Option<&Value>) -> String {
+    match value {
+        Some(v) => serde_json::to_string(v).unwrap_or_else(|_| "undefined".to_owned()),
+        None => "undefined".to_owned(),
+    }
+}
+
+/// Verifies a session token: every check, in Clerk's order.
+pub(crate) async fn verify(
+    token: &str,
+    keys: &KeyStore,
+    options: &VerifyOptions,
+    now_ms: i64,
+    max_bytes: usize,
+) -> Result<SessionClaims, VerifyError> {
+    let decoded = decode(token, max_bytes)?;
+    if decoded.category() == Some(M2M_CATEGORY) {
+        return Err(
+            VerifyError::new(Reason::TokenInvalid, "Invalid session token category.")
+                .with_action(ENSURE_CLERK_JWT),
+        );
+    }
+    let key = keys.key_for(decoded.kid(), options.skip_jwks_cache).await?;
+    check_signed(
+        &decoded,
+        |alg, message, signature| key.verify(alg, message, signature),
+        options,
+    )?;
+    check_claims(decoded.payload, options, now_ms)
+}
+
+/// Steps 4–6: `typ`, `alg`, signature.
+pub(crate) fn check_signed(
+    decoded: &Decoded<'_>,
+    verify_signature: impl FnOnce(Alg, &[u8], &[u8]) -> Result<(), SignatureError>,
+    options: &VerifyOptions,
+) -> Result<(), VerifyError> {
+    check_header_type(decoded.typ(), options.header_types.as_deref())?;
+    let alg = decoded
+        .header
+        .alg
+        .as_ref()
+        .and_then(Value::as_str)
+        .and_then(Alg::from_name)
+        .ok_or_else(|| {
+            VerifyError::new(
+                Reason::TokenInvalidAlgorithm,
+                format!(
+                    "Invalid JWT algorithm {}. Supported: RS256,RS384,RS512.",
+                    json(decoded.header.alg.as_ref())
+                ),
+            )
+            .with_action(ENSURE_CLERK_JWT)
+        })?;
+    match verify_signature(alg, decoded.signing_input.as_bytes(), &decoded.signature) {
+        Ok(()) => Ok(()),
+        Err(SignatureError::Invalid) => Err(VerifyError::new(
+            Reason::TokenInvalidSignature,
+            "JWT signature is invalid.",
+        )),
+        Err(SignatureError::AlgMismatch) => Err(VerifyError::new(
+            Reason::TokenVerificationFailed,
+            "Error verifying JWT signature. Error: JWK \"alg\" does not match the requested algorithm",
+        )
+        .with_action(ENSURE_CLERK_JWT)),
+    }
+}
+
+pub(crate) fn check_header_type(
+    typ: Option<&Value>,
+    allowed: Option<&[String]>,
+) -> Result<(), VerifyError> {
+    let ok = match (typ, allowed) {
+        (None, None) => true,
+        (Some(Value::String(t)), None) => t == "JWT",
+        (Some(Value::String(t)), Some(allowed)) => allowed.iter().any(|a| a == t),
+        _ => false,
+    };
+    if ok {
+        return Ok(());
+    }
+    let expected = allowed.map_or_else(|| "JWT".to_owned(), |a| a.join(", "));
+    Err(VerifyError::new(
+        Reason::TokenInvalid,
+        format!("Invalid JWT type {}. Expected \"{expected}\".", json(typ)),
+    )
+    .with_action(ENSURE_CLERK_JWT))
+}
+
+/// Steps 7–8: claims, after the signature checked out.
+pub(crate) fn check_claims(
+    payload: Map<String, Value>,
+    options: &VerifyOptions,
+    now_ms: i64,
+) -> Result<SessionClaims, VerifyError> {
+    let sub = payload.get("sub");
+    if !matches!(sub, Some(Value::String(_))) {
+        return Err(VerifyError::new(
+            Reason::TokenVerificationFailed,
+            format!(
+                "Subject claim (sub) is required and must be a string. Received {}.",
+                json(sub)
+            ),
+        )
+        .with_action(ENSURE_CLERK_JWT));
+    }
+    check_audience(payload.get("aud"), &options.audience)?;
+    check_authorized_party(payload.get("azp"), &options.authorized_parties)?;
+    check_issuer(payload.get("iss"), &options.issuer)?;
+    let skew_ms = i64::try_from(options.clock_skew.as_millis()).unwrap_or(i64::MAX);
+    check_times(&payload, now_ms, skew_ms)?;
+    SessionClaims::from_map(payload).ok_or_else(|| {
+        // `sub` was checked above; this cannot happen.
+        VerifyError::new(
+            Reason::TokenVerificationFailed,
+            "Subject claim (sub) is missing.",
+        )
+    })
+}
+
+fn check_audience(aud: Option<&Value>, audience: &[String]) -> Result<(), VerifyError> {
+    if audience.is_empty() {
+        return Ok(());
+    }
+    let failure = |kind: &str| {
+        VerifyError::new(
+            Reason::TokenVerificationFailed,
+            format!(
+                "Invalid JWT audience claim{kind} (aud) {}. Is not included in \"{}\".",
+                json(aud),
+                serde_json::to_string(audience).unwrap_or_default()
+            ),
+        )
+        .with_action(ENSURE_CLERK_JWT)
+    };
+    match aud {
+        Some(Value::String(a)) if !a.is_empty() => {
+            if audience.iter().any(|x| x == a) {
+                Ok(())
+            } else {
+                Err(failure(""))
+            }
+        }
+        Some(Value::Array(items)) => {
+            let strings: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+            let non_empty = items.iter().any(|v| match v {
+                Value::String(s) => !s.is_empty(),
+                Value::Null | Value::Bool(false) => false,
+                Value::Number(n) => n.as_f64() != Some(0.0),
+                _ => true,
+            });
+            if !non_empty || strings.len() != items.len() {
+                // Clerk checks arrays of strings only.
+                return Ok(());
+            }
+            if strings.iter().any(|s| audience.iter().any(|x| x == s)) {
+                Ok(())
+            } else {
+                Err(failure(" array"))
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
+fn check_authorized_party(azp: Option<&Value>, parties: &[String]) -> Result<(), VerifyError> {
+    if parties.is_empty() {
+        return Ok(());
+    }
+    match azp {
+        Some(Value::String(a)) if !a.is_empty() && parties.iter().any(|p| p == a) => Ok(()),
+        _ => Err(VerifyError::new(
+            Reason::TokenInvalidAuthorizedParties,
+            format!(
+                "Invalid JWT Authorized party claim (azp) {}. Expected \"{}\".",
+                json(azp),
+                parties.join(",")
+            ),
+        )),
+    }
+}
+
+fn check_issuer(iss: Option<&Value>, issuers: &[String]) -> Result<(), VerifyError> {
+    if issuers.is_empty() {
+        return Ok(());
+    }
+    match iss {
+        Some(Value::String(i)) if issuers.iter().any(|x| x == i) => Ok(()),
+        _ => Err(VerifyError::new(
+            Reason::TokenInvalidIssuer,
+            format!(
+                "Invalid JWT issuer claim (iss) {}. Expected \"{}\".",
+                json(iss),
+                issuers.join(",")
+            ),
+        )
+        .with_action(ENSURE_CLERK_JWT)),
+    }
+}
+
+/// A time claim in whole milliseconds: JavaScript's `setUTCSeconds` drops the
+/// fraction of a second.
+fn claim_ms(seconds: f64) -> f64 {
+    seconds.trunc() * 1000.0
+}
+
+fn check_times(payload: &Map<String, Value>, now_ms: i64, skew_ms: i64) -> Result<(), VerifyError> {
+    let now = now_ms as f64;
+    let skew = skew_ms as f64;
+    let number = |name: &str, label: &str| -> Result<Option<f64>, VerifyError> {
+        match payload.get(name) {
+            None => Ok(None),
+            Some(Value::Number(n)) => Ok(n.as_f64()),
+            Some(other) => Err(VerifyError::new(
+                Reason::TokenVerificationFailed,
+                format!(
+                    "Invalid JWT {label} claim ({name}) {}. Expected number.",
+                    json(Some(other))
+                ),
+            )
+            .with_action(ENSURE_CLERK_JWT)),
+        }
+    };
+
+    let exp = number("exp", "expiry date")?.ok_or_else(|| {
+        VerifyError::new(
+            Reason::TokenVerificationFailed,
+            "Invalid JWT expiry date claim (exp) undefined. Expected number.",
+        )
+        .with_action(ENSURE_CLERK_JWT)
+    })?;
+    let expiry = claim_ms(exp);
+    if expiry <= now - skew {
+        return Err(VerifyError::new(
+            Reason::TokenExpired,
+            format!(
+                "JWT is expired. Expiry date: {}, Current date: {}.",
+                UtcString(expiry),
+                UtcString(now)
+            ),
+        ));
+    }
+    if let Some(nbf) = number("nbf", "not before date")? {
+        let not_before = claim_ms(nbf);
+        if not_before > now + skew {
+            return Err(VerifyError::new(
+                Reason::TokenNotActiveYet,
+                format!(
+                    "JWT cannot be used prior to not before date claim (nbf). \
+                     Not before date: {}; Current date: {};",
+                    UtcString(not_before),
+                    UtcString(now)
+                ),
+            ));
+        }
+    }
+    if let Some(iat) = number("iat", "issued at date")? {
+        let issued_at = claim_ms(iat);
+        if issued_at > now + skew {
+            return Err(VerifyError::new(
+                Reason::TokenIatInTheFuture,
+                format!(
+                    "JWT issued at date claim (iat) is in the future. \
+                     Issued at date: {}; Current date: {};",
+                    UtcString(issued_at),
+                    UtcString(now)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        }
+    }
+
+    #[test]
+    fn exp_boundary_is_exclusive_at_skew() {
+        let payload = claims(serde_json::json!({"sub": "u", "exp": 100}));
+        assert!(check_times(&payload, 104_999, 5_000).is_ok());
+        let err = check_times(&payload, 105_000, 5_000).unwrap_err();
+        assert_eq!(err.reason(), Reason::TokenExpired);
+        assert_eq!(
+            check_times(&payload, 100_000, 0).unwrap_err().reason(),
+            Reason::TokenExpired
+        );
+    }
+
+    #[test]
+    fn exp_not_a_number_fails() {
+        for exp in [serde_json::json!("100"), Value::Null] {
+            let payload = claims(serde_json::json!({"sub": "u", "exp": exp}));
+            let err = check_times(&payload, 0, 0).unwrap_err();
+            assert_eq!(err.reason(), Reason::TokenVerificationFailed);
+        }
+        let payload = claims(serde_json::json!({"sub": "u"}));
+        assert_eq!(
+            check_times(&payload, 0, 0).unwrap_err().reason(),
+            Reason::TokenVerificationFailed
+        );
+    }
+
+    #[test]
+    fn nbf_and_iat_are_optional_but_typed() {
+        let payload = claims(serde_json::json!({"exp": 1000, "nbf": null}));
+        assert_eq!(
+            check_times(&payload, 0, 0).unwrap_err().reason(),
+            Reason::TokenVerificationFailed
+        );
+        let payload = claims(serde_json::json!({"exp": 1000, "iat": 10}));
+        assert_eq!(
+            check_times(&payload, 0, 5_000).unwrap_err().reason(),
+            Reason::TokenIatInTheFuture
+        );
+        assert!(check_times(&payload, 5_000, 5_000).is_ok());
+    }
+
+    #[test]
+    fn header_type_rules() {
+        let jwt = Value::String("JWT".into());
+        assert!(check_header_type(None, None).is_ok());
+        assert!(check_header_type(Some(&jwt), None).is_ok());
+        let at = Value::String("at+jwt".into());
+        let err = check_header_type(Some(&at), None).unwrap_err();
+        assert_eq!(
+            err.message(),
+            "Invalid JWT type \"at+jwt\". Expected \"JWT\"."
+        );
+        let allowed = vec!["JWT".to_owned(), "at+jwt".to_owned()];
+        assert!(check_header_type(Some(&at), Some(&allowed)).is_ok());
+        let err = check_header_type(None, Some(&allowed)).unwrap_err();
+        assert_eq!(
+            err.message(),
+            "Invalid JWT type undefined. Expected \"JWT, at+jwt\"."
+        );
+    }
+
+    #[test]
+    fn audience_rules() {
+        let audience = vec!["a".to_owned(), "b".to_owned()];
+        assert!(check_audience(None, &audience).is_ok());
+        assert!(check_audience(Some(&serde_json::json!("a")), &audience).is_ok());
+        assert!(check_audience(Some(&serde_json::json!("")), &audience).is_ok());
+        assert!(check_audience(Some(&serde_json::json!(["x", "b"])), &audience).is_ok());
+        assert!(check_audience(Some(&serde_json::json!([])), &audience).is_ok());
+        assert!(check_audience(Some(&serde_json::json!("ab")), &audience).is_err());
+        assert!(check_audience(Some(&serde_json::json!(["x"])), &audience).is_err());
+        assert!(check_audience(Some(&serde_json::json!("x")), &[]).is_ok());
+    }
+
+    #[test]
+    fn authorized_party_rules() {
+        let parties = vec![String::new(), "https://a".to_owned()];
+        assert!(check_authorized_party(Some(&serde_json::json!("https://a")), &parties).is_ok());
+        assert!(check_authorized_party(Some(&serde_json::json!("")), &parties).is_err());
+        assert!(check_authorized_party(None, &parties).is_err());
+        assert!(check_authorized_party(None, &[]).is_ok());
+    }
+
+    #[test]
+    fn decode_rejects_bad_forms() {
+        for token in [
+            "",
+            "a",
+            "a.b",
+            "a.b.c.d",
+            "aaa.bbb.ccc",
+            "YWJj.YWJj.YWJj",
+            "..",
+            "e30.e30.*",
+        ] {
+            let err = decode(token, 1 << 14).err().map(|e| e.reason());
+            assert_eq!(err, Some(Reason::TokenInvalid), "{token}");
+        }
+        // `[]` as the header
+        assert!(decode("W10.e30.", 1 << 14).is_err());
+        // `{}` header and payload, empty signature: decodes
+        let decoded = decode("e30.e30.", 1 << 14)
+            .ok()
+            .map(|d| d.signing_input.to_owned());
+        assert_eq!(decoded.as_deref(), Some("e30.e30"));
+        assert!(decode("e30.e30.", 4).is_err());
+    }
+}

@@ -1,0 +1,8 @@
+//! Integration tests: one binary, modules by subject. Each test starts what it
+//! needs (a stand-in Backend API on 127.0.0.1, a token issuer) through the
+//! crate's own testing kit.
+
+mod conformance;
+mod fixtures;
+mod hostile;
+mod jwks;
