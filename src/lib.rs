@@ -1,6 +1,87 @@
-//! Clerk authentication for actix-web.
+//! Clerk authentication for [actix-web]: verify the session tokens Clerk's
+//! front-end SDKs send, read who is signed in, check roles and permissions,
+//! and call the Clerk Backend API — what `@clerk/express` gives Express apps.
 //!
-//! (Guide to be written.)
+//! # Getting started
+//!
+//! Build one [`Clerk`] handle from the environment (`CLERK_SECRET_KEY`, and
+//! optionally `CLERK_PUBLISHABLE_KEY`, `CLERK_JWT_KEY`, …; see [`config`]),
+//! outside `HttpServer::new` so every worker shares its key cache, and wrap
+//! the app in [`ClerkMiddleware`]:
+//!
+//! ```no_run
+//! use actix_web::{web, App, HttpServer, Responder};
+//! use clerk_actix::{Auth, Clerk, ClerkMiddleware};
+//!
+//! async fn protected(auth: Auth) -> impl Responder {
+//!     format!("This is a protected route for {}", auth.user_id().unwrap_or_default())
+//! }
+//!
+//! #[actix_web::main]
+//! async fn main() -> std::io::Result<()> {
+//!     let clerk = Clerk::from_env().expect("set CLERK_SECRET_KEY");
+//!     HttpServer::new(move || {
+//!         App::new()
+//!             .route("/protected", web::get().to(protected))
+//!             .wrap(ClerkMiddleware::new(clerk.clone()))
+//!     })
+//!     .bind(("127.0.0.1", 3000))?
+//!     .run()
+//!     .await
+//! }
+//! ```
+//!
+//! `ClerkMiddleware` authenticates every request and attaches an [`Auth`]
+//! object; it does not reject anyone by itself. Then, per route or scope:
+//!
+//! * take [`Auth`] as a handler argument: signed-out requests get a 401
+//!   ([`UnauthorizedError`]); [`OptionalAuth`] serves both;
+//! * wrap a scope or resource in [`Require`] ([`require_permission`],
+//!   [`require_role`], [`Require::has`]) or `from_fn(`[`require_auth`]`)`:
+//!   401 when signed out, 403 ([`ForbiddenError`]) without the grant;
+//! * select routes with the [`guard`]s (a failing guard means "no match");
+//! * read the object anywhere with [`get_auth`] / [`AuthExt::get_auth`].
+//!
+//! ```
+//! use actix_web::{web, App, HttpResponse};
+//! use clerk_actix::{require_permission, Auth, ClerkMiddleware};
+//!
+//! # fn build(clerk: clerk_actix::Clerk) {
+//! let app = App::new()
+//!     .service(
+//!         web::resource("/path")
+//!             .wrap(require_permission("org:admin:testpermission"))
+//!             .route(web::get().to(|auth: Auth| async move { HttpResponse::Ok().json(&auth) })),
+//!     )
+//!     .wrap(ClerkMiddleware::new(clerk));
+//! # let _ = app; }
+//! ```
+//!
+//! # Checking authorization
+//!
+//! [`Auth::has`] is Clerk's `has()`: organization roles and permissions
+//! (from v1 and v2 session tokens), billing features and plans, and
+//! reverification, with Clerk's exact semantics ([`Has`]).
+//!
+//! # Verifying tokens yourself
+//!
+//! [`Clerk::verify_token`] runs Clerk's `verifyToken` checks, in its order,
+//! with its reason codes ([`Reason`]); keys come from `CLERK_JWT_KEY`
+//! (networkless) or the instance's JWKS, fetched once and shared.
+//!
+//! # Crate features
+//!
+//! * `testing` — [`testing::TestIssuer`] mints session tokens,
+//!   [`testing::StandIn`] runs a local stand-in of the Clerk Backend API:
+//!   test your app with no Clerk account and no network.
+//!
+//! # Differences from `@clerk/express`
+//!
+//! See the README's "Differences from @clerk/express": among them, a Backend
+//! API outage answers 503 instead of signing users out, and `bearer` is
+//! accepted in any case.
+//!
+//! [actix-web]: https://docs.rs/actix-web
 
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -10,9 +91,16 @@ mod authorization;
 mod b64;
 mod claims;
 mod clerk;
+pub mod client;
 mod clock;
 pub mod config;
+pub mod error;
+mod ext;
+pub mod guard;
 mod keys;
+mod middleware;
+mod request;
+mod require;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
@@ -25,4 +113,13 @@ pub use self::claims::SessionClaims;
 pub use self::clerk::Clerk;
 pub use self::clock::Clock;
 pub use self::config::ClerkBuilder;
+pub use self::error::{AuthError, ForbiddenError, MissingMiddleware, UnauthorizedError};
+pub use self::ext::{get_auth, AuthExt, OptionalAuth};
+pub use self::middleware::{ClerkMiddleware, ClerkMiddlewareBuilder};
+pub use self::require::{require_auth, require_permission, require_role, Require};
 pub use self::verify::{Reason, VerifyError, VerifyOptions};
+
+#[doc(hidden)]
+pub use self::middleware::ClerkMiddlewareService;
+#[doc(hidden)]
+pub use self::require::RequireService;

@@ -379,6 +379,16 @@ pub(crate) async fn verify(
     max_bytes: usize,
 ) -> Result<SessionClaims, VerifyError> {
     let decoded = decode(token, max_bytes)?;
+    verify_decoded(decoded, keys, options, now_ms).await
+}
+
+/// Steps 2–8 on a token [`decode`]d already.
+pub(crate) async fn verify_decoded(
+    decoded: Decoded<'_>,
+    keys: &KeyStore,
+    options: &VerifyOptions,
+    now_ms: i64,
+) -> Result<SessionClaims, VerifyError> {
     if decoded.category() == Some(M2M_CATEGORY) {
         return Err(
             VerifyError::new(Reason::TokenInvalid, "Invalid session token category.")

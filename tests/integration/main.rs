@@ -6,3 +6,5 @@ mod conformance;
 mod fixtures;
 mod hostile;
 mod jwks;
+mod middleware;
+mod oracle;

@@ -1,0 +1,1 @@
+//! The Clerk Backend API client (work in progress).

@@ -1,0 +1,92 @@
+//! Route guards on the auth object.
+//!
+//! A guard decides whether a route *matches*, not whether a request is
+//! allowed: when a guard fails, actix tries the next route, and when none
+//! matches it answers **404** (405 inside a resource). A guard can never
+//! produce a 401 or 403 — use the [`Auth`](crate::Auth) extractor or
+//! [`Require`](crate::Require) for that.
+//!
+//! Guards are for serving different handlers to different users. Pair a
+//! guarded route with a fallback:
+//!
+//! ```
+//! use actix_web::{test, web, App, HttpResponse};
+//! use clerk_actix::{guard, ClerkMiddleware};
+//!
+//! # actix_web::rt::System::new().block_on(async {
+//! # let clerk = clerk_actix::Clerk::builder().secret_key("sk_test_x").build().unwrap();
+//! let app = test::init_service(
+//!     App::new()
+//!         .service(
+//!             web::resource("/dashboard")
+//!                 .route(web::get().guard(guard::role("org:admin")).to(|| async { "admin view" }))
+//!                 .route(web::get().guard(guard::authenticated()).to(|| async { "member view" }))
+//!                 .route(web::get().to(|| async { HttpResponse::Unauthorized().finish() })),
+//!         )
+//!         // The middleware must run before routing: register it on the App.
+//!         .wrap(ClerkMiddleware::new(clerk)),
+//! )
+//! .await;
+//! let res = test::call_service(&app, test::TestRequest::get().uri("/dashboard").to_request()).await;
+//! assert_eq!(res.status(), 401);
+//! # });
+//! ```
+//!
+//! # Order
+//!
+//! Guards run while routing, before the middleware of the scope or resource
+//! they belong to. [`ClerkMiddleware`](crate::ClerkMiddleware) must therefore
+//! wrap the `App` (or a scope *enclosing* the guarded scope): a guard on a
+//! scope wrapped by `ClerkMiddleware` itself sees no auth object and fails.
+
+use std::borrow::Cow;
+
+use actix_web::guard::{Guard, GuardContext};
+
+use crate::auth::Auth;
+use crate::authorization::Has;
+use crate::ext::AuthExt;
+
+struct AuthGuard<F>(F);
+
+impl<F> Guard for AuthGuard<F>
+where
+    F: Fn(&Auth) -> bool,
+{
+    fn check(&self, ctx: &GuardContext<'_>) -> bool {
+        ctx.get_auth()
+            .is_ok_and(|auth| auth.is_authenticated() && (self.0)(&auth))
+    }
+}
+
+/// Matches signed-in requests.
+pub fn authenticated() -> impl Guard {
+    AuthGuard(|_: &Auth| true)
+}
+
+/// Matches signed-in requests that pass `check` ([`Auth::has`]).
+pub fn has(check: Has) -> impl Guard {
+    AuthGuard(move |auth: &Auth| auth.has(&check))
+}
+
+/// Matches requests whose user has the organization permission `permission`.
+pub fn permission(permission: impl Into<Cow<'static, str>>) -> impl Guard {
+    has(Has::permission(permission))
+}
+
+/// Matches requests whose user has the organization role `role`.
+pub fn role(role: impl Into<Cow<'static, str>>) -> impl Guard {
+    has(Has::role(role))
+}
+
+/// Matches signed-in requests for which `check` returns `true`.
+///
+/// ```
+/// use clerk_actix::guard;
+///
+/// let impersonated = guard::check(|auth| auth.actor().is_some());
+/// # let _ = impersonated;
+/// ```
+pub fn check(check: impl Fn(&Auth) -> bool + 'static) -> impl Guard {
+    AuthGuard(check)
+}

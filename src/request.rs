@@ -1,0 +1,537 @@
+//! Authenticating one request, framework-neutral: where the token comes from,
+//! what a failure means (signed out, handshake, outage), and the headers Clerk
+//! puts on the answer.
+//!
+//! This is the header path of Clerk's `authenticateRequest` (spec §2.4–2.5,
+//! §2.7–2.8). Requests without a token in the `Authorization` header take the
+//! cookie path, which for now answers "signed out" (`session-token-and-uat-missing`,
+//! what Clerk answers for a request without cookies) — browser sessions through
+//! cookies are the next step and plug in at [`cookie_path`].
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use crate::auth::SignedOut;
+use crate::claims::SessionClaims;
+use crate::clerk::Clerk;
+use crate::config::{InstanceType, CLERK_API_VERSION_HEADER};
+use crate::verify::{self, Reason, VerifyError, VerifyOptions};
+
+const SESSION_CATEGORY: &str = "cl_B7d4PD111AAA";
+const IGNORE_CATEGORY: &str = "cl_I7d4PD111III";
+const REDIRECT_LOOP_LIMIT: u32 = 3;
+
+/// What the request carries that matters for authentication. All borrowed.
+#[derive(Default)]
+pub(crate) struct RequestParts<'a> {
+    pub(crate) method: &'a str,
+    pub(crate) authorization: Option<&'a [u8]>,
+    pub(crate) sec_fetch_dest: Option<&'a [u8]>,
+    pub(crate) accept: Option<&'a [u8]>,
+    pub(crate) cookie: Option<&'a [u8]>,
+    /// `http` or `https`, as the connection was made.
+    pub(crate) scheme: &'a str,
+    pub(crate) host: Option<&'a [u8]>,
+    pub(crate) forwarded_host: Option<&'a [u8]>,
+    pub(crate) forwarded_proto: Option<&'a [u8]>,
+    /// Path and query as received, e.g. `/path?x=1`.
+    pub(crate) path_and_query: &'a str,
+}
+
+/// The outcome for one request.
+pub(crate) enum Outcome {
+    SignedIn(Arc<SessionClaims>),
+    SignedOut(SignedOut),
+    /// A browser navigation that Clerk would send through a handshake
+    /// redirect to refresh its session.
+    Handshake(Handshake),
+    /// The keys could not be loaded: the server's problem, not the user's.
+    Unavailable(VerifyError),
+}
+
+/// A 307 to Clerk's Frontend API.
+pub(crate) struct Handshake {
+    pub(crate) reason: Cow<'static, str>,
+    pub(crate) message: String,
+    pub(crate) location: String,
+    pub(crate) redirect_count: u32,
+}
+
+/// Where a token came from, as Clerk's messages name it.
+#[derive(Clone, Copy)]
+enum Carrier {
+    Header,
+}
+
+impl Carrier {
+    fn as_str(self) -> &'static str {
+        match self {
+            Carrier::Header => "header",
+        }
+    }
+}
+
+/// The token of an `Authorization` header: `Bearer <token>` (the scheme in
+/// any case) or a bare token. `None` for no header, an empty one, or another
+/// scheme (`Basic …`), which then falls through to the cookie path.
+pub(crate) fn token_in_header(value: &[u8]) -> Option<&[u8]> {
+    let value = value.trim_ascii();
+    if value.is_empty() {
+        return None;
+    }
+    match value.iter().position(|&b| b == b' ') {
+        None => Some(value),
+        Some(space) => {
+            let (scheme, rest) = value.split_at(space);
+            if !scheme.eq_ignore_ascii_case(b"bearer") {
+                return None;
+            }
+            let rest = rest.trim_ascii_start();
+            let token = rest
+                .iter()
+                .position(|&b| b == b' ')
+                .map_or(rest, |end| &rest[..end]);
+            (!token.is_empty()).then_some(token)
+        }
+    }
+}
+
+/// Authenticates one request.
+pub(crate) async fn authenticate(
+    clerk: &Clerk,
+    parts: &RequestParts<'_>,
+    options: &VerifyOptions,
+) -> Outcome {
+    let Some(token) = parts.authorization.and_then(token_in_header) else {
+        return cookie_path(clerk, parts);
+    };
+    let config = clerk.config();
+    let Ok(token) = std::str::from_utf8(token) else {
+        // Not even text: cannot be a JWT.
+        let err = VerifyError::new(
+            Reason::TokenInvalid,
+            "Invalid JWT form. The header, payload, or signature could not be decoded.",
+        );
+        return signed_out_for(&err, Carrier::Header);
+    };
+    let decoded = match verify::decode(token, config.max_token_bytes) {
+        Ok(decoded) => decoded,
+        Err(err) => return session_token_error(clerk, parts, token, &err, Carrier::Header),
+    };
+    if is_machine_jwt(&decoded) || is_foreign_category(decoded.category()) {
+        return Outcome::SignedOut(SignedOut {
+            reason: Some(Cow::Borrowed("token-type-mismatch")),
+            message: Some(String::new()),
+            token_presented: true,
+        });
+    }
+    let now = config.clock.now_millis();
+    match verify::verify_decoded(decoded, &clerk.inner.keys, options, now).await {
+        Ok(claims) => Outcome::SignedIn(Arc::new(claims)),
+        Err(err) if err.reason().is_server_fault() => Outcome::Unavailable(err),
+        Err(err) => session_token_error(clerk, parts, token, &err, Carrier::Header),
+    }
+}
+
+/// OAuth access tokens (`typ` `at+jwt`) and M2M tokens (`sub` `mch_…`) are
+/// JWTs too, but never session tokens.
+fn is_machine_jwt(decoded: &verify::Decoded<'_>) -> bool {
+    let oauth = matches!(
+        decoded.typ().and_then(|t| t.as_str()),
+        Some("at+jwt" | "application/at+jwt")
+    );
+    let m2m = decoded
+        .payload
+        .get("sub")
+        .and_then(|s| s.as_str())
+        .is_some_and(|s| s.starts_with("mch_"));
+    oauth || m2m
+}
+
+/// A `cat` header other than the session and "ignore" categories, e.g. a
+/// JWT-template token.
+fn is_foreign_category(category: Option<&str>) -> bool {
+    category.is_some_and(|c| c != SESSION_CATEGORY && c != IGNORE_CATEGORY)
+}
+
+/// No token in the `Authorization` header.
+pub(crate) fn cookie_path(_clerk: &Clerk, _parts: &RequestParts<'_>) -> Outcome {
+    Outcome::SignedOut(SignedOut {
+        reason: Some(Cow::Borrowed("session-token-and-uat-missing")),
+        message: Some(String::new()),
+        token_presented: false,
+    })
+}
+
+fn full_message(err: &VerifyError, carrier: Carrier) -> String {
+    format!(
+        "{} (reason={}, token-carrier={})",
+        err.message_with_action(),
+        err.reason(),
+        carrier.as_str()
+    )
+}
+
+fn signed_out_for(err: &VerifyError, carrier: Carrier) -> Outcome {
+    Outcome::SignedOut(SignedOut {
+        reason: Some(Cow::Borrowed(err.reason().as_str())),
+        message: Some(full_message(err, carrier)),
+        token_presented: true,
+    })
+}
+
+/// Clerk's `handleSessionTokenError`: time-claim failures may go through a
+/// handshake; everything else signs the request out.
+fn session_token_error(
+    clerk: &Clerk,
+    parts: &RequestParts<'_>,
+    token: &str,
+    err: &VerifyError,
+    carrier: Carrier,
+) -> Outcome {
+    let reason: Cow<'static, str> = match err.reason() {
+        Reason::TokenExpired => {
+            // Refreshing needs the `__refresh_<suffix>` cookie of the cookie path.
+            let label = if parts.method == "GET" {
+                "non-eligible-no-refresh-cookie"
+            } else {
+                "non-eligible-non-get"
+            };
+            Cow::Owned(format!("session-token-expired-refresh-{label}"))
+        }
+        Reason::TokenNotActiveYet => Cow::Borrowed("session-token-nbf"),
+        Reason::TokenIatInTheFuture => Cow::Borrowed("session-token-iat-in-the-future"),
+        _ => return signed_out_for(err, carrier),
+    };
+    handshake_or_signed_out(
+        clerk,
+        parts,
+        reason,
+        full_message(err, carrier),
+        Some(token),
+    )
+}
+
+/// A browser navigation: GET, and `Sec-Fetch-Dest: document|iframe` (or no
+/// `Sec-Fetch-Dest` and an `Accept` starting with `text/html`).
+fn eligible_for_handshake(parts: &RequestParts<'_>) -> bool {
+    if parts.method != "GET" {
+        return false;
+    }
+    match parts.sec_fetch_dest {
+        Some(dest) => dest == b"document" || dest == b"iframe",
+        None => parts.accept.is_some_and(|a| a.starts_with(b"text/html")),
+    }
+}
+
+fn handshake_or_signed_out(
+    clerk: &Clerk,
+    parts: &RequestParts<'_>,
+    reason: Cow<'static, str>,
+    message: String,
+    session_token: Option<&str>,
+) -> Outcome {
+    let signed_out = |reason, message| {
+        Outcome::SignedOut(SignedOut {
+            reason: Some(reason),
+            message: Some(message),
+            token_presented: session_token.is_some(),
+        })
+    };
+    if !eligible_for_handshake(parts) {
+        return signed_out(reason, message);
+    }
+    let Some(publishable_key) = clerk.publishable_key() else {
+        // Without the publishable key there is no Frontend API to send the
+        // browser to.
+        return signed_out(reason, message);
+    };
+    let redirect_count = parts
+        .cookie
+        .and_then(|c| cookie(c, "__clerk_redirect_count"))
+        .and_then(|v| v.parse::<u32>().ok())
+        .unwrap_or(0);
+    if redirect_count == REDIRECT_LOOP_LIMIT {
+        log::info!(
+            target: "clerk_actix::handshake",
+            "Clerk: refreshing the session token resulted in an infinite redirect loop; \
+             answering signed out instead (reason {reason})"
+        );
+        return signed_out(reason, message);
+    }
+    let mut location = String::with_capacity(512);
+    location.push_str("https://");
+    location.push_str(publishable_key.frontend_api().trim_end_matches('/'));
+    location.push_str("/v1/client/handshake?redirect_url=");
+    form_urlencode_into(&mut location, &clerk_url(parts));
+    location.push_str("&__clerk_api_version=");
+    location.push_str(CLERK_API_VERSION_HEADER);
+    location.push_str("&suffixed_cookies=");
+    location.push_str(
+        if uses_suffixed_cookies(parts, publishable_key.cookie_suffix()) {
+            "true"
+        } else {
+            "false"
+        },
+    );
+    location.push_str("&__clerk_hs_reason=");
+    form_urlencode_into(&mut location, &reason);
+    location.push_str("&format=nonce");
+    if let Some(token) = session_token {
+        location.push_str("&__session=");
+        form_urlencode_into(&mut location, token);
+    }
+    if publishable_key.instance_type() == InstanceType::Development {
+        if let Some(db_jwt) = dev_browser_token(parts, publishable_key.cookie_suffix()) {
+            location.push_str("&__clerk_db_jwt=");
+            form_urlencode_into(&mut location, &db_jwt);
+        }
+    }
+    Outcome::Handshake(Handshake {
+        reason,
+        message,
+        location,
+        redirect_count,
+    })
+}
+
+/// Whether the browser holds this instance's suffixed cookies (`__session_<suffix>`,
+/// `__client_uat_<suffix>`).
+fn uses_suffixed_cookies(parts: &RequestParts<'_>, suffix: &str) -> bool {
+    let Some(header) = parts.cookie else {
+        return false;
+    };
+    ["__session", "__client_uat"]
+        .iter()
+        .any(|name| cookie(header, &format!("{name}_{suffix}")).is_some())
+}
+
+fn dev_browser_token(parts: &RequestParts<'_>, suffix: &str) -> Option<String> {
+    if let Some((_, query)) = parts.path_and_query.split_once('?') {
+        if let Some(value) = query_param(query, "__clerk_db_jwt") {
+            return Some(value);
+        }
+    }
+    let header = parts.cookie?;
+    cookie(header, &format!("__clerk_db_jwt_{suffix}")).or_else(|| cookie(header, "__clerk_db_jwt"))
+}
+
+/// The first value of a comma-separated forwarded header.
+fn first_value(value: &[u8]) -> Option<&str> {
+    let value = std::str::from_utf8(value).ok()?;
+    let first = value.split(',').next()?;
+    (!first.is_empty()).then_some(first)
+}
+
+fn valid_host(host: &str) -> bool {
+    !host.is_empty()
+        && host.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']' | b'_')
+        })
+}
+
+/// The public URL of the request (Clerk's `clerkUrl`): forwarded host and
+/// protocol first, without the dev-browser query parameters.
+pub(crate) fn clerk_url(parts: &RequestParts<'_>) -> String {
+    let host = parts
+        .forwarded_host
+        .and_then(first_value)
+        .filter(|h| valid_host(h))
+        .or_else(|| {
+            parts
+                .host
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .filter(|h| valid_host(h))
+        })
+        .unwrap_or("localhost");
+    let scheme = parts
+        .forwarded_proto
+        .and_then(first_value)
+        .filter(|p| matches!(*p, "http" | "https"))
+        .unwrap_or(parts.scheme);
+    let (path, query) = match parts.path_and_query.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (parts.path_and_query, None),
+    };
+    let mut url = format!("{scheme}://{host}{path}");
+    if let Some(query) = query {
+        let dropped = |key: &str| key == "__clerk_db_jwt" || key == "__dev_session";
+        let has_dropped = query
+            .split('&')
+            .any(|pair| dropped(&form_urldecode(pair.split('=').next().unwrap_or_default())));
+        if has_dropped {
+            // Like URLSearchParams.delete: the rest is re-serialised.
+            let mut rest = String::new();
+            for pair in query.split('&').filter(|p| !p.is_empty()) {
+                let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+                let key = form_urldecode(key);
+                if dropped(&key) {
+                    continue;
+                }
+                if !rest.is_empty() {
+                    rest.push('&');
+                }
+                form_urlencode_into(&mut rest, &key);
+                rest.push('=');
+                form_urlencode_into(&mut rest, &form_urldecode(value));
+            }
+            if !rest.is_empty() {
+                url.push('?');
+                url.push_str(&rest);
+            }
+        } else {
+            url.push('?');
+            url.push_str(query);
+        }
+    }
+    url
+}
+
+/// `application/x-www-form-urlencoded`, as `URLSearchParams` writes it.
+pub(crate) fn form_urlencode_into(out: &mut String, value: &str) {
+    for &b in value.as_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789ABCDEF";
+                out.push('%');
+                out.push(HEX[usize::from(b >> 4)] as char);
+                out.push(HEX[usize::from(b & 15)] as char);
+            }
+        }
+    }
+}
+
+fn form_urldecode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+fn query_param(query: &str, name: &str) -> Option<String> {
+    query.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (form_urldecode(key) == name).then(|| form_urldecode(value))
+    })
+}
+
+/// A cookie's value from a `Cookie` header: the first occurrence wins, names
+/// and values are trimmed, values are percent-decoded when they decode.
+pub(crate) fn cookie(header: &[u8], name: &str) -> Option<String> {
+    let header = std::str::from_utf8(header).ok()?;
+    header.split(';').find_map(|pair| {
+        let (key, value) = pair.split_once('=')?;
+        if key.trim() != name {
+            return None;
+        }
+        let value = value.trim();
+        Some(percent_decode(value).unwrap_or_else(|| value.to_owned()))
+    })
+}
+
+fn percent_decode(value: &str) -> Option<String> {
+    if !value.contains('%') {
+        return Some(value.to_owned());
+    }
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let high = hex(*bytes.get(i + 1)?)?;
+            let low = hex(*bytes.get(i + 2)?)?;
+            out.push(high << 4 | low);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_parsing() {
+        assert_eq!(token_in_header(b"Bearer abc"), Some(&b"abc"[..]));
+        assert_eq!(token_in_header(b"bearer abc"), Some(&b"abc"[..]));
+        assert_eq!(token_in_header(b"BEARER   abc  "), Some(&b"abc"[..]));
+        assert_eq!(token_in_header(b"Bearer a b"), Some(&b"a"[..]));
+        assert_eq!(token_in_header(b"abc"), Some(&b"abc"[..]));
+        assert_eq!(token_in_header(b"Basic abc"), None);
+        assert_eq!(token_in_header(b"Bearer"), Some(&b"Bearer"[..]));
+        assert_eq!(token_in_header(b"Bearer "), Some(&b"Bearer"[..]));
+        assert_eq!(token_in_header(b""), None);
+        assert_eq!(token_in_header(b"   "), None);
+    }
+
+    #[test]
+    fn cookies_parse_like_clerk() {
+        let header = b"a=1; __session = tok%2Fen ; __session=second; bad; q=\"x\"; p=%zz";
+        assert_eq!(cookie(header, "__session").as_deref(), Some("tok/en"));
+        assert_eq!(cookie(header, "a").as_deref(), Some("1"));
+        assert_eq!(cookie(header, "q").as_deref(), Some("\"x\""));
+        assert_eq!(cookie(header, "p").as_deref(), Some("%zz"));
+        assert_eq!(cookie(header, "bad"), None);
+        assert_eq!(cookie(b"\xff\xfe", "a"), None);
+    }
+
+    #[test]
+    fn clerk_url_prefers_forwarded_headers() {
+        let parts = RequestParts {
+            scheme: "http",
+            host: Some(b"internal:8080"),
+            forwarded_host: Some(b"app.example.com,proxy"),
+            forwarded_proto: Some(b"https,http"),
+            path_and_query: "/path?x=1&__clerk_db_jwt=abc&y=a%20b",
+            ..RequestParts::default()
+        };
+        assert_eq!(clerk_url(&parts), "https://app.example.com/path?x=1&y=a+b");
+        let plain = RequestParts {
+            scheme: "http",
+            host: Some(b"example.com"),
+            forwarded_host: Some(b"<script>"),
+            path_and_query: "/path?q=a%20b",
+            ..RequestParts::default()
+        };
+        assert_eq!(clerk_url(&plain), "http://example.com/path?q=a%20b");
+    }
+
+    #[test]
+    fn form_encoding_matches_url_search_params() {
+        let mut out = String::new();
+        form_urlencode_into(&mut out, "http://example.com/path a*b~");
+        assert_eq!(out, "http%3A%2F%2Fexample.com%2Fpath+a*b%7E");
+        assert_eq!(form_urldecode("a+b%2Fc%zz"), "a b/c%zz");
+    }
+}

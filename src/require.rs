@@ -1,0 +1,270 @@
+//! Enforcement for apps, scopes and resources: 401 when signed out, 403 when
+//! signed in without the required authorization.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::future::{ready, Ready};
+use std::rc::Rc;
+use std::sync::Arc;
+
+use actix_service::{forward_ready, Service, Transform};
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpResponse};
+use futures_util::future::LocalBoxFuture;
+
+use crate::auth::Auth;
+use crate::authorization::Has;
+use crate::error::{ForbiddenError, UnauthorizedError};
+use crate::ext::AuthExt;
+
+/// Rejects signed-out requests with [`UnauthorizedError`] (401): the port of
+/// `requireAuth`, for [`actix_web::middleware::from_fn`].
+///
+/// The rejection is returned as a response (not an `Err`), so outer
+/// middleware such as CORS still decorates it.
+///
+/// # Examples
+///
+/// ```
+/// use actix_web::middleware::from_fn;
+/// use actix_web::{web, App, HttpResponse};
+/// use clerk_actix::{require_auth, ClerkMiddleware};
+///
+/// # fn app(clerk: clerk_actix::Clerk) {
+/// let app = App::new()
+///     .service(
+///         web::scope("/api")
+///             .wrap(from_fn(require_auth))
+///             .route("/me", web::get().to(HttpResponse::Ok)),
+///     )
+///     .wrap(ClerkMiddleware::new(clerk));
+/// # let _ = app; }
+/// ```
+#[doc(alias = "requireAuth")]
+pub async fn require_auth(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    match decide(&req, &Rule::Authenticated, None) {
+        Ok(()) => Ok(next.call(req).await?.map_into_left_body()),
+        Err(response) => Ok(req.into_response(response).map_into_right_body()),
+    }
+}
+
+/// Middleware that requires a signed-in request and, optionally, an
+/// authorization check: 401 when signed out, 403 when the check fails.
+///
+/// Wrap an `App`, a `Scope` or a `Resource` with it. It reads the [`Auth`]
+/// that [`ClerkMiddleware`](crate::ClerkMiddleware) attached, so
+/// `ClerkMiddleware` must be registered on the same or an outer level
+/// (outermost = last `.wrap()`).
+///
+/// # Examples
+///
+/// ```
+/// use actix_web::{web, App, HttpResponse};
+/// use clerk_actix::{require_permission, ClerkMiddleware, Has, Require};
+///
+/// # fn app(clerk: clerk_actix::Clerk) {
+/// let app = App::new()
+///     .service(
+///         web::scope("/admin")
+///             .wrap(require_permission("org:admin:manage"))
+///             .route("/users", web::get().to(HttpResponse::Ok)),
+///     )
+///     .service(
+///         web::resource("/billing")
+///             .wrap(Require::has(Has::plan("org:business")).redirect_to("/pricing"))
+///             .route(web::get().to(HttpResponse::Ok)),
+///     )
+///     .wrap(ClerkMiddleware::new(clerk));
+/// # let _ = app; }
+/// ```
+#[derive(Clone)]
+#[must_use]
+pub struct Require {
+    rule: Arc<Rule>,
+    redirect: Option<Arc<str>>,
+}
+
+enum Rule {
+    Authenticated,
+    Has(Has),
+    Check(Box<dyn Fn(&Auth) -> bool + Send + Sync>),
+}
+
+impl fmt::Debug for Require {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let rule = match &*self.rule {
+            Rule::Authenticated => "authenticated".to_owned(),
+            Rule::Has(has) => format!("{has:?}"),
+            Rule::Check(_) => "check(..)".to_owned(),
+        };
+        f.debug_struct("Require")
+            .field("rule", &rule)
+            .field("redirect", &self.redirect)
+            .finish()
+    }
+}
+
+impl Require {
+    fn with(rule: Rule) -> Self {
+        Self {
+            rule: Arc::new(rule),
+            redirect: None,
+        }
+    }
+
+    /// Requires a signed-in request.
+    #[doc(alias = "requireAuth")]
+    pub fn auth() -> Self {
+        Self::with(Rule::Authenticated)
+    }
+
+    /// Requires a signed-in user that passes `check` ([`Auth::has`]).
+    pub fn has(check: Has) -> Self {
+        Self::with(Rule::Has(check))
+    }
+
+    /// Requires the organization permission `permission`, e.g. `org:invoices:read`.
+    pub fn permission(permission: impl Into<Cow<'static, str>>) -> Self {
+        Self::has(Has::permission(permission))
+    }
+
+    /// Requires the organization role `role`, e.g. `org:admin`.
+    pub fn role(role: impl Into<Cow<'static, str>>) -> Self {
+        Self::has(Has::role(role))
+    }
+
+    /// Requires a signed-in user for whom `check` returns `true`.
+    ///
+    /// ```
+    /// use clerk_actix::Require;
+    ///
+    /// let staff_only = Require::check(|auth| auth.org_slug() == Some("staff"));
+    /// # let _ = staff_only;
+    /// ```
+    pub fn check(check: impl Fn(&Auth) -> bool + Send + Sync + 'static) -> Self {
+        Self::with(Rule::Check(Box::new(check)))
+    }
+
+    /// Sends signed-out requests to `url` with a 302 instead of answering
+    /// 401: for pages rather than APIs. A failed check still answers 403.
+    ///
+    /// Defaults to answering 401.
+    pub fn redirect_to(mut self, url: impl Into<String>) -> Self {
+        self.redirect = Some(url.into().into());
+        self
+    }
+
+    /// Like [`redirect_to`](Self::redirect_to), to the [`Clerk`](crate::Clerk)
+    /// handle's sign-in URL (`CLERK_SIGN_IN_URL`), else `/` (what
+    /// `@clerk/express`'s `requireAuth` does).
+    pub fn redirect_to_sign_in(self, clerk: &crate::Clerk) -> Self {
+        let url = clerk.sign_in_url().unwrap_or("/").to_owned();
+        self.redirect_to(url)
+    }
+}
+
+/// [`Require::permission`], named like the Express helpers.
+pub fn require_permission(permission: impl Into<Cow<'static, str>>) -> Require {
+    Require::permission(permission)
+}
+
+/// [`Require::role`], named like the Express helpers.
+pub fn require_role(role: impl Into<Cow<'static, str>>) -> Require {
+    Require::role(role)
+}
+
+/// Allow (`Ok`) or the response to answer with.
+fn decide(req: &ServiceRequest, rule: &Rule, redirect: Option<&str>) -> Result<(), HttpResponse> {
+    let auth = req
+        .get_auth()
+        .map_err(|missing| HttpResponse::from_error(Error::from(missing)))?;
+    if !auth.is_authenticated() {
+        log::debug!(
+            target: "clerk_actix::rejection",
+            "{} {}: signed out ({})",
+            req.method(),
+            req.path(),
+            auth.signed_out_reason().unwrap_or("no token")
+        );
+        return Err(match redirect {
+            Some(url) => HttpResponse::Found()
+                .insert_header((header::LOCATION, url))
+                .finish(),
+            None => HttpResponse::from_error(Error::from(UnauthorizedError::for_auth(&auth))),
+        });
+    }
+    let allowed = match rule {
+        Rule::Authenticated => true,
+        Rule::Has(check) => auth.has(check),
+        Rule::Check(check) => check(&auth),
+    };
+    if allowed {
+        Ok(())
+    } else {
+        log::debug!(
+            target: "clerk_actix::rejection",
+            "{} {}: forbidden for {}",
+            req.method(),
+            req.path(),
+            auth.user_id().unwrap_or_default()
+        );
+        Err(HttpResponse::from_error(Error::from(ForbiddenError::new())))
+    }
+}
+
+impl<S, B> Transform<S, ServiceRequest> for Require
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Transform = RequireService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(RequireService {
+            service: Rc::new(service),
+            require: self.clone(),
+        }))
+    }
+}
+
+/// The service [`Require`] wraps around a route.
+#[doc(hidden)]
+pub struct RequireService<S> {
+    service: Rc<S>,
+    require: Require,
+}
+
+impl<S, B> Service<ServiceRequest> for RequireService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        match decide(&req, &self.require.rule, self.require.redirect.as_deref()) {
+            Ok(()) => {
+                let service = Rc::clone(&self.service);
+                Box::pin(async move { Ok(service.call(req).await?.map_into_left_body()) })
+            }
+            Err(response) => {
+                let res = req.into_response(response).map_into_right_body();
+                Box::pin(async move { Ok(res) })
+            }
+        }
+    }
+}
