@@ -41,7 +41,6 @@ pub struct SessionClaims {
     org_role: Option<String>,
     org_slug: Option<String>,
     org_permissions: Option<Vec<String>>,
-    expires_at_ms: Option<i64>,
 }
 
 impl fmt::Debug for SessionClaims {
@@ -74,12 +73,6 @@ impl SessionClaims {
         let string = |name: &str| raw.get(name).and_then(Value::as_str).map(str::to_owned);
         let session_id = string("sid");
         let session_status = string("sts");
-        let expires_at_ms = raw
-            .get("exp")
-            .and_then(Value::as_f64)
-            .filter(|exp| exp.is_finite() && exp.abs() < 9.0e12)
-            // In range, so the conversion is exact enough and cannot overflow.
-            .map(|exp| exp.trunc() as i64 * 1000);
 
         let version_2 = raw.get("v").and_then(Value::as_f64) == Some(2.0);
         let (org_id, org_role, org_slug, org_permissions) = if version_2 {
@@ -128,7 +121,6 @@ impl SessionClaims {
             org_role,
             org_slug,
             org_permissions,
-            expires_at_ms,
         })
     }
 
@@ -241,10 +233,6 @@ impl SessionClaims {
         ))
     }
 
-    /// `exp` in milliseconds, when it is a usable number.
-    pub(crate) fn expires_at_ms(&self) -> Option<i64> {
-        self.expires_at_ms
-    }
 }
 
 /// A comma-separated `scope:name` list (`fea`, `pla`) split into the

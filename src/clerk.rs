@@ -3,10 +3,11 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::cache::{TokenCache, Verified};
 use crate::claims::SessionClaims;
 use crate::config::{ClerkBuilder, Config, ConfigError, InstanceType, PublishableKey};
 use crate::keys::KeyStore;
-use crate::verify::{self, VerifyError, VerifyOptions};
+use crate::verify::{self, Reason, VerifyError, VerifyOptions};
 
 /// A configured Clerk instance: keys, options and the shared key cache.
 ///
@@ -38,6 +39,7 @@ pub(crate) struct Inner {
     pub(crate) config: Config,
     pub(crate) keys: KeyStore,
     pub(crate) verify: Arc<VerifyOptions>,
+    pub(crate) cache: Option<TokenCache>,
 }
 
 impl fmt::Debug for Clerk {
@@ -85,15 +87,65 @@ impl Clerk {
         token: &str,
         options: &VerifyOptions,
     ) -> Result<SessionClaims, VerifyError> {
-        let config = &self.inner.config;
-        verify::verify(
-            token,
-            &self.inner.keys,
-            options,
-            config.clock.now_millis(),
-            config.max_token_bytes,
-        )
-        .await
+        let claims = self.verify_shared(token, options).await?;
+        Ok(Arc::unwrap_or_clone(claims))
+    }
+
+    /// Verification through the cache.
+    pub(crate) async fn verify_shared(
+        &self,
+        token: &str,
+        options: &VerifyOptions,
+    ) -> Result<Arc<SessionClaims>, VerifyError> {
+        let now = self.inner.config.clock.now_millis();
+        if let Some(hit) = self.cached(token, options) {
+            return match hit.recheck(options, now) {
+                Ok(()) => Ok(hit.claims.clone()),
+                Err(err) => {
+                    self.forget(token, &err);
+                    Err(err)
+                }
+            };
+        }
+        let decoded = verify::decode(token, self.inner.config.max_token_bytes)?;
+        self.verify_decoded(token, decoded, options, now).await
+    }
+
+    /// A cache hit for `token`, unless the options ask to skip caches.
+    pub(crate) fn cached(&self, token: &str, options: &VerifyOptions) -> Option<Arc<Verified>> {
+        if options.skip_jwks_cache {
+            return None;
+        }
+        self.inner.cache.as_ref()?.get(token)
+    }
+
+    /// Drops a cached token that will not verify again (expired).
+    pub(crate) fn forget(&self, token: &str, err: &VerifyError) {
+        if err.reason() == Reason::TokenExpired {
+            if let Some(cache) = &self.inner.cache {
+                cache.remove(token);
+            }
+        }
+    }
+
+    /// Verifies a decoded token and caches the success.
+    pub(crate) async fn verify_decoded(
+        &self,
+        token: &str,
+        decoded: verify::Decoded<'_>,
+        options: &VerifyOptions,
+        now_ms: i64,
+    ) -> Result<Arc<SessionClaims>, VerifyError> {
+        let typ = decoded.typ().cloned();
+        let session_token = decoded.is_session_token();
+        let (claims, key, times) =
+            verify::verify_decoded(decoded, &self.inner.keys, options, now_ms).await?;
+        let claims = Arc::new(claims);
+        if let Some(cache) = &self.inner.cache {
+            let verified = Verified::new(claims.clone(), key, typ, times, session_token);
+            cache.insert(token, Arc::new(verified));
+        }
+        Ok(claims)
     }
 
     /// Fetches the instance's JWKS now, rather than on the first request. Use

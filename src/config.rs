@@ -34,6 +34,7 @@ use std::time::Duration;
 use base64::Engine as _;
 
 use crate::b64;
+use crate::cache::TokenCache;
 use crate::clerk::{Clerk, Inner};
 use crate::clock::Clock;
 use crate::keys::{KeyStore, RemoteSettings, VerifyingKey};
@@ -334,6 +335,7 @@ pub struct ClerkBuilder {
     jwks_refetch_interval: Option<Duration>,
     jwks_timeout: Option<Duration>,
     http_timeout: Option<Duration>,
+    token_cache_capacity: Option<usize>,
 }
 
 fn env_var(name: &'static str) -> Option<(String, Origin)> {
@@ -520,6 +522,16 @@ impl ClerkBuilder {
         self
     }
 
+    /// How many verified tokens to remember, so that a token sent again skips
+    /// the signature check; 0 disables the cache. See the security reasoning
+    /// in the crate's README ("Performance").
+    ///
+    /// Defaults to 10 000.
+    pub fn token_cache_capacity(mut self, capacity: usize) -> Self {
+        self.token_cache_capacity = Some(capacity);
+        self
+    }
+
     /// Checks every setting and builds the handle.
     ///
     /// # Errors
@@ -597,6 +609,7 @@ impl ClerkBuilder {
                 config,
                 keys,
                 verify: Arc::new(self.verify),
+                cache: TokenCache::new(self.token_cache_capacity.unwrap_or(10_000)),
             }),
         })
     }

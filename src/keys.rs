@@ -46,14 +46,6 @@ impl Alg {
         }
     }
 
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Self::Rs256 => "RS256",
-            Self::Rs384 => "RS384",
-            Self::Rs512 => "RS512",
-        }
-    }
-
     fn index(self) -> usize {
         self as usize
     }

@@ -89,6 +89,7 @@
 mod auth;
 mod authorization;
 mod b64;
+mod cache;
 mod claims;
 mod clerk;
 pub mod client;

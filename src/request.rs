@@ -17,8 +17,6 @@ use crate::clerk::Clerk;
 use crate::config::{InstanceType, CLERK_API_VERSION_HEADER};
 use crate::verify::{self, Reason, VerifyError, VerifyOptions};
 
-const SESSION_CATEGORY: &str = "cl_B7d4PD111AAA";
-const IGNORE_CATEGORY: &str = "cl_I7d4PD111III";
 const REDIRECT_LOOP_LIMIT: u32 = 3;
 
 /// What the request carries that matters for authentication. All borrowed.
@@ -114,44 +112,34 @@ pub(crate) async fn authenticate(
         );
         return signed_out_for(&err, Carrier::Header);
     };
+    let now = config.clock.now_millis();
+    if let Some(hit) = clerk.cached(token, options) {
+        if hit.session_token {
+            return match hit.recheck(options, now) {
+                Ok(()) => Outcome::SignedIn(hit.claims.clone()),
+                Err(err) => {
+                    clerk.forget(token, &err);
+                    session_token_error(clerk, parts, token, &err, Carrier::Header)
+                }
+            };
+        }
+    }
     let decoded = match verify::decode(token, config.max_token_bytes) {
         Ok(decoded) => decoded,
         Err(err) => return session_token_error(clerk, parts, token, &err, Carrier::Header),
     };
-    if is_machine_jwt(&decoded) || is_foreign_category(decoded.category()) {
+    if !decoded.is_session_token() {
         return Outcome::SignedOut(SignedOut {
             reason: Some(Cow::Borrowed("token-type-mismatch")),
             message: Some(String::new()),
             token_presented: true,
         });
     }
-    let now = config.clock.now_millis();
-    match verify::verify_decoded(decoded, &clerk.inner.keys, options, now).await {
-        Ok(claims) => Outcome::SignedIn(Arc::new(claims)),
+    match clerk.verify_decoded(token, decoded, options, now).await {
+        Ok(claims) => Outcome::SignedIn(claims),
         Err(err) if err.reason().is_server_fault() => Outcome::Unavailable(err),
         Err(err) => session_token_error(clerk, parts, token, &err, Carrier::Header),
     }
-}
-
-/// OAuth access tokens (`typ` `at+jwt`) and M2M tokens (`sub` `mch_…`) are
-/// JWTs too, but never session tokens.
-fn is_machine_jwt(decoded: &verify::Decoded<'_>) -> bool {
-    let oauth = matches!(
-        decoded.typ().and_then(|t| t.as_str()),
-        Some("at+jwt" | "application/at+jwt")
-    );
-    let m2m = decoded
-        .payload
-        .get("sub")
-        .and_then(|s| s.as_str())
-        .is_some_and(|s| s.starts_with("mch_"));
-    oauth || m2m
-}
-
-/// A `cat` header other than the session and "ignore" categories, e.g. a
-/// JWT-template token.
-fn is_foreign_category(category: Option<&str>) -> bool {
-    category.is_some_and(|c| c != SESSION_CATEGORY && c != IGNORE_CATEGORY)
 }
 
 /// No token in the `Authorization` header.

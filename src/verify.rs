@@ -13,6 +13,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -22,9 +23,11 @@ use serde_json::{Map, Value};
 use crate::b64;
 use crate::claims::SessionClaims;
 use crate::clock::UtcString;
-use crate::keys::{Alg, KeyStore, SignatureError};
+use crate::keys::{Alg, KeyStore, SignatureError, VerifyingKey};
 
 const M2M_CATEGORY: &str = "cl_B7d4PD333AAA";
+const SESSION_CATEGORY: &str = "cl_B7d4PD111AAA";
+const IGNORE_CATEGORY: &str = "cl_I7d4PD111III";
 const ENSURE_CLERK_JWT: &str = "Make sure that this is a valid Clerk-generated JWT.";
 
 /// Options for verifying a session token.
@@ -313,6 +316,26 @@ impl Decoded<'_> {
     pub(crate) fn category(&self) -> Option<&str> {
         self.header.cat.as_ref().and_then(Value::as_str)
     }
+
+    /// Whether the token may be taken as a session token on the request
+    /// path: not an OAuth access token (`typ` `at+jwt`), not an M2M token
+    /// (`sub` `mch_…`), and no `cat` other than the session and "ignore"
+    /// categories (a JWT-template token has its own).
+    pub(crate) fn is_session_token(&self) -> bool {
+        let oauth = matches!(
+            self.typ().and_then(Value::as_str),
+            Some("at+jwt" | "application/at+jwt")
+        );
+        let m2m = self
+            .payload
+            .get("sub")
+            .and_then(Value::as_str)
+            .is_some_and(|s| s.starts_with("mch_"));
+        let foreign = self
+            .category()
+            .is_some_and(|c| c != SESSION_CATEGORY && c != IGNORE_CATEGORY);
+        !(oauth || m2m || foreign)
+    }
 }
 
 fn invalid_form() -> VerifyError {
@@ -371,24 +394,14 @@ fn json(value: Option<&Value>) -> String {
 }
 
 /// Verifies a session token: every check, in Clerk's order.
-pub(crate) async fn verify(
-    token: &str,
-    keys: &KeyStore,
-    options: &VerifyOptions,
-    now_ms: i64,
-    max_bytes: usize,
-) -> Result<SessionClaims, VerifyError> {
-    let decoded = decode(token, max_bytes)?;
-    verify_decoded(decoded, keys, options, now_ms).await
-}
-
-/// Steps 2–8 on a token [`decode`]d already.
+/// Steps 2–8 on a token [`decode`]d already: the claims, and the key that
+/// verified them.
 pub(crate) async fn verify_decoded(
     decoded: Decoded<'_>,
     keys: &KeyStore,
     options: &VerifyOptions,
     now_ms: i64,
-) -> Result<SessionClaims, VerifyError> {
+) -> Result<(SessionClaims, Arc<VerifyingKey>, Times), VerifyError> {
     if decoded.category() == Some(M2M_CATEGORY) {
         return Err(
             VerifyError::new(Reason::TokenInvalid, "Invalid session token category.")
@@ -401,7 +414,8 @@ pub(crate) async fn verify_decoded(
         |alg, message, signature| key.verify(alg, message, signature),
         options,
     )?;
-    check_claims(decoded.payload, options, now_ms)
+    let (claims, times) = check_claims(decoded.payload, options, now_ms)?;
+    Ok((claims, key, times))
 }
 
 /// Steps 4–6: `typ`, `alg`, signature.
@@ -467,7 +481,25 @@ pub(crate) fn check_claims(
     payload: Map<String, Value>,
     options: &VerifyOptions,
     now_ms: i64,
-) -> Result<SessionClaims, VerifyError> {
+) -> Result<(SessionClaims, Times), VerifyError> {
+    check_policy(&payload, options)?;
+    let times = Times::read(&payload);
+    times.check(now_ms, options)?;
+    let claims = SessionClaims::from_map(payload).ok_or_else(|| {
+        // `sub` was checked by `check_policy`; this cannot happen.
+        VerifyError::new(
+            Reason::TokenVerificationFailed,
+            "Subject claim (sub) is missing.",
+        )
+    })?;
+    Ok((claims, times))
+}
+
+/// `sub`, then `aud`, `azp` and `iss` as configured.
+pub(crate) fn check_policy(
+    payload: &Map<String, Value>,
+    options: &VerifyOptions,
+) -> Result<(), VerifyError> {
     let sub = payload.get("sub");
     if !matches!(sub, Some(Value::String(_))) {
         return Err(VerifyError::new(
@@ -481,16 +513,7 @@ pub(crate) fn check_claims(
     }
     check_audience(payload.get("aud"), &options.audience)?;
     check_authorized_party(payload.get("azp"), &options.authorized_parties)?;
-    check_issuer(payload.get("iss"), &options.issuer)?;
-    let skew_ms = i64::try_from(options.clock_skew.as_millis()).unwrap_or(i64::MAX);
-    check_times(&payload, now_ms, skew_ms)?;
-    SessionClaims::from_map(payload).ok_or_else(|| {
-        // `sub` was checked above; this cannot happen.
-        VerifyError::new(
-            Reason::TokenVerificationFailed,
-            "Subject claim (sub) is missing.",
-        )
-    })
+    check_issuer(payload.get("iss"), &options.issuer)
 }
 
 fn check_audience(aud: Option<&Value>, audience: &[String]) -> Result<(), VerifyError> {
@@ -579,45 +602,89 @@ fn claim_ms(seconds: f64) -> f64 {
     seconds.trunc() * 1000.0
 }
 
-fn check_times(payload: &Map<String, Value>, now_ms: i64, skew_ms: i64) -> Result<(), VerifyError> {
-    let now = now_ms as f64;
-    let skew = skew_ms as f64;
-    let number = |name: &str, label: &str| -> Result<Option<f64>, VerifyError> {
-        match payload.get(name) {
-            None => Ok(None),
-            Some(Value::Number(n)) => Ok(n.as_f64()),
-            Some(other) => Err(VerifyError::new(
-                Reason::TokenVerificationFailed,
-                format!(
-                    "Invalid JWT {label} claim ({name}) {}. Expected number.",
-                    json(Some(other))
-                ),
-            )
-            .with_action(ENSURE_CLERK_JWT)),
-        }
-    };
+/// One time claim, as found in the payload.
+#[derive(Clone, Debug, PartialEq)]
+enum TimeClaim {
+    Absent,
+    /// Whole milliseconds.
+    Millis(f64),
+    /// Not a number: its JSON, for the message.
+    Invalid(String),
+}
 
-    let exp = number("exp", "expiry date")?.ok_or_else(|| {
-        VerifyError::new(
-            Reason::TokenVerificationFailed,
-            "Invalid JWT expiry date claim (exp) undefined. Expected number.",
-        )
-        .with_action(ENSURE_CLERK_JWT)
-    })?;
-    let expiry = claim_ms(exp);
-    if expiry <= now - skew {
-        return Err(VerifyError::new(
-            Reason::TokenExpired,
-            format!(
-                "JWT is expired. Expiry date: {}, Current date: {}.",
-                UtcString(expiry),
-                UtcString(now)
-            ),
-        ));
+impl TimeClaim {
+    fn read(payload: &Map<String, Value>, name: &str) -> Self {
+        match payload.get(name) {
+            None => Self::Absent,
+            Some(Value::Number(n)) => n.as_f64().map_or(Self::Absent, |s| Self::Millis(claim_ms(s))),
+            Some(other) => Self::Invalid(json(Some(other))),
+        }
     }
-    if let Some(nbf) = number("nbf", "not before date")? {
-        let not_before = claim_ms(nbf);
-        if not_before > now + skew {
+
+    /// The value, or the type error in Clerk's words.
+    fn value(&self, name: &str, label: &str, required: bool) -> Result<Option<f64>, VerifyError> {
+        let invalid = |shown: &str| {
+            VerifyError::new(
+                Reason::TokenVerificationFailed,
+                format!("Invalid JWT {label} claim ({name}) {shown}. Expected number."),
+            )
+            .with_action(ENSURE_CLERK_JWT)
+        };
+        match self {
+            Self::Millis(ms) => Ok(Some(*ms)),
+            Self::Absent if required => Err(invalid("undefined")),
+            Self::Absent => Ok(None),
+            Self::Invalid(shown) => Err(invalid(shown)),
+        }
+    }
+}
+
+/// The time claims of a token (`exp`, `nbf`, `iat`).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Times {
+    expires_at: TimeClaim,
+    not_before: TimeClaim,
+    issued_at: TimeClaim,
+}
+
+impl Times {
+    pub(crate) fn read(payload: &Map<String, Value>) -> Self {
+        Self {
+            expires_at: TimeClaim::read(payload, "exp"),
+            not_before: TimeClaim::read(payload, "nbf"),
+            issued_at: TimeClaim::read(payload, "iat"),
+        }
+    }
+
+    /// `exp`, `nbf`, `iat` against `now_ms`, with the options' clock skew, in
+    /// Clerk's order: each claim's type, then its value.
+    pub(crate) fn check(&self, now_ms: i64, options: &VerifyOptions) -> Result<(), VerifyError> {
+        let skew_ms = i64::try_from(options.clock_skew.as_millis()).unwrap_or(i64::MAX);
+        self.check_with_skew(now_ms, skew_ms)
+    }
+
+    fn check_with_skew(&self, now_ms: i64, skew_ms: i64) -> Result<(), VerifyError> {
+        let now = now_ms as f64;
+        let skew = skew_ms as f64;
+        let expires_at = self
+            .expires_at
+            .value("exp", "expiry date", true)?
+            .unwrap_or(f64::NEG_INFINITY);
+        if expires_at <= now - skew {
+            return Err(VerifyError::new(
+                Reason::TokenExpired,
+                format!(
+                    "JWT is expired. Expiry date: {}, Current date: {}.",
+                    UtcString(expires_at),
+                    UtcString(now)
+                ),
+            ));
+        }
+        if let Some(not_before) = self
+            .not_before
+            .value("nbf", "not before date", false)?
+            .filter(|nbf| *nbf > now + skew)
+        {
             return Err(VerifyError::new(
                 Reason::TokenNotActiveYet,
                 format!(
@@ -628,10 +695,11 @@ fn check_times(payload: &Map<String, Value>, now_ms: i64, skew_ms: i64) -> Resul
                 ),
             ));
         }
-    }
-    if let Some(iat) = number("iat", "issued at date")? {
-        let issued_at = claim_ms(iat);
-        if issued_at > now + skew {
+        if let Some(issued_at) = self
+            .issued_at
+            .value("iat", "issued at date", false)?
+            .filter(|iat| *iat > now + skew)
+        {
             return Err(VerifyError::new(
                 Reason::TokenIatInTheFuture,
                 format!(
@@ -642,8 +710,13 @@ fn check_times(payload: &Map<String, Value>, now_ms: i64, skew_ms: i64) -> Resul
                 ),
             ));
         }
+        Ok(())
     }
-    Ok(())
+}
+
+#[cfg(test)]
+fn check_times(payload: &Map<String, Value>, now_ms: i64, skew_ms: i64) -> Result<(), VerifyError> {
+    Times::read(payload).check_with_skew(now_ms, skew_ms)
 }
 
 #[cfg(test)]

@@ -7,6 +7,8 @@
 //! A separate test binary, because the provider is process-global: we install
 //! one that panics on use, then verify.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use clerk_actix::testing::TestIssuer;
 use clerk_actix::Clerk;
 use jsonwebtoken::crypto::{CryptoProvider, KeyUtils};

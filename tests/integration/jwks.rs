@@ -167,12 +167,15 @@ async fn outage_after_keys_are_cached_keeps_tokens_verifying() {
 
     stand_in.inject(Fault::status(503).on_path(JWKS));
     actix_web::rt::time::sleep(Duration::from_millis(30)).await;
-    for _ in 0..5 {
+    for i in 0..5 {
+        // Fresh tokens, so the verified-token cache does not answer for the keys.
+        let user = format!("user_{i}");
+        let token = stand_in.session_token(user.as_str()).sign();
         let claims = clerk
             .verify_token(&token)
             .await
             .expect("stale keys still verify");
-        assert_eq!(claims.user_id(), "user_1");
+        assert_eq!(claims.user_id(), user);
     }
     // The refresh was attempted (with retries) but not on every request.
     let fetches = stand_in.count(JWKS);
@@ -191,10 +194,12 @@ async fn outage_with_dropped_connections_keeps_tokens_verifying() {
     clerk.verify_token(&token).await.unwrap();
     stand_in.inject(Fault::drop_connection().on_path(JWKS));
     actix_web::rt::time::sleep(Duration::from_millis(30)).await;
+    let fresh = stand_in.session_token("user_2").sign();
     clerk
-        .verify_token(&token)
+        .verify_token(&fresh)
         .await
         .expect("stale keys still verify");
+    assert!(stand_in.count(JWKS) >= 2);
 }
 
 #[actix_web::test]
@@ -265,4 +270,75 @@ async fn skip_jwks_cache_fetches_every_time() {
         clerk.verify_token_with(&token, &options).await.unwrap();
     }
     assert_eq!(stand_in.count(JWKS), 3);
+}
+
+#[actix_web::test]
+async fn cached_tokens_skip_the_key_store_but_not_the_clock() {
+    let stand_in = StandIn::start().unwrap();
+    let now = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(
+        clerk_actix::Clock::system().now_millis(),
+    ));
+    let clock = {
+        let now = now.clone();
+        clerk_actix::Clock::from_fn(move || now.load(std::sync::atomic::Ordering::SeqCst))
+    };
+    let clerk = stand_in
+        .clerk_builder()
+        .clock(clock)
+        .jwks_cache_ttl(Duration::from_millis(1))
+        .build()
+        .unwrap();
+    let token = stand_in.session_token("user_1").sign();
+    clerk.verify_token(&token).await.unwrap();
+    // The keys are stale at once and the Backend API is down, yet the cached
+    // token needs neither.
+    stand_in.inject(Fault::status(503).on_path(JWKS));
+    actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+    for _ in 0..3 {
+        clerk.verify_token(&token).await.unwrap();
+    }
+    assert_eq!(stand_in.count(JWKS), 1);
+    // The clock still rules: two minutes later the cached token is expired.
+    now.fetch_add(120_000, std::sync::atomic::Ordering::SeqCst);
+    let err = clerk.verify_token(&token).await.unwrap_err();
+    assert_eq!(err.reason(), Reason::TokenExpired);
+}
+
+#[actix_web::test]
+async fn cached_tokens_are_rechecked_against_stricter_options() {
+    let stand_in = StandIn::start().unwrap();
+    let clerk = stand_in.clerk().unwrap();
+    let token = stand_in
+        .session_token("user_1")
+        .azp("https://app.example.com")
+        .sign();
+    clerk.verify_token(&token).await.unwrap();
+    let strict = clerk
+        .verify_options()
+        .clone()
+        .authorized_parties(["https://admin.example.com"]);
+    let err = clerk.verify_token_with(&token, &strict).await.unwrap_err();
+    assert_eq!(err.reason(), Reason::TokenInvalidAuthorizedParties);
+    let audience = clerk.verify_options().clone().issuer(["https://elsewhere"]);
+    let err = clerk.verify_token_with(&token, &audience).await.unwrap_err();
+    assert_eq!(err.reason(), Reason::TokenInvalidIssuer);
+    clerk.verify_token(&token).await.unwrap();
+}
+
+#[actix_web::test]
+async fn cache_capacity_zero_verifies_every_time() {
+    let stand_in = StandIn::start().unwrap();
+    let clerk = stand_in
+        .clerk_builder()
+        .token_cache_capacity(0)
+        .jwks_cache_ttl(Duration::from_millis(1))
+        .jwks_refetch_interval(Duration::from_millis(1))
+        .build()
+        .unwrap();
+    let token = stand_in.session_token("user_1").sign();
+    clerk.verify_token(&token).await.unwrap();
+    actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+    clerk.verify_token(&token).await.unwrap();
+    // Without the cache, the second verification needed the (stale) keys.
+    assert_eq!(stand_in.count(JWKS), 2);
 }

@@ -2,9 +2,12 @@
 //! needs (a stand-in Backend API on 127.0.0.1, a token issuer) through the
 //! crate's own testing kit.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod conformance;
 mod fixtures;
 mod hostile;
 mod jwks;
 mod middleware;
 mod oracle;
+mod testing_kit;

@@ -1,0 +1,82 @@
+//! The whole middleware on an in-process actix service: the same route with
+//! and without `ClerkMiddleware`, in the same run.
+//!
+//! ```sh
+//! cargo bench --bench middleware
+//! ```
+
+use actix_web::{test, web, App, HttpResponse};
+use clerk_actix::testing::TestIssuer;
+use clerk_actix::{Auth, Clerk, ClerkMiddleware};
+use criterion::{criterion_group, criterion_main, Criterion};
+
+async fn protected(_auth: Auth) -> HttpResponse {
+    HttpResponse::Ok().body("This is a protected route")
+}
+
+async fn unguarded() -> HttpResponse {
+    HttpResponse::Ok().body("This is a protected route")
+}
+
+fn middleware(c: &mut Criterion) {
+    let system = actix_web::rt::System::new();
+    let issuer = TestIssuer::generate().expect("issuer");
+    let token = issuer
+        .session("user_1")
+        .lifetime(std::time::Duration::from_secs(24 * 3600))
+        .sign();
+    let bearer = format!("Bearer {token}");
+    let pem = issuer.public_key_pem();
+    let cached = Clerk::builder().jwt_key(pem.clone()).build().expect("clerk");
+    let uncached = Clerk::builder()
+        .jwt_key(pem)
+        .token_cache_capacity(0)
+        .build()
+        .expect("clerk");
+
+    let (plain, guarded, guarded_uncached) = system.block_on(async {
+        let plain = test::init_service(App::new().route("/protected", web::get().to(unguarded))).await;
+        let guarded = test::init_service(
+            App::new()
+                .route("/protected", web::get().to(protected))
+                .wrap(ClerkMiddleware::new(cached)),
+        )
+        .await;
+        let guarded_uncached = test::init_service(
+            App::new()
+                .route("/protected", web::get().to(protected))
+                .wrap(ClerkMiddleware::new(uncached)),
+        )
+        .await;
+        (plain, guarded, guarded_uncached)
+    });
+    let request = || {
+        test::TestRequest::get()
+            .uri("/protected")
+            .insert_header(("authorization", bearer.as_str()))
+            .to_request()
+    };
+    let anonymous = || test::TestRequest::get().uri("/protected").to_request();
+    system.block_on(async {
+        assert_eq!(test::call_service(&guarded, request()).await.status(), 200);
+        assert_eq!(test::call_service(&guarded, anonymous()).await.status(), 401);
+    });
+
+    let mut group = c.benchmark_group("middleware");
+    group.bench_function("no_auth", |b| {
+        b.iter(|| system.block_on(test::call_service(&plain, request())))
+    });
+    group.bench_function("valid_token_cached", |b| {
+        b.iter(|| system.block_on(test::call_service(&guarded, request())))
+    });
+    group.bench_function("valid_token_uncached", |b| {
+        b.iter(|| system.block_on(test::call_service(&guarded_uncached, request())))
+    });
+    group.bench_function("no_token_401", |b| {
+        b.iter(|| system.block_on(test::call_service(&guarded, anonymous())))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, middleware);
+criterion_main!(benches);

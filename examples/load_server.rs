@@ -1,0 +1,81 @@
+//! The quickstart's `/protected`, on one worker, for `scripts/bench-load.sh`.
+//!
+//! ```sh
+//! MODE=guarded PORT=8081 cargo run --release --example load_server     # with ClerkMiddleware
+//! MODE=unguarded PORT=8082 cargo run --release --example load_server   # the same route, no auth
+//! cargo run --release --example load_server -- mint 1000 > tokens.txt  # valid, distinct tokens
+//! ```
+//!
+//! Tokens are signed with Clerk's test key (`tests/conformance/`) and the
+//! guarded server verifies them networkless with its public key, so the run
+//! measures verification and nothing else.
+
+use std::io::Write as _;
+use std::time::Duration;
+
+use actix_web::middleware::Condition;
+use actix_web::{web, App, HttpResponse, HttpServer, Responder};
+use clerk_actix::testing::TestIssuer;
+use clerk_actix::{Auth, Clerk, ClerkMiddleware};
+
+const PRIVATE_KEY: &str = include_str!("../tests/conformance/signing-key.private.pem");
+const PUBLIC_KEY: &str = include_str!("../tests/conformance/signing-key.public.pem");
+const KID: &str = "ins_2GIoQhbUpy0hX7B2cVkuTMinXoD";
+
+/// The quickstart's handler.
+async fn protected(_auth: Auth) -> impl Responder {
+    "This is a protected route"
+}
+
+/// The same answer, without authentication.
+async fn unguarded() -> impl Responder {
+    "This is a protected route"
+}
+
+fn mint(count: usize) -> Result<(), Box<dyn std::error::Error>> {
+    let issuer = TestIssuer::from_private_key_pem(PRIVATE_KEY, KID)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for i in 0..count {
+        let token = issuer
+            .session(format!("user_load_{i}"))
+            .lifetime(Duration::from_secs(2 * 3600))
+            .sign();
+        writeln!(out, "{token}")?;
+    }
+    Ok(())
+}
+
+#[actix_web::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("mint") {
+        let count = args.get(2).map_or(Ok(1), |n| n.parse())?;
+        return mint(count);
+    }
+    let port: u16 = std::env::var("PORT").map_or(Ok(8080), |p| p.parse())?;
+    let guarded = std::env::var("MODE").map_or(true, |m| m != "unguarded");
+    let clerk = Clerk::builder().jwt_key(PUBLIC_KEY).build()?;
+    let server = HttpServer::new(move || {
+        let route = if guarded {
+            web::get().to(protected)
+        } else {
+            web::get().to(unguarded)
+        };
+        App::new()
+            .route("/protected", route)
+            .default_service(web::to(HttpResponse::NotFound))
+            // Present in both modes, so the two apps differ only by the middleware.
+            .wrap(Condition::new(guarded, ClerkMiddleware::new(clerk.clone())))
+    });
+    println!(
+        "{} /protected on http://127.0.0.1:{port} (pid {})",
+        if guarded { "guarded" } else { "unguarded" },
+        std::process::id()
+    );
+    server
+        .workers(1)
+        .bind(("127.0.0.1", port))?
+        .run()
+        .await?;
+    Ok(())
+}
