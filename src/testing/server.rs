@@ -145,6 +145,9 @@ impl StandInBuilder {
         let secret_key = self
             .secret_key
             .unwrap_or_else(|| random_id("sk_test_standin"));
+        let mut store = self.store;
+        // Session tokens from `/sessions/{id}/tokens` verify against the stand-in's own JWKS.
+        store.set_token_issuer(issuer.clone());
         let shared = Arc::new(Shared {
             published: Mutex::new(vec![issuer.clone()]),
             issuer,
@@ -152,7 +155,7 @@ impl StandInBuilder {
             publishable_key: Mutex::new(String::new()),
             requests: Mutex::new(Vec::new()),
             faults: Mutex::new(Vec::new()),
-            store: Mutex::new(self.store),
+            store: Mutex::new(store),
         });
         let listener = std::net::TcpListener::bind(("127.0.0.1", 0))
             .map_err(|e| TestingError::new(format!("could not bind 127.0.0.1: {e}")))?;

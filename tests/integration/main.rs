@@ -4,6 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod client;
+mod client_errors;
+mod client_models;
 mod conformance;
 mod fixtures;
 mod hostile;

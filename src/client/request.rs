@@ -1,0 +1,313 @@
+//! Building, sending and retrying one Backend API request.
+
+use actix_web::web::Bytes;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::error::{ApiError, Error, ErrorKind};
+use super::retry::{self, Outcome};
+use super::{path, query, ClerkClient};
+use crate::config::{CLERK_API_VERSION_HEADER, USER_AGENT};
+use crate::transport::{self, TransportError};
+
+pub use awc::http::Method;
+
+/// A request to any Backend API endpoint, for those this crate has no typed
+/// method for (see the OpenAPI file for the full list).
+///
+/// Made by [`ClerkClient::request`]. It follows the same conventions as the
+/// typed methods: headers, `/v1` prefix, percent-encoded path segments,
+/// query encoding (see the [module docs](super#conventions)), retries of
+/// idempotent methods, typed errors.
+///
+/// Problems found while building (a `..` segment, parameters that do not
+/// serialize) are reported by [`send`](Self::send), before anything is sent.
+///
+/// # Examples
+///
+/// ```no_run
+/// use clerk_actix::client::Method;
+/// use serde_json::{json, Value};
+///
+/// # async fn run(clerk: clerk_actix::Clerk) -> Result<(), clerk_actix::client::Error> {
+/// let client = clerk.client();
+/// // POST /v1/sign_in_tokens
+/// let token: Value = client
+///     .request(Method::POST, "/sign_in_tokens")
+///     .json(&json!({"user_id": "user_123", "expires_in_seconds": 600}))
+///     .send()
+///     .await?;
+/// // GET /v1/users/{id}/billing/subscription, with the id percent-encoded
+/// let subscription: Value = client
+///     .request(Method::GET, "/users")
+///     .segment("user_123")
+///     .segment("billing")
+///     .segment("subscription")
+///     .send()
+///     .await?;
+/// # let _ = (token, subscription);
+/// # Ok(()) }
+/// ```
+#[must_use = "a request does nothing until `send` is awaited"]
+pub struct RequestBuilder<'a> {
+    client: &'a ClerkClient,
+    method: Method,
+    segments: Vec<String>,
+    query: Vec<(String, String)>,
+    body: Option<Value>,
+    versioned: bool,
+    error: Option<Error>,
+}
+
+impl std::fmt::Debug for RequestBuilder<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestBuilder")
+            .field("method", &self.method)
+            .field("segments", &self.segments)
+            .field("versioned", &self.versioned)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> RequestBuilder<'a> {
+    pub(crate) fn new(client: &'a ClerkClient, method: Method, path: &str) -> Self {
+        let (segments, error) = match path::encode_path(path) {
+            Ok(segments) => (segments, None),
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        Self {
+            client,
+            method,
+            segments,
+            query: Vec::new(),
+            body: None,
+            versioned: true,
+            error,
+        }
+    }
+
+    fn fail(mut self, error: Error) -> Self {
+        self.error.get_or_insert(error);
+        self
+    }
+
+    /// Appends one path segment, typically an id, percent-encoded so that it
+    /// stays one segment whatever it contains (`/`, `?`, `#`, `%`).
+    ///
+    /// An empty value, `.` or `..` makes [`send`](Self::send) fail with
+    /// [`ErrorKind::InvalidPath`] without sending anything.
+    pub fn segment(mut self, value: impl AsRef<str>) -> Self {
+        match path::encode_segment(value.as_ref()) {
+            Ok(segment) => {
+                self.segments.push(segment);
+                self
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// Adds query parameters from any serializable struct or map, e.g. one of
+    /// this module's parameter structs or `serde_json::json!({...})`.
+    ///
+    /// Keys are sent as serialized; arrays become repeated keys; `None`,
+    /// `null` and empty strings are left out; `false` and `0` are sent.
+    pub fn query<Q: Serialize + ?Sized>(mut self, params: &Q) -> Self {
+        let pairs = serde_json::to_value(params)
+            .map_err(|e| e.to_string())
+            .and_then(|value| query::to_pairs(&value));
+        match pairs {
+            Ok(pairs) => {
+                self.query.extend(pairs);
+                self
+            }
+            Err(e) => self.fail(Error::invalid_request(e)),
+        }
+    }
+
+    /// Adds one query parameter (repeat the call for repeated keys).
+    pub fn query_pair(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((key.into(), value.into()));
+        self
+    }
+
+    /// Sets the JSON body. It is sent as serialized (keys are not renamed;
+    /// metadata stays as you wrote it). An empty object or `null` sends no
+    /// body at all, and a GET or HEAD never sends one.
+    pub fn json<B: Serialize + ?Sized>(mut self, body: &B) -> Self {
+        match serde_json::to_value(body) {
+            Ok(value) => {
+                self.body = Some(value);
+                self
+            }
+            Err(e) => self.fail(Error::invalid_request(format!(
+                "the body does not serialize to JSON: {e}"
+            ))),
+        }
+    }
+
+    /// Leaves out the `/v1` version segment, for the unversioned endpoints
+    /// (`/api_keys`, `/m2m_tokens`, `/oauth_applications/access_tokens/verify`).
+    pub fn unversioned(mut self) -> Self {
+        self.versioned = false;
+        self
+    }
+
+    /// Sends the request and decodes the JSON answer into `T`
+    /// (`serde_json::Value` takes anything; an empty answer decodes as `null`,
+    /// so `()` or `Option<T>` fit a 204).
+    ///
+    /// # Errors
+    ///
+    /// See [`ErrorKind`]: a missing secret key or invalid path (nothing sent),
+    /// an error answer of the API, a transport failure (after the retries an
+    /// idempotent request gets), or an answer that does not decode as `T`.
+    pub async fn send<T: DeserializeOwned>(self) -> Result<T, Error> {
+        let (client, prepared) = self.prepare()?;
+        let body = execute(client, &prepared).await?;
+        let text: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+            b"null"
+        } else {
+            &body
+        };
+        serde_json::from_slice(text)
+            .map_err(|e| Error::new(ErrorKind::Decode(e.to_string())).at(&prepared.endpoint))
+    }
+
+    fn prepare(self) -> Result<(&'a ClerkClient, Prepared), Error> {
+        if let Some(error) = self.error {
+            return Err(error);
+        }
+        let config = self.client.clerk.config();
+        let mut path = String::new();
+        if self.versioned {
+            path.push('/');
+            path.push_str(&config.api_version);
+        }
+        for segment in &self.segments {
+            path.push('/');
+            path.push_str(segment);
+        }
+        if path.is_empty() {
+            path.push('/');
+        }
+        let endpoint = format!("{} {}", self.method, path);
+        let mut url = format!("{}{}", config.api_url, path);
+        if !self.query.is_empty() {
+            url.push('?');
+            url.push_str(&query::encode(&self.query));
+        }
+        let body = match self.body {
+            _ if matches!(self.method, Method::GET | Method::HEAD) => None,
+            None | Some(Value::Null) => None,
+            Some(Value::Object(map)) if map.is_empty() => None,
+            Some(value) => Some(serde_json::to_vec(&value).map_err(|e| {
+                Error::invalid_request(format!("the body does not serialize to JSON: {e}"))
+            })?),
+        };
+        Ok((
+            self.client,
+            Prepared {
+                method: self.method,
+                url,
+                endpoint,
+                body,
+            },
+        ))
+    }
+}
+
+/// A request ready to go.
+struct Prepared {
+    method: Method,
+    url: String,
+    /// `GET /v1/users`, for messages.
+    endpoint: String,
+    body: Option<Vec<u8>>,
+}
+
+/// Sends `prepared`, retrying as the client's policy allows, and returns the
+/// body of the 2xx answer.
+async fn execute(client: &ClerkClient, prepared: &Prepared) -> Result<Bytes, Error> {
+    let config = client.clerk.config();
+    let secret = config
+        .secret_key
+        .as_ref()
+        .ok_or_else(|| Error::new(ErrorKind::MissingSecretKey))?;
+    let authorization = format!("Bearer {}", secret.expose());
+    let settings = &client.settings;
+    let timeout = settings.timeout.unwrap_or(config.http_timeout);
+    let mut attempt: u32 = 1;
+    loop {
+        let result = transport::send(transport::Request {
+            method: prepared.method.clone(),
+            url: &prepared.url,
+            headers: vec![
+                ("authorization", authorization.as_str()),
+                ("clerk-api-version", CLERK_API_VERSION_HEADER),
+                ("content-type", "application/json"),
+                ("user-agent", USER_AGENT),
+            ],
+            body: prepared.body.clone(),
+            timeout,
+            limit: settings.body_limit,
+        })
+        .await;
+        let failure = match result {
+            Ok(response) if (200..300).contains(&response.status) => return Ok(response.body),
+            Ok(response) => Failure::Api(ApiError::from_response(
+                response.status,
+                &response.body,
+                response.header("cf-ray"),
+                response.header("retry-after"),
+            )),
+            Err(error) => Failure::Transport(error),
+        };
+        let outcome = match &failure {
+            Failure::Api(api) => Outcome::Status {
+                status: api.status(),
+                retry_after: api.retry_after(),
+            },
+            Failure::Transport(error) => Outcome::Transport(error),
+        };
+        let Some(delay) =
+            settings
+                .retry
+                .delay(&prepared.method, &outcome, attempt, retry::jitter())
+        else {
+            return Err(failure.into_error().at(&prepared.endpoint));
+        };
+        log::warn!(
+            target: "clerk_actix::client",
+            "{} failed ({}); retrying in {} ms (attempt {} of {})",
+            prepared.endpoint,
+            failure.summary(),
+            delay.as_millis(),
+            attempt + 1,
+            settings.retry.max_attempts,
+        );
+        tokio::time::sleep(delay).await;
+        attempt += 1;
+    }
+}
+
+enum Failure {
+    Api(ApiError),
+    Transport(TransportError),
+}
+
+impl Failure {
+    fn into_error(self) -> Error {
+        match self {
+            Self::Api(api) => Error::new(ErrorKind::Api(api)),
+            Self::Transport(error) => Error::from_transport(error),
+        }
+    }
+
+    fn summary(&self) -> String {
+        match self {
+            Self::Api(api) => api.to_string(),
+            Self::Transport(error) => error.to_string(),
+        }
+    }
+}
