@@ -5,6 +5,8 @@
 //! cargo bench --bench middleware
 //! ```
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use actix_web::{test, web, App, HttpResponse};
 use clerk_actix::testing::TestIssuer;
 use clerk_actix::{Auth, Clerk, ClerkMiddleware};
@@ -27,7 +29,10 @@ fn middleware(c: &mut Criterion) {
         .sign();
     let bearer = format!("Bearer {token}");
     let pem = issuer.public_key_pem();
-    let cached = Clerk::builder().jwt_key(pem.clone()).build().expect("clerk");
+    let cached = Clerk::builder()
+        .jwt_key(pem.clone())
+        .build()
+        .expect("clerk");
     let uncached = Clerk::builder()
         .jwt_key(pem)
         .token_cache_capacity(0)
@@ -35,7 +40,8 @@ fn middleware(c: &mut Criterion) {
         .expect("clerk");
 
     let (plain, guarded, guarded_uncached) = system.block_on(async {
-        let plain = test::init_service(App::new().route("/protected", web::get().to(unguarded))).await;
+        let plain =
+            test::init_service(App::new().route("/protected", web::get().to(unguarded))).await;
         let guarded = test::init_service(
             App::new()
                 .route("/protected", web::get().to(protected))
@@ -59,7 +65,10 @@ fn middleware(c: &mut Criterion) {
     let anonymous = || test::TestRequest::get().uri("/protected").to_request();
     system.block_on(async {
         assert_eq!(test::call_service(&guarded, request()).await.status(), 200);
-        assert_eq!(test::call_service(&guarded, anonymous()).await.status(), 401);
+        assert_eq!(
+            test::call_service(&guarded, anonymous()).await.status(),
+            401
+        );
     });
 
     let mut group = c.benchmark_group("middleware");

@@ -5,6 +5,8 @@
 //! cargo bench --bench verify
 //! ```
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::hint::black_box;
 
 use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
@@ -25,18 +27,28 @@ fn verification(c: &mut Criterion) {
     let issuer = TestIssuer::generate().expect("issuer");
     let token = issuer
         .session("user_2GIpXOEpVyJw51rkZn9Kmnc6Sxr")
-        .organization(TestOrg::new("org_1", "admin").slug("acme").permissions(["org:invoices:read"]))
+        .organization(
+            TestOrg::new("org_1", "admin")
+                .slug("acme")
+                .permissions(["org:invoices:read"]),
+        )
         .lifetime(std::time::Duration::from_secs(24 * 3600))
         .sign();
     let pem = issuer.public_key_pem();
 
-    let cached = Clerk::builder().jwt_key(pem.clone()).build().expect("clerk");
+    let cached = Clerk::builder()
+        .jwt_key(pem.clone())
+        .build()
+        .expect("clerk");
     let uncached = Clerk::builder()
         .jwt_key(pem.clone())
         .token_cache_capacity(0)
         .build()
         .expect("clerk");
-    assert!(cached.verify_token(&token).now_or_never().is_some_and(|r| r.is_ok()));
+    assert!(cached
+        .verify_token(&token)
+        .now_or_never()
+        .is_some_and(|r| r.is_ok()));
 
     // The baseline: jsonwebtoken with its aws_lc_rs backend, key built once.
     let jwk = issuer.jwk();
@@ -52,12 +64,15 @@ fn verification(c: &mut Criterion) {
     assert!(jsonwebtoken::decode::<serde_json::Value>(&token, &key, &validation).is_ok());
 
     // The floor: the RSA check alone, key parsed once.
-    let parsed = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, pem_body_der(&pem)).expect("key");
+    let parsed =
+        ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, pem_body_der(&pem)).expect("key");
     let (signing_input, signature) = token.rsplit_once('.').expect("jwt");
     let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(signature)
         .expect("signature");
-    assert!(parsed.verify_sig(signing_input.as_bytes(), &signature).is_ok());
+    assert!(parsed
+        .verify_sig(signing_input.as_bytes(), &signature)
+        .is_ok());
 
     let mut group = c.benchmark_group("verify");
     group.bench_function("rsa_signature_only", |b| {

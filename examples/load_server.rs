@@ -72,10 +72,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         if guarded { "guarded" } else { "unguarded" },
         std::process::id()
     );
-    server
-        .workers(1)
-        .bind(("127.0.0.1", port))?
-        .run()
-        .await?;
+    server.workers(1).bind(("127.0.0.1", port))?.run().await?;
     Ok(())
 }

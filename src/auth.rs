@@ -76,7 +76,7 @@ pub struct Auth {
 #[derive(Clone)]
 enum Kind {
     Session {
-        claims: Arc<SessionClaims>,
+        claims: SessionClaims,
         /// Pending sessions count as signed out (Clerk's default).
         pending_is_signed_out: bool,
     },
@@ -97,10 +97,6 @@ impl Auth {
     /// as signed out.
     #[must_use]
     pub fn from_claims(claims: SessionClaims) -> Self {
-        Self::from_shared_claims(Arc::new(claims))
-    }
-
-    pub(crate) fn from_shared_claims(claims: Arc<SessionClaims>) -> Self {
         Self {
             kind: Kind::Session {
                 claims,

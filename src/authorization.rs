@@ -244,7 +244,7 @@ impl Grants<'_> {
             self.billing(check),
             check.reverification.map(|r| self.reverified(r)),
         ];
-        results.iter().any(|r| *r == Some(true)) && !results.contains(&Some(false))
+        results.contains(&Some(true)) && !results.contains(&Some(false))
     }
 
     fn org(&self, check: &Has) -> Option<bool> {

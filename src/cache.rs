@@ -7,9 +7,11 @@
 //!
 //! # Why this is safe
 //!
-//! * **Only successes are cached**, keyed by the **whole token** (compared
-//!   byte for byte, not by hash), so a cached entry stands for exactly the
-//!   bytes whose signature verified. A token differing in any byte is a miss.
+//! * **Only successes are cached**, keyed by the SHA-256 digest of the whole
+//!   token, so a cached entry stands for exactly the bytes whose signature
+//!   verified: a token differing in any byte is a miss (finding another token
+//!   with the same digest is as hard as breaking SHA-256). The digest keeps
+//!   entries small: 32 bytes instead of the token's ~800.
 //! * **Everything that depends on the clock or the options is checked again
 //!   on every hit**: `exp`, `nbf` and `iat` against the current time and skew,
 //!   the header `typ`, and the `azp`, `aud` and `iss` rules of the options in
@@ -23,10 +25,10 @@
 //!   costs no more memory than the bound.
 //! * Requests with the `skip_jwks_cache` option bypass it.
 
-use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
-use std::hash::BuildHasher;
 use std::sync::{Arc, Mutex, PoisonError};
+
+use aws_lc_rs::digest;
 
 use serde_json::Value;
 
@@ -38,7 +40,7 @@ const SHARDS: usize = 16;
 
 /// What a verified token proved.
 pub(crate) struct Verified {
-    pub(crate) claims: Arc<SessionClaims>,
+    pub(crate) claims: SessionClaims,
     key: Arc<VerifyingKey>,
     typ: Option<Value>,
     times: Times,
@@ -49,7 +51,7 @@ pub(crate) struct Verified {
 
 impl Verified {
     pub(crate) fn new(
-        claims: Arc<SessionClaims>,
+        claims: SessionClaims,
         key: Arc<VerifyingKey>,
         typ: Option<Value>,
         times: Times,
@@ -67,22 +69,30 @@ impl Verified {
     /// The checks that depend on the clock and the options.
     pub(crate) fn recheck(&self, options: &VerifyOptions, now_ms: i64) -> Result<(), VerifyError> {
         verify::check_header_type(self.typ.as_ref(), options.header_types.as_deref())?;
-        verify::check_policy(self.claims.as_map(), options)?;
+        verify::check_policy(self.claims.policy().view(), options)?;
         self.times.check(now_ms, options)
     }
 }
 
+/// SHA-256 of a token.
+type Digest = [u8; 32];
+
+fn digest_of(token: &[u8]) -> Digest {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(digest::digest(&digest::SHA256, token).as_ref());
+    out
+}
+
 #[derive(Default)]
 struct Shard {
-    entries: HashMap<Box<str>, Arc<Verified>>,
-    /// Insertion order, for eviction. May hold keys already removed.
-    order: VecDeque<Box<str>>,
+    entries: HashMap<Digest, Arc<Verified>>,
+    /// Insertion order, for eviction. May hold digests already removed.
+    order: VecDeque<Digest>,
 }
 
 pub(crate) struct TokenCache {
     shards: Box<[Mutex<Shard>]>,
     per_shard: usize,
-    hasher: RandomState,
 }
 
 impl std::fmt::Debug for TokenCache {
@@ -102,65 +112,54 @@ impl TokenCache {
         Some(Self {
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
             per_shard: capacity.div_ceil(SHARDS),
-            hasher: RandomState::new(),
         })
     }
 
-    fn shard(&self, token: &str) -> &Mutex<Shard> {
-        let index = (self.hasher.hash_one(token) as usize) % SHARDS;
-        &self.shards[index]
+    fn shard(&self, digest: &Digest) -> std::sync::MutexGuard<'_, Shard> {
+        // The digest is uniformly distributed, and only verified tokens are
+        // inserted, so its first byte spreads entries evenly.
+        self.shards[usize::from(digest[0]) % SHARDS]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The entry for `token`, unless its key has been retired since.
-    pub(crate) fn get(&self, token: &str) -> Option<Arc<Verified>> {
-        let mut shard = self
-            .shard(token)
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let entry = shard.entries.get(token)?;
+    pub(crate) fn get(&self, token: &[u8]) -> Option<Arc<Verified>> {
+        let digest = digest_of(token);
+        let mut shard = self.shard(&digest);
+        let entry = shard.entries.get(&digest)?;
         if entry.key.is_retired() {
-            shard.entries.remove(token);
+            shard.entries.remove(&digest);
             return None;
         }
         Some(entry.clone())
     }
 
-    pub(crate) fn insert(&self, token: &str, verified: Arc<Verified>) {
-        let mut shard = self
-            .shard(token)
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if shard.entries.contains_key(token) {
+    pub(crate) fn insert(&self, token: &[u8], verified: Arc<Verified>) {
+        let digest = digest_of(token);
+        let per_shard = self.per_shard;
+        let mut shard = self.shard(&digest);
+        if shard.entries.contains_key(&digest) {
             return;
         }
-        while shard.entries.len() >= self.per_shard {
+        while shard.entries.len() >= per_shard {
             let Some(oldest) = shard.order.pop_front() else {
                 break;
             };
             shard.entries.remove(&oldest);
         }
-        // Keys of entries removed early linger in `order`; keep it bounded too.
-        if shard.order.len() >= self.per_shard * 2 {
-            let live = &shard.entries;
-            let kept: VecDeque<Box<str>> = shard
-                .order
-                .iter()
-                .filter(|k| live.contains_key(&***k))
-                .cloned()
-                .collect();
-            shard.order = kept;
+        // Digests of entries removed early linger in `order`; keep it bounded too.
+        if shard.order.len() >= per_shard * 2 {
+            let Shard { entries, order } = &mut *shard;
+            order.retain(|d| entries.contains_key(d));
         }
-        let key: Box<str> = token.into();
-        shard.order.push_back(key.clone());
-        shard.entries.insert(key, verified);
+        shard.order.push_back(digest);
+        shard.entries.insert(digest, verified);
     }
 
-    pub(crate) fn remove(&self, token: &str) {
-        self.shard(token)
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .entries
-            .remove(token);
+    pub(crate) fn remove(&self, token: &[u8]) {
+        let digest = digest_of(token);
+        self.shard(&digest).entries.remove(&digest);
     }
 
     #[cfg(test)]
@@ -177,14 +176,13 @@ mod tests {
     use super::*;
 
     fn entry() -> Arc<Verified> {
-        let claims = SessionClaims::from_value(serde_json::json!({"sub": "u", "exp": 10}))
-            .map(Arc::new)
-            .expect("claims");
+        let claims =
+            SessionClaims::from_value(serde_json::json!({"sub": "u", "exp": 10})).expect("claims");
         let key = Arc::new(
             VerifyingKey::from_pem(include_str!("../tests/conformance/signing-key.public.pem"))
                 .expect("key"),
         );
-        let times = Times::read(claims.as_map());
+        let times = Times::read(&crate::claims::Fields::parse(claims.as_json()).expect("fields"));
         Arc::new(Verified::new(claims, key, None, times, true))
     }
 
@@ -193,11 +191,11 @@ mod tests {
         let cache = TokenCache::new(64).expect("enabled");
         let shared = entry();
         for i in 0..10_000 {
-            cache.insert(&format!("token-{i}"), shared.clone());
+            cache.insert(format!("token-{i}").as_bytes(), shared.clone());
         }
         assert!(cache.len() <= 64, "{}", cache.len());
-        assert!(cache.get("token-9999").is_some());
-        assert!(cache.get("token-0").is_none());
+        assert!(cache.get(b"token-9999").is_some());
+        assert!(cache.get(b"token-0").is_none());
         for shard in cache.shards.iter() {
             let shard = shard.lock().expect("shard");
             assert!(shard.order.len() <= 2 * cache.per_shard);
@@ -212,10 +210,10 @@ mod tests {
     #[test]
     fn removed_entries_miss() {
         let cache = TokenCache::new(10).expect("enabled");
-        cache.insert("a", entry());
-        assert!(cache.get("a").is_some());
-        cache.remove("a");
-        assert!(cache.get("a").is_none());
-        assert!(cache.get("b").is_none());
+        cache.insert(b"a", entry());
+        assert!(cache.get(b"a").is_some());
+        cache.remove(b"a");
+        assert!(cache.get(b"a").is_none());
+        assert!(cache.get(b"b").is_none());
     }
 }

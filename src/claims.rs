@@ -2,8 +2,10 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 /// The verified claims of a Clerk session token.
@@ -31,183 +33,315 @@ use serde_json::{Map, Value};
 ///     Some(&["org:reservations:read".to_string(), "org:reservations:manage".to_string()][..])
 /// );
 /// ```
-#[derive(Clone, PartialEq)]
+///
+/// Cloning is cheap: the claims are shared behind an `Arc`.
+#[derive(Clone)]
 pub struct SessionClaims {
-    raw: Map<String, Value>,
-    user_id: String,
-    session_id: Option<String>,
-    session_status: Option<String>,
-    org_id: Option<String>,
-    org_role: Option<String>,
-    org_slug: Option<String>,
+    inner: Arc<Claims>,
+}
+
+/// The claims verification and `has()` read, extracted once; the payload
+/// text is kept and parsed into a map only if [`SessionClaims::as_map`] (or
+/// serialising the auth object) asks for every claim.
+struct Claims {
+    json: Box<str>,
+    map: OnceLock<Map<String, Value>>,
+    user_id: Box<str>,
+    session_id: Option<Box<str>>,
+    session_status: Option<Box<str>>,
+    org_id: Option<Box<str>>,
+    org_role: Option<Box<str>>,
+    org_slug: Option<Box<str>>,
     org_permissions: Option<Vec<String>>,
+    features: Option<Box<str>>,
+    plans: Option<Box<str>>,
+    factor_verification_age: Option<Value>,
+    actor: Option<Value>,
+    policy: PolicyClaims,
+}
+
+/// `azp`, `aud` and `iss`, for checks that may run again (cache hits).
+#[derive(Default)]
+pub(crate) struct PolicyClaims {
+    pub(crate) azp: Option<Value>,
+    pub(crate) aud: Option<Value>,
+    pub(crate) iss: Option<Value>,
+}
+
+/// `Some(value)` for a present claim, `null` included; absent stays `None`
+/// (`#[serde(default)]`). Clerk tells `"nbf": null` from no `nbf`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
+/// The payload members that verification and the auth object read. Other
+/// members are skipped without allocating.
+#[derive(Deserialize, Default)]
+pub(crate) struct Fields {
+    #[serde(default, deserialize_with = "present")]
+    pub(crate) sub: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub(crate) sid: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub(crate) sts: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub(crate) exp: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub(crate) nbf: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub(crate) iat: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub(crate) azp: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub(crate) aud: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub(crate) iss: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    v: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    o: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    org_id: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    org_role: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    org_slug: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    org_permissions: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    fea: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pla: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    fva: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    act: Option<Value>,
+}
+
+impl Fields {
+    /// Parses a payload (a JSON object).
+    pub(crate) fn parse(json: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+}
+
+fn into_string(value: Option<Value>) -> Option<Box<str>> {
+    match value {
+        Some(Value::String(s)) => Some(s.into_boxed_str()),
+        _ => None,
+    }
+}
+
+fn as_string(value: Option<&Value>) -> Option<&str> {
+    value.and_then(Value::as_str)
+}
+
+impl PartialEq for SessionClaims {
+    fn eq(&self, other: &Self) -> bool {
+        self.inner.json == other.inner.json
+    }
 }
 
 impl fmt::Debug for SessionClaims {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionClaims")
-            .field("user_id", &self.user_id)
-            .field("session_id", &self.session_id)
-            .field("session_status", &self.session_status)
-            .field("org_id", &self.org_id)
-            .field("org_role", &self.org_role)
+            .field("user_id", &self.user_id())
+            .field("session_id", &self.session_id())
+            .field("session_status", &self.session_status())
+            .field("org_id", &self.org_id())
+            .field("org_role", &self.org_role())
             .finish_non_exhaustive()
     }
 }
 
 impl SessionClaims {
-    /// Normalises a verified payload. `None` when there is no string `sub`.
+    /// Normalises a verified payload. `None` when it is not an object with a
+    /// string `sub`.
     ///
     /// This does not verify anything: use it on payloads that were verified,
     /// or in tests.
     #[must_use]
     pub fn from_value(payload: Value) -> Option<Self> {
-        match payload {
-            Value::Object(map) => Self::from_map(map),
-            _ => None,
+        if !payload.is_object() {
+            return None;
         }
+        let json = payload.to_string();
+        let fields = Fields::parse(&json).ok()?;
+        Self::from_fields(json, fields)
     }
 
-    pub(crate) fn from_map(raw: Map<String, Value>) -> Option<Self> {
-        let user_id = raw.get("sub")?.as_str()?.to_owned();
-        let string = |name: &str| raw.get(name).and_then(Value::as_str).map(str::to_owned);
-        let session_id = string("sid");
-        let session_status = string("sts");
-
-        let version_2 = raw.get("v").and_then(Value::as_f64) == Some(2.0);
+    /// Builds the claims from a parsed payload. `None` without a string `sub`.
+    pub(crate) fn from_fields(json: String, fields: Fields) -> Option<Self> {
+        let Fields {
+            sub,
+            sid,
+            sts,
+            azp,
+            aud,
+            iss,
+            v,
+            o,
+            org_id,
+            org_role,
+            org_slug,
+            org_permissions,
+            fea,
+            pla,
+            fva,
+            act,
+            ..
+        } = fields;
+        let user_id = into_string(sub)?;
+        let version_2 = v.as_ref().and_then(Value::as_f64) == Some(2.0);
         let (org_id, org_role, org_slug, org_permissions) = if version_2 {
-            match raw.get("o").and_then(Value::as_object) {
+            match o.as_ref().and_then(Value::as_object) {
                 Some(o) => {
-                    let field = |name: &str| o.get(name).and_then(Value::as_str);
-                    let permissions = org_permissions_v2(
-                        raw.get("fea").and_then(Value::as_str),
-                        field("per"),
-                        field("fpm"),
-                    );
+                    let field = |name: &str| as_string(o.get(name));
+                    let permissions =
+                        org_permissions_v2(as_string(fea.as_ref()), field("per"), field("fpm"));
                     (
-                        field("id").map(str::to_owned),
+                        field("id").map(Into::into),
                         field("rol")
                             .filter(|r| !r.is_empty())
-                            .map(|r| format!("org:{r}")),
-                        field("slg").map(str::to_owned),
+                            .map(|r| format!("org:{r}").into_boxed_str()),
+                        field("slg").map(Into::into),
                         Some(permissions),
                     )
                 }
                 None => (None, None, None, None),
             }
         } else {
+            let permissions = match org_permissions {
+                Some(Value::Array(perms)) => Some(
+                    perms
+                        .into_iter()
+                        .filter_map(|p| match p {
+                            Value::String(s) => Some(s),
+                            _ => None,
+                        })
+                        .collect(),
+                ),
+                _ => None,
+            };
             (
-                string("org_id"),
-                string("org_role"),
-                string("org_slug"),
-                raw.get("org_permissions")
-                    .and_then(Value::as_array)
-                    .map(|perms| {
-                        perms
-                            .iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_owned)
-                            .collect()
-                    }),
+                into_string(org_id),
+                into_string(org_role),
+                into_string(org_slug),
+                permissions,
             )
         };
-
         Some(Self {
-            raw,
-            user_id,
-            session_id,
-            session_status,
-            org_id,
-            org_role,
-            org_slug,
-            org_permissions,
+            inner: Arc::new(Claims {
+                json: json.into_boxed_str(),
+                map: OnceLock::new(),
+                user_id,
+                session_id: into_string(sid),
+                session_status: into_string(sts),
+                org_id,
+                org_role,
+                org_slug,
+                org_permissions,
+                features: into_string(fea),
+                plans: into_string(pla),
+                factor_verification_age: fva.filter(|v| !v.is_null()),
+                actor: act.filter(|v| !v.is_null()),
+                policy: PolicyClaims { azp, aud, iss },
+            }),
         })
     }
 
     /// The user's id (`sub`).
     #[must_use]
     pub fn user_id(&self) -> &str {
-        &self.user_id
+        &self.inner.user_id
     }
 
     /// The session id (`sid`). Absent from tokens made from JWT templates.
     #[must_use]
     pub fn session_id(&self) -> Option<&str> {
-        self.session_id.as_deref()
+        self.inner.session_id.as_deref()
     }
 
     /// The session status (`sts`): `active`, `pending`, …
     #[must_use]
     pub fn session_status(&self) -> Option<&str> {
-        self.session_status.as_deref()
+        self.inner.session_status.as_deref()
     }
 
     /// Whether the session still has tasks to complete (`sts` is `pending`).
     #[must_use]
     pub fn is_pending(&self) -> bool {
-        self.session_status.as_deref() == Some("pending")
+        self.session_status() == Some("pending")
     }
 
     /// The active organization's id.
     #[must_use]
     pub fn org_id(&self) -> Option<&str> {
-        self.org_id.as_deref()
+        self.inner.org_id.as_deref()
     }
 
     /// The user's role in the active organization, e.g. `org:admin`.
     #[must_use]
     pub fn org_role(&self) -> Option<&str> {
-        self.org_role.as_deref()
+        self.inner.org_role.as_deref()
     }
 
     /// The active organization's slug.
     #[must_use]
     pub fn org_slug(&self) -> Option<&str> {
-        self.org_slug.as_deref()
+        self.inner.org_slug.as_deref()
     }
 
     /// The user's permissions in the active organization, e.g.
     /// `org:invoices:read`.
     #[must_use]
     pub fn org_permissions(&self) -> Option<&[String]> {
-        self.org_permissions.as_deref()
+        self.inner.org_permissions.as_deref()
     }
 
     /// The features claim (`fea`), e.g. `o:reservations,u:dashboard`.
     #[must_use]
     pub fn features(&self) -> Option<&str> {
-        self.raw.get("fea").and_then(Value::as_str)
+        self.inner.features.as_deref()
     }
 
     /// The plans claim (`pla`), e.g. `u:pro,o:business`.
     #[must_use]
     pub fn plans(&self) -> Option<&str> {
-        self.raw.get("pla").and_then(Value::as_str)
+        self.inner.plans.as_deref()
     }
 
     /// Minutes since the first and second factor were verified (`fva`), −1
     /// for a factor the user has not set up.
     #[must_use]
     pub fn factor_verification_age(&self) -> Option<&Value> {
-        self.raw.get("fva").filter(|v| !v.is_null())
+        self.inner.factor_verification_age.as_ref()
     }
 
     /// The impersonator (`act`), when someone acts on the user's behalf.
     #[must_use]
     pub fn actor(&self) -> Option<&Value> {
-        self.raw.get("act").filter(|v| !v.is_null())
+        self.inner.actor.as_ref()
     }
 
     /// Any claim by name.
     #[must_use]
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.raw.get(name)
+        self.as_map().get(name)
     }
 
-    /// All claims, as they were in the token.
+    /// All claims, as they were in the token. Parsed on first use.
     #[must_use]
     pub fn as_map(&self) -> &Map<String, Value> {
-        &self.raw
+        self.inner
+            .map
+            .get_or_init(|| serde_json::from_str(&self.inner.json).unwrap_or_default())
+    }
+
+    /// The claims as JSON text, as they were in the token.
+    #[must_use]
+    pub fn as_json(&self) -> &str {
+        &self.inner.json
     }
 
     /// The claims deserialised into your own type, e.g. a struct with the
@@ -228,11 +362,12 @@ impl SessionClaims {
     /// # Ok::<(), serde_json::Error>(())
     /// ```
     pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        T::deserialize(serde::de::value::MapDeserializer::new(
-            self.raw.iter().map(|(k, v)| (k.as_str(), v)),
-        ))
+        serde_json::from_str(&self.inner.json)
     }
 
+    pub(crate) fn policy(&self) -> &PolicyClaims {
+        &self.inner.policy
+    }
 }
 
 /// A comma-separated `scope:name` list (`fea`, `pla`) split into the

@@ -88,7 +88,7 @@ impl Clerk {
         options: &VerifyOptions,
     ) -> Result<SessionClaims, VerifyError> {
         let claims = self.verify_shared(token, options).await?;
-        Ok(Arc::unwrap_or_clone(claims))
+        Ok(claims)
     }
 
     /// Verification through the cache.
@@ -96,13 +96,13 @@ impl Clerk {
         &self,
         token: &str,
         options: &VerifyOptions,
-    ) -> Result<Arc<SessionClaims>, VerifyError> {
+    ) -> Result<SessionClaims, VerifyError> {
         let now = self.inner.config.clock.now_millis();
-        if let Some(hit) = self.cached(token, options) {
+        if let Some(hit) = self.cached(token.as_bytes(), options) {
             return match hit.recheck(options, now) {
                 Ok(()) => Ok(hit.claims.clone()),
                 Err(err) => {
-                    self.forget(token, &err);
+                    self.forget(token.as_bytes(), &err);
                     Err(err)
                 }
             };
@@ -112,7 +112,7 @@ impl Clerk {
     }
 
     /// A cache hit for `token`, unless the options ask to skip caches.
-    pub(crate) fn cached(&self, token: &str, options: &VerifyOptions) -> Option<Arc<Verified>> {
+    pub(crate) fn cached(&self, token: &[u8], options: &VerifyOptions) -> Option<Arc<Verified>> {
         if options.skip_jwks_cache {
             return None;
         }
@@ -120,7 +120,7 @@ impl Clerk {
     }
 
     /// Drops a cached token that will not verify again (expired).
-    pub(crate) fn forget(&self, token: &str, err: &VerifyError) {
+    pub(crate) fn forget(&self, token: &[u8], err: &VerifyError) {
         if err.reason() == Reason::TokenExpired {
             if let Some(cache) = &self.inner.cache {
                 cache.remove(token);
@@ -135,15 +135,14 @@ impl Clerk {
         decoded: verify::Decoded<'_>,
         options: &VerifyOptions,
         now_ms: i64,
-    ) -> Result<Arc<SessionClaims>, VerifyError> {
+    ) -> Result<SessionClaims, VerifyError> {
         let typ = decoded.typ().cloned();
         let session_token = decoded.is_session_token();
         let (claims, key, times) =
             verify::verify_decoded(decoded, &self.inner.keys, options, now_ms).await?;
-        let claims = Arc::new(claims);
         if let Some(cache) = &self.inner.cache {
             let verified = Verified::new(claims.clone(), key, typ, times, session_token);
-            cache.insert(token, Arc::new(verified));
+            cache.insert(token.as_bytes(), Arc::new(verified));
         }
         Ok(claims)
     }
@@ -161,7 +160,6 @@ impl Clerk {
     }
 
     /// The default verification options.
-    #[must_use]
     pub fn verify_options(&self) -> &VerifyOptions {
         &self.inner.verify
     }

@@ -17,7 +17,6 @@
 //! likes.
 //!
 //! ```
-//! use actix_web::body::{BoxBody, EitherBody};
 //! use actix_web::dev::ServiceResponse;
 //! use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 //! use actix_web::{http::StatusCode, HttpResponse};
@@ -36,12 +35,23 @@
 //!     Ok(ErrorHandlerResponse::Response(res.map_into_right_body()))
 //! }
 //!
-//! let handlers = ErrorHandlers::new().handler(StatusCode::UNAUTHORIZED, plain_401);
-//! # let _ = handlers;
-//! ```
+//! # actix_web::rt::System::new().block_on(async {
+//! use actix_web::{test, web, App};
+//! use clerk_actix::{Auth, Clerk, ClerkMiddleware};
 //!
-//! Register it with `.wrap(handlers)` *inside* `ClerkMiddleware` (wrapped
-//! before it, so it runs after), or on the scope that enforces.
+//! let clerk = Clerk::builder().secret_key("sk_test_example").build().unwrap();
+//! let app = test::init_service(
+//!     App::new()
+//!         .route("/protected", web::get().to(|_auth: Auth| async { "This is a protected route" }))
+//!         .wrap(ClerkMiddleware::new(clerk))
+//!         .wrap(ErrorHandlers::new().handler(StatusCode::UNAUTHORIZED, plain_401)),
+//! )
+//! .await;
+//! let res = test::call_service(&app, test::TestRequest::get().uri("/protected").to_request()).await;
+//! assert_eq!(res.status(), 401);
+//! assert_eq!(test::read_body(res).await, "Unauthorized");
+//! # });
+//! ```
 
 use std::fmt;
 
@@ -71,7 +81,7 @@ fn json_body(code: &str, message: &str, long_message: &str) -> String {
 ///
 /// let res = UnauthorizedError::new().error_response();
 /// assert_eq!(res.status(), 401);
-/// assert_eq!(res.headers()["www-authenticate"], "Bearer");
+/// assert_eq!(res.headers().get("www-authenticate").unwrap(), "Bearer");
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UnauthorizedError {
@@ -230,18 +240,14 @@ pub enum AuthError {
     MissingMiddleware(MissingMiddleware),
 }
 
-impl ResponseError for AuthError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            Self::Unauthorized(e) => e.status_code(),
-            Self::MissingMiddleware(e) => e.status_code(),
-        }
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        match self {
-            Self::Unauthorized(e) => e.error_response(),
-            Self::MissingMiddleware(e) => e.error_response(),
+/// Converts to the inner error, so the response carries an
+/// [`UnauthorizedError`] (or [`MissingMiddleware`]) whichever way it was
+/// produced, and `ErrorHandlers` can recognise it.
+impl From<AuthError> for actix_web::Error {
+    fn from(err: AuthError) -> Self {
+        match err {
+            AuthError::Unauthorized(e) => e.into(),
+            AuthError::MissingMiddleware(e) => e.into(),
         }
     }
 }

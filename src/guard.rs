@@ -3,8 +3,8 @@
 //! A guard decides whether a route *matches*, not whether a request is
 //! allowed: when a guard fails, actix tries the next route, and when none
 //! matches it answers **404** (405 inside a resource). A guard can never
-//! produce a 401 or 403 — use the [`Auth`](crate::Auth) extractor or
-//! [`Require`](crate::Require) for that.
+//! produce a 401 or 403 — use the [`Auth`] extractor or [`Require`] for
+//! that.
 //!
 //! Guards are for serving different handlers to different users. Pair a
 //! guarded route with a fallback:
@@ -35,7 +35,7 @@
 //! # Order
 //!
 //! Guards run while routing, before the middleware of the scope or resource
-//! they belong to. [`ClerkMiddleware`](crate::ClerkMiddleware) must therefore
+//! they belong to. [`ClerkMiddleware`] must therefore
 //! wrap the `App` (or a scope *enclosing* the guarded scope): a guard on a
 //! scope wrapped by `ClerkMiddleware` itself sees no auth object and fails.
 
@@ -46,6 +46,8 @@ use actix_web::guard::{Guard, GuardContext};
 use crate::auth::Auth;
 use crate::authorization::Has;
 use crate::ext::AuthExt;
+#[cfg(doc)]
+use crate::{ClerkMiddleware, Require};
 
 struct AuthGuard<F>(F);
 

@@ -495,30 +495,42 @@ impl RemoteKeys {
     /// before deciding it needs one: if a fetch has completed since, its
     /// outcome is returned instead of fetching again.
     async fn refresh(&self, seen: u64, why: Why) -> Refresh {
+        enum Next {
+            Return(Refresh),
+            Fetch,
+            Wait,
+        }
         loop {
             let mut changed = self.done.subscribe();
-            {
+            let next = {
                 let mut state = self.state();
                 if self.generation.load(Ordering::Acquire) != seen {
-                    return match &state.last_outcome {
+                    Next::Return(match &state.last_outcome {
                         Some(Err(e)) => Refresh::Failed(e.clone()),
                         _ => Refresh::Done,
-                    };
-                }
-                if state.in_flight {
+                    })
+                } else if state.in_flight {
                     if why == Why::Stale {
-                        return Refresh::Busy;
+                        Next::Return(Refresh::Busy)
+                    } else {
+                        Next::Wait
                     }
                 } else {
                     let now = Instant::now();
                     if self.limited(&state, why, now) {
-                        return Refresh::Limited;
+                        Next::Return(Refresh::Limited)
+                    } else {
+                        state.in_flight = true;
+                        if why == Why::KidMiss {
+                            state.last_kid_miss = Some(now);
+                        }
+                        Next::Fetch
                     }
-                    state.in_flight = true;
-                    if why == Why::KidMiss {
-                        state.last_kid_miss = Some(now);
-                    }
-                    drop(state);
+                }
+            };
+            match next {
+                Next::Return(refresh) => return refresh,
+                Next::Fetch => {
                     let mut flight = InFlight {
                         keys: self,
                         finished: false,
@@ -530,10 +542,12 @@ impl RemoteKeys {
                         Err(e) => Refresh::Failed(e),
                     };
                 }
-            }
-            // Wait for the fetch in flight, then look at its outcome.
-            if changed.changed().await.is_err() {
-                return Refresh::Busy;
+                // Wait for the fetch in flight, then look at its outcome.
+                Next::Wait => {
+                    if changed.changed().await.is_err() {
+                        return Refresh::Busy;
+                    }
+                }
             }
         }
     }

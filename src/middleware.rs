@@ -17,7 +17,7 @@ use crate::auth::{Auth, SignedOut};
 use crate::clerk::Clerk;
 use crate::config::ConfigError;
 use crate::error::AuthUnavailableError;
-use crate::request::{self, Handshake, Outcome, RequestParts};
+use crate::request::{self, Handshake, Header, Outcome, RequestHead};
 use crate::verify::VerifyOptions;
 
 type OptionsFn = dyn Fn(&ServiceRequest) -> Option<Arc<VerifyOptions>> + Send + Sync;
@@ -258,13 +258,10 @@ where
             let options = custom
                 .as_ref()
                 .unwrap_or_else(|| settings.clerk.shared_verify_options());
-            let outcome = {
-                let parts = request_parts(&req);
-                request::authenticate(&settings.clerk, &parts, options).await
-            };
+            let outcome = request::authenticate(&settings.clerk, &req, options).await;
             let (auth, signed_out_headers) = match outcome {
                 Outcome::SignedIn(claims) => (
-                    Auth::from_shared_claims(claims)
+                    Auth::from_claims(claims)
                         .treat_pending_as_signed_out(settings.treat_pending_as_signed_out),
                     None,
                 ),
@@ -306,27 +303,40 @@ where
     }
 }
 
-fn request_parts(req: &ServiceRequest) -> RequestParts<'_> {
-    let headers = req.headers();
-    let get = |name: HeaderName| headers.get(name).map(HeaderValue::as_bytes);
-    RequestParts {
-        method: req.method().as_str(),
-        authorization: get(header::AUTHORIZATION),
-        sec_fetch_dest: headers.get("sec-fetch-dest").map(HeaderValue::as_bytes),
-        accept: get(header::ACCEPT),
-        cookie: get(header::COOKIE),
-        scheme: if req.app_config().secure() {
+const SEC_FETCH_DEST: HeaderName = HeaderName::from_static("sec-fetch-dest");
+const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+
+impl RequestHead for ServiceRequest {
+    fn method(&self) -> &str {
+        self.head().method.as_str()
+    }
+
+    fn header(&self, name: Header) -> Option<&[u8]> {
+        let name = match name {
+            Header::Authorization => &header::AUTHORIZATION,
+            Header::SecFetchDest => &SEC_FETCH_DEST,
+            Header::Accept => &header::ACCEPT,
+            Header::Cookie => &header::COOKIE,
+            Header::Host => &header::HOST,
+            Header::ForwardedHost => &X_FORWARDED_HOST,
+            Header::ForwardedProto => &X_FORWARDED_PROTO,
+        };
+        self.headers().get(name).map(HeaderValue::as_bytes)
+    }
+
+    fn scheme(&self) -> &str {
+        if self.app_config().secure() {
             "https"
         } else {
             "http"
-        },
-        host: get(header::HOST),
-        forwarded_host: headers.get("x-forwarded-host").map(HeaderValue::as_bytes),
-        forwarded_proto: headers.get("x-forwarded-proto").map(HeaderValue::as_bytes),
-        path_and_query: req
-            .uri()
+        }
+    }
+
+    fn path_and_query(&self) -> &str {
+        self.uri()
             .path_and_query()
-            .map_or_else(|| req.path(), |pq| pq.as_str()),
+            .map_or_else(|| self.path(), |pq| pq.as_str())
     }
 }
 

@@ -48,9 +48,9 @@ pub async fn require_auth(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    match decide(&req, &Rule::Authenticated, None) {
-        Ok(()) => Ok(next.call(req).await?.map_into_left_body()),
-        Err(response) => Ok(req.into_response(response).map_into_right_body()),
+    match refusal(&req, &Rule::Authenticated, None) {
+        None => Ok(next.call(req).await?.map_into_left_body()),
+        Some(response) => Ok(req.into_response(response).map_into_right_body()),
     }
 }
 
@@ -179,11 +179,12 @@ pub fn require_role(role: impl Into<Cow<'static, str>>) -> Require {
     Require::role(role)
 }
 
-/// Allow (`Ok`) or the response to answer with.
-fn decide(req: &ServiceRequest, rule: &Rule, redirect: Option<&str>) -> Result<(), HttpResponse> {
-    let auth = req
-        .get_auth()
-        .map_err(|missing| HttpResponse::from_error(Error::from(missing)))?;
+/// The response to refuse the request with, or `None` to let it through.
+fn refusal(req: &ServiceRequest, rule: &Rule, redirect: Option<&str>) -> Option<HttpResponse> {
+    let auth = match req.get_auth() {
+        Ok(auth) => auth,
+        Err(missing) => return Some(HttpResponse::from_error(Error::from(missing))),
+    };
     if !auth.is_authenticated() {
         log::debug!(
             target: "clerk_actix::rejection",
@@ -192,7 +193,7 @@ fn decide(req: &ServiceRequest, rule: &Rule, redirect: Option<&str>) -> Result<(
             req.path(),
             auth.signed_out_reason().unwrap_or("no token")
         );
-        return Err(match redirect {
+        return Some(match redirect {
             Some(url) => HttpResponse::Found()
                 .insert_header((header::LOCATION, url))
                 .finish(),
@@ -205,7 +206,7 @@ fn decide(req: &ServiceRequest, rule: &Rule, redirect: Option<&str>) -> Result<(
         Rule::Check(check) => check(&auth),
     };
     if allowed {
-        Ok(())
+        None
     } else {
         log::debug!(
             target: "clerk_actix::rejection",
@@ -214,7 +215,7 @@ fn decide(req: &ServiceRequest, rule: &Rule, redirect: Option<&str>) -> Result<(
             req.path(),
             auth.user_id().unwrap_or_default()
         );
-        Err(HttpResponse::from_error(Error::from(ForbiddenError::new())))
+        Some(HttpResponse::from_error(Error::from(ForbiddenError::new())))
     }
 }
 
@@ -256,12 +257,12 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        match decide(&req, &self.require.rule, self.require.redirect.as_deref()) {
-            Ok(()) => {
+        match refusal(&req, &self.require.rule, self.require.redirect.as_deref()) {
+            None => {
                 let service = Rc::clone(&self.service);
                 Box::pin(async move { Ok(service.call(req).await?.map_into_left_body()) })
             }
-            Err(response) => {
+            Some(response) => {
                 let res = req.into_response(response).map_into_right_body();
                 Box::pin(async move { Ok(res) })
             }

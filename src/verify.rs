@@ -18,10 +18,10 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::b64;
-use crate::claims::SessionClaims;
+use crate::claims::{Fields, PolicyClaims, SessionClaims};
 use crate::clock::UtcString;
 use crate::keys::{Alg, KeyStore, SignatureError, VerifyingKey};
 
@@ -299,7 +299,10 @@ struct RawHeader {
 /// A token split and decoded, before any check that needs a key.
 pub(crate) struct Decoded<'t> {
     header: RawHeader,
-    pub(crate) payload: Map<String, Value>,
+    /// The payload's JSON text.
+    payload_json: String,
+    /// The payload members that verification reads.
+    pub(crate) fields: Fields,
     signing_input: &'t str,
     signature: Vec<u8>,
 }
@@ -327,8 +330,9 @@ impl Decoded<'_> {
             Some("at+jwt" | "application/at+jwt")
         );
         let m2m = self
-            .payload
-            .get("sub")
+            .fields
+            .sub
+            .as_ref()
             .and_then(Value::as_str)
             .is_some_and(|s| s.starts_with("mch_"));
         let foreign = self
@@ -345,14 +349,15 @@ fn invalid_form() -> VerifyError {
     )
 }
 
-fn decode_object<T: serde::de::DeserializeOwned>(segment: &str) -> Result<T, VerifyError> {
+/// A base64url segment holding a JSON object, as text.
+fn decode_json_segment(segment: &str) -> Result<String, VerifyError> {
     let bytes = b64::URL_SAFE.decode(segment).map_err(|_| invalid_form())?;
     // Header and payload must be JSON objects (serde would also take a struct
     // from an array).
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(invalid_form());
     }
-    serde_json::from_slice(&bytes).map_err(|_| invalid_form())
+    String::from_utf8(bytes).map_err(|_| invalid_form())
 }
 
 /// Splits and decodes a token: the form checks of step 1.
@@ -372,14 +377,17 @@ pub(crate) fn decode(token: &str, max_bytes: usize) -> Result<Decoded<'_>, Verif
             "Invalid JWT form. A JWT consists of three parts separated by dots.",
         ));
     };
-    let header: RawHeader = decode_object(header_segment)?;
-    let payload: Map<String, Value> = decode_object(payload_segment)?;
+    let header: RawHeader =
+        serde_json::from_str(&decode_json_segment(header_segment)?).map_err(|_| invalid_form())?;
+    let payload_json = decode_json_segment(payload_segment)?;
+    let fields = Fields::parse(&payload_json).map_err(|_| invalid_form())?;
     let signature = b64::URL_SAFE
         .decode(signature_segment)
         .map_err(|_| invalid_form())?;
     Ok(Decoded {
         header,
-        payload,
+        payload_json,
+        fields,
         signing_input: &token[..header_segment.len() + 1 + payload_segment.len()],
         signature,
     })
@@ -414,7 +422,7 @@ pub(crate) async fn verify_decoded(
         |alg, message, signature| key.verify(alg, message, signature),
         options,
     )?;
-    let (claims, times) = check_claims(decoded.payload, options, now_ms)?;
+    let (claims, times) = check_claims(decoded.payload_json, decoded.fields, options, now_ms)?;
     Ok((claims, key, times))
 }
 
@@ -478,15 +486,24 @@ pub(crate) fn check_header_type(
 
 /// Steps 7–8: claims, after the signature checked out.
 pub(crate) fn check_claims(
-    payload: Map<String, Value>,
+    json: String,
+    fields: Fields,
     options: &VerifyOptions,
     now_ms: i64,
 ) -> Result<(SessionClaims, Times), VerifyError> {
-    check_policy(&payload, options)?;
-    let times = Times::read(&payload);
+    check_subject(fields.sub.as_ref())?;
+    check_policy(
+        Policy {
+            azp: fields.azp.as_ref(),
+            aud: fields.aud.as_ref(),
+            iss: fields.iss.as_ref(),
+        },
+        options,
+    )?;
+    let times = Times::read(&fields);
     times.check(now_ms, options)?;
-    let claims = SessionClaims::from_map(payload).ok_or_else(|| {
-        // `sub` was checked by `check_policy`; this cannot happen.
+    let claims = SessionClaims::from_fields(json, fields).ok_or_else(|| {
+        // `sub` was checked by `check_subject`; this cannot happen.
         VerifyError::new(
             Reason::TokenVerificationFailed,
             "Subject claim (sub) is missing.",
@@ -495,25 +512,50 @@ pub(crate) fn check_claims(
     Ok((claims, times))
 }
 
-/// `sub`, then `aud`, `azp` and `iss` as configured.
-pub(crate) fn check_policy(
-    payload: &Map<String, Value>,
-    options: &VerifyOptions,
-) -> Result<(), VerifyError> {
-    let sub = payload.get("sub");
-    if !matches!(sub, Some(Value::String(_))) {
-        return Err(VerifyError::new(
-            Reason::TokenVerificationFailed,
-            format!(
-                "Subject claim (sub) is required and must be a string. Received {}.",
-                json(sub)
-            ),
-        )
-        .with_action(ENSURE_CLERK_JWT));
+fn check_subject(sub: Option<&Value>) -> Result<(), VerifyError> {
+    if matches!(sub, Some(Value::String(_))) {
+        return Ok(());
     }
-    check_audience(payload.get("aud"), &options.audience)?;
-    check_authorized_party(payload.get("azp"), &options.authorized_parties)?;
-    check_issuer(payload.get("iss"), &options.issuer)
+    Err(VerifyError::new(
+        Reason::TokenVerificationFailed,
+        format!(
+            "Subject claim (sub) is required and must be a string. Received {}.",
+            json(sub)
+        ),
+    )
+    .with_action(ENSURE_CLERK_JWT))
+}
+
+/// The claims the configurable checks read.
+#[derive(Clone, Copy)]
+pub(crate) struct Policy<'a> {
+    pub(crate) azp: Option<&'a Value>,
+    pub(crate) aud: Option<&'a Value>,
+    pub(crate) iss: Option<&'a Value>,
+}
+
+impl PolicyClaims {
+    pub(crate) fn view(&self) -> Policy<'_> {
+        Policy {
+            azp: self.azp.as_ref(),
+            aud: self.aud.as_ref(),
+            iss: self.iss.as_ref(),
+        }
+    }
+}
+
+/// `aud`, `azp` and `iss`, as configured. Runs again on verified-token cache hits.
+pub(crate) fn check_policy(claims: Policy<'_>, options: &VerifyOptions) -> Result<(), VerifyError> {
+    if !options.audience.is_empty() {
+        check_audience(claims.aud, &options.audience)?;
+    }
+    if !options.authorized_parties.is_empty() {
+        check_authorized_party(claims.azp, &options.authorized_parties)?;
+    }
+    if !options.issuer.is_empty() {
+        check_issuer(claims.iss, &options.issuer)?;
+    }
+    Ok(())
 }
 
 fn check_audience(aud: Option<&Value>, audience: &[String]) -> Result<(), VerifyError> {
@@ -613,10 +655,12 @@ enum TimeClaim {
 }
 
 impl TimeClaim {
-    fn read(payload: &Map<String, Value>, name: &str) -> Self {
-        match payload.get(name) {
+    fn read(claim: Option<&Value>) -> Self {
+        match claim {
             None => Self::Absent,
-            Some(Value::Number(n)) => n.as_f64().map_or(Self::Absent, |s| Self::Millis(claim_ms(s))),
+            Some(Value::Number(n)) => n
+                .as_f64()
+                .map_or(Self::Absent, |s| Self::Millis(claim_ms(s))),
             Some(other) => Self::Invalid(json(Some(other))),
         }
     }
@@ -648,11 +692,11 @@ pub(crate) struct Times {
 }
 
 impl Times {
-    pub(crate) fn read(payload: &Map<String, Value>) -> Self {
+    pub(crate) fn read(fields: &Fields) -> Self {
         Self {
-            expires_at: TimeClaim::read(payload, "exp"),
-            not_before: TimeClaim::read(payload, "nbf"),
-            issued_at: TimeClaim::read(payload, "iat"),
+            expires_at: TimeClaim::read(fields.exp.as_ref()),
+            not_before: TimeClaim::read(fields.nbf.as_ref()),
+            issued_at: TimeClaim::read(fields.iat.as_ref()),
         }
     }
 
@@ -715,19 +759,17 @@ impl Times {
 }
 
 #[cfg(test)]
-fn check_times(payload: &Map<String, Value>, now_ms: i64, skew_ms: i64) -> Result<(), VerifyError> {
-    Times::read(payload).check_with_skew(now_ms, skew_ms)
+fn check_times(payload: &Value, now_ms: i64, skew_ms: i64) -> Result<(), VerifyError> {
+    let fields = Fields::parse(&payload.to_string()).unwrap_or_default();
+    Times::read(&fields).check_with_skew(now_ms, skew_ms)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn claims(value: Value) -> Map<String, Value> {
-        match value {
-            Value::Object(map) => map,
-            _ => Map::new(),
-        }
+    fn claims(value: Value) -> Value {
+        value
     }
 
     #[test]

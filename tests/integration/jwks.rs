@@ -320,7 +320,10 @@ async fn cached_tokens_are_rechecked_against_stricter_options() {
     let err = clerk.verify_token_with(&token, &strict).await.unwrap_err();
     assert_eq!(err.reason(), Reason::TokenInvalidAuthorizedParties);
     let audience = clerk.verify_options().clone().issuer(["https://elsewhere"]);
-    let err = clerk.verify_token_with(&token, &audience).await.unwrap_err();
+    let err = clerk
+        .verify_token_with(&token, &audience)
+        .await
+        .unwrap_err();
     assert_eq!(err.reason(), Reason::TokenInvalidIssuer);
     clerk.verify_token(&token).await.unwrap();
 }

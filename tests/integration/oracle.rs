@@ -70,7 +70,7 @@ async fn header_path_scenarios_agree_with_clerk_backend() {
                                 "x-test-signed-in",
                                 auth.is_authenticated().to_string(),
                             ))
-                            .json(&auth.treat_pending_as_signed_out(true)),
+                            .json(auth.treat_pending_as_signed_out(true)),
                     )
                 }))
                 .wrap(ClerkMiddleware::new(clerk)),

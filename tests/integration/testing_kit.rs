@@ -20,22 +20,38 @@ async fn minted_tokens_verify_networkless_and_through_the_stand_in() {
         .unwrap();
     assert_eq!(claims.user_id(), "user_1");
     assert_eq!(claims.session_id(), Some("sess_1"));
-    assert_eq!(claims.get("iss").and_then(|v| v.as_str()), Some(issuer.iss()));
-    assert_eq!(claims.get("azp").and_then(|v| v.as_str()), Some("http://localhost:3000"));
+    assert_eq!(
+        claims.get("iss").and_then(|v| v.as_str()),
+        Some(issuer.iss())
+    );
+    assert_eq!(
+        claims.get("azp").and_then(|v| v.as_str()),
+        Some("http://localhost:3000")
+    );
 
     let stand_in = StandIn::builder().issuer(issuer.clone()).start().unwrap();
     let clerk = stand_in.clerk().unwrap();
-    let claims = clerk.verify_token(&issuer.session("user_2").sign()).await.unwrap();
+    let claims = clerk
+        .verify_token(&issuer.session("user_2").sign())
+        .await
+        .unwrap();
     assert_eq!(claims.user_id(), "user_2");
 }
 
 #[actix_web::test]
 async fn organization_claims_in_v1_and_v2_read_back_the_same() {
     let issuer = TestIssuer::generate().unwrap();
-    let clerk = Clerk::builder().jwt_key(issuer.public_key_pem()).build().unwrap();
+    let clerk = Clerk::builder()
+        .jwt_key(issuer.public_key_pem())
+        .build()
+        .unwrap();
     let org = TestOrg::new("org_1", "admin")
         .slug("acme")
-        .permissions(["org:invoices:read", "org:invoices:manage", "org:reports:read"])
+        .permissions([
+            "org:invoices:read",
+            "org:invoices:manage",
+            "org:reports:read",
+        ])
         .features(["analytics"]);
     for token in [
         issuer.session("u").organization(org.clone()).sign(),
@@ -49,12 +65,20 @@ async fn organization_claims_in_v1_and_v2_read_back_the_same() {
         perms.sort();
         assert_eq!(
             perms,
-            ["org:invoices:manage", "org:invoices:read", "org:reports:read"]
+            [
+                "org:invoices:manage",
+                "org:invoices:read",
+                "org:reports:read"
+            ]
         );
         assert!(auth.has(Has::permission("invoices:manage")));
         assert!(auth.has(Has::role("admin")));
     }
-    let v2 = issuer.session("u").organization(org).user_features(["beta"]).plans(["u:pro"]);
+    let v2 = issuer
+        .session("u")
+        .organization(org)
+        .user_features(["beta"])
+        .plans(["u:pro"]);
     let claims = v2.claims();
     assert_eq!(claims["fea"], "o:invoices,o:reports,o:analytics,u:beta");
     assert_eq!(claims["o"]["per"], "read,manage");
@@ -73,21 +97,81 @@ async fn each_hostile_override_is_rejected_for_its_reason() {
     let now = clerk_actix::Clock::system().now_millis() / 1000;
     let session = || stand_in.session_token("user_1");
     let cases = [
-        ("alg none", session().header("alg", "none").sign(), Reason::TokenInvalidAlgorithm),
-        ("hs256", session().hs256_with_public_key().sign(), Reason::TokenInvalidAlgorithm),
-        ("rs512 header", session().header("alg", "RS512").sign(), Reason::TokenVerificationFailed),
-        ("unknown kid", session().header("kid", "ins_nope").sign(), Reason::JwkKidMismatch),
-        ("no kid", session().without_header("kid").sign(), Reason::JwkKidMismatch),
-        ("typ", session().header("typ", "at+jwt").sign(), Reason::TokenInvalid),
-        ("other key", session().signed_by(&other).sign(), Reason::TokenInvalidSignature),
-        ("raw header", session().raw_header("nope").sign(), Reason::TokenInvalid),
-        ("raw payload", session().raw_payload("[]").sign(), Reason::TokenInvalid),
-        ("bad header", session().corrupt(Segment::Header).sign(), Reason::TokenInvalid),
-        ("bad payload", session().corrupt(Segment::Payload).sign(), Reason::TokenInvalid),
-        ("bad signature", session().corrupt(Segment::Signature).sign(), Reason::TokenInvalid),
-        ("expired", session().expired(Duration::from_secs(30)).sign(), Reason::TokenExpired),
-        ("future", session().issued_at(now + 3600).sign(), Reason::TokenNotActiveYet),
-        ("no sub", session().without_claim("sub").sign(), Reason::TokenVerificationFailed),
+        (
+            "alg none",
+            session().header("alg", "none").sign(),
+            Reason::TokenInvalidAlgorithm,
+        ),
+        (
+            "hs256",
+            session().hs256_with_public_key().sign(),
+            Reason::TokenInvalidAlgorithm,
+        ),
+        (
+            "rs512 header",
+            session().header("alg", "RS512").sign(),
+            Reason::TokenVerificationFailed,
+        ),
+        (
+            "unknown kid",
+            session().header("kid", "ins_nope").sign(),
+            Reason::JwkKidMismatch,
+        ),
+        (
+            "no kid",
+            session().without_header("kid").sign(),
+            Reason::JwkKidMismatch,
+        ),
+        (
+            "typ",
+            session().header("typ", "at+jwt").sign(),
+            Reason::TokenInvalid,
+        ),
+        (
+            "other key",
+            session().signed_by(&other).sign(),
+            Reason::TokenInvalidSignature,
+        ),
+        (
+            "raw header",
+            session().raw_header("nope").sign(),
+            Reason::TokenInvalid,
+        ),
+        (
+            "raw payload",
+            session().raw_payload("[]").sign(),
+            Reason::TokenInvalid,
+        ),
+        (
+            "bad header",
+            session().corrupt(Segment::Header).sign(),
+            Reason::TokenInvalid,
+        ),
+        (
+            "bad payload",
+            session().corrupt(Segment::Payload).sign(),
+            Reason::TokenInvalid,
+        ),
+        (
+            "bad signature",
+            session().corrupt(Segment::Signature).sign(),
+            Reason::TokenInvalid,
+        ),
+        (
+            "expired",
+            session().expired(Duration::from_secs(30)).sign(),
+            Reason::TokenExpired,
+        ),
+        (
+            "future",
+            session().issued_at(now + 3600).sign(),
+            Reason::TokenNotActiveYet,
+        ),
+        (
+            "no sub",
+            session().without_claim("sub").sign(),
+            Reason::TokenVerificationFailed,
+        ),
     ];
     for (name, token, reason) in cases {
         let err = clerk.verify_token(&token).await.unwrap_err();
@@ -126,7 +210,10 @@ async fn stand_in_records_requests_and_checks_the_secret_key() {
     assert_eq!(requests[0].query(), "x=1&x=2");
     assert_eq!(
         requests[0].query_pairs(),
-        vec![("x".to_owned(), "1".to_owned()), ("x".to_owned(), "2".to_owned())]
+        vec![
+            ("x".to_owned(), "1".to_owned()),
+            ("x".to_owned(), "2".to_owned())
+        ]
     );
     assert_eq!(requests[0].header("clerk-api-version"), Some("2026-05-12"));
     stand_in.clear_requests();
@@ -139,7 +226,12 @@ async fn stand_in_injects_faults() {
     let client = awc::Client::default();
     let jwks = format!("{}/v1/jwks", stand_in.url());
     let auth = format!("Bearer {}", stand_in.secret_key());
-    let get = || client.get(&jwks).insert_header(("Authorization", auth.as_str())).send();
+    let get = || {
+        client
+            .get(&jwks)
+            .insert_header(("Authorization", auth.as_str()))
+            .send()
+    };
 
     stand_in.inject(Fault::status(500).times(1));
     assert_eq!(get().await.unwrap().status(), 500);
@@ -162,7 +254,10 @@ async fn stand_in_injects_faults() {
     stand_in.inject(Fault::drop_connection().times(1));
     let broken = async {
         let mut res = get().await?;
-        res.body().await.map(|_| ()).map_err(|e| awc::error::SendRequestError::Custom(Box::new(e), Box::new("body")))
+        res.body()
+            .await
+            .map(|_| ())
+            .map_err(|e| awc::error::SendRequestError::Custom(Box::new(e), Box::new("body")))
     };
     assert!(broken.await.is_err());
     assert_eq!(get().await.unwrap().status(), 200);
@@ -172,7 +267,10 @@ async fn stand_in_injects_faults() {
 async fn stand_in_configuration_points_at_itself() {
     let stand_in = StandIn::start().unwrap();
     let pk: PublishableKey = stand_in.publishable_key().parse().unwrap();
-    assert_eq!(pk.frontend_api(), stand_in.url().trim_start_matches("http://"));
+    assert_eq!(
+        pk.frontend_api(),
+        stand_in.url().trim_start_matches("http://")
+    );
     let clerk = stand_in.clerk().unwrap();
     assert_eq!(clerk.api_url(), stand_in.url());
     assert_eq!(clerk.publishable_key(), Some(&pk));
