@@ -5,8 +5,12 @@
 # with each ratio to "no auth" from the same run, and the server's resident
 # memory before and after 1,000,000 requests carrying 200,000 distinct tokens.
 #
-#   scripts/bench-load.sh              # 10 s per scenario
-#   DURATION=30s scripts/bench-load.sh
+#   scripts/bench-load.sh              # 3 rounds of 10 s per scenario
+#   ROUNDS=5 DURATION=20s scripts/bench-load.sh
+#
+# Both servers run at once (pinned to the same core) and the scenarios are
+# interleaved round by round; each figure is the median of the rounds, so a
+# noisy neighbour slows both sides alike.
 #
 # Needs wrk (Debian: apt-get install wrk). Machines here are shared and noisy:
 # compare the ratios, not the absolute numbers.
@@ -14,6 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-32}
 DISTINCT=${DISTINCT:-200000}
 MEMORY_REQUESTS=${MEMORY_REQUESTS:-1000000}
@@ -29,9 +34,12 @@ pin() { if command -v taskset >/dev/null; then taskset -c "$1" "${@:2}"; else "$
 cargo build --release --example load_server -q
 BIN=target/release/examples/load_server
 
-echo "minting $DISTINCT distinct tokens..." >&2
-TOKENS="$WORK/tokens.txt"
-"$BIN" mint "$DISTINCT" > "$TOKENS"
+# Tokens live two hours; reuse a file minted within the last hour.
+TOKENS="target/bench-load-tokens-$DISTINCT.txt"
+if [ -z "$(find "$TOKENS" -mmin -60 2>/dev/null)" ]; then
+  echo "minting $DISTINCT distinct tokens..." >&2
+  "$BIN" mint "$DISTINCT" > "$TOKENS.tmp" && mv "$TOKENS.tmp" "$TOKENS"
+fi
 VALID=$(head -n 1 "$TOKENS")
 # Change one signature character (not the last, whose low bits are padding).
 c=${VALID: -10:1}; if [ "$c" = "A" ]; then r=B; else r=A; fi
@@ -53,24 +61,24 @@ response = function()
 end
 LUA
 
-start_server() { # mode
+start_server() { # mode port -> sets SERVER
   # taskset execs the server, so $! is the server's pid.
   if command -v taskset >/dev/null; then
-    PORT=$PORT MODE=$1 taskset -c "$SERVER_CPU" "$BIN" > "$WORK/server.log" 2>&1 &
+    PORT=$2 MODE=$1 taskset -c "$SERVER_CPU" "$BIN" > "$WORK/server-$1.log" 2>&1 &
   else
-    PORT=$PORT MODE=$1 "$BIN" > "$WORK/server.log" 2>&1 &
+    PORT=$2 MODE=$1 "$BIN" > "$WORK/server-$1.log" 2>&1 &
   fi
   SERVER=$!
-  for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/protected" && return; sleep 0.1; done
-  echo "server did not start" >&2; cat "$WORK/server.log" >&2; exit 1
+  for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$2/protected" && return; sleep 0.1; done
+  echo "server did not start" >&2; cat "$WORK/server-$1.log" >&2; exit 1
 }
-stop_server() { kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; }
-rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$SERVER/status"; }
+stop_server() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
-run() { # name, extra wrk args...
-  local name=$1; shift
+run() { # name port extra wrk args...
+  local name=$1 port=$2; shift 2
   local out
-  out=$(pin "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "http://127.0.0.1:$PORT/protected")
+  out=$(pin "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "http://127.0.0.1:$port/protected")
   local rps p99 non2xx
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
@@ -87,44 +95,51 @@ to_ms() { # wrk latency (e.g. 1.23ms, 850.00us, 1.02s) -> ms
 }
 
 RESULTS="$WORK/results"
-start_server unguarded
-run "no-auth" -H "Authorization: Bearer $VALID" >> "$RESULTS"
-stop_server
-
-start_server guarded
-run "valid-token(cache-on)" -H "Authorization: Bearer $VALID" >> "$RESULTS"
-run "distinct-tokens" -s "$WORK/distinct.lua" >> "$RESULTS"
-run "invalid-token" -H "Authorization: Bearer $INVALID" >> "$RESULTS"
-stop_server
+start_server unguarded "$PORT"; UNGUARDED=$SERVER
+start_server guarded "$((PORT + 1))"; GUARDED=$SERVER
+for round in $(seq "$ROUNDS"); do
+  echo "round $round of $ROUNDS..." >&2
+  run "no-auth" "$PORT" -H "Authorization: Bearer $VALID" >> "$RESULTS"
+  run "valid-token(cache-on)" "$((PORT + 1))" -H "Authorization: Bearer $VALID" >> "$RESULTS"
+  run "distinct-tokens" "$((PORT + 1))" -s "$WORK/distinct.lua" >> "$RESULTS"
+  run "invalid-token" "$((PORT + 1))" -H "Authorization: Bearer $INVALID" >> "$RESULTS"
+done
+stop_server "$UNGUARDED"
+stop_server "$GUARDED"
 
 # Memory: a fresh server, then MEMORY_REQUESTS requests cycling DISTINCT tokens.
 # wrk runs for its whole duration even after the script stops its thread, so
 # the duration is sized from the distinct-token rate measured above.
 before=0; after=0
 if [ "$MEMORY_REQUESTS" -gt 0 ]; then
-distinct_rps=$(awk '$1 == "distinct-tokens" {print int($2)}' "$RESULTS")
-memory_secs=$(( MEMORY_REQUESTS / (distinct_rps > 0 ? distinct_rps : 1000) * 12 / 10 + 5 ))
-start_server guarded
-before=$(rss_kb) || { cat "$WORK/server.log" >&2; exit 1; }
-if command -v taskset >/dev/null; then
-  LIMIT=$MEMORY_REQUESTS taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${memory_secs}s" \
-    -s "$WORK/distinct.lua" "http://127.0.0.1:$PORT/protected" > "$WORK/memory.txt"
-else
-  LIMIT=$MEMORY_REQUESTS wrk -t1 -c"$CONNECTIONS" -d"${memory_secs}s" \
-    -s "$WORK/distinct.lua" "http://127.0.0.1:$PORT/protected" > "$WORK/memory.txt"
-fi
-after=$(rss_kb)
-stop_server
+  distinct_rps=$(awk '$1 == "distinct-tokens" {print int($2)}' "$RESULTS" | sort -n | head -1)
+  memory_secs=$(( MEMORY_REQUESTS / (distinct_rps > 0 ? distinct_rps : 1000) * 12 / 10 + 5 ))
+  start_server guarded "$((PORT + 2))"; MEMORY=$SERVER
+  before=$(rss_kb "$MEMORY")
+  LIMIT=$MEMORY_REQUESTS pin "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${memory_secs}s" \
+    -s "$WORK/distinct.lua" "http://127.0.0.1:$((PORT + 2))/protected" > "$WORK/memory.txt"
+  after=$(rss_kb "$MEMORY")
+  stop_server "$MEMORY"
 fi
 
-base_rps=$(awk '$1 == "no-auth" {print $2}' "$RESULTS")
-base_p99=$(to_ms "$(awk '$1 == "no-auth" {print $3}' "$RESULTS")")
-printf "\n%-24s %12s %8s %10s %9s %8s\n" scenario "requests/s" ratio "p99" "p99 ratio" "non-2xx"
+# The median of the rounds, per scenario, in the order they ran.
+median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+SUMMARY="$WORK/summary"
+for name in no-auth "valid-token(cache-on)" distinct-tokens invalid-token; do
+  rps=$(awk -v n="$name" '$1 == n {print $2}' "$RESULTS" | median)
+  p99=$(awk -v n="$name" '$1 == n {print $3}' "$RESULTS" | while read -r v; do to_ms "$v"; done | median)
+  non2xx=$(awk -v n="$name" '$1 == n {s += $4} END {print s + 0}' "$RESULTS")
+  echo "$name $rps $p99 $non2xx" >> "$SUMMARY"
+done
+
+base_rps=$(awk '$1 == "no-auth" {print $2}' "$SUMMARY")
+base_p99=$(awk '$1 == "no-auth" {print $3}' "$SUMMARY")
+printf "\nmedian of %s rounds of %s, %s connections, one server worker\n" "$ROUNDS" "$DURATION" "$CONNECTIONS"
+printf "%-24s %12s %8s %10s %9s %8s\n" scenario "requests/s" ratio "p99" "p99 ratio" "non-2xx"
 while read -r name rps p99 non2xx; do
-  p99ms=$(to_ms "$p99")
-  awk -v n="$name" -v r="$rps" -v b="$base_rps" -v p="$p99ms" -v bp="$base_p99" -v e="$non2xx" \
+  awk -v n="$name" -v r="$rps" -v b="$base_rps" -v p="$p99" -v bp="$base_p99" -v e="$non2xx" \
     'BEGIN { printf "%-24s %12.0f %8.2f %8.2fms %9.2f %8s\n", n, r, r / b, p, p / bp, e }'
-done < "$RESULTS"
+done < "$SUMMARY"
 echo
 if [ "$MEMORY_REQUESTS" -gt 0 ]; then
   echo "resident memory: ${before} kB before, ${after} kB after $(grep -Eo '[0-9]+ requests' "$WORK/memory.txt" | head -1) with $DISTINCT distinct tokens ($(( (after - before) / 1024 )) MB growth)"

@@ -24,8 +24,20 @@
 //!   fail the time check on a hit are removed. A stream of distinct tokens
 //!   costs no more memory than the bound.
 //! * Requests with the `skip_jwks_cache` option bypass it.
+//!
+//! # Two levels
+//!
+//! Each worker thread first looks in a small table of its own (256 slots,
+//! direct-mapped by a fast seeded hash, compared **byte for byte** against the
+//! stored token), then in the shared cache. A client's token usually comes
+//! back to the same worker over its keep-alive connection, so most hits cost
+//! one fast hash and one comparison, with no lock and no SHA-256. The
+//! per-thread tables hold at most 256 tokens per worker (~200 KB).
 
+use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use aws_lc_rs::digest;
@@ -93,6 +105,44 @@ struct Shard {
 pub(crate) struct TokenCache {
     shards: Box<[Mutex<Shard>]>,
     per_shard: usize,
+    /// Tells this cache's entries in the per-thread tables from another's.
+    id: u64,
+}
+
+const RECENT_SLOTS: usize = 256;
+
+/// One slot of a per-thread table.
+struct Recent {
+    cache: u64,
+    token: Box<[u8]>,
+    verified: Arc<Verified>,
+}
+
+struct RecentTable {
+    hasher: foldhash::fast::RandomState,
+    slots: Vec<Option<Recent>>,
+}
+
+impl RecentTable {
+    fn new() -> Self {
+        Self {
+            hasher: foldhash::fast::RandomState::default(),
+            slots: (0..RECENT_SLOTS).map(|_| None).collect(),
+        }
+    }
+
+    fn slot(&self, token: &[u8]) -> usize {
+        (self.hasher.hash_one(token) as usize) % RECENT_SLOTS
+    }
+}
+
+thread_local! {
+    static RECENT: RefCell<RecentTable> = RefCell::new(RecentTable::new());
+}
+
+fn next_cache_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 impl std::fmt::Debug for TokenCache {
@@ -112,6 +162,7 @@ impl TokenCache {
         Some(Self {
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
             per_shard: capacity.div_ceil(SHARDS),
+            id: next_cache_id(),
         })
     }
 
@@ -125,14 +176,50 @@ impl TokenCache {
 
     /// The entry for `token`, unless its key has been retired since.
     pub(crate) fn get(&self, token: &[u8]) -> Option<Arc<Verified>> {
-        let digest = digest_of(token);
-        let mut shard = self.shard(&digest);
-        let entry = shard.entries.get(&digest)?;
-        if entry.key.is_retired() {
-            shard.entries.remove(&digest);
-            return None;
+        if let Some(hit) = self.recent(token) {
+            return Some(hit);
         }
-        Some(entry.clone())
+        let digest = digest_of(token);
+        let hit = {
+            let mut shard = self.shard(&digest);
+            let entry = shard.entries.get(&digest)?;
+            if entry.key.is_retired() {
+                shard.entries.remove(&digest);
+                return None;
+            }
+            entry.clone()
+        };
+        self.remember(token, &hit);
+        Some(hit)
+    }
+
+    /// The per-thread table's entry for `token`.
+    fn recent(&self, token: &[u8]) -> Option<Arc<Verified>> {
+        RECENT
+            .try_with(|table| {
+                let table = table.try_borrow().ok()?;
+                let slot = table.slots[table.slot(token)].as_ref()?;
+                if slot.cache != self.id || *slot.token != *token || slot.verified.key.is_retired()
+                {
+                    return None;
+                }
+                Some(slot.verified.clone())
+            })
+            .ok()
+            .flatten()
+    }
+
+    fn remember(&self, token: &[u8], verified: &Arc<Verified>) {
+        let _ = RECENT.try_with(|table| {
+            if let Ok(mut table) = table.try_borrow_mut() {
+                let index = table.slot(token);
+                table.slots[index] = Some(Recent {
+                    cache: self.id,
+                    token: token.into(),
+                    verified: verified.clone(),
+                });
+            }
+        });
     }
 
     pub(crate) fn insert(&self, token: &[u8], verified: Arc<Verified>) {
@@ -154,12 +241,25 @@ impl TokenCache {
             order.retain(|d| entries.contains_key(d));
         }
         shard.order.push_back(digest);
-        shard.entries.insert(digest, verified);
+        shard.entries.insert(digest, verified.clone());
+        drop(shard);
+        self.remember(token, &verified);
     }
 
     pub(crate) fn remove(&self, token: &[u8]) {
         let digest = digest_of(token);
         self.shard(&digest).entries.remove(&digest);
+        let _ = RECENT.try_with(|table| {
+            if let Ok(mut table) = table.try_borrow_mut() {
+                let index = table.slot(token);
+                if table.slots[index]
+                    .as_ref()
+                    .is_some_and(|slot| slot.cache == self.id && *slot.token == *token)
+                {
+                    table.slots[index] = None;
+                }
+            }
+        });
     }
 
     #[cfg(test)]
@@ -200,6 +300,19 @@ mod tests {
             let shard = shard.lock().expect("shard");
             assert!(shard.order.len() <= 2 * cache.per_shard);
         }
+    }
+
+    #[test]
+    fn per_thread_table_never_answers_for_another_cache() {
+        let first = TokenCache::new(16).expect("enabled");
+        let second = TokenCache::new(16).expect("enabled");
+        first.insert(b"token", entry());
+        assert!(first.get(b"token").is_some());
+        assert!(second.get(b"token").is_none());
+        // Another thread starts with an empty table and finds the shared entry.
+        std::thread::scope(|scope| {
+            scope.spawn(|| assert!(first.get(b"token").is_some()));
+        });
     }
 
     #[test]

@@ -180,3 +180,68 @@ async fn time_claims_with_skew() {
     let future = issuer.session("user_1").issued_at(now + 60).sign();
     assert_eq!(reason(&clerk, &future).await, Reason::TokenNotActiveYet);
 }
+
+/// A small deterministic generator, so failures reproduce.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+#[actix_web::test]
+async fn mutated_tokens_never_panic_and_never_verify() {
+    let issuer = TestIssuer::generate().unwrap();
+    let clerk = networkless(&issuer);
+    let token = issuer.session("user_1").sign();
+    let alphabet = b"AZaz09-_.=+/ \\\"{}";
+    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+    let mut mutated = 0;
+    for _ in 0..3_000 {
+        let mut bytes = token.clone().into_bytes();
+        for _ in 0..=rng.below(3) {
+            if bytes.is_empty() {
+                break;
+            }
+            match rng.below(4) {
+                0 => {
+                    let i = rng.below(bytes.len());
+                    bytes[i] = alphabet[rng.below(alphabet.len())];
+                }
+                1 => {
+                    let i = rng.below(bytes.len());
+                    bytes.truncate(i);
+                }
+                2 => {
+                    let i = rng.below(bytes.len() + 1);
+                    bytes.insert(i, alphabet[rng.below(alphabet.len())]);
+                }
+                _ => {
+                    let i = rng.below(bytes.len());
+                    bytes.remove(i);
+                }
+            }
+        }
+        let Ok(candidate) = String::from_utf8(bytes) else {
+            continue;
+        };
+        if candidate == token {
+            continue;
+        }
+        mutated += 1;
+        if let Ok(claims) = clerk.verify_token(&candidate).await {
+            // Only changes base64 ignores (trailing bits, padding) may pass,
+            // and then the claims are the original ones.
+            assert_eq!(claims.user_id(), "user_1", "{candidate}");
+        }
+    }
+    assert!(mutated > 2_500);
+}

@@ -739,3 +739,50 @@ async fn expired_token_on_a_page_navigation_gets_the_handshake_redirect() {
     assert_eq!(res.status(), 401);
     assert_eq!(header(&res, "x-clerk-auth-status"), Some("signed-out"));
 }
+
+#[actix_web::test]
+async fn random_header_bytes_never_panic() {
+    let (_stand_in, clerk) = stand_in();
+    let app = test::init_service(
+        App::new()
+            .route("/me", web::get().to(whoami))
+            .wrap(ClerkMiddleware::new(clerk)),
+    )
+    .await;
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut sent = 0;
+    for _ in 0..1_500 {
+        let len = (next() % 300) as usize;
+        // Every byte a header value may hold: visible ASCII, space, and 0x80..=0xFF.
+        let mut bytes: Vec<u8> = (0..len)
+            .map(|_| match (next() % 223) as u8 {
+                b @ 0..=94 => 0x20 + b,
+                b => 0x80 + (b - 95),
+            })
+            .collect();
+        if next() % 2 == 0 {
+            bytes.splice(0..0, b"Bearer ".iter().copied());
+        }
+        let Ok(value) = HeaderValue::from_bytes(&bytes) else {
+            continue;
+        };
+        let cookie = HeaderValue::from_bytes(&bytes[..bytes.len() / 2]).ok();
+        let mut req = test::TestRequest::get()
+            .uri("/me")
+            .insert_header((header::AUTHORIZATION, value))
+            .insert_header(("sec-fetch-dest", "document"));
+        if let Some(cookie) = cookie {
+            req = req.insert_header((header::COOKIE, cookie));
+        }
+        let res = test::call_service(&app, req.to_request()).await;
+        assert_eq!(res.status(), 401);
+        sent += 1;
+    }
+    assert!(sent > 1_000, "{sent}");
+}
