@@ -523,8 +523,14 @@ impl ClerkBuilder {
     }
 
     /// How many verified tokens to remember, so that a token sent again skips
-    /// the signature check; 0 disables the cache. See the security reasoning
-    /// in the crate's README ("Performance").
+    /// the signature check; 0 disables the cache.
+    ///
+    /// Only tokens that verified are kept, keyed by their SHA-256 (any other
+    /// byte sequence misses); the time claims and the `azp`, `aud`, `iss` and
+    /// `typ` rules of the options in force are checked again on every hit;
+    /// a key that disappears from the JWKS invalidates what it verified; the
+    /// bound holds whatever the traffic. Each worker thread also keeps its
+    /// last 256 tokens (compared byte for byte) in front of the shared cache.
     ///
     /// Defaults to 10 000.
     pub fn token_cache_capacity(mut self, capacity: usize) -> Self {
