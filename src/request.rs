@@ -11,6 +11,7 @@
 use std::borrow::Cow;
 
 use crate::auth::SignedOut;
+use crate::b64::form_urlencode_into;
 use crate::claims::SessionClaims;
 use crate::clerk::Clerk;
 use crate::config::{InstanceType, CLERK_API_VERSION_HEADER};
@@ -383,24 +384,6 @@ pub(crate) fn clerk_url(parts: &dyn RequestHead) -> String {
         }
     }
     url
-}
-
-/// `application/x-www-form-urlencoded`, as `URLSearchParams` writes it.
-pub(crate) fn form_urlencode_into(out: &mut String, value: &str) {
-    for &b in value.as_bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => {
-                const HEX: &[u8; 16] = b"0123456789ABCDEF";
-                out.push('%');
-                out.push(HEX[usize::from(b >> 4)] as char);
-                out.push(HEX[usize::from(b & 15)] as char);
-            }
-        }
-    }
 }
 
 fn form_urldecode(value: &str) -> String {

@@ -16,6 +16,8 @@
 
 use serde_json::Value;
 
+use crate::b64::form_urlencode_into;
+
 /// Flattens a serialized parameter object into query pairs.
 ///
 /// Returns an error message for shapes a query string cannot carry (nested
@@ -85,31 +87,11 @@ pub(crate) fn encode(pairs: &[(String, String)]) -> String {
         if !out.is_empty() {
             out.push('&');
         }
-        form_encode_into(key, &mut out);
+        form_urlencode_into(&mut out, key);
         out.push('=');
-        form_encode_into(value, &mut out);
+        form_urlencode_into(&mut out, value);
     }
     out
-}
-
-/// The `application/x-www-form-urlencoded` byte serializer (as
-/// `URLSearchParams` uses it): `*-._` and ASCII alphanumerics stay, a space
-/// becomes `+`, every other byte is `%XX`.
-fn form_encode_into(text: &str, out: &mut String) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &byte in text.as_bytes() {
-        match byte {
-            b'*' | b'-' | b'.' | b'_' | b'0'..=b'9' | b'A'..=b'Z' | b'a'..=b'z' => {
-                out.push(char::from(byte));
-            }
-            b' ' => out.push('+'),
-            _ => {
-                out.push('%');
-                out.push(char::from(HEX[usize::from(byte >> 4)]));
-                out.push(char::from(HEX[usize::from(byte & 0x0f)]));
-            }
-        }
-    }
 }
 
 #[cfg(test)]
