@@ -3,11 +3,13 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::cache::{TokenCache, Verified};
-use crate::claims::SessionClaims;
-use crate::config::{ClerkBuilder, Config, ConfigError, InstanceType, PublishableKey};
-use crate::keys::KeyStore;
-use crate::verify::{self, Reason, VerifyError, VerifyOptions};
+use crate::config::{Checked, ClerkBuilder, Config, ConfigError, InstanceType, PublishableKey};
+use crate::verification::cache::{TokenCache, Verified};
+use crate::verification::claims::SessionClaims;
+use crate::verification::error::{Reason, VerifyError};
+use crate::verification::keys::{KeyStore, RemoteSettings};
+use crate::verification::options::VerifyOptions;
+use crate::verification::token;
 
 /// A configured Clerk instance: keys, options and the shared key cache.
 ///
@@ -32,14 +34,41 @@ use crate::verify::{self, Reason, VerifyError, VerifyOptions};
 /// ```
 #[derive(Clone)]
 pub struct Clerk {
-    pub(crate) inner: Arc<Inner>,
+    inner: Arc<Inner>,
 }
 
-pub(crate) struct Inner {
-    pub(crate) config: Config,
-    pub(crate) keys: KeyStore,
-    pub(crate) verify: Arc<VerifyOptions>,
-    pub(crate) cache: Option<TokenCache>,
+struct Inner {
+    config: Config,
+    keys: KeyStore,
+    verify: Arc<VerifyOptions>,
+    cache: Option<TokenCache>,
+}
+
+/// Which tokens a verification takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Accepts {
+    /// What Clerk's `verifyToken` takes: any Clerk JWT but an M2M token
+    /// (session tokens, JWT-template tokens).
+    AnyJwt,
+    /// Session tokens only, as on the request path: OAuth access tokens, M2M
+    /// tokens and JWT-template tokens are refused.
+    SessionToken,
+}
+
+/// Why the pipeline refused a token.
+#[derive(Debug)]
+pub(crate) enum Rejection {
+    /// It did not verify, or the keys could not be loaded.
+    Invalid(VerifyError),
+    /// It is a Clerk token, but not of a kind the caller accepts
+    /// (`token-type-mismatch`).
+    WrongKind,
+}
+
+impl From<VerifyError> for Rejection {
+    fn from(err: VerifyError) -> Self {
+        Self::Invalid(err)
+    }
 }
 
 impl fmt::Debug for Clerk {
@@ -68,7 +97,17 @@ impl Clerk {
         ClerkBuilder::from_env().build()
     }
 
-    /// Verifies a session token with the default options.
+    /// Verifies a session token with the default options: Clerk's
+    /// `verifyToken`.
+    ///
+    /// It takes the tokens `verifyToken` takes: session tokens, and tokens
+    /// from JWT templates. The middleware accepts session tokens only (see
+    /// [`ClerkMiddleware`](crate::ClerkMiddleware)).
+    ///
+    /// The future is not `Send` (the JWKS fetch uses awc, which is bound to
+    /// its thread): await it in a handler, in `#[actix_web::main]`, or in an
+    /// `actix_web::rt::System`, not in a `tokio::spawn`ed task. Use
+    /// `actix_web::rt::spawn` for background work.
     ///
     /// # Errors
     ///
@@ -77,7 +116,8 @@ impl Clerk {
         self.verify_token_with(token, &self.inner.verify).await
     }
 
-    /// Verifies a session token with `options` instead of the defaults.
+    /// Verifies a session token with `options` instead of the defaults. See
+    /// [`verify_token`](Self::verify_token).
     ///
     /// # Errors
     ///
@@ -87,62 +127,64 @@ impl Clerk {
         token: &str,
         options: &VerifyOptions,
     ) -> Result<SessionClaims, VerifyError> {
-        let claims = self.verify_shared(token, options).await?;
-        Ok(claims)
+        match self
+            .verify(token.as_bytes(), options, Accepts::AnyJwt)
+            .await
+        {
+            Ok(claims) => Ok(claims),
+            Err(Rejection::Invalid(err)) => Err(err),
+            // `AnyJwt` rejects no kind; kept total rather than unreachable.
+            Err(Rejection::WrongKind) => Err(VerifyError::new(
+                Reason::TokenInvalid,
+                "The token is not a session token.",
+            )),
+        }
     }
 
-    /// Verification through the cache.
-    pub(crate) async fn verify_shared(
+    /// The token pipeline, the one place a token is verified: cache lookup
+    /// and recheck, decode, the token-kind check, key, checks, cache insert.
+    /// Every caller (`verify_token`, the middleware) comes through here and
+    /// differs only in what it passes.
+    pub(crate) async fn verify(
         &self,
-        token: &str,
+        token: &[u8],
         options: &VerifyOptions,
-    ) -> Result<SessionClaims, VerifyError> {
-        let now = self.inner.config.clock.now_millis();
-        if let Some(hit) = self.cached(token.as_bytes(), options) {
-            return match hit.recheck(options, now) {
-                Ok(()) => Ok(hit.claims.clone()),
-                Err(err) => {
-                    self.forget(token.as_bytes(), &err);
-                    Err(err)
-                }
-            };
-        }
-        let decoded = verify::decode(token, self.inner.config.max_token_bytes)?;
-        self.verify_decoded(token, decoded, options, now).await
-    }
-
-    /// A cache hit for `token`, unless the options ask to skip caches.
-    pub(crate) fn cached(&self, token: &[u8], options: &VerifyOptions) -> Option<Arc<Verified>> {
-        if options.skip_jwks_cache {
-            return None;
-        }
-        self.inner.cache.as_ref()?.get(token)
-    }
-
-    /// Drops a cached token that will not verify again (expired).
-    pub(crate) fn forget(&self, token: &[u8], err: &VerifyError) {
-        if err.reason() == Reason::TokenExpired {
-            if let Some(cache) = &self.inner.cache {
-                cache.remove(token);
+        accepts: Accepts,
+    ) -> Result<SessionClaims, Rejection> {
+        let inner = &*self.inner;
+        let now = inner.config.clock.now_millis();
+        let cache = inner.cache.as_ref().filter(|_| !options.skip_jwks_cache);
+        if let Some(hit) = cache.and_then(|cache| cache.get(token)) {
+            // A cached token of a kind this caller refuses goes the long way
+            // and is refused below, with the same answer as uncached.
+            if hit.session_token || accepts == Accepts::AnyJwt {
+                return match hit.recheck(options, now) {
+                    Ok(()) => Ok(hit.claims.clone()),
+                    Err(err) => {
+                        if err.reason() == Reason::TokenExpired {
+                            // It will not verify again.
+                            if let Some(cache) = cache {
+                                cache.remove(token);
+                            }
+                        }
+                        Err(Rejection::Invalid(err))
+                    }
+                };
             }
         }
-    }
-
-    /// Verifies a decoded token and caches the success.
-    pub(crate) async fn verify_decoded(
-        &self,
-        token: &str,
-        decoded: verify::Decoded<'_>,
-        options: &VerifyOptions,
-        now_ms: i64,
-    ) -> Result<SessionClaims, VerifyError> {
-        let typ = decoded.typ().cloned();
+        let text =
+            std::str::from_utf8(token).map_err(|_| Rejection::Invalid(token::invalid_form()))?;
+        let decoded = token::decode(text, inner.config.max_token_bytes)?;
         let session_token = decoded.is_session_token();
+        if accepts == Accepts::SessionToken && !session_token {
+            return Err(Rejection::WrongKind);
+        }
+        let typ = decoded.typ().cloned();
         let (claims, key, times) =
-            verify::verify_decoded(decoded, &self.inner.keys, options, now_ms).await?;
-        if let Some(cache) = &self.inner.cache {
+            token::verify_decoded(decoded, &inner.keys, options, now).await?;
+        if let Some(cache) = &inner.cache {
             let verified = Verified::new(claims.clone(), key, typ, times, session_token);
-            cache.insert(token.as_bytes(), Arc::new(verified));
+            cache.insert(token, Arc::new(verified));
         }
         Ok(claims)
     }
@@ -164,6 +206,7 @@ impl Clerk {
         &self.inner.verify
     }
 
+    /// The default options, shared, for callers that hold them per request.
     pub(crate) fn shared_verify_options(&self) -> &Arc<VerifyOptions> {
         &self.inner.verify
     }
@@ -184,7 +227,7 @@ impl Clerk {
             .as_ref()
             .map(PublishableKey::instance_type)
             .or_else(|| {
-                let secret = config.secret_key.as_ref()?.expose();
+                let secret = config.api.secret_key.as_ref()?.expose();
                 if secret.starts_with("sk_live_") {
                     Some(InstanceType::Production)
                 } else if secret.starts_with("sk_test_") {
@@ -198,13 +241,13 @@ impl Clerk {
     /// The Backend API base URL, e.g. `https://api.clerk.com`.
     #[must_use]
     pub fn api_url(&self) -> &str {
-        &self.inner.config.api_url
+        &self.inner.config.api.url
     }
 
     /// The Backend API version path segment, e.g. `v1`.
     #[must_use]
     pub fn api_version(&self) -> &str {
-        &self.inner.config.api_version
+        &self.inner.config.api.version
     }
 
     /// The sign-in URL, when configured (`CLERK_SIGN_IN_URL`).
@@ -215,5 +258,39 @@ impl Clerk {
 
     pub(crate) fn config(&self) -> &Config {
         &self.inner.config
+    }
+}
+
+impl ClerkBuilder {
+    /// Checks every setting and builds the handle.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] naming the variable or setter at fault.
+    pub fn build(self) -> Result<Clerk, ConfigError> {
+        let Checked {
+            config,
+            jwt_key,
+            verify,
+            jwks,
+            token_cache_capacity,
+        } = self.check()?;
+        let keys = match jwt_key {
+            Some(key) => KeyStore::local(key),
+            None => KeyStore::remote(RemoteSettings {
+                api: config.api.clone(),
+                ttl: jwks.ttl,
+                refetch_interval: jwks.refetch_interval,
+                timeout: jwks.timeout,
+            }),
+        };
+        Ok(Clerk {
+            inner: Arc::new(Inner {
+                config,
+                keys,
+                verify: Arc::new(verify),
+                cache: TokenCache::new(token_cache_capacity),
+            }),
+        })
     }
 }

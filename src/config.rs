@@ -33,18 +33,15 @@ use std::time::Duration;
 
 use base64::Engine as _;
 
-use crate::b64;
-use crate::cache::TokenCache;
-use crate::clerk::{Clerk, Inner};
+use crate::client::executor::BackendApi;
+use crate::client::transport::Secret;
 use crate::clock::Clock;
-use crate::keys::{KeyStore, RemoteSettings, VerifyingKey};
-use crate::verify::VerifyOptions;
+use crate::encoding;
+use crate::verification::keys::VerifyingKey;
+use crate::verification::options::VerifyOptions;
 
-pub(crate) const DEFAULT_API_URL: &str = "https://api.clerk.com";
-pub(crate) const DEFAULT_API_VERSION: &str = "v1";
-/// The `Clerk-API-Version` header this crate speaks.
-pub(crate) const CLERK_API_VERSION_HEADER: &str = "2026-05-12";
-pub(crate) const USER_AGENT: &str = concat!("clerk-actix/", env!("CARGO_PKG_VERSION"));
+const DEFAULT_API_URL: &str = "https://api.clerk.com";
+const DEFAULT_API_VERSION: &str = "v1";
 
 /// Where a setting came from, so errors can name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -190,7 +187,7 @@ impl PublishableKey {
             "live" => InstanceType::Production,
             _ => return Err(PublishableKeyError::Prefix),
         };
-        let decoded = b64::STANDARD
+        let decoded = encoding::STANDARD
             .decode(encoded)
             .map_err(|_| PublishableKeyError::Base64)?;
         let decoded = String::from_utf8(decoded).map_err(|_| PublishableKeyError::Format)?;
@@ -255,49 +252,37 @@ impl fmt::Debug for PublishableKey {
 fn cookie_suffix(key: &str) -> String {
     let digest =
         aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, key.as_bytes());
-    let mut encoded = b64::URL_SAFE.encode(digest.as_ref());
+    let mut encoded = encoding::URL_SAFE.encode(digest.as_ref());
     encoded.truncate(8);
     encoded
-}
-
-/// A secret that prints as its prefix and asterisks.
-#[derive(Clone, PartialEq, Eq)]
-pub(crate) struct Secret(Arc<str>);
-
-impl Secret {
-    pub(crate) fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let visible = ["sk_test_", "sk_live_", "ak_", "whsec_"]
-            .into_iter()
-            .find(|prefix| self.0.starts_with(prefix))
-            .unwrap_or("");
-        write!(f, "\"{visible}****\"")
-    }
 }
 
 /// The settings a [`Clerk`] handle was built with.
 #[derive(Debug)]
 pub(crate) struct Config {
-    pub(crate) secret_key: Option<Secret>,
+    /// Where the Backend API is, and the secret key.
+    pub(crate) api: Arc<BackendApi>,
     pub(crate) publishable_key: Option<PublishableKey>,
-    pub(crate) api_url: String,
-    pub(crate) api_version: String,
     pub(crate) sign_in_url: Option<String>,
     pub(crate) clock: Clock,
     pub(crate) max_token_bytes: usize,
-    pub(crate) http_timeout: Duration,
 }
 
-impl Config {
-    /// `{api_url}/{api_version}` with no duplicate slashes.
-    pub(crate) fn versioned_base(&self) -> String {
-        format!("{}/{}", self.api_url, self.api_version)
-    }
+/// Every setting of a [`ClerkBuilder`], checked: what the handle is made of.
+pub(crate) struct Checked {
+    pub(crate) config: Config,
+    /// `CLERK_JWT_KEY`, parsed: networkless verification.
+    pub(crate) jwt_key: Option<VerifyingKey>,
+    pub(crate) verify: VerifyOptions,
+    pub(crate) jwks: JwksSettings,
+    pub(crate) token_cache_capacity: usize,
+}
+
+/// How the JWKS is kept fresh.
+pub(crate) struct JwksSettings {
+    pub(crate) ttl: Duration,
+    pub(crate) refetch_interval: Duration,
+    pub(crate) timeout: Duration,
 }
 
 /// Builds a [`Clerk`] handle.
@@ -538,12 +523,8 @@ impl ClerkBuilder {
         self
     }
 
-    /// Checks every setting and builds the handle.
-    ///
-    /// # Errors
-    ///
-    /// [`ConfigError`] naming the variable or setter at fault.
-    pub fn build(self) -> Result<Clerk, ConfigError> {
+    /// Checks every setting; [`build`](Self::build) makes the handle of them.
+    pub(crate) fn check(self) -> Result<Checked, ConfigError> {
         let secret_key = self
             .secret_key
             .map(|(key, origin)| check_secret_key(key.trim(), origin))
@@ -587,36 +568,32 @@ impl ClerkBuilder {
         };
         let sign_in_url = self.sign_in_url.map(|(url, _)| url.trim().to_owned());
 
-        let config = Config {
-            secret_key,
-            publishable_key,
-            api_url,
-            api_version,
-            sign_in_url,
-            clock: self.clock,
-            max_token_bytes: self.max_token_bytes.unwrap_or(16 * 1024),
-            http_timeout: self.http_timeout.unwrap_or(Duration::from_secs(10)),
-        };
-        let keys = match (jwt_key, &config.secret_key) {
-            (Some(key), _) => KeyStore::local(key),
-            (None, Some(secret)) => KeyStore::remote(RemoteSettings {
-                url: format!("{}/jwks", config.versioned_base()),
-                secret_key: secret.clone(),
+        if secret_key.is_none() && jwt_key.is_none() {
+            return Err(ConfigError::MissingKeys);
+        }
+        Ok(Checked {
+            config: Config {
+                api: Arc::new(BackendApi::new(
+                    api_url,
+                    api_version,
+                    secret_key,
+                    self.http_timeout.unwrap_or(Duration::from_secs(10)),
+                )),
+                publishable_key,
+                sign_in_url,
+                clock: self.clock,
+                max_token_bytes: self.max_token_bytes.unwrap_or(16 * 1024),
+            },
+            jwt_key,
+            verify: self.verify,
+            jwks: JwksSettings {
                 ttl: self.jwks_cache_ttl.unwrap_or(Duration::from_secs(300)),
                 refetch_interval: self
                     .jwks_refetch_interval
                     .unwrap_or(Duration::from_secs(10)),
                 timeout: self.jwks_timeout.unwrap_or(Duration::from_secs(5)),
-            }),
-            (None, None) => return Err(ConfigError::MissingKeys),
-        };
-        Ok(Clerk {
-            inner: Arc::new(Inner {
-                config,
-                keys,
-                verify: Arc::new(self.verify),
-                cache: TokenCache::new(self.token_cache_capacity.unwrap_or(10_000)),
-            }),
+            },
+            token_cache_capacity: self.token_cache_capacity.unwrap_or(10_000),
         })
     }
 }
@@ -643,7 +620,7 @@ fn check_secret_key(key: &str, origin: Origin) -> Result<Secret, ConfigError> {
              is it the publishable key or another value?"
         );
     }
-    Ok(Secret(key.into()))
+    Ok(Secret::new(key))
 }
 
 fn check_api_url(url: &str, origin: Origin) -> Result<String, ConfigError> {
@@ -673,14 +650,6 @@ fn check_api_url(url: &str, origin: Origin) -> Result<String, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn secret_debug_hides_the_key() {
-        let secret = Secret("sk_test_abcdef".into());
-        assert_eq!(format!("{secret:?}"), "\"sk_test_****\"");
-        let other = Secret("something".into());
-        assert_eq!(format!("{other:?}"), "\"****\"");
-    }
 
     #[test]
     fn publishable_key_rejects_bad_shapes() {

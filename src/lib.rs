@@ -86,41 +86,33 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod auth;
-mod authorization;
-mod b64;
-mod cache;
-mod claims;
+mod actix;
+mod authenticate;
 mod clerk;
 pub mod client;
 mod clock;
 pub mod config;
-pub mod error;
-mod ext;
-pub mod guard;
-mod keys;
-mod middleware;
-mod request;
-mod require;
+mod encoding;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
-mod transport;
-mod verify;
+mod verification;
 
-pub use self::auth::{Auth, TokenType};
-pub use self::authorization::{FactorLevel, Has, Reverification};
-pub use self::claims::SessionClaims;
+pub use self::actix::error::{AuthError, ForbiddenError, MissingMiddleware, UnauthorizedError};
+pub use self::actix::extract::{get_auth, AuthExt, OptionalAuth};
+pub use self::actix::middleware::{ClerkMiddleware, ClerkMiddlewareBuilder};
+pub use self::actix::require::{require_auth, require_permission, require_role, Require};
+pub use self::actix::{error, guard};
 pub use self::clerk::Clerk;
 pub use self::clock::Clock;
 pub use self::config::ClerkBuilder;
-pub use self::error::{AuthError, ForbiddenError, MissingMiddleware, UnauthorizedError};
-pub use self::ext::{get_auth, AuthExt, OptionalAuth};
-pub use self::middleware::{ClerkMiddleware, ClerkMiddlewareBuilder};
-pub use self::require::{require_auth, require_permission, require_role, Require};
-pub use self::verify::{Reason, VerifyError, VerifyOptions};
+pub use self::verification::auth::{Auth, TokenType};
+pub use self::verification::authorization::{FactorLevel, Has, Reverification};
+pub use self::verification::claims::SessionClaims;
+pub use self::verification::error::{Reason, VerifyError};
+pub use self::verification::options::VerifyOptions;
 
 #[doc(hidden)]
-pub use self::middleware::ClerkMiddlewareService;
+pub use self::actix::middleware::ClerkMiddlewareService;
 #[doc(hidden)]
-pub use self::require::RequireService;
+pub use self::actix::require::RequireService;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::transport::TransportError;
+use crate::client::transport::TransportError;
 
 /// A failed Backend API call.
 ///

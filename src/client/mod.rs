@@ -121,6 +121,7 @@
 //! `ClerkClient` itself is `Send + Sync` and can be moved between threads.
 
 mod error;
+pub(crate) mod executor;
 mod invitations;
 mod jwks;
 mod models;
@@ -128,8 +129,9 @@ mod organizations;
 mod path;
 mod query;
 mod request;
-mod retry;
+pub(crate) mod retry;
 mod sessions;
+pub(crate) mod transport;
 mod users;
 
 use std::fmt;
@@ -162,6 +164,7 @@ pub use self::users::{
     UsersApi, Verification, VerificationStatus, Web3Wallet,
 };
 
+use self::executor::{BackendApi, Policy as Settings};
 use self::retry::RetryPolicy;
 
 /// The default response size limit: 16 MiB.
@@ -189,22 +192,12 @@ pub struct ClerkClient {
     pub(crate) settings: Arc<Settings>,
 }
 
-/// Per-client settings.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Settings {
-    /// `None`: the handle's `http_timeout`.
-    pub(crate) timeout: Option<Duration>,
-    pub(crate) body_limit: usize,
-    pub(crate) retry: RetryPolicy,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            timeout: None,
-            body_limit: DEFAULT_BODY_LIMIT,
-            retry: RetryPolicy::default(),
-        }
+/// Per-client settings: the handle's timeout unless set, 16 MiB, the default retries.
+fn default_settings() -> Settings {
+    Settings {
+        timeout: None,
+        body_limit: DEFAULT_BODY_LIMIT,
+        retry: RetryPolicy::default(),
     }
 }
 
@@ -251,7 +244,7 @@ impl ClerkClient {
     pub fn new(clerk: Clerk) -> Self {
         Self {
             clerk,
-            settings: Arc::new(Settings::default()),
+            settings: Arc::new(default_settings()),
         }
     }
 
@@ -275,8 +268,12 @@ impl ClerkClient {
     pub fn builder(clerk: Clerk) -> ClerkClientBuilder {
         ClerkClientBuilder {
             clerk,
-            settings: Settings::default(),
+            settings: default_settings(),
         }
+    }
+
+    pub(crate) fn api(&self) -> &BackendApi {
+        &self.clerk.config().api
     }
 
     /// The [`Clerk`] handle this client uses.

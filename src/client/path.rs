@@ -4,7 +4,16 @@
 //! percent-encoded as well, so an id holding `/`, `?`, `#` or `%` stays one
 //! segment of the path it was meant for.
 
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
 use super::error::Error;
+
+/// Everything but ASCII alphanumerics and `-._~` (RFC 3986's unreserved set).
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Percent-encodes one path segment: ASCII alphanumerics and `-._~` stay,
 /// every other byte (including `/`, `?`, `#`, `%`) becomes `%XX`.
@@ -22,18 +31,7 @@ pub(crate) fn encode_segment(value: &str) -> Result<String, Error> {
         }
         _ => {}
     }
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(value.len());
-    for &byte in value.as_bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(byte >> 4)]));
-            out.push(char::from(HEX[usize::from(byte & 0x0f)]));
-        }
-    }
-    Ok(out)
+    Ok(utf8_percent_encode(value, SEGMENT).to_string())
 }
 
 /// Splits a literal path such as `/users/count` on `/` (empty pieces are

@@ -16,8 +16,6 @@
 
 use serde_json::Value;
 
-use crate::b64::form_urlencode_into;
-
 /// Flattens a serialized parameter object into query pairs.
 ///
 /// Returns an error message for shapes a query string cannot carry (nested
@@ -82,16 +80,9 @@ fn kind(value: &Value) -> &'static str {
 
 /// `key=value&key=value`, form-urlencoded, in the given order.
 pub(crate) fn encode(pairs: &[(String, String)]) -> String {
-    let mut out = String::new();
-    for (key, value) in pairs {
-        if !out.is_empty() {
-            out.push('&');
-        }
-        form_urlencode_into(&mut out, key);
-        out.push('=');
-        form_urlencode_into(&mut out, value);
-    }
-    out
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
 }
 
 #[cfg(test)]

@@ -1,15 +1,12 @@
 //! Building, sending and retrying one Backend API request.
 
-use actix_web::web::Bytes;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::error::{ApiError, Error, ErrorKind};
-use super::retry::{self, Outcome};
+use super::error::{Error, ErrorKind};
+use super::executor::{self, Prepared};
 use super::{path, query, ClerkClient};
-use crate::config::{CLERK_API_VERSION_HEADER, USER_AGENT};
-use crate::transport::{self, TransportError};
 
 pub use awc::http::Method;
 
@@ -164,7 +161,7 @@ impl<'a> RequestBuilder<'a> {
     /// idempotent request gets), or an answer that does not decode as `T`.
     pub async fn send<T: DeserializeOwned>(self) -> Result<T, Error> {
         let (client, prepared) = self.prepare()?;
-        let body = execute(client, &prepared).await?;
+        let body = executor::execute(client.api(), &client.settings, &prepared).await?;
         let text: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
             b"null"
         } else {
@@ -178,11 +175,11 @@ impl<'a> RequestBuilder<'a> {
         if let Some(error) = self.error {
             return Err(error);
         }
-        let config = self.client.clerk.config();
+        let api = self.client.api();
         let mut path = String::new();
         if self.versioned {
             path.push('/');
-            path.push_str(&config.api_version);
+            path.push_str(&api.version);
         }
         for segment in &self.segments {
             path.push('/');
@@ -192,7 +189,7 @@ impl<'a> RequestBuilder<'a> {
             path.push('/');
         }
         let endpoint = format!("{} {}", self.method, path);
-        let mut url = format!("{}{}", config.api_url, path);
+        let mut url = format!("{}{}", api.url, path);
         if !self.query.is_empty() {
             url.push('?');
             url.push_str(&query::encode(&self.query));
@@ -214,100 +211,5 @@ impl<'a> RequestBuilder<'a> {
                 body,
             },
         ))
-    }
-}
-
-/// A request ready to go.
-struct Prepared {
-    method: Method,
-    url: String,
-    /// `GET /v1/users`, for messages.
-    endpoint: String,
-    body: Option<Vec<u8>>,
-}
-
-/// Sends `prepared`, retrying as the client's policy allows, and returns the
-/// body of the 2xx answer.
-async fn execute(client: &ClerkClient, prepared: &Prepared) -> Result<Bytes, Error> {
-    let config = client.clerk.config();
-    let secret = config
-        .secret_key
-        .as_ref()
-        .ok_or_else(|| Error::new(ErrorKind::MissingSecretKey))?;
-    let authorization = format!("Bearer {}", secret.expose());
-    let settings = &client.settings;
-    let timeout = settings.timeout.unwrap_or(config.http_timeout);
-    let mut attempt: u32 = 1;
-    loop {
-        let result = transport::send(transport::Request {
-            method: prepared.method.clone(),
-            url: &prepared.url,
-            headers: vec![
-                ("authorization", authorization.as_str()),
-                ("clerk-api-version", CLERK_API_VERSION_HEADER),
-                ("content-type", "application/json"),
-                ("user-agent", USER_AGENT),
-            ],
-            body: prepared.body.clone(),
-            timeout,
-            limit: settings.body_limit,
-        })
-        .await;
-        let failure = match result {
-            Ok(response) if (200..300).contains(&response.status) => return Ok(response.body),
-            Ok(response) => Failure::Api(ApiError::from_response(
-                response.status,
-                &response.body,
-                response.header("cf-ray"),
-                response.header("retry-after"),
-            )),
-            Err(error) => Failure::Transport(error),
-        };
-        let outcome = match &failure {
-            Failure::Api(api) => Outcome::Status {
-                status: api.status(),
-                retry_after: api.retry_after(),
-            },
-            Failure::Transport(error) => Outcome::Transport(error),
-        };
-        let Some(delay) =
-            settings
-                .retry
-                .delay(&prepared.method, &outcome, attempt, retry::jitter())
-        else {
-            return Err(failure.into_error().at(&prepared.endpoint));
-        };
-        log::warn!(
-            target: "clerk_actix::client",
-            "{} failed ({}); retrying in {} ms (attempt {} of {})",
-            prepared.endpoint,
-            failure.summary(),
-            delay.as_millis(),
-            attempt + 1,
-            settings.retry.max_attempts,
-        );
-        tokio::time::sleep(delay).await;
-        attempt += 1;
-    }
-}
-
-enum Failure {
-    Api(ApiError),
-    Transport(TransportError),
-}
-
-impl Failure {
-    fn into_error(self) -> Error {
-        match self {
-            Self::Api(api) => Error::new(ErrorKind::Api(api)),
-            Self::Transport(error) => Error::from_transport(error),
-        }
-    }
-
-    fn summary(&self) -> String {
-        match self {
-            Self::Api(api) => api.to_string(),
-            Self::Transport(error) => error.to_string(),
-        }
     }
 }

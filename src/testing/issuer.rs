@@ -10,9 +10,9 @@ use aws_lc_rs::signature::{self, KeyPair as _};
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
 
-use crate::b64;
 use crate::clock::Clock;
-use crate::keys::{pem_to_der, rsa_components};
+use crate::encoding;
+use crate::verification::keys::{pem_to_der, rsa_components};
 
 use super::TestingError;
 
@@ -133,8 +133,8 @@ impl TestIssuer {
             "kty": "RSA",
             "kid": self.inner.kid,
             "alg": "RS256",
-            "n": b64::URL_SAFE.encode(&self.inner.n),
-            "e": b64::URL_SAFE.encode(&self.inner.e),
+            "n": encoding::URL_SAFE.encode(&self.inner.n),
+            "e": encoding::URL_SAFE.encode(&self.inner.e),
         })
     }
 
@@ -611,8 +611,8 @@ impl SessionTokenBuilder {
             .payload_override
             .clone()
             .unwrap_or_else(|| Value::Object(self.claims()).to_string());
-        let mut header = b64::URL_SAFE.encode(header);
-        let mut payload = b64::URL_SAFE.encode(payload);
+        let mut header = encoding::URL_SAFE.encode(header);
+        let mut payload = encoding::URL_SAFE.encode(payload);
         let signing_input = format!("{header}.{payload}");
         let signature = match &self.signer {
             Signer::Own => self.issuer.sign_rs(self.alg, signing_input.as_bytes()),
@@ -626,7 +626,7 @@ impl SessionTokenBuilder {
             }
             Signer::Unsigned => Vec::new(),
         };
-        let mut signature = b64::URL_SAFE.encode(signature);
+        let mut signature = encoding::URL_SAFE.encode(signature);
         match self.corrupt {
             Some(Segment::Header) => header = "!!not-base64!!".to_owned(),
             Some(Segment::Payload) => payload = "!!not-base64!!".to_owned(),

@@ -15,9 +15,9 @@ use serde_json::Value;
 use super::bapi::{self, ApiRequest, Reply, Store};
 use super::issuer::{random_id, SessionTokenBuilder, TestIssuer};
 use super::TestingError;
-use crate::b64;
 use crate::clerk::Clerk;
 use crate::config::ClerkBuilder;
+use crate::encoding;
 
 /// A local stand-in of the Clerk Backend API, on `127.0.0.1` and a random
 /// port, in a thread of its own.
@@ -166,7 +166,7 @@ impl StandInBuilder {
         let url = format!("http://127.0.0.1:{port}");
         *lock(&shared.publishable_key) = format!(
             "pk_test_{}",
-            b64::STANDARD.encode(format!("127.0.0.1:{port}$"))
+            encoding::STANDARD.encode(format!("127.0.0.1:{port}$"))
         );
 
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<io::Result<ServerHandle>>();

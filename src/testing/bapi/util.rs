@@ -13,22 +13,9 @@ pub(crate) fn now_ms() -> i64 {
 
 /// Percent-decodes one path segment (invalid escapes are kept as text).
 pub(crate) fn decode_segment(segment: &str) -> String {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-            if let Some(byte) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(byte);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// The decoded query pairs of a request.
@@ -347,8 +334,8 @@ pub(crate) fn session_jwt(
     }
     format!(
         "{}.{}.placeholder-signature",
-        crate::b64::URL_SAFE.encode(header.to_string()),
-        crate::b64::URL_SAFE.encode(payload.to_string())
+        crate::encoding::URL_SAFE.encode(header.to_string()),
+        crate::encoding::URL_SAFE.encode(payload.to_string())
     )
 }
 

@@ -15,10 +15,10 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 
-use crate::auth::Auth;
-use crate::authorization::Has;
-use crate::error::{ForbiddenError, UnauthorizedError};
-use crate::ext::AuthExt;
+use crate::actix::error::{ForbiddenError, UnauthorizedError};
+use crate::actix::extract::AuthExt;
+use crate::verification::auth::Auth;
+use crate::verification::authorization::Has;
 
 /// Rejects signed-out requests with [`UnauthorizedError`] (401): the port of
 /// `requireAuth`, for [`actix_web::middleware::from_fn`].

@@ -6,8 +6,8 @@ use actix_web::dev::{Payload, ServiceRequest};
 use actix_web::guard::GuardContext;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 
-use crate::auth::Auth;
-use crate::error::{AuthError, MissingMiddleware, UnauthorizedError};
+use crate::actix::error::{AuthError, MissingMiddleware, UnauthorizedError};
+use crate::verification::auth::Auth;
 
 /// Reads the [`Auth`] object that [`ClerkMiddleware`](crate::ClerkMiddleware)
 /// attached: the port of `getAuth(req)`. Signed in or signed out.

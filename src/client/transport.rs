@@ -6,11 +6,43 @@
 //! request on that thread reuse warm connections.
 
 use std::cell::OnceCell;
+use std::fmt;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use actix_web::web::Bytes;
 use awc::http::Method;
+
+/// The `Clerk-API-Version` header this crate speaks.
+pub(crate) const CLERK_API_VERSION_HEADER: &str = "2026-05-12";
+/// The `User-Agent` of every request to Clerk.
+pub(crate) const USER_AGENT: &str = concat!("clerk-actix/", env!("CARGO_PKG_VERSION"));
+
+/// A secret that prints as its prefix and asterisks.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Secret(Arc<str>);
+
+impl Secret {
+    pub(crate) fn new(secret: &str) -> Self {
+        Self(secret.into())
+    }
+}
+
+impl Secret {
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let visible = ["sk_test_", "sk_live_", "ak_", "whsec_"]
+            .into_iter()
+            .find(|prefix| self.0.starts_with(prefix))
+            .unwrap_or("");
+        write!(f, "\"{visible}****\"")
+    }
+}
 
 /// A response whose body was read in full.
 #[derive(Debug)]
@@ -131,4 +163,17 @@ pub(crate) async fn send(request: Request<'_>) -> Result<Response, TransportErro
         headers,
         body,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_debug_hides_the_key() {
+        let secret = Secret::new("sk_test_abcdef");
+        assert_eq!(format!("{secret:?}"), "\"sk_test_****\"");
+        let other = Secret::new("something");
+        assert_eq!(format!("{other:?}"), "\"****\"");
+    }
 }

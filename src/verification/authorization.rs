@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use crate::claims::{with_org_prefix, ScopedList};
+use super::claims::{with_org_prefix, ScopedList};
 
 /// An authorization check for [`Auth::has`](crate::Auth::has), the port of
 /// Clerk's `has({ role, permission, feature, plan, reverification })`.

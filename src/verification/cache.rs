@@ -44,9 +44,11 @@ use aws_lc_rs::digest;
 
 use serde_json::Value;
 
-use crate::claims::SessionClaims;
-use crate::keys::VerifyingKey;
-use crate::verify::{self, Times, VerifyError, VerifyOptions};
+use super::claims::SessionClaims;
+use super::error::VerifyError;
+use super::keys::VerifyingKey;
+use super::options::VerifyOptions;
+use super::token::{self, Times};
 
 const SHARDS: usize = 16;
 
@@ -80,8 +82,8 @@ impl Verified {
 
     /// The checks that depend on the clock and the options.
     pub(crate) fn recheck(&self, options: &VerifyOptions, now_ms: i64) -> Result<(), VerifyError> {
-        verify::check_header_type(self.typ.as_ref(), options.header_types.as_deref())?;
-        verify::check_policy(self.claims.policy().view(), options)?;
+        token::check_header_type(self.typ.as_ref(), options.header_types.as_deref())?;
+        token::check_policy(self.claims.policy().view(), options)?;
         self.times.check(now_ms, options)
     }
 }
@@ -279,10 +281,14 @@ mod tests {
         let claims =
             SessionClaims::from_value(serde_json::json!({"sub": "u", "exp": 10})).expect("claims");
         let key = Arc::new(
-            VerifyingKey::from_pem(include_str!("../tests/conformance/signing-key.public.pem"))
-                .expect("key"),
+            VerifyingKey::from_pem(include_str!(
+                "../../tests/conformance/signing-key.public.pem"
+            ))
+            .expect("key"),
         );
-        let times = Times::read(&crate::claims::Fields::parse(claims.as_json()).expect("fields"));
+        let times = Times::read(
+            &crate::verification::claims::Fields::parse(claims.as_json()).expect("fields"),
+        );
         Arc::new(Verified::new(claims, key, None, times, true))
     }
 

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
-use crate::authorization::{Grants, Has};
-use crate::claims::SessionClaims;
+use super::authorization::{Grants, Has};
+use super::claims::SessionClaims;
 
 /// The kind of token a request was authenticated with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -43,9 +43,9 @@ use std::borrow::Cow;
 
 use actix_web::guard::{Guard, GuardContext};
 
-use crate::auth::Auth;
-use crate::authorization::Has;
-use crate::ext::AuthExt;
+use crate::actix::extract::AuthExt;
+use crate::verification::auth::Auth;
+use crate::verification::authorization::Has;
 #[cfg(doc)]
 use crate::{ClerkMiddleware, Require};
 

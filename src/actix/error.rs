@@ -59,8 +59,8 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
-use crate::auth::Auth;
-use crate::verify::VerifyError;
+use crate::verification::auth::Auth;
+use crate::verification::error::VerifyError;
 
 fn json_body(code: &str, message: &str, long_message: &str) -> String {
     serde_json::json!({

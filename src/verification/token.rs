@@ -11,282 +11,23 @@
 //!
 //! The first failing check decides the [`Reason`].
 
-use std::borrow::Cow;
-use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::b64;
-use crate::claims::{Fields, PolicyClaims, SessionClaims};
+use super::claims::{Fields, PolicyClaims, SessionClaims};
+use super::error::{Reason, VerifyError};
+use super::keys::{Alg, KeyStore, SignatureError, VerifyingKey};
+use super::options::VerifyOptions;
 use crate::clock::UtcString;
-use crate::keys::{Alg, KeyStore, SignatureError, VerifyingKey};
+use crate::encoding;
 
 const M2M_CATEGORY: &str = "cl_B7d4PD333AAA";
 const SESSION_CATEGORY: &str = "cl_B7d4PD111AAA";
 const IGNORE_CATEGORY: &str = "cl_I7d4PD111III";
 const ENSURE_CLERK_JWT: &str = "Make sure that this is a valid Clerk-generated JWT.";
-
-/// Options for verifying a session token.
-///
-/// The defaults check what Clerk checks by default: signature, `sub`, and the
-/// time claims with a 5 second skew. Authorized parties, audience and issuer
-/// are checked only when set.
-///
-/// # Examples
-///
-/// ```
-/// use std::time::Duration;
-/// use clerk_actix::VerifyOptions;
-///
-/// let options = VerifyOptions::default()
-///     .authorized_parties(["https://app.example.com"])
-///     .clock_skew(Duration::from_secs(2));
-/// # let _ = options;
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[must_use]
-pub struct VerifyOptions {
-    pub(crate) authorized_parties: Vec<String>,
-    pub(crate) audience: Vec<String>,
-    pub(crate) issuer: Vec<String>,
-    pub(crate) clock_skew: Duration,
-    pub(crate) header_types: Option<Vec<String>>,
-    pub(crate) skip_jwks_cache: bool,
-}
-
-impl Default for VerifyOptions {
-    fn default() -> Self {
-        Self {
-            authorized_parties: Vec::new(),
-            audience: Vec::new(),
-            issuer: Vec::new(),
-            clock_skew: Duration::from_secs(5),
-            header_types: None,
-            skip_jwks_cache: false,
-        }
-    }
-}
-
-impl VerifyOptions {
-    /// Accept only tokens whose `azp` claim is one of `parties` (exact match),
-    /// e.g. `["https://app.example.com"]`.
-    ///
-    /// Defaults to no check.
-    pub fn authorized_parties<I, S>(mut self, parties: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.authorized_parties = parties.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// When the token has an `aud` claim, it must contain one of `audience`.
-    ///
-    /// Defaults to no check.
-    pub fn audience<I, S>(mut self, audience: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.audience = audience
-            .into_iter()
-            .map(Into::into)
-            .filter(|a: &String| !a.is_empty())
-            .collect();
-        self
-    }
-
-    /// The token's `iss` must be one of `issuers`, e.g.
-    /// `["https://clerk.example.com"]`.
-    ///
-    /// Defaults to no check.
-    pub fn issuer<I, S>(mut self, issuers: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.issuer = issuers.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Leeway for `exp`, `nbf` and `iat`.
-    ///
-    /// Defaults to 5 seconds.
-    pub fn clock_skew(mut self, skew: Duration) -> Self {
-        self.clock_skew = skew;
-        self
-    }
-
-    /// The accepted values of the JOSE header `typ`. Once set, a token without
-    /// `typ` is rejected too.
-    ///
-    /// Defaults to `JWT`, with tokens that have no `typ` accepted.
-    pub fn header_types<I, S>(mut self, types: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.header_types = Some(types.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Fetch the JWKS for every verification instead of using the cached one.
-    /// Slow, and only useful to debug key rotation.
-    ///
-    /// Defaults to `false`.
-    pub fn skip_jwks_cache(mut self, skip: bool) -> Self {
-        self.skip_jwks_cache = skip;
-        self
-    }
-}
-
-/// Why verification failed: Clerk's `TokenVerificationErrorReason`s.
-///
-/// [`as_str`](Self::as_str) gives Clerk's code, e.g. `token-expired`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Reason {
-    /// `exp` is in the past (beyond the clock skew).
-    TokenExpired,
-    /// The token is malformed, has the wrong `typ`, or is an M2M token.
-    TokenInvalid,
-    /// `alg` is not RS256, RS384 or RS512.
-    TokenInvalidAlgorithm,
-    /// `azp` is missing or not an authorized party.
-    TokenInvalidAuthorizedParties,
-    /// The signature does not match.
-    TokenInvalidSignature,
-    /// `nbf` is in the future.
-    TokenNotActiveYet,
-    /// `iat` is in the future.
-    TokenIatInTheFuture,
-    /// `sub`, `aud`, or a time claim has the wrong type or value, or the key
-    /// cannot check this token's algorithm.
-    TokenVerificationFailed,
-    /// `iss` is not one of the configured issuers.
-    TokenInvalidIssuer,
-    /// The Backend API rejected the secret key while fetching the JWKS.
-    SecretKeyInvalid,
-    /// The JWKS could not be loaded: the Backend API is unreachable or failing.
-    JwkRemoteFailedToLoad,
-    /// No key in the JWKS has the token's `kid`.
-    JwkKidMismatch,
-}
-
-impl Reason {
-    /// Clerk's code for this reason, e.g. `token-expired`.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::TokenExpired => "token-expired",
-            Self::TokenInvalid => "token-invalid",
-            Self::TokenInvalidAlgorithm => "token-invalid-algorithm",
-            Self::TokenInvalidAuthorizedParties => "token-invalid-authorized-parties",
-            Self::TokenInvalidSignature => "token-invalid-signature",
-            Self::TokenNotActiveYet => "token-not-active-yet",
-            Self::TokenIatInTheFuture => "token-iat-in-the-future",
-            Self::TokenVerificationFailed => "token-verification-failed",
-            Self::TokenInvalidIssuer => "token-invalid-issuer",
-            Self::SecretKeyInvalid => "secret-key-invalid",
-            Self::JwkRemoteFailedToLoad => "jwk-remote-failed-to-load",
-            Self::JwkKidMismatch => "jwk-kid-mismatch",
-        }
-    }
-
-    /// True when the server, not the token, is at fault: the keys could not be
-    /// loaded (Backend API down) or the secret key is wrong. Such a request
-    /// deserves a 5xx, not a 401 that would sign the user out.
-    #[must_use]
-    pub fn is_server_fault(self) -> bool {
-        matches!(self, Self::SecretKeyInvalid | Self::JwkRemoteFailedToLoad)
-    }
-}
-
-impl fmt::Display for Reason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A token that did not verify, or keys that could not be loaded.
-///
-/// [`reason`](Self::reason) is Clerk's reason code; the message is close to
-/// Clerk's own. [`Reason::is_server_fault`] separates an outage from a bad
-/// token.
-///
-/// # Examples
-///
-/// ```
-/// # async fn demo(clerk: clerk_actix::Clerk) {
-/// use clerk_actix::Reason;
-///
-/// match clerk.verify_token("not-a-jwt").await {
-///     Ok(claims) => println!("hello {}", claims.user_id()),
-///     Err(e) if e.reason().is_server_fault() => eprintln!("Clerk unreachable: {e}"),
-///     Err(e) => assert_eq!(e.reason(), Reason::TokenInvalid),
-/// }
-/// # }
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct VerifyError {
-    reason: Reason,
-    message: Cow<'static, str>,
-    action: Option<&'static str>,
-}
-
-impl VerifyError {
-    pub(crate) fn new(reason: Reason, message: impl Into<Cow<'static, str>>) -> Self {
-        Self {
-            reason,
-            message: message.into(),
-            action: None,
-        }
-    }
-
-    pub(crate) fn with_action(mut self, action: &'static str) -> Self {
-        self.action = Some(action);
-        self
-    }
-
-    /// Clerk's reason code.
-    #[must_use]
-    pub fn reason(&self) -> Reason {
-        self.reason
-    }
-
-    /// What failed, e.g. `JWT signature is invalid.`
-    #[must_use]
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-
-    /// What to do about it, when Clerk suggests something.
-    #[must_use]
-    pub fn action(&self) -> Option<&'static str> {
-        self.action
-    }
-
-    /// Message and action, as Clerk joins them.
-    pub(crate) fn message_with_action(&self) -> String {
-        match self.action {
-            Some(action) => format!("{} {action}", self.message),
-            None => self.message.to_string(),
-        }
-    }
-}
-
-impl fmt::Display for VerifyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (reason={})", self.message_with_action(), self.reason)
-    }
-}
-
-impl std::error::Error for VerifyError {}
 
 #[derive(Deserialize)]
 struct RawHeader {
@@ -342,7 +83,7 @@ impl Decoded<'_> {
     }
 }
 
-fn invalid_form() -> VerifyError {
+pub(crate) fn invalid_form() -> VerifyError {
     VerifyError::new(
         Reason::TokenInvalid,
         "Invalid JWT form. The header, payload, or signature could not be decoded.",
@@ -351,7 +92,9 @@ fn invalid_form() -> VerifyError {
 
 /// A base64url segment holding a JSON object, as text.
 fn decode_json_segment(segment: &str) -> Result<String, VerifyError> {
-    let bytes = b64::URL_SAFE.decode(segment).map_err(|_| invalid_form())?;
+    let bytes = encoding::URL_SAFE
+        .decode(segment)
+        .map_err(|_| invalid_form())?;
     // Header and payload must be JSON objects (serde would also take a struct
     // from an array).
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
@@ -381,7 +124,7 @@ pub(crate) fn decode(token: &str, max_bytes: usize) -> Result<Decoded<'_>, Verif
         serde_json::from_str(&decode_json_segment(header_segment)?).map_err(|_| invalid_form())?;
     let payload_json = decode_json_segment(payload_segment)?;
     let fields = Fields::parse(&payload_json).map_err(|_| invalid_form())?;
-    let signature = b64::URL_SAFE
+    let signature = encoding::URL_SAFE
         .decode(signature_segment)
         .map_err(|_| invalid_form())?;
     Ok(Decoded {

@@ -13,12 +13,14 @@ use actix_web::http::StatusCode;
 use actix_web::{Error, HttpMessage, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 
-use crate::auth::{Auth, SignedOut};
+use crate::actix::error::AuthUnavailableError;
+use crate::authenticate::handshake::Handshake;
+use crate::authenticate::outcome::auth_headers;
+use crate::authenticate::{self, Header, Outcome, RequestHead};
 use crate::clerk::Clerk;
 use crate::config::ConfigError;
-use crate::error::AuthUnavailableError;
-use crate::request::{self, Handshake, Header, Outcome, RequestHead};
-use crate::verify::VerifyOptions;
+use crate::verification::auth::{Auth, SignedOut};
+use crate::verification::options::VerifyOptions;
 
 type OptionsFn = dyn Fn(&ServiceRequest) -> Option<Arc<VerifyOptions>> + Send + Sync;
 type AuthHook = dyn Fn(&ServiceRequest, &Auth) -> Result<(), Error> + Send + Sync;
@@ -258,7 +260,7 @@ where
             let options = custom
                 .as_ref()
                 .unwrap_or_else(|| settings.clerk.shared_verify_options());
-            let outcome = request::authenticate(&settings.clerk, &req, options).await;
+            let outcome = authenticate::authenticate(&settings.clerk, &req, options).await;
             let (auth, signed_out_headers) = match outcome {
                 Outcome::SignedIn(claims) => (
                     Auth::from_claims(claims)
@@ -340,24 +342,16 @@ impl RequestHead for ServiceRequest {
     }
 }
 
-const STATUS: HeaderName = HeaderName::from_static("x-clerk-auth-status");
-const REASON: HeaderName = HeaderName::from_static("x-clerk-auth-reason");
-const MESSAGE: HeaderName = HeaderName::from_static("x-clerk-auth-message");
-
 /// `x-clerk-auth-*`; values that cannot be header values are left out, as Clerk does.
 fn debug_headers(status: &'static str, out: &SignedOut) -> Vec<(HeaderName, HeaderValue)> {
-    let mut headers = vec![(STATUS, HeaderValue::from_static(status))];
-    if let Some(reason) = out.reason.as_deref().filter(|r| !r.is_empty()) {
-        if let Ok(value) = HeaderValue::from_str(reason) {
-            headers.push((REASON, value));
-        }
-    }
-    if let Some(message) = out.message.as_deref().filter(|m| !m.is_empty()) {
-        if let Ok(value) = HeaderValue::from_str(message) {
-            headers.push((MESSAGE, value));
-        }
-    }
-    headers
+    auth_headers(status, out)
+        .filter_map(|(name, value)| {
+            Some((
+                HeaderName::from_static(name),
+                HeaderValue::from_str(value).ok()?,
+            ))
+        })
+        .collect()
 }
 
 fn append(headers: &mut HeaderMap, extra: Option<Vec<(HeaderName, HeaderValue)>>) {
@@ -367,25 +361,12 @@ fn append(headers: &mut HeaderMap, extra: Option<Vec<(HeaderName, HeaderValue)>>
 }
 
 fn handshake_response(handshake: &Handshake) -> HttpResponse {
-    let mut res = HttpResponse::build(StatusCode::TEMPORARY_REDIRECT);
-    if let Ok(location) = HeaderValue::from_str(&handshake.location) {
-        res.insert_header((header::LOCATION, location));
-    }
-    res.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
-    res.append_header((
-        header::SET_COOKIE,
-        format!(
-            "__clerk_redirect_count={}; SameSite=Lax; HttpOnly; Max-Age=2",
-            handshake.redirect_count + 1
-        ),
-    ));
-    let out = SignedOut {
-        reason: Some(handshake.reason.clone()),
-        message: Some(handshake.message.clone()),
-        token_presented: true,
-    };
-    for (name, value) in debug_headers("handshake", &out) {
-        res.append_header((name, value));
+    let status = StatusCode::from_u16(Handshake::STATUS).unwrap_or(StatusCode::TEMPORARY_REDIRECT);
+    let mut res = HttpResponse::build(status);
+    for (name, value) in handshake.headers() {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            res.append_header((HeaderName::from_static(name), value));
+        }
     }
     res.finish()
 }

@@ -501,7 +501,7 @@ mod tests {
     #[test]
     fn split_by_scope_vectors() {
         let vectors: serde_json::Value =
-            serde_json::from_str(include_str!("../tests/conformance/has.vectors.json"))
+            serde_json::from_str(include_str!("../../tests/conformance/has.vectors.json"))
                 .expect("vectors");
         for case in vectors["split_by_scope_cases"].as_array().expect("cases") {
             let input = case["input"].as_str().unwrap_or_default();

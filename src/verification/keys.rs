@@ -20,13 +20,13 @@ use std::time::{Duration, Instant};
 
 use aws_lc_rs::signature::{self, ParsedPublicKey, RsaParameters, RsaPublicKeyComponents};
 use base64::Engine as _;
-use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, KeyAlgorithm, PublicKeyUse};
 use serde::Deserialize;
 
-use crate::b64;
-use crate::config::{Secret, CLERK_API_VERSION_HEADER, USER_AGENT};
-use crate::transport::{self, TransportError};
-use crate::verify::{Reason, VerifyError};
+use super::error::{Reason, VerifyError};
+use crate::client::executor::{self, BackendApi, Policy};
+use crate::client::retry::RetryPolicy;
+use crate::client::{ErrorKind, Jwk};
+use crate::encoding;
 
 /// The RSA algorithms Clerk signs with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,26 +143,27 @@ impl VerifyingKey {
 
     /// Builds a key from a JWK. `None` for keys that are not RSA signing keys.
     fn from_jwk(jwk: &Jwk) -> Option<Result<Self, String>> {
-        let AlgorithmParameters::RSA(rsa) = &jwk.algorithm else {
-            return None;
-        };
-        if matches!(
-            jwk.common.public_key_use,
-            Some(PublicKeyUse::Encryption | PublicKeyUse::Other(_))
-        ) {
+        if jwk.kty.as_deref() != Some("RSA") {
             return None;
         }
-        let alg = match jwk.common.key_algorithm {
+        if jwk
+            .key_use
+            .as_deref()
+            .is_some_and(|key_use| key_use != "sig")
+        {
+            return None;
+        }
+        let alg = match jwk.alg.as_deref() {
             None => None,
-            Some(KeyAlgorithm::RS256) => Some(Alg::Rs256),
-            Some(KeyAlgorithm::RS384) => Some(Alg::Rs384),
-            Some(KeyAlgorithm::RS512) => Some(Alg::Rs512),
-            Some(_) => return None,
+            Some(name) => Some(Alg::from_name(name)?),
         };
-        let (Ok(n), Ok(e)) = (b64::URL_SAFE.decode(&rsa.n), b64::URL_SAFE.decode(&rsa.e)) else {
+        let (Some(n), Some(e)) = (&jwk.n, &jwk.e) else {
+            return Some(Err("an RSA key without n or e".to_owned()));
+        };
+        let (Ok(n), Ok(e)) = (encoding::URL_SAFE.decode(n), encoding::URL_SAFE.decode(e)) else {
             return Some(Err("an RSA key whose n or e is not base64url".to_owned()));
         };
-        Some(Self::new(jwk.common.key_id.clone(), alg, &n, &e))
+        Some(Self::new(jwk.kid.clone(), alg, &n, &e))
     }
 
     pub(crate) fn kid(&self) -> Option<&str> {
@@ -213,53 +214,16 @@ pub(crate) fn pem_to_der(pem: &str) -> Option<Vec<u8>> {
     if body.is_empty() {
         return None;
     }
-    b64::STANDARD.decode(body.as_bytes()).ok()
+    encoding::STANDARD.decode(body.as_bytes()).ok()
 }
 
 /// Reads `(n, e)` from an RSA public key in SPKI or PKCS#1 DER.
 pub(crate) fn rsa_components(der: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
     let key = aws_lc_rs::rsa::PublicKey::from_der(der).ok()?;
-    // `as_ref` is the PKCS#1 RSAPublicKey: SEQUENCE { INTEGER n, INTEGER e }.
-    let pkcs1 = key.as_ref();
-    let (seq, rest) = der_element(pkcs1, 0x30)?;
-    if !rest.is_empty() {
-        return None;
-    }
-    let (n, rest) = der_element(seq, 0x02)?;
-    let (e, rest) = der_element(rest, 0x02)?;
-    if !rest.is_empty() {
-        return None;
-    }
     Some((
-        strip_leading_zeros(n).to_vec(),
-        strip_leading_zeros(e).to_vec(),
+        key.modulus().big_endian_without_leading_zero().to_vec(),
+        key.exponent().big_endian_without_leading_zero().to_vec(),
     ))
-}
-
-/// Splits one DER element with the expected tag off `input`: (contents, rest).
-fn der_element(input: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
-    let (&first, rest) = input.split_first()?;
-    if first != tag {
-        return None;
-    }
-    let (&len_byte, rest) = rest.split_first()?;
-    let (len, rest) = if len_byte < 0x80 {
-        (usize::from(len_byte), rest)
-    } else {
-        let count = usize::from(len_byte & 0x7f);
-        if count == 0 || count > 4 || rest.len() < count {
-            return None;
-        }
-        let (len_bytes, rest) = rest.split_at(count);
-        let len = len_bytes
-            .iter()
-            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
-        (len, rest)
-    };
-    if rest.len() < len {
-        return None;
-    }
-    Some(rest.split_at(len))
 }
 
 #[derive(Deserialize)]
@@ -277,8 +241,8 @@ pub(crate) enum KeyStore {
 }
 
 pub(crate) struct RemoteSettings {
-    pub(crate) url: String,
-    pub(crate) secret_key: Secret,
+    /// The Backend API the JWKS is fetched from, with the secret key.
+    pub(crate) api: Arc<BackendApi>,
     pub(crate) ttl: Duration,
     pub(crate) refetch_interval: Duration,
     pub(crate) timeout: Duration,
@@ -292,7 +256,7 @@ impl KeyStore {
     pub(crate) fn remote(settings: RemoteSettings) -> Self {
         let (done, _) = tokio::sync::watch::channel(0);
         Self::Remote(Box::new(RemoteKeys {
-            authorization: format!("Bearer {}", settings.secret_key.expose()),
+            url: format!("{}/{}/jwks", settings.api.url, settings.api.version),
             settings,
             set: RwLock::new(Arc::new(KeySet::default())),
             generation: AtomicU64::new(0),
@@ -321,7 +285,7 @@ impl KeyStore {
                 let seen = remote.generation.load(Ordering::Acquire);
                 match remote.refresh(seen, Why::Forced).await {
                     Refresh::Done | Refresh::Busy | Refresh::Limited => Ok(()),
-                    Refresh::Failed(e) => Err(e.to_verify_error(&remote.settings.url)),
+                    Refresh::Failed(e) => Err(e.to_verify_error(&remote.url)),
                 }
             }
         }
@@ -382,12 +346,19 @@ enum Refresh {
 
 /// How long to wait before trying again after a failed fetch left us with no keys.
 const COLD_RETRY_BACKOFF: Duration = Duration::from_secs(1);
-const FETCH_ATTEMPTS: u32 = 3;
 const JWKS_BODY_LIMIT: usize = 1024 * 1024;
+/// Three attempts in all, quick ones: a cold start waits on them. A 429
+/// asking for more than a second is an outage now, not a wait.
+const JWKS_RETRY: RetryPolicy = RetryPolicy {
+    max_attempts: 3,
+    base_delay: Duration::from_millis(125),
+    max_delay: Duration::from_secs(1),
+};
 
 pub(crate) struct RemoteKeys {
     settings: RemoteSettings,
-    authorization: String,
+    /// The JWKS URL, for messages.
+    url: String,
     set: RwLock<Arc<KeySet>>,
     /// Bumped after every completed fetch; read before the set, so a reader
     /// that saw an old set can tell a newer fetch has finished since.
@@ -399,7 +370,7 @@ pub(crate) struct RemoteKeys {
 impl std::fmt::Debug for RemoteKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RemoteKeys")
-            .field("url", &self.settings.url)
+            .field("url", &self.url)
             .finish_non_exhaustive()
     }
 }
@@ -427,7 +398,7 @@ impl RemoteKeys {
 
         if skip_cache {
             return match self.refresh(seen, Why::Forced).await {
-                Refresh::Failed(e) => Err(e.to_verify_error(&self.settings.url)),
+                Refresh::Failed(e) => Err(e.to_verify_error(&self.url)),
                 _ => self.lookup_after_refresh(kid),
             };
         }
@@ -442,7 +413,7 @@ impl RemoteKeys {
         if set.keys.is_empty() {
             return match self.refresh(seen, Why::Cold).await {
                 Refresh::Done => self.lookup_after_refresh(kid),
-                Refresh::Failed(e) => Err(e.to_verify_error(&self.settings.url)),
+                Refresh::Failed(e) => Err(e.to_verify_error(&self.url)),
                 // Cold fetches always wait, and are limited only after a
                 // failure, whose outcome is then still the last one.
                 Refresh::Busy | Refresh::Limited => Err(self.last_failure_error()),
@@ -470,7 +441,7 @@ impl RemoteKeys {
     ) -> Result<Arc<VerifyingKey>, VerifyError> {
         match self.refresh(seen, Why::KidMiss).await {
             Refresh::Done | Refresh::Limited | Refresh::Busy => self.lookup_after_refresh(kid),
-            Refresh::Failed(e) => Err(e.to_verify_error(&self.settings.url)),
+            Refresh::Failed(e) => Err(e.to_verify_error(&self.url)),
         }
     }
 
@@ -483,11 +454,9 @@ impl RemoteKeys {
 
     fn last_failure_error(&self) -> VerifyError {
         match &self.state().last_outcome {
-            Some(Err(e)) => e.to_verify_error(&self.settings.url),
-            _ => FetchError::Transport(TransportError::Other(
-                "the JWKS has not been loaded yet".to_owned(),
-            ))
-            .to_verify_error(&self.settings.url),
+            Some(Err(e)) => e.to_verify_error(&self.url),
+            _ => FetchError::Transport("the JWKS has not been loaded yet".to_owned())
+                .to_verify_error(&self.url),
         }
     }
 
@@ -566,24 +535,10 @@ impl RemoteKeys {
         }
     }
 
-    /// Fetches the JWKS (with up to three attempts for transient failures) and
+    /// Fetches the JWKS (the executor retries transient failures) and
     /// installs it.
     async fn fetch(&self) -> Result<(), FetchError> {
-        let mut attempt = 0;
-        let result = loop {
-            attempt += 1;
-            match self.fetch_once().await {
-                Err(e) if e.is_transient() && attempt < FETCH_ATTEMPTS => {
-                    log::warn!(
-                        target: "clerk_actix::jwks",
-                        "fetching the JWKS from {} failed ({e}); retrying",
-                        self.settings.url
-                    );
-                    tokio::time::sleep(backoff(attempt)).await;
-                }
-                other => break other,
-            }
-        };
+        let result = self.fetch_once().await;
         let keys = result?;
         let previous = self.current();
         let mut next = Vec::with_capacity(keys.len());
@@ -607,30 +562,16 @@ impl RemoteKeys {
     }
 
     async fn fetch_once(&self) -> Result<Vec<VerifyingKey>, FetchError> {
-        let response = transport::send(transport::Request {
-            method: awc::http::Method::GET,
-            url: &self.settings.url,
-            headers: vec![
-                ("authorization", self.authorization.as_str()),
-                ("clerk-api-version", CLERK_API_VERSION_HEADER),
-                ("content-type", "application/json"),
-                ("user-agent", USER_AGENT),
-            ],
-            body: None,
-            timeout: self.settings.timeout,
-            limit: JWKS_BODY_LIMIT,
-        })
-        .await
-        .map_err(FetchError::Transport)?;
-
-        if !(200..300).contains(&response.status) {
-            if let Some(message) = secret_key_invalid_message(&response.body) {
-                return Err(FetchError::SecretKeyInvalid(message));
-            }
-            return Err(FetchError::Status(response.status));
-        }
-        let jwks: RawJwks =
-            serde_json::from_slice(&response.body).map_err(|_| FetchError::Malformed)?;
+        let api = &self.settings.api;
+        let policy = Policy {
+            timeout: Some(self.settings.timeout),
+            body_limit: JWKS_BODY_LIMIT,
+            retry: JWKS_RETRY,
+        };
+        let body = executor::execute(api, &policy, &api.get("/jwks"))
+            .await
+            .map_err(FetchError::from_client)?;
+        let jwks: RawJwks = serde_json::from_slice(&body).map_err(|_| FetchError::Malformed)?;
         let mut keys = Vec::new();
         for value in jwks.keys.unwrap_or_default() {
             // One key Clerk adds in a shape we do not know must not hide the others.
@@ -642,7 +583,7 @@ impl RemoteKeys {
                 Some(Err(reason)) => log::warn!(
                     target: "clerk_actix::jwks",
                     "ignoring JWKS key {:?}: {reason}",
-                    jwk.common.key_id
+                    jwk.kid
                 ),
                 None => {}
             }
@@ -664,7 +605,7 @@ struct InFlight<'a> {
 impl InFlight<'_> {
     fn finish(&mut self, outcome: Result<(), FetchError>) {
         self.finished = true;
-        let url = &self.keys.settings.url;
+        let url = &self.keys.url;
         let mut state = self.keys.state();
         if let Err(e) = &outcome {
             state.last_failed = Some(Instant::now());
@@ -700,31 +641,6 @@ impl Drop for InFlight<'_> {
     }
 }
 
-fn backoff(attempt: u32) -> Duration {
-    let mut jitter = [0u8; 1];
-    let _ = aws_lc_rs::rand::fill(&mut jitter);
-    let base = 125u64 << (attempt - 1).min(4);
-    Duration::from_millis(base + base * u64::from(jitter[0]) / 256)
-}
-
-fn secret_key_invalid_message(body: &[u8]) -> Option<String> {
-    #[derive(Deserialize)]
-    struct Errors {
-        errors: Vec<ErrorEntry>,
-    }
-    #[derive(Deserialize)]
-    struct ErrorEntry {
-        code: Option<String>,
-        message: Option<String>,
-    }
-    let errors: Errors = serde_json::from_slice(body).ok()?;
-    errors
-        .errors
-        .into_iter()
-        .find(|e| e.code.as_deref() == Some("clerk_key_invalid"))
-        .map(|e| e.message.unwrap_or_else(|| "Invalid secret key".to_owned()))
-}
-
 fn kid_mismatch(kid: Option<&str>) -> VerifyError {
     VerifyError::new(
         Reason::JwkKidMismatch,
@@ -744,8 +660,9 @@ fn kid_mismatch(kid: Option<&str>) -> VerifyError {
 /// Why a JWKS fetch failed.
 #[derive(Debug, Clone, PartialEq, Eq, derive_more::Display)]
 enum FetchError {
+    /// No answer: connection, timeout, a broken or oversized answer.
     #[display("{_0}")]
-    Transport(TransportError),
+    Transport(String),
     #[display("the Backend API answered {_0}")]
     Status(u16),
     #[display("the Backend API rejected the secret key: {_0}")]
@@ -757,11 +674,28 @@ enum FetchError {
 }
 
 impl FetchError {
-    fn is_transient(&self) -> bool {
-        match self {
-            Self::Transport(_) => true,
-            Self::Status(status) => *status == 429 || *status >= 500,
-            _ => false,
+    fn from_client(error: crate::client::Error) -> Self {
+        let message = error.to_string();
+        match error.into_kind() {
+            ErrorKind::Api(api) => {
+                match api.errors().iter().find(|e| e.code == "clerk_key_invalid") {
+                    Some(detail) if detail.message.is_empty() => {
+                        Self::SecretKeyInvalid("Invalid secret key".to_owned())
+                    }
+                    Some(detail) => Self::SecretKeyInvalid(detail.message.clone()),
+                    None => Self::Status(api.status()),
+                }
+            }
+            ErrorKind::Connect(message) => Self::Transport(format!("could not connect: {message}")),
+            ErrorKind::Timeout(after) => {
+                Self::Transport(format!("no response within {}s", after.as_secs_f32()))
+            }
+            ErrorKind::BodyTooLarge(limit) => {
+                Self::Transport(format!("the response body is larger than {limit} bytes"))
+            }
+            ErrorKind::Decode(_) => Self::Malformed,
+            ErrorKind::Transport(message) => Self::Transport(message),
+            _ => Self::Transport(message),
         }
     }
 
@@ -795,7 +729,7 @@ impl FetchError {
 mod tests {
     use super::*;
 
-    const PEM: &str = include_str!("../tests/conformance/signing-key.public.pem");
+    const PEM: &str = include_str!("../../tests/conformance/signing-key.public.pem");
 
     #[test]
     fn pem_parses_with_escaped_newlines_and_bare_body() {
@@ -810,24 +744,24 @@ mod tests {
     #[test]
     fn pem_to_jwk_vector() {
         let vector: serde_json::Value =
-            serde_json::from_str(include_str!("../tests/conformance/pem-to-jwk.json"))
+            serde_json::from_str(include_str!("../../tests/conformance/pem-to-jwk.json"))
                 .expect("vector");
         let expected = &vector["expected_jwk"];
         for pem in [
-            include_str!("../tests/conformance/pem-to-jwk.input.pem"),
+            include_str!("../../tests/conformance/pem-to-jwk.input.pem"),
             vector["pem_body_only"].as_str().unwrap_or_default(),
         ] {
             let der = pem_to_der(pem).expect("pem");
             let (n, e) = rsa_components(&der).expect("rsa");
-            assert_eq!(b64::URL_SAFE.encode(n), expected["n"]);
-            assert_eq!(b64::URL_SAFE.encode(e), expected["e"]);
+            assert_eq!(encoding::URL_SAFE.encode(n), expected["n"]);
+            assert_eq!(encoding::URL_SAFE.encode(e), expected["e"]);
         }
     }
 
     #[test]
     fn jwks_fixture_key_parses() {
         let jwks: RawJwks =
-            serde_json::from_str(include_str!("../tests/conformance/jwks.json")).expect("jwks");
+            serde_json::from_str(include_str!("../../tests/conformance/jwks.json")).expect("jwks");
         let raw: Jwk =
             serde_json::from_value(jwks.keys.unwrap_or_default()[0].clone()).expect("jwk");
         let key = VerifyingKey::from_jwk(&raw).expect("rsa").expect("valid");
@@ -846,24 +780,5 @@ mod tests {
         assert!(VerifyingKey::from_pem("").is_err());
         assert!(VerifyingKey::from_pem("-----BEGIN PUBLIC KEY-----\n!!!\n").is_err());
         assert!(VerifyingKey::from_pem("aGVsbG8=").is_err());
-    }
-
-    #[test]
-    fn der_element_handles_truncation() {
-        assert!(der_element(&[], 0x30).is_none());
-        assert!(der_element(&[0x30], 0x30).is_none());
-        assert!(der_element(&[0x30, 0x82, 0x01], 0x30).is_none());
-        assert!(der_element(&[0x30, 0x05, 0x00], 0x30).is_none());
-        assert_eq!(
-            der_element(&[0x02, 0x01, 0x07], 0x02),
-            Some((&[7u8][..], &[][..]))
-        );
-    }
-
-    #[test]
-    fn backoff_grows() {
-        assert!(backoff(1) >= Duration::from_millis(125));
-        assert!(backoff(1) < Duration::from_millis(250));
-        assert!(backoff(2) >= Duration::from_millis(250));
     }
 }

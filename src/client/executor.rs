@@ -1,0 +1,173 @@
+//! The one road to the Backend API: where it is, the credentials, and the
+//! loop that sends a request, retries it as the policy allows and turns the
+//! answer into bytes or a typed [`Error`]. The typed client
+//! ([`RequestBuilder`](super::RequestBuilder)) and the key store's JWKS fetch
+//! both send through [`execute`].
+
+use std::fmt;
+use std::time::Duration;
+
+use actix_web::web::Bytes;
+use awc::http::Method;
+
+use super::error::{ApiError, Error, ErrorKind};
+use super::retry::{self, RetryPolicy};
+use super::transport::{self, Secret, TransportError, CLERK_API_VERSION_HEADER, USER_AGENT};
+
+/// Where the Backend API is, and the secret key that opens it.
+pub(crate) struct BackendApi {
+    /// `https://api.clerk.com`, no trailing slash.
+    pub(crate) url: String,
+    /// `v1`.
+    pub(crate) version: String,
+    pub(crate) secret_key: Option<Secret>,
+    /// `Bearer <secret key>`, built once.
+    authorization: Option<Secret>,
+    /// The default timeout of one attempt.
+    pub(crate) timeout: Duration,
+}
+
+impl fmt::Debug for BackendApi {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BackendApi")
+            .field("url", &self.url)
+            .field("version", &self.version)
+            .field("secret_key", &self.secret_key)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl BackendApi {
+    pub(crate) fn new(
+        url: String,
+        version: String,
+        secret_key: Option<Secret>,
+        timeout: Duration,
+    ) -> Self {
+        let authorization = secret_key
+            .as_ref()
+            .map(|secret| Secret::new(&format!("Bearer {}", secret.expose())));
+        Self {
+            url,
+            version,
+            secret_key,
+            authorization,
+            timeout,
+        }
+    }
+
+    /// `GET {url}/{version}{path}`, no query, no body.
+    pub(crate) fn get(&self, path: &str) -> Prepared {
+        Prepared {
+            method: Method::GET,
+            url: format!("{}/{}{path}", self.url, self.version),
+            endpoint: format!("GET /{}{path}", self.version),
+            body: None,
+        }
+    }
+}
+
+/// How one kind of call is sent: timeout, size limit, retries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Policy {
+    /// `None`: the [`BackendApi`]'s timeout.
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) body_limit: usize,
+    pub(crate) retry: RetryPolicy,
+}
+
+/// A request ready to go.
+pub(crate) struct Prepared {
+    pub(crate) method: Method,
+    pub(crate) url: String,
+    /// `GET /v1/users`, for messages.
+    pub(crate) endpoint: String,
+    pub(crate) body: Option<Vec<u8>>,
+}
+
+/// Sends `prepared` with Clerk's headers, retrying as `policy` allows, and
+/// returns the body of the 2xx answer.
+pub(crate) async fn execute(
+    api: &BackendApi,
+    policy: &Policy,
+    prepared: &Prepared,
+) -> Result<Bytes, Error> {
+    let authorization = api
+        .authorization
+        .as_ref()
+        .ok_or_else(|| Error::new(ErrorKind::MissingSecretKey))?;
+    let timeout = policy.timeout.unwrap_or(api.timeout);
+    let mut attempt: u32 = 1;
+    loop {
+        let result = transport::send(transport::Request {
+            method: prepared.method.clone(),
+            url: &prepared.url,
+            headers: vec![
+                ("authorization", authorization.expose()),
+                ("clerk-api-version", CLERK_API_VERSION_HEADER),
+                ("content-type", "application/json"),
+                ("user-agent", USER_AGENT),
+            ],
+            body: prepared.body.clone(),
+            timeout,
+            limit: policy.body_limit,
+        })
+        .await;
+        let failure = match result {
+            Ok(response) if (200..300).contains(&response.status) => return Ok(response.body),
+            Ok(response) => Failure::Api(ApiError::from_response(
+                response.status,
+                &response.body,
+                response.header("cf-ray"),
+                response.header("retry-after"),
+            )),
+            Err(error) => Failure::Transport(error),
+        };
+        let outcome = match &failure {
+            Failure::Api(api) => retry::Outcome::Status {
+                status: api.status(),
+                retry_after: api.retry_after(),
+            },
+            Failure::Transport(error) => retry::Outcome::Transport(error),
+        };
+        let Some(delay) = policy
+            .retry
+            .delay(&prepared.method, &outcome, attempt, retry::jitter())
+        else {
+            return Err(failure.into_error().at(&prepared.endpoint));
+        };
+        log::warn!(
+            target: "clerk_actix::client",
+            "{} failed ({}); retrying in {} ms (attempt {} of {})",
+            prepared.endpoint,
+            failure.summary(),
+            delay.as_millis(),
+            attempt + 1,
+            policy.retry.max_attempts,
+        );
+        tokio::time::sleep(delay).await;
+        attempt += 1;
+    }
+}
+
+enum Failure {
+    Api(ApiError),
+    Transport(TransportError),
+}
+
+impl Failure {
+    fn into_error(self) -> Error {
+        match self {
+            Self::Api(api) => Error::new(ErrorKind::Api(api)),
+            Self::Transport(error) => Error::from_transport(error),
+        }
+    }
+
+    fn summary(&self) -> String {
+        match self {
+            Self::Api(api) => api.to_string(),
+            Self::Transport(error) => error.to_string(),
+        }
+    }
+}

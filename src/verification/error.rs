@@ -1,0 +1,147 @@
+//! Why a token did not verify: Clerk's reason codes, and the error that carries one.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// Why verification failed: Clerk's `TokenVerificationErrorReason`s.
+///
+/// [`as_str`](Self::as_str) gives Clerk's code, e.g. `token-expired`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Reason {
+    /// `exp` is in the past (beyond the clock skew).
+    TokenExpired,
+    /// The token is malformed, has the wrong `typ`, or is an M2M token.
+    TokenInvalid,
+    /// `alg` is not RS256, RS384 or RS512.
+    TokenInvalidAlgorithm,
+    /// `azp` is missing or not an authorized party.
+    TokenInvalidAuthorizedParties,
+    /// The signature does not match.
+    TokenInvalidSignature,
+    /// `nbf` is in the future.
+    TokenNotActiveYet,
+    /// `iat` is in the future.
+    TokenIatInTheFuture,
+    /// `sub`, `aud`, or a time claim has the wrong type or value, or the key
+    /// cannot check this token's algorithm.
+    TokenVerificationFailed,
+    /// `iss` is not one of the configured issuers.
+    TokenInvalidIssuer,
+    /// The Backend API rejected the secret key while fetching the JWKS.
+    SecretKeyInvalid,
+    /// The JWKS could not be loaded: the Backend API is unreachable or failing.
+    JwkRemoteFailedToLoad,
+    /// No key in the JWKS has the token's `kid`.
+    JwkKidMismatch,
+}
+
+impl Reason {
+    /// Clerk's code for this reason, e.g. `token-expired`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TokenExpired => "token-expired",
+            Self::TokenInvalid => "token-invalid",
+            Self::TokenInvalidAlgorithm => "token-invalid-algorithm",
+            Self::TokenInvalidAuthorizedParties => "token-invalid-authorized-parties",
+            Self::TokenInvalidSignature => "token-invalid-signature",
+            Self::TokenNotActiveYet => "token-not-active-yet",
+            Self::TokenIatInTheFuture => "token-iat-in-the-future",
+            Self::TokenVerificationFailed => "token-verification-failed",
+            Self::TokenInvalidIssuer => "token-invalid-issuer",
+            Self::SecretKeyInvalid => "secret-key-invalid",
+            Self::JwkRemoteFailedToLoad => "jwk-remote-failed-to-load",
+            Self::JwkKidMismatch => "jwk-kid-mismatch",
+        }
+    }
+
+    /// True when the server, not the token, is at fault: the keys could not be
+    /// loaded (Backend API down) or the secret key is wrong. Such a request
+    /// deserves a 5xx, not a 401 that would sign the user out.
+    #[must_use]
+    pub fn is_server_fault(self) -> bool {
+        matches!(self, Self::SecretKeyInvalid | Self::JwkRemoteFailedToLoad)
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A token that did not verify, or keys that could not be loaded.
+///
+/// [`reason`](Self::reason) is Clerk's reason code; the message is close to
+/// Clerk's own. [`Reason::is_server_fault`] separates an outage from a bad
+/// token.
+///
+/// # Examples
+///
+/// ```
+/// # async fn demo(clerk: clerk_actix::Clerk) {
+/// use clerk_actix::Reason;
+///
+/// match clerk.verify_token("not-a-jwt").await {
+///     Ok(claims) => println!("hello {}", claims.user_id()),
+///     Err(e) if e.reason().is_server_fault() => eprintln!("Clerk unreachable: {e}"),
+///     Err(e) => assert_eq!(e.reason(), Reason::TokenInvalid),
+/// }
+/// # }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyError {
+    reason: Reason,
+    message: Cow<'static, str>,
+    action: Option<&'static str>,
+}
+
+impl VerifyError {
+    pub(crate) fn new(reason: Reason, message: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            reason,
+            message: message.into(),
+            action: None,
+        }
+    }
+
+    pub(crate) fn with_action(mut self, action: &'static str) -> Self {
+        self.action = Some(action);
+        self
+    }
+
+    /// Clerk's reason code.
+    #[must_use]
+    pub fn reason(&self) -> Reason {
+        self.reason
+    }
+
+    /// What failed, e.g. `JWT signature is invalid.`
+    #[must_use]
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// What to do about it, when Clerk suggests something.
+    #[must_use]
+    pub fn action(&self) -> Option<&'static str> {
+        self.action
+    }
+
+    /// Message and action, as Clerk joins them.
+    pub(crate) fn message_with_action(&self) -> String {
+        match self.action {
+            Some(action) => format!("{} {action}", self.message),
+            None => self.message.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (reason={})", self.message_with_action(), self.reason)
+    }
+}
+
+impl std::error::Error for VerifyError {}
