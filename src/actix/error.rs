@@ -288,7 +288,7 @@ impl std::error::Error for AuthUnavailableError {
 
 impl ResponseError for AuthUnavailableError {
     fn status_code(&self) -> StatusCode {
-        if self.cause.reason() == crate::Reason::SecretKeyInvalid {
+        if self.cause.reason() == crate::verification::error::Reason::SecretKeyInvalid {
             StatusCode::INTERNAL_SERVER_ERROR
         } else {
             StatusCode::SERVICE_UNAVAILABLE

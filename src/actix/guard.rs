@@ -44,10 +44,11 @@ use std::borrow::Cow;
 use actix_web::guard::{Guard, GuardContext};
 
 use crate::actix::extract::AuthExt;
+#[cfg(doc)]
+#[cfg(doc)]
+use crate::actix::{middleware::ClerkMiddleware, require::Require};
 use crate::verification::auth::Auth;
 use crate::verification::authorization::Has;
-#[cfg(doc)]
-use crate::{ClerkMiddleware, Require};
 
 struct AuthGuard<F>(F);
 

@@ -15,8 +15,7 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::actix::error::AuthUnavailableError;
 use crate::authenticate::handshake::Handshake;
-use crate::authenticate::outcome::auth_headers;
-use crate::authenticate::{self, Header, Outcome, RequestHead};
+use crate::authenticate::{self, auth_headers, Header, Outcome, RequestHead};
 use crate::clerk::Clerk;
 use crate::config::ConfigError;
 use crate::verification::auth::{Auth, SignedOut};

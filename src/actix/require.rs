@@ -163,7 +163,7 @@ impl Require {
     /// Like [`redirect_to`](Self::redirect_to), to the [`Clerk`](crate::Clerk)
     /// handle's sign-in URL (`CLERK_SIGN_IN_URL`), else `/` (what
     /// `@clerk/express`'s `requireAuth` does).
-    pub fn redirect_to_sign_in(self, clerk: &crate::Clerk) -> Self {
+    pub fn redirect_to_sign_in(self, clerk: &crate::clerk::Clerk) -> Self {
         let url = clerk.sign_in_url().unwrap_or("/").to_owned();
         self.redirect_to(url)
     }

@@ -4,9 +4,8 @@
 
 use std::borrow::Cow;
 
-use super::outcome::auth_headers;
 use super::url::{clerk_url, cookie, query_param};
-use super::{Header, Outcome, RequestHead};
+use super::{auth_headers, Header, Outcome, RequestHead};
 use crate::clerk::Clerk;
 use crate::client::transport::CLERK_API_VERSION_HEADER;
 use crate::config::InstanceType;

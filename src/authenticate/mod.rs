@@ -6,8 +6,7 @@
 //! §2.7–2.8):
 //!
 //! * [`header`]: the token in `Authorization`;
-//! * [`outcome`]: what a failed token means (signed out, or a handshake), and
-//!   the `x-clerk-auth-*` headers;
+//! * [`outcome`]: what a failed token means (signed out, or a handshake);
 //! * [`handshake`]: the handshake redirect, as data;
 //! * [`url`]: the public URL, query parameters and cookies.
 //!
@@ -63,6 +62,24 @@ pub(crate) enum Outcome {
     Handshake(Handshake),
     /// The keys could not be loaded: the server's problem, not the user's.
     Unavailable(VerifyError),
+}
+
+/// `x-clerk-auth-status`, `-reason` and `-message` for a request that is not
+/// signed in (`status` is `signed-out` or `handshake`). Empty values are left
+/// out, as Clerk does.
+pub(crate) fn auth_headers<'a>(
+    status: &'static str,
+    out: &'a SignedOut,
+) -> impl Iterator<Item = (&'static str, &'a str)> {
+    let reason = out.reason.as_deref().filter(|r| !r.is_empty());
+    let message = out.message.as_deref().filter(|m| !m.is_empty());
+    [
+        Some(("x-clerk-auth-status", status)),
+        reason.map(|r| ("x-clerk-auth-reason", r)),
+        message.map(|m| ("x-clerk-auth-message", m)),
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// Authenticates one request.

@@ -1,6 +1,5 @@
 //! What a failed token means for the request (Clerk's
-//! `handleSessionTokenError`), and the `x-clerk-auth-*` headers that tell
-//! the client.
+//! `handleSessionTokenError`).
 
 use std::borrow::Cow;
 
@@ -77,22 +76,4 @@ pub(crate) fn session_token_error(
     // Only a token that decoded gets here, so it is text.
     let token = std::str::from_utf8(token).ok();
     handshake_or_signed_out(clerk, parts, reason, full_message(err, carrier), token)
-}
-
-/// `x-clerk-auth-status`, `-reason` and `-message` for a request that is not
-/// signed in (`status` is `signed-out` or `handshake`). Empty values are left
-/// out, as Clerk does.
-pub(crate) fn auth_headers<'a>(
-    status: &'static str,
-    out: &'a SignedOut,
-) -> impl Iterator<Item = (&'static str, &'a str)> {
-    let reason = out.reason.as_deref().filter(|r| !r.is_empty());
-    let message = out.message.as_deref().filter(|m| !m.is_empty());
-    [
-        Some(("x-clerk-auth-status", status)),
-        reason.map(|r| ("x-clerk-auth-reason", r)),
-        message.map(|m| ("x-clerk-auth-message", m)),
-    ]
-    .into_iter()
-    .flatten()
 }

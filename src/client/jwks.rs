@@ -2,10 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::error::Error;
 use super::models::null_default;
-use super::request::Method;
-use super::ClerkClient;
 
 /// A JSON Web Key Set: `{"keys": [...]}`.
 ///
@@ -78,29 +75,4 @@ pub struct Jwk {
     pub x5t_s256: Option<String>,
     /// Certificate URL.
     pub x5u: Option<String>,
-}
-
-impl ClerkClient {
-    /// `GET /jwks`: the instance's public keys.
-    ///
-    /// # Errors
-    ///
-    /// [`Error`]; a wrong secret key is a 401 (`clerk_key_invalid`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(feature = "testing")]
-    /// # actix_web::rt::System::new().block_on(async {
-    /// use clerk_actix::testing::StandIn;
-    ///
-    /// let stand_in = StandIn::start()?;
-    /// let jwks = stand_in.clerk()?.client().jwks().await?;
-    /// assert_eq!(jwks.keys[0].kid.as_deref(), Some(stand_in.issuer().kid()));
-    /// # Ok::<_, Box<dyn std::error::Error>>(())
-    /// # }).unwrap();
-    /// ```
-    pub async fn jwks(&self) -> Result<Jwks, Error> {
-        self.request(Method::GET, "/jwks").send().await
-    }
 }

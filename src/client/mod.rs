@@ -120,10 +120,10 @@
 //! `#[actix_web::test]`, or inside an `actix_web::rt::System`. A
 //! `ClerkClient` itself is `Send + Sync` and can be moved between threads.
 
-mod error;
+pub(crate) mod error;
 pub(crate) mod executor;
 mod invitations;
-mod jwks;
+pub(crate) mod jwks;
 mod models;
 mod organizations;
 mod path;
@@ -320,6 +320,29 @@ impl ClerkClient {
         AllowlistIdentifiersApi {
             client: self.clone(),
         }
+    }
+
+    /// `GET /jwks`: the instance's public keys.
+    ///
+    /// # Errors
+    ///
+    /// [`Error`]; a wrong secret key is a 401 (`clerk_key_invalid`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")]
+    /// # actix_web::rt::System::new().block_on(async {
+    /// use clerk_actix::testing::StandIn;
+    ///
+    /// let stand_in = StandIn::start()?;
+    /// let jwks = stand_in.clerk()?.client().jwks().await?;
+    /// assert_eq!(jwks.keys[0].kid.as_deref(), Some(stand_in.issuer().kid()));
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn jwks(&self) -> Result<Jwks, Error> {
+        self.request(Method::GET, "/jwks").send().await
     }
 
     /// A request to any endpoint, e.g. one this crate has no typed method

@@ -23,9 +23,10 @@ use base64::Engine as _;
 use serde::Deserialize;
 
 use super::error::{Reason, VerifyError};
+use crate::client::error::{Error as ClientError, ErrorKind};
 use crate::client::executor::{self, BackendApi, Policy};
+use crate::client::jwks::Jwk;
 use crate::client::retry::RetryPolicy;
-use crate::client::{ErrorKind, Jwk};
 use crate::encoding;
 
 /// The RSA algorithms Clerk signs with.
@@ -674,7 +675,7 @@ enum FetchError {
 }
 
 impl FetchError {
-    fn from_client(error: crate::client::Error) -> Self {
+    fn from_client(error: ClientError) -> Self {
         let message = error.to_string();
         match error.into_kind() {
             ErrorKind::Api(api) => {
