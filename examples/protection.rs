@@ -12,9 +12,7 @@
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpResponse, HttpServer};
 use clerk_actix::testing::{StandIn, TestOrg};
-use clerk_actix::{
-    guard, require_auth, require_permission, require_role, Auth, Clerk, ClerkMiddleware,
-};
+use clerk_actix::{guard, require_auth, Auth, Clerk, ClerkMiddleware, Require};
 
 /// The routes. `ClerkMiddleware` wraps the whole app (see `main`), so every
 /// guard, extractor and helper below can read the auth object.
@@ -31,12 +29,12 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 // Permission and role helpers on single resources: 403 without the grant.
                 .service(
                     web::resource("/invoices")
-                        .wrap(require_permission("org:invoices:read"))
+                        .wrap(Require::permission("org:invoices:read"))
                         .route(web::get().to(|| async { "the invoices" })),
                 )
                 .service(
                     web::resource("/settings")
-                        .wrap(require_role("org:admin"))
+                        .wrap(Require::role("org:admin"))
                         .route(web::get().to(|| async { "the settings" })),
                 ),
         )

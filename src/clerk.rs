@@ -112,6 +112,7 @@ impl Clerk {
     /// # Errors
     ///
     /// [`VerifyError`] with Clerk's reason code; see [`Reason`](crate::Reason).
+    #[doc(alias = "verifyToken")]
     pub async fn verify_token(&self, token: &str) -> Result<SessionClaims, VerifyError> {
         self.verify_token_with(token, &self.inner.verify).await
     }

@@ -1,6 +1,6 @@
 //! Configuration: the [`ClerkBuilder`], publishable keys, and configuration errors.
 //!
-//! A [`Clerk`] handle is built once, before `HttpServer::new`, from the
+//! A [`Clerk`](crate::Clerk) handle is built once, before `HttpServer::new`, from the
 //! environment or from a builder, and then cloned into every worker. Anything
 //! wrong with the keys is reported here, by [`ClerkBuilder::build`], with the
 //! name of the variable or setter at fault — never later, on a request.
@@ -257,7 +257,7 @@ fn cookie_suffix(key: &str) -> String {
     encoded
 }
 
-/// The settings a [`Clerk`] handle was built with.
+/// The settings a [`Clerk`](crate::Clerk) handle was built with.
 #[derive(Debug)]
 pub(crate) struct Config {
     /// Where the Backend API is, and the secret key.
@@ -285,9 +285,9 @@ pub(crate) struct JwksSettings {
     pub(crate) timeout: Duration,
 }
 
-/// Builds a [`Clerk`] handle.
+/// Builds a [`Clerk`](crate::Clerk) handle.
 ///
-/// Start from [`Clerk::builder`] (nothing set) or [`ClerkBuilder::from_env`]
+/// Start from [`Clerk::builder`](crate::Clerk::builder) (nothing set) or [`ClerkBuilder::from_env`]
 /// (the `CLERK_*` variables), adjust, then [`build`](Self::build).
 ///
 /// # Examples

@@ -36,21 +36,23 @@
 //!
 //! * take [`Auth`] as a handler argument: signed-out requests get a 401
 //!   ([`UnauthorizedError`]); [`OptionalAuth`] serves both;
-//! * wrap a scope or resource in [`Require`] ([`require_permission`],
-//!   [`require_role`], [`Require::has`]) or `from_fn(`[`require_auth`]`)`:
-//!   401 when signed out, 403 ([`ForbiddenError`]) without the grant;
+//! * wrap a scope or resource in [`Require`] ([`Require::auth`],
+//!   [`Require::permission`], [`Require::role`], [`Require::has`]): 401 when
+//!   signed out, 403 ([`ForbiddenError`]) without the grant
+//!   (`from_fn(`[`require_auth`]`)`, [`require_permission`] and
+//!   [`require_role`] are aliases with the Express names);
 //! * select routes with the [`guard`]s (a failing guard means "no match");
 //! * read the object anywhere with [`get_auth`] / [`AuthExt::get_auth`].
 //!
 //! ```
 //! use actix_web::{web, App, HttpResponse};
-//! use clerk_actix::{require_permission, Auth, ClerkMiddleware};
+//! use clerk_actix::{Auth, ClerkMiddleware, Require};
 //!
 //! # fn build(clerk: clerk_actix::Clerk) {
 //! let app = App::new()
 //!     .service(
 //!         web::resource("/path")
-//!             .wrap(require_permission("org:admin:testpermission"))
+//!             .wrap(Require::permission("org:admin:testpermission"))
 //!             .route(web::get().to(|auth: Auth| async move { HttpResponse::Ok().json(&auth) })),
 //!     )
 //!     .wrap(ClerkMiddleware::new(clerk));
@@ -116,3 +118,9 @@ pub use self::verification::options::VerifyOptions;
 pub use self::actix::middleware::ClerkMiddlewareService;
 #[doc(hidden)]
 pub use self::actix::require::RequireService;
+
+/// Every Rust snippet of README.md, compiled (and run, unless `no_run`) as a
+/// doctest, so the README and the crate cannot drift apart.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme {}

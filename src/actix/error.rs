@@ -218,11 +218,17 @@ impl ResponseError for MissingMiddleware {
         StatusCode::INTERNAL_SERVER_ERROR
     }
 
+    /// The set-up advice goes to the log (`log::error!`), not to the client,
+    /// which gets Clerk's generic error shape.
     fn error_response(&self) -> HttpResponse {
         log::error!(target: "clerk_actix::middleware", "{self}");
         HttpResponse::InternalServerError()
-            .content_type("text/plain; charset=utf-8")
-            .body(self.to_string())
+            .content_type("application/json")
+            .body(json_body(
+                "internal_error",
+                "Internal server error",
+                "The server could not check the session.",
+            ))
     }
 }
 

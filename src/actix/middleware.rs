@@ -17,7 +17,6 @@ use crate::actix::error::AuthUnavailableError;
 use crate::authenticate::handshake::Handshake;
 use crate::authenticate::{self, auth_headers, Header, Outcome, RequestHead};
 use crate::clerk::Clerk;
-use crate::config::ConfigError;
 use crate::verification::auth::{Auth, SignedOut};
 use crate::verification::options::VerifyOptions;
 
@@ -72,6 +71,7 @@ type AuthHook = dyn Fn(&ServiceRequest, &Auth) -> Result<(), Error> + Send + Syn
 /// before the guards, extractors and wrap helpers that read [`Auth`].
 #[derive(Clone)]
 #[must_use]
+#[doc(alias = "clerkMiddleware")]
 pub struct ClerkMiddleware {
     settings: Arc<Settings>,
 }
@@ -99,15 +99,6 @@ impl ClerkMiddleware {
     /// The middleware with default options.
     pub fn new(clerk: Clerk) -> Self {
         Self::builder(clerk).build()
-    }
-
-    /// The middleware for a [`Clerk`] built from the `CLERK_*` variables.
-    ///
-    /// # Errors
-    ///
-    /// [`ConfigError`] naming the variable at fault.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Ok(Self::new(Clerk::from_env()?))
     }
 
     /// Configures the middleware.

@@ -23,6 +23,10 @@ use crate::verification::authorization::Has;
 /// Rejects signed-out requests with [`UnauthorizedError`] (401): the port of
 /// `requireAuth`, for [`actix_web::middleware::from_fn`].
 ///
+/// The same check as [`Require::auth`], which is the form this crate teaches
+/// (it also takes the permission, role and `has()` checks); this one keeps
+/// the seed's name.
+///
 /// The rejection is returned as a response (not an `Err`), so outer
 /// middleware such as CORS still decorates it.
 ///
@@ -129,12 +133,17 @@ impl Require {
         Self::with(Rule::Has(check))
     }
 
-    /// Requires the organization permission `permission`, e.g. `org:invoices:read`.
+    /// Requires the organization permission `permission`, e.g.
+    /// `org:invoices:read`: the way to require a permission.
+    /// [`require_permission`] and `Require::has(Has::permission(..))` are
+    /// aliases; the [`guard`](crate::guard) of the same name routes instead
+    /// (no match, then 404) and is not a way to protect a route.
     pub fn permission(permission: impl Into<Cow<'static, str>>) -> Self {
         Self::has(Has::permission(permission))
     }
 
     /// Requires the organization role `role`, e.g. `org:admin`.
+    /// [`require_role`] and `Require::has(Has::role(..))` are aliases.
     pub fn role(role: impl Into<Cow<'static, str>>) -> Self {
         Self::has(Has::role(role))
     }
@@ -169,12 +178,14 @@ impl Require {
     }
 }
 
-/// [`Require::permission`], named like the Express helpers.
+/// An alias of [`Require::permission`], named like the Express helpers.
+/// Prefer `Require::permission`, the form the README and examples use.
 pub fn require_permission(permission: impl Into<Cow<'static, str>>) -> Require {
     Require::permission(permission)
 }
 
-/// [`Require::role`], named like the Express helpers.
+/// An alias of [`Require::role`], named like the Express helpers. Prefer
+/// `Require::role`, the form the README and examples use.
 pub fn require_role(role: impl Into<Cow<'static, str>>) -> Require {
     Require::role(role)
 }

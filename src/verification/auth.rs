@@ -47,7 +47,8 @@ impl TokenType {
 /// * `Option<Auth>` is `None` for a signed-out request; use
 ///   [`OptionalAuth`](crate::OptionalAuth) if a missing middleware should
 ///   still be an error.
-/// * `Result<Auth, UnauthorizedError>` hands the rejection to the handler.
+/// * `Result<Auth, AuthError>` ([`AuthError`](crate::AuthError)) hands the
+///   rejection to the handler.
 /// * Without `ClerkMiddleware` in front, extraction fails with a 500 whose
 ///   message says to add it.
 ///
@@ -93,8 +94,21 @@ pub(crate) struct SignedOut {
 }
 
 impl Auth {
-    /// A signed-in auth object for verified `claims`. Pending sessions count
-    /// as signed out.
+    /// A signed-in auth object for `claims`. Pending sessions count as
+    /// signed out.
+    ///
+    /// Claims can only come from verification ([`Clerk::verify_token`](crate::Clerk::verify_token)),
+    /// or, in tests, from `SessionClaims::from_value` (`testing` feature), so
+    /// this cannot make a signed-in object out of unverified JSON.
+    ///
+    /// ```no_run
+    /// # async fn demo(clerk: clerk_actix::Clerk, token: &str) -> Result<(), clerk_actix::VerifyError> {
+    /// use clerk_actix::Auth;
+    ///
+    /// let auth = Auth::from_claims(clerk.verify_token(token).await?);
+    /// assert!(auth.is_authenticated());
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn from_claims(claims: SessionClaims) -> Self {
         Self {

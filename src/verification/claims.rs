@@ -155,11 +155,16 @@ impl fmt::Debug for SessionClaims {
 }
 
 impl SessionClaims {
-    /// Normalises a verified payload. `None` when it is not an object with a
+    /// Claims from a JSON payload, **unverified**: for tests only, hence
+    /// behind the `testing` feature. `None` when it is not an object with a
     /// string `sub`.
     ///
-    /// This does not verify anything: use it on payloads that were verified,
-    /// or in tests.
+    /// Outside tests, claims come only from verification
+    /// ([`Clerk::verify_token`](crate::Clerk::verify_token) or the
+    /// middleware), so an [`Auth`](crate::Auth) built from them is always
+    /// backed by a checked signature.
+    #[cfg(feature = "testing")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
     #[must_use]
     pub fn from_value(payload: Value) -> Option<Self> {
         if !payload.is_object() {

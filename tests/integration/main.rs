@@ -11,6 +11,7 @@ mod conformance;
 mod fixtures;
 mod hostile;
 mod jwks;
+mod logs;
 mod middleware;
 mod oracle;
 mod testing_kit;

@@ -391,14 +391,21 @@ async fn extractors_without_middleware_answer_500_with_the_fix() {
             ),
     )
     .await;
+    crate::logs::install();
     for uri in ["/auth", "/optional", "/get-auth", "/required"] {
+        let before = crate::logs::lines_with("App::new().wrap(ClerkMiddleware::new(clerk))").len();
         let res = get(&app, uri, None).await;
         assert_eq!(res.status(), 500, "{uri}");
         let body = test::read_body(res).await;
         let text = String::from_utf8_lossy(&body);
+        // The client gets a generic body; the fix goes to the log.
+        assert!(text.contains("internal_error"), "{uri}: {text}");
+        assert!(!text.contains("ClerkMiddleware"), "{uri}: {text}");
+        let logged = crate::logs::lines_with("App::new().wrap(ClerkMiddleware::new(clerk))");
+        assert!(logged.len() > before, "{uri}: the set-up advice is logged");
         assert!(
-            text.contains("App::new().wrap(ClerkMiddleware::new(clerk))"),
-            "{uri}: {text}"
+            logged.iter().all(|line| line.starts_with("ERROR")),
+            "{logged:?}"
         );
     }
 }
