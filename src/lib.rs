@@ -69,6 +69,12 @@
 //! with its reason codes ([`Reason`]); keys come from `CLERK_JWT_KEY`
 //! (networkless) or the instance's JWKS, fetched once and shared.
 //!
+//! # Webhooks
+//!
+//! [`webhooks::WebhookVerifier`] verifies Clerk's signed webhooks over the
+//! raw body, and the [`webhooks::Webhook`] extractor hands handlers a typed,
+//! verified event.
+//!
 //! # Crate features
 //!
 //! * `testing` — [`testing::TestIssuer`] mints session tokens,
@@ -107,6 +113,7 @@ mod require;
 pub mod testing;
 mod transport;
 mod verify;
+pub mod webhooks;
 
 pub use self::auth::{Auth, TokenType};
 pub use self::authorization::{FactorLevel, Has, Reverification};
