@@ -14,3 +14,4 @@ mod jwks;
 mod middleware;
 mod oracle;
 mod testing_kit;
+mod webhooks;
