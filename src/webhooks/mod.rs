@@ -496,7 +496,6 @@ impl WebhookVerifier {
     ///
     /// assert_eq!(WebhookVerifier::builder().build().unwrap_err(), WebhookConfigError::MissingSecret);
     /// ```
-    #[must_use]
     pub fn builder() -> WebhookVerifierBuilder {
         WebhookVerifierBuilder::default()
     }
