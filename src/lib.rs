@@ -71,6 +71,12 @@
 //! with its reason codes ([`Reason`]); keys come from `CLERK_JWT_KEY`
 //! (networkless) or the instance's JWKS, fetched once and shared.
 //!
+//! # Webhooks
+//!
+//! [`webhooks::WebhookVerifier`] verifies Clerk's signed webhooks over the
+//! raw body, and the [`webhooks::Webhook`] extractor hands handlers a typed,
+//! verified event.
+//!
 //! # Crate features
 //!
 //! * `testing` — [`testing::TestIssuer`] mints session tokens,
@@ -99,6 +105,7 @@ mod encoding;
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 mod verification;
+pub mod webhooks;
 
 pub use self::actix::error::{AuthError, ForbiddenError, MissingMiddleware, UnauthorizedError};
 pub use self::actix::extract::{get_auth, AuthExt, OptionalAuth};

@@ -50,10 +50,12 @@
 mod bapi;
 mod issuer;
 mod server;
+mod webhook;
 
 pub use self::bapi::Store;
 pub use self::issuer::{Segment, SessionTokenBuilder, TestIssuer, TestOrg};
 pub use self::server::{Fault, RecordedRequest, StandIn, StandInBuilder};
+pub use self::webhook::{SignedWebhook, WebhookSigner};
 
 /// A testing-kit failure: no key, no port, no thread.
 #[derive(Debug, Clone, PartialEq, Eq, derive_more::Display, derive_more::Error)]

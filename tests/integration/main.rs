@@ -15,3 +15,4 @@ mod logs;
 mod middleware;
 mod oracle;
 mod testing_kit;
+mod webhooks;

@@ -1,0 +1,444 @@
+//! The typed webhook event: `{type, object, data, event_attributes, timestamp, instance_id}`.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+
+use crate::client::{
+    DeletedObject, Organization, OrganizationInvitation, OrganizationMembership, Session, User,
+    WaitlistEntry,
+};
+
+/// Reads `null` (or, with `#[serde(default)]`, a missing field) as the default.
+fn null_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// A Clerk webhook event, as Clerk's `verifyWebhook` returns it.
+///
+/// Decoding never fails for a JSON object: an unknown `type`, or `data` that
+/// does not fit the model of its type, gives [`EventData::Other`] with the
+/// JSON as sent; a missing `object` reads as `"event"` (what Clerk returns).
+///
+/// # Examples
+///
+/// ```
+/// use clerk_actix::webhooks::{EventData, WebhookEvent};
+///
+/// let event: WebhookEvent = serde_json::from_str(r#"{
+///     "type": "user.created", "object": "event", "timestamp": 1654012591835,
+///     "instance_id": "ins_123",
+///     "data": {"object": "user", "id": "user_29w83sxmDNGwOuEthce5gg56FcC", "first_name": "Example"},
+///     "event_attributes": {"http_request": {"client_ip": "0.0.0.0", "user_agent": "curl/8"}}
+/// }"#)?;
+/// let EventData::User(user) = &event.data else { panic!("a user") };
+/// assert_eq!(user.first_name.as_deref(), Some("Example"));
+/// assert_eq!(event.data.id(), Some("user_29w83sxmDNGwOuEthce5gg56FcC"));
+/// let request = event.event_attributes.and_then(|a| a.http_request).unwrap();
+/// assert_eq!(request.user_agent.as_deref(), Some("curl/8"));
+///
+/// let future: WebhookEvent = serde_json::from_str(r#"{"type": "billing.invented", "data": {"id": "x_1"}}"#)?;
+/// assert!(matches!(future.data, EventData::Other(_)));
+/// assert_eq!(future.object, "event");
+/// # Ok::<_, serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct WebhookEvent {
+    /// The event type, e.g. `user.created` (`type` in the JSON).
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// `event`.
+    pub object: String,
+    /// The object the event is about.
+    pub data: EventData,
+    /// Where the change came from (Clerk's `event_attributes`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_attributes: Option<EventAttributes>,
+    /// When the event happened, in milliseconds since the Unix epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<i64>,
+    /// The Clerk instance, `ins_…`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for WebhookEvent {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut object = Map::<String, Value>::deserialize(deserializer)?;
+        let mut string = |key: &str| match object.remove(key) {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        };
+        let event_type = string("type").unwrap_or_default();
+        let kind = string("object").unwrap_or_else(|| "event".to_owned());
+        let instance_id = string("instance_id");
+        let timestamp = object.get("timestamp").and_then(Value::as_i64);
+        let event_attributes = object
+            .get("event_attributes")
+            .filter(|v| v.is_object())
+            .and_then(|v| EventAttributes::deserialize(v).ok());
+        let data = EventData::decode(&event_type, object.remove("data").unwrap_or(Value::Null));
+        Ok(Self {
+            event_type,
+            object: kind,
+            data,
+            event_attributes,
+            timestamp,
+            instance_id,
+        })
+    }
+}
+
+/// Clerk's `event_attributes`: details of the request that caused the event.
+///
+/// # Examples
+///
+/// ```
+/// use clerk_actix::webhooks::EventAttributes;
+///
+/// let attributes: EventAttributes = serde_json::from_str(
+///     r#"{"http_request": {"client_ip": "192.0.2.1", "user_agent": "Mozilla/5.0"}}"#,
+/// )?;
+/// assert_eq!(attributes.http_request.unwrap().client_ip.as_deref(), Some("192.0.2.1"));
+/// # Ok::<_, serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct EventAttributes {
+    /// The HTTP request, when a request caused the event.
+    pub http_request: Option<HttpRequestAttributes>,
+}
+
+/// The request behind an event.
+///
+/// # Examples
+///
+/// ```
+/// use clerk_actix::webhooks::HttpRequestAttributes;
+///
+/// let request: HttpRequestAttributes = serde_json::from_str(r#"{"client_ip": "192.0.2.1"}"#)?;
+/// assert_eq!(request.user_agent, None);
+/// # Ok::<_, serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct HttpRequestAttributes {
+    /// The client's IP address.
+    pub client_ip: Option<String>,
+    /// The client's `User-Agent`.
+    pub user_agent: Option<String>,
+}
+
+/// The `data` of an event, typed by the event's `type`.
+///
+/// The part of `type` before the first `.` picks the model (`user.created`,
+/// `user.updated` → [`User`](Self::User)); `data` with `"deleted": true` is a
+/// [`DeletedObject`] whatever the type. Everything else — types this version
+/// does not know (`organizationDomain.*`, billing events, …) and data that
+/// does not fit its model — is kept as sent in [`Other`](Self::Other).
+///
+/// It serialises as the inner object.
+///
+/// # Examples
+///
+/// ```
+/// use clerk_actix::webhooks::{EventData, WebhookEvent};
+///
+/// let event: WebhookEvent = serde_json::from_str(
+///     r#"{"type": "user.deleted", "data": {"object": "user", "id": "user_1", "deleted": true}}"#,
+/// )?;
+/// match &event.data {
+///     EventData::Deleted(deleted) => assert_eq!(deleted.id.as_deref(), Some("user_1")),
+///     other => panic!("unexpected {other:?}"),
+/// }
+/// # Ok::<_, serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum EventData {
+    /// `user.created`, `user.updated`.
+    User(Box<User>),
+    /// `session.created`, `session.ended`, `session.removed`, `session.revoked`, …
+    Session(Box<Session>),
+    /// `organization.created`, `organization.updated`.
+    Organization(Box<Organization>),
+    /// `organizationMembership.created`, `.updated`, `.deleted`.
+    OrganizationMembership(Box<OrganizationMembership>),
+    /// `organizationInvitation.created`, `.accepted`, `.revoked`.
+    OrganizationInvitation(Box<OrganizationInvitation>),
+    /// `email.created`.
+    Email(Box<Email>),
+    /// `sms.created`.
+    Sms(Box<SmsMessage>),
+    /// `role.created`, `role.updated`.
+    Role(Box<Role>),
+    /// `permission.created`, `permission.updated`.
+    Permission(Box<Permission>),
+    /// `waitlistEntry.created`, `waitlistEntry.updated`.
+    WaitlistEntry(Box<WaitlistEntry>),
+    /// A deleted object, `{"object": "user", "id": "user_…", "deleted": true}`
+    /// (`user.deleted`, `organization.deleted`, …).
+    Deleted(DeletedObject),
+    /// Any other event type, or data that does not fit its model: the JSON
+    /// as sent.
+    Other(Value),
+}
+
+impl EventData {
+    /// Decodes `data` for an event of type `event_type`; never fails.
+    fn decode(event_type: &str, data: Value) -> Self {
+        if !data.is_object() {
+            return Self::Other(data);
+        }
+        if data.get("deleted") == Some(&Value::Bool(true)) {
+            return typed(data, Self::Deleted);
+        }
+        let prefix = event_type.split('.').next().unwrap_or_default();
+        match prefix {
+            "user" => boxed(data, Self::User),
+            "session" => boxed(data, Self::Session),
+            "organization" => boxed(data, Self::Organization),
+            "organizationMembership" => boxed(data, Self::OrganizationMembership),
+            "organizationInvitation" => boxed(data, Self::OrganizationInvitation),
+            "email" => boxed(data, Self::Email),
+            "sms" => boxed(data, Self::Sms),
+            "role" => boxed(data, Self::Role),
+            "permission" => boxed(data, Self::Permission),
+            "waitlistEntry" => boxed(data, Self::WaitlistEntry),
+            _ => Self::Other(data),
+        }
+    }
+
+    /// The id of the object (`data.id`), if it has a non-empty one.
+    ///
+    /// ```
+    /// use clerk_actix::webhooks::WebhookEvent;
+    ///
+    /// let event: WebhookEvent = serde_json::from_str(r#"{"type": "x.y", "data": {"id": "x_1"}}"#)?;
+    /// assert_eq!(event.data.id(), Some("x_1"));
+    /// # Ok::<_, serde_json::Error>(())
+    /// ```
+    #[must_use]
+    pub fn id(&self) -> Option<&str> {
+        let id = match self {
+            Self::User(v) => v.id.as_str(),
+            Self::Session(v) => v.id.as_str(),
+            Self::Organization(v) => v.id.as_str(),
+            Self::OrganizationMembership(v) => v.id.as_str(),
+            Self::OrganizationInvitation(v) => v.id.as_str(),
+            Self::Email(v) => v.id.as_str(),
+            Self::Sms(v) => v.id.as_str(),
+            Self::Role(v) => v.id.as_str(),
+            Self::Permission(v) => v.id.as_str(),
+            Self::WaitlistEntry(v) => v.id.as_str(),
+            Self::Deleted(v) => v.id.as_deref().unwrap_or_default(),
+            Self::Other(v) => v.get("id").and_then(Value::as_str).unwrap_or_default(),
+        };
+        Some(id).filter(|id| !id.is_empty())
+    }
+}
+
+fn typed<T: for<'de> Deserialize<'de>>(
+    data: Value,
+    wrap: impl FnOnce(T) -> EventData,
+) -> EventData {
+    match T::deserialize(&data) {
+        Ok(value) => wrap(value),
+        Err(_) => EventData::Other(data),
+    }
+}
+
+fn boxed<T: for<'de> Deserialize<'de>>(
+    data: Value,
+    wrap: impl FnOnce(Box<T>) -> EventData,
+) -> EventData {
+    typed(data, |value| wrap(Box::new(value)))
+}
+
+/// An email Clerk sent or would send (`email.created`), e.g. a
+/// verification code, when email delivery is yours.
+///
+/// # Examples
+///
+/// ```
+/// use clerk_actix::webhooks::Email;
+///
+/// let email: Email = serde_json::from_str(
+///     r#"{"object": "email", "id": "ema_1", "to_email_address": "ada@example.com", "slug": "verification_code", "delivered_by_clerk": false}"#,
+/// )?;
+/// assert_eq!(email.slug.as_deref(), Some("verification_code"));
+/// # Ok::<_, serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct Email {
+    /// `email`.
+    #[serde(deserialize_with = "null_default")]
+    pub object: String,
+    /// The email's id.
+    #[serde(deserialize_with = "null_default")]
+    pub id: String,
+    /// The template, e.g. `verification_code`.
+    pub slug: Option<String>,
+    /// The sender's name (before `@`).
+    pub from_email_name: Option<String>,
+    /// The reply-to name.
+    pub reply_to_email_name: Option<String>,
+    /// The recipient.
+    pub to_email_address: Option<String>,
+    /// The recipient's email address object, `idn_…`.
+    pub email_address_id: Option<String>,
+    /// The recipient's user, if any.
+    pub user_id: Option<String>,
+    /// The subject.
+    pub subject: Option<String>,
+    /// The HTML body.
+    pub body: Option<String>,
+    /// The plain-text body.
+    pub body_plain: Option<String>,
+    /// The delivery status, e.g. `queued`.
+    pub status: Option<String>,
+    /// The template's variables (code, URLs, …).
+    pub data: Option<Value>,
+    /// Whether Clerk delivers it (`false`: you must).
+    #[serde(deserialize_with = "null_default")]
+    pub delivered_by_clerk: bool,
+}
+
+/// An SMS Clerk sent or would send (`sms.created`).
+///
+/// # Examples
+///
+/// ```
+/// use clerk_actix::webhooks::SmsMessage;
+///
+/// let sms: SmsMessage = serde_json::from_str(
+///     r#"{"object": "sms_message", "id": "sms_1", "to_phone_number": "+15555550100", "message": "123456 is your code"}"#,
+/// )?;
+/// assert_eq!(sms.message.as_deref(), Some("123456 is your code"));
+/// # Ok::<_, serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct SmsMessage {
+    /// `sms_message`.
+    #[serde(deserialize_with = "null_default")]
+    pub object: String,
+    /// The message's id.
+    #[serde(deserialize_with = "null_default")]
+    pub id: String,
+    /// The template, e.g. `verification_code`.
+    pub slug: Option<String>,
+    /// The sender.
+    pub from_phone_number: Option<String>,
+    /// The recipient.
+    pub to_phone_number: Option<String>,
+    /// The recipient's phone number object, `idn_…`.
+    pub phone_number_id: Option<String>,
+    /// The recipient's user, if any.
+    pub user_id: Option<String>,
+    /// The text.
+    pub message: Option<String>,
+    /// The delivery status, e.g. `queued`.
+    pub status: Option<String>,
+    /// The template's variables.
+    pub data: Option<Value>,
+    /// Whether Clerk delivers it (`false`: you must).
+    #[serde(deserialize_with = "null_default")]
+    pub delivered_by_clerk: bool,
+}
+
+/// An organization role (`role.created`, `role.updated`).
+///
+/// # Examples
+///
+/// ```
+/// use clerk_actix::webhooks::Role;
+///
+/// let role: Role = serde_json::from_str(
+///     r#"{"object": "role", "id": "role_1", "key": "org:editor", "name": "Editor", "permissions": [{"key": "org:posts:edit"}]}"#,
+/// )?;
+/// assert_eq!(role.permissions[0].key, "org:posts:edit");
+/// # Ok::<_, serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct Role {
+    /// `role`.
+    #[serde(deserialize_with = "null_default")]
+    pub object: String,
+    /// `role_…`.
+    #[serde(deserialize_with = "null_default")]
+    pub id: String,
+    /// The key used in tokens and `has()`, e.g. `org:admin`.
+    #[serde(deserialize_with = "null_default")]
+    pub key: String,
+    /// The display name.
+    #[serde(deserialize_with = "null_default")]
+    pub name: String,
+    /// The description.
+    pub description: Option<String>,
+    /// The role's permissions.
+    #[serde(deserialize_with = "null_default")]
+    pub permissions: Vec<Permission>,
+    /// Whether an organization's creator may get this role.
+    pub is_creator_eligible: Option<bool>,
+    /// Creation (ms since the epoch).
+    #[serde(deserialize_with = "null_default")]
+    pub created_at: i64,
+    /// Last update (ms since the epoch).
+    #[serde(deserialize_with = "null_default")]
+    pub updated_at: i64,
+}
+
+/// An organization permission (`permission.created`, `permission.updated`).
+///
+/// # Examples
+///
+/// ```
+/// use clerk_actix::webhooks::Permission;
+///
+/// let permission: Permission = serde_json::from_str(
+///     r#"{"object": "permission", "id": "perm_1", "key": "org:posts:edit", "type": "user"}"#,
+/// )?;
+/// assert_eq!(permission.permission_type.as_deref(), Some("user"));
+/// # Ok::<_, serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct Permission {
+    /// `permission`.
+    #[serde(deserialize_with = "null_default")]
+    pub object: String,
+    /// `perm_…`.
+    #[serde(deserialize_with = "null_default")]
+    pub id: String,
+    /// The key used in tokens and `has()`, e.g. `org:posts:edit`.
+    #[serde(deserialize_with = "null_default")]
+    pub key: String,
+    /// The display name.
+    #[serde(deserialize_with = "null_default")]
+    pub name: String,
+    /// The description.
+    pub description: Option<String>,
+    /// `system` or `user` (`type` in the JSON).
+    #[serde(rename = "type")]
+    pub permission_type: Option<String>,
+    /// Creation (ms since the epoch).
+    #[serde(deserialize_with = "null_default")]
+    pub created_at: i64,
+    /// Last update (ms since the epoch).
+    #[serde(deserialize_with = "null_default")]
+    pub updated_at: i64,
+}
