@@ -19,7 +19,7 @@
 //! `PORT` picks the port (default 3000).
 
 use actix_web::{web, App, HttpResponse, HttpServer, Responder};
-use clerk_actix::client::ListUsers;
+use clerk_actix::client::{ClerkClient, ListUsers};
 use clerk_actix::testing::{StandIn, TestOrg};
 use clerk_actix::{Auth, Clerk, ClerkMiddleware, Require};
 
@@ -35,14 +35,16 @@ async fn path(auth: Auth) -> impl Responder {
 }
 
 /// `GET /users`: signed in; answers the instance's users from the Backend API.
-async fn users(_auth: Auth, clerk: web::ThinData<Clerk>) -> actix_web::Result<HttpResponse> {
-    let users = clerk
-        .client()
-        .users()
-        .list(&ListUsers::default())
-        .await
-        .map_err(actix_web::error::ErrorBadGateway)?;
-    Ok(HttpResponse::Ok().json(users))
+/// The client comes from the middleware, like `Clerk` would: no `app_data`.
+async fn users(_auth: Auth, client: ClerkClient) -> HttpResponse {
+    match client.users().list(&ListUsers::default()).await {
+        Ok(users) => HttpResponse::Ok().json(users),
+        Err(e) => {
+            // The endpoint and trace id go to the log, not to the client.
+            log::error!("Clerk Backend API: {e}");
+            HttpResponse::BadGateway().finish()
+        }
+    }
 }
 
 /// The routes, shared by `main` and the example's test.
@@ -97,16 +99,19 @@ impl Demo {
         })
     }
 
+    /// The shell variables the curl lines use: each token is printed once.
+    fn shell_vars(&self) -> [(&'static str, &str); 2] {
+        [("ADA", &self.admin_token), ("GRACE", &self.member_token)]
+    }
+
     /// The lines to paste, each with the status it answers.
     fn curl_lines(&self, base: &str) -> Vec<String> {
-        let admin = &self.admin_token;
-        let member = &self.member_token;
         vec![
-            format!("curl -i {base}/protected -H \"Authorization: Bearer {admin}\"    # 200"),
+            format!("curl -i {base}/protected -H \"Authorization: Bearer $ADA\"    # 200"),
             format!("curl -i {base}/protected    # 401: no token"),
-            format!("curl -i {base}/path -H \"Authorization: Bearer {admin}\"    # 200: Ada has org:admin:testpermission"),
-            format!("curl -i {base}/path -H \"Authorization: Bearer {member}\"    # 403: Grace has not"),
-            format!("curl -i {base}/users -H \"Authorization: Bearer {member}\"    # 200: the users"),
+            format!("curl -i {base}/path -H \"Authorization: Bearer $ADA\"    # 200: Ada has org:admin:testpermission"),
+            format!("curl -i {base}/path -H \"Authorization: Bearer $GRACE\"    # 403: Grace has not"),
+            format!("curl -i {base}/users -H \"Authorization: Bearer $GRACE\"    # 200: the users"),
         ]
     }
 }
@@ -134,7 +139,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let clerk = clerk.clone();
         move || {
             App::new()
-                .app_data(web::ThinData(clerk.clone()))
                 .configure(routes)
                 // Registered last, so it runs first: every route sees the auth object.
                 .wrap(ClerkMiddleware::new(clerk.clone()))
@@ -150,6 +154,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
              valid for one hour:\n",
             demo.stand_in.url()
         );
+        for (name, token) in demo.shell_vars() {
+            println!("  {name}='{token}'");
+        }
+        println!();
         for line in demo.curl_lines(&base) {
             println!("  {line}");
         }
@@ -173,7 +181,6 @@ mod tests {
         let clerk = demo.stand_in.clerk().expect("clerk");
         let app = test::init_service(
             App::new()
-                .app_data(web::ThinData(clerk.clone()))
                 .configure(routes)
                 .wrap(ClerkMiddleware::new(clerk)),
         )
@@ -192,6 +199,11 @@ mod tests {
             let mut req = test::TestRequest::get().uri(path);
             if let Some(header) = line.split('"').nth(1) {
                 let (name, value) = header.split_once(": ").expect("header");
+                let mut value = value.to_owned();
+                for (var, token) in demo.shell_vars() {
+                    value = value.replace(&format!("${var}"), token);
+                }
+                assert!(!value.contains('$'), "{line}: unset variable");
                 req = req.insert_header((name, value));
             }
             let res = test::call_service(&app, req.to_request()).await;

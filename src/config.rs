@@ -72,7 +72,7 @@ impl fmt::Display for Origin {
 /// let err = Clerk::builder().publishable_key("pk_test_bm90LWEta2V5").build().unwrap_err();
 /// assert!(err.to_string().contains("ClerkBuilder::publishable_key"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, derive_more::Display, derive_more::Error)]
+#[derive(Clone, PartialEq, Eq, derive_more::Display, derive_more::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// Neither a secret key nor a JWT key was configured.
@@ -119,10 +119,25 @@ pub enum ConfigError {
     },
 }
 
+/// The same text as `Display`: `fn main() -> Result<(), Box<dyn Error>>`
+/// prints errors with `Debug`, and the variable name and the fix must show
+/// there too.
+impl fmt::Debug for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
 /// Why a publishable key was rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, derive_more::Display, derive_more::Error)]
 #[non_exhaustive]
 pub enum PublishableKeyError {
+    /// A secret key (`sk_…`) was given where the publishable key goes.
+    #[display(
+        "this is a secret key (sk_...), not the publishable key (pk_test_... or pk_live_...); \
+         swap the two values, and keep the secret key out of anything a browser loads"
+    )]
+    SecretKey,
     /// The key does not start with `pk_test_` or `pk_live_`.
     #[display("expected pk_test_... or pk_live_... (copy it from Clerk Dashboard > API keys)")]
     Prefix,
@@ -176,6 +191,9 @@ impl PublishableKey {
     /// [`PublishableKeyError`] when the key does not have the
     /// `pk_(test|live)_<base64 of "<host>$">` shape.
     pub fn parse(key: &str) -> Result<Self, PublishableKeyError> {
+        if key.starts_with("sk_") {
+            return Err(PublishableKeyError::SecretKey);
+        }
         let mut parts = key.split('_');
         let (Some("pk"), Some(kind), Some(encoded), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
@@ -613,6 +631,12 @@ fn check_secret_key(key: &str, origin: Origin) -> Result<Secret, ConfigError> {
             "it contains spaces or characters that cannot go in an HTTP header",
         ));
     }
+    if key.starts_with("pk_") {
+        return Err(invalid(
+            "this is a publishable key (pk_...), not the secret key (sk_test_... or sk_live_...); \
+             copy the secret key from Clerk Dashboard > API keys",
+        ));
+    }
     if !key.starts_with("sk_") {
         log::warn!(
             target: "clerk_actix::config",
@@ -655,7 +679,7 @@ mod tests {
     fn publishable_key_rejects_bad_shapes() {
         use PublishableKeyError::*;
         assert_eq!(PublishableKey::parse(""), Err(Prefix));
-        assert_eq!(PublishableKey::parse("sk_test_abc"), Err(Prefix));
+        assert_eq!(PublishableKey::parse("sk_test_abc"), Err(SecretKey));
         assert_eq!(
             PublishableKey::parse("pk_prod_Y2xlcmsuY2xlcmsuZGV2JA"),
             Err(Prefix)

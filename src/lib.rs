@@ -79,9 +79,10 @@
 //!
 //! # Crate features
 //!
-//! * `testing` — [`testing::TestIssuer`] mints session tokens,
-//!   [`testing::StandIn`] runs a local stand-in of the Clerk Backend API:
-//!   test your app with no Clerk account and no network.
+//! * `testing` — `testing::TestIssuer` mints session tokens,
+//!   `testing::StandIn` runs a local stand-in of the Clerk Backend API:
+//!   test your app with no Clerk account and no network (see the
+//!   `testing` module, documented with the feature on).
 //!
 //! # Differences from `@clerk/express`
 //!
@@ -108,7 +109,7 @@ mod verification;
 pub mod webhooks;
 
 pub use self::actix::error::{AuthError, ForbiddenError, MissingMiddleware, UnauthorizedError};
-pub use self::actix::extract::{get_auth, AuthExt, OptionalAuth};
+pub use self::actix::extract::{get_auth, AuthExt, OptionalAuth, SessionAuth};
 pub use self::actix::middleware::{ClerkMiddleware, ClerkMiddlewareBuilder};
 pub use self::actix::require::{require_auth, require_permission, require_role, Require};
 pub use self::actix::{error, guard};

@@ -54,13 +54,15 @@
 //! ```
 
 use std::fmt;
+use std::sync::Arc;
 
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
 
-use crate::verification::auth::Auth;
-use crate::verification::error::VerifyError;
+use crate::authenticate::auth_headers;
+use crate::verification::auth::{Auth, SignedOut};
+use crate::verification::error::{Reason, VerifyError};
 
 fn json_body(code: &str, message: &str, long_message: &str) -> String {
     serde_json::json!({
@@ -69,9 +71,94 @@ fn json_body(code: &str, message: &str, long_message: &str) -> String {
     .to_string()
 }
 
+/// A rejection shaper, set with
+/// [`ClerkMiddlewareBuilder::on_rejection`](crate::ClerkMiddlewareBuilder::on_rejection).
+pub(crate) type Shaper =
+    Arc<dyn Fn(&Rejection<'_>, HttpResponseBuilder) -> HttpResponse + Send + Sync>;
+
+/// A request the crate refuses: signed out (401), without the required
+/// authorization (403), or not checkable right now (503/500). What a hook set
+/// with [`ClerkMiddlewareBuilder::on_rejection`](crate::ClerkMiddlewareBuilder::on_rejection)
+/// receives, to answer in the API's own error format.
+///
+/// Every rejection the crate makes goes through the hook: the extractors,
+/// [`Require`](crate::Require) and its aliases, `require_auth`, and the
+/// outage answer.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum Rejection<'a> {
+    /// Signed out: 401.
+    Unauthorized(&'a UnauthorizedError),
+    /// Signed in, without the role, permission, feature or plan asked for: 403.
+    Forbidden(&'a ForbiddenError),
+    /// The Backend API could not give the keys (503), or rejected the secret key (500).
+    Unavailable(&'a AuthUnavailableError),
+}
+
+impl Rejection<'_> {
+    /// 401, 403, 503 or 500.
+    #[must_use]
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Unauthorized(e) => e.status_code(),
+            Self::Forbidden(e) => e.status_code(),
+            Self::Unavailable(e) => e.status_code(),
+        }
+    }
+
+    /// Clerk's reason for a signed-out request (e.g. `token-expired`, or
+    /// `session-token-and-uat-missing` when no token came); the verification
+    /// reason of an outage; `None` for a 403.
+    #[must_use]
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Self::Unauthorized(e) => e.reason(),
+            Self::Forbidden(_) => None,
+            Self::Unavailable(e) => Some(e.cause().reason().as_str()),
+        }
+    }
+
+    /// The request's auth object (signed out for a 401, signed in for a
+    /// 403); `None` for an outage, where there is none.
+    #[must_use]
+    pub fn auth(&self) -> Option<&Auth> {
+        match self {
+            Self::Unauthorized(e) => e.auth(),
+            Self::Forbidden(e) => e.auth(),
+            Self::Unavailable(_) => None,
+        }
+    }
+}
+
+/// The response of a rejection: the crate's own, or what the shaper makes of
+/// the pre-filled builder (status and the crate's headers).
+fn respond(
+    rejection: Rejection<'_>,
+    shaper: Option<&Shaper>,
+    builder: HttpResponseBuilder,
+    body: impl FnOnce(HttpResponseBuilder) -> HttpResponse,
+) -> HttpResponse {
+    match shaper {
+        Some(shape) => shape(&rejection, builder),
+        None => body(builder),
+    }
+}
+
+/// Copies `x-clerk-auth-*` for a signed-out request onto a rejection.
+fn with_auth_headers(builder: &mut HttpResponseBuilder, out: Option<&SignedOut>) {
+    let Some(out) = out else { return };
+    for (name, value) in auth_headers("signed-out", out) {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            builder.append_header((HeaderName::from_static(name), value));
+        }
+    }
+}
+
 /// The request is not signed in: 401, with `WWW-Authenticate: Bearer`
 /// (`Bearer error="invalid_token"` when a token came and was rejected, as
-/// RFC 6750 asks).
+/// RFC 6750 asks) and Clerk's `x-clerk-auth-*` headers.
+///
+/// [`reason`](Self::reason) is Clerk's signed-out reason.
 ///
 /// # Examples
 ///
@@ -83,10 +170,28 @@ fn json_body(code: &str, message: &str, long_message: &str) -> String {
 /// assert_eq!(res.status(), 401);
 /// assert_eq!(res.headers().get("www-authenticate").unwrap(), "Bearer");
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct UnauthorizedError {
-    invalid_token: bool,
+    auth: Option<Auth>,
+    shaper: Option<Shaper>,
 }
+
+impl fmt::Debug for UnauthorizedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnauthorizedError")
+            .field("reason", &self.reason())
+            .field("token_presented", &self.token_presented())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for UnauthorizedError {
+    fn eq(&self, other: &Self) -> bool {
+        self.reason() == other.reason() && self.token_presented() == other.token_presented()
+    }
+}
+
+impl Eq for UnauthorizedError {}
 
 impl UnauthorizedError {
     /// A 401 for a request that carried no token.
@@ -95,22 +200,40 @@ impl UnauthorizedError {
         Self::default()
     }
 
-    pub(crate) fn for_auth(auth: &Auth) -> Self {
+    pub(crate) fn for_auth(auth: &Auth, shaper: Option<&Shaper>) -> Self {
         Self {
-            invalid_token: auth.token_presented(),
+            auth: Some(auth.clone()),
+            shaper: shaper.cloned(),
         }
     }
 
     /// Whether a token came with the request (and was rejected).
     #[must_use]
     pub fn token_presented(&self) -> bool {
-        self.invalid_token
+        self.auth.as_ref().is_some_and(Auth::token_presented)
+    }
+
+    /// Clerk's signed-out reason, e.g. `token-expired` or
+    /// `session-token-and-uat-missing`; `None` when built by hand.
+    #[must_use]
+    pub fn reason(&self) -> Option<&str> {
+        self.auth.as_ref().and_then(Auth::signed_out_reason)
+    }
+
+    /// The signed-out auth object of the request; `None` when built by hand.
+    #[must_use]
+    pub fn auth(&self) -> Option<&Auth> {
+        self.auth.as_ref()
     }
 }
 
 impl fmt::Display for UnauthorizedError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("unauthorized: the request is not signed in")
+        f.write_str("unauthorized: the request is not signed in")?;
+        if let Some(reason) = self.reason() {
+            write!(f, " ({reason})")?;
+        }
+        Ok(())
     }
 }
 
@@ -122,19 +245,29 @@ impl ResponseError for UnauthorizedError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let challenge = if self.invalid_token {
+        let challenge = if self.token_presented() {
             HeaderValue::from_static("Bearer error=\"invalid_token\"")
         } else {
             HeaderValue::from_static("Bearer")
         };
-        HttpResponse::Unauthorized()
-            .insert_header((header::WWW_AUTHENTICATE, challenge))
-            .content_type("application/json")
-            .body(json_body(
-                "unauthorized",
-                "Unauthorized",
-                "Sign in to access this resource.",
-            ))
+        let mut builder = HttpResponse::Unauthorized();
+        builder.insert_header((header::WWW_AUTHENTICATE, challenge));
+        with_auth_headers(
+            &mut builder,
+            self.auth.as_ref().and_then(Auth::signed_out_state),
+        );
+        respond(
+            Rejection::Unauthorized(self),
+            self.shaper.as_ref(),
+            builder,
+            |mut builder| {
+                builder.content_type("application/json").body(json_body(
+                    "unauthorized",
+                    "Unauthorized",
+                    "Sign in to access this resource.",
+                ))
+            },
+        )
     }
 }
 
@@ -148,16 +281,46 @@ impl ResponseError for UnauthorizedError {
 ///
 /// assert_eq!(ForbiddenError::new().error_response().status(), 403);
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct ForbiddenError {
-    _private: (),
+    auth: Option<Auth>,
+    shaper: Option<Shaper>,
 }
+
+impl fmt::Debug for ForbiddenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ForbiddenError")
+            .field("user_id", &self.auth.as_ref().and_then(Auth::user_id))
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for ForbiddenError {
+    fn eq(&self, other: &Self) -> bool {
+        self.auth.as_ref().and_then(Auth::user_id) == other.auth.as_ref().and_then(Auth::user_id)
+    }
+}
+
+impl Eq for ForbiddenError {}
 
 impl ForbiddenError {
     /// A 403.
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    pub(crate) fn for_auth(auth: &Auth, shaper: Option<&Shaper>) -> Self {
+        Self {
+            auth: Some(auth.clone()),
+            shaper: shaper.cloned(),
+        }
+    }
+
+    /// The signed-in auth object that lacked the grant; `None` when built by hand.
+    #[must_use]
+    pub fn auth(&self) -> Option<&Auth> {
+        self.auth.as_ref()
     }
 }
 
@@ -175,17 +338,23 @@ impl ResponseError for ForbiddenError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::Forbidden()
-            .insert_header((
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer error=\"insufficient_scope\""),
-            ))
-            .content_type("application/json")
-            .body(json_body(
-                "forbidden",
-                "Forbidden",
-                "You do not have permission to access this resource.",
-            ))
+        let mut builder = HttpResponse::Forbidden();
+        builder.insert_header((
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer error=\"insufficient_scope\""),
+        ));
+        respond(
+            Rejection::Forbidden(self),
+            self.shaper.as_ref(),
+            builder,
+            |mut builder| {
+                builder.content_type("application/json").body(json_body(
+                    "forbidden",
+                    "Forbidden",
+                    "You do not have permission to access this resource.",
+                ))
+            },
+        )
     }
 }
 
@@ -232,7 +401,7 @@ impl ResponseError for MissingMiddleware {
     }
 }
 
-/// Why [`Auth`] could not be extracted.
+/// Why the auth object could not be read or extracted.
 ///
 /// Take `Result<Auth, AuthError>` as a handler argument to decide yourself.
 #[derive(
@@ -244,16 +413,20 @@ pub enum AuthError {
     Unauthorized(UnauthorizedError),
     /// `ClerkMiddleware` did not run (500).
     MissingMiddleware(MissingMiddleware),
+    /// Sessions cannot be checked right now (503, or 500 for a rejected
+    /// secret key).
+    Unavailable(AuthUnavailableError),
 }
 
 /// Converts to the inner error, so the response carries an
-/// [`UnauthorizedError`] (or [`MissingMiddleware`]) whichever way it was
-/// produced, and `ErrorHandlers` can recognise it.
+/// [`UnauthorizedError`] (or [`MissingMiddleware`], [`AuthUnavailableError`])
+/// whichever way it was produced, and `ErrorHandlers` can recognise it.
 impl From<AuthError> for actix_web::Error {
     fn from(err: AuthError) -> Self {
         match err {
             AuthError::Unauthorized(e) => e.into(),
             AuthError::MissingMiddleware(e) => e.into(),
+            AuthError::Unavailable(e) => e.into(),
         }
     }
 }
@@ -261,16 +434,44 @@ impl From<AuthError> for actix_web::Error {
 /// Sessions cannot be checked right now: the Backend API did not give the
 /// keys (503, with `Retry-After`), or rejected the secret key (500).
 ///
-/// The body is generic; the cause (see [`source`](std::error::Error::source))
-/// is logged under the target `clerk_actix::middleware`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Only what reads the auth object answers with it (the extractors,
+/// [`Require`](crate::Require), [`get_auth`](crate::get_auth)); routes that
+/// never look at auth are served during an outage. The body is generic; the
+/// cause (see [`source`](std::error::Error::source)) is logged under the
+/// target `clerk_actix::middleware`.
+#[derive(Clone)]
 pub struct AuthUnavailableError {
     cause: VerifyError,
+    shaper: Option<Shaper>,
 }
+
+impl fmt::Debug for AuthUnavailableError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthUnavailableError")
+            .field("cause", &self.cause)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for AuthUnavailableError {
+    fn eq(&self, other: &Self) -> bool {
+        self.cause == other.cause
+    }
+}
+
+impl Eq for AuthUnavailableError {}
 
 impl AuthUnavailableError {
     pub(crate) fn new(cause: VerifyError) -> Self {
-        Self { cause }
+        Self {
+            cause,
+            shaper: None,
+        }
+    }
+
+    pub(crate) fn shaped(mut self, shaper: Option<&Shaper>) -> Self {
+        self.shaper = shaper.cloned();
+        self
     }
 
     /// What went wrong.
@@ -294,7 +495,7 @@ impl std::error::Error for AuthUnavailableError {
 
 impl ResponseError for AuthUnavailableError {
     fn status_code(&self) -> StatusCode {
-        if self.cause.reason() == crate::verification::error::Reason::SecretKeyInvalid {
+        if self.cause.reason() == Reason::SecretKeyInvalid {
             StatusCode::INTERNAL_SERVER_ERROR
         } else {
             StatusCode::SERVICE_UNAVAILABLE
@@ -303,14 +504,29 @@ impl ResponseError for AuthUnavailableError {
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
-        let mut res = HttpResponse::build(status);
+        let mut builder = HttpResponse::build(status);
         if status == StatusCode::SERVICE_UNAVAILABLE {
-            res.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+            builder.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
         }
-        res.content_type("application/json").body(json_body(
-            "authentication_unavailable",
-            "Authentication is temporarily unavailable",
-            "Sessions cannot be verified right now. Try again shortly.",
-        ))
+        respond(
+            Rejection::Unavailable(self),
+            self.shaper.as_ref(),
+            builder,
+            |mut builder| {
+                builder.content_type("application/json").body(json_body(
+                    "authentication_unavailable",
+                    "Authentication is temporarily unavailable",
+                    "Sessions cannot be verified right now. Try again shortly.",
+                ))
+            },
+        )
     }
+}
+
+/// Whether `error` is a rejection this crate made (its response carries the
+/// headers the rejection chose, and nothing is added on the way out).
+pub(crate) fn is_rejection(error: &actix_web::Error) -> bool {
+    error.as_error::<UnauthorizedError>().is_some()
+        || error.as_error::<ForbiddenError>().is_some()
+        || error.as_error::<AuthUnavailableError>().is_some()
 }

@@ -1,13 +1,67 @@
-//! Reading the auth object: `get_auth`, `AuthExt`, and the extractors.
+//! Reading what the middleware attached: `get_auth`, `AuthExt`, and the
+//! extractors (`Auth`, `OptionalAuth`, `SessionAuth`, `Clerk`, `ClerkClient`).
 
 use std::future::{ready, Ready};
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use actix_web::dev::{Payload, ServiceRequest};
+use actix_web::dev::{Extensions, Payload, ServiceRequest};
 use actix_web::guard::GuardContext;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 
-use crate::actix::error::{AuthError, MissingMiddleware, UnauthorizedError};
+use crate::actix::error::{
+    AuthError, AuthUnavailableError, MissingMiddleware, Shaper, UnauthorizedError,
+};
+use crate::clerk::Clerk;
+use crate::client::ClerkClient;
 use crate::verification::auth::Auth;
+use crate::verification::claims::SessionClaims;
+
+/// What [`ClerkMiddleware`](crate::ClerkMiddleware) attaches to every request
+/// it authenticates: one extension, read by everything in this module.
+#[derive(Clone)]
+pub(crate) struct Attached {
+    /// The auth object, or why there is none (an outage).
+    pub(crate) auth: Result<Auth, AuthUnavailableError>,
+    pub(crate) clerk: Clerk,
+    pub(crate) shaper: Option<Shaper>,
+}
+
+impl Attached {
+    fn auth(&self) -> Result<Auth, AuthError> {
+        self.auth.clone().map_err(AuthError::Unavailable)
+    }
+
+    /// `auth` when signed in, else the rejection a handler should answer with.
+    fn signed_in(&self) -> Result<Auth, AuthError> {
+        let auth = self.auth()?;
+        if auth.is_authenticated() {
+            Ok(auth)
+        } else {
+            Err(UnauthorizedError::for_auth(&auth, self.shaper.as_ref()).into())
+        }
+    }
+}
+
+/// Logs, once per process, that something read the request's Clerk state
+/// where `ClerkMiddleware` does not run, naming the fix.
+pub(crate) fn warn_missing_middleware(what: &str) {
+    static WARNED: AtomicBool = AtomicBool::new(false);
+    if !WARNED.swap(true, Ordering::Relaxed) {
+        log::warn!(
+            target: "clerk_actix::middleware",
+            "Clerk: {what} ran on a request that ClerkMiddleware did not authenticate; \
+             register ClerkMiddleware on the App or on a scope enclosing this route \
+             (App::new().wrap(ClerkMiddleware::new(clerk)))"
+        );
+    }
+}
+
+fn attached(extensions: &Extensions) -> Result<Attached, MissingMiddleware> {
+    extensions
+        .get::<Attached>()
+        .cloned()
+        .ok_or(MissingMiddleware)
+}
 
 /// Reads the [`Auth`] object that [`ClerkMiddleware`](crate::ClerkMiddleware)
 /// attached: the port of `getAuth(req)`. Signed in or signed out.
@@ -17,8 +71,10 @@ use crate::verification::auth::Auth;
 ///
 /// # Errors
 ///
-/// [`MissingMiddleware`] (a 500 as a response) when `ClerkMiddleware` did not
-/// run for this request.
+/// [`AuthError::MissingMiddleware`] (a 500 as a response) when
+/// `ClerkMiddleware` did not run for this request;
+/// [`AuthError::Unavailable`] (a 503) when the Backend API is down and the
+/// request's token could not be checked.
 ///
 /// # Examples
 ///
@@ -40,35 +96,27 @@ pub trait AuthExt {
     ///
     /// # Errors
     ///
-    /// [`MissingMiddleware`] when `ClerkMiddleware` did not run.
+    /// [`AuthError::MissingMiddleware`] when `ClerkMiddleware` did not run;
+    /// [`AuthError::Unavailable`] during a Backend API outage.
     #[doc(alias = "getAuth")]
-    fn get_auth(&self) -> Result<Auth, MissingMiddleware>;
+    fn get_auth(&self) -> Result<Auth, AuthError>;
 }
 
 impl AuthExt for HttpRequest {
-    fn get_auth(&self) -> Result<Auth, MissingMiddleware> {
-        self.extensions()
-            .get::<Auth>()
-            .cloned()
-            .ok_or(MissingMiddleware)
+    fn get_auth(&self) -> Result<Auth, AuthError> {
+        attached(&self.extensions())?.auth()
     }
 }
 
 impl AuthExt for ServiceRequest {
-    fn get_auth(&self) -> Result<Auth, MissingMiddleware> {
-        self.extensions()
-            .get::<Auth>()
-            .cloned()
-            .ok_or(MissingMiddleware)
+    fn get_auth(&self) -> Result<Auth, AuthError> {
+        attached(&self.extensions())?.auth()
     }
 }
 
 impl AuthExt for GuardContext<'_> {
-    fn get_auth(&self) -> Result<Auth, MissingMiddleware> {
-        self.req_data()
-            .get::<Auth>()
-            .cloned()
-            .ok_or(MissingMiddleware)
+    fn get_auth(&self) -> Result<Auth, AuthError> {
+        attached(&self.req_data())?.auth()
     }
 }
 
@@ -76,7 +124,8 @@ impl AuthExt for GuardContext<'_> {
 ///
 /// # Errors
 ///
-/// [`MissingMiddleware`] when `ClerkMiddleware` did not run.
+/// [`AuthError::MissingMiddleware`] when `ClerkMiddleware` did not run;
+/// [`AuthError::Unavailable`] during a Backend API outage.
 ///
 /// # Examples
 ///
@@ -90,8 +139,17 @@ impl AuthExt for GuardContext<'_> {
 /// # let _ = whoami;
 /// ```
 #[doc(alias = "getAuth")]
-pub fn get_auth(req: &HttpRequest) -> Result<Auth, MissingMiddleware> {
+pub fn get_auth(req: &HttpRequest) -> Result<Auth, AuthError> {
     req.get_auth()
+}
+
+/// What the extractors and wrap helpers read: the attachment, or the error
+/// they answer with.
+pub(crate) fn attachment(
+    extensions: &Extensions,
+    reader: &str,
+) -> Result<Attached, MissingMiddleware> {
+    attached(extensions).inspect_err(|_| warn_missing_middleware(reader))
 }
 
 impl FromRequest for Auth {
@@ -99,19 +157,20 @@ impl FromRequest for Auth {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(match req.get_auth() {
-            Ok(auth) if auth.is_authenticated() => Ok(auth),
-            Ok(auth) => Err(UnauthorizedError::for_auth(&auth).into()),
-            Err(missing) => Err(missing.into()),
-        })
+        ready(
+            attachment(&req.extensions(), "the Auth extractor (or Option<Auth>)")
+                .map_err(AuthError::from)
+                .and_then(|attached| attached.signed_in()),
+        )
     }
 }
 
 /// An extractor for routes that serve signed-in and signed-out requests
 /// alike: `Some(auth)` when signed in, `None` when not.
 ///
-/// Unlike `Option<Auth>`, it still fails (500) when `ClerkMiddleware` is
-/// missing, so a setup mistake cannot pass for an anonymous visitor.
+/// Unlike `Option<Auth>`, it still fails when `ClerkMiddleware` is missing
+/// (500) or the Backend API is down (503), so a setup mistake or an outage
+/// cannot pass for an anonymous visitor.
 ///
 /// # Examples
 ///
@@ -146,13 +205,148 @@ impl std::ops::Deref for OptionalAuth {
 }
 
 impl FromRequest for OptionalAuth {
-    type Error = MissingMiddleware;
+    type Error = AuthError;
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(
-            req.get_auth()
+            attachment(&req.extensions(), "the OptionalAuth extractor")
+                .map_err(AuthError::from)
+                .and_then(|attached| attached.auth())
                 .map(|auth| OptionalAuth(auth.is_authenticated().then_some(auth))),
         )
+    }
+}
+
+/// A signed-in session, without `Option`s: the extractor for handlers that
+/// need the user. Signed-out requests get a 401, like [`Auth`].
+///
+/// # Examples
+///
+/// ```
+/// use clerk_actix::SessionAuth;
+///
+/// async fn me(session: SessionAuth) -> String {
+///     format!("{} in session {}", session.user_id(), session.session_id())
+/// }
+/// # let _ = me;
+/// ```
+#[derive(Clone, Debug)]
+pub struct SessionAuth {
+    auth: Auth,
+    claims: SessionClaims,
+}
+
+impl SessionAuth {
+    /// The user's id (`sub`), e.g. `user_2abc…`.
+    #[must_use]
+    pub fn user_id(&self) -> &str {
+        self.claims.user_id()
+    }
+
+    /// The session's id (`sid`), e.g. `sess_2abc…`.
+    #[must_use]
+    pub fn session_id(&self) -> &str {
+        // A session token without `sid` does not make a `SessionAuth`.
+        self.claims.session_id().unwrap_or_default()
+    }
+
+    /// The verified claims.
+    #[must_use]
+    pub fn claims(&self) -> &SessionClaims {
+        &self.claims
+    }
+
+    /// The full auth object, for `has()`, the organization, and serialising.
+    #[must_use]
+    pub fn auth(&self) -> &Auth {
+        &self.auth
+    }
+
+    /// The auth object, by value.
+    #[must_use]
+    pub fn into_auth(self) -> Auth {
+        self.auth
+    }
+}
+
+impl std::ops::Deref for SessionAuth {
+    type Target = Auth;
+
+    fn deref(&self) -> &Auth {
+        &self.auth
+    }
+}
+
+impl FromRequest for SessionAuth {
+    type Error = AuthError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            attachment(&req.extensions(), "the SessionAuth extractor")
+                .map_err(AuthError::from)
+                .and_then(|attached| {
+                    let auth = attached.signed_in()?;
+                    match auth.claims() {
+                        Some(claims) if claims.session_id().is_some() => Ok(SessionAuth {
+                            claims: claims.clone(),
+                            auth,
+                        }),
+                        _ => {
+                            Err(UnauthorizedError::for_auth(&auth, attached.shaper.as_ref()).into())
+                        }
+                    }
+                }),
+        )
+    }
+}
+
+/// The [`Clerk`] handle the middleware was built with, in any handler behind
+/// it, with no `app_data` registration.
+///
+/// ```
+/// use clerk_actix::Clerk;
+///
+/// async fn instance(clerk: Clerk) -> String {
+///     clerk.api_url().to_owned()
+/// }
+/// # let _ = instance;
+/// ```
+impl FromRequest for Clerk {
+    type Error = MissingMiddleware;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(attachment(&req.extensions(), "the Clerk extractor").map(|a| a.clerk))
+    }
+}
+
+/// A Backend API client for the middleware's [`Clerk`] handle, in any
+/// handler behind it, with no `app_data` registration.
+///
+/// ```
+/// use actix_web::HttpResponse;
+/// use clerk_actix::client::ClerkClient;
+/// use clerk_actix::SessionAuth;
+///
+/// async fn profile(session: SessionAuth, client: ClerkClient) -> HttpResponse {
+///     match client.users().get(session.user_id()).await {
+///         Ok(user) => HttpResponse::Ok().json(user),
+///         Err(e) if e.status() == Some(404) => HttpResponse::NotFound().finish(),
+///         Err(e) => {
+///             log::error!("Clerk Backend API: {e}");
+///             HttpResponse::BadGateway().finish()
+///         }
+///     }
+/// }
+/// # let _ = profile;
+/// ```
+impl FromRequest for ClerkClient {
+    type Error = MissingMiddleware;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(attachment(&req.extensions(), "the ClerkClient extractor").map(|a| a.clerk.client()))
     }
 }

@@ -43,7 +43,8 @@ use std::borrow::Cow;
 
 use actix_web::guard::{Guard, GuardContext};
 
-use crate::actix::extract::AuthExt;
+use crate::actix::error::AuthError;
+use crate::actix::extract::{warn_missing_middleware, AuthExt};
 #[cfg(doc)]
 #[cfg(doc)]
 use crate::actix::{middleware::ClerkMiddleware, require::Require};
@@ -57,8 +58,15 @@ where
     F: Fn(&Auth) -> bool,
 {
     fn check(&self, ctx: &GuardContext<'_>) -> bool {
-        ctx.get_auth()
-            .is_ok_and(|auth| auth.is_authenticated() && (self.0)(&auth))
+        match ctx.get_auth() {
+            Ok(auth) => auth.is_authenticated() && (self.0)(&auth),
+            Err(AuthError::MissingMiddleware(_)) => {
+                // A silent 404 otherwise: say once how to fix it.
+                warn_missing_middleware("a clerk_actix::guard");
+                false
+            }
+            Err(_) => false,
+        }
     }
 }
 

@@ -8,12 +8,13 @@ use std::sync::Arc;
 use actix_service::{forward_ready, Service, Transform};
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
-use actix_web::{Error, HttpMessage, HttpResponse};
+use actix_web::{Error, HttpMessage, HttpResponse, HttpResponseBuilder};
 use futures_util::future::LocalBoxFuture;
 
-use crate::actix::error::AuthUnavailableError;
+use crate::actix::error::{is_rejection, AuthUnavailableError, Rejection, Shaper};
+use crate::actix::extract::Attached;
 use crate::authenticate::handshake::Handshake;
 use crate::authenticate::{self, auth_headers, Header, Outcome, RequestHead};
 use crate::clerk::Clerk;
@@ -21,6 +22,7 @@ use crate::verification::auth::{Auth, SignedOut};
 use crate::verification::options::VerifyOptions;
 
 type OptionsFn = dyn Fn(&ServiceRequest) -> Option<Arc<VerifyOptions>> + Send + Sync;
+// The rejection hook's type lives with the rejections (`error.rs`).
 type AuthHook = dyn Fn(&ServiceRequest, &Auth) -> Result<(), Error> + Send + Sync;
 
 /// Authenticates every request with Clerk and attaches the [`Auth`] object;
@@ -31,13 +33,17 @@ type AuthHook = dyn Fn(&ServiceRequest, &Auth) -> Result<(), Error> + Send + Syn
 /// the response. Enforce with the [`Auth`] extractor, [`Require`](crate::Require)
 /// / [`require_auth`](crate::require_auth), or the [`guard`](crate::guard)s.
 ///
-/// Two cases answer without reaching your handler:
+/// When the Backend API is unreachable and no key is cached yet, a request
+/// that carries a token cannot be checked: the middleware logs it
+/// (`log::error!`) and attaches an "unavailable" state. Only what reads auth
+/// (the extractors, [`Require`](crate::Require), [`get_auth`](crate::get_auth),
+/// an `on_authenticated` hook) then answers **503** (500 for a rejected secret
+/// key), never a 401 that would sign users out for an outage; routes that
+/// never look at auth are served.
 ///
-/// * the Backend API is unreachable and no key is cached yet: **503** (500 for
-///   a rejected secret key), logged with `log::error!` — never a 401 that
-///   would sign users out for an outage;
-/// * an expired token on a browser page navigation, with a publishable key
-///   configured: Clerk's **307** handshake redirect to refresh the session.
+/// One case answers without reaching your handler: an expired token on a
+/// browser page navigation, with a publishable key configured, gets Clerk's
+/// **307** handshake redirect to refresh the session.
 ///
 /// # Examples
 ///
@@ -80,6 +86,7 @@ struct Settings {
     clerk: Clerk,
     options: Option<Box<OptionsFn>>,
     on_authenticated: Option<Box<AuthHook>>,
+    on_rejection: Option<Shaper>,
     treat_pending_as_signed_out: bool,
 }
 
@@ -107,6 +114,7 @@ impl ClerkMiddleware {
             clerk,
             options: None,
             on_authenticated: None,
+            on_rejection: None,
             treat_pending_as_signed_out: true,
         }
     }
@@ -143,6 +151,7 @@ pub struct ClerkMiddlewareBuilder {
     clerk: Clerk,
     options: Option<Box<OptionsFn>>,
     on_authenticated: Option<Box<AuthHook>>,
+    on_rejection: Option<Shaper>,
     treat_pending_as_signed_out: bool,
 }
 
@@ -183,6 +192,44 @@ impl ClerkMiddlewareBuilder {
         self
     }
 
+    /// Answers every rejection the crate makes (401, 403, and the 503 of an
+    /// outage) in the API's own format: from the extractors, [`Require`](crate::Require)
+    /// and its aliases, and `require_auth`, for every request behind this
+    /// middleware.
+    ///
+    /// The hook gets the [`Rejection`] (status, Clerk's signed-out reason, the
+    /// auth object) and a response builder with the status and the crate's
+    /// headers already set (`WWW-Authenticate`, `Retry-After`, and
+    /// `x-clerk-auth-*` on a 401); add a body to it, or build a response of
+    /// your own to drop them. The response still carries the crate's error,
+    /// so `ErrorHandlers` can recognise it.
+    ///
+    /// ```
+    /// use actix_web::HttpResponse;
+    /// use clerk_actix::ClerkMiddleware;
+    /// use serde_json::json;
+    ///
+    /// # let clerk = clerk_actix::Clerk::builder().secret_key("sk_test_x").build().unwrap();
+    /// let middleware = ClerkMiddleware::builder(clerk)
+    ///     .on_rejection(|rejection, mut res| {
+    ///         res.json(json!({
+    ///             "error": rejection.status().canonical_reason(),
+    ///             "reason": rejection.reason(),
+    ///         }))
+    ///     })
+    ///     .build();
+    /// # let _ = middleware;
+    /// ```
+    ///
+    /// Defaults to the crate's JSON bodies (`{"errors":[{"code":"unauthorized",..}]}`).
+    pub fn on_rejection<F>(mut self, hook: F) -> Self
+    where
+        F: Fn(&Rejection<'_>, HttpResponseBuilder) -> HttpResponse + Send + Sync + 'static,
+    {
+        self.on_rejection = Some(Arc::new(hook));
+        self
+    }
+
     /// Whether sessions with pending tasks (`sts: pending`) count as signed
     /// out. [`Auth::treat_pending_as_signed_out`] changes it for one read.
     ///
@@ -199,6 +246,7 @@ impl ClerkMiddlewareBuilder {
                 clerk: self.clerk,
                 options: self.options,
                 on_authenticated: self.on_authenticated,
+                on_rejection: self.on_rejection,
                 treat_pending_as_signed_out: self.treat_pending_as_signed_out,
             }),
         }
@@ -251,10 +299,11 @@ where
                 .as_ref()
                 .unwrap_or_else(|| settings.clerk.shared_verify_options());
             let outcome = authenticate::authenticate(&settings.clerk, &req, options).await;
+            let shaper = settings.on_rejection.as_ref();
             let (auth, signed_out_headers) = match outcome {
                 Outcome::SignedIn(claims) => (
-                    Auth::from_claims(claims)
-                        .treat_pending_as_signed_out(settings.treat_pending_as_signed_out),
+                    Ok(Auth::from_claims(claims)
+                        .treat_pending_as_signed_out(settings.treat_pending_as_signed_out)),
                     None,
                 ),
                 Outcome::SignedOut(out) => {
@@ -264,7 +313,7 @@ where
                         "signed out: {}",
                         out.reason.as_deref().unwrap_or_default()
                     );
-                    (Auth::from_signed_out(out), Some(headers))
+                    (Ok(Auth::from_signed_out(out)), Some(headers))
                 }
                 Outcome::Handshake(handshake) => {
                     let res = handshake_response(&handshake);
@@ -275,21 +324,30 @@ where
                         target: "clerk_actix::middleware",
                         "cannot verify session tokens: {cause}"
                     );
-                    let err = AuthUnavailableError::new(cause);
-                    return Ok(req.error_response(err).map_into_right_body());
+                    // Only what reads auth answers 503; other routes are served.
+                    (Err(AuthUnavailableError::new(cause).shaped(shaper)), None)
                 }
             };
 
             if let Some(hook) = &settings.on_authenticated {
-                if let Err(err) = hook(&req, &auth) {
+                let result = match &auth {
+                    Ok(auth) => hook(&req, auth),
+                    // The hook decides on auth, which cannot be read now.
+                    Err(unavailable) => Err(unavailable.clone().into()),
+                };
+                if let Err(err) = result {
                     let mut res = req.error_response(err);
-                    append(res.headers_mut(), signed_out_headers);
+                    append(&mut res, signed_out_headers);
                     return Ok(res.map_into_right_body());
                 }
             }
-            req.extensions_mut().insert(auth);
+            req.extensions_mut().insert(Attached {
+                auth,
+                clerk: settings.clerk.clone(),
+                shaper: shaper.cloned(),
+            });
             let mut res = service.call(req).await?;
-            append(res.headers_mut(), signed_out_headers);
+            append(&mut res, signed_out_headers);
             Ok(res.map_into_left_body())
         })
     }
@@ -344,7 +402,13 @@ fn debug_headers(status: &'static str, out: &SignedOut) -> Vec<(HeaderName, Head
         .collect()
 }
 
-fn append(headers: &mut HeaderMap, extra: Option<Vec<(HeaderName, HeaderValue)>>) {
+/// Adds `x-clerk-auth-*` to a signed-out request's response, unless it is
+/// one of the crate's rejections, which carries the headers it chose.
+fn append<B>(res: &mut ServiceResponse<B>, extra: Option<Vec<(HeaderName, HeaderValue)>>) {
+    if res.response().error().is_some_and(is_rejection) {
+        return;
+    }
+    let headers = res.headers_mut();
     for (name, value) in extra.into_iter().flatten() {
         headers.append(name, value);
     }

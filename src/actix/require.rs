@@ -12,11 +12,11 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpResponse};
+use actix_web::{Error, HttpMessage, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 
 use crate::actix::error::{ForbiddenError, UnauthorizedError};
-use crate::actix::extract::AuthExt;
+use crate::actix::extract::attachment;
 use crate::verification::auth::Auth;
 use crate::verification::authorization::Has;
 
@@ -54,7 +54,7 @@ pub async fn require_auth(
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     match refusal(&req, &Rule::Authenticated, None) {
         None => Ok(next.call(req).await?.map_into_left_body()),
-        Some(response) => Ok(req.into_response(response).map_into_right_body()),
+        Some(refusal) => Ok(refusal.into_response(req).map_into_right_body()),
     }
 }
 
@@ -190,11 +190,35 @@ pub fn require_role(role: impl Into<Cow<'static, str>>) -> Require {
     Require::role(role)
 }
 
-/// The response to refuse the request with, or `None` to let it through.
-fn refusal(req: &ServiceRequest, rule: &Rule, redirect: Option<&str>) -> Option<HttpResponse> {
-    let auth = match req.get_auth() {
+/// How a request is refused.
+enum Refusal {
+    /// One of the crate's errors; the response keeps it, so `ErrorHandlers`
+    /// recognise it.
+    Error(Error),
+    /// A redirect to the sign-in page.
+    Redirect(HttpResponse),
+}
+
+impl Refusal {
+    fn into_response(self, req: ServiceRequest) -> ServiceResponse {
+        match self {
+            // `error_response` keeps the error inside the response;
+            // `into_response` would drop it.
+            Refusal::Error(err) => req.error_response(err),
+            Refusal::Redirect(res) => req.into_response(res),
+        }
+    }
+}
+
+/// Why the request is refused, or `None` to let it through.
+fn refusal(req: &ServiceRequest, rule: &Rule, redirect: Option<&str>) -> Option<Refusal> {
+    let attached = match attachment(&req.extensions(), "a Require wrapper (or require_auth)") {
+        Ok(attached) => attached,
+        Err(missing) => return Some(Refusal::Error(missing.into())),
+    };
+    let auth = match attached.auth {
         Ok(auth) => auth,
-        Err(missing) => return Some(HttpResponse::from_error(Error::from(missing))),
+        Err(unavailable) => return Some(Refusal::Error(unavailable.into())),
     };
     if !auth.is_authenticated() {
         log::debug!(
@@ -205,10 +229,14 @@ fn refusal(req: &ServiceRequest, rule: &Rule, redirect: Option<&str>) -> Option<
             auth.signed_out_reason().unwrap_or("no token")
         );
         return Some(match redirect {
-            Some(url) => HttpResponse::Found()
-                .insert_header((header::LOCATION, url))
-                .finish(),
-            None => HttpResponse::from_error(Error::from(UnauthorizedError::for_auth(&auth))),
+            Some(url) => Refusal::Redirect(
+                HttpResponse::Found()
+                    .insert_header((header::LOCATION, url))
+                    .finish(),
+            ),
+            None => {
+                Refusal::Error(UnauthorizedError::for_auth(&auth, attached.shaper.as_ref()).into())
+            }
         });
     }
     let allowed = match rule {
@@ -226,7 +254,9 @@ fn refusal(req: &ServiceRequest, rule: &Rule, redirect: Option<&str>) -> Option<
             req.path(),
             auth.user_id().unwrap_or_default()
         );
-        Some(HttpResponse::from_error(Error::from(ForbiddenError::new())))
+        Some(Refusal::Error(
+            ForbiddenError::for_auth(&auth, attached.shaper.as_ref()).into(),
+        ))
     }
 }
 
@@ -273,8 +303,8 @@ where
                 let service = Rc::clone(&self.service);
                 Box::pin(async move { Ok(service.call(req).await?.map_into_left_body()) })
             }
-            Some(response) => {
-                let res = req.into_response(response).map_into_right_body();
+            Some(refusal) => {
+                let res = refusal.into_response(req).map_into_right_body();
                 Box::pin(async move { Ok(res) })
             }
         }

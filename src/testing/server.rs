@@ -47,6 +47,8 @@ use crate::encoding;
 /// ```
 pub struct StandIn {
     shared: Arc<Shared>,
+    /// The default `azp` of `session_token`s.
+    azp: Option<String>,
     url: String,
     handle: Option<ServerHandle>,
     thread: Option<JoinHandle<()>>,
@@ -97,6 +99,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 pub struct StandInBuilder {
     issuer: Option<TestIssuer>,
     secret_key: Option<String>,
+    azp: Option<String>,
     store: Store,
 }
 
@@ -116,6 +119,29 @@ impl StandInBuilder {
     /// The secret key the stand-in accepts. Defaults to a random `sk_test_…`.
     pub fn secret_key(mut self, key: impl Into<String>) -> Self {
         self.secret_key = Some(key.into());
+        self
+    }
+
+    /// The `azp` (authorized party) of every token from
+    /// [`StandIn::session_token`], for apps configured with
+    /// `authorized_parties`; a token can still set its own with
+    /// [`SessionTokenBuilder::azp`]. Defaults to none.
+    ///
+    /// ```
+    /// # use clerk_actix::testing::StandIn;
+    /// let stand_in = StandIn::builder().azp("https://app.example.com").start()?;
+    /// let clerk = stand_in
+    ///     .clerk_builder()
+    ///     .authorized_parties(["https://app.example.com"])
+    ///     .build()?;
+    /// let token = stand_in.session_token("user_1").sign();
+    /// # actix_web::rt::System::new().block_on(async {
+    /// assert_eq!(clerk.verify_token(&token).await.unwrap().user_id(), "user_1");
+    /// # });
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn azp(mut self, origin: impl Into<String>) -> Self {
+        self.azp = Some(origin.into());
         self
     }
 
@@ -203,6 +229,7 @@ impl StandInBuilder {
             .map_err(|e| TestingError::new(format!("the stand-in did not start: {e}")))?;
         Ok(StandIn {
             shared,
+            azp: self.azp,
             url,
             handle: Some(handle),
             thread: Some(thread),
@@ -237,9 +264,14 @@ impl StandIn {
         &self.shared.issuer
     }
 
-    /// Starts a session token signed by the stand-in's issuer.
+    /// Starts a session token signed by the stand-in's issuer (with the
+    /// builder's default [`azp`](StandInBuilder::azp), if set).
     pub fn session_token(&self, user_id: impl Into<String>) -> SessionTokenBuilder {
-        self.shared.issuer.session(user_id)
+        let token = self.shared.issuer.session(user_id);
+        match &self.azp {
+            Some(azp) => token.azp(azp.clone()),
+            None => token,
+        }
     }
 
     /// The secret key the stand-in accepts.

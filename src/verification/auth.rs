@@ -257,6 +257,14 @@ impl Auth {
         }
     }
 
+    /// Why it is signed out, when it is.
+    pub(crate) fn signed_out_state(&self) -> Option<&SignedOut> {
+        match &self.kind {
+            Kind::SignedOut(out) => Some(out),
+            Kind::Session { .. } => None,
+        }
+    }
+
     /// Whether a token came with the request and was rejected.
     pub(crate) fn token_presented(&self) -> bool {
         match &self.kind {

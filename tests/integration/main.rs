@@ -14,5 +14,6 @@ mod jwks;
 mod logs;
 mod middleware;
 mod oracle;
+mod rejections;
 mod testing_kit;
 mod webhooks;
