@@ -102,6 +102,7 @@ mod verification;
 
 pub use self::actix::error::{AuthError, ForbiddenError, MissingMiddleware, UnauthorizedError};
 pub use self::actix::extract::{get_auth, AuthExt, OptionalAuth};
+pub use self::actix::machine::{get_auth_with, ApiKeyAuth, M2mAuth, MachineAuth, OAuthAuth};
 pub use self::actix::middleware::{ClerkMiddleware, ClerkMiddlewareBuilder};
 pub use self::actix::require::{require_auth, require_permission, require_role, Require};
 pub use self::actix::{error, guard};
@@ -112,6 +113,7 @@ pub use self::verification::auth::{Auth, TokenType};
 pub use self::verification::authorization::{FactorLevel, Has, Reverification};
 pub use self::verification::claims::SessionClaims;
 pub use self::verification::error::{Reason, VerifyError};
+pub use self::verification::machine::{AcceptsToken, MachineToken, TokenTypes};
 pub use self::verification::options::VerifyOptions;
 
 #[doc(hidden)]

@@ -7,7 +7,9 @@ use actix_web::guard::GuardContext;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 
 use crate::actix::error::{AuthError, MissingMiddleware, UnauthorizedError};
+use crate::actix::machine::auth_with;
 use crate::verification::auth::Auth;
+use crate::verification::machine::AcceptsToken;
 
 /// Reads the [`Auth`] object that [`ClerkMiddleware`](crate::ClerkMiddleware)
 /// attached: the port of `getAuth(req)`. Signed in or signed out.
@@ -43,6 +45,32 @@ pub trait AuthExt {
     /// [`MissingMiddleware`] when `ClerkMiddleware` did not run.
     #[doc(alias = "getAuth")]
     fn get_auth(&self) -> Result<Auth, MissingMiddleware>;
+
+    /// The auth object as a route taking `accepts` sees it: Clerk's
+    /// `getAuth(req, { acceptsToken })` (see [`AcceptsToken`]).
+    /// [`get_auth`](Self::get_auth) is `get_auth_with(AcceptsToken::SESSION_TOKEN)`.
+    ///
+    /// # Errors
+    ///
+    /// [`MissingMiddleware`] when `ClerkMiddleware` did not run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actix_web::{HttpRequest, HttpResponse};
+    /// use clerk_actix::{AcceptsToken, AuthExt, TokenType};
+    ///
+    /// async fn integrations(req: HttpRequest) -> actix_web::Result<HttpResponse> {
+    ///     let auth = req.get_auth_with(AcceptsToken::list([TokenType::ApiKey, TokenType::OAuthToken]))?;
+    ///     if !auth.is_authenticated() {
+    ///         return Ok(HttpResponse::Unauthorized().json(&auth));
+    ///     }
+    ///     Ok(HttpResponse::Ok().json(&auth))
+    /// }
+    /// # let _ = integrations;
+    /// ```
+    #[doc(alias = "getAuth")]
+    fn get_auth_with(&self, accepts: AcceptsToken) -> Result<Auth, MissingMiddleware>;
 }
 
 impl AuthExt for HttpRequest {
@@ -51,6 +79,10 @@ impl AuthExt for HttpRequest {
             .get::<Auth>()
             .cloned()
             .ok_or(MissingMiddleware)
+    }
+
+    fn get_auth_with(&self, accepts: AcceptsToken) -> Result<Auth, MissingMiddleware> {
+        auth_with(&self.extensions(), accepts)
     }
 }
 
@@ -61,6 +93,10 @@ impl AuthExt for ServiceRequest {
             .cloned()
             .ok_or(MissingMiddleware)
     }
+
+    fn get_auth_with(&self, accepts: AcceptsToken) -> Result<Auth, MissingMiddleware> {
+        auth_with(&self.extensions(), accepts)
+    }
 }
 
 impl AuthExt for GuardContext<'_> {
@@ -69,6 +105,10 @@ impl AuthExt for GuardContext<'_> {
             .get::<Auth>()
             .cloned()
             .ok_or(MissingMiddleware)
+    }
+
+    fn get_auth_with(&self, accepts: AcceptsToken) -> Result<Auth, MissingMiddleware> {
+        auth_with(&self.req_data(), accepts)
     }
 }
 

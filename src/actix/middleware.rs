@@ -14,10 +14,12 @@ use actix_web::{Error, HttpMessage, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 
 use crate::actix::error::AuthUnavailableError;
+use crate::actix::machine::RequestAuth;
 use crate::authenticate::handshake::Handshake;
 use crate::authenticate::{self, auth_headers, Header, Outcome, RequestHead};
 use crate::clerk::Clerk;
-use crate::verification::auth::{Auth, SignedOut};
+use crate::verification::auth::{Auth, SignedOut, TokenType};
+use crate::verification::machine::AcceptsToken;
 use crate::verification::options::VerifyOptions;
 
 type OptionsFn = dyn Fn(&ServiceRequest) -> Option<Arc<VerifyOptions>> + Send + Sync;
@@ -81,6 +83,7 @@ struct Settings {
     options: Option<Box<OptionsFn>>,
     on_authenticated: Option<Box<AuthHook>>,
     treat_pending_as_signed_out: bool,
+    accepts: AcceptsToken,
 }
 
 impl fmt::Debug for ClerkMiddleware {
@@ -108,6 +111,7 @@ impl ClerkMiddleware {
             options: None,
             on_authenticated: None,
             treat_pending_as_signed_out: true,
+            accepts: AcceptsToken::Any,
         }
     }
 }
@@ -144,6 +148,7 @@ pub struct ClerkMiddlewareBuilder {
     options: Option<Box<OptionsFn>>,
     on_authenticated: Option<Box<AuthHook>>,
     treat_pending_as_signed_out: bool,
+    accepts: AcceptsToken,
 }
 
 impl fmt::Debug for ClerkMiddlewareBuilder {
@@ -192,6 +197,32 @@ impl ClerkMiddlewareBuilder {
         self
     }
 
+    /// Which token kinds the middleware verifies. Tokens of other kinds
+    /// are never sent to the Backend API: the request reads as signed out
+    /// (`token-type-mismatch`) on every route.
+    ///
+    /// `clerkMiddleware` always takes any kind, and so does this one by
+    /// default: one verification per request, which every route reads
+    /// through the kinds it accepts ([`get_auth_with`](crate::get_auth_with),
+    /// the typed extractors). Narrow it when no route takes machine tokens,
+    /// so that `ak_…` or `mt_…` headers cost no Backend API call.
+    ///
+    /// Defaults to [`AcceptsToken::Any`].
+    ///
+    /// ```
+    /// use clerk_actix::{AcceptsToken, ClerkMiddleware};
+    /// # let clerk = clerk_actix::Clerk::builder().secret_key("sk_test_x").build().unwrap();
+    /// let sessions_only = ClerkMiddleware::builder(clerk)
+    ///     .accepts_token(AcceptsToken::SESSION_TOKEN)
+    ///     .build();
+    /// # let _ = sessions_only;
+    /// ```
+    #[doc(alias = "acceptsToken")]
+    pub fn accepts_token(mut self, accepts: impl Into<AcceptsToken>) -> Self {
+        self.accepts = accepts.into();
+        self
+    }
+
     /// Builds the middleware.
     pub fn build(self) -> ClerkMiddleware {
         ClerkMiddleware {
@@ -200,6 +231,7 @@ impl ClerkMiddlewareBuilder {
                 options: self.options,
                 on_authenticated: self.on_authenticated,
                 treat_pending_as_signed_out: self.treat_pending_as_signed_out,
+                accepts: self.accepts,
             }),
         }
     }
@@ -250,7 +282,13 @@ where
             let options = custom
                 .as_ref()
                 .unwrap_or_else(|| settings.clerk.shared_verify_options());
-            let outcome = authenticate::authenticate(&settings.clerk, &req, options).await;
+            let outcome = authenticate::machine::authenticate_accepting(
+                &settings.clerk,
+                &req,
+                options,
+                settings.accepts,
+            )
+            .await;
             let (auth, signed_out_headers) = match outcome {
                 Outcome::SignedIn(claims) => (
                     Auth::from_claims(claims)
@@ -270,6 +308,16 @@ where
                     let res = handshake_response(&handshake);
                     return Ok(req.into_response(res).map_into_right_body());
                 }
+                Outcome::Machine(token) => (Auth::from_machine_token(token), None),
+                Outcome::SignedOutAs(token_type, out) => {
+                    let headers = debug_headers("signed-out", &out);
+                    log::debug!(
+                        target: "clerk_actix::rejection",
+                        "signed out: {}",
+                        out.reason.as_deref().unwrap_or_default()
+                    );
+                    (Auth::signed_out_as(token_type, out), Some(headers))
+                }
                 Outcome::Unavailable(cause) => {
                     log::error!(
                         target: "clerk_actix::middleware",
@@ -280,6 +328,15 @@ where
                 }
             };
 
+            // Routes read the request's auth through the kinds they accept;
+            // `Auth` itself is the session view (what `getAuth(req)` gives).
+            let auth = if auth.token_type() == Some(TokenType::SessionToken) {
+                auth
+            } else {
+                let session = auth.accepting(AcceptsToken::SESSION_TOKEN);
+                req.extensions_mut().insert(RequestAuth(auth));
+                session
+            };
             if let Some(hook) = &settings.on_authenticated {
                 if let Err(err) = hook(&req, &auth) {
                     let mut res = req.error_response(err);

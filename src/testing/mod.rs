@@ -49,10 +49,12 @@
 
 mod bapi;
 mod issuer;
+mod machine;
 mod server;
 
 pub use self::bapi::Store;
 pub use self::issuer::{Segment, SessionTokenBuilder, TestIssuer, TestOrg};
+pub use self::machine::{MachineJwtBuilder, TestMachine};
 pub use self::server::{Fault, RecordedRequest, StandIn, StandInBuilder};
 
 /// A testing-kit failure: no key, no port, no thread.
