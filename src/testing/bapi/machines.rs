@@ -163,8 +163,7 @@ pub(super) fn insert_m2m_token(store: &mut Store, machine_id: &str, token: Value
             if !matches!(
                 name.as_str(),
                 "seconds_until_expiration" | "token_format" | "min_remaining_ttl_seconds"
-            ) && !value.is_null()
-            {
+            ) {
                 map.insert(name, value);
             }
         }
