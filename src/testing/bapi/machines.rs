@@ -48,9 +48,9 @@ fn public(object: &Value, secret_field: &str) -> Value {
 
 fn valid(object: &Value) -> bool {
     object["revoked"] != true
-        && !object["expiration"]
+        && object["expiration"]
             .as_i64()
-            .is_some_and(|exp| exp <= now_ms())
+            .is_none_or(|exp| exp > now_ms())
 }
 
 fn expiration(body: &Value) -> Result<Option<i64>, Reply> {
