@@ -165,8 +165,10 @@ impl Clerk {
     /// `verifyToken`.
     ///
     /// It takes the tokens `verifyToken` takes: session tokens, and tokens
-    /// from JWT templates. The middleware accepts session tokens only (see
-    /// [`ClerkMiddleware`](crate::ClerkMiddleware)).
+    /// from JWT templates. Machine tokens (API keys, M2M and OAuth tokens) go
+    /// through [`verify_machine_token`](Self::verify_machine_token); on
+    /// requests, [`ClerkMiddleware`](crate::ClerkMiddleware) verifies both
+    /// and each route reads the kinds it accepts.
     ///
     /// The future is not `Send` (the JWKS fetch uses awc, which is bound to
     /// its thread): await it in a handler, in `#[actix_web::main]`, or in an

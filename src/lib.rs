@@ -65,6 +65,14 @@
 //! (from v1 and v2 session tokens), billing features and plans, and
 //! reverification, with Clerk's exact semantics ([`Has`]).
 //!
+//! # Machine tokens
+//!
+//! API keys, M2M tokens and OAuth access tokens are verified by the same
+//! middleware; routes take them with the typed extractors [`ApiKeyAuth`],
+//! [`M2mAuth`], [`OAuthAuth`] and [`MachineAuth`], or with
+//! [`get_auth_with`] and an [`AcceptsToken`]. Routes that do not say
+//! otherwise take session tokens only.
+//!
 //! # Verifying tokens yourself
 //!
 //! [`Clerk::verify_token`] runs Clerk's `verifyToken` checks, in its order,

@@ -67,7 +67,11 @@ impl fmt::Display for TokenType {
 /// # Extractor behaviour
 ///
 /// * `Auth` rejects a signed-out request with
-///   [`UnauthorizedError`](crate::UnauthorizedError) (401).
+///   [`UnauthorizedError`](crate::UnauthorizedError) (401). It takes
+///   session tokens only: a request with an API key, M2M or OAuth token is
+///   signed out for it (read those with [`ApiKeyAuth`](crate::ApiKeyAuth),
+///   [`MachineAuth`](crate::MachineAuth), … or
+///   [`get_auth_with`](crate::get_auth_with)).
 /// * `Option<Auth>` is `None` for a signed-out request; use
 ///   [`OptionalAuth`](crate::OptionalAuth) if a missing middleware should
 ///   still be an error.
