@@ -9,14 +9,18 @@
 //! Tokens are signed with Clerk's test key (`tests/conformance/`) and the
 //! guarded server verifies them networkless with its public key, so the run
 //! measures verification and nothing else.
+//!
+//! `GET /api-key` takes the API key `ak_bench_load_key` (`ApiKeyAuth`),
+//! verified once against a local stand-in of the Backend API in the same
+//! process and then served from the machine-token cache.
 
 use std::io::Write as _;
 use std::time::Duration;
 
 use actix_web::middleware::Condition;
 use actix_web::{web, App, HttpResponse, HttpServer, Responder};
-use clerk_actix::testing::TestIssuer;
-use clerk_actix::{Auth, Clerk, ClerkMiddleware};
+use clerk_actix::testing::{StandIn, TestIssuer};
+use clerk_actix::{ApiKeyAuth, Auth, ClerkMiddleware};
 
 const PRIVATE_KEY: &str = include_str!("../tests/conformance/signing-key.private.pem");
 const PUBLIC_KEY: &str = include_str!("../tests/conformance/signing-key.public.pem");
@@ -26,6 +30,14 @@ const KID: &str = "ins_2GIoQhbUpy0hX7B2cVkuTMinXoD";
 async fn protected(_auth: Auth) -> impl Responder {
     "This is a protected route"
 }
+
+/// An API-key route.
+async fn api_key(_key: ApiKeyAuth) -> impl Responder {
+    "This is a protected route"
+}
+
+/// The API key `/api-key` takes.
+const API_KEY: &str = "ak_bench_load_key";
 
 /// The same answer, without authentication.
 async fn unguarded() -> impl Responder {
@@ -54,15 +66,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let port: u16 = std::env::var("PORT").map_or(Ok(8080), |p| p.parse())?;
     let guarded = std::env::var("MODE").map_or(true, |m| m != "unguarded");
-    let clerk = Clerk::builder().jwt_key(PUBLIC_KEY).build()?;
+    // The stand-in answers the one API-key verification; session tokens stay
+    // networkless (`jwt_key`).
+    let stand_in = StandIn::start()?;
+    stand_in.with_store(|store| {
+        store.issue_api_key(
+            serde_json::json!({"secret": API_KEY, "subject": "user_load", "name": "load"}),
+        )
+    });
+    let clerk = stand_in.clerk_builder().jwt_key(PUBLIC_KEY).build()?;
     let server = HttpServer::new(move || {
-        let route = if guarded {
-            web::get().to(protected)
+        let (route, key_route) = if guarded {
+            (web::get().to(protected), web::get().to(api_key))
         } else {
-            web::get().to(unguarded)
+            (web::get().to(unguarded), web::get().to(unguarded))
         };
         App::new()
             .route("/protected", route)
+            .route("/api-key", key_route)
             .default_service(web::to(HttpResponse::NotFound))
             // Present in both modes, so the two apps differ only by the middleware.
             .wrap(Condition::new(guarded, ClerkMiddleware::new(clerk.clone())))

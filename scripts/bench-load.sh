@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Load test: the quickstart's /protected with ClerkMiddleware vs the same route
-# without it, one worker each, the load generator (wrk) on the other core, all
+# without it (and /api-key, called with one cached API key), one worker each, the load generator (wrk) on the other core, all
 # on 127.0.0.1, in one run. Prints requests/s and p99 latency per scenario,
 # with each ratio to "no auth" from the same run, and the server's resident
 # memory before and after 1,000,000 requests carrying 200,000 distinct tokens.
@@ -75,10 +75,10 @@ start_server() { # mode port -> sets SERVER
 stop_server() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
-run() { # name port extra wrk args...
+run() { # name port extra wrk args... (ROUTE: the path, /protected unless set)
   local name=$1 port=$2; shift 2
   local out
-  out=$(pin "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "http://127.0.0.1:$port/protected")
+  out=$(pin "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "http://127.0.0.1:$port${ROUTE:-/protected}")
   local rps p99 non2xx
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
@@ -103,6 +103,7 @@ for round in $(seq "$ROUNDS"); do
   run "valid-token(cache-on)" "$((PORT + 1))" -H "Authorization: Bearer $VALID" >> "$RESULTS"
   run "distinct-tokens" "$((PORT + 1))" -s "$WORK/distinct.lua" >> "$RESULTS"
   run "invalid-token" "$((PORT + 1))" -H "Authorization: Bearer $INVALID" >> "$RESULTS"
+  ROUTE=/api-key run "api-key(cached)" "$((PORT + 1))" -H "Authorization: Bearer ak_bench_load_key" >> "$RESULTS"
 done
 stop_server "$UNGUARDED"
 stop_server "$GUARDED"
@@ -125,7 +126,7 @@ fi
 # The median of the rounds, per scenario, in the order they ran.
 median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 SUMMARY="$WORK/summary"
-for name in no-auth "valid-token(cache-on)" distinct-tokens invalid-token; do
+for name in no-auth "valid-token(cache-on)" distinct-tokens invalid-token "api-key(cached)"; do
   rps=$(awk -v n="$name" '$1 == n {print $2}' "$RESULTS" | median)
   p99=$(awk -v n="$name" '$1 == n {print $3}' "$RESULTS" | while read -r v; do to_ms "$v"; done | median)
   non2xx=$(awk -v n="$name" '$1 == n {s += $4} END {print s + 0}' "$RESULTS")

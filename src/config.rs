@@ -10,6 +10,7 @@
 //! | variable | used for | default |
 //! | --- | --- | --- |
 //! | `CLERK_SECRET_KEY` | Backend API calls and the JWKS fetch | — |
+//! | `CLERK_MACHINE_SECRET_KEY` | the M2M endpoints (`/m2m_tokens`, verifying `mt_…` tokens) | the secret key |
 //! | `CLERK_PUBLISHABLE_KEY` | the Frontend API host and cookie suffix (browser flows) | — |
 //! | `CLERK_JWT_KEY` | networkless verification with a PEM public key | — |
 //! | `CLERK_API_URL` | the Backend API base URL | `https://api.clerk.com` |
@@ -294,6 +295,13 @@ pub(crate) struct Checked {
     pub(crate) verify: VerifyOptions,
     pub(crate) jwks: JwksSettings,
     pub(crate) token_cache_capacity: usize,
+    pub(crate) machine_cache: MachineCacheSettings,
+}
+
+/// How verified opaque machine tokens are remembered.
+pub(crate) struct MachineCacheSettings {
+    pub(crate) ttl: Duration,
+    pub(crate) capacity: usize,
 }
 
 /// How the JWKS is kept fresh.
@@ -326,6 +334,7 @@ pub(crate) struct JwksSettings {
 #[derive(Clone, Debug, Default)]
 pub struct ClerkBuilder {
     secret_key: Option<(String, Origin)>,
+    machine_secret_key: Option<(String, Origin)>,
     publishable_key: Option<(String, Origin)>,
     jwt_key: Option<(String, Origin)>,
     api_url: Option<(String, Origin)>,
@@ -339,6 +348,8 @@ pub struct ClerkBuilder {
     jwks_timeout: Option<Duration>,
     http_timeout: Option<Duration>,
     token_cache_capacity: Option<usize>,
+    machine_token_cache_ttl: Option<Duration>,
+    machine_token_cache_capacity: Option<usize>,
 }
 
 fn env_var(name: &'static str) -> Option<(String, Origin)> {
@@ -355,6 +366,7 @@ impl ClerkBuilder {
     pub fn from_env() -> Self {
         Self {
             secret_key: env_var("CLERK_SECRET_KEY"),
+            machine_secret_key: env_var("CLERK_MACHINE_SECRET_KEY"),
             publishable_key: env_var("CLERK_PUBLISHABLE_KEY"),
             jwt_key: env_var("CLERK_JWT_KEY"),
             api_url: env_var("CLERK_API_URL"),
@@ -370,6 +382,17 @@ impl ClerkBuilder {
     /// Defaults to `CLERK_SECRET_KEY` with [`from_env`](Self::from_env), else none.
     pub fn secret_key(mut self, key: impl Into<String>) -> Self {
         self.secret_key = Some((key.into(), Origin::Builder("secret_key")));
+        self
+    }
+
+    /// A machine's secret key (Clerk Dashboard > Machines), sent instead of
+    /// the secret key to the M2M endpoints: verifying `mt_…` tokens and
+    /// [`M2mTokensApi`](crate::client::M2mTokensApi).
+    ///
+    /// Defaults to `CLERK_MACHINE_SECRET_KEY` with [`from_env`](Self::from_env),
+    /// else the secret key.
+    pub fn machine_secret_key(mut self, key: impl Into<String>) -> Self {
+        self.machine_secret_key = Some((key.into(), Origin::Builder("machine_secret_key")));
         self
     }
 
@@ -541,11 +564,37 @@ impl ClerkBuilder {
         self
     }
 
+    /// How long a verified opaque machine token (API key `ak_…`, M2M token
+    /// `mt_…`, OAuth token `oat_…`) is trusted without asking the Backend API
+    /// again; never longer than the token's own expiration. 0 disables the
+    /// cache (concurrent requests with the same token still share one call).
+    ///
+    /// A token revoked at Clerk keeps working here for up to this long.
+    ///
+    /// Defaults to 30 seconds.
+    pub fn machine_token_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.machine_token_cache_ttl = Some(ttl);
+        self
+    }
+
+    /// How many verified opaque machine tokens to remember (only successes
+    /// are kept, keyed by their SHA-256); 0 disables the cache.
+    ///
+    /// Defaults to 10 000.
+    pub fn machine_token_cache_capacity(mut self, capacity: usize) -> Self {
+        self.machine_token_cache_capacity = Some(capacity);
+        self
+    }
+
     /// Checks every setting; [`build`](Self::build) makes the handle of them.
     pub(crate) fn check(self) -> Result<Checked, ConfigError> {
         let secret_key = self
             .secret_key
             .map(|(key, origin)| check_secret_key(key.trim(), origin))
+            .transpose()?;
+        let machine_secret_key = self
+            .machine_secret_key
+            .map(|(key, origin)| check_machine_secret_key(key.trim(), origin))
             .transpose()?;
         let publishable_key = self
             .publishable_key
@@ -591,12 +640,15 @@ impl ClerkBuilder {
         }
         Ok(Checked {
             config: Config {
-                api: Arc::new(BackendApi::new(
-                    api_url,
-                    api_version,
-                    secret_key,
-                    self.http_timeout.unwrap_or(Duration::from_secs(10)),
-                )),
+                api: Arc::new(
+                    BackendApi::new(
+                        api_url,
+                        api_version,
+                        secret_key,
+                        self.http_timeout.unwrap_or(Duration::from_secs(10)),
+                    )
+                    .with_machine_secret_key(machine_secret_key),
+                ),
                 publishable_key,
                 sign_in_url,
                 clock: self.clock,
@@ -612,6 +664,12 @@ impl ClerkBuilder {
                 timeout: self.jwks_timeout.unwrap_or(Duration::from_secs(5)),
             },
             token_cache_capacity: self.token_cache_capacity.unwrap_or(10_000),
+            machine_cache: MachineCacheSettings {
+                ttl: self
+                    .machine_token_cache_ttl
+                    .unwrap_or(Duration::from_secs(30)),
+                capacity: self.machine_token_cache_capacity.unwrap_or(10_000),
+            },
         })
     }
 }
@@ -643,6 +701,18 @@ fn check_secret_key(key: &str, origin: Origin) -> Result<Secret, ConfigError> {
             "the secret key in {origin} does not start with sk_test_ or sk_live_; \
              is it the publishable key or another value?"
         );
+    }
+    Ok(Secret::new(key))
+}
+
+fn check_machine_secret_key(key: &str, origin: Origin) -> Result<Secret, ConfigError> {
+    if key.is_empty() || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ConfigError::InvalidSecretKey {
+            origin: origin.to_string(),
+            reason: "it is empty or holds characters that cannot go in an HTTP header; copy \
+                     the machine's secret key from Clerk Dashboard > Machines"
+                .into(),
+        });
     }
     Ok(Secret::new(key))
 }

@@ -65,6 +65,14 @@
 //! (from v1 and v2 session tokens), billing features and plans, and
 //! reverification, with Clerk's exact semantics ([`Has`]).
 //!
+//! # Machine tokens
+//!
+//! API keys, M2M tokens and OAuth access tokens are verified by the same
+//! middleware; routes take them with the typed extractors [`ApiKeyAuth`],
+//! [`M2mAuth`], [`OAuthAuth`] and [`MachineAuth`], or with
+//! [`get_auth_with`] and an [`AcceptsToken`]. Routes that do not say
+//! otherwise take session tokens only.
+//!
 //! # Verifying tokens yourself
 //!
 //! [`Clerk::verify_token`] runs Clerk's `verifyToken` checks, in its order,
@@ -110,6 +118,7 @@ pub mod webhooks;
 
 pub use self::actix::error::{AuthError, ForbiddenError, MissingMiddleware, UnauthorizedError};
 pub use self::actix::extract::{get_auth, AuthExt, OptionalAuth, SessionAuth};
+pub use self::actix::machine::{get_auth_with, ApiKeyAuth, M2mAuth, MachineAuth, OAuthAuth};
 pub use self::actix::middleware::{ClerkMiddleware, ClerkMiddlewareBuilder};
 pub use self::actix::require::{require_auth, require_permission, require_role, Require};
 pub use self::actix::{error, guard};
@@ -120,6 +129,7 @@ pub use self::verification::auth::{Auth, TokenType};
 pub use self::verification::authorization::{FactorLevel, Has, Reverification};
 pub use self::verification::claims::SessionClaims;
 pub use self::verification::error::{Reason, VerifyError};
+pub use self::verification::machine::{AcceptsToken, MachineToken, TokenTypes};
 pub use self::verification::options::VerifyOptions;
 
 #[doc(hidden)]

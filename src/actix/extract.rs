@@ -15,6 +15,7 @@ use crate::clerk::Clerk;
 use crate::client::ClerkClient;
 use crate::verification::auth::Auth;
 use crate::verification::claims::SessionClaims;
+use crate::verification::machine::AcceptsToken;
 
 /// What [`ClerkMiddleware`](crate::ClerkMiddleware) attaches to every request
 /// it authenticates: one extension, read by everything in this module.
@@ -27,8 +28,18 @@ pub(crate) struct Attached {
 }
 
 impl Attached {
+    /// The auth object as a route taking `accepts` sees it. The middleware
+    /// verified the token whatever its kind, once; a route that says nothing
+    /// takes session tokens only, so an API key never passes for a session.
+    pub(crate) fn auth_with(&self, accepts: AcceptsToken) -> Result<Auth, AuthError> {
+        match &self.auth {
+            Ok(auth) => Ok(auth.accepting(accepts)),
+            Err(unavailable) => Err(AuthError::Unavailable(unavailable.clone())),
+        }
+    }
+
     fn auth(&self) -> Result<Auth, AuthError> {
-        self.auth.clone().map_err(AuthError::Unavailable)
+        self.auth_with(AcceptsToken::SESSION_TOKEN)
     }
 
     /// `auth` when signed in, else the rejection a handler should answer with.
@@ -100,11 +111,41 @@ pub trait AuthExt {
     /// [`AuthError::Unavailable`] during a Backend API outage.
     #[doc(alias = "getAuth")]
     fn get_auth(&self) -> Result<Auth, AuthError>;
+
+    /// The auth object as a route taking `accepts` sees it: Clerk's
+    /// `getAuth(req, { acceptsToken })` (see [`AcceptsToken`]).
+    /// [`get_auth`](Self::get_auth) is `get_auth_with(AcceptsToken::SESSION_TOKEN)`.
+    ///
+    /// # Errors
+    ///
+    /// As [`get_auth`](Self::get_auth).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actix_web::{HttpRequest, HttpResponse};
+    /// use clerk_actix::{AcceptsToken, AuthExt, TokenType};
+    ///
+    /// async fn integrations(req: HttpRequest) -> actix_web::Result<HttpResponse> {
+    ///     let auth = req.get_auth_with(AcceptsToken::list([TokenType::ApiKey, TokenType::OAuthToken]))?;
+    ///     if !auth.is_authenticated() {
+    ///         return Ok(HttpResponse::Unauthorized().json(&auth));
+    ///     }
+    ///     Ok(HttpResponse::Ok().json(&auth))
+    /// }
+    /// # let _ = integrations;
+    /// ```
+    #[doc(alias = "getAuth")]
+    fn get_auth_with(&self, accepts: AcceptsToken) -> Result<Auth, AuthError>;
 }
 
 impl AuthExt for HttpRequest {
     fn get_auth(&self) -> Result<Auth, AuthError> {
         attached(&self.extensions())?.auth()
+    }
+
+    fn get_auth_with(&self, accepts: AcceptsToken) -> Result<Auth, AuthError> {
+        attached(&self.extensions())?.auth_with(accepts)
     }
 }
 
@@ -112,11 +153,19 @@ impl AuthExt for ServiceRequest {
     fn get_auth(&self) -> Result<Auth, AuthError> {
         attached(&self.extensions())?.auth()
     }
+
+    fn get_auth_with(&self, accepts: AcceptsToken) -> Result<Auth, AuthError> {
+        attached(&self.extensions())?.auth_with(accepts)
+    }
 }
 
 impl AuthExt for GuardContext<'_> {
     fn get_auth(&self) -> Result<Auth, AuthError> {
         attached(&self.req_data())?.auth()
+    }
+
+    fn get_auth_with(&self, accepts: AcceptsToken) -> Result<Auth, AuthError> {
+        attached(&self.req_data())?.auth_with(accepts)
     }
 }
 

@@ -50,16 +50,56 @@ use crate::actix::extract::{warn_missing_middleware, AuthExt};
 use crate::actix::{middleware::ClerkMiddleware, require::Require};
 use crate::verification::auth::Auth;
 use crate::verification::authorization::Has;
+use crate::verification::machine::AcceptsToken;
 
-struct AuthGuard<F>(F);
+/// A guard on the auth object: matches signed-in requests of the accepted
+/// token kinds (session tokens unless
+/// [`accepts_token`](Self::accepts_token) says otherwise) that pass its
+/// check.
+#[must_use]
+pub struct AuthGuard {
+    accepts: AcceptsToken,
+    check: Box<dyn Fn(&Auth) -> bool>,
+}
 
-impl<F> Guard for AuthGuard<F>
-where
-    F: Fn(&Auth) -> bool,
-{
+impl std::fmt::Debug for AuthGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthGuard")
+            .field("accepts", &self.accepts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuthGuard {
+    fn new(check: impl Fn(&Auth) -> bool + 'static) -> Self {
+        Self {
+            accepts: AcceptsToken::SESSION_TOKEN,
+            check: Box::new(check),
+        }
+    }
+
+    /// Matches requests authenticated with a token `accepts` takes.
+    ///
+    /// Defaults to session tokens only.
+    ///
+    /// ```
+    /// use actix_web::web;
+    /// use clerk_actix::{guard, TokenType};
+    ///
+    /// let for_api_keys = web::get().guard(guard::authenticated().accepts_token(TokenType::ApiKey));
+    /// # let _ = for_api_keys;
+    /// ```
+    #[doc(alias = "acceptsToken")]
+    pub fn accepts_token(mut self, accepts: impl Into<AcceptsToken>) -> Self {
+        self.accepts = accepts.into();
+        self
+    }
+}
+
+impl Guard for AuthGuard {
     fn check(&self, ctx: &GuardContext<'_>) -> bool {
-        match ctx.get_auth() {
-            Ok(auth) => auth.is_authenticated() && (self.0)(&auth),
+        match ctx.get_auth_with(self.accepts) {
+            Ok(auth) => auth.is_authenticated() && (self.check)(&auth),
             Err(AuthError::MissingMiddleware(_)) => {
                 // A silent 404 otherwise: say once how to fix it.
                 warn_missing_middleware("a clerk_actix::guard");
@@ -71,23 +111,30 @@ where
 }
 
 /// Matches signed-in requests.
-pub fn authenticated() -> impl Guard {
-    AuthGuard(|_: &Auth| true)
+pub fn authenticated() -> AuthGuard {
+    AuthGuard::new(|_: &Auth| true)
 }
 
 /// Matches signed-in requests that pass `check` ([`Auth::has`]).
-pub fn has(check: Has) -> impl Guard {
-    AuthGuard(move |auth: &Auth| auth.has(&check))
+pub fn has(check: Has) -> AuthGuard {
+    AuthGuard::new(move |auth: &Auth| auth.has(&check))
 }
 
 /// Matches requests whose user has the organization permission `permission`.
-pub fn permission(permission: impl Into<Cow<'static, str>>) -> impl Guard {
+pub fn permission(permission: impl Into<Cow<'static, str>>) -> AuthGuard {
     has(Has::permission(permission))
 }
 
 /// Matches requests whose user has the organization role `role`.
-pub fn role(role: impl Into<Cow<'static, str>>) -> impl Guard {
+pub fn role(role: impl Into<Cow<'static, str>>) -> AuthGuard {
     has(Has::role(role))
+}
+
+/// Matches requests with a machine token (any kind, unless narrowed with
+/// [`AuthGuard::accepts_token`]) that grants `scope`.
+pub fn scope(scope: impl Into<Cow<'static, str>>) -> AuthGuard {
+    let scope = scope.into();
+    AuthGuard::new(move |auth: &Auth| auth.has_scope(&scope)).accepts_token(AcceptsToken::MACHINE)
 }
 
 /// Matches signed-in requests for which `check` returns `true`.
@@ -98,6 +145,6 @@ pub fn role(role: impl Into<Cow<'static, str>>) -> impl Guard {
 /// let impersonated = guard::check(|auth| auth.actor().is_some());
 /// # let _ = impersonated;
 /// ```
-pub fn check(check: impl Fn(&Auth) -> bool + 'static) -> impl Guard {
-    AuthGuard(check)
+pub fn check(check: impl Fn(&Auth) -> bool + 'static) -> AuthGuard {
+    AuthGuard::new(check)
 }

@@ -19,6 +19,7 @@ use crate::authenticate::handshake::Handshake;
 use crate::authenticate::{self, auth_headers, Header, Outcome, RequestHead};
 use crate::clerk::Clerk;
 use crate::verification::auth::{Auth, SignedOut};
+use crate::verification::machine::AcceptsToken;
 use crate::verification::options::VerifyOptions;
 
 type OptionsFn = dyn Fn(&ServiceRequest) -> Option<Arc<VerifyOptions>> + Send + Sync;
@@ -88,6 +89,7 @@ struct Settings {
     on_authenticated: Option<Box<AuthHook>>,
     on_rejection: Option<Shaper>,
     treat_pending_as_signed_out: bool,
+    accepts: AcceptsToken,
 }
 
 impl fmt::Debug for ClerkMiddleware {
@@ -116,6 +118,7 @@ impl ClerkMiddleware {
             on_authenticated: None,
             on_rejection: None,
             treat_pending_as_signed_out: true,
+            accepts: AcceptsToken::Any,
         }
     }
 }
@@ -153,6 +156,7 @@ pub struct ClerkMiddlewareBuilder {
     on_authenticated: Option<Box<AuthHook>>,
     on_rejection: Option<Shaper>,
     treat_pending_as_signed_out: bool,
+    accepts: AcceptsToken,
 }
 
 impl fmt::Debug for ClerkMiddlewareBuilder {
@@ -239,6 +243,32 @@ impl ClerkMiddlewareBuilder {
         self
     }
 
+    /// Which token kinds the middleware verifies. Tokens of other kinds
+    /// are never sent to the Backend API: the request reads as signed out
+    /// (`token-type-mismatch`) on every route.
+    ///
+    /// `clerkMiddleware` always takes any kind, and so does this one by
+    /// default: one verification per request, which every route reads
+    /// through the kinds it accepts ([`get_auth_with`](crate::get_auth_with),
+    /// the typed extractors). Narrow it when no route takes machine tokens,
+    /// so that `ak_…` or `mt_…` headers cost no Backend API call.
+    ///
+    /// Defaults to [`AcceptsToken::Any`].
+    ///
+    /// ```
+    /// use clerk_actix::{AcceptsToken, ClerkMiddleware};
+    /// # let clerk = clerk_actix::Clerk::builder().secret_key("sk_test_x").build().unwrap();
+    /// let sessions_only = ClerkMiddleware::builder(clerk)
+    ///     .accepts_token(AcceptsToken::SESSION_TOKEN)
+    ///     .build();
+    /// # let _ = sessions_only;
+    /// ```
+    #[doc(alias = "acceptsToken")]
+    pub fn accepts_token(mut self, accepts: impl Into<AcceptsToken>) -> Self {
+        self.accepts = accepts.into();
+        self
+    }
+
     /// Builds the middleware.
     pub fn build(self) -> ClerkMiddleware {
         ClerkMiddleware {
@@ -248,6 +278,7 @@ impl ClerkMiddlewareBuilder {
                 on_authenticated: self.on_authenticated,
                 on_rejection: self.on_rejection,
                 treat_pending_as_signed_out: self.treat_pending_as_signed_out,
+                accepts: self.accepts,
             }),
         }
     }
@@ -298,7 +329,13 @@ where
             let options = custom
                 .as_ref()
                 .unwrap_or_else(|| settings.clerk.shared_verify_options());
-            let outcome = authenticate::authenticate(&settings.clerk, &req, options).await;
+            let outcome = authenticate::machine::authenticate_accepting(
+                &settings.clerk,
+                &req,
+                options,
+                settings.accepts,
+            )
+            .await;
             let shaper = settings.on_rejection.as_ref();
             let (auth, signed_out_headers) = match outcome {
                 Outcome::SignedIn(claims) => (
@@ -319,19 +356,32 @@ where
                     let res = handshake_response(&handshake);
                     return Ok(req.into_response(res).map_into_right_body());
                 }
+                Outcome::Machine(token) => (Ok(Auth::from_machine_token(token)), None),
+                Outcome::SignedOutAs(token_type, out) => {
+                    let headers = debug_headers("signed-out", &out);
+                    log::debug!(
+                        target: "clerk_actix::rejection",
+                        "signed out: {}",
+                        out.reason.as_deref().unwrap_or_default()
+                    );
+                    (Ok(Auth::signed_out_as(token_type, out)), Some(headers))
+                }
                 Outcome::Unavailable(cause) => {
                     log::error!(
                         target: "clerk_actix::middleware",
-                        "cannot verify session tokens: {cause}"
+                        "cannot verify the request's token: {cause}"
                     );
                     // Only what reads auth answers 503; other routes are served.
                     (Err(AuthUnavailableError::new(cause).shaped(shaper)), None)
                 }
             };
 
+            // Routes read the request's auth through the kinds they accept
+            // (`Attached::auth_with`); the hook, like `get_auth`, sees the
+            // session view of it.
             if let Some(hook) = &settings.on_authenticated {
                 let result = match &auth {
-                    Ok(auth) => hook(&req, auth),
+                    Ok(auth) => hook(&req, &auth.accepting(AcceptsToken::SESSION_TOKEN)),
                     // The hook decides on auth, which cannot be read now.
                     Err(unavailable) => Err(unavailable.clone().into()),
                 };

@@ -5,5 +5,6 @@
 pub mod error;
 pub(crate) mod extract;
 pub mod guard;
+pub(crate) mod machine;
 pub(crate) mod middleware;
 pub(crate) mod require;

@@ -19,6 +19,7 @@ use crate::actix::error::{ForbiddenError, UnauthorizedError};
 use crate::actix::extract::attachment;
 use crate::verification::auth::Auth;
 use crate::verification::authorization::Has;
+use crate::verification::machine::AcceptsToken;
 
 /// Rejects signed-out requests with [`UnauthorizedError`] (401): the port of
 /// `requireAuth`, for [`actix_web::middleware::from_fn`].
@@ -52,7 +53,12 @@ pub async fn require_auth(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    match refusal(&req, &Rule::Authenticated, None) {
+    match refusal(
+        &req,
+        &Rule::Authenticated,
+        None,
+        AcceptsToken::SESSION_TOKEN,
+    ) {
         None => Ok(next.call(req).await?.map_into_left_body()),
         Some(refusal) => Ok(refusal.into_response(req).map_into_right_body()),
     }
@@ -92,6 +98,7 @@ pub async fn require_auth(
 pub struct Require {
     rule: Arc<Rule>,
     redirect: Option<Arc<str>>,
+    accepts: AcceptsToken,
 }
 
 enum Rule {
@@ -110,6 +117,7 @@ impl fmt::Debug for Require {
         f.debug_struct("Require")
             .field("rule", &rule)
             .field("redirect", &self.redirect)
+            .field("accepts", &self.accepts)
             .finish()
     }
 }
@@ -119,7 +127,43 @@ impl Require {
         Self {
             rule: Arc::new(rule),
             redirect: None,
+            accepts: AcceptsToken::SESSION_TOKEN,
         }
+    }
+
+    /// Which token kinds pass (the check then runs on the auth object of
+    /// that kind): e.g. `Require::auth().accepts_token(TokenType::ApiKey)`
+    /// for a scope of API-key routes. Requests authenticated another way get
+    /// a 401.
+    ///
+    /// Defaults to session tokens only ([`Require::scope`]: machine tokens
+    /// only).
+    ///
+    /// ```
+    /// use clerk_actix::{AcceptsToken, Require, TokenType};
+    ///
+    /// let integrations = Require::auth().accepts_token(AcceptsToken::list([TokenType::ApiKey, TokenType::OAuthToken]));
+    /// # let _ = integrations;
+    /// ```
+    #[doc(alias = "acceptsToken")]
+    pub fn accepts_token(mut self, accepts: impl Into<AcceptsToken>) -> Self {
+        self.accepts = accepts.into();
+        self
+    }
+
+    /// Requires a machine token (API key, M2M or OAuth token, unless
+    /// [`accepts_token`](Self::accepts_token) narrows it) that grants `scope`
+    /// ([`Auth::has_scope`]): 401 without one, 403 without the scope.
+    ///
+    /// ```
+    /// use clerk_actix::{Require, TokenType};
+    ///
+    /// let read_reports = Require::scope("read:reports").accepts_token(TokenType::ApiKey);
+    /// # let _ = read_reports;
+    /// ```
+    pub fn scope(scope: impl Into<Cow<'static, str>>) -> Self {
+        let scope = scope.into();
+        Self::check(move |auth| auth.has_scope(&scope)).accepts_token(AcceptsToken::MACHINE)
     }
 
     /// Requires a signed-in request.
@@ -211,12 +255,17 @@ impl Refusal {
 }
 
 /// Why the request is refused, or `None` to let it through.
-fn refusal(req: &ServiceRequest, rule: &Rule, redirect: Option<&str>) -> Option<Refusal> {
+fn refusal(
+    req: &ServiceRequest,
+    rule: &Rule,
+    redirect: Option<&str>,
+    accepts: AcceptsToken,
+) -> Option<Refusal> {
     let attached = match attachment(&req.extensions(), "a Require wrapper (or require_auth)") {
         Ok(attached) => attached,
         Err(missing) => return Some(Refusal::Error(missing.into())),
     };
-    let auth = match attached.auth {
+    let auth = match attached.auth_with(accepts) {
         Ok(auth) => auth,
         Err(unavailable) => return Some(Refusal::Error(unavailable.into())),
     };
@@ -298,7 +347,12 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        match refusal(&req, &self.require.rule, self.require.redirect.as_deref()) {
+        match refusal(
+            &req,
+            &self.require.rule,
+            self.require.redirect.as_deref(),
+            self.require.accepts,
+        ) {
             None => {
                 let service = Rc::clone(&self.service);
                 Box::pin(async move { Ok(service.call(req).await?.map_into_left_body()) })

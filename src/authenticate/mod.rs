@@ -17,6 +17,7 @@
 
 pub(crate) mod handshake;
 pub(crate) mod header;
+pub(crate) mod machine;
 pub(crate) mod outcome;
 pub(crate) mod url;
 
@@ -25,9 +26,10 @@ use std::borrow::Cow;
 use self::handshake::Handshake;
 use self::outcome::{session_token_error, type_mismatch, Carrier};
 use crate::clerk::{Accepts, Clerk, Rejection};
-use crate::verification::auth::SignedOut;
+use crate::verification::auth::{SignedOut, TokenType};
 use crate::verification::claims::SessionClaims;
 use crate::verification::error::VerifyError;
+use crate::verification::machine::MachineToken;
 use crate::verification::options::VerifyOptions;
 
 /// The request headers authentication may look at.
@@ -62,6 +64,11 @@ pub(crate) enum Outcome {
     Handshake(Handshake),
     /// The keys could not be loaded: the server's problem, not the user's.
     Unavailable(VerifyError),
+    /// A machine token verified (§4).
+    Machine(MachineToken),
+    /// Signed out with a token type other than the session's: a machine
+    /// token that did not verify, or (`None`) Clerk's invalid-token state.
+    SignedOutAs(Option<TokenType>, SignedOut),
 }
 
 /// `x-clerk-auth-status`, `-reason` and `-message` for a request that is not
@@ -96,11 +103,21 @@ pub(crate) async fn authenticate(
     };
     match clerk.verify(token, options, Accepts::SessionToken).await {
         Ok(claims) => Outcome::SignedIn(claims),
-        Err(Rejection::WrongKind) => type_mismatch(),
-        Err(Rejection::Invalid(err)) if err.reason().is_server_fault() => Outcome::Unavailable(err),
-        Err(Rejection::Invalid(err)) => {
-            session_token_error(clerk, parts, token, &err, Carrier::Header)
-        }
+        Err(rejection) => header_token_refused(clerk, parts, token, rejection),
+    }
+}
+
+/// What a refused session token from the `Authorization` header means.
+pub(crate) fn header_token_refused(
+    clerk: &Clerk,
+    parts: &dyn RequestHead,
+    token: &[u8],
+    rejection: Rejection,
+) -> Outcome {
+    match rejection {
+        Rejection::WrongKind => type_mismatch(),
+        Rejection::Invalid(err) if err.reason().is_server_fault() => Outcome::Unavailable(err),
+        Rejection::Invalid(err) => session_token_error(clerk, parts, token, &err, Carrier::Header),
     }
 }
 

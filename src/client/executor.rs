@@ -23,8 +23,22 @@ pub(crate) struct BackendApi {
     pub(crate) secret_key: Option<Secret>,
     /// `Bearer <secret key>`, built once.
     authorization: Option<Secret>,
+    /// `Bearer <machine secret key>` (`CLERK_MACHINE_SECRET_KEY`), for the
+    /// M2M endpoints.
+    machine_authorization: Option<Secret>,
     /// The default timeout of one attempt.
     pub(crate) timeout: Duration,
+}
+
+/// Which key a request is sent with.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Credential {
+    /// The instance's secret key.
+    #[default]
+    SecretKey,
+    /// The machine secret key when one is configured, else the secret key:
+    /// what the M2M endpoints take.
+    MachineSecretKey,
 }
 
 impl fmt::Debug for BackendApi {
@@ -53,8 +67,16 @@ impl BackendApi {
             version,
             secret_key,
             authorization,
+            machine_authorization: None,
             timeout,
         }
+    }
+
+    /// Sets the machine secret key used by [`Credential::MachineSecretKey`].
+    pub(crate) fn with_machine_secret_key(mut self, key: Option<Secret>) -> Self {
+        self.machine_authorization =
+            key.map(|key| Secret::new(&format!("Bearer {}", key.expose())));
+        self
     }
 
     /// `GET {url}/{version}{path}`, no query, no body.
@@ -93,9 +115,22 @@ pub(crate) async fn execute(
     policy: &Policy,
     prepared: &Prepared,
 ) -> Result<Bytes, Error> {
-    let authorization = api
-        .authorization
-        .as_ref()
+    execute_as(api, policy, prepared, Credential::SecretKey).await
+}
+
+/// [`execute`] with the key `credential` names.
+pub(crate) async fn execute_as(
+    api: &BackendApi,
+    policy: &Policy,
+    prepared: &Prepared,
+    credential: Credential,
+) -> Result<Bytes, Error> {
+    let machine = match credential {
+        Credential::MachineSecretKey => api.machine_authorization.as_ref(),
+        Credential::SecretKey => None,
+    };
+    let authorization = machine
+        .or(api.authorization.as_ref())
         .ok_or_else(|| Error::new(ErrorKind::MissingSecretKey))?;
     let timeout = policy.timeout.unwrap_or(api.timeout);
     let mut attempt: u32 = 1;

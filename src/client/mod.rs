@@ -1,5 +1,6 @@
 //! The Clerk Backend API client: users, organizations, sessions, invitations,
-//! the allowlist and the JWKS, plus a generic request for every other
+//! the allowlist, the JWKS, API keys, M2M tokens, machines and OAuth access
+//! tokens, plus a generic request for every other
 //! endpoint.
 //!
 //! Get a [`ClerkClient`] from your [`Clerk`] handle with [`Clerk::client`]
@@ -120,11 +121,15 @@
 //! `#[actix_web::test]`, or inside an `actix_web::rt::System`. A
 //! `ClerkClient` itself is `Send + Sync` and can be moved between threads.
 
+mod api_keys;
 pub(crate) mod error;
 pub(crate) mod executor;
 mod invitations;
 pub(crate) mod jwks;
+mod m2m;
+mod machines;
 mod models;
+mod oauth_tokens;
 mod organizations;
 mod path;
 mod query;
@@ -140,13 +145,22 @@ use std::time::Duration;
 
 use crate::clerk::Clerk;
 
+pub use self::api_keys::{
+    ApiKey, ApiKeySecret, ApiKeysApi, CreateApiKey, ListApiKeys, UpdateApiKey,
+};
 pub use self::error::{ApiError, ApiErrorDetail, Error, ErrorKind};
 pub use self::invitations::{
     AllowlistIdentifier, AllowlistIdentifiersApi, CreateAllowlistIdentifier, CreateInvitation,
     IdentifierType, Invitation, InvitationsApi, ListInvitations, WaitlistEntry,
 };
 pub use self::jwks::{Jwk, Jwks};
+pub use self::m2m::{CreateM2mToken, ListM2mTokens, M2mToken, M2mTokensApi};
+pub use self::machines::{
+    CreateMachine, ListMachines, Machine, MachineScope, MachineSecretKey, MachinesApi,
+    ScopedMachine, UpdateMachine,
+};
 pub use self::models::{DeletedObject, Metadata, PaginatedList, Pagination, TotalCount};
+pub use self::oauth_tokens::{IdpOAuthAccessToken, OAuthAccessTokensApi};
 pub use self::organizations::{
     CreateOrganization, CreateOrganizationInvitation, CreateOrganizationMembership,
     InvitationStatus, ListOrganizationInvitations, ListOrganizationMemberships, ListOrganizations,
@@ -318,6 +332,39 @@ impl ClerkClient {
     #[must_use]
     pub fn allowlist_identifiers(&self) -> AllowlistIdentifiersApi {
         AllowlistIdentifiersApi {
+            client: self.clone(),
+        }
+    }
+
+    /// The API keys endpoints (`/api_keys`, no `/v1`).
+    #[must_use]
+    pub fn api_keys(&self) -> ApiKeysApi {
+        ApiKeysApi {
+            client: self.clone(),
+        }
+    }
+
+    /// The M2M token endpoints (`/m2m_tokens`, no `/v1`), sent with the
+    /// machine secret key when one is configured.
+    #[must_use]
+    pub fn m2m_tokens(&self) -> M2mTokensApi {
+        M2mTokensApi {
+            client: self.clone(),
+        }
+    }
+
+    /// The machines endpoints.
+    #[must_use]
+    pub fn machines(&self) -> MachinesApi {
+        MachinesApi {
+            client: self.clone(),
+        }
+    }
+
+    /// The OAuth access token endpoint (Clerk as an identity provider).
+    #[must_use]
+    pub fn oauth_access_tokens(&self) -> OAuthAccessTokensApi {
+        OAuthAccessTokensApi {
             client: self.clone(),
         }
     }

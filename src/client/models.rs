@@ -185,7 +185,11 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for PaginatedList<T> {
                 Ok(Self::new(data, total))
             }
             Value::Object(mut object) => {
-                let data = match object.remove("data") {
+                // `GET /m2m_tokens` names its items `m2m_tokens`.
+                let items = object
+                    .remove("data")
+                    .or_else(|| object.remove("m2m_tokens"));
+                let data = match items {
                     None | Some(Value::Null) => Vec::new(),
                     Some(items) => serde_json::from_value(items).map_err(D::Error::custom)?,
                 };

@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::error::{Error, ErrorKind};
-use super::executor::{self, Prepared};
+use super::executor::{self, Credential, Prepared};
 use super::{path, query, ClerkClient};
 
 pub use awc::http::Method;
@@ -54,6 +54,7 @@ pub struct RequestBuilder<'a> {
     query: Vec<(String, String)>,
     body: Option<Value>,
     versioned: bool,
+    credential: Credential,
     error: Option<Error>,
 }
 
@@ -80,6 +81,7 @@ impl<'a> RequestBuilder<'a> {
             query: Vec::new(),
             body: None,
             versioned: true,
+            credential: Credential::SecretKey,
             error,
         }
     }
@@ -150,6 +152,15 @@ impl<'a> RequestBuilder<'a> {
         self
     }
 
+    /// Sends the request with the machine secret key
+    /// ([`ClerkBuilder::machine_secret_key`](crate::ClerkBuilder::machine_secret_key),
+    /// `CLERK_MACHINE_SECRET_KEY`) instead of the secret key, when one is
+    /// configured: what the M2M endpoints (`/m2m_tokens`) take.
+    pub fn machine_secret_key(mut self) -> Self {
+        self.credential = Credential::MachineSecretKey;
+        self
+    }
+
     /// Sends the request and decodes the JSON answer into `T`
     /// (`serde_json::Value` takes anything; an empty answer decodes as `null`,
     /// so `()` or `Option<T>` fit a 204).
@@ -160,8 +171,10 @@ impl<'a> RequestBuilder<'a> {
     /// an error answer of the API, a transport failure (after the retries an
     /// idempotent request gets), or an answer that does not decode as `T`.
     pub async fn send<T: DeserializeOwned>(self) -> Result<T, Error> {
+        let credential = self.credential;
         let (client, prepared) = self.prepare()?;
-        let body = executor::execute(client.api(), &client.settings, &prepared).await?;
+        let body =
+            executor::execute_as(client.api(), &client.settings, &prepared, credential).await?;
         let text: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
             b"null"
         } else {

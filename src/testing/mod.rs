@@ -49,11 +49,13 @@
 
 mod bapi;
 mod issuer;
+mod machine;
 mod server;
 mod webhook;
 
 pub use self::bapi::Store;
 pub use self::issuer::{Segment, SessionTokenBuilder, TestIssuer, TestOrg};
+pub use self::machine::{MachineJwtBuilder, TestMachine};
 pub use self::server::{Fault, RecordedRequest, StandIn, StandInBuilder};
 pub use self::webhook::{SignedWebhook, WebhookSigner};
 

@@ -565,12 +565,14 @@ async fn dispatch(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>)
         }
     }
 
-    let authorized = req
+    let bearer = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        == Some(shared.secret_key.as_str());
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let authorized = bearer == Some(shared.secret_key.as_str())
+        || bearer
+            .is_some_and(|key| bapi::is_machine_credential(&lock(&shared.store), req.path(), key));
     if !authorized {
         return Reply::error(
             401,
@@ -608,6 +610,7 @@ async fn dispatch(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>)
         path,
         query: &query,
         body: json_body.as_ref(),
+        credential: bearer,
     };
     let reply = bapi::handle(&mut lock(&shared.store), &api_request);
     reply.into_response()

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::authorization::{Grants, Has};
 use super::claims::SessionClaims;
+use super::machine::{self, AcceptsToken, MachineToken};
 
 /// The kind of token a request was authenticated with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -16,6 +17,14 @@ use super::claims::SessionClaims;
 pub enum TokenType {
     /// A Clerk session token (what Clerk's front-end SDKs send).
     SessionToken,
+    /// An API key (`ak_…`), verified at the Backend API.
+    ApiKey,
+    /// A machine-to-machine token: opaque (`mt_…`, verified at the Backend
+    /// API) or a JWT whose `sub` is a machine (`mch_…`).
+    M2mToken,
+    /// An OAuth access token Clerk issued: opaque (`oat_…`) or a JWT with
+    /// `typ: at+jwt`.
+    OAuthToken,
 }
 
 impl TokenType {
@@ -24,7 +33,22 @@ impl TokenType {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::SessionToken => "session_token",
+            Self::ApiKey => "api_key",
+            Self::M2mToken => "m2m_token",
+            Self::OAuthToken => "oauth_token",
         }
+    }
+
+    /// Whether it is a machine token (anything but a session token).
+    #[must_use]
+    pub fn is_machine(self) -> bool {
+        !matches!(self, Self::SessionToken)
+    }
+}
+
+impl fmt::Display for TokenType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -43,7 +67,11 @@ impl TokenType {
 /// # Extractor behaviour
 ///
 /// * `Auth` rejects a signed-out request with
-///   [`UnauthorizedError`](crate::UnauthorizedError) (401).
+///   [`UnauthorizedError`](crate::UnauthorizedError) (401). It takes
+///   session tokens only: a request with an API key, M2M or OAuth token is
+///   signed out for it (read those with [`ApiKeyAuth`](crate::ApiKeyAuth),
+///   [`MachineAuth`](crate::MachineAuth), … or
+///   [`get_auth_with`](crate::get_auth_with)).
 /// * `Option<Auth>` is `None` for a signed-out request; use
 ///   [`OptionalAuth`](crate::OptionalAuth) if a missing middleware should
 ///   still be an error.
@@ -82,6 +110,12 @@ enum Kind {
         pending_is_signed_out: bool,
     },
     SignedOut(Arc<SignedOut>),
+    /// A verified machine token.
+    Machine(MachineToken),
+    /// Signed out of a machine kind: Clerk's unauthenticated machine object.
+    MachineSignedOut(TokenType, Arc<SignedOut>),
+    /// Clerk's "invalid token" object (`tokenType: null`).
+    InvalidToken(Arc<SignedOut>),
 }
 
 /// Why a request is signed out.
@@ -131,6 +165,74 @@ impl Auth {
         }
     }
 
+    /// A signed-in auth object for a verified machine token.
+    ///
+    /// Machine tokens only come from verification
+    /// ([`Clerk::verify_machine_token`](crate::Clerk::verify_machine_token)),
+    /// so this cannot make a signed-in object out of unverified input.
+    #[must_use]
+    pub fn from_machine_token(token: MachineToken) -> Self {
+        Self {
+            kind: Kind::Machine(token),
+        }
+    }
+
+    /// Signed out with `token_type` (`None`: the invalid-token object).
+    /// A session type gives the signed-out session object.
+    pub(crate) fn signed_out_as(token_type: Option<TokenType>, signed_out: SignedOut) -> Self {
+        let out = Arc::new(signed_out);
+        let kind = match token_type {
+            None => Kind::InvalidToken(out),
+            Some(TokenType::SessionToken) => Kind::SignedOut(out),
+            Some(kind) => Kind::MachineSignedOut(kind, out),
+        };
+        Self { kind }
+    }
+
+    /// This auth object as a route that takes `accepts` sees it: Clerk's
+    /// `getAuth(req, { acceptsToken })`. [`AcceptsToken::Any`] keeps it as
+    /// is; a token of a kind not accepted reads as signed out (of the
+    /// requested machine kind, as a session, or as the invalid-token object
+    /// for a list).
+    ///
+    /// ```
+    /// use clerk_actix::{AcceptsToken, Auth, TokenType};
+    ///
+    /// let anonymous = Auth::signed_out();
+    /// let as_api_key = anonymous.accepting(TokenType::ApiKey);
+    /// assert_eq!(as_api_key.token_type(), Some(TokenType::ApiKey));
+    /// assert!(!as_api_key.is_authenticated());
+    /// assert_eq!(anonymous.accepting(AcceptsToken::MACHINE).token_type(), None);
+    /// ```
+    #[must_use]
+    pub fn accepting(&self, accepts: impl Into<AcceptsToken>) -> Self {
+        let accepts = accepts.into();
+        let current = self.token_type();
+        let wanted = match accepts {
+            AcceptsToken::Any => return self.clone(),
+            AcceptsToken::One(kind) if current == Some(kind) => return self.clone(),
+            AcceptsToken::List(kinds) if current.is_some_and(|k| kinds.contains(k)) => {
+                return self.clone()
+            }
+            AcceptsToken::One(kind) => Some(kind),
+            AcceptsToken::List(_) => None,
+        };
+        let presented = self.token_presented();
+        let out = SignedOut {
+            reason: Some(if presented {
+                Cow::Borrowed("token-type-mismatch")
+            } else {
+                self.signed_out_reason()
+                    .map_or(Cow::Borrowed("No token in header"), |r| {
+                        Cow::Owned(r.to_owned())
+                    })
+            }),
+            message: Some(String::new()),
+            token_presented: presented,
+        };
+        Self::signed_out_as(wanted, out)
+    }
+
     /// The same auth object with pending sessions (`sts: pending`, a session
     /// with tasks left) counted as signed out or not. Signed-out objects stay
     /// as they are.
@@ -167,22 +269,57 @@ impl Auth {
         }
     }
 
-    /// Whether the request is signed in.
+    /// Whether the request is signed in (with a session, or with a machine
+    /// token).
     #[must_use]
     pub fn is_authenticated(&self) -> bool {
-        self.claims().is_some()
+        matches!(self.kind, Kind::Machine(_)) || self.claims().is_some()
     }
 
-    /// The kind of token behind this object.
+    /// The kind of token behind this object; `None` for Clerk's
+    /// invalid-token object (a token of a kind the route does not take, see
+    /// [`accepting`](Self::accepting)).
     #[must_use]
-    pub fn token_type(&self) -> TokenType {
-        TokenType::SessionToken
+    pub fn token_type(&self) -> Option<TokenType> {
+        match &self.kind {
+            Kind::Session { .. } | Kind::SignedOut(_) => Some(TokenType::SessionToken),
+            Kind::Machine(token) => Some(token.token_type()),
+            Kind::MachineSignedOut(kind, _) => Some(*kind),
+            Kind::InvalidToken(_) => None,
+        }
     }
 
-    /// The signed-in user's id.
+    /// The verified machine token, when a machine token authenticated the
+    /// request.
+    #[must_use]
+    pub fn machine(&self) -> Option<&MachineToken> {
+        match &self.kind {
+            Kind::Machine(token) => Some(token),
+            _ => None,
+        }
+    }
+
+    /// Whether a verified machine token grants `scope` (exact match). Always
+    /// `false` for sessions and signed-out requests. Clerk has no such check;
+    /// it is what an API-key route needs.
+    ///
+    /// ```
+    /// # use clerk_actix::Auth;
+    /// assert!(!Auth::signed_out().has_scope("read:reports"));
+    /// ```
+    #[must_use]
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.machine().is_some_and(|token| token.has_scope(scope))
+    }
+
+    /// The signed-in user's id; for machine tokens, the user an API key or
+    /// OAuth token belongs to.
     #[must_use]
     pub fn user_id(&self) -> Option<&str> {
-        self.claims().map(SessionClaims::user_id)
+        match &self.kind {
+            Kind::Machine(token) => token.user_id(),
+            _ => self.claims().map(SessionClaims::user_id),
+        }
     }
 
     /// The session's id.
@@ -197,14 +334,18 @@ impl Auth {
     pub fn session_status(&self) -> Option<&str> {
         match &self.kind {
             Kind::Session { claims, .. } => claims.session_status(),
-            Kind::SignedOut(_) => None,
+            _ => None,
         }
     }
 
-    /// The active organization's id.
+    /// The active organization's id; for an API key, the organization it
+    /// belongs to.
     #[must_use]
     pub fn org_id(&self) -> Option<&str> {
-        self.claims().and_then(SessionClaims::org_id)
+        match &self.kind {
+            Kind::Machine(token) => token.org_id(),
+            _ => self.claims().and_then(SessionClaims::org_id),
+        }
     }
 
     /// The user's role in the active organization, e.g. `org:admin`.
@@ -242,39 +383,39 @@ impl Auth {
     /// `token-expired` or `session-token-and-uat-missing`.
     #[must_use]
     pub fn signed_out_reason(&self) -> Option<&str> {
-        match &self.kind {
-            Kind::SignedOut(out) => out.reason.as_deref(),
-            Kind::Session { .. } => None,
-        }
+        self.signed_out_part().and_then(|out| out.reason.as_deref())
     }
 
     /// Clerk's explanation for a signed-out request.
     #[must_use]
     pub fn signed_out_message(&self) -> Option<&str> {
-        match &self.kind {
-            Kind::SignedOut(out) => out.message.as_deref().filter(|m| !m.is_empty()),
-            Kind::Session { .. } => None,
-        }
-    }
-
-    /// Why it is signed out, when it is.
-    pub(crate) fn signed_out_state(&self) -> Option<&SignedOut> {
-        match &self.kind {
-            Kind::SignedOut(out) => Some(out),
-            Kind::Session { .. } => None,
-        }
+        self.signed_out_part()
+            .and_then(|out| out.message.as_deref())
+            .filter(|m| !m.is_empty())
     }
 
     /// Whether a token came with the request and was rejected.
     pub(crate) fn token_presented(&self) -> bool {
+        self.signed_out_part().is_none_or(|out| out.token_presented)
+    }
+
+    /// Why it is signed out, when it is.
+    pub(crate) fn signed_out_state(&self) -> Option<&SignedOut> {
+        self.signed_out_part()
+    }
+
+    fn signed_out_part(&self) -> Option<&SignedOut> {
         match &self.kind {
-            Kind::SignedOut(out) => out.token_presented,
-            Kind::Session { .. } => true,
+            Kind::SignedOut(out) | Kind::MachineSignedOut(_, out) | Kind::InvalidToken(out) => {
+                Some(out)
+            }
+            Kind::Session { .. } | Kind::Machine(_) => None,
         }
     }
 
     /// Clerk's `has()`: whether the signed-in user passes `check`. Always
-    /// `false` when signed out, and for a check with nothing in it.
+    /// `false` when signed out, for machine tokens (see
+    /// [`has_scope`](Self::has_scope)), and for a check with nothing in it.
     ///
     /// ```
     /// # use clerk_actix::{Auth, Has};
@@ -300,6 +441,9 @@ impl Auth {
 
 impl fmt::Debug for Auth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(token) = self.machine() {
+            return f.debug_struct("Auth").field("machine", token).finish();
+        }
         match self.claims() {
             Some(claims) => f
                 .debug_struct("Auth")
@@ -318,7 +462,23 @@ impl fmt::Debug for Auth {
 impl Serialize for Auth {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry("tokenType", self.token_type().as_str())?;
+        match &self.kind {
+            Kind::Machine(token) => {
+                token.write_json(&mut map)?;
+                return map.end();
+            }
+            Kind::MachineSignedOut(kind, _) => {
+                machine::write_unauthenticated_json(*kind, &mut map)?;
+                return map.end();
+            }
+            Kind::InvalidToken(_) => {
+                map.serialize_entry("isAuthenticated", &false)?;
+                map.serialize_entry("tokenType", &())?;
+                return map.end();
+            }
+            Kind::Session { .. } | Kind::SignedOut(_) => {}
+        }
+        map.serialize_entry("tokenType", TokenType::SessionToken.as_str())?;
         match self.claims() {
             Some(claims) => {
                 map.serialize_entry("sessionClaims", claims.as_map())?;

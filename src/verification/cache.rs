@@ -47,6 +47,7 @@ use serde_json::Value;
 use super::claims::SessionClaims;
 use super::error::VerifyError;
 use super::keys::VerifyingKey;
+use super::machine::JwtShape;
 use super::options::VerifyOptions;
 use super::token::{self, Times};
 
@@ -56,9 +57,9 @@ pub(crate) struct Verified {
     key: Arc<VerifyingKey>,
     typ: Option<Value>,
     times: Times,
-    /// Neither a machine JWT nor a non-session category: acceptable as a
-    /// session token on the request path.
-    pub(crate) session_token: bool,
+    /// What kind of JWT it is (session, another category, M2M, OAuth), so a
+    /// hit is held to the same token-kind rules as a miss.
+    pub(crate) shape: JwtShape,
 }
 
 impl Verified {
@@ -67,14 +68,14 @@ impl Verified {
         key: Arc<VerifyingKey>,
         typ: Option<Value>,
         times: Times,
-        session_token: bool,
+        shape: JwtShape,
     ) -> Self {
         Self {
             claims,
             key,
             typ,
             times,
-            session_token,
+            shape,
         }
     }
 
@@ -280,7 +281,11 @@ mod tests {
         let times = Times::read(
             &crate::verification::claims::Fields::parse(claims.as_json()).expect("fields"),
         );
-        Arc::new(Verified::new(claims, key, None, times, true))
+        let shape = JwtShape {
+            machine: None,
+            category: crate::verification::machine::Category::Absent,
+        };
+        Arc::new(Verified::new(claims, key, None, times, shape))
     }
 
     #[test]

@@ -34,6 +34,10 @@ pub enum Reason {
     JwkRemoteFailedToLoad,
     /// No key in the JWKS has the token's `kid`.
     JwkKidMismatch,
+    /// A machine token could not be verified at the Backend API: an answer
+    /// other than 2xx, 401 or 404, or no answer at all (Clerk's machine code
+    /// `unexpected-error`). [`VerifyError::status`] gives the status.
+    UnexpectedError,
 }
 
 impl Reason {
@@ -53,6 +57,7 @@ impl Reason {
             Self::SecretKeyInvalid => "secret-key-invalid",
             Self::JwkRemoteFailedToLoad => "jwk-remote-failed-to-load",
             Self::JwkKidMismatch => "jwk-kid-mismatch",
+            Self::UnexpectedError => "unexpected-error",
         }
     }
 
@@ -95,6 +100,7 @@ pub struct VerifyError {
     reason: Reason,
     message: Cow<'static, str>,
     action: Option<&'static str>,
+    status: Option<u16>,
 }
 
 impl VerifyError {
@@ -103,7 +109,13 @@ impl VerifyError {
             reason,
             message: message.into(),
             action: None,
+            status: None,
         }
+    }
+
+    pub(crate) fn with_status(mut self, status: Option<u16>) -> Self {
+        self.status = status;
+        self
     }
 
     pub(crate) fn with_action(mut self, action: &'static str) -> Self {
@@ -127,6 +139,13 @@ impl VerifyError {
     #[must_use]
     pub fn action(&self) -> Option<&'static str> {
         self.action
+    }
+
+    /// The HTTP status the Backend API answered with, for a machine token
+    /// verified there (`404` for an unknown API key, …); `None` otherwise.
+    #[must_use]
+    pub fn status(&self) -> Option<u16> {
+        self.status
     }
 
     /// Message and action, as Clerk joins them.

@@ -9,5 +9,7 @@ pub(crate) mod cache;
 pub(crate) mod claims;
 pub(crate) mod error;
 pub(crate) mod keys;
+pub(crate) mod machine;
+pub(crate) mod machine_cache;
 pub(crate) mod options;
 pub(crate) mod token;

@@ -1,7 +1,8 @@
 //! Session-token verification: the checks of Clerk's `verifyToken`, in its order.
 //!
 //! 1. size cap, then form: three base64url segments, header and payload JSON objects;
-//! 2. the header `cat` must not mark an M2M token;
+//! 2. the header `cat` must not mark an M2M token (checked by the pipeline,
+//!    with the token-kind rules of [`machine`](super::machine));
 //! 3. the key: the PEM key, or the JWKS key named by `kid`;
 //! 4. `typ` (absent, or one of the allowed header types, `JWT` by default);
 //! 5. `alg`: RS256, RS384 or RS512 only, and the key's own `alg`;
@@ -24,9 +25,6 @@ use super::options::VerifyOptions;
 use crate::clock::UtcString;
 use crate::encoding;
 
-const M2M_CATEGORY: &str = "cl_B7d4PD333AAA";
-const SESSION_CATEGORY: &str = "cl_B7d4PD111AAA";
-const IGNORE_CATEGORY: &str = "cl_I7d4PD111III";
 const ENSURE_CLERK_JWT: &str = "Make sure that this is a valid Clerk-generated JWT.";
 
 #[derive(Deserialize)]
@@ -59,27 +57,6 @@ impl Decoded<'_> {
 
     pub(crate) fn category(&self) -> Option<&str> {
         self.header.cat.as_ref().and_then(Value::as_str)
-    }
-
-    /// Whether the token may be taken as a session token on the request
-    /// path: not an OAuth access token (`typ` `at+jwt`), not an M2M token
-    /// (`sub` `mch_…`), and no `cat` other than the session and "ignore"
-    /// categories (a JWT-template token has its own).
-    pub(crate) fn is_session_token(&self) -> bool {
-        let oauth = matches!(
-            self.typ().and_then(Value::as_str),
-            Some("at+jwt" | "application/at+jwt")
-        );
-        let m2m = self
-            .fields
-            .sub
-            .as_ref()
-            .and_then(Value::as_str)
-            .is_some_and(|s| s.starts_with("mch_"));
-        let foreign = self
-            .category()
-            .is_some_and(|c| c != SESSION_CATEGORY && c != IGNORE_CATEGORY);
-        !(oauth || m2m || foreign)
     }
 }
 
@@ -144,21 +121,22 @@ fn json(value: Option<&Value>) -> String {
     }
 }
 
-/// Verifies a session token: every check, in Clerk's order.
-/// Steps 2–8 on a token [`decode`]d already: the claims, and the key that
-/// verified them.
+/// Step 2, which runs before any key is fetched: a session token must not
+/// carry the M2M category. (The pipeline applies it, with the token-kind
+/// rules, in [`Clerk`](crate::Clerk)'s one place.)
+pub(crate) fn session_category_error() -> VerifyError {
+    VerifyError::new(Reason::TokenInvalid, "Invalid session token category.")
+        .with_action(ENSURE_CLERK_JWT)
+}
+
+/// Steps 3–8 on a token [`decode`]d already, whose category was checked:
+/// the claims, and the key that verified them.
 pub(crate) async fn verify_decoded(
     decoded: Decoded<'_>,
     keys: &KeyStore,
     options: &VerifyOptions,
     now_ms: i64,
 ) -> Result<(SessionClaims, Arc<VerifyingKey>, Times), VerifyError> {
-    if decoded.category() == Some(M2M_CATEGORY) {
-        return Err(
-            VerifyError::new(Reason::TokenInvalid, "Invalid session token category.")
-                .with_action(ENSURE_CLERK_JWT),
-        );
-    }
     let key = keys.key_for(decoded.kid(), options.skip_jwks_cache).await?;
     check_signed(
         &decoded,

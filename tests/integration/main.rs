@@ -12,6 +12,7 @@ mod fixtures;
 mod hostile;
 mod jwks;
 mod logs;
+mod machine;
 mod middleware;
 mod oracle;
 mod rejections;

@@ -5,7 +5,7 @@
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{test, web, App, HttpResponse};
 use clerk_actix::testing::StandIn;
-use clerk_actix::{Auth, AuthExt, ClerkMiddleware, Clock};
+use clerk_actix::{AcceptsToken, Auth, AuthExt, ClerkMiddleware, Clock, TokenType};
 use serde_json::Value;
 
 use crate::fixtures::{self, FROZEN_MS};
@@ -23,19 +23,68 @@ fn known_difference(name: &str) -> Option<&'static str> {
     }
 }
 
+/// Clerk's `acceptsToken` option, as recorded.
+pub(crate) fn accepts_of(value: &Value) -> AcceptsToken {
+    fn kind(name: &str) -> TokenType {
+        match name {
+            "api_key" => TokenType::ApiKey,
+            "m2m_token" => TokenType::M2mToken,
+            "oauth_token" => TokenType::OAuthToken,
+            _ => TokenType::SessionToken,
+        }
+    }
+    match value {
+        Value::String(any) if any == "any" => AcceptsToken::Any,
+        Value::String(one) => AcceptsToken::One(kind(one)),
+        Value::Array(list) => AcceptsToken::list(list.iter().filter_map(Value::as_str).map(kind)),
+        _ => AcceptsToken::SESSION_TOKEN,
+    }
+}
+
+/// The stand-in's machine tokens, as the oracle's stand-in answered them
+/// (`machine-verify-responses.bapi-shape.json`), under the recorded tokens.
+pub(crate) fn seed_machine_tokens(stand_in: &StandIn) {
+    let shapes = fixtures::json("machine-verify-responses.bapi-shape.json");
+    let tokens = fixtures::json("machine-tokens.json")["mockTokens"].clone();
+    let shape = |prefix: &str| {
+        shapes
+            .as_object()
+            .and_then(|o| o.iter().find(|(k, _)| k.starts_with(prefix)))
+            .map(|(_, v)| v.clone())
+            .expect("shape")
+    };
+    stand_in.with_store(|store| {
+        let mut key = shape("POST /api_keys/verify");
+        key["secret"] = tokens["api_key"].clone();
+        store.issue_api_key(key);
+        let mut m2m = shape("POST /m2m_tokens/verify");
+        m2m["token"] = tokens["m2m_token"].clone();
+        let subject = m2m["subject"].as_str().unwrap_or_default().to_owned();
+        store.issue_m2m_token(&subject, m2m);
+        let mut oauth = shape("POST /oauth_applications/access_tokens/verify");
+        oauth["token"] = tokens["oauth_token"].clone();
+        store.issue_oauth_token(oauth);
+        store.insert_machine(
+            serde_json::json!({"name": "oracle", "secret_key": "ak_machine_secret"}),
+        );
+    });
+}
+
 #[actix_web::test]
 async fn header_path_scenarios_agree_with_clerk_backend() {
     let oracle = fixtures::oracle();
     let stand_in = StandIn::builder()
         .issuer(fixtures::clerk_test_issuer())
+        .secret_key("sk_test_deadbeef")
         .start()
         .unwrap();
+    seed_machine_tokens(&stand_in);
     let mut agree = 0;
     let mut differ = Vec::new();
     let mut total = 0;
     for case in oracle["cases"].as_array().expect("cases") {
         let name = case["name"].as_str().unwrap_or_default();
-        if !name.starts_with("header:") {
+        if !name.starts_with("header:") && !name.starts_with("machine:") {
             continue;
         }
         total += 1;
@@ -59,11 +108,16 @@ async fn header_path_scenarios_agree_with_clerk_backend() {
         if let Some(skew) = options["clockSkewInMs"].as_u64() {
             builder = builder.clock_skew(std::time::Duration::from_millis(skew));
         }
+        if let Some(key) = options["machineSecretKey"].as_str() {
+            builder = builder.machine_secret_key(key);
+        }
         let clerk = builder.build().expect(name);
+        let accepts = accepts_of(&options["acceptsToken"]);
+        stand_in.clear_requests();
         let app = test::init_service(
             App::new()
-                .default_service(web::to(|req: actix_web::HttpRequest| async move {
-                    let auth = req.get_auth()?;
+                .default_service(web::to(move |req: actix_web::HttpRequest| async move {
+                    let auth = req.get_auth_with(accepts)?;
                     Ok::<_, actix_web::Error>(
                         HttpResponse::Ok()
                             .insert_header((
@@ -73,7 +127,11 @@ async fn header_path_scenarios_agree_with_clerk_backend() {
                             .json(auth.treat_pending_as_signed_out(true)),
                     )
                 }))
-                .wrap(ClerkMiddleware::new(clerk)),
+                .wrap(
+                    ClerkMiddleware::builder(clerk)
+                        .accepts_token(accepts)
+                        .build(),
+                ),
         )
         .await;
 
@@ -152,17 +210,44 @@ async fn header_path_scenarios_agree_with_clerk_backend() {
         ] {
             assert_eq!(ours(header), recorded(header), "{name}: {header}");
         }
-        if status == "signed-in" {
+        if status == "signed-in" || name.starts_with("machine:") {
             // The auth object serialises to what Clerk's toAuth() gave.
             let body: Value = test::read_body_json(res).await;
             let expected = &result["toAuth"][0]["authObject"];
             assert_eq!(body, *expected, "{name}");
         }
+        // The Backend API calls: the machine verify endpoints' path, body,
+        // Authorization and Clerk-API-Version (the JWKS is fetched once per
+        // handle, and this crate sends its own User-Agent).
+        for recorded in case["bapiRequests"].as_array().into_iter().flatten() {
+            let path = recorded["path"].as_str().unwrap_or_default();
+            if path == "/v1/jwks" {
+                continue;
+            }
+            let sent = stand_in.requests();
+            let ours = sent
+                .iter()
+                .find(|r| r.path() == path)
+                .unwrap_or_else(|| panic!("{name}: no request to {path}"));
+            assert_eq!(ours.method(), recorded["method"], "{name}");
+            assert_eq!(
+                ours.json(),
+                serde_json::from_str::<Value>(recorded["body"].as_str().unwrap_or("null")).ok(),
+                "{name}"
+            );
+            for header in ["authorization", "clerk-api-version", "content-type"] {
+                assert_eq!(
+                    ours.header(header),
+                    recorded[header].as_str(),
+                    "{name}: {header}"
+                );
+            }
+        }
         agree += 1;
     }
-    assert_eq!(total, 31);
+    assert_eq!(total, 31 + 13);
     assert_eq!(agree + differ.len(), total);
-    assert_eq!(agree, 29, "{differ:#?}");
+    assert_eq!(agree, 29 + 13, "{differ:#?}");
 }
 
 #[actix_web::test]

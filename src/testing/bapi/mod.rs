@@ -10,6 +10,7 @@
 //! `param_name` for bad parameters).
 
 mod directory;
+mod machines;
 mod organizations;
 mod sessions;
 mod users;
@@ -70,6 +71,11 @@ pub struct Store {
     token_issuer: Option<TestIssuer>,
     /// (method, path, status, body) answered instead of the resource.
     canned: Vec<(String, String, u16, Value)>,
+    /// Machine authentication, secrets included.
+    api_keys: Vec<Value>,
+    machines: Vec<Value>,
+    m2m_tokens: Vec<Value>,
+    oauth_tokens: Vec<Value>,
 }
 
 impl fmt::Debug for Store {
@@ -98,6 +104,8 @@ pub(crate) struct ApiRequest<'a> {
     pub(crate) query: &'a [(String, String)],
     /// The JSON body, if any.
     pub(crate) body: Option<&'a Value>,
+    /// The bearer key the request was sent with.
+    pub(crate) credential: Option<&'a str>,
 }
 
 /// An answer: status, optional JSON body, extra headers.
@@ -296,6 +304,66 @@ impl Store {
         self.canned.clear();
     }
 
+    /// Issues an API key from (partial) Backend API JSON (`subject`,
+    /// `name`, `scopes`, `claims`, `seconds_until_expiration`, …) and returns
+    /// its secret (`ak_…`), which `POST /api_keys/verify` accepts. A
+    /// `"secret"` in the JSON is used instead of a fresh one.
+    pub fn issue_api_key(&mut self, key: Value) -> String {
+        machines::insert_api_key(self, key)
+    }
+
+    /// Adds a machine from (partial) Backend API JSON and returns its id
+    /// (`mch_…`); [`machine_secret_key`](Self::machine_secret_key) gives the
+    /// key the M2M endpoints accept for it (a `"secret_key"` in the JSON, or
+    /// a fresh one).
+    pub fn insert_machine(&mut self, machine: Value) -> String {
+        machines::insert_machine(self, machine)
+    }
+
+    /// The secret key of machine `machine_id`.
+    #[must_use]
+    pub fn machine_secret_key(&self, machine_id: &str) -> Option<&str> {
+        self.machines
+            .iter()
+            .find(|m| m["id"] == machine_id)
+            .and_then(|m| m["secret_key"].as_str())
+    }
+
+    /// Issues an opaque M2M token (`mt_…`) to machine `machine_id` (which
+    /// need not be stored) from (partial) JSON (`scopes`, `claims`,
+    /// `seconds_until_expiration`) and returns it. Scopes default to the
+    /// machine's scoped machines; expiry to its default TTL (1 hour). A
+    /// `"token"` in the JSON is used instead of a fresh one.
+    pub fn issue_m2m_token(&mut self, machine_id: &str, token: Value) -> String {
+        machines::insert_m2m_token(self, machine_id, token)
+    }
+
+    /// Issues an opaque OAuth access token (`oat_…`) from (partial) JSON
+    /// (`subject`, `client_id`, `scopes`, `aud`, `expiration`) and returns
+    /// it. Expires in an hour unless `expiration` says otherwise. A
+    /// `"token"` in the JSON is used instead of a fresh one.
+    pub fn issue_oauth_token(&mut self, token: Value) -> String {
+        machines::insert_oauth_token(self, token)
+    }
+
+    /// Revokes the API key, M2M token or OAuth token `secret`; `false` when
+    /// no such token was issued.
+    pub fn revoke_token(&mut self, secret: &str) -> bool {
+        machines::revoke_secret(self, secret)
+    }
+
+    /// The API keys, as stored (secrets included).
+    #[must_use]
+    pub fn api_keys(&self) -> &[Value] {
+        &self.api_keys
+    }
+
+    /// The machines, as stored (secret keys included).
+    #[must_use]
+    pub fn machines(&self) -> &[Value] {
+        &self.machines
+    }
+
     /// The users, as stored.
     #[must_use]
     pub fn users(&self) -> &[Value] {
@@ -358,7 +426,12 @@ pub(crate) fn handle(store: &mut Store, request: &ApiRequest<'_>) -> Reply {
     if let Some((_, _, status, body)) = canned {
         return Reply::with_status(*status, body.clone());
     }
-    let Some(rest) = request.path.strip_prefix("/v1/") else {
+    // The machine-auth endpoints are called without `/v1`.
+    let rest = request
+        .path
+        .strip_prefix("/v1/")
+        .or_else(|| machines_path(request.path));
+    let Some(rest) = rest else {
         return Reply::not_found();
     };
     let segments: Vec<String> = rest
@@ -391,12 +464,37 @@ pub(crate) fn handle(store: &mut Store, request: &ApiRequest<'_>) -> Reply {
         Some("invitations" | "allowlist_identifiers" | "clients") => {
             directory::route(store, &call, &segments)
         }
+        Some("api_keys" | "m2m_tokens" | "oauth_applications" | "machines") => {
+            machines::route(store, &call, &segments, request.credential)
+        }
         _ => None,
     };
     match answer {
         Some(Ok(reply) | Err(reply)) => reply,
         None => Reply::not_found(),
     }
+}
+
+/// The path without its `/`, for the unversioned machine-auth endpoints.
+fn machines_path(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix('/')?;
+    [
+        "api_keys",
+        "m2m_tokens",
+        "oauth_applications/access_tokens/verify",
+    ]
+    .iter()
+    .any(|prefix| {
+        rest.strip_prefix(prefix)
+            .is_some_and(|tail| tail.is_empty() || tail.starts_with('/'))
+    })
+    .then_some(rest)
+}
+
+/// Whether `key` is a machine's secret key, accepted by the M2M endpoints.
+pub(crate) fn is_machine_credential(store: &Store, path: &str, key: &str) -> bool {
+    let m2m = path.starts_with("/m2m_tokens") || path.starts_with("/v1/m2m_tokens");
+    m2m && machines::machine_of_secret(store, key).is_some()
 }
 
 /// A request after routing: method, query, body (an object; `{}` when none).

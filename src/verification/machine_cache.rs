@@ -1,0 +1,192 @@
+//! The verification cache for opaque machine tokens (`ak_…`, `mt_…`,
+//! `oat_…`).
+//!
+//! Verifying an opaque token is a Backend API round trip, so a token that
+//! verified is remembered for a while:
+//!
+//! * **Only successes are kept**, keyed by the SHA-256 of the token (so the
+//!   cache never holds a secret, and a token differing in any byte misses).
+//! * **For at most the TTL** (30 s by default, `0` disables), and never past
+//!   the token's own `expiration`. A token revoked at Clerk therefore keeps
+//!   working here for up to the TTL: the price of not calling the Backend API
+//!   on every request.
+//! * **Bounded**: at most `capacity` entries (10 000 by default), evicted by
+//!   [`quick_cache`]'s CLOCK-Pro policy, so a stream of distinct valid tokens
+//!   costs no more than the bound.
+//! * **Single-flight**: requests that arrive with the same token while its
+//!   verification is in flight wait for that one call, on whatever worker
+//!   thread it runs, and share its answer, failures included (so an outage
+//!   costs one slow call per token, not one per request). If the request
+//!   making the call goes away, a waiting one takes over.
+//!
+//! Why quick_cache: a small, well-kept crate (two dependencies, both already
+//! in the tree or tiny) with a lock-striped, allocation-free read path; the
+//! single-flight is ours because quick_cache's placeholder guard does not share
+//! failures, and time-to-live is checked on read against the handle's
+//! [`Clock`](crate::Clock), which tests freeze.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use aws_lc_rs::digest;
+use tokio::sync::watch;
+
+use super::error::VerifyError;
+use super::machine::MachineToken;
+
+type Digest = [u8; 32];
+type Answer = Result<MachineToken, VerifyError>;
+
+#[derive(Clone)]
+struct Entry {
+    token: MachineToken,
+    /// ms since the epoch.
+    valid_until: i64,
+}
+
+pub(crate) struct MachineCache {
+    /// `None` when the TTL or the capacity is 0.
+    entries: Option<quick_cache::sync::Cache<Digest, Entry>>,
+    ttl_ms: i64,
+    in_flight: Mutex<HashMap<Digest, watch::Receiver<Option<Answer>>>>,
+}
+
+impl std::fmt::Debug for MachineCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MachineCache")
+            .field("enabled", &self.entries.is_some())
+            .field("ttl_ms", &self.ttl_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+fn digest_of(token: &[u8]) -> Digest {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(digest::digest(&digest::SHA256, token).as_ref());
+    out
+}
+
+/// Removes the in-flight entry of the call it guards, however the call
+/// ends (answered, or dropped with its request).
+struct InFlight<'a> {
+    cache: &'a MachineCache,
+    key: Digest,
+    rx: watch::Receiver<Option<Answer>>,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        let mut map = self
+            .cache
+            .in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if map
+            .get(&self.key)
+            .is_some_and(|rx| rx.same_channel(&self.rx))
+        {
+            map.remove(&self.key);
+        }
+    }
+}
+
+impl MachineCache {
+    pub(crate) fn new(ttl: Duration, capacity: usize) -> Self {
+        let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
+        let entries = (ttl_ms > 0 && capacity > 0).then(|| quick_cache::sync::Cache::new(capacity));
+        Self {
+            entries,
+            ttl_ms,
+            in_flight: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn cached(&self, key: &Digest, now_ms: i64) -> Option<MachineToken> {
+        let entries = self.entries.as_ref()?;
+        let entry = entries.get(key)?;
+        if entry.valid_until > now_ms {
+            return Some(entry.token);
+        }
+        entries.remove_if(key, |e| e.valid_until <= now_ms);
+        None
+    }
+
+    /// The cached verification of `token`, or the answer of `verify` — run
+    /// at most once at a time per token, its answer shared with every
+    /// request waiting for it.
+    pub(crate) async fn get_or_verify<F, Fut>(
+        &self,
+        token: &[u8],
+        now_ms: impl Fn() -> i64,
+        verify: F,
+    ) -> Answer
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Answer>,
+    {
+        let key = digest_of(token);
+        let mut verify = Some(verify);
+        loop {
+            if let Some(hit) = self.cached(&key, now_ms()) {
+                return Ok(hit);
+            }
+            let (mut waiting, leading) = {
+                let mut map = self
+                    .in_flight
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                match map.get(&key) {
+                    Some(rx) => (rx.clone(), None),
+                    None => {
+                        let (tx, rx) = watch::channel(None);
+                        map.insert(key, rx.clone());
+                        (rx, Some(tx))
+                    }
+                }
+            };
+            let Some(tx) = leading else {
+                // An error: the call was dropped with its request; try again.
+                if let Ok(answer) = waiting.wait_for(Option::is_some).await {
+                    if let Some(answer) = answer.clone() {
+                        return answer;
+                    }
+                }
+                continue;
+            };
+            let guard = InFlight {
+                cache: self,
+                key,
+                rx: waiting,
+            };
+            let Some(verify) = verify.take() else {
+                // A request leads at most once (it returns after); kept total.
+                drop(guard);
+                return Err(VerifyError::new(
+                    super::error::Reason::UnexpectedError,
+                    "Unexpected error",
+                ));
+            };
+            let answer = verify().await;
+            if let (Ok(token), Some(entries)) = (&answer, &self.entries) {
+                let now = now_ms();
+                let valid_until = now
+                    .saturating_add(self.ttl_ms)
+                    .min(token.expiration().unwrap_or(i64::MAX));
+                if valid_until > now {
+                    entries.insert(
+                        key,
+                        Entry {
+                            token: token.clone(),
+                            valid_until,
+                        },
+                    );
+                }
+            }
+            let _ = tx.send(Some(answer.clone()));
+            drop(guard);
+            return answer;
+        }
+    }
+}
