@@ -3,8 +3,12 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::client::error::Error as ClientError;
+use crate::client::executor::Policy;
+use crate::client::machine_models::{
+    self as opaque, ApiKey, IdpOAuthAccessToken, M2mToken, Opaque,
+};
 use crate::config::{Checked, ClerkBuilder, Config, ConfigError, InstanceType, PublishableKey};
-use crate::verification::auth::TokenType;
 use crate::verification::cache::{TokenCache, Verified};
 use crate::verification::claims::SessionClaims;
 use crate::verification::error::{Reason, VerifyError};
@@ -13,6 +17,7 @@ use crate::verification::machine::{self, Category, JwtShape, MachineToken};
 use crate::verification::machine_cache::MachineCache;
 use crate::verification::options::VerifyOptions;
 use crate::verification::token;
+use crate::verification::token_type::TokenType;
 
 /// A configured Clerk instance: keys, options and the shared key cache.
 ///
@@ -397,25 +402,31 @@ impl Clerk {
         token: &str,
         kind: TokenType,
     ) -> Result<MachineToken, VerifyError> {
-        let client = self.client();
-        let failure = |err: crate::client::Error| machine::backend_failure(kind, &err);
+        // The client's road and defaults, without the client: the typed
+        // `ClerkClient::api_keys().verify(..)` and the others send the same.
+        let api = &self.inner.config.api;
+        let policy = Policy::default();
+        let failure = |err: ClientError| machine::backend_failure(kind, &err);
         let (verified, revoked, expired) = match kind {
             TokenType::ApiKey => {
-                let key = client.api_keys().verify(token).await.map_err(failure)?;
+                let key: ApiKey = opaque::verify(api, &policy, Opaque::ApiKey, token)
+                    .await
+                    .map_err(failure)?;
                 let (revoked, expired) = (key.revoked, key.expired);
                 (MachineToken::from_api_key(key), revoked, expired)
             }
             TokenType::M2mToken => {
-                let m2m = client.m2m_tokens().verify(token).await.map_err(failure)?;
+                let m2m: M2mToken = opaque::verify(api, &policy, Opaque::M2mToken, token)
+                    .await
+                    .map_err(failure)?;
                 let (revoked, expired) = (m2m.revoked, m2m.expired);
                 (MachineToken::from_m2m_token(m2m), revoked, expired)
             }
             _ => {
-                let oauth = client
-                    .oauth_access_tokens()
-                    .verify(token)
-                    .await
-                    .map_err(failure)?;
+                let oauth: IdpOAuthAccessToken =
+                    opaque::verify(api, &policy, Opaque::OAuthToken, token)
+                        .await
+                        .map_err(failure)?;
                 let (revoked, expired) = (oauth.revoked, oauth.expired);
                 (MachineToken::from_oauth_token(oauth), revoked, expired)
             }

@@ -125,12 +125,13 @@ pub use self::actix::{error, guard};
 pub use self::clerk::Clerk;
 pub use self::clock::Clock;
 pub use self::config::ClerkBuilder;
-pub use self::verification::auth::{Auth, TokenType};
+pub use self::verification::auth::Auth;
 pub use self::verification::authorization::{FactorLevel, Has, Reverification};
 pub use self::verification::claims::SessionClaims;
 pub use self::verification::error::{Reason, VerifyError};
 pub use self::verification::machine::{AcceptsToken, MachineToken, TokenTypes};
 pub use self::verification::options::VerifyOptions;
+pub use self::verification::token_type::TokenType;
 
 #[doc(hidden)]
 pub use self::actix::middleware::ClerkMiddlewareService;

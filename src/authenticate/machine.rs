@@ -21,10 +21,11 @@ use std::borrow::Cow;
 
 use super::{cookie_path, header, header_token_refused, Header, Outcome, RequestHead};
 use crate::clerk::{Accepts, Clerk, Failure, Rejection};
-use crate::verification::auth::{SignedOut, TokenType};
+use crate::verification::auth::SignedOut;
 use crate::verification::error::{Reason, VerifyError};
 use crate::verification::machine::{self, AcceptsToken};
 use crate::verification::options::VerifyOptions;
+use crate::verification::token_type::TokenType;
 
 /// Authenticates one request, taking the tokens `accepts` names.
 pub(crate) async fn authenticate_accepting(

@@ -26,11 +26,12 @@ use std::borrow::Cow;
 use self::handshake::Handshake;
 use self::outcome::{session_token_error, type_mismatch, Carrier};
 use crate::clerk::{Accepts, Clerk, Rejection};
-use crate::verification::auth::{SignedOut, TokenType};
+use crate::verification::auth::SignedOut;
 use crate::verification::claims::SessionClaims;
 use crate::verification::error::VerifyError;
 use crate::verification::machine::MachineToken;
 use crate::verification::options::VerifyOptions;
+use crate::verification::token_type::TokenType;
 
 /// The request headers authentication may look at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,75 +4,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::error::Error;
+use super::machine_models::{self, ApiKey, Opaque};
 use super::models::{null_default, setters, DeletedObject, PaginatedList};
 use super::request::Method;
 use super::ClerkClient;
 
 // ---------------------------------------------------------------- models --
-
-/// An API key (`"object": "api_key"`).
-///
-/// # Examples
-///
-/// ```
-/// use clerk_actix::client::ApiKey;
-///
-/// let key: ApiKey = serde_json::from_str(
-///     r#"{"object": "api_key", "id": "ak_1", "name": "ci", "subject": "user_1", "scopes": ["read"], "revoked": false}"#,
-/// )?;
-/// assert_eq!(key.scopes, ["read"]);
-/// assert_eq!(key.secret, None);
-/// # Ok::<_, serde_json::Error>(())
-/// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-#[non_exhaustive]
-pub struct ApiKey {
-    /// `api_key`.
-    #[serde(deserialize_with = "null_default")]
-    pub object: String,
-    /// `ak_…`.
-    #[serde(deserialize_with = "null_default")]
-    pub id: String,
-    /// `api_key`.
-    #[serde(rename = "type", deserialize_with = "null_default")]
-    pub key_type: String,
-    /// Its name.
-    #[serde(deserialize_with = "null_default")]
-    pub name: String,
-    /// Who it stands for: `user_…`, `org_…` or `mch_…`.
-    #[serde(deserialize_with = "null_default")]
-    pub subject: String,
-    /// A description.
-    pub description: Option<String>,
-    /// Custom claims, as stored.
-    pub claims: Option<Value>,
-    /// The scopes it grants.
-    #[serde(deserialize_with = "null_default")]
-    pub scopes: Vec<String>,
-    /// The secret (`ak_…`); only in the answers of create and get secret.
-    pub secret: Option<String>,
-    /// Whether it was revoked.
-    #[serde(deserialize_with = "null_default")]
-    pub revoked: bool,
-    /// Why, when revoked.
-    pub revocation_reason: Option<String>,
-    /// Whether it expired.
-    #[serde(deserialize_with = "null_default")]
-    pub expired: bool,
-    /// Expiry (ms since the epoch); `None` for a key that does not expire.
-    pub expiration: Option<i64>,
-    /// The user who created it.
-    pub created_by: Option<String>,
-    /// Last use (ms since the epoch).
-    pub last_used_at: Option<i64>,
-    /// Creation (ms since the epoch).
-    #[serde(deserialize_with = "null_default")]
-    pub created_at: i64,
-    /// Last update (ms since the epoch).
-    #[serde(deserialize_with = "null_default")]
-    pub updated_at: i64,
-}
 
 /// `{"secret": "ak_…"}`, the answer of [`ApiKeysApi::secret`].
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -378,11 +315,7 @@ impl ApiKeysApi {
     ///
     /// [`Error`]; 404 for an unknown, revoked or expired key.
     pub async fn verify(&self, secret: &str) -> Result<ApiKey, Error> {
-        self.client
-            .request(Method::POST, "/api_keys/verify")
-            .unversioned()
-            .json(&json!({ "secret": secret }))
-            .send()
-            .await
+        let client = &self.client;
+        machine_models::verify(client.api(), &client.settings, Opaque::ApiKey, secret).await
     }
 }

@@ -88,6 +88,47 @@ impl BackendApi {
             body: None,
         }
     }
+
+    /// `POST {url}{path}` with a JSON body: the unversioned endpoints
+    /// (`/api_keys/verify`, …).
+    pub(crate) fn post_unversioned(&self, path: &str, body: &serde_json::Value) -> Prepared {
+        Prepared {
+            method: Method::POST,
+            url: format!("{}{path}", self.url),
+            endpoint: format!("POST {path}"),
+            body: serde_json::to_vec(body).ok(),
+        }
+    }
+}
+
+/// Decodes a 2xx answer into `T` (an empty answer decodes as `null`, so
+/// `()` or `Option<T>` fit a 204).
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    endpoint: &str,
+) -> Result<T, Error> {
+    let text: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"null"
+    } else {
+        body
+    };
+    serde_json::from_slice(text)
+        .map_err(|e| Error::new(ErrorKind::Decode(e.to_string())).at(endpoint))
+}
+
+/// The largest answer the client takes by default: 16 MiB (a page of 500
+/// users is large).
+pub(crate) const DEFAULT_BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+impl Default for Policy {
+    /// The client's defaults: the API's timeout, 16 MiB, the default retries.
+    fn default() -> Self {
+        Self {
+            timeout: None,
+            body_limit: DEFAULT_BODY_LIMIT,
+            retry: RetryPolicy::default(),
+        }
+    }
 }
 
 /// How one kind of call is sent: timeout, size limit, retries.

@@ -4,79 +4,14 @@
 //! ([`ClerkBuilder::machine_secret_key`](crate::ClerkBuilder::machine_secret_key),
 //! `CLERK_MACHINE_SECRET_KEY`) when one is configured, else the secret key.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::error::Error;
-use super::models::{null_default, setters, PaginatedList};
+use super::machine_models::{self, M2mToken, Opaque};
+use super::models::{setters, PaginatedList};
 use super::request::Method;
 use super::ClerkClient;
-
-/// An M2M token (`"object": "machine_to_machine_token"`).
-///
-/// # Examples
-///
-/// ```
-/// use clerk_actix::client::M2mToken;
-///
-/// let token: M2mToken = serde_json::from_str(
-///     r#"{"object": "machine_to_machine_token", "id": "mt_1", "subject": "mch_1", "scopes": ["mch_2"]}"#,
-/// )?;
-/// assert_eq!(token.subject, "mch_1");
-/// # Ok::<_, serde_json::Error>(())
-/// ```
-#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-#[non_exhaustive]
-pub struct M2mToken {
-    /// `machine_to_machine_token`.
-    #[serde(deserialize_with = "null_default")]
-    pub object: String,
-    /// `mt_…`.
-    #[serde(deserialize_with = "null_default")]
-    pub id: String,
-    /// The machine it was issued to (`mch_…`).
-    #[serde(deserialize_with = "null_default")]
-    pub subject: String,
-    /// Custom claims, as stored.
-    pub claims: Option<Value>,
-    /// The machines it may call (`mch_…`).
-    #[serde(deserialize_with = "null_default")]
-    pub scopes: Vec<String>,
-    /// The token itself; only in the answer of create.
-    pub token: Option<String>,
-    /// Whether it was revoked.
-    #[serde(deserialize_with = "null_default")]
-    pub revoked: bool,
-    /// Why, when revoked.
-    pub revocation_reason: Option<String>,
-    /// Whether it expired.
-    #[serde(deserialize_with = "null_default")]
-    pub expired: bool,
-    /// Expiry (ms since the epoch).
-    pub expiration: Option<i64>,
-    /// Last use (ms since the epoch).
-    pub last_used_at: Option<i64>,
-    /// Creation (ms since the epoch).
-    #[serde(deserialize_with = "null_default")]
-    pub created_at: i64,
-    /// Last update (ms since the epoch).
-    #[serde(deserialize_with = "null_default")]
-    pub updated_at: i64,
-}
-
-impl std::fmt::Debug for M2mToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("M2mToken")
-            .field("id", &self.id)
-            .field("subject", &self.subject)
-            .field("scopes", &self.scopes)
-            .field("token", &self.token.as_ref().map(|_| "mt_****"))
-            .field("revoked", &self.revoked)
-            .field("expiration", &self.expiration)
-            .finish_non_exhaustive()
-    }
-}
 
 /// The body of [`M2mTokensApi::create`].
 ///
@@ -262,12 +197,7 @@ impl M2mTokensApi {
     ///
     /// [`Error`]; 404 for an unknown, revoked or expired token.
     pub async fn verify(&self, token: &str) -> Result<M2mToken, Error> {
-        self.client
-            .request(Method::POST, "/m2m_tokens/verify")
-            .unversioned()
-            .machine_secret_key()
-            .json(&json!({ "token": token }))
-            .send()
-            .await
+        let client = &self.client;
+        machine_models::verify(client.api(), &client.settings, Opaque::M2mToken, token).await
     }
 }

@@ -127,6 +127,7 @@ pub(crate) mod executor;
 mod invitations;
 pub(crate) mod jwks;
 mod m2m;
+pub(crate) mod machine_models;
 mod machines;
 mod models;
 mod oauth_tokens;
@@ -145,22 +146,21 @@ use std::time::Duration;
 
 use crate::clerk::Clerk;
 
-pub use self::api_keys::{
-    ApiKey, ApiKeySecret, ApiKeysApi, CreateApiKey, ListApiKeys, UpdateApiKey,
-};
+pub use self::api_keys::{ApiKeySecret, ApiKeysApi, CreateApiKey, ListApiKeys, UpdateApiKey};
 pub use self::error::{ApiError, ApiErrorDetail, Error, ErrorKind};
 pub use self::invitations::{
     AllowlistIdentifier, AllowlistIdentifiersApi, CreateAllowlistIdentifier, CreateInvitation,
     IdentifierType, Invitation, InvitationsApi, ListInvitations, WaitlistEntry,
 };
 pub use self::jwks::{Jwk, Jwks};
-pub use self::m2m::{CreateM2mToken, ListM2mTokens, M2mToken, M2mTokensApi};
+pub use self::m2m::{CreateM2mToken, ListM2mTokens, M2mTokensApi};
+pub use self::machine_models::{ApiKey, IdpOAuthAccessToken, M2mToken};
 pub use self::machines::{
     CreateMachine, ListMachines, Machine, MachineScope, MachineSecretKey, MachinesApi,
     ScopedMachine, UpdateMachine,
 };
 pub use self::models::{DeletedObject, Metadata, PaginatedList, Pagination, TotalCount};
-pub use self::oauth_tokens::{IdpOAuthAccessToken, OAuthAccessTokensApi};
+pub use self::oauth_tokens::OAuthAccessTokensApi;
 pub use self::organizations::{
     CreateOrganization, CreateOrganizationInvitation, CreateOrganizationMembership,
     InvitationStatus, ListOrganizationInvitations, ListOrganizationMemberships, ListOrganizations,
@@ -179,10 +179,6 @@ pub use self::users::{
 };
 
 use self::executor::{BackendApi, Policy as Settings};
-use self::retry::RetryPolicy;
-
-/// The default response size limit: 16 MiB.
-const DEFAULT_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// A Backend API client. See the [module docs](self).
 ///
@@ -204,15 +200,6 @@ const DEFAULT_BODY_LIMIT: usize = 16 * 1024 * 1024;
 pub struct ClerkClient {
     pub(crate) clerk: Clerk,
     pub(crate) settings: Arc<Settings>,
-}
-
-/// Per-client settings: the handle's timeout unless set, 16 MiB, the default retries.
-fn default_settings() -> Settings {
-    Settings {
-        timeout: None,
-        body_limit: DEFAULT_BODY_LIMIT,
-        retry: RetryPolicy::default(),
-    }
 }
 
 impl fmt::Debug for ClerkClient {
@@ -258,7 +245,7 @@ impl ClerkClient {
     pub fn new(clerk: Clerk) -> Self {
         Self {
             clerk,
-            settings: Arc::new(default_settings()),
+            settings: Arc::new(Settings::default()),
         }
     }
 
@@ -282,7 +269,7 @@ impl ClerkClient {
     pub fn builder(clerk: Clerk) -> ClerkClientBuilder {
         ClerkClientBuilder {
             clerk,
-            settings: default_settings(),
+            settings: Settings::default(),
         }
     }
 

@@ -4,7 +4,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::error::{Error, ErrorKind};
+use super::error::Error;
 use super::executor::{self, Credential, Prepared};
 use super::{path, query, ClerkClient};
 
@@ -175,13 +175,7 @@ impl<'a> RequestBuilder<'a> {
         let (client, prepared) = self.prepare()?;
         let body =
             executor::execute_as(client.api(), &client.settings, &prepared, credential).await?;
-        let text: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
-            b"null"
-        } else {
-            &body
-        };
-        serde_json::from_slice(text)
-            .map_err(|e| Error::new(ErrorKind::Decode(e.to_string())).at(&prepared.endpoint))
+        executor::decode(&body, &prepared.endpoint)
     }
 
     fn prepare(self) -> Result<(&'a ClerkClient, Prepared), Error> {

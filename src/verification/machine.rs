@@ -21,13 +21,13 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::auth::TokenType;
 use super::claims::SessionClaims;
 use super::error::{Reason, VerifyError};
 use super::options::VerifyOptions;
 use super::token::Decoded;
+use super::token_type::TokenType;
 use crate::client::error::{Error as ClientError, ErrorKind};
-use crate::client::{ApiKey, IdpOAuthAccessToken, M2mToken};
+use crate::client::machine_models::{ApiKey, IdpOAuthAccessToken, M2mToken};
 
 const M2M_CATEGORY: &str = "cl_B7d4PD333AAA";
 const SESSION_CATEGORY: &str = "cl_B7d4PD111AAA";

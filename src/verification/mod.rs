@@ -13,3 +13,4 @@ pub(crate) mod machine;
 pub(crate) mod machine_cache;
 pub(crate) mod options;
 pub(crate) mod token;
+pub(crate) mod token_type;
