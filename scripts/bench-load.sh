@@ -100,6 +100,9 @@ start_server guarded "$((PORT + 1))"; GUARDED=$SERVER
 for round in $(seq "$ROUNDS"); do
   echo "round $round of $ROUNDS..." >&2
   run "no-auth" "$PORT" -H "Authorization: Bearer $VALID" >> "$RESULTS"
+  # The bare twin of distinct-tokens: the same rotation script, so wrk costs
+  # both sides the same.
+  run "no-auth(distinct)" "$PORT" -s "$WORK/distinct.lua" >> "$RESULTS"
   run "valid-token(cache-on)" "$((PORT + 1))" -H "Authorization: Bearer $VALID" >> "$RESULTS"
   run "distinct-tokens" "$((PORT + 1))" -s "$WORK/distinct.lua" >> "$RESULTS"
   run "invalid-token" "$((PORT + 1))" -H "Authorization: Bearer $INVALID" >> "$RESULTS"
@@ -126,7 +129,7 @@ fi
 # The median of the rounds, per scenario, in the order they ran.
 median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 SUMMARY="$WORK/summary"
-for name in no-auth "valid-token(cache-on)" distinct-tokens invalid-token "api-key(cached)"; do
+for name in no-auth "no-auth(distinct)" "valid-token(cache-on)" distinct-tokens invalid-token "api-key(cached)"; do
   rps=$(awk -v n="$name" '$1 == n {print $2}' "$RESULTS" | median)
   p99=$(awk -v n="$name" '$1 == n {print $3}' "$RESULTS" | while read -r v; do to_ms "$v"; done | median)
   non2xx=$(awk -v n="$name" '$1 == n {s += $4} END {print s + 0}' "$RESULTS")
@@ -144,4 +147,18 @@ done < "$SUMMARY"
 echo
 if [ "$MEMORY_REQUESTS" -gt 0 ]; then
   echo "resident memory: ${before} kB before, ${after} kB after $(grep -Eo '[0-9]+ requests' "$WORK/memory.txt" | head -1) with $DISTINCT distinct tokens ($(( (after - before) / 1024 )) MB growth)"
+fi
+
+# The cold path against its floor: a bare request (the distinct-token twin)
+# plus one bare aws-lc-rs RSA check with a parsed key (benches/cold_path.rs,
+# same tokens, measured now).
+rsa_ns=$(cargo bench -q --bench cold_path -- "$TOKENS" 3000 5 2>/dev/null | awk '{print $5}')
+if [ -n "$rsa_ns" ]; then
+  bare=$(awk '$1 == "no-auth(distinct)" {print $2}' "$SUMMARY")
+  cold=$(awk '$1 == "distinct-tokens" {print $2}' "$SUMMARY")
+  awk -v bare="$bare" -v cold="$cold" -v rsa="$rsa_ns" 'BEGIN {
+    floor = 1 / (1 / bare + rsa / 1e9)
+    printf "cold path: %.0f requests/s; floor (bare + one RSA check of %.1f us): %.0f requests/s\n", cold, rsa / 1000, floor
+    printf "cold ratio %.3f   floor ratio %.3f   cold / floor %.3f\n", cold / bare, floor / bare, cold / floor
+  }'
 fi
