@@ -34,7 +34,9 @@
 //! direct-mapped by the same fast hash, compared **byte for byte** against the
 //! stored token), then in the shared cache. A client's token usually comes
 //! back to the same worker over its keep-alive connection, so most hits cost
-//! one fast hash and one comparison, with no lock. The per-thread tables hold
+//! one fast hash and one comparison, with no lock. A token enters the table
+//! when it comes back (a shared hit), not when it is first verified, so
+//! one-shot tokens do not push the ones in use out. The per-thread tables hold
 //! at most 256 tokens per worker (~200 KB).
 
 use std::cell::RefCell;
@@ -239,9 +241,12 @@ impl TokenCache {
         });
     }
 
+    /// Caches a token that just verified. Only the shared cache takes it:
+    /// the per-thread table learns a token when it comes back (a shared
+    /// hit), so tokens seen once do not push the ones in use out of it, and
+    /// the cold path copies the token once, not twice.
     pub(crate) fn insert(&self, token: &[u8], verified: Arc<Verified>) {
-        self.shared.insert(TokenKey(token.into()), verified.clone());
-        self.remember(token, &verified);
+        self.shared.insert(TokenKey(token.into()), verified);
     }
 
     pub(crate) fn remove(&self, token: &[u8]) {
