@@ -551,8 +551,8 @@ impl ClerkBuilder {
     /// How many verified tokens to remember, so that a token sent again skips
     /// the signature check; 0 disables the cache.
     ///
-    /// Only tokens that verified are kept, keyed by their SHA-256 (any other
-    /// byte sequence misses); the time claims and the `azp`, `aud`, `iss` and
+    /// Only tokens that verified are kept, found by the whole token compared
+    /// byte for byte (any other byte sequence misses); the time claims and the `azp`, `aud`, `iss` and
     /// `typ` rules of the options in force are checked again on every hit;
     /// a key that disappears from the JWKS invalidates what it verified; the
     /// bound holds whatever the traffic. Each worker thread also keeps its
