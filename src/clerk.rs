@@ -295,3 +295,11 @@ impl ClerkBuilder {
         })
     }
 }
+
+impl Clerk {
+    /// The key store, for tokens verified outside the pipeline (the
+    /// handshake token, which has no claims to check).
+    pub(crate) fn keys(&self) -> &KeyStore {
+        &self.inner.keys
+    }
+}

@@ -15,7 +15,7 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::actix::error::AuthUnavailableError;
 use crate::authenticate::handshake::Handshake;
-use crate::authenticate::{self, auth_headers, Header, Outcome, RequestHead};
+use crate::authenticate::{self, auth_headers, BrowserHeaders, Header, Outcome, RequestHead};
 use crate::clerk::Clerk;
 use crate::verification::auth::{Auth, SignedOut};
 use crate::verification::options::VerifyOptions;
@@ -251,7 +251,9 @@ where
                 .as_ref()
                 .unwrap_or_else(|| settings.clerk.shared_verify_options());
             let outcome = authenticate::authenticate(&settings.clerk, &req, options).await;
-            let (auth, signed_out_headers) = match outcome {
+            // Cookies of a refresh or a resolved handshake ride on every answer.
+            let (outcome, browser) = outcome.split_headers();
+            let (auth, mut signed_out_headers) = match outcome {
                 Outcome::SignedIn(claims) => (
                     Auth::from_claims(claims)
                         .treat_pending_as_signed_out(settings.treat_pending_as_signed_out),
@@ -278,7 +280,36 @@ where
                     let err = AuthUnavailableError::new(cause);
                     return Ok(req.error_response(err).map_into_right_body());
                 }
+                Outcome::Misconfigured(message) => {
+                    log::error!(target: "clerk_actix::middleware", "{message}");
+                    let err = actix_web::error::ErrorInternalServerError(
+                        "Clerk authentication is misconfigured; see the server log",
+                    );
+                    return Ok(req.error_response(err).map_into_right_body());
+                }
+                Outcome::WithHeaders(..) => {
+                    // `split_headers` took the only level there is.
+                    let err = actix_web::error::ErrorInternalServerError("unexpected outcome");
+                    return Ok(req.error_response(err).map_into_right_body());
+                }
             };
+            if let Some(browser) = &browser {
+                let extra = browser_headers(browser);
+                if browser.location.is_some() {
+                    // Development: back to the page without the handshake
+                    // parameters, the cookies set on the way (Express answers
+                    // any Location with a 307 and ends the request).
+                    let status = StatusCode::from_u16(BrowserHeaders::REDIRECT_STATUS)
+                        .unwrap_or(StatusCode::TEMPORARY_REDIRECT);
+                    let mut res = HttpResponse::new(status);
+                    append(res.headers_mut(), Some(extra));
+                    append(res.headers_mut(), signed_out_headers);
+                    return Ok(req.into_response(res).map_into_right_body());
+                }
+                signed_out_headers
+                    .get_or_insert_with(Vec::new)
+                    .extend(extra);
+            }
 
             if let Some(hook) = &settings.on_authenticated {
                 if let Err(err) = hook(&req, &auth) {
@@ -313,11 +344,22 @@ impl RequestHead for ServiceRequest {
             Header::Host => &header::HOST,
             Header::ForwardedHost => &X_FORWARDED_HOST,
             Header::ForwardedProto => &X_FORWARDED_PROTO,
+            Header::Referer => &header::REFERER,
         };
         self.headers().get(name).map(HeaderValue::as_bytes)
     }
 
+    fn for_each_header(&self, f: &mut dyn FnMut(&str, &[u8])) {
+        for (name, value) in self.headers() {
+            f(name.as_str(), value.as_bytes());
+        }
+    }
+
     fn scheme(&self) -> &str {
+        // An absolute request target (HTTP/2, proxies) names its scheme.
+        if let Some(scheme @ ("http" | "https")) = self.uri().scheme_str() {
+            return scheme;
+        }
         if self.app_config().secure() {
             "https"
         } else {
@@ -335,6 +377,19 @@ impl RequestHead for ServiceRequest {
 /// `x-clerk-auth-*`; values that cannot be header values are left out, as Clerk does.
 fn debug_headers(status: &'static str, out: &SignedOut) -> Vec<(HeaderName, HeaderValue)> {
     auth_headers(status, out)
+        .filter_map(|(name, value)| {
+            Some((
+                HeaderName::from_static(name),
+                HeaderValue::from_str(value).ok()?,
+            ))
+        })
+        .collect()
+}
+
+/// The browser path's headers; values that cannot be header values are left out.
+fn browser_headers(browser: &BrowserHeaders) -> Vec<(HeaderName, HeaderValue)> {
+    browser
+        .headers()
         .filter_map(|(name, value)| {
             Some((
                 HeaderName::from_static(name),

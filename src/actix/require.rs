@@ -52,7 +52,7 @@ pub async fn require_auth(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    match refusal(&req, &Rule::Authenticated, None) {
+    match refusal(&req, &Rule::Authenticated, None, None) {
         None => Ok(next.call(req).await?.map_into_left_body()),
         Some(response) => Ok(req.into_response(response).map_into_right_body()),
     }
@@ -92,6 +92,14 @@ pub async fn require_auth(
 pub struct Require {
     rule: Arc<Rule>,
     redirect: Option<Arc<str>>,
+    page: Option<Arc<PageRedirect>>,
+}
+
+/// [`Require::sign_in_page`]: where signed-out page navigations go.
+#[derive(Debug)]
+struct PageRedirect {
+    sign_in_url: String,
+    trust_forwarded: bool,
 }
 
 enum Rule {
@@ -110,6 +118,7 @@ impl fmt::Debug for Require {
         f.debug_struct("Require")
             .field("rule", &rule)
             .field("redirect", &self.redirect)
+            .field("page", &self.page)
             .finish()
     }
 }
@@ -119,6 +128,7 @@ impl Require {
         Self {
             rule: Arc::new(rule),
             redirect: None,
+            page: None,
         }
     }
 
@@ -176,6 +186,56 @@ impl Require {
         let url = clerk.sign_in_url().unwrap_or("/").to_owned();
         self.redirect_to(url)
     }
+
+    /// For apps that serve pages and APIs alike: a signed-out browser page
+    /// navigation (a GET with `Sec-Fetch-Dest: document`/`iframe`, or an
+    /// `Accept` starting with `text/html`) is sent with a 302 to the
+    /// [`Clerk`](crate::Clerk) handle's sign-in URL (`CLERK_SIGN_IN_URL`,
+    /// else `/`) with `redirect_url` set to the page it asked for, so the
+    /// sign-in page can send the user back; every other signed-out request
+    /// (`fetch`, API clients) still gets 401. A failed check answers 403.
+    ///
+    /// ```
+    /// use actix_web::{web, App, HttpResponse};
+    /// use clerk_actix::{Clerk, ClerkMiddleware, Require};
+    ///
+    /// # fn app(clerk: Clerk) {
+    /// let app = App::new()
+    ///     .service(
+    ///         web::scope("/dashboard")
+    ///             .wrap(Require::auth().sign_in_page(&clerk))
+    ///             .route("", web::get().to(HttpResponse::Ok)),
+    ///     )
+    ///     .wrap(ClerkMiddleware::new(clerk));
+    /// # let _ = app; }
+    /// ```
+    ///
+    /// Defaults to answering 401 to every signed-out request.
+    pub fn sign_in_page(mut self, clerk: &crate::clerk::Clerk) -> Self {
+        self.page = Some(Arc::new(PageRedirect {
+            sign_in_url: clerk.sign_in_url().unwrap_or("/").to_owned(),
+            trust_forwarded: clerk.config().browser.trust_forwarded_headers,
+        }));
+        self
+    }
+}
+
+impl PageRedirect {
+    /// `<sign-in URL>?redirect_url=<the page>`, for a navigation.
+    fn location(&self, req: &ServiceRequest) -> Option<String> {
+        if !crate::authenticate::handshake::is_navigation(req) {
+            return None;
+        }
+        let back = crate::authenticate::url::clerk_url(req, self.trust_forwarded);
+        let separator = if self.sign_in_url.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        let mut location = format!("{}{separator}redirect_url=", self.sign_in_url);
+        location.extend(form_urlencoded::byte_serialize(back.as_bytes()));
+        Some(location)
+    }
 }
 
 /// An alias of [`Require::permission`], named like the Express helpers.
@@ -191,7 +251,12 @@ pub fn require_role(role: impl Into<Cow<'static, str>>) -> Require {
 }
 
 /// The response to refuse the request with, or `None` to let it through.
-fn refusal(req: &ServiceRequest, rule: &Rule, redirect: Option<&str>) -> Option<HttpResponse> {
+fn refusal(
+    req: &ServiceRequest,
+    rule: &Rule,
+    redirect: Option<&str>,
+    page: Option<&PageRedirect>,
+) -> Option<HttpResponse> {
     let auth = match req.get_auth() {
         Ok(auth) => auth,
         Err(missing) => return Some(HttpResponse::from_error(Error::from(missing))),
@@ -204,6 +269,13 @@ fn refusal(req: &ServiceRequest, rule: &Rule, redirect: Option<&str>) -> Option<
             req.path(),
             auth.signed_out_reason().unwrap_or("no token")
         );
+        if let Some(location) = page.and_then(|page| page.location(req)) {
+            return Some(
+                HttpResponse::Found()
+                    .insert_header((header::LOCATION, location))
+                    .finish(),
+            );
+        }
         return Some(match redirect {
             Some(url) => HttpResponse::Found()
                 .insert_header((header::LOCATION, url))
@@ -268,7 +340,12 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        match refusal(&req, &self.require.rule, self.require.redirect.as_deref()) {
+        match refusal(
+            &req,
+            &self.require.rule,
+            self.require.redirect.as_deref(),
+            self.require.page.as_deref(),
+        ) {
             None => {
                 let service = Rc::clone(&self.service);
                 Box::pin(async move { Ok(service.call(req).await?.map_into_left_body()) })

@@ -126,7 +126,7 @@ mod invitations;
 pub(crate) mod jwks;
 mod models;
 mod organizations;
-mod path;
+pub(crate) mod path;
 mod query;
 mod request;
 pub(crate) mod retry;

@@ -255,12 +255,15 @@ impl StandIn {
     }
 
     /// A builder with the secret key, publishable key and API URL of the
-    /// stand-in, to adjust before building.
+    /// stand-in, to adjust before building. The stand-in is also the proxy
+    /// URL, so that handshake redirects go to its stand-in of the Frontend
+    /// API (`GET /v1/client/handshake`).
     pub fn clerk_builder(&self) -> ClerkBuilder {
         Clerk::builder()
             .secret_key(self.secret_key())
             .publishable_key(self.publishable_key())
             .api_url(self.url())
+            .proxy_url(self.url())
     }
 
     /// A [`Clerk`] handle that talks to the stand-in.

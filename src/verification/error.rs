@@ -34,6 +34,11 @@ pub enum Reason {
     JwkRemoteFailedToLoad,
     /// No key in the JWKS has the token's `kid`.
     JwkKidMismatch,
+    /// Not one of Clerk's codes: a Backend API call that authenticating the
+    /// request needs (the handshake payload of a nonce) failed for reasons of
+    /// the API or the network (5xx, timeout, no connection). The request is
+    /// answered 503, never signed out.
+    BackendApiUnavailable,
 }
 
 impl Reason {
@@ -53,6 +58,7 @@ impl Reason {
             Self::SecretKeyInvalid => "secret-key-invalid",
             Self::JwkRemoteFailedToLoad => "jwk-remote-failed-to-load",
             Self::JwkKidMismatch => "jwk-kid-mismatch",
+            Self::BackendApiUnavailable => "backend-api-unavailable",
         }
     }
 
@@ -61,7 +67,10 @@ impl Reason {
     /// deserves a 5xx, not a 401 that would sign the user out.
     #[must_use]
     pub fn is_server_fault(self) -> bool {
-        matches!(self, Self::SecretKeyInvalid | Self::JwkRemoteFailedToLoad)
+        matches!(
+            self,
+            Self::SecretKeyInvalid | Self::JwkRemoteFailedToLoad | Self::BackendApiUnavailable
+        )
     }
 }
 

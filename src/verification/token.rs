@@ -501,6 +501,35 @@ impl Times {
     }
 }
 
+/// Verifies a handshake token (`verifyHandshakeToken`): its form, its
+/// category (none, session or "ignore"; a JWT-template or M2M token is
+/// refused, Clerk's fix 3.16.9), the key, `typ` (absent or `JWT`), `alg` and
+/// the signature. It carries no claims to check. Returns the payload JSON.
+pub(crate) async fn verify_handshake(
+    token: &str,
+    keys: &KeyStore,
+    max_bytes: usize,
+    skip_jwks_cache: bool,
+) -> Result<String, VerifyError> {
+    let decoded = decode(token, max_bytes)?;
+    if decoded
+        .category()
+        .is_some_and(|c| c != SESSION_CATEGORY && c != IGNORE_CATEGORY)
+    {
+        return Err(VerifyError::new(
+            Reason::TokenInvalid,
+            "Invalid handshake token category.",
+        ));
+    }
+    let key = keys.key_for(decoded.kid(), skip_jwks_cache).await?;
+    check_signed(
+        &decoded,
+        |alg, message, signature| key.verify(alg, message, signature),
+        &VerifyOptions::default(),
+    )?;
+    Ok(decoded.payload_json)
+}
+
 #[cfg(test)]
 fn check_times(payload: &Value, now_ms: i64, skew_ms: i64) -> Result<(), VerifyError> {
     let fields = Fields::parse(&payload.to_string()).unwrap_or_default();
