@@ -143,12 +143,13 @@ impl<'h> BrowserCookies<'h> {
                 HANDSHAKE_NONCE => &mut cookies.handshake_nonce,
                 REDIRECT_COUNT => &mut cookies.redirect_count,
                 _ => {
-                    let Some((base, rest)) = name.rsplit_once('_') else {
+                    // `<base>_<suffix>`; the suffix may itself hold `_`.
+                    let Some(base) = suffix
+                        .and_then(|suffix| name.strip_suffix(suffix))
+                        .and_then(|rest| rest.strip_suffix('_'))
+                    else {
                         continue;
                     };
-                    if Some(rest) != suffix {
-                        continue;
-                    }
                     match base {
                         SESSION => &mut cookies.session_suffixed,
                         CLIENT_UAT => &mut cookies.client_uat_suffixed,
@@ -566,6 +567,9 @@ mod tests {
         assert_eq!(parsed.refresh.as_deref(), Some("r"));
         assert_eq!(parsed.dev_browser(Set::Suffixed), Some("db"));
         assert_eq!(parsed.dev_browser(Set::Unsuffixed), None);
+        // URL-safe base64 suffixes hold `_` and `-`.
+        let parsed = BrowserCookies::parse(Some(b"__refresh__egr-CO2=r2"), Some("_egr-CO2"));
+        assert_eq!(parsed.refresh.as_deref(), Some("r2"));
     }
 
     #[test]

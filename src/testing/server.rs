@@ -164,9 +164,18 @@ impl StandInBuilder {
             .map_err(|e| TestingError::new(e.to_string()))?
             .port();
         let url = format!("http://127.0.0.1:{port}");
+        // The Frontend API of the key is the issuer's host, so that the
+        // session cookies of the stand-in's tokens count as this instance's
+        // (§2.2); handshakes reach the stand-in through the proxy URL.
+        let frontend_api = shared
+            .issuer
+            .iss()
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .to_owned();
         *lock(&shared.publishable_key) = format!(
             "pk_test_{}",
-            encoding::STANDARD.encode(format!("127.0.0.1:{port}$"))
+            encoding::STANDARD.encode(format!("{frontend_api}$"))
         );
 
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<io::Result<ServerHandle>>();
@@ -248,7 +257,9 @@ impl StandIn {
         &self.shared.secret_key
     }
 
-    /// A development publishable key whose Frontend API is the stand-in.
+    /// A development publishable key whose Frontend API is the host of the
+    /// issuer's `iss` (`clerk.stand-in.test`); [`clerk_builder`](Self::clerk_builder)
+    /// makes the stand-in the proxy URL, so handshakes come here.
     #[must_use]
     pub fn publishable_key(&self) -> String {
         lock(&self.shared.publishable_key).clone()
@@ -534,6 +545,17 @@ async fn dispatch(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>)
                     .streaming(broken);
             }
         }
+    }
+
+    // The Frontend API stand-in: browsers, not the secret key.
+    if req.method() == actix_web::http::Method::GET && req.path() == "/v1/client/handshake" {
+        let publishable_key = lock(&shared.publishable_key).clone();
+        return super::frontend::handshake(
+            &shared.issuer,
+            &mut lock(&shared.store),
+            &publishable_key,
+            req.query_string(),
+        );
     }
 
     let authorized = req

@@ -67,6 +67,8 @@ pub struct Store {
     invitations: Vec<Value>,
     allowlist: Vec<Value>,
     handshake_directives: Vec<String>,
+    /// The Frontend API stand-in's state (`GET /v1/client/handshake`).
+    pub(crate) frontend: super::frontend::FrontendState,
     token_issuer: Option<TestIssuer>,
     /// (method, path, status, body) answered instead of the resource.
     canned: Vec<(String, String, u16, Value)>,
