@@ -54,7 +54,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let port: u16 = std::env::var("PORT").map_or(Ok(8080), |p| p.parse())?;
     let guarded = std::env::var("MODE").map_or(true, |m| m != "unguarded");
-    let clerk = Clerk::builder().jwt_key(PUBLIC_KEY).build()?;
+    // A production publishable key whose Frontend API is the test issuer's
+    // host, so that `__session` cookies take Clerk's browser path.
+    let issuer = TestIssuer::from_private_key_pem(PRIVATE_KEY, KID)?;
+    let host = issuer.iss().trim_start_matches("https://");
+    let live_key = {
+        use base64::Engine as _;
+        format!(
+            "pk_live_{}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{host}$"))
+        )
+    };
+    let clerk = Clerk::builder()
+        .jwt_key(PUBLIC_KEY)
+        .publishable_key(live_key)
+        .build()?;
     let server = HttpServer::new(move || {
         let route = if guarded {
             web::get().to(protected)

@@ -507,6 +507,18 @@ pub(crate) fn directive_name_value(directive: &str) -> (&str, &str) {
     (name, value)
 }
 
+/// The session token among `Set-Cookie` directives (a handshake's, a
+/// refresh's): the value of the last one whose name starts with `__session`
+/// (so `__session_<suffix>` counts).
+pub(crate) fn session_in_directives(directives: &[String]) -> Option<&str> {
+    directives
+        .iter()
+        .map(|d| directive_name_value(d))
+        .rev()
+        .find(|(name, _)| name.starts_with(SESSION))
+        .map(|(_, value)| value)
+}
+
 /// A `Set-Cookie` value, built with the `cookie` crate.
 pub(crate) fn set_cookie(cookie: &actix_web::cookie::Cookie<'_>) -> String {
     cookie.to_string()

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::cookies::{directive_name_value, BrowserRequest, SESSION};
+use super::cookies::{session_in_directives, BrowserRequest};
 use super::url::clerk_origin;
 use crate::clerk::Accepts;
 use crate::client::error::{Error, ErrorKind};
@@ -131,13 +131,7 @@ pub(crate) async fn refresh(
         Ok(_) => return fail("unexpected-sdk-error"),
         Err(_) => return fail("unexpected-bapi-error"),
     };
-    let token = set_cookies
-        .iter()
-        .map(|c| directive_name_value(c))
-        .filter(|(name, _)| name.starts_with(SESSION))
-        .last()
-        .map(|(_, value)| value)
-        .unwrap_or_default();
+    let token = session_in_directives(&set_cookies).unwrap_or_default();
     match req
         .clerk
         .verify(token.as_bytes(), options, Accepts::SessionToken)

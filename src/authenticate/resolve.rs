@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::cookies::{directive_name_value, BrowserRequest, SESSION};
+use super::cookies::{session_in_directives, BrowserRequest};
 use super::url::clerk_url_without;
 use super::{signed_out, BrowserHeaders, Outcome};
 use crate::clerk::{Accepts, Rejection};
@@ -75,12 +75,7 @@ pub(crate) async fn resolve(
             &HANDSHAKE_PARAMS,
         ));
     }
-    let session_token = directives
-        .iter()
-        .map(|d| directive_name_value(d))
-        .filter(|(name, _)| name.starts_with(SESSION))
-        .last()
-        .map(|(_, value)| value.to_owned());
+    let session_token = session_in_directives(&directives).map(str::to_owned);
     headers.set_cookies = directives;
     let Some(session_token) = session_token.filter(|t| !t.is_empty()) else {
         return Ok(Outcome::WithHeaders(
