@@ -584,6 +584,121 @@ mod tests {
         assert_eq!(parsed.refresh.as_deref(), Some("r2"));
     }
 
+    /// A JWT with `payload` (form only: the cookie rules never verify).
+    fn jwt(payload: serde_json::Value) -> String {
+        use base64::Engine as _;
+        let enc = |v: serde_json::Value| crate::encoding::URL_SAFE.encode(v.to_string());
+        format!(
+            "{}.{}.c2ln",
+            enc(serde_json::json!({"alg": "RS256", "typ": "JWT"})),
+            enc(payload)
+        )
+    }
+
+    const FAPI: &str = "clerk.inspired.puma-74.lcl.dev";
+    const NOW: i64 = 1_666_648_250_000;
+
+    fn which(header: &str, instance: InstanceType) -> Set {
+        BrowserCookies::parse(Some(header.as_bytes()), Some("sfx"))
+            .which(FAPI, instance, NOW)
+            .0
+    }
+
+    /// The cases of Clerk's `authenticateContext.test.ts` (§6.6).
+    #[test]
+    fn suffixed_or_unsuffixed_like_clerk() {
+        use InstanceType::{Development as Dev, Production as Prod};
+        let iss = format!("https://{FAPI}");
+        let old = jwt(serde_json::json!({"iss": iss, "iat": 100, "exp": 200}));
+        let new = jwt(serde_json::json!({"iss": iss, "iat": 150, "exp": 1_700_000_000}));
+        let foreign = jwt(serde_json::json!({"iss": "https://clerk.other.dev", "iat": 1}));
+        let numeric = jwt(serde_json::json!({"iss": 5, "iat": 1}));
+        let no_iss = jwt(serde_json::json!({"iat": 1}));
+        let cases = [
+            // Un-suffixed cookies only.
+            (
+                format!("__session={new}; __client_uat=1"),
+                Prod,
+                Set::Unsuffixed,
+            ),
+            // ClerkJS downgrade: a newer un-suffixed session.
+            (
+                format!("__session={new}; __client_uat=1; __session_sfx={old}; __client_uat_sfx=1"),
+                Dev,
+                Set::Unsuffixed,
+            ),
+            // Suffixed signed out, un-suffixed signed in.
+            (
+                format!("__session={old}; __client_uat=1; __session_sfx={old}; __client_uat_sfx=0"),
+                Dev,
+                Set::Unsuffixed,
+            ),
+            // Suffixed session, both signed out.
+            (
+                format!("__session_sfx={old}; __client_uat_sfx=0; __client_uat=0"),
+                Prod,
+                Set::Suffixed,
+            ),
+            // Both valid and equally new.
+            (
+                format!("__session={new}; __client_uat=1; __session_sfx={new}; __client_uat_sfx=1"),
+                Prod,
+                Set::Suffixed,
+            ),
+            // Another app's un-suffixed cookie on the same eTLD+1.
+            (
+                format!(
+                    "__session={foreign}; __client_uat=1; __session_sfx={new}; __client_uat_sfx=1"
+                ),
+                Prod,
+                Set::Suffixed,
+            ),
+            // A non-string issuer never throws: suffixed.
+            (
+                format!("__session={numeric}; __session_sfx={new}; __client_uat_sfx=1"),
+                Prod,
+                Set::Suffixed,
+            ),
+            // A malformed un-suffixed token: un-suffixed (signed out, no handshake).
+            (
+                format!("__session={no_iss}; __session_sfx={new}; __client_uat_sfx=1"),
+                Prod,
+                Set::Unsuffixed,
+            ),
+            (
+                "__session=garbage; __client_uat_sfx=1".to_owned(),
+                Prod,
+                Set::Unsuffixed,
+            ),
+            // Without the suffixed session, signed-out suffixed uat.
+            (
+                "__client_uat_sfx=0; __client_uat=0".to_owned(),
+                Prod,
+                Set::Suffixed,
+            ),
+            // Development: suffixed signed in but expired, un-suffixed signed out.
+            (
+                format!("__session_sfx={old}; __client_uat_sfx=1; __client_uat=0"),
+                Dev,
+                Set::Unsuffixed,
+            ),
+            (
+                format!("__session_sfx={old}; __client_uat_sfx=1; __client_uat=0"),
+                Prod,
+                Set::Suffixed,
+            ),
+            // A suffixed session without its client_uat.
+            (format!("__session_sfx={new}"), Prod, Set::Unsuffixed),
+        ];
+        for (header, instance, expected) in cases {
+            assert_eq!(
+                which(&header, instance),
+                expected,
+                "{header} ({instance:?})"
+            );
+        }
+    }
+
     #[test]
     fn parse_int_is_javascripts() {
         assert_eq!(parse_int("12345"), 12345);

@@ -113,7 +113,9 @@ pub(crate) fn redirect_or_signed_out(
         return signed_out(reason, message);
     };
     let redirect_count = req.redirect_count();
-    if redirect_count == REDIRECT_LOOP_LIMIT {
+    // Clerk stops only at exactly 3; a counter beyond it (a cookie of
+    // another app, a hand-made one) stops here too.
+    if redirect_count >= REDIRECT_LOOP_LIMIT {
         log::warn!(
             target: "clerk_actix::handshake",
             "Clerk: refreshing the session token resulted in an infinite redirect loop \

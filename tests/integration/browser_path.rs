@@ -488,3 +488,58 @@ async fn proxies_and_forwarded_headers() {
         "{location}"
     );
 }
+
+/// Every key of conformance/publishable-keys.json: its suffixed cookies are
+/// the ones read, and handshakes go to its Frontend API.
+#[actix_web::test]
+async fn publishable_key_vectors_choose_their_cookies_and_frontend_api() {
+    let stand_in = StandIn::start().unwrap();
+    let vectors = crate::fixtures::json("publishable-keys.json");
+    let keys = vectors["keys"].as_array().unwrap();
+    assert!(keys.len() >= 6);
+    for key in keys {
+        let pk = key["publishable_key"].as_str().unwrap();
+        let suffix = key["cookie_suffix"].as_str().unwrap();
+        let app = app(clerk_actix::Clerk::builder()
+            .secret_key(stand_in.secret_key())
+            .api_url(stand_in.url())
+            .publishable_key(pk))
+        .await;
+        let req = navigation(cookie_request(&format!(
+            "__client_uat_{suffix}=5; __client_uat=0"
+        )));
+        let res = test::call_service(&app, req.to_request()).await;
+        assert_eq!(res.status(), 307, "{pk}");
+        let location = head(&res, "location").unwrap();
+        let base = key["handshake_base"].as_str().unwrap();
+        assert!(
+            location.starts_with(&format!("{base}?redirect_url=")),
+            "{location}"
+        );
+        assert!(location.contains("&suffixed_cookies=true&"), "{location}");
+        let reason = if key["instance_type"] == "production" {
+            "client-uat-but-no-session-token"
+        } else {
+            "dev-browser-missing"
+        };
+        assert_eq!(
+            head(&res, "x-clerk-auth-reason").as_deref(),
+            Some(reason),
+            "{pk}"
+        );
+    }
+}
+
+/// Clerk's loop guard stops at exactly 3; a larger counter stops too.
+#[actix_web::test]
+async fn the_loop_guard_stops_at_three_and_beyond() {
+    let stand_in = StandIn::start().unwrap();
+    let app = app(production(&stand_in)).await;
+    for (count, status) in [(0, 307), (2, 307), (3, 200), (7, 200)] {
+        let req = navigation(cookie_request(&format!(
+            "__client_uat=5; __clerk_redirect_count={count}"
+        )));
+        let res = test::call_service(&app, req.to_request()).await;
+        assert_eq!(res.status(), status, "{count}");
+    }
+}
