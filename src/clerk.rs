@@ -302,4 +302,12 @@ impl Clerk {
     pub(crate) fn keys(&self) -> &KeyStore {
         &self.inner.keys
     }
+
+    /// What the verified-token cache holds for `token`, unchecked: the
+    /// cookie path reads claims of a session cookie (its issuer, times,
+    /// kind) before verifying it, and a cached token need not be decoded
+    /// again for that. Verification still goes through [`verify`](Self::verify).
+    pub(crate) fn cached(&self, token: &[u8]) -> Option<Arc<Verified>> {
+        self.inner.cache.as_ref()?.get(token)
+    }
 }

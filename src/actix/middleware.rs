@@ -36,8 +36,17 @@ type AuthHook = dyn Fn(&ServiceRequest, &Auth) -> Result<(), Error> + Send + Syn
 /// * the Backend API is unreachable and no key is cached yet: **503** (500 for
 ///   a rejected secret key), logged with `log::error!` — never a 401 that
 ///   would sign users out for an outage;
-/// * an expired token on a browser page navigation, with a publishable key
-///   configured: Clerk's **307** handshake redirect to refresh the session.
+/// * a browser page navigation (GET, `Sec-Fetch-Dest: document`) whose
+///   session needs the Frontend API (no session cookie yet, an expired or
+///   stale token, a dev browser to set up), with a publishable key
+///   configured: Clerk's **307** handshake redirect; on a development
+///   instance, the browser's return from it is a 307 back to the page,
+///   without the handshake parameters.
+///
+/// Requests without an `Authorization` token are read from the browser's
+/// cookies (`__session`, `__client_uat`, …) as Clerk reads them; the cookies
+/// of a resolved handshake or of a refreshed session (one `Set-Cookie`
+/// header each) are added to the response of your handler.
 ///
 /// # Examples
 ///

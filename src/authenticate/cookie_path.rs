@@ -45,7 +45,8 @@ pub(crate) async fn authenticate(
 
     // 0. Back from a handshake.
     if handshakes && (req.handshake_nonce().is_some() || req.handshake_token().is_some()) {
-        match resolve::resolve(&req, options).await {
+        // Boxed: the rare branches stay out of every request's future.
+        match Box::pin(resolve::resolve(&req, options)).await {
             Ok(outcome) | Err(Unresolved::Answer(outcome)) => return outcome,
             Err(Unresolved::Continue) => {}
         }
@@ -100,7 +101,7 @@ pub(crate) async fn authenticate(
     let fresh;
     let peek = match &req.peek {
         Some(peek) => peek,
-        None => match Peek::of(token) {
+        None => match Peek::read(clerk, token) {
             Some(peek) => {
                 fresh = peek;
                 &fresh
@@ -110,7 +111,14 @@ pub(crate) async fn authenticate(
                     Err(err) => err,
                     Ok(_) => token::invalid_form(),
                 };
-                return session_token_error(&req, options, token, &err, Carrier::Cookie).await;
+                return Box::pin(session_token_error(
+                    &req,
+                    options,
+                    token,
+                    &err,
+                    Carrier::Cookie,
+                ))
+                .await;
             }
         },
     };
@@ -119,8 +127,7 @@ pub(crate) async fn authenticate(
     }
 
     // 12. Issued before the client last changed: stale.
-    let iat = peek.iat.as_ref().and_then(serde_json::Value::as_f64);
-    if iat.is_some_and(|iat| iat < client_uat as f64) {
+    if peek.iat.is_some_and(|iat| iat < client_uat as f64) {
         return handshake(&req, "session-token-iat-before-client-uat");
     }
 
@@ -145,7 +152,14 @@ pub(crate) async fn authenticate(
             return Outcome::Unavailable(err)
         }
         Err(Rejection::Invalid(err)) => {
-            return session_token_error(&req, options, token, &err, Carrier::Cookie).await
+            return Box::pin(session_token_error(
+                &req,
+                options,
+                token,
+                &err,
+                Carrier::Cookie,
+            ))
+            .await
         }
     };
 

@@ -9,12 +9,14 @@
 //! makes are built with the `cookie` crate ([`set_cookie`]).
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use serde_json::Value;
 
 use super::{Header, RequestHead};
 use crate::clerk::Clerk;
 use crate::config::{BrowserSettings, InstanceType, PublishableKey};
+use crate::verification::cache::Verified;
 use crate::verification::token;
 
 pub(crate) const SESSION: &str = "__session";
@@ -50,6 +52,10 @@ fn pairs(header: &[u8]) -> impl Iterator<Item = (&str, Cow<'_, str>)> {
 /// are not UTF-8, where `percent-encoding` alone would pass them through.
 fn strict_percent_decode(value: &str) -> Option<Cow<'_, str>> {
     let bytes = value.as_bytes();
+    // The usual case (a JWT, a number): nothing to decode.
+    if memchr::memchr(b'%', bytes).is_none() {
+        return Some(Cow::Borrowed(value));
+    }
     let well_formed = memchr::memchr_iter(b'%', bytes).all(|at| {
         bytes
             .get(at + 1..at + 3)
@@ -87,12 +93,17 @@ pub(crate) enum Set {
 }
 
 /// What the cookie path reads of an unverified token: decoded once per
-/// request, for the cookie-set rules and the dispatch.
+/// request (or read from the verified-token cache), for the cookie-set rules
+/// and the dispatch.
 #[derive(Default)]
 pub(crate) struct Peek {
-    pub(crate) iss: Option<Value>,
-    pub(crate) iat: Option<Value>,
-    pub(crate) exp: Option<Value>,
+    /// `iss`, decoded; `None` when read from the cache (see [`Peek::iss`]).
+    iss: Option<Value>,
+    cached: Option<Arc<Verified>>,
+    /// `iat` when it is a number.
+    pub(crate) iat: Option<f64>,
+    /// `exp` when it is a number.
+    pub(crate) exp: Option<f64>,
     /// Neither a machine token nor a token of another category (§2.6 step 11).
     pub(crate) session_token: bool,
     /// `azp` is present and not empty.
@@ -102,8 +113,8 @@ pub(crate) struct Peek {
 impl Peek {
     /// Decodes `token` (form only, no signature check); `None` when it is not
     /// a JWT.
-    pub(crate) fn of(token: &str) -> Option<Self> {
-        let decoded = token::decode(token, usize::MAX).ok()?;
+    pub(crate) fn of(token: &str, max_bytes: usize) -> Option<Self> {
+        let decoded = token::decode(token, max_bytes).ok()?;
         let session_token = decoded.is_session_token();
         let fields = decoded.fields;
         let has_azp = match &fields.azp {
@@ -113,16 +124,50 @@ impl Peek {
         };
         Some(Self {
             iss: fields.iss,
-            iat: fields.iat,
-            exp: fields.exp,
+            cached: None,
+            iat: fields.iat.as_ref().and_then(Value::as_f64),
+            exp: fields.exp.as_ref().and_then(Value::as_f64),
             session_token,
             has_azp,
         })
     }
 
+    /// The same, from a token that verified before (no decoding).
+    fn of_verified(verified: Arc<Verified>) -> Self {
+        let policy = verified.claims.policy();
+        Self {
+            iss: None,
+            iat: verified.times().issued_at_secs(),
+            exp: verified.times().expires_at_secs(),
+            session_token: verified.session_token,
+            has_azp: match &policy.azp {
+                None | Some(Value::Null) => false,
+                Some(Value::String(s)) => !s.is_empty(),
+                Some(_) => true,
+            },
+            cached: Some(verified),
+        }
+    }
+
+    /// From the verified-token cache when the token is there, else decoded.
+    pub(crate) fn read(clerk: &Clerk, token: &str) -> Option<Self> {
+        match clerk.cached(token.as_bytes()) {
+            Some(verified) => Some(Self::of_verified(verified)),
+            None => Self::of(token, clerk.config().max_token_bytes),
+        }
+    }
+
+    /// The `iss` claim.
+    pub(crate) fn iss(&self) -> Option<&Value> {
+        match &self.cached {
+            Some(verified) => verified.claims.policy().iss.as_ref(),
+            None => self.iss.as_ref(),
+        }
+    }
+
     /// `payload.iat || 0`.
     pub(crate) fn iat(&self) -> f64 {
-        self.iat.as_ref().and_then(Value::as_f64).unwrap_or(0.0)
+        self.iat.unwrap_or(0.0)
     }
 }
 
@@ -182,7 +227,8 @@ impl<'h> BrowserCookies<'h> {
         &self,
         frontend_api: &str,
         instance: InstanceType,
-        now_ms: i64,
+        now_ms: &dyn Fn() -> i64,
+        peek: &dyn Fn(&str) -> Option<Peek>,
     ) -> (Set, Option<Peek>) {
         let mut unsuffixed = None;
         let mut suffixed = None;
@@ -190,6 +236,7 @@ impl<'h> BrowserCookies<'h> {
             frontend_api,
             instance,
             now_ms,
+            peek,
             &mut unsuffixed,
             &mut suffixed,
         );
@@ -204,17 +251,18 @@ impl<'h> BrowserCookies<'h> {
         &self,
         frontend_api: &str,
         instance: InstanceType,
-        now_ms: i64,
+        now_ms: &dyn Fn() -> i64,
+        peek: &dyn Fn(&str) -> Option<Peek>,
         session_peek: &mut Option<Peek>,
         suffixed_peek: &mut Option<Peek>,
     ) -> Set {
         let session = self.session.as_deref().filter(|s| !s.is_empty());
-        *session_peek = session.and_then(Peek::of);
+        *session_peek = session.and_then(peek);
         let session_peek = &*session_peek;
         if session.is_some() {
             // 1. A malformed un-suffixed token: read un-suffixed (and sign
             //    out), rather than send it through a handshake.
-            let issuer = session_peek.as_ref().and_then(|p| p.iss.as_ref());
+            let issuer = session_peek.as_ref().and_then(Peek::iss);
             let has_issuer = match issuer {
                 None | Some(Value::Null | Value::Bool(false)) => false,
                 Some(Value::String(s)) => !s.is_empty(),
@@ -227,7 +275,7 @@ impl<'h> BrowserCookies<'h> {
             // 2. Another instance's token (same eTLD+1): trust ours.
             let ours = issuer
                 .and_then(Value::as_str)
-                .is_some_and(|iss| strip_schemes(iss) == frontend_api);
+                .is_some_and(|iss| issuer_is(iss, frontend_api));
             if !ours {
                 return Set::Suffixed;
             }
@@ -239,7 +287,7 @@ impl<'h> BrowserCookies<'h> {
         if uat_suffixed.is_none() && session_suffixed.is_none() {
             return Set::Unsuffixed;
         }
-        *suffixed_peek = session_suffixed.and_then(Peek::of);
+        *suffixed_peek = session_suffixed.and_then(peek);
         let suffixed_peek = &*suffixed_peek;
         let iat = session_peek.as_ref().map_or(0.0, Peek::iat);
         let suffixed_iat = suffixed_peek.as_ref().map_or(0.0, Peek::iat);
@@ -253,12 +301,9 @@ impl<'h> BrowserCookies<'h> {
         }
         // 6. Development: suffixed signed in with an expired token, un-suffixed signed out.
         if instance != InstanceType::Production {
-            let expired = suffixed_peek.as_ref().is_some_and(|p| {
-                p.exp
-                    .as_ref()
-                    .and_then(Value::as_f64)
-                    .is_some_and(|exp| exp <= (now_ms / 1000) as f64)
-            });
+            let expired = suffixed_peek
+                .as_ref()
+                .is_some_and(|p| p.exp.is_some_and(|exp| exp <= (now_ms() / 1000) as f64));
             if uat_suffixed != Some("0") && uat == Some("0") && expired {
                 return Set::Unsuffixed;
             }
@@ -353,16 +398,18 @@ pub(crate) struct BrowserRequest<'r> {
 impl<'r> BrowserRequest<'r> {
     pub(crate) fn new(clerk: &'r Clerk, parts: &'r dyn RequestHead) -> Self {
         let key = clerk.publishable_key();
-        let now_ms = clerk.config().clock.now_millis();
+        // Read only by rule 6 (development, suffixed cookies).
+        let now_ms = || clerk.config().clock.now_millis();
         let cookies = BrowserCookies::parse(
             parts.header(Header::Cookie),
             key.map(PublishableKey::cookie_suffix),
         );
+        let read = |token: &str| Peek::read(clerk, token);
         let (set, peek) = match key {
-            Some(key) => cookies.which(key.frontend_api(), key.instance_type(), now_ms),
+            Some(key) => cookies.which(key.frontend_api(), key.instance_type(), &now_ms, &read),
             None => (
                 Set::Unsuffixed,
-                cookies.session(Set::Unsuffixed).and_then(Peek::of),
+                cookies.session(Set::Unsuffixed).and_then(read),
             ),
         };
         Self {
@@ -447,33 +494,38 @@ impl<'r> BrowserRequest<'r> {
     }
 }
 
-/// `iss.replace(/https?:\/\//gi, '')`.
-fn strip_schemes(iss: &str) -> String {
-    let mut out = String::with_capacity(iss.len());
-    let mut rest = iss;
-    while !rest.is_empty() {
-        let lower = rest.get(..8).map(str::to_ascii_lowercase);
-        let skip = match lower.as_deref() {
-            Some("https://") => 8,
-            _ if rest
-                .get(..7)
-                .is_some_and(|p| p.eq_ignore_ascii_case("http://")) =>
-            {
-                7
-            }
-            _ => 0,
+/// Whether `iss.replace(/https?:\/\//gi, '') === host`, without building
+/// the replaced string.
+fn issuer_is(iss: &str, host: &str) -> bool {
+    let scheme_at = |rest: &str| {
+        let starts = |prefix: &str| {
+            rest.get(..prefix.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
         };
+        if starts("https://") {
+            8
+        } else if starts("http://") {
+            7
+        } else {
+            0
+        }
+    };
+    let (mut rest, mut want) = (iss, host);
+    loop {
+        let skip = scheme_at(rest);
         if skip > 0 {
             rest = &rest[skip..];
             continue;
         }
-        let mut chars = rest.chars();
-        if let Some(c) = chars.next() {
-            out.push(c);
+        match (rest.chars().next(), want.chars().next()) {
+            (None, None) => return true,
+            (Some(a), Some(b)) if a == b => {
+                rest = &rest[a.len_utf8()..];
+                want = &want[b.len_utf8()..];
+            }
+            _ => return false,
         }
-        rest = chars.as_str();
     }
-    out
 }
 
 /// JavaScript's `Number.parseInt(value) || 0` for base 10: leading
@@ -600,7 +652,7 @@ mod tests {
 
     fn which(header: &str, instance: InstanceType) -> Set {
         BrowserCookies::parse(Some(header.as_bytes()), Some("sfx"))
-            .which(FAPI, instance, NOW)
+            .which(FAPI, instance, &|| NOW, &|t| Peek::of(t, 16 * 1024))
             .0
     }
 
@@ -711,12 +763,16 @@ mod tests {
 
     #[test]
     fn schemes_are_stripped_everywhere() {
-        assert_eq!(
-            strip_schemes("https://clerk.example.com"),
+        assert!(issuer_is("https://clerk.example.com", "clerk.example.com"));
+        assert!(issuer_is("HTTP://a/https://b", "a/b"));
+        assert!(issuer_is("hthttp://tp://", "http://"));
+        assert!(issuer_is("é", "é"));
+        assert!(!issuer_is(
+            "https://clerk.example.com.evil",
             "clerk.example.com"
-        );
-        assert_eq!(strip_schemes("HTTP://a/https://b"), "a/b");
-        assert_eq!(strip_schemes("é"), "é");
+        ));
+        assert!(!issuer_is("https://clerk.example.co", "clerk.example.com"));
+        assert!(!issuer_is("", "a"));
     }
 
     #[test]

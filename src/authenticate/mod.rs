@@ -93,7 +93,7 @@ impl Outcome {
 }
 
 /// Headers the browser path adds to an answer, as data.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct BrowserHeaders {
     /// One `Set-Cookie` header each.
     pub(crate) set_cookies: Vec<String>,
@@ -105,6 +105,23 @@ pub(crate) struct BrowserHeaders {
     /// `Access-Control-Allow-Credentials: true`, as Clerk sends on a
     /// resolved handshake.
     pub(crate) handshake_cors: bool,
+}
+
+impl std::fmt::Debug for BrowserHeaders {
+    /// Cookie names only: the values are session tokens (Clerk's 3.6.0
+    /// redacts tokens from debug output too).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self
+            .set_cookies
+            .iter()
+            .map(|c| c.split(['=', ';']).next().unwrap_or_default())
+            .collect();
+        f.debug_struct("BrowserHeaders")
+            .field("set_cookies", &names)
+            .field("location", &self.location.is_some())
+            .field("handshake_cors", &self.handshake_cors)
+            .finish()
+    }
 }
 
 impl BrowserHeaders {
@@ -167,7 +184,16 @@ pub(crate) async fn authenticate(
             // Only a token that decoded gets here, so it is text.
             let token = std::str::from_utf8(token).unwrap_or_default();
             let browser = BrowserRequest::new(clerk, parts);
-            session_token_error(&browser, options, token, &err, Carrier::Header).await
+            // Boxed, like the cookie path: rare, and kept out of the bearer
+            // path's future.
+            Box::pin(session_token_error(
+                &browser,
+                options,
+                token,
+                &err,
+                Carrier::Header,
+            ))
+            .await
         }
     }
 }

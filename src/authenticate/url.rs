@@ -107,6 +107,10 @@ impl<'a> ParsedUrl<'a> {
     /// with credentials.
     pub(crate) fn parse(url: &'a str) -> Option<Self> {
         let url = url.trim();
+        // Only what can go back into a header as it is.
+        if !url.bytes().all(|b| b.is_ascii_graphic()) {
+            return None;
+        }
         let (scheme, rest) = url.split_once("://")?;
         let scheme = scheme.to_ascii_lowercase();
         if scheme != "http" && scheme != "https" {
@@ -298,6 +302,8 @@ mod tests {
         assert_eq!(ParsedUrl::parse("javascript:alert(1)"), None);
         assert_eq!(ParsedUrl::parse("https://<x>/"), None);
         assert_eq!(ParsedUrl::parse("not a url"), None);
+        assert_eq!(ParsedUrl::parse("https://a.example/\r\nSet-Cookie:x"), None);
+        assert_eq!(ParsedUrl::parse("https://a.example/é"), None);
         assert_eq!(
             ParsedUrl::parse("http://[::1]:8080/").unwrap().origin(),
             "http://[::1]:8080"

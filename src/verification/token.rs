@@ -398,6 +398,13 @@ enum TimeClaim {
 }
 
 impl TimeClaim {
+    fn seconds(&self) -> Option<f64> {
+        match self {
+            Self::Millis(ms) => Some(ms / 1000.0),
+            _ => None,
+        }
+    }
+
     fn read(claim: Option<&Value>) -> Self {
         match claim {
             None => Self::Absent,
@@ -441,6 +448,16 @@ impl Times {
             not_before: TimeClaim::read(fields.nbf.as_ref()),
             issued_at: TimeClaim::read(fields.iat.as_ref()),
         }
+    }
+
+    /// `iat` in seconds (whole), when it is a number.
+    pub(crate) fn issued_at_secs(&self) -> Option<f64> {
+        self.issued_at.seconds()
+    }
+
+    /// `exp` in seconds (whole), when it is a number.
+    pub(crate) fn expires_at_secs(&self) -> Option<f64> {
+        self.expires_at.seconds()
     }
 
     /// `exp`, `nbf`, `iat` against `now_ms`, with the options' clock skew, in
