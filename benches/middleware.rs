@@ -29,8 +29,19 @@ fn middleware(c: &mut Criterion) {
         .sign();
     let bearer = format!("Bearer {token}");
     let pem = issuer.public_key_pem();
+    // A production key whose Frontend API is the issuer's host: the cookie
+    // path reads this instance's cookies.
+    let live_key = {
+        use base64::Engine as _;
+        let host = issuer.iss().trim_start_matches("https://");
+        format!(
+            "pk_live_{}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{host}$"))
+        )
+    };
     let cached = Clerk::builder()
         .jwt_key(pem.clone())
+        .publishable_key(live_key)
         .build()
         .expect("clerk");
     let uncached = Clerk::builder()
@@ -63,8 +74,19 @@ fn middleware(c: &mut Criterion) {
             .to_request()
     };
     let anonymous = || test::TestRequest::get().uri("/protected").to_request();
+    let cookie = format!("__session={token}; __client_uat=1");
+    let with_cookie = || {
+        test::TestRequest::get()
+            .uri("/protected")
+            .insert_header(("cookie", cookie.as_str()))
+            .to_request()
+    };
     system.block_on(async {
         assert_eq!(test::call_service(&guarded, request()).await.status(), 200);
+        assert_eq!(
+            test::call_service(&guarded, with_cookie()).await.status(),
+            200
+        );
         assert_eq!(
             test::call_service(&guarded, anonymous()).await.status(),
             401
@@ -77,6 +99,9 @@ fn middleware(c: &mut Criterion) {
     });
     group.bench_function("valid_token_cached", |b| {
         b.iter(|| system.block_on(test::call_service(&guarded, request())))
+    });
+    group.bench_function("valid_cookie_cached", |b| {
+        b.iter(|| system.block_on(test::call_service(&guarded, with_cookie())))
     });
     group.bench_function("valid_token_uncached", |b| {
         b.iter(|| system.block_on(test::call_service(&guarded_uncached, request())))

@@ -67,14 +67,29 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let port: u16 = std::env::var("PORT").map_or(Ok(8080), |p| p.parse())?;
     let guarded = std::env::var("MODE").map_or(true, |m| m != "unguarded");
     // The stand-in answers the one API-key verification; session tokens stay
-    // networkless (`jwt_key`).
+    // networkless (`jwt_key`). A production publishable key whose Frontend
+    // API is the test issuer's host, so that `__session` cookies take
+    // Clerk's browser path.
     let stand_in = StandIn::start()?;
     stand_in.with_store(|store| {
         store.issue_api_key(
             serde_json::json!({"secret": API_KEY, "subject": "user_load", "name": "load"}),
         )
     });
-    let clerk = stand_in.clerk_builder().jwt_key(PUBLIC_KEY).build()?;
+    let issuer = TestIssuer::from_private_key_pem(PRIVATE_KEY, KID)?;
+    let host = issuer.iss().trim_start_matches("https://");
+    let live_key = {
+        use base64::Engine as _;
+        format!(
+            "pk_live_{}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{host}$"))
+        )
+    };
+    let clerk = stand_in
+        .clerk_builder()
+        .jwt_key(PUBLIC_KEY)
+        .publishable_key(live_key)
+        .build()?;
     let server = HttpServer::new(move || {
         let (route, key_route) = if guarded {
             (web::get().to(protected), web::get().to(api_key))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Load test: the quickstart's /protected with ClerkMiddleware vs the same route
-# without it (and /api-key, called with one cached API key), one worker each, the load generator (wrk) on the other core, all
+# Load test: the quickstart's /protected with ClerkMiddleware (a bearer token,
+# or the same token in a __session cookie; /api-key, called with one cached
+# API key) vs the same route without it, one worker each, the load generator (wrk) on the other core, all
 # on 127.0.0.1, in one run. Prints requests/s and p99 latency per scenario,
 # with each ratio to "no auth" from the same run, and the server's resident
 # memory before and after 1,000,000 requests carrying 200,000 distinct tokens.
@@ -104,6 +105,7 @@ for round in $(seq "$ROUNDS"); do
   # both sides the same.
   run "no-auth(distinct)" "$PORT" -s "$WORK/distinct.lua" >> "$RESULTS"
   run "valid-token(cache-on)" "$((PORT + 1))" -H "Authorization: Bearer $VALID" >> "$RESULTS"
+  run "valid-cookie(cache-on)" "$((PORT + 1))" -H "Cookie: __session=$VALID; __client_uat=1" >> "$RESULTS"
   run "distinct-tokens" "$((PORT + 1))" -s "$WORK/distinct.lua" >> "$RESULTS"
   run "invalid-token" "$((PORT + 1))" -H "Authorization: Bearer $INVALID" >> "$RESULTS"
   ROUTE=/api-key run "api-key(cached)" "$((PORT + 1))" -H "Authorization: Bearer ak_bench_load_key" >> "$RESULTS"
@@ -129,7 +131,7 @@ fi
 # The median of the rounds, per scenario, in the order they ran.
 median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 SUMMARY="$WORK/summary"
-for name in no-auth "no-auth(distinct)" "valid-token(cache-on)" distinct-tokens invalid-token "api-key(cached)"; do
+for name in no-auth "no-auth(distinct)" "valid-token(cache-on)" "valid-cookie(cache-on)" distinct-tokens invalid-token "api-key(cached)"; do
   rps=$(awk -v n="$name" '$1 == n {print $2}' "$RESULTS" | median)
   p99=$(awk -v n="$name" '$1 == n {print $3}' "$RESULTS" | while read -r v; do to_ms "$v"; done | median)
   non2xx=$(awk -v n="$name" '$1 == n {s += $4} END {print s + 0}' "$RESULTS")

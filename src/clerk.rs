@@ -13,10 +13,10 @@ use crate::verification::cache::{TokenCache, Verified};
 use crate::verification::claims::SessionClaims;
 use crate::verification::error::{Reason, VerifyError};
 use crate::verification::keys::{KeyStore, RemoteSettings};
-use crate::verification::machine::{self, Category, JwtShape, MachineToken};
+use crate::verification::machine::{self, JwtShape, MachineToken};
 use crate::verification::machine_cache::MachineCache;
 use crate::verification::options::VerifyOptions;
-use crate::verification::token;
+use crate::verification::token::{self, Category};
 use crate::verification::token_type::TokenType;
 
 /// A configured Clerk instance: keys, options and the shared key cache.
@@ -577,4 +577,20 @@ pub(crate) fn machine_from_jwt(
     let token = MachineToken::from_jwt(kind, claims);
     token.check_audience(options).map_err(|err| (kind, err))?;
     Ok(token)
+}
+
+impl Clerk {
+    /// The key store, for tokens verified outside the pipeline (the
+    /// handshake token, which has no claims to check).
+    pub(crate) fn keys(&self) -> &KeyStore {
+        &self.inner.keys
+    }
+
+    /// What the verified-token cache holds for `token`, unchecked: the
+    /// cookie path reads claims of a session cookie (its issuer, times,
+    /// kind) before verifying it, and a cached token need not be decoded
+    /// again for that. Verification still goes through [`verify`](Self::verify).
+    pub(crate) fn cached(&self, token: &[u8]) -> Option<Arc<Verified>> {
+        self.inner.cache.as_ref()?.get(token)
+    }
 }

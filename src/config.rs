@@ -16,6 +16,7 @@
 //! | `CLERK_API_URL` | the Backend API base URL | `https://api.clerk.com` |
 //! | `CLERK_API_VERSION` | the Backend API version path segment | `v1` |
 //! | `CLERK_SIGN_IN_URL` | where [`Require::redirect_to_sign_in`](crate::Require::redirect_to_sign_in) sends signed-out browsers | — |
+//! | `CLERK_PROXY_URL` | the Frontend API proxy that handshake redirects go to | — |
 //!
 //! An empty variable counts as unset, as it does for `@clerk/express`.
 //!
@@ -285,6 +286,37 @@ pub(crate) struct Config {
     pub(crate) sign_in_url: Option<String>,
     pub(crate) clock: Clock,
     pub(crate) max_token_bytes: usize,
+    pub(crate) browser: BrowserSettings,
+}
+
+/// How browser requests (cookies, the handshake) are handled.
+#[derive(Debug, Clone)]
+pub(crate) struct BrowserSettings {
+    /// `proxy_url` / `CLERK_PROXY_URL`: absolute, or a path made absolute
+    /// against the request's public origin.
+    pub(crate) proxy_url: Option<String>,
+    /// Read the public URL from `X-Forwarded-Host` / `-Proto` (Clerk does).
+    pub(crate) trust_forwarded_headers: bool,
+    /// Never answer with a handshake; cookie problems sign the request out.
+    pub(crate) api_only: bool,
+    /// With authorized parties configured, accept cookie tokens that have no
+    /// `azp` claim (Clerk rejects them).
+    pub(crate) cookie_tokens_without_azp: bool,
+    /// Which domain of a multi-domain set-up this app serves.
+    pub(crate) domain: DomainRole,
+}
+
+/// The app's place in a multi-domain set-up.
+///
+/// Satellite domains (Clerk's `isSatellite`, `domain`, `satelliteAutoSync`:
+/// §2.6 steps 1–3 of the behaviour spec) are a later issue; they add a
+/// `Satellite { domain, sign_in_url, auto_sync }` variant here, and the cookie
+/// path's steps 1–3 match on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum DomainRole {
+    /// The primary domain (the only one supported today).
+    #[default]
+    Primary,
 }
 
 /// Every setting of a [`ClerkBuilder`], checked: what the handle is made of.
@@ -340,6 +372,10 @@ pub struct ClerkBuilder {
     api_url: Option<(String, Origin)>,
     api_version: Option<(String, Origin)>,
     sign_in_url: Option<(String, Origin)>,
+    proxy_url: Option<(String, Origin)>,
+    trust_forwarded_headers: Option<bool>,
+    api_only: bool,
+    cookie_tokens_without_azp: bool,
     verify: VerifyOptions,
     clock: Clock,
     max_token_bytes: Option<usize>,
@@ -372,6 +408,7 @@ impl ClerkBuilder {
             api_url: env_var("CLERK_API_URL"),
             api_version: env_var("CLERK_API_VERSION"),
             sign_in_url: env_var("CLERK_SIGN_IN_URL"),
+            proxy_url: env_var("CLERK_PROXY_URL"),
             ..Self::default()
         }
     }
@@ -440,6 +477,59 @@ impl ClerkBuilder {
     /// Defaults to `CLERK_SIGN_IN_URL`, else none.
     pub fn sign_in_url(mut self, url: impl Into<String>) -> Self {
         self.sign_in_url = Some((url.into(), Origin::Builder("sign_in_url")));
+        self
+    }
+
+    /// The URL of your Frontend API proxy, e.g. `https://app.example.com/__clerk`
+    /// or `/__clerk` (made absolute against the request's public origin):
+    /// handshake redirects go there instead of to the Frontend API host of
+    /// the publishable key.
+    ///
+    /// Defaults to `CLERK_PROXY_URL`, else none.
+    pub fn proxy_url(mut self, url: impl Into<String>) -> Self {
+        self.proxy_url = Some((url.into(), Origin::Builder("proxy_url")));
+        self
+    }
+
+    /// Whether the request's public URL (handshake redirects, `redirect_url`
+    /// back to the page, the cross-origin check) is read from
+    /// `X-Forwarded-Host` and `X-Forwarded-Proto`. Turn it off when the app is
+    /// reachable without a proxy that sets (or strips) those headers.
+    ///
+    /// Defaults to `true`, as in Clerk.
+    pub fn trust_forwarded_headers(mut self, trust: bool) -> Self {
+        self.trust_forwarded_headers = Some(trust);
+        self
+    }
+
+    /// For services that only answer API calls: never redirect a browser
+    /// through Clerk's handshake, and never set cookies. A session cookie
+    /// that verifies still signs the request in; every cookie problem that
+    /// would take a handshake (an expired token, a missing `__client_uat`,
+    /// no dev-browser token) signs it out instead, with Clerk's reason.
+    ///
+    /// Defaults to `false`. Without a publishable key there is no Frontend
+    /// API to redirect to, and the crate behaves as if it were `true`.
+    pub fn api_only(mut self, api_only: bool) -> Self {
+        self.api_only = api_only;
+        self
+    }
+
+    /// With [`authorized_parties`](Self::authorized_parties) configured,
+    /// accept session tokens from cookies that carry no `azp` claim.
+    ///
+    /// Clerk's Frontend API mints cookie tokens without `azp` when the
+    /// request that refreshed them had no `Origin` header (a top-level
+    /// navigation, some privacy extensions), and `@clerk/backend` ≥ 3.11.1
+    /// rejects those (`token-invalid-authorized-parties`) once authorized
+    /// parties are set. Turning this on keeps checking `azp` when it is
+    /// present and lets the token through when it is absent (a warning is
+    /// logged once). Tokens from the `Authorization` header are never
+    /// affected.
+    ///
+    /// Defaults to `false` (Clerk's behaviour).
+    pub fn allow_cookie_tokens_without_azp(mut self, allow: bool) -> Self {
+        self.cookie_tokens_without_azp = allow;
         self
     }
 
@@ -634,6 +724,10 @@ impl ClerkBuilder {
             None => DEFAULT_API_VERSION.to_owned(),
         };
         let sign_in_url = self.sign_in_url.map(|(url, _)| url.trim().to_owned());
+        let proxy_url = self
+            .proxy_url
+            .map(|(url, origin)| check_proxy_url(url.trim(), origin))
+            .transpose()?;
 
         if secret_key.is_none() && jwt_key.is_none() {
             return Err(ConfigError::MissingKeys);
@@ -653,6 +747,13 @@ impl ClerkBuilder {
                 sign_in_url,
                 clock: self.clock,
                 max_token_bytes: self.max_token_bytes.unwrap_or(16 * 1024),
+                browser: BrowserSettings {
+                    proxy_url,
+                    trust_forwarded_headers: self.trust_forwarded_headers.unwrap_or(true),
+                    api_only: self.api_only,
+                    cookie_tokens_without_azp: self.cookie_tokens_without_azp,
+                    domain: DomainRole::Primary,
+                },
             },
             jwt_key,
             verify: self.verify,
@@ -741,9 +842,37 @@ fn check_api_url(url: &str, origin: Origin) -> Result<String, ConfigError> {
     }
 }
 
+/// An absolute http(s) URL or a path starting with `/`; trailing slashes go.
+fn check_proxy_url(url: &str, origin: Origin) -> Result<String, ConfigError> {
+    if url.starts_with('/') && !url.starts_with("//") {
+        return Ok(url.to_owned());
+    }
+    check_api_url(url, origin).map_err(|_| ConfigError::InvalidSetting {
+        origin: origin.to_string(),
+        reason: "expected an http(s) URL such as https://app.example.com/__clerk, or a path \
+                 such as /__clerk"
+            .into(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn proxy_url_validation() {
+        let origin = Origin::Builder("proxy_url");
+        assert_eq!(
+            check_proxy_url("/__clerk", origin).as_deref(),
+            Ok("/__clerk")
+        );
+        assert_eq!(
+            check_proxy_url("https://a.example/__clerk//", origin).as_deref(),
+            Ok("https://a.example/__clerk")
+        );
+        assert!(check_proxy_url("//evil.example", origin).is_err());
+        assert!(check_proxy_url("a.example", origin).is_err());
+    }
 
     #[test]
     fn publishable_key_rejects_bad_shapes() {

@@ -59,6 +59,17 @@
 //! # let _ = app; }
 //! ```
 //!
+//! # Browsers
+//!
+//! Requests without an `Authorization` token are authenticated from Clerk's
+//! session cookies (`__session`, `__client_uat`, the dev-browser token) as
+//! `@clerk/backend` does, with its 307 handshake through the Frontend API for
+//! page navigations and the refresh of expired sessions; see
+//! [`ClerkMiddleware`] and the [`ClerkBuilder`] settings `proxy_url`,
+//! `api_only`, `trust_forwarded_headers` and
+//! `allow_cookie_tokens_without_azp`. [`Require::sign_in_page`] sends
+//! signed-out page navigations to the sign-in page.
+//!
 //! # Checking authorization
 //!
 //! [`Auth::has`] is Clerk's `has()`: organization roles and permissions

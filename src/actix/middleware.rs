@@ -8,7 +8,7 @@ use std::sync::Arc;
 use actix_service::{forward_ready, Service, Transform};
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{Error, HttpMessage, HttpResponse, HttpResponseBuilder};
 use futures_util::future::LocalBoxFuture;
@@ -16,7 +16,7 @@ use futures_util::future::LocalBoxFuture;
 use crate::actix::error::{is_rejection, AuthUnavailableError, Rejection, Shaper};
 use crate::actix::extract::Attached;
 use crate::authenticate::handshake::Handshake;
-use crate::authenticate::{self, auth_headers, Header, Outcome, RequestHead};
+use crate::authenticate::{self, auth_headers, BrowserHeaders, Header, Outcome, RequestHead};
 use crate::clerk::Clerk;
 use crate::verification::auth::{Auth, SignedOut};
 use crate::verification::machine::AcceptsToken;
@@ -42,9 +42,25 @@ type AuthHook = dyn Fn(&ServiceRequest, &Auth) -> Result<(), Error> + Send + Syn
 /// key), never a 401 that would sign users out for an outage; routes that
 /// never look at auth are served.
 ///
-/// One case answers without reaching your handler: an expired token on a
-/// browser page navigation, with a publishable key configured, gets Clerk's
-/// **307** handshake redirect to refresh the session.
+/// When the Backend API is unreachable and no key is cached yet, a request
+/// that carries a token cannot be checked: the middleware logs it
+/// (`log::error!`) and attaches an "unavailable" state. Only what reads auth
+/// (the extractors, [`Require`](crate::Require), [`get_auth`](crate::get_auth),
+/// an `on_authenticated` hook) then answers **503** (500 for a rejected secret
+/// key), never a 401 that would sign users out for an outage; routes that
+/// never look at auth are served.
+///
+/// One case answers without reaching your handler: a browser page navigation
+/// (GET, `Sec-Fetch-Dest: document`) whose session needs the Frontend API (no
+/// session cookie yet, an expired or stale token, a dev browser to set up),
+/// with a publishable key configured, gets Clerk's **307** handshake
+/// redirect; on a development instance, the browser's return from it is a
+/// 307 back to the page, without the handshake parameters.
+///
+/// Requests without an `Authorization` token are read from the browser's
+/// cookies (`__session`, `__client_uat`, …) as Clerk reads them; the cookies
+/// of a resolved handshake or of a refreshed session (one `Set-Cookie`
+/// header each) are added to the response of your handler.
 ///
 /// # Examples
 ///
@@ -337,6 +353,8 @@ where
             )
             .await;
             let shaper = settings.on_rejection.as_ref();
+            // Cookies of a refresh or a resolved handshake ride on every answer.
+            let (outcome, browser) = outcome.split_headers();
             let (auth, signed_out_headers) = match outcome {
                 Outcome::SignedIn(claims) => (
                     Ok(Auth::from_claims(claims)
@@ -374,7 +392,33 @@ where
                     // Only what reads auth answers 503; other routes are served.
                     (Err(AuthUnavailableError::new(cause).shaped(shaper)), None)
                 }
+                Outcome::Misconfigured(message) => {
+                    log::error!(target: "clerk_actix::middleware", "{message}");
+                    let err = actix_web::error::ErrorInternalServerError(
+                        "Clerk authentication is misconfigured; see the server log",
+                    );
+                    return Ok(req.error_response(err).map_into_right_body());
+                }
+                Outcome::WithHeaders(..) => {
+                    // `split_headers` took the only level there is.
+                    let err = actix_web::error::ErrorInternalServerError("unexpected outcome");
+                    return Ok(req.error_response(err).map_into_right_body());
+                }
             };
+            // The browser path's cookies go on every answer, rejections
+            // included (a refreshed session stays refreshed after a 403).
+            let browser_extra = browser.as_ref().map(browser_headers);
+            if browser.as_ref().is_some_and(|b| b.location.is_some()) {
+                // Development: back to the page without the handshake
+                // parameters, the cookies set on the way (Express answers
+                // any Location with a 307 and ends the request).
+                let status = StatusCode::from_u16(BrowserHeaders::REDIRECT_STATUS)
+                    .unwrap_or(StatusCode::TEMPORARY_REDIRECT);
+                let mut res = HttpResponse::new(status);
+                append_always(res.headers_mut(), browser_extra);
+                append_always(res.headers_mut(), signed_out_headers);
+                return Ok(req.into_response(res).map_into_right_body());
+            }
 
             // Routes read the request's auth through the kinds they accept
             // (`Attached::auth_with`); the hook, like `get_auth`, sees the
@@ -388,6 +432,7 @@ where
                 if let Err(err) = result {
                     let mut res = req.error_response(err);
                     append(&mut res, signed_out_headers);
+                    append_always(res.headers_mut(), browser_extra);
                     return Ok(res.map_into_right_body());
                 }
             }
@@ -398,6 +443,7 @@ where
             });
             let mut res = service.call(req).await?;
             append(&mut res, signed_out_headers);
+            append_always(res.headers_mut(), browser_extra);
             Ok(res.map_into_left_body())
         })
     }
@@ -421,11 +467,22 @@ impl RequestHead for ServiceRequest {
             Header::Host => &header::HOST,
             Header::ForwardedHost => &X_FORWARDED_HOST,
             Header::ForwardedProto => &X_FORWARDED_PROTO,
+            Header::Referer => &header::REFERER,
         };
         self.headers().get(name).map(HeaderValue::as_bytes)
     }
 
+    fn for_each_header(&self, f: &mut dyn FnMut(&str, &[u8])) {
+        for (name, value) in self.headers() {
+            f(name.as_str(), value.as_bytes());
+        }
+    }
+
     fn scheme(&self) -> &str {
+        // An absolute request target (HTTP/2, proxies) names its scheme.
+        if let Some(scheme @ ("http" | "https")) = self.uri().scheme_str() {
+            return scheme;
+        }
         if self.app_config().secure() {
             "https"
         } else {
@@ -458,7 +515,23 @@ fn append<B>(res: &mut ServiceResponse<B>, extra: Option<Vec<(HeaderName, Header
     if res.response().error().is_some_and(is_rejection) {
         return;
     }
-    let headers = res.headers_mut();
+    append_always(res.headers_mut(), extra);
+}
+
+/// The browser path's headers; values that cannot be header values are left out.
+fn browser_headers(browser: &BrowserHeaders) -> Vec<(HeaderName, HeaderValue)> {
+    browser
+        .headers()
+        .filter_map(|(name, value)| {
+            Some((
+                HeaderName::from_static(name),
+                HeaderValue::from_str(value).ok()?,
+            ))
+        })
+        .collect()
+}
+
+fn append_always(headers: &mut HeaderMap, extra: Option<Vec<(HeaderName, HeaderValue)>>) {
     for (name, value) in extra.into_iter().flatten() {
         headers.append(name, value);
     }

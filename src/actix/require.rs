@@ -58,6 +58,7 @@ pub async fn require_auth(
         &Rule::Authenticated,
         None,
         AcceptsToken::SESSION_TOKEN,
+        None,
     ) {
         None => Ok(next.call(req).await?.map_into_left_body()),
         Some(refusal) => Ok(refusal.into_response(req).map_into_right_body()),
@@ -99,6 +100,14 @@ pub struct Require {
     rule: Arc<Rule>,
     redirect: Option<Arc<str>>,
     accepts: AcceptsToken,
+    page: Option<Arc<PageRedirect>>,
+}
+
+/// [`Require::sign_in_page`]: where signed-out page navigations go.
+#[derive(Debug)]
+struct PageRedirect {
+    sign_in_url: String,
+    trust_forwarded: bool,
 }
 
 enum Rule {
@@ -118,6 +127,7 @@ impl fmt::Debug for Require {
             .field("rule", &rule)
             .field("redirect", &self.redirect)
             .field("accepts", &self.accepts)
+            .field("page", &self.page)
             .finish()
     }
 }
@@ -128,6 +138,7 @@ impl Require {
             rule: Arc::new(rule),
             redirect: None,
             accepts: AcceptsToken::SESSION_TOKEN,
+            page: None,
         }
     }
 
@@ -220,6 +231,56 @@ impl Require {
         let url = clerk.sign_in_url().unwrap_or("/").to_owned();
         self.redirect_to(url)
     }
+
+    /// For apps that serve pages and APIs alike: a signed-out browser page
+    /// navigation (a GET with `Sec-Fetch-Dest: document`/`iframe`, or an
+    /// `Accept` starting with `text/html`) is sent with a 302 to the
+    /// [`Clerk`](crate::Clerk) handle's sign-in URL (`CLERK_SIGN_IN_URL`,
+    /// else `/`) with `redirect_url` set to the page it asked for, so the
+    /// sign-in page can send the user back; every other signed-out request
+    /// (`fetch`, API clients) still gets 401. A failed check answers 403.
+    ///
+    /// ```
+    /// use actix_web::{web, App, HttpResponse};
+    /// use clerk_actix::{Clerk, ClerkMiddleware, Require};
+    ///
+    /// # fn app(clerk: Clerk) {
+    /// let app = App::new()
+    ///     .service(
+    ///         web::scope("/dashboard")
+    ///             .wrap(Require::auth().sign_in_page(&clerk))
+    ///             .route("", web::get().to(HttpResponse::Ok)),
+    ///     )
+    ///     .wrap(ClerkMiddleware::new(clerk));
+    /// # let _ = app; }
+    /// ```
+    ///
+    /// Defaults to answering 401 to every signed-out request.
+    pub fn sign_in_page(mut self, clerk: &crate::clerk::Clerk) -> Self {
+        self.page = Some(Arc::new(PageRedirect {
+            sign_in_url: clerk.sign_in_url().unwrap_or("/").to_owned(),
+            trust_forwarded: clerk.config().browser.trust_forwarded_headers,
+        }));
+        self
+    }
+}
+
+impl PageRedirect {
+    /// `<sign-in URL>?redirect_url=<the page>`, for a navigation.
+    fn location(&self, req: &ServiceRequest) -> Option<String> {
+        if !crate::authenticate::handshake::is_navigation(req) {
+            return None;
+        }
+        let back = crate::authenticate::url::clerk_url(req, self.trust_forwarded);
+        let separator = if self.sign_in_url.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        let mut location = format!("{}{separator}redirect_url=", self.sign_in_url);
+        location.extend(form_urlencoded::byte_serialize(back.as_bytes()));
+        Some(location)
+    }
 }
 
 /// An alias of [`Require::permission`], named like the Express helpers.
@@ -260,6 +321,7 @@ fn refusal(
     rule: &Rule,
     redirect: Option<&str>,
     accepts: AcceptsToken,
+    page: Option<&PageRedirect>,
 ) -> Option<Refusal> {
     let attached = match attachment(&req.extensions(), "a Require wrapper (or require_auth)") {
         Ok(attached) => attached,
@@ -277,6 +339,13 @@ fn refusal(
             req.path(),
             auth.signed_out_reason().unwrap_or("no token")
         );
+        if let Some(location) = page.and_then(|page| page.location(req)) {
+            return Some(Refusal::Redirect(
+                HttpResponse::Found()
+                    .insert_header((header::LOCATION, location))
+                    .finish(),
+            ));
+        }
         return Some(match redirect {
             Some(url) => Refusal::Redirect(
                 HttpResponse::Found()
@@ -352,6 +421,7 @@ where
             &self.require.rule,
             self.require.redirect.as_deref(),
             self.require.accepts,
+            self.require.page.as_deref(),
         ) {
             None => {
                 let service = Rc::clone(&self.service);

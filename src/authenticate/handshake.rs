@@ -1,19 +1,19 @@
 //! Clerk's handshake, as data: whether a request may be sent through it, the
-//! redirect URL, and the 307 answer with its headers. The actix layer only
-//! copies them into an `HttpResponse`.
+//! redirect URL (§2.8.2), and the 307 answer with its headers (§2.8.1). The
+//! actix layer only copies them into an `HttpResponse`.
 
 use std::borrow::Cow;
 
-use super::url::{clerk_url, cookie, query_param};
+use actix_web::cookie::{time, Cookie, SameSite};
+
+use super::cookies::{set_cookie, BrowserRequest, REDIRECT_COUNT};
+use super::url::{clerk_origin, clerk_url_without};
 use super::{auth_headers, Header, Outcome, RequestHead};
-use crate::clerk::Clerk;
 use crate::client::transport::CLERK_API_VERSION_HEADER;
-use crate::config::InstanceType;
 use crate::verification::auth::SignedOut;
 
 /// After this many handshakes in a row, the request is answered signed out.
 const REDIRECT_LOOP_LIMIT: u32 = 3;
-const REDIRECT_COUNT_COOKIE: &str = "__clerk_redirect_count";
 
 /// A 307 to Clerk's Frontend API, which refreshes the session and sends the
 /// browser back.
@@ -31,16 +31,15 @@ impl Handshake {
     /// The answer's headers, in order: `Location`, `Cache-Control`, the
     /// redirect-count cookie, then `x-clerk-auth-*`.
     pub(crate) fn headers(&self) -> Vec<(&'static str, Cow<'_, str>)> {
+        let counter = Cookie::build(REDIRECT_COUNT, (self.redirect_count + 1).to_string())
+            .same_site(SameSite::Lax)
+            .http_only(true)
+            .max_age(time::Duration::seconds(2))
+            .finish();
         let mut headers = vec![
             ("location", Cow::Borrowed(self.location.as_str())),
             ("cache-control", Cow::Borrowed("no-store")),
-            (
-                "set-cookie",
-                Cow::Owned(format!(
-                    "{REDIRECT_COUNT_COOKIE}={}; SameSite=Lax; HttpOnly; Max-Age=2",
-                    self.redirect_count + 1
-                )),
-            ),
+            ("set-cookie", Cow::Owned(set_cookie(&counter))),
         ];
         let out = SignedOut {
             reason: Some(self.reason.clone()),
@@ -56,8 +55,10 @@ impl Handshake {
 }
 
 /// A browser navigation: GET, and `Sec-Fetch-Dest: document|iframe` (or no
-/// `Sec-Fetch-Dest` and an `Accept` starting with `text/html`).
-fn eligible_for_handshake(parts: &dyn RequestHead) -> bool {
+/// `Sec-Fetch-Dest` and an `Accept` starting with `text/html`). Only these
+/// may be redirected: a POST form would be replayed to the Frontend API and
+/// end in a 405 (Clerk's fix 3.2.7).
+pub(crate) fn is_navigation(parts: &dyn RequestHead) -> bool {
     if parts.method() != "GET" {
         return false;
     }
@@ -73,70 +74,57 @@ fn push_encoded(out: &mut String, value: &str) {
     out.extend(form_urlencoded::byte_serialize(value.as_bytes()));
 }
 
-/// The handshake, when the request is a browser navigation that can take
-/// one; otherwise signed out with the same reason.
+/// The handshake to the Frontend API, when the request is a browser
+/// navigation that can take one; otherwise signed out with the same reason.
+///
+/// `fallback_token` (the header token) goes into the URL when the request
+/// has no session cookie.
 pub(crate) fn handshake_or_signed_out(
-    clerk: &Clerk,
-    parts: &dyn RequestHead,
+    req: &BrowserRequest<'_>,
     reason: Cow<'static, str>,
     message: String,
-    session_token: Option<&str>,
+    fallback_token: Option<&str>,
+) -> Outcome {
+    let token = req.session_cookie().or(fallback_token);
+    let location = handshake_url(req, &reason, token);
+    redirect_or_signed_out(req, reason, message, location, token.is_some())
+}
+
+/// [`handshake_or_signed_out`] to a `location` of the caller's (the
+/// dev-instance sync flows); `None` signs the request out.
+pub(crate) fn redirect_or_signed_out(
+    req: &BrowserRequest<'_>,
+    reason: Cow<'static, str>,
+    message: String,
+    location: Option<String>,
+    token_presented: bool,
 ) -> Outcome {
     let signed_out = |reason, message| {
         Outcome::SignedOut(SignedOut {
             reason: Some(reason),
             message: Some(message),
-            token_presented: session_token.is_some(),
+            token_presented,
         })
     };
-    if !eligible_for_handshake(parts) {
+    if !req.handshakes_allowed() || !is_navigation(req.parts) {
         return signed_out(reason, message);
     }
-    let Some(publishable_key) = clerk.publishable_key() else {
-        // Without the publishable key there is no Frontend API to send the
-        // browser to.
+    let Some(location) = location else {
         return signed_out(reason, message);
     };
-    let redirect_count = parts
-        .header(Header::Cookie)
-        .and_then(|c| cookie(c, REDIRECT_COUNT_COOKIE))
-        .and_then(|v| v.parse::<u32>().ok())
-        .unwrap_or(0);
-    if redirect_count == REDIRECT_LOOP_LIMIT {
-        log::info!(
+    let redirect_count = req.redirect_count();
+    // Clerk stops only at exactly 3; a counter beyond it (a cookie of
+    // another app, a hand-made one) stops here too.
+    if redirect_count >= REDIRECT_LOOP_LIMIT {
+        log::warn!(
             target: "clerk_actix::handshake",
-            "Clerk: refreshing the session token resulted in an infinite redirect loop; \
-             answering signed out instead (reason {reason})"
+            "Clerk: refreshing the session token resulted in an infinite redirect loop \
+             ({REDIRECT_LOOP_LIMIT} handshakes in a row); answering signed out instead \
+             (reason {reason}). This usually means the cookies the handshake sets never \
+             reach this app: check the Clerk keys, the cookie domain and the proxy \
+             configuration."
         );
         return signed_out(reason, message);
-    }
-    let mut location = String::with_capacity(512);
-    location.push_str("https://");
-    location.push_str(publishable_key.frontend_api().trim_end_matches('/'));
-    location.push_str("/v1/client/handshake?redirect_url=");
-    push_encoded(&mut location, &clerk_url(parts));
-    location.push_str("&__clerk_api_version=");
-    location.push_str(CLERK_API_VERSION_HEADER);
-    location.push_str("&suffixed_cookies=");
-    location.push_str(
-        if uses_suffixed_cookies(parts, publishable_key.cookie_suffix()) {
-            "true"
-        } else {
-            "false"
-        },
-    );
-    location.push_str("&__clerk_hs_reason=");
-    push_encoded(&mut location, &reason);
-    location.push_str("&format=nonce");
-    if let Some(token) = session_token {
-        location.push_str("&__session=");
-        push_encoded(&mut location, token);
-    }
-    if publishable_key.instance_type() == InstanceType::Development {
-        if let Some(db_jwt) = dev_browser_token(parts, publishable_key.cookie_suffix()) {
-            location.push_str("&__clerk_db_jwt=");
-            push_encoded(&mut location, &db_jwt);
-        }
     }
     Outcome::Handshake(Handshake {
         reason,
@@ -146,25 +134,60 @@ pub(crate) fn handshake_or_signed_out(
     })
 }
 
-/// Whether the browser holds this instance's suffixed cookies (`__session_<suffix>`,
-/// `__client_uat_<suffix>`).
-fn uses_suffixed_cookies(parts: &dyn RequestHead, suffix: &str) -> bool {
-    let Some(header) = parts.header(Header::Cookie) else {
-        return false;
+/// Where handshakes go: the proxy (made absolute against the request's
+/// public origin when it is a path), else the Frontend API host; `https://`
+/// added to a bare host, trailing slashes removed.
+pub(crate) fn frontend_api_base(req: &BrowserRequest<'_>) -> Option<String> {
+    let base = match &req.settings().proxy_url {
+        Some(proxy) if proxy.starts_with('/') => {
+            format!("{}{proxy}", clerk_origin(req.parts, req.trust_forwarded()))
+        }
+        Some(proxy) => proxy.clone(),
+        None => req.key?.frontend_api().to_owned(),
     };
-    ["__session", "__client_uat"]
-        .iter()
-        .any(|name| cookie(header, &format!("{name}_{suffix}")).is_some())
+    let base = base.trim_end_matches('/');
+    Some(if base.starts_with("http") {
+        base.to_owned()
+    } else {
+        format!("https://{base}")
+    })
 }
 
-fn dev_browser_token(parts: &dyn RequestHead, suffix: &str) -> Option<String> {
-    if let Some((_, query)) = parts.path_and_query().split_once('?') {
-        if let Some(value) = query_param(query, "__clerk_db_jwt") {
-            return Some(value);
+/// The Frontend API's handshake URL (§2.8.2), parameters in Clerk's order.
+fn handshake_url(
+    req: &BrowserRequest<'_>,
+    reason: &str,
+    session_token: Option<&str>,
+) -> Option<String> {
+    let base = frontend_api_base(req)?;
+    let redirect_url = clerk_url_without(
+        req.parts,
+        req.trust_forwarded(),
+        &["__clerk_db_jwt", "__dev_session"],
+    );
+    let mut location = String::with_capacity(512);
+    location.push_str(&base);
+    location.push_str("/v1/client/handshake?redirect_url=");
+    push_encoded(&mut location, &redirect_url);
+    location.push_str("&__clerk_api_version=");
+    location.push_str(CLERK_API_VERSION_HEADER);
+    location.push_str("&suffixed_cookies=");
+    location.push_str(if req.suffixed() { "true" } else { "false" });
+    location.push_str("&__clerk_hs_reason=");
+    push_encoded(&mut location, reason);
+    location.push_str("&format=nonce");
+    if let Some(token) = session_token {
+        location.push_str("&__session=");
+        push_encoded(&mut location, token);
+    }
+    if req.is_development() {
+        if let Some(db_jwt) = req.dev_browser() {
+            location.push_str("&__clerk_db_jwt=");
+            push_encoded(&mut location, db_jwt);
         }
     }
-    let header = parts.header(Header::Cookie)?;
-    cookie(header, &format!("__clerk_db_jwt_{suffix}")).or_else(|| cookie(header, "__clerk_db_jwt"))
+    // Organization sync (§2.9, a later issue) appends `organization_id` here.
+    Some(location)
 }
 
 #[cfg(test)]

@@ -65,12 +65,12 @@ pub(crate) async fn authenticate_accepting(
                 return type_mismatch(None);
             }
             match token {
-                None => cookie_path(clerk, parts),
+                None => cookie_path::authenticate(clerk, parts, options).await,
                 Some(token) => any_path(clerk, parts, token, options).await,
             }
         }
         AcceptsToken::Any => match token {
-            None => cookie_path(clerk, parts),
+            None => cookie_path::authenticate(clerk, parts, options).await,
             Some(token) => any_path(clerk, parts, token, options).await,
         },
     }
@@ -99,7 +99,9 @@ async fn any_path(
             machine: Some(kind),
             rejection: Rejection::Invalid(err),
         }) => machine_failure(kind, err),
-        Err(Failure { rejection, .. }) => header_token_refused(clerk, parts, token, rejection),
+        Err(Failure { rejection, .. }) => {
+            header_token_refused(clerk, parts, options, token, rejection).await
+        }
     }
 }
 

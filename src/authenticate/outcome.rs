@@ -3,22 +3,26 @@
 
 use std::borrow::Cow;
 
+use super::cookies::BrowserRequest;
 use super::handshake::handshake_or_signed_out;
-use super::{Outcome, RequestHead};
-use crate::clerk::Clerk;
+use super::refresh::{self, Refreshed};
+use super::{BrowserHeaders, Outcome};
 use crate::verification::auth::SignedOut;
 use crate::verification::error::{Reason, VerifyError};
+use crate::verification::options::VerifyOptions;
 
 /// Where a token came from, as Clerk's messages name it.
 #[derive(Clone, Copy)]
 pub(crate) enum Carrier {
     Header,
+    Cookie,
 }
 
 impl Carrier {
     fn as_str(self) -> &'static str {
         match self {
             Carrier::Header => "header",
+            Carrier::Cookie => "cookie",
         }
     }
 }
@@ -50,22 +54,42 @@ pub(crate) fn type_mismatch() -> Outcome {
     })
 }
 
-/// Clerk's `handleSessionTokenError`: time-claim failures may go through a
+/// Clerk's `handleSessionTokenError`: an expired token is refreshed when a
+/// GET carries the refresh cookie; time-claim failures may go through a
 /// handshake; everything else signs the request out.
-pub(crate) fn session_token_error(
-    clerk: &Clerk,
-    parts: &dyn RequestHead,
-    token: &[u8],
+///
+/// `token` is the token that failed (the header's, or the cookie's).
+pub(crate) async fn session_token_error(
+    req: &BrowserRequest<'_>,
+    options: &VerifyOptions,
+    token: &str,
     err: &VerifyError,
     carrier: Carrier,
 ) -> Outcome {
     let reason: Cow<'static, str> = match err.reason() {
         Reason::TokenExpired => {
-            // Refreshing needs the `__refresh_<suffix>` cookie of the cookie path.
-            let label = if parts.method() == "GET" {
-                "non-eligible-no-refresh-cookie"
+            let label = if req.parts.method() != "GET" {
+                Cow::Borrowed("non-eligible-non-get")
+            } else if req.cookies.refresh.is_none() {
+                Cow::Borrowed("non-eligible-no-refresh-cookie")
             } else {
-                "non-eligible-non-get"
+                // The session token Clerk refreshes: the cookie's, else the header's.
+                let expired = req.session_cookie().unwrap_or(token);
+                match refresh::refresh(req, options, expired).await {
+                    Refreshed::SignedIn {
+                        claims,
+                        set_cookies,
+                    } => {
+                        return Outcome::WithHeaders(
+                            Box::new(Outcome::SignedIn(claims)),
+                            BrowserHeaders {
+                                set_cookies,
+                                ..BrowserHeaders::default()
+                            },
+                        );
+                    }
+                    Refreshed::Failed(label) => label,
+                }
             };
             Cow::Owned(format!("session-token-expired-refresh-{label}"))
         }
@@ -73,7 +97,6 @@ pub(crate) fn session_token_error(
         Reason::TokenIatInTheFuture => Cow::Borrowed("session-token-iat-in-the-future"),
         _ => return signed_out_for(err, carrier),
     };
-    // Only a token that decoded gets here, so it is text.
-    let token = std::str::from_utf8(token).ok();
-    handshake_or_signed_out(clerk, parts, reason, full_message(err, carrier), token)
+    let fallback = matches!(carrier, Carrier::Header).then_some(token);
+    handshake_or_signed_out(req, reason, full_message(err, carrier), fallback)
 }

@@ -1,8 +1,6 @@
 //! The request's public URL, its query parameters and its cookies, read the
 //! way Clerk reads them.
 
-use std::borrow::Cow;
-
 use super::{Header, RequestHead};
 
 /// The first value of a comma-separated forwarded header.
@@ -19,17 +17,26 @@ fn valid_host(host: &str) -> bool {
         })
 }
 
-/// Query parameters the public URL leaves out (dev-browser hand-over).
-fn dropped(key: &str) -> bool {
-    key == "__clerk_db_jwt" || key == "__dev_session"
+/// The public URL of the request (Clerk's `clerkUrl`): forwarded host and
+/// protocol first (when trusted), then `Host` and the connection's scheme.
+pub(crate) fn clerk_url(parts: &dyn RequestHead, trust_forwarded: bool) -> String {
+    clerk_url_without(parts, trust_forwarded, &[])
 }
 
-/// The public URL of the request (Clerk's `clerkUrl`): forwarded host and
-/// protocol first, without the dev-browser query parameters.
-pub(crate) fn clerk_url(parts: &dyn RequestHead) -> String {
-    let host = parts
-        .header(Header::ForwardedHost)
-        .and_then(first_value)
+/// The request's public origin, `scheme://host[:port]`.
+pub(crate) fn clerk_origin(parts: &dyn RequestHead, trust_forwarded: bool) -> String {
+    let (scheme, host) = scheme_and_host(parts, trust_forwarded);
+    format!("{scheme}://{host}")
+}
+
+fn scheme_and_host(parts: &dyn RequestHead, trust_forwarded: bool) -> (&str, &str) {
+    let forwarded = |name| {
+        trust_forwarded
+            .then(|| parts.header(name))
+            .flatten()
+            .and_then(first_value)
+    };
+    let host = forwarded(Header::ForwardedHost)
         .filter(|h| valid_host(h))
         .or_else(|| {
             parts
@@ -38,92 +45,190 @@ pub(crate) fn clerk_url(parts: &dyn RequestHead) -> String {
                 .filter(|h| valid_host(h))
         })
         .unwrap_or("localhost");
-    let scheme = parts
-        .header(Header::ForwardedProto)
-        .and_then(first_value)
+    let scheme = forwarded(Header::ForwardedProto)
         .filter(|p| matches!(*p, "http" | "https"))
         .unwrap_or(parts.scheme());
+    (scheme, host)
+}
+
+/// [`clerk_url`] with the query parameters `dropped` removed, as
+/// `URLSearchParams.delete` does (the rest is re-serialised, form-encoded).
+pub(crate) fn clerk_url_without(
+    parts: &dyn RequestHead,
+    trust_forwarded: bool,
+    dropped: &[&str],
+) -> String {
+    let (scheme, host) = scheme_and_host(parts, trust_forwarded);
     let (path, query) = match parts.path_and_query().split_once('?') {
         Some((path, query)) => (path, Some(query)),
         None => (parts.path_and_query(), None),
     };
     let mut url = format!("{scheme}://{host}{path}");
     if let Some(query) = query {
-        let pairs = form_urlencoded::parse(query.as_bytes());
-        if pairs.clone().any(|(key, _)| dropped(&key)) {
-            // Like URLSearchParams.delete: the rest is re-serialised.
-            let rest = form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(pairs.filter(|(key, _)| !dropped(key)))
-                .finish();
-            if !rest.is_empty() {
-                url.push('?');
-                url.push_str(&rest);
-            }
-        } else {
-            url.push('?');
-            url.push_str(query);
-        }
+        push_query_without(&mut url, query, dropped);
     }
     url
 }
 
+/// Appends `?query` to `url`, without the keys in `dropped`.
+fn push_query_without(url: &mut String, query: &str, dropped: &[&str]) {
+    let pairs = form_urlencoded::parse(query.as_bytes());
+    if pairs.clone().any(|(key, _)| dropped.contains(&&*key)) {
+        let rest = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs.filter(|(key, _)| !dropped.contains(&&**key)))
+            .finish();
+        if !rest.is_empty() {
+            url.push('?');
+            url.push_str(&rest);
+        }
+    } else if !query.is_empty() {
+        url.push('?');
+        url.push_str(query);
+    }
+}
+
+/// An absolute `http(s)` URL, split: what `new URL()` gives for the parts
+/// this crate reads.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct ParsedUrl<'a> {
+    /// Lower-case.
+    pub(crate) scheme: String,
+    /// Lower-case, without the port.
+    pub(crate) host: String,
+    pub(crate) port: Option<&'a str>,
+    /// `/` when empty.
+    pub(crate) path: &'a str,
+    pub(crate) query: Option<&'a str>,
+    pub(crate) fragment: Option<&'a str>,
+}
+
+impl<'a> ParsedUrl<'a> {
+    /// `None` for anything but an absolute http(s) URL with a host, or one
+    /// with credentials.
+    pub(crate) fn parse(url: &'a str) -> Option<Self> {
+        let url = url.trim();
+        // Only what can go back into a header as it is.
+        if !url.bytes().all(|b| b.is_ascii_graphic()) {
+            return None;
+        }
+        let (scheme, rest) = url.split_once("://")?;
+        let scheme = scheme.to_ascii_lowercase();
+        if scheme != "http" && scheme != "https" {
+            return None;
+        }
+        let (rest, fragment) = match rest.split_once('#') {
+            Some((rest, fragment)) => (rest, Some(fragment)),
+            None => (rest, None),
+        };
+        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(authority_end);
+        let (path, query) = match tail.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (tail, None),
+        };
+        if authority.contains('@') {
+            return None;
+        }
+        let (host, port) = if authority.starts_with('[') {
+            let end = authority.find(']')? + 1;
+            let (host, rest) = authority.split_at(end);
+            match rest.strip_prefix(':') {
+                Some(port) => (host, Some(port)),
+                None if rest.is_empty() => (host, None),
+                None => return None,
+            }
+        } else {
+            match authority.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (authority, None),
+            }
+        };
+        if port.is_some_and(|p| !p.bytes().all(|b| b.is_ascii_digit())) {
+            return None;
+        }
+        let port = port.filter(|p| !p.is_empty());
+        if !valid_host(host) {
+            return None;
+        }
+        let default_port = if scheme == "https" { "443" } else { "80" };
+        Some(Self {
+            host: host.to_ascii_lowercase(),
+            port: port.filter(|p| *p != default_port),
+            path: if path.is_empty() { "/" } else { path },
+            query,
+            fragment,
+            scheme,
+        })
+    }
+
+    /// `scheme://host[:port]`, as `URL.origin` gives it.
+    pub(crate) fn origin(&self) -> String {
+        match self.port {
+            Some(port) => format!("{}://{}:{port}", self.scheme, self.host),
+            None => format!("{}://{}", self.scheme, self.host),
+        }
+    }
+
+    /// The URL with `pairs` appended to (or set in) its query, as
+    /// `searchParams.append` / `.set` would leave it.
+    pub(crate) fn with_params(&self, append: &[(&str, &str)], set: &[(&str, &str)]) -> String {
+        let mut params: Vec<(String, String)> = self
+            .query
+            .map(|q| {
+                form_urlencoded::parse(q.as_bytes())
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (key, value) in append {
+            params.push(((*key).to_owned(), (*value).to_owned()));
+        }
+        for (key, value) in set {
+            match params.iter().position(|(k, _)| k == key) {
+                Some(first) => {
+                    params[first].1 = (*value).to_owned();
+                    let mut seen = 0;
+                    params.retain(|(k, _)| {
+                        if k == key {
+                            seen += 1;
+                            seen == 1
+                        } else {
+                            true
+                        }
+                    });
+                }
+                None => params.push(((*key).to_owned(), (*value).to_owned())),
+            }
+        }
+        let mut url = self.origin();
+        url.push_str(self.path);
+        if !params.is_empty() {
+            url.push('?');
+            url.push_str(
+                &form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(params)
+                    .finish(),
+            );
+        }
+        if let Some(fragment) = self.fragment {
+            url.push('#');
+            url.push_str(fragment);
+        }
+        url
+    }
+}
+
 /// The first value of query parameter `name`, form-decoded.
-pub(crate) fn query_param(query: &str, name: &str) -> Option<String> {
+#[cfg(test)]
+fn query_param(query: &str, name: &str) -> Option<String> {
     form_urlencoded::parse(query.as_bytes())
         .find(|(key, _)| key == name)
         .map(|(_, value)| value.into_owned())
 }
 
-/// A cookie's value from a `Cookie` header: the first occurrence wins, names
-/// and values are trimmed, values are percent-decoded when they decode (a
-/// broken escape or non-UTF-8 result keeps the raw value, as Clerk's
-/// `decodeURIComponent` fallback does).
-pub(crate) fn cookie(header: &[u8], name: &str) -> Option<String> {
-    let header = std::str::from_utf8(header).ok()?;
-    header.split(';').find_map(|pair| {
-        let (key, value) = pair.split_once('=')?;
-        if key.trim() != name {
-            return None;
-        }
-        let value = value.trim();
-        Some(strict_percent_decode(value).map_or_else(|| value.to_owned(), Cow::into_owned))
-    })
-}
-
-/// `decodeURIComponent`: `None` on an escape that is not `%XX` or bytes that
-/// are not UTF-8, where `percent-encoding` alone would pass them through.
-fn strict_percent_decode(value: &str) -> Option<Cow<'_, str>> {
-    let bytes = value.as_bytes();
-    let well_formed = memchr::memchr_iter(b'%', bytes).all(|at| {
-        bytes
-            .get(at + 1..at + 3)
-            .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
-    });
-    if !well_formed {
-        return None;
-    }
-    percent_encoding::percent_decode_str(value)
-        .decode_utf8()
-        .ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cookies_parse_like_clerk() {
-        let header = b"a=1; __session = tok%2Fen ; __session=second; bad; q=\"x\"; p=%zz";
-        assert_eq!(cookie(header, "__session").as_deref(), Some("tok/en"));
-        assert_eq!(cookie(header, "a").as_deref(), Some("1"));
-        assert_eq!(cookie(header, "q").as_deref(), Some("\"x\""));
-        assert_eq!(cookie(header, "p").as_deref(), Some("%zz"));
-        assert_eq!(cookie(header, "bad"), None);
-        assert_eq!(cookie(b"\xff\xfe", "a"), None);
-        assert_eq!(cookie(b"a=%C3%A9", "a").as_deref(), Some("é"));
-        assert_eq!(cookie(b"a=%FF", "a").as_deref(), Some("%FF"));
-        assert_eq!(cookie(b"a=100%", "a").as_deref(), Some("100%"));
-    }
 
     struct Fake {
         headers: Vec<(Header, &'static [u8])>,
@@ -158,7 +263,14 @@ mod tests {
             ],
             path_and_query: "/path?x=1&__clerk_db_jwt=abc&y=a%20b",
         };
-        assert_eq!(clerk_url(&parts), "https://app.example.com/path?x=1&y=a+b");
+        assert_eq!(
+            clerk_url_without(&parts, true, &["__clerk_db_jwt"]),
+            "https://app.example.com/path?x=1&y=a+b"
+        );
+        assert_eq!(
+            clerk_url(&parts, false),
+            "http://internal:8080/path?x=1&__clerk_db_jwt=abc&y=a%20b"
+        );
         let plain = Fake {
             headers: vec![
                 (Header::Host, b"example.com"),
@@ -166,7 +278,36 @@ mod tests {
             ],
             path_and_query: "/path?q=a%20b",
         };
-        assert_eq!(clerk_url(&plain), "http://example.com/path?q=a%20b");
+        assert_eq!(clerk_url(&plain, true), "http://example.com/path?q=a%20b");
+    }
+
+    #[test]
+    fn urls_parse_like_new_url() {
+        let url = ParsedUrl::parse("HTTP://LocalHost:3000").unwrap();
+        assert_eq!(url.origin(), "http://localhost:3000");
+        assert_eq!(
+            url.with_params(&[("__clerk_db_jwt", "db")], &[("__clerk_synced", "true")]),
+            "http://localhost:3000/?__clerk_db_jwt=db&__clerk_synced=true"
+        );
+        let url = ParsedUrl::parse(
+            "https://a.example:443/p?__clerk_synced=false&x=1&__clerk_synced=no#f",
+        )
+        .unwrap();
+        assert_eq!(url.origin(), "https://a.example");
+        assert_eq!(
+            url.with_params(&[], &[("__clerk_synced", "true")]),
+            "https://a.example/p?__clerk_synced=true&x=1#f"
+        );
+        assert_eq!(ParsedUrl::parse("https://user:pw@a.example/"), None);
+        assert_eq!(ParsedUrl::parse("javascript:alert(1)"), None);
+        assert_eq!(ParsedUrl::parse("https://<x>/"), None);
+        assert_eq!(ParsedUrl::parse("not a url"), None);
+        assert_eq!(ParsedUrl::parse("https://a.example/\r\nSet-Cookie:x"), None);
+        assert_eq!(ParsedUrl::parse("https://a.example/é"), None);
+        assert_eq!(
+            ParsedUrl::parse("http://[::1]:8080/").unwrap().origin(),
+            "http://[::1]:8080"
+        );
     }
 
     #[test]

@@ -132,7 +132,7 @@ mod machines;
 mod models;
 mod oauth_tokens;
 mod organizations;
-mod path;
+pub(crate) mod path;
 mod query;
 mod request;
 pub(crate) mod retry;

@@ -48,6 +48,7 @@
 //! [`TestIssuer`].
 
 mod bapi;
+mod frontend;
 mod issuer;
 mod machine;
 mod server;

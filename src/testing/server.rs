@@ -190,9 +190,18 @@ impl StandInBuilder {
             .map_err(|e| TestingError::new(e.to_string()))?
             .port();
         let url = format!("http://127.0.0.1:{port}");
+        // The Frontend API of the key is the issuer's host, so that the
+        // session cookies of the stand-in's tokens count as this instance's
+        // (§2.2); handshakes reach the stand-in through the proxy URL.
+        let frontend_api = shared
+            .issuer
+            .iss()
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .to_owned();
         *lock(&shared.publishable_key) = format!(
             "pk_test_{}",
-            encoding::STANDARD.encode(format!("127.0.0.1:{port}$"))
+            encoding::STANDARD.encode(format!("{frontend_api}$"))
         );
 
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<io::Result<ServerHandle>>();
@@ -280,19 +289,24 @@ impl StandIn {
         &self.shared.secret_key
     }
 
-    /// A development publishable key whose Frontend API is the stand-in.
+    /// A development publishable key whose Frontend API is the host of the
+    /// issuer's `iss` (`clerk.stand-in.test`); [`clerk_builder`](Self::clerk_builder)
+    /// makes the stand-in the proxy URL, so handshakes come here.
     #[must_use]
     pub fn publishable_key(&self) -> String {
         lock(&self.shared.publishable_key).clone()
     }
 
     /// A builder with the secret key, publishable key and API URL of the
-    /// stand-in, to adjust before building.
+    /// stand-in, to adjust before building. The stand-in is also the proxy
+    /// URL, so that handshake redirects go to its stand-in of the Frontend
+    /// API (`GET /v1/client/handshake`).
     pub fn clerk_builder(&self) -> ClerkBuilder {
         Clerk::builder()
             .secret_key(self.secret_key())
             .publishable_key(self.publishable_key())
             .api_url(self.url())
+            .proxy_url(self.url())
     }
 
     /// A [`Clerk`] handle that talks to the stand-in.
@@ -565,6 +579,17 @@ async fn dispatch(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>)
         }
     }
 
+    // The Frontend API stand-in: browsers, not the secret key.
+    if req.method() == actix_web::http::Method::GET && req.path() == "/v1/client/handshake" {
+        let publishable_key = lock(&shared.publishable_key).clone();
+        return super::frontend::handshake(
+            &shared.issuer,
+            &mut lock(&shared.store),
+            &publishable_key,
+            req.query_string(),
+        );
+    }
+
     let bearer = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -633,5 +658,31 @@ impl Reply {
 impl From<io::Error> for TestingError {
     fn from(e: io::Error) -> Self {
         TestingError::new(e.to_string())
+    }
+}
+
+impl StandIn {
+    /// A `Cookie` header a signed-in browser of this stand-in's development
+    /// instance sends: `__session=<token>`, `__client_uat=<its iat>` and a
+    /// dev-browser token (`__clerk_db_jwt`), for tests of cookie-protected
+    /// pages without a browser.
+    ///
+    /// ```
+    /// # use clerk_actix::testing::StandIn;
+    /// # let stand_in = StandIn::start().unwrap();
+    /// let token = stand_in.session_token("user_1").sign();
+    /// let cookie = stand_in.browser_cookies(&token);
+    /// assert!(cookie.starts_with("__session="));
+    /// ```
+    #[must_use]
+    pub fn browser_cookies(&self, session_token: &str) -> String {
+        let iat = session_token
+            .split('.')
+            .nth(1)
+            .and_then(|payload| encoding::URL_SAFE.decode(payload).ok())
+            .and_then(|json| serde_json::from_slice::<Value>(&json).ok())
+            .and_then(|claims| claims["iat"].as_i64())
+            .unwrap_or(1);
+        format!("__session={session_token}; __client_uat={iat}; __clerk_db_jwt=dvb_stand_in")
     }
 }

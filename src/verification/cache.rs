@@ -81,6 +81,11 @@ impl Verified {
         }
     }
 
+    /// The token's time claims.
+    pub(crate) fn times(&self) -> &Times {
+        &self.times
+    }
+
     /// The checks that depend on the clock and the options.
     pub(crate) fn recheck(&self, options: &VerifyOptions, now_ms: i64) -> Result<(), VerifyError> {
         token::check_header_type(self.typ.as_ref(), options.header_types.as_deref())?;
@@ -288,7 +293,7 @@ mod tests {
         );
         let shape = JwtShape {
             machine: None,
-            category: crate::verification::machine::Category::Absent,
+            category: crate::verification::token::Category::Absent,
         };
         Arc::new(Verified::new(claims, key, None, times, shape))
     }

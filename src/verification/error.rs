@@ -38,6 +38,11 @@ pub enum Reason {
     /// other than 2xx, 401 or 404, or no answer at all (Clerk's machine code
     /// `unexpected-error`). [`VerifyError::status`] gives the status.
     UnexpectedError,
+    /// Not one of Clerk's codes: a Backend API call that authenticating the
+    /// request needs (the handshake payload of a nonce) failed for reasons of
+    /// the API or the network (5xx, timeout, no connection). The request is
+    /// answered 503, never signed out.
+    BackendApiUnavailable,
 }
 
 impl Reason {
@@ -58,6 +63,7 @@ impl Reason {
             Self::JwkRemoteFailedToLoad => "jwk-remote-failed-to-load",
             Self::JwkKidMismatch => "jwk-kid-mismatch",
             Self::UnexpectedError => "unexpected-error",
+            Self::BackendApiUnavailable => "backend-api-unavailable",
         }
     }
 
@@ -66,7 +72,10 @@ impl Reason {
     /// deserves a 5xx, not a 401 that would sign the user out.
     #[must_use]
     pub fn is_server_fault(self) -> bool {
-        matches!(self, Self::SecretKeyInvalid | Self::JwkRemoteFailedToLoad)
+        matches!(
+            self,
+            Self::SecretKeyInvalid | Self::JwkRemoteFailedToLoad | Self::BackendApiUnavailable
+        )
     }
 }
 

@@ -24,14 +24,11 @@ use serde_json::{Map, Value};
 use super::claims::SessionClaims;
 use super::error::{Reason, VerifyError};
 use super::options::VerifyOptions;
-use super::token::Decoded;
+use super::token::{Category, Decoded};
 use super::token_type::TokenType;
 use crate::client::error::{Error as ClientError, ErrorKind};
 use crate::client::machine_models::{ApiKey, IdpOAuthAccessToken, M2mToken};
 
-const M2M_CATEGORY: &str = "cl_B7d4PD333AAA";
-const SESSION_CATEGORY: &str = "cl_B7d4PD111AAA";
-const IGNORE_CATEGORY: &str = "cl_I7d4PD111III";
 const OAUTH_TYPES: [&str; 2] = ["at+jwt", "application/at+jwt"];
 
 // ------------------------------------------------------------ accepts --
@@ -213,18 +210,6 @@ pub(crate) fn token_kind(token: &[u8], max_bytes: usize) -> TokenType {
         .unwrap_or(TokenType::SessionToken)
 }
 
-/// The header `cat` of a JWT.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Category {
-    Absent,
-    /// The session or the "ignore" category.
-    Session,
-    /// The M2M category.
-    M2m,
-    /// Any other, e.g. a JWT template's.
-    Other,
-}
-
 /// What a JWT is, from its header and `sub`: what the pipeline needs to
 /// pick the rules, kept in the verified-token cache so a hit is routed the
 /// same way without decoding again.
@@ -237,12 +222,7 @@ pub(crate) struct JwtShape {
 
 impl JwtShape {
     pub(crate) fn of(decoded: &Decoded<'_>) -> Self {
-        let category = match decoded.category() {
-            None => Category::Absent,
-            Some(SESSION_CATEGORY | IGNORE_CATEGORY) => Category::Session,
-            Some(M2M_CATEGORY) => Category::M2m,
-            Some(_) => Category::Other,
-        };
+        let category = decoded.category_kind();
         let m2m = decoded
             .fields
             .sub

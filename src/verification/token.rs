@@ -25,6 +25,22 @@ use super::options::VerifyOptions;
 use crate::clock::UtcString;
 use crate::encoding;
 
+const M2M_CATEGORY: &str = "cl_B7d4PD333AAA";
+const SESSION_CATEGORY: &str = "cl_B7d4PD111AAA";
+const IGNORE_CATEGORY: &str = "cl_I7d4PD111III";
+
+/// The header `cat` of a JWT.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Category {
+    Absent,
+    /// The session or the "ignore" category.
+    Session,
+    /// The M2M category.
+    M2m,
+    /// Any other, e.g. a JWT template's.
+    Other,
+}
+
 const ENSURE_CLERK_JWT: &str = "Make sure that this is a valid Clerk-generated JWT.";
 
 #[derive(Deserialize)]
@@ -53,6 +69,16 @@ impl Decoded<'_> {
 
     pub(crate) fn typ(&self) -> Option<&Value> {
         self.header.typ.as_ref()
+    }
+
+    /// The header `cat`, classified.
+    pub(crate) fn category_kind(&self) -> Category {
+        match self.category() {
+            None => Category::Absent,
+            Some(SESSION_CATEGORY | IGNORE_CATEGORY) => Category::Session,
+            Some(M2M_CATEGORY) => Category::M2m,
+            Some(_) => Category::Other,
+        }
     }
 
     pub(crate) fn category(&self) -> Option<&str> {
@@ -376,6 +402,13 @@ enum TimeClaim {
 }
 
 impl TimeClaim {
+    fn seconds(&self) -> Option<f64> {
+        match self {
+            Self::Millis(ms) => Some(ms / 1000.0),
+            _ => None,
+        }
+    }
+
     fn read(claim: Option<&Value>) -> Self {
         match claim {
             None => Self::Absent,
@@ -419,6 +452,16 @@ impl Times {
             not_before: TimeClaim::read(fields.nbf.as_ref()),
             issued_at: TimeClaim::read(fields.iat.as_ref()),
         }
+    }
+
+    /// `iat` in seconds (whole), when it is a number.
+    pub(crate) fn issued_at_secs(&self) -> Option<f64> {
+        self.issued_at.seconds()
+    }
+
+    /// `exp` in seconds (whole), when it is a number.
+    pub(crate) fn expires_at_secs(&self) -> Option<f64> {
+        self.expires_at.seconds()
     }
 
     /// `exp`, `nbf`, `iat` against `now_ms`, with the options' clock skew, in
@@ -477,6 +520,35 @@ impl Times {
         }
         Ok(())
     }
+}
+
+/// Verifies a handshake token (`verifyHandshakeToken`): its form, its
+/// category (none, session or "ignore"; a JWT-template or M2M token is
+/// refused, Clerk's fix 3.16.9), the key, `typ` (absent or `JWT`), `alg` and
+/// the signature. It carries no claims to check. Returns the payload JSON.
+pub(crate) async fn verify_handshake(
+    token: &str,
+    keys: &KeyStore,
+    max_bytes: usize,
+    skip_jwks_cache: bool,
+) -> Result<String, VerifyError> {
+    let decoded = decode(token, max_bytes)?;
+    if !matches!(
+        decoded.category_kind(),
+        Category::Absent | Category::Session
+    ) {
+        return Err(VerifyError::new(
+            Reason::TokenInvalid,
+            "Invalid handshake token category.",
+        ));
+    }
+    let key = keys.key_for(decoded.kid(), skip_jwks_cache).await?;
+    check_signed(
+        &decoded,
+        |alg, message, signature| key.verify(alg, message, signature),
+        &VerifyOptions::default(),
+    )?;
+    Ok(decoded.payload_json)
 }
 
 #[cfg(test)]

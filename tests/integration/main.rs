@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod browser_path;
 mod client;
 mod client_errors;
 mod client_models;

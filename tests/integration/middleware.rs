@@ -66,9 +66,11 @@ async fn extractor_answers_401_without_token_and_200_with_one() {
     assert_eq!(res.status(), 401);
     assert_eq!(header(&res, "www-authenticate"), Some("Bearer"));
     assert_eq!(header(&res, "x-clerk-auth-status"), Some("signed-out"));
+    // The stand-in is a development instance: a request without the
+    // dev-browser cookie is signed out for that reason, as with Clerk.
     assert_eq!(
         header(&res, "x-clerk-auth-reason"),
-        Some("session-token-and-uat-missing")
+        Some("dev-browser-missing")
     );
     assert_eq!(header(&res, "x-clerk-auth-message"), None);
     let body: serde_json::Value = test::read_body_json(res).await;
@@ -602,7 +604,9 @@ async fn hostile_authorization_headers_never_panic() {
         ))
         .insert_header(("sec-fetch-dest", "document"))
         .to_request();
-    assert_eq!(test::call_service(&app, req).await.status(), 401);
+    // A page navigation of a development instance without its dev-browser
+    // cookie: the handshake, whatever the cookie bytes.
+    assert_eq!(test::call_service(&app, req).await.status(), 307);
 }
 
 #[actix_web::test]
@@ -719,7 +723,8 @@ async fn expired_token_on_a_page_navigation_gets_the_handshake_redirect() {
     let res = test::call_service(&app, req().to_request()).await;
     assert_eq!(res.status(), 307);
     let location = header(&res, "location").unwrap_or_default().to_owned();
-    let frontend = stand_in.url().replace("http://", "https://");
+    // The stand-in's handle sends handshakes to the stand-in (its proxy URL).
+    let frontend = stand_in.url();
     assert!(
         location.starts_with(&format!(
             "{frontend}/v1/client/handshake?redirect_url=http%3A%2F%2Fapp.example.com%2Fpage%3Fx%3D1&__clerk_api_version=2026-05-12&suffixed_cookies=false&__clerk_hs_reason=session-token-expired-refresh-non-eligible-no-refresh-cookie&format=nonce&__session="
@@ -729,7 +734,7 @@ async fn expired_token_on_a_page_navigation_gets_the_handshake_redirect() {
     assert_eq!(header(&res, "cache-control"), Some("no-store"));
     assert_eq!(
         header(&res, "set-cookie"),
-        Some("__clerk_redirect_count=1; SameSite=Lax; HttpOnly; Max-Age=2")
+        Some("__clerk_redirect_count=1; HttpOnly; SameSite=Lax; Max-Age=2")
     );
     assert_eq!(header(&res, "x-clerk-auth-status"), Some("handshake"));
 
@@ -786,7 +791,13 @@ async fn random_header_bytes_never_panic() {
             req = req.insert_header((header::COOKIE, cookie));
         }
         let res = test::call_service(&app, req.to_request()).await;
-        assert_eq!(res.status(), 401);
+        // 401, or the handshake of a page navigation that fell through to
+        // the cookie path (another scheme than Bearer): never a 5xx.
+        assert!(
+            matches!(res.status().as_u16(), 401 | 307),
+            "{}",
+            res.status()
+        );
         sent += 1;
     }
     assert!(sent > 1_000, "{sent}");

@@ -216,9 +216,10 @@ async fn unauthorized_error_carries_the_signed_out_reason() {
         text(get(&app, "/me", Some(&expired)).await).await,
         "session-token-expired-refresh-non-eligible-no-refresh-cookie true"
     );
+    // A development instance without the dev-browser cookie, as Clerk says.
     assert_eq!(
         text(get(&app, "/me", None).await).await,
-        "session-token-and-uat-missing false"
+        "dev-browser-missing false"
     );
 }
 

@@ -267,9 +267,11 @@ async fn stand_in_injects_faults() {
 async fn stand_in_configuration_points_at_itself() {
     let stand_in = StandIn::start().unwrap();
     let pk: PublishableKey = stand_in.publishable_key().parse().unwrap();
+    // Its tokens' issuer is the key's Frontend API, so their cookies count
+    // as the instance's; handshakes go to the stand-in (the proxy URL).
     assert_eq!(
         pk.frontend_api(),
-        stand_in.url().trim_start_matches("http://")
+        stand_in.issuer().iss().trim_start_matches("https://")
     );
     let clerk = stand_in.clerk().unwrap();
     assert_eq!(clerk.api_url(), stand_in.url());

@@ -235,9 +235,16 @@ fn delete_allowlist(store: &mut Store, id: &str) -> Answer {
 
 // -------------------------------------------------------------- clients --
 
-fn handshake(store: &Store, query: Query<'_>) -> Answer {
-    if query.one("nonce").is_none_or(str::is_empty) {
+fn handshake(store: &mut Store, query: Query<'_>) -> Answer {
+    let Some(nonce) = query.one("nonce").filter(|n| !n.is_empty()) else {
         return Err(Reply::missing("nonce"));
+    };
+    // A nonce of the Frontend API stand-in's handshakes: once only.
+    if let Some(directives) = store.frontend.nonces.remove(nonce) {
+        return Ok(Reply::ok(json!({ "directives": directives })));
+    }
+    if store.frontend.nonces_only {
+        return Err(Reply::not_found());
     }
     Ok(Reply::ok(
         json!({ "directives": store.handshake_directives }),

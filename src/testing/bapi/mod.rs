@@ -9,6 +9,7 @@
 //! for errors (404 `resource_not_found` for unknown ids and routes, 422 with
 //! `param_name` for bad parameters).
 
+mod browser;
 mod directory;
 mod machines;
 mod organizations;
@@ -68,6 +69,8 @@ pub struct Store {
     invitations: Vec<Value>,
     allowlist: Vec<Value>,
     handshake_directives: Vec<String>,
+    /// The Frontend API stand-in's state (`GET /v1/client/handshake`).
+    pub(crate) frontend: browser::FrontendState,
     token_issuer: Option<TestIssuer>,
     /// (method, path, status, body) answered instead of the resource.
     canned: Vec<(String, String, u16, Value)>,

@@ -195,11 +195,13 @@ fn refresh(store: &Store, id: &str, call: &Call<'_>) -> Answer {
             let suffixed = call.query.bool("suffixed_cookies")?.unwrap_or(false);
             let now = now_ms() / 1000;
             let mut cookies = vec![
-                format!("__session={jwt}; Path=/; SameSite=Lax"),
+                format!("__session={jwt}; Path=/; Max-Age=315360000; SameSite=Lax"),
                 format!("__client_uat={now}; Path=/; Max-Age=315360000; SameSite=Lax"),
             ];
             if suffixed {
-                cookies.push(format!("__session_standin={jwt}; Path=/; SameSite=Lax"));
+                cookies.push(format!(
+                    "__session_standin={jwt}; Path=/; Max-Age=315360000; SameSite=Lax"
+                ));
                 cookies.push(format!(
                     "__client_uat_standin={now}; Path=/; Max-Age=315360000; SameSite=Lax"
                 ));
