@@ -8,6 +8,7 @@ mod client;
 mod client_errors;
 mod client_models;
 mod conformance;
+mod faults;
 mod fixtures;
 mod hostile;
 mod jwks;
