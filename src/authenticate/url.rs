@@ -47,7 +47,10 @@ pub(crate) fn clerk_url(parts: &dyn RequestHead) -> String {
         Some((path, query)) => (path, Some(query)),
         None => (parts.path_and_query(), None),
     };
-    let mut url = format!("{scheme}://{host}{path}");
+    // The asterisk form (`OPTIONS *`, or `GET *`) has no leading `/`: pasted
+    // after the host it would become part of it (`http://host*`).
+    let slash = if path.starts_with('/') { "" } else { "/" };
+    let mut url = format!("{scheme}://{host}{slash}{path}");
     if let Some(query) = query {
         let pairs = form_urlencoded::parse(query.as_bytes());
         if pairs.clone().any(|(key, _)| dropped(&key)) {
@@ -167,6 +170,21 @@ mod tests {
             path_and_query: "/path?q=a%20b",
         };
         assert_eq!(clerk_url(&plain), "http://example.com/path?q=a%20b");
+    }
+
+    #[test]
+    fn clerk_url_of_the_asterisk_form_keeps_the_host_whole() {
+        let parts = Fake {
+            headers: vec![(Header::Host, b"app.example.com")],
+            path_and_query: "*",
+        };
+        assert_eq!(clerk_url(&parts), "http://app.example.com/*");
+        // A path starting `//` stays a path on the request's own host.
+        let parts = Fake {
+            headers: vec![(Header::Host, b"app.example.com")],
+            path_and_query: "//evil.example/me",
+        };
+        assert_eq!(clerk_url(&parts), "http://app.example.com//evil.example/me");
     }
 
     #[test]
