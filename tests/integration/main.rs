@@ -12,6 +12,7 @@ mod faults;
 mod fixtures;
 mod hostile;
 mod jwks;
+mod log_hygiene;
 mod logs;
 mod machine;
 mod middleware;
