@@ -99,10 +99,6 @@ pub(crate) async fn serve(clerk: Clerk) -> Server {
 }
 
 impl Server {
-    pub(crate) fn base(&self) -> &str {
-        &self.base
-    }
-
     pub(crate) async fn get(&self, path: &str, token: Option<&str>) -> Answer {
         let mut req = self.client.get(format!("{}{path}", self.base));
         if let Some(token) = token {

@@ -18,5 +18,6 @@ mod machine;
 mod middleware;
 mod oracle;
 mod rejections;
+mod soak;
 mod testing_kit;
 mod webhooks;
