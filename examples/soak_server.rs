@@ -2,18 +2,26 @@
 //! whose Backend API is a local stand-in in the same process, so that JWKS
 //! fetches and API-key verifications are real HTTP calls that can be counted.
 //!
+//! Two processes, so that the stand-in's request log does not count in the
+//! app's resident memory:
+//!
 //! ```sh
-//! PORT=18090 TOKENS=target/soak-tokens.txt cargo run --release --example soak_server
+//! TOKENS=soak-tokens.txt ENV_FILE=soak.env STATS_PORT=18091 \
+//!   cargo run --release --example soak_server -- backend &
+//! env $(cat soak.env) PORT=18090 cargo run --release --example soak_server -- app
 //! ```
 //!
-//! It writes the requests to send to `TOKENS`, one per line, as
-//! `<kind> <path> <token>` (kinds: `valid`, `expired`, `forged`, `garbage`,
-//! `unknown-kid`, `api-key`, `unknown-api-key`), then serves:
+//! `backend` starts a stand-in, writes the requests to send to `TOKENS`, one
+//! per line, as `<kind> <path> <token>` (kinds: `valid`, `expired`, `forged`,
+//! `garbage`, `unknown-kid`, `api-key`, `unknown-api-key`), the app's
+//! `CLERK_API_URL` and `CLERK_SECRET_KEY` to `ENV_FILE`, and answers
+//! `GET /stats` on `STATS_PORT`: how many JWKS fetches and API-key
+//! verifications the stand-in has answered, as JSON.
+//!
+//! `app` serves, behind `ClerkMiddleware`:
 //!
 //! * `GET /me`: a session route (`Auth`);
-//! * `GET /key`: an API-key route (`ApiKeyAuth`);
-//! * `GET /stats`: how many JWKS fetches and API-key verifications the
-//!   stand-in has answered, as JSON.
+//! * `GET /key`: an API-key route (`ApiKeyAuth`).
 //!
 //! `REFETCH_SECS` sets `jwks_refetch_interval` (default an hour, longer
 //! than any soak, so exactly two JWKS fetches are expected).
@@ -27,7 +35,7 @@ use std::time::Duration;
 use actix_web::{web, App, HttpResponse, HttpServer, Responder};
 use base64::Engine as _;
 use clerk_actix::testing::{StandIn, TestIssuer};
-use clerk_actix::{ApiKeyAuth, Auth, ClerkMiddleware};
+use clerk_actix::{ApiKeyAuth, Auth, ClerkBuilder, ClerkMiddleware};
 
 async fn me(auth: Auth) -> impl Responder {
     auth.user_id().unwrap_or_default().to_owned()
@@ -87,38 +95,70 @@ fn write_requests(stand_in: &StandIn, path: &str) -> std::io::Result<()> {
     out.flush()
 }
 
-#[actix_web::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let port: u16 = std::env::var("PORT").map_or(Ok(18090), |p| p.parse())?;
-    let tokens = std::env::var("TOKENS").unwrap_or_else(|_| "soak-tokens.txt".to_owned());
-    let workers: usize = std::env::var("WORKERS").map_or(Ok(2), |w| w.parse())?;
+/// The Backend API side, in a process of its own so that its request log
+/// (the stand-in records every request) does not count in the app's memory.
+fn backend(requests: &str, env_file: &str, stats_port: u16) -> Result<(), Box<dyn std::error::Error>> {
     let stand_in = StandIn::start()?;
-    write_requests(&stand_in, &tokens)?;
+    write_requests(&stand_in, requests)?;
+    let env = format!(
+        "CLERK_API_URL={}\nCLERK_SECRET_KEY={}\n",
+        stand_in.url(),
+        stand_in.secret_key()
+    );
+    std::fs::write(format!("{env_file}.tmp"), env)?;
+    std::fs::rename(format!("{env_file}.tmp"), env_file)?;
+    let stand_in = web::Data::from(Arc::new(stand_in));
+    actix_web::rt::System::new().block_on(async move {
+        HttpServer::new(move || {
+            App::new()
+                .app_data(stand_in.clone())
+                .route("/stats", web::get().to(stats))
+        })
+        .workers(1)
+        .bind(("127.0.0.1", stats_port))?
+        .run()
+        .await
+    })?;
+    Ok(())
+}
+
+/// The app: `ClerkMiddleware` with `CLERK_API_URL` and `CLERK_SECRET_KEY`
+/// from the environment (the backend's).
+fn app(port: u16, workers: usize) -> Result<(), Box<dyn std::error::Error>> {
     // Longer than the soak by default, so the JWKS count is exact: the cold
     // fetch and one refetch for the first unknown kid.
     let refetch: u64 = std::env::var("REFETCH_SECS").map_or(Ok(3600), |s| s.parse())?;
-    let clerk = stand_in
-        .clerk_builder()
+    let clerk = ClerkBuilder::from_env()
         .jwks_refetch_interval(Duration::from_secs(refetch))
         .build()?;
-    let stand_in = web::Data::from(Arc::new(stand_in));
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(stand_in.clone())
-            .route("/stats", web::get().to(stats))
-            .service(
-                web::scope("")
-                    .route("/me", web::get().to(me))
-                    .route("/key", web::get().to(key))
-                    .wrap(ClerkMiddleware::new(clerk.clone())),
-            )
-    })
-    .workers(workers)
-    .bind(("127.0.0.1", port))?;
-    println!(
-        "soak server on http://127.0.0.1:{port} (pid {}), requests in {tokens}",
-        std::process::id()
-    );
-    server.run().await?;
+    actix_web::rt::System::new().block_on(async move {
+        let server = HttpServer::new(move || {
+            App::new()
+                .route("/me", web::get().to(me))
+                .route("/key", web::get().to(key))
+                .wrap(ClerkMiddleware::new(clerk.clone()))
+        })
+        .workers(workers)
+        .bind(("127.0.0.1", port))?;
+        println!(
+            "soak app on http://127.0.0.1:{port} (pid {})",
+            std::process::id()
+        );
+        server.run().await
+    })?;
     Ok(())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let env = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+    match args.get(1).map(String::as_str) {
+        Some("backend") => backend(
+            &env("TOKENS", "soak-tokens.txt"),
+            &env("ENV_FILE", "soak.env"),
+            env("STATS_PORT", "18091").parse()?,
+        ),
+        Some("app") => app(env("PORT", "18090").parse()?, env("WORKERS", "2").parse()?),
+        _ => Err("usage: soak_server backend | soak_server app".into()),
+    }
 }
