@@ -97,7 +97,11 @@ fn write_requests(stand_in: &StandIn, path: &str) -> std::io::Result<()> {
 
 /// The Backend API side, in a process of its own so that its request log
 /// (the stand-in records every request) does not count in the app's memory.
-fn backend(requests: &str, env_file: &str, stats_port: u16) -> Result<(), Box<dyn std::error::Error>> {
+fn backend(
+    requests: &str,
+    env_file: &str,
+    stats_port: u16,
+) -> Result<(), Box<dyn std::error::Error>> {
     let stand_in = StandIn::start()?;
     write_requests(&stand_in, requests)?;
     let env = format!(
@@ -151,7 +155,8 @@ fn app(port: u16, workers: usize) -> Result<(), Box<dyn std::error::Error>> {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let env = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+    let env =
+        |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
     match args.get(1).map(String::as_str) {
         Some("backend") => backend(
             &env("TOKENS", "soak-tokens.txt"),

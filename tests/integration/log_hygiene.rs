@@ -234,7 +234,10 @@ async fn no_secret_reaches_a_log_line_on_any_failure_path() {
         .unwrap();
     let wrong_app = test::init_service(
         App::new()
-            .route("/me", web::get().to(|_: Auth| async { HttpResponse::Ok() }))
+            .route(
+                "/me",
+                web::get().to(|_: Auth| async { HttpResponse::Ok().finish() }),
+            )
             .route("/key", web::get().to(|_: ApiKeyAuth| async { "" }))
             .wrap(ClerkMiddleware::new(wrong.clone())),
     )
@@ -252,7 +255,10 @@ async fn no_secret_reaches_a_log_line_on_any_failure_path() {
     let cold = stand_in.clerk().unwrap();
     let cold_app = test::init_service(
         App::new()
-            .route("/me", web::get().to(|_: Auth| async { HttpResponse::Ok() }))
+            .route(
+                "/me",
+                web::get().to(|_: Auth| async { HttpResponse::Ok().finish() }),
+            )
             .wrap(ClerkMiddleware::new(cold.clone())),
     )
     .await;
