@@ -95,7 +95,7 @@ impl<'a> RequestBuilder<'a> {
     /// stays one segment whatever it contains (`/`, `?`, `#`, `%`).
     ///
     /// An empty value, `.` or `..` makes [`send`](Self::send) fail with
-    /// [`ErrorKind::InvalidPath`] without sending anything.
+    /// [`ErrorKind::InvalidPath`](super::ErrorKind::InvalidPath) without sending anything.
     pub fn segment(mut self, value: impl AsRef<str>) -> Self {
         match path::encode_segment(value.as_ref()) {
             Ok(segment) => {
@@ -167,7 +167,7 @@ impl<'a> RequestBuilder<'a> {
     ///
     /// # Errors
     ///
-    /// See [`ErrorKind`]: a missing secret key or invalid path (nothing sent),
+    /// See [`ErrorKind`](super::ErrorKind): a missing secret key or invalid path (nothing sent),
     /// an error answer of the API, a transport failure (after the retries an
     /// idempotent request gets), or an answer that does not decode as `T`.
     pub async fn send<T: DeserializeOwned>(self) -> Result<T, Error> {
