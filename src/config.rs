@@ -363,7 +363,7 @@ pub(crate) struct JwksSettings {
 /// # Ok::<(), clerk_actix::config::ConfigError>(())
 /// ```
 #[must_use]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct ClerkBuilder {
     secret_key: Option<(String, Origin)>,
     machine_secret_key: Option<(String, Origin)>,
@@ -386,6 +386,35 @@ pub struct ClerkBuilder {
     token_cache_capacity: Option<usize>,
     machine_token_cache_ttl: Option<Duration>,
     machine_token_cache_capacity: Option<usize>,
+}
+
+/// The secret and machine secret keys show only where they came from.
+impl fmt::Debug for ClerkBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let origin = |value: &Option<(String, Origin)>| value.as_ref().map(|(_, origin)| *origin);
+        f.debug_struct("ClerkBuilder")
+            .field("secret_key", &origin(&self.secret_key))
+            .field("machine_secret_key", &origin(&self.machine_secret_key))
+            .field("publishable_key", &self.publishable_key)
+            .field("jwt_key", &origin(&self.jwt_key))
+            .field("api_url", &self.api_url)
+            .field("api_version", &self.api_version)
+            .field("sign_in_url", &self.sign_in_url)
+            .field("verify", &self.verify)
+            .field("clock", &self.clock)
+            .field("max_token_bytes", &self.max_token_bytes)
+            .field("jwks_cache_ttl", &self.jwks_cache_ttl)
+            .field("jwks_refetch_interval", &self.jwks_refetch_interval)
+            .field("jwks_timeout", &self.jwks_timeout)
+            .field("http_timeout", &self.http_timeout)
+            .field("token_cache_capacity", &self.token_cache_capacity)
+            .field("machine_token_cache_ttl", &self.machine_token_cache_ttl)
+            .field(
+                "machine_token_cache_capacity",
+                &self.machine_token_cache_capacity,
+            )
+            .finish()
+    }
 }
 
 fn env_var(name: &'static str) -> Option<(String, Origin)> {

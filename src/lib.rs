@@ -127,6 +127,13 @@ pub mod testing;
 mod verification;
 pub mod webhooks;
 
+/// Entry points of the fuzz targets (`fuzz/`) and their corpus replay test;
+/// not part of the API.
+#[cfg(any(fuzzing, feature = "testing"))]
+#[doc(hidden)]
+#[path = "fuzz.rs"]
+pub mod __fuzz;
+
 pub use self::actix::error::{AuthError, ForbiddenError, MissingMiddleware, UnauthorizedError};
 pub use self::actix::extract::{get_auth, AuthExt, OptionalAuth, SessionAuth};
 pub use self::actix::machine::{get_auth_with, ApiKeyAuth, M2mAuth, MachineAuth, OAuthAuth};

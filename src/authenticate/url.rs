@@ -63,7 +63,10 @@ pub(crate) fn clerk_url_without(
         Some((path, query)) => (path, Some(query)),
         None => (parts.path_and_query(), None),
     };
-    let mut url = format!("{scheme}://{host}{path}");
+    // The asterisk form (`OPTIONS *`, or `GET *`) has no leading `/`: pasted
+    // after the host it would become part of it (`http://host*`).
+    let slash = if path.starts_with('/') { "" } else { "/" };
+    let mut url = format!("{scheme}://{host}{slash}{path}");
     if let Some(query) = query {
         push_query_without(&mut url, query, dropped);
     }
@@ -307,6 +310,24 @@ mod tests {
         assert_eq!(
             ParsedUrl::parse("http://[::1]:8080/").unwrap().origin(),
             "http://[::1]:8080"
+        );
+    }
+
+    #[test]
+    fn clerk_url_of_the_asterisk_form_keeps_the_host_whole() {
+        let parts = Fake {
+            headers: vec![(Header::Host, b"app.example.com")],
+            path_and_query: "*",
+        };
+        assert_eq!(clerk_url(&parts, true), "http://app.example.com/*");
+        // A path starting `//` stays a path on the request's own host.
+        let parts = Fake {
+            headers: vec![(Header::Host, b"app.example.com")],
+            path_and_query: "//evil.example/me",
+        };
+        assert_eq!(
+            clerk_url(&parts, true),
+            "http://app.example.com//evil.example/me"
         );
     }
 

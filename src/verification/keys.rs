@@ -345,7 +345,8 @@ enum Refresh {
     Limited,
 }
 
-/// How long to wait before trying again after a failed fetch left us with no keys.
+/// How long to wait before trying again after a failed fetch left us with no
+/// keys (or the refetch interval, when that is shorter).
 const COLD_RETRY_BACKOFF: Duration = Duration::from_secs(1);
 const JWKS_BODY_LIMIT: usize = 1024 * 1024;
 /// Three attempts in all, quick ones: a cold start waits on them. A 429
@@ -528,7 +529,9 @@ impl RemoteKeys {
             |backoff: Duration| since(state.last_failed).is_some_and(|elapsed| elapsed < backoff);
         match why {
             Why::Forced => false,
-            Why::Cold => recently_failed(COLD_RETRY_BACKOFF),
+            // Never longer than the refetch interval: once the Backend API is
+            // back, a cold instance recovers within one interval.
+            Why::Cold => recently_failed(COLD_RETRY_BACKOFF.min(self.settings.refetch_interval)),
             Why::Stale => recently_failed(self.settings.refetch_interval),
             Why::KidMiss => {
                 since(state.last_kid_miss).is_some_and(|e| e < self.settings.refetch_interval)

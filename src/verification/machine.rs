@@ -687,7 +687,22 @@ fn not_found_message(kind: TokenType) -> &'static str {
 /// A verify endpoint's failure, with Clerk's machine codes: 404 →
 /// `token-invalid`, 401 → `secret-key-invalid` (with the Backend API's
 /// message), anything else → `unexpected-error`.
+///
+/// An outage is logged here (`log::error!`, target `clerk_actix::machine`),
+/// where the status and endpoint are known: the `VerifyError` keeps Clerk's
+/// short message, which says neither.
 pub(crate) fn backend_failure(kind: TokenType, err: &ClientError) -> VerifyError {
+    let failure = backend_failure_of(kind, err);
+    if is_outage(&failure) {
+        log::error!(
+            target: "clerk_actix::machine",
+            "verifying a {kind} at the Backend API failed: {err}"
+        );
+    }
+    failure
+}
+
+fn backend_failure_of(kind: TokenType, err: &ClientError) -> VerifyError {
     match err.kind() {
         ErrorKind::Api(api) if api.status() == 404 => {
             VerifyError::new(Reason::TokenInvalid, not_found_message(kind)).with_status(Some(404))

@@ -1,0 +1,200 @@
+//! Entry points for the fuzz targets in `fuzz/` and for the test that replays
+//! their seed corpus (`tests/fuzz_corpus.rs`): thin wrappers over crate
+//! internals, so that nothing internal has to be made public for them.
+//!
+//! Not part of the API: hidden, compiled only with `cfg(fuzzing)` or the
+//! `testing` feature, and free to change in any release. Each entry point
+//! takes arbitrary bytes, must never panic on them, and asserts the
+//! invariants that hold for every input (a panic here is a finding).
+
+use std::future::Future;
+
+use futures_util::FutureExt as _;
+
+use crate::clerk::{Accepts, Clerk};
+use crate::client::executor;
+use crate::clock::Clock;
+use crate::config::PublishableKey;
+use crate::verification::machine;
+use crate::webhooks::{WebhookEvent, WebhookHeaders, WebhookVerifier};
+
+/// Runs a future that must not wait on anything (no network is configured).
+fn ready<F: Future>(future: F) -> F::Output {
+    match future.now_or_never() {
+        Some(output) => output,
+        None => panic!("a networkless verification waited on something"),
+    }
+}
+
+/// `Authorization` header parsing and machine-token recognition.
+pub fn authorization_header(data: &[u8]) {
+    let Some(token) = crate::authenticate::header::token_in_header(data) else {
+        return;
+    };
+    assert!(!token.is_empty(), "an empty token was taken from {data:?}");
+    assert!(!token.contains(&b' '), "a token with a space: {token:?}");
+    let kind = machine::token_kind(token, 16 * 1024);
+    if let Some(opaque) = machine::opaque_kind(token) {
+        assert_eq!(kind, opaque, "prefix and classification disagree");
+    }
+}
+
+/// Token decoding and verification with one fixed key and a frozen clock.
+pub struct TokenTarget {
+    clerk: Clerk,
+}
+
+impl TokenTarget {
+    /// A networkless handle verifying with `public_key_pem` at `now_ms`.
+    ///
+    /// # Panics
+    ///
+    /// If the key is not a usable PEM RSA public key (a set-up error).
+    #[must_use]
+    pub fn new(public_key_pem: &str, now_ms: i64) -> Self {
+        let clerk = Clerk::builder()
+            .jwt_key(public_key_pem)
+            .clock(Clock::fixed_millis(now_ms))
+            .build();
+        match clerk {
+            Ok(clerk) => Self { clerk },
+            Err(e) => panic!("fuzz key: {e}"),
+        }
+    }
+
+    /// Decodes and verifies `data` as a session token, then as any JWT, then
+    /// as a machine JWT; each twice, so the second answer comes from the
+    /// verified-token cache, which must not change it.
+    pub fn check(&self, data: &[u8]) {
+        let options = self.clerk.verify_options();
+        for accepts in [Accepts::SessionToken, Accepts::AnyJwt] {
+            let first = ready(self.clerk.verify(data, options, accepts));
+            let second = ready(self.clerk.verify(data, options, accepts));
+            assert_eq!(
+                describe(&first),
+                describe(&second),
+                "the cache changed the answer"
+            );
+        }
+        if machine::opaque_kind(data).is_none() {
+            let first = ready(self.clerk.verify_machine(data, options)).map(|t| t.id().to_owned());
+            let second = ready(self.clerk.verify_machine(data, options)).map(|t| t.id().to_owned());
+            assert_eq!(
+                first.as_ref().map_err(|(kind, e)| (*kind, e.reason())),
+                second.as_ref().map_err(|(kind, e)| (*kind, e.reason())),
+            );
+        }
+        if let Ok(text) = std::str::from_utf8(data) {
+            let _ = crate::verification::token::decode(text, 16 * 1024);
+        }
+    }
+}
+
+fn describe<E>(result: &Result<crate::SessionClaims, E>) -> Result<String, ()> {
+    result
+        .as_ref()
+        .map(|claims| claims.as_json().to_owned())
+        .map_err(|_| ())
+}
+
+/// Publishable-key parsing.
+pub fn publishable_key(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(key) = PublishableKey::parse(text) {
+        assert!(!key.frontend_api().is_empty(), "an empty Frontend API");
+        let again = PublishableKey::parse(key.as_str()).map(|k| k.frontend_api().to_owned());
+        assert_eq!(again.as_deref(), Ok(key.frontend_api()));
+        let _ = (key.instance_type(), key.cookie_suffix());
+    }
+}
+
+/// Webhook verification with one fixed secret and a frozen clock.
+pub struct WebhookTarget {
+    verifier: WebhookVerifier,
+}
+
+impl WebhookTarget {
+    /// A verifier for `secret` (`whsec_…`) at `now_ms`.
+    ///
+    /// # Panics
+    ///
+    /// If the secret is not a valid signing secret (a set-up error).
+    #[must_use]
+    pub fn new(secret: &str, now_ms: i64) -> Self {
+        let verifier = WebhookVerifier::builder()
+            .secret(secret)
+            .clock(Clock::fixed_millis(now_ms))
+            .build();
+        match verifier {
+            Ok(verifier) => Self { verifier },
+            Err(e) => panic!("fuzz secret: {e}"),
+        }
+    }
+
+    /// `data` is `svix-id`, `svix-timestamp` and `svix-signature`, each
+    /// ended by a newline, then the body.
+    pub fn check(&self, data: &[u8]) {
+        let mut parts = data.splitn(4, |&b| b == b'\n');
+        let (Some(id), Some(timestamp), Some(signature)) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            return;
+        };
+        let body = parts.next().unwrap_or_default();
+        let headers = WebhookHeaders::from_fn(|name| match name {
+            "svix-id" => Some(id),
+            "svix-timestamp" => Some(timestamp),
+            "svix-signature" => Some(signature),
+            _ => None,
+        });
+        let raw = self.verifier.verify_as::<serde_json::Value>(headers, body);
+        let typed = self.verifier.verify(headers, body);
+        // A typed event verified only where the raw one did.
+        if typed.is_ok() {
+            assert!(raw.is_ok(), "typed verified, raw did not");
+        }
+    }
+}
+
+/// Backend API JSON decoding: the first byte picks the type, the rest is
+/// the body. What decodes must serialise and decode back to itself.
+pub fn backend_json(data: &[u8]) {
+    let Some((&which, body)) = data.split_first() else {
+        return;
+    };
+    match which % 6 {
+        0 => round_trip::<crate::client::User>(body),
+        1 => round_trip::<crate::client::Organization>(body),
+        2 => round_trip::<crate::client::OrganizationMembership>(body),
+        3 => round_trip::<crate::client::PaginatedList<crate::client::User>>(body),
+        4 => {
+            if let Ok(event) = executor::decode::<WebhookEvent>(body, "/fuzz") {
+                let _ = event.data.id();
+                let _ = serde_json::to_vec(&event);
+            }
+        }
+        _ => {
+            let error = crate::client::ApiError::from_response(500, body, None, None);
+            let _ = error.to_string();
+        }
+    }
+}
+
+fn round_trip<T>(body: &[u8])
+where
+    T: serde::de::DeserializeOwned + serde::Serialize + PartialEq + std::fmt::Debug,
+{
+    let Ok(value) = executor::decode::<T>(body, "/fuzz") else {
+        return;
+    };
+    let json = match serde_json::to_vec(&value) {
+        Ok(json) => json,
+        Err(e) => panic!("a decoded value does not serialise: {e}"),
+    };
+    match serde_json::from_slice::<T>(&json) {
+        Ok(again) => assert_eq!(again, value, "the round trip changed the value"),
+        Err(e) => panic!("a serialised value does not decode: {e}"),
+    }
+}
