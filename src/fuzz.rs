@@ -198,3 +198,118 @@ where
         Err(e) => panic!("a serialised value does not decode: {e}"),
     }
 }
+
+/// A request head made of fuzzed bytes.
+struct FuzzedRequest<'a> {
+    cookie: &'a [u8],
+    referer: Option<&'a [u8]>,
+    path_and_query: &'a str,
+}
+
+impl crate::authenticate::RequestHead for FuzzedRequest<'_> {
+    fn method(&self) -> &str {
+        "GET"
+    }
+
+    fn header(&self, name: crate::authenticate::Header) -> Option<&[u8]> {
+        use crate::authenticate::Header;
+        match name {
+            Header::Cookie => Some(self.cookie),
+            Header::Referer => self.referer,
+            Header::SecFetchDest => Some(b"document"),
+            Header::Host => Some(b"app.example.com"),
+            _ => None,
+        }
+    }
+
+    fn scheme(&self) -> &str {
+        "https"
+    }
+
+    fn path_and_query(&self) -> &str {
+        self.path_and_query
+    }
+}
+
+/// The browser path: a fuzzed `Cookie` header (and, after a NUL byte, a
+/// `Referer`, and after a second one the path and query) through Clerk's
+/// whole cookie dispatch: cookie parsing, the suffixed-cookie rules, the
+/// uat/session combinations, the referrer check, a `__clerk_handshake`
+/// token, and the handshake redirect URL. Networkless: the key is a fixed
+/// PEM, and inputs that would call the Backend API (a handshake nonce, a
+/// refresh cookie) are skipped.
+pub struct CookieTarget {
+    clerk: Clerk,
+}
+
+impl CookieTarget {
+    /// A development or production instance (by `publishable_key`)
+    /// verifying with `public_key_pem` at `now_ms`.
+    ///
+    /// # Panics
+    ///
+    /// If the keys are not usable (a set-up error).
+    #[must_use]
+    pub fn new(public_key_pem: &str, publishable_key: &str, now_ms: i64) -> Self {
+        let clerk = Clerk::builder()
+            .jwt_key(public_key_pem)
+            .secret_key("sk_test_fuzz")
+            .publishable_key(publishable_key)
+            .clock(Clock::fixed_millis(now_ms))
+            .build();
+        match clerk {
+            Ok(clerk) => Self { clerk },
+            Err(e) => panic!("fuzz keys: {e}"),
+        }
+    }
+
+    /// Authenticates the request `data` describes; checks that a handshake
+    /// goes to the Frontend API with the page as `redirect_url`.
+    pub fn check(&self, data: &[u8]) {
+        let mut parts = data.splitn(3, |&b| b == 0);
+        let cookie = parts.next().unwrap_or_default();
+        let referer = parts.next();
+        let path = parts
+            .next()
+            .and_then(|p| std::str::from_utf8(p).ok())
+            .filter(|p| p.starts_with('/'))
+            .unwrap_or("/page?x=1");
+        let calls_out = |bytes: &[u8]| {
+            let text = String::from_utf8_lossy(bytes);
+            text.contains("__clerk_handshake_nonce") || text.contains("__refresh_")
+        };
+        if calls_out(cookie) || calls_out(path.as_bytes()) {
+            return;
+        }
+        let request = FuzzedRequest {
+            cookie,
+            referer,
+            path_and_query: path,
+        };
+        let options = self.clerk.verify_options();
+        let outcome = ready(crate::authenticate::authenticate(
+            &self.clerk,
+            &request,
+            options,
+        ));
+        let (outcome, _) = outcome.split_headers();
+        if let crate::authenticate::Outcome::Handshake(handshake) = outcome {
+            let frontend = self
+                .clerk
+                .publishable_key()
+                .map(|pk| format!("https://{}/", pk.frontend_api()));
+            assert!(
+                frontend.is_some_and(|f| handshake.location.starts_with(&f)),
+                "handshake to {}",
+                handshake.location
+            );
+            assert!(
+                handshake
+                    .location
+                    .contains("redirect_url=https%3A%2F%2Fapp.example.com%2F"),
+                "handshake back to {}",
+                handshake.location
+            );
+        }
+    }
+}

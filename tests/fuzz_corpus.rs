@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use clerk_actix::__fuzz::{self, TokenTarget, WebhookTarget};
+use clerk_actix::__fuzz::{self, CookieTarget, TokenTarget, WebhookTarget};
 use clerk_actix::{Clerk, Clock};
 
 const PUBLIC_KEY: &str = include_str!("conformance/signing-key.public.pem");
@@ -89,5 +89,19 @@ fn webhook_corpus() {
 fn backend_json_corpus() {
     for (_, data) in seeds("backend_json") {
         __fuzz::backend_json(&data);
+    }
+}
+
+#[test]
+fn cookies_corpus() {
+    let targets = [
+        "pk_test_Y2xlcmsuaW5zcGlyZWQucHVtYS03NC5sY2wuZGV2JA",
+        "pk_live_Y2xlcmsuaW5zcGlyZWQucHVtYS03NC5sY2wuZGV2JA",
+    ]
+    .map(|key| CookieTarget::new(PUBLIC_KEY, key, TOKENS_NOW_MS));
+    for (_, data) in seeds("cookies") {
+        for target in &targets {
+            target.check(&data);
+        }
     }
 }
