@@ -313,3 +313,10 @@ impl CookieTarget {
         }
     }
 }
+
+/// The value of cookie `name` in a `Cookie` header, as the browser path
+/// reads it (first occurrence, trimmed, percent-decoded when it decodes).
+#[must_use]
+pub fn cookie_value(header: &[u8], name: &str) -> Option<String> {
+    crate::authenticate::cookies::cookie(header, name).map(std::borrow::Cow::into_owned)
+}

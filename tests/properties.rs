@@ -440,3 +440,84 @@ proptest! {
         })?;
     }
 }
+
+/// A cookie name: RFC 6265 token characters.
+fn cookie_name() -> impl Strategy<Value = String> {
+    "[A-Za-z0-9_!#$&'*+.^`|~-]{1,12}"
+}
+
+/// A cookie value: any printable ASCII but `;`, `,`, `"`, `\\` and space.
+fn cookie_value() -> impl Strategy<Value = String> {
+    "[!#-+--:<-\\[\\]-~]{0,24}"
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// The first occurrence of a name wins, whatever comes around it, and
+    /// the parse never changes a value that has nothing to decode.
+    #[test]
+    fn cookie_parsing_takes_the_first_occurrence(
+        pairs in proptest::collection::vec((cookie_name(), cookie_value()), 1..8),
+        pick in any::<prop::sample::Index>(),
+        spaces in any::<bool>(),
+    ) {
+        let separator = if spaces { " ;  " } else { ";" };
+        let header = pairs
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join(separator);
+        let (name, _) = &pairs[pick.index(pairs.len())];
+        let first = pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+        let expected = first.map(|v| {
+            // Values with an escape are decoded when the escape is
+            // well formed and the result UTF-8; else kept as they are.
+            percent_decode_like_clerk(&v)
+        });
+        prop_assert_eq!(clerk_actix::__fuzz::cookie_value(header.as_bytes(), name), expected);
+    }
+
+    /// Percent-encoded values round-trip; arbitrary bytes never panic.
+    #[test]
+    fn cookie_values_decode_and_bytes_never_panic(
+        value in "\\PC{0,16}",
+        noise in proptest::collection::vec(any::<u8>(), 0..64),
+    ) {
+        let encoded: String = value
+            .bytes()
+            .map(|b| format!("%{b:02X}"))
+            .collect();
+        let header = format!("a=1; __session={encoded}; b=2");
+        prop_assert_eq!(
+            clerk_actix::__fuzz::cookie_value(header.as_bytes(), "__session"),
+            Some(value.clone())
+        );
+        let _ = clerk_actix::__fuzz::cookie_value(&noise, "__session");
+    }
+}
+
+/// `decodeURIComponent` with Clerk's fallback to the raw value.
+fn percent_decode_like_clerk(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok());
+            match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                Some(byte) if hex.is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit())) => {
+                    out.push(byte);
+                    i += 3;
+                    continue;
+                }
+                _ => return value.to_owned(),
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| value.to_owned())
+}

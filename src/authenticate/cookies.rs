@@ -33,7 +33,7 @@ pub(crate) const REDIRECT_COUNT: &str = "__clerk_redirect_count";
 /// broken escape or non-UTF-8 result keeps the raw value, as Clerk's
 /// `decodeURIComponent` fallback does), surrounding quotes are kept, and
 /// pairs without `=` are skipped.
-#[cfg(test)]
+#[cfg(any(test, fuzzing, feature = "testing"))]
 pub(crate) fn cookie<'h>(header: &'h [u8], name: &str) -> Option<Cow<'h, str>> {
     pairs(header).find(|(key, _)| *key == name).map(|(_, v)| v)
 }
