@@ -12,7 +12,7 @@
 //! ```
 //!
 //! `backend` starts a stand-in, writes the requests to send to `TOKENS`, one
-//! per line, as `<kind> <path> <token>` (kinds: `valid`, `expired`, `forged`,
+//! per line, as `<kind> <path> <token>` (kinds: `valid`, `cookie`, `expired`, `forged`,
 //! `garbage`, `unknown-kid`, `api-key`, `unknown-api-key`), the app's
 //! `CLERK_API_URL` and `CLERK_SECRET_KEY` to `ENV_FILE`, and answers
 //! `GET /stats` on `STATS_PORT`: how many JWKS fetches and API-key
@@ -86,6 +86,7 @@ fn write_requests(stand_in: &StandIn, path: &str) -> std::io::Result<()> {
                 with_kid(&valid, &format!("ins_soak_{i}"))
             )?;
             writeln!(out, "unknown-api-key /key ak_soak_unknown_{i}")?;
+            writeln!(out, "cookie /me {}", stand_in.browser_cookies(&valid))?;
         }
     }
     for i in 0..20 {
@@ -105,9 +106,10 @@ fn backend(
     let stand_in = StandIn::start()?;
     write_requests(&stand_in, requests)?;
     let env = format!(
-        "CLERK_API_URL={}\nCLERK_SECRET_KEY={}\n",
+        "CLERK_API_URL={}\nCLERK_SECRET_KEY={}\nCLERK_PUBLISHABLE_KEY={}\n",
         stand_in.url(),
-        stand_in.secret_key()
+        stand_in.secret_key(),
+        stand_in.publishable_key()
     );
     std::fs::write(format!("{env_file}.tmp"), env)?;
     std::fs::rename(format!("{env_file}.tmp"), env_file)?;

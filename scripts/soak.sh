@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Concurrency soak: many connections send a mix of valid, expired, forged,
-# garbage and unknown-kid session tokens and valid and unknown API keys to
+# garbage and unknown-kid session tokens, session cookies, and valid and
+# unknown API keys to
 # examples/soak_server.rs (ClerkMiddleware in front of a stand-in Backend API
 # in a second process) for a bounded time. Reports the answers by status
 # class and kind, the 5xx count (expected: 0), the JWKS fetches (expected:
@@ -61,6 +62,9 @@ end
 function request()
   i = i % #lines + 1
   local entry = lines[i]
+  if entry.kind == "cookie" then
+    return wrk.format("GET", entry.path, { ["Cookie"] = entry.token })
+  end
   return wrk.format("GET", entry.path, { ["Authorization"] = "Bearer " .. entry.token })
 end
 function response(status, headers, body)

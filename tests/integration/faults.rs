@@ -104,6 +104,19 @@ impl Server {
         if let Some(token) = token {
             req = req.insert_header((header::AUTHORIZATION, format!("Bearer {token}")));
         }
+        Self::answer(req).await
+    }
+
+    /// A GET carrying `cookie` as its `Cookie` header (the browser path).
+    pub(crate) async fn get_with_cookie(&self, path: &str, cookie: &str) -> Answer {
+        let req = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .insert_header((header::COOKIE, cookie.to_owned()));
+        Self::answer(req).await
+    }
+
+    async fn answer(req: awc::ClientRequest) -> Answer {
         let mut res = req.send().await.expect("the app answers");
         let text = |name: &str| {
             res.headers()

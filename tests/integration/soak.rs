@@ -1,6 +1,6 @@
 //! A short concurrency soak (the long one is `scripts/soak.sh`): client
 //! tasks send a mix of valid, expired, forged, garbage and unknown-kid
-//! session tokens and valid and unknown API keys to a real `HttpServer`
+//! session tokens, session cookies, and valid and unknown API keys to a real `HttpServer`
 //! with several workers for a bounded time, with an API-key outage half-way.
 //! Every answer is the expected one for its kind, no 5xx but the outage's,
 //! and the JWKS is fetched exactly twice.
@@ -22,6 +22,8 @@ enum Kind {
     Forged,
     Garbage,
     UnknownKid,
+    /// A valid session in the browser's cookies.
+    Cookie,
     ApiKey,
     UnknownApiKey,
 }
@@ -39,7 +41,9 @@ async fn mixed_traffic_gets_the_expected_answers_and_two_jwks_fetches() {
     let mut requests: Vec<(Kind, &str, String)> = Vec::new();
     for i in 0..40 {
         let user = format!("user_{i}");
-        requests.push((Kind::Valid, "/me", stand_in.session_token(&user).sign()));
+        let valid = stand_in.session_token(&user).sign();
+        requests.push((Kind::Cookie, "/me", stand_in.browser_cookies(&valid)));
+        requests.push((Kind::Valid, "/me", valid));
         let expired = stand_in
             .session_token(&user)
             .expired(Duration::from_secs(60))
@@ -91,7 +95,11 @@ async fn mixed_traffic_gets_the_expected_answers_and_two_jwks_fetches() {
                     (*kind, *path, token.clone())
                 };
                 i += 1;
-                let answer = server.get(path, Some(&token)).await;
+                let answer = if kind == Kind::Cookie {
+                    server.get_with_cookie(path, &token).await
+                } else {
+                    server.get(path, Some(&token)).await
+                };
                 answers.push((kind, answer.status, answer.reason));
             }
             answers
@@ -104,7 +112,9 @@ async fn mixed_traffic_gets_the_expected_answers_and_two_jwks_fetches() {
     for (kind, status, reason) in &answers {
         let reason = reason.as_deref();
         match kind {
-            Kind::Valid | Kind::ApiKey => assert_eq!(*status, 200, "{kind:?}"),
+            Kind::Valid | Kind::Cookie | Kind::ApiKey => {
+                assert_eq!(*status, 200, "{kind:?}: {reason:?}");
+            }
             Kind::Expired => {
                 assert_eq!(*status, 401);
                 assert!(reason.is_some_and(|r| r.contains("expired")), "{reason:?}");
