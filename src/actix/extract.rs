@@ -67,11 +67,8 @@ pub(crate) fn warn_missing_middleware(what: &str) {
     }
 }
 
-fn attached(extensions: &Extensions) -> Result<Attached, MissingMiddleware> {
-    extensions
-        .get::<Attached>()
-        .cloned()
-        .ok_or(MissingMiddleware)
+fn attached(extensions: &Extensions) -> Result<&Attached, MissingMiddleware> {
+    extensions.get::<Attached>().ok_or(MissingMiddleware)
 }
 
 /// Reads the [`Auth`] object that [`ClerkMiddleware`](crate::ClerkMiddleware)
@@ -194,10 +191,10 @@ pub fn get_auth(req: &HttpRequest) -> Result<Auth, AuthError> {
 
 /// What the extractors and wrap helpers read: the attachment, or the error
 /// they answer with.
-pub(crate) fn attachment(
-    extensions: &Extensions,
+pub(crate) fn attachment<'e>(
+    extensions: &'e Extensions,
     reader: &str,
-) -> Result<Attached, MissingMiddleware> {
+) -> Result<&'e Attached, MissingMiddleware> {
     attached(extensions).inspect_err(|_| warn_missing_middleware(reader))
 }
 
@@ -367,7 +364,7 @@ impl FromRequest for Clerk {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(attachment(&req.extensions(), "the Clerk extractor").map(|a| a.clerk))
+        ready(attachment(&req.extensions(), "the Clerk extractor").map(|a| a.clerk.clone()))
     }
 }
 

@@ -323,7 +323,8 @@ fn refusal(
     accepts: AcceptsToken,
     page: Option<&PageRedirect>,
 ) -> Option<Refusal> {
-    let attached = match attachment(&req.extensions(), "a Require wrapper (or require_auth)") {
+    let extensions = req.extensions();
+    let attached = match attachment(&extensions, "a Require wrapper (or require_auth)") {
         Ok(attached) => attached,
         Err(missing) => return Some(Refusal::Error(missing.into())),
     };
