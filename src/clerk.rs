@@ -3,20 +3,23 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::client::error::Error as ClientError;
-use crate::client::executor::Policy;
-use crate::client::machine_models::{
+use crate::backend::error::Error as ClientError;
+use crate::backend::executor::Policy;
+use crate::backend::machine_verify::{
     self as opaque, ApiKey, IdpOAuthAccessToken, M2mToken, Opaque,
 };
 use crate::config::{Checked, ClerkBuilder, Config, ConfigError, InstanceType, PublishableKey};
+use crate::verification::accepts::AcceptsToken;
 use crate::verification::cache::{TokenCache, Verified};
 use crate::verification::claims::SessionClaims;
 use crate::verification::error::{Reason, VerifyError};
 use crate::verification::keys::{KeyStore, RemoteSettings};
-use crate::verification::machine::{self, JwtShape, MachineToken};
+use crate::verification::machine::{self, MachineToken};
 use crate::verification::machine_cache::MachineCache;
 use crate::verification::options::VerifyOptions;
+use crate::verification::peek::{Peek, Seen};
 use crate::verification::token::{self, Category};
+use crate::verification::token_kind::{self, JwtShape};
 use crate::verification::token_type::TokenType;
 
 /// A configured Clerk instance: keys, options and the shared key cache.
@@ -53,7 +56,7 @@ struct Inner {
     machine_cache: MachineCache,
 }
 
-/// Which tokens a verification takes, and by which rules.
+/// What a verification takes, and by which rules.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Accepts {
     /// What Clerk's `verifyToken` takes: any Clerk JWT but one with the M2M
@@ -61,14 +64,64 @@ pub(crate) enum Accepts {
     /// options.
     AnyJwt,
     /// Session tokens only, as on the request path: OAuth access tokens, M2M
-    /// tokens and JWT-template tokens are refused.
+    /// tokens and JWT-template tokens are refused ([`Refusal::WrongKind`]).
     SessionToken,
-    /// The "any" path of the request: session tokens with the session
-    /// options, machine JWTs (M2M, OAuth) with the machine option set; other
-    /// categories (JWT templates) are refused.
-    Any,
-    /// Machine JWTs only, with the machine option set.
-    MachineJwt,
+    /// A request's header token, for a middleware that takes `accepts` (not
+    /// session tokens alone: that is [`Accepts::SessionToken`]). A token of
+    /// a kind not taken is [`Refusal::NotAccepted`] before anything is
+    /// verified; session JWTs get the session options, machine JWTs the
+    /// machine option set, opaque machine tokens go to the Backend API, and
+    /// other categories (JWT templates) are refused.
+    Request(AcceptsToken),
+    /// Machine tokens of any kind ([`Clerk::verify_machine_token`]).
+    Machine,
+    /// A handshake token (`verifyHandshakeToken`): form, category, key and
+    /// signature, no claims; its payload is the answer.
+    Handshake,
+}
+
+impl Accepts {
+    /// The request path's accepts for `accepts`.
+    pub(crate) fn request(accepts: AcceptsToken) -> Self {
+        match accepts {
+            AcceptsToken::One(TokenType::SessionToken) => Self::SessionToken,
+            other => Self::Request(other),
+        }
+    }
+
+    /// Whether opaque machine tokens are recognised by their prefix.
+    fn takes_opaque(self) -> bool {
+        matches!(self, Self::Request(_) | Self::Machine)
+    }
+
+    /// The rules for a token of `shape`, or why it is refused before any key
+    /// is fetched (kind, or category).
+    fn rules(self, shape: JwtShape) -> Result<Rules, Refusal> {
+        let session = |shape: JwtShape| {
+            if shape.category == Category::M2m {
+                Err(Refusal::invalid(token::session_category_error()))
+            } else {
+                Ok(Rules::Session)
+            }
+        };
+        let machine = |kind: TokenType| {
+            if kind == TokenType::M2mToken && !shape.m2m_category_ok() {
+                Err(Refusal::Invalid {
+                    machine: Some(kind),
+                    error: machine::m2m_category_error(),
+                })
+            } else {
+                Ok(Rules::Machine(kind))
+            }
+        };
+        match (self, shape.machine) {
+            (Self::AnyJwt, _) => session(shape),
+            (Self::SessionToken, _) if shape.is_session_token() => session(shape),
+            (Self::Request(_) | Self::Machine, Some(kind)) => machine(kind),
+            (Self::Request(_), None) if shape.is_session_token() => session(shape),
+            _ => Err(Refusal::WrongKind),
+        }
+    }
 }
 
 /// The rules a token is held to, chosen from what it is and what the caller
@@ -79,64 +132,41 @@ enum Rules {
     Machine(TokenType),
 }
 
-impl Accepts {
-    /// The rules for a token of `shape`, or why it is refused before any key
-    /// is fetched (kind, or category).
-    fn rules(self, shape: JwtShape) -> Result<Rules, Rejection> {
-        let session = |shape: JwtShape| {
-            if shape.category == Category::M2m {
-                Err(Rejection::Invalid(token::session_category_error()))
-            } else {
-                Ok(Rules::Session)
-            }
-        };
-        let machine = |kind: TokenType| {
-            if kind == TokenType::M2mToken && !shape.m2m_category_ok() {
-                Err(Rejection::Invalid(machine::m2m_category_error()))
-            } else {
-                Ok(Rules::Machine(kind))
-            }
-        };
-        match (self, shape.machine) {
-            (Accepts::AnyJwt, _) => session(shape),
-            (Accepts::SessionToken, _) if shape.is_session_token() => session(shape),
-            (Accepts::Any | Accepts::MachineJwt, Some(kind)) => machine(kind),
-            (Accepts::Any, None) if shape.is_session_token() => session(shape),
-            _ => Err(Rejection::WrongKind),
-        }
-    }
+/// Who a verified token stands for.
+#[derive(Debug)]
+pub(crate) enum Principal {
+    /// A session token (or, for `verifyToken`, a JWT-template token).
+    Session(SessionClaims),
+    /// An API key, M2M token or OAuth access token.
+    Machine(MachineToken),
+    /// A handshake token's payload (JSON text).
+    Handshake(String),
 }
 
 /// Why the pipeline refused a token.
 #[derive(Debug)]
-pub(crate) enum Rejection {
-    /// It did not verify, or the keys could not be loaded.
-    Invalid(VerifyError),
-    /// It is a Clerk token, but not of a kind the caller accepts
+pub(crate) enum Refusal {
+    /// It did not verify, or could not be checked (see
+    /// [`VerifyError::is_server_fault`]). `machine`: the machine kind whose
+    /// rules it was held to (its errors are then in Clerk's machine terms).
+    Invalid {
+        machine: Option<TokenType>,
+        error: VerifyError,
+    },
+    /// A Clerk token of a kind or category the caller does not take
     /// (`token-type-mismatch`).
     WrongKind,
+    /// Its kind is not among a request's accepted kinds; nothing was
+    /// verified.
+    NotAccepted,
 }
 
-/// A refusal, with the machine kind of the token when it was held to the
-/// machine rules (its errors are then in Clerk's machine terms).
-#[derive(Debug)]
-pub(crate) struct Failure {
-    pub(crate) machine: Option<TokenType>,
-    pub(crate) rejection: Rejection,
-}
-
-impl From<Rejection> for Failure {
-    fn from(rejection: Rejection) -> Self {
-        Self {
+impl Refusal {
+    fn invalid(error: VerifyError) -> Self {
+        Self::Invalid {
             machine: None,
-            rejection,
+            error,
         }
-    }
-}
-
-impl From<VerifyError> for Rejection {
-    fn from(err: VerifyError) -> Self {
-        Self::Invalid(err)
     }
 }
 
@@ -203,85 +233,14 @@ impl Clerk {
             .verify(token.as_bytes(), options, Accepts::AnyJwt)
             .await
         {
-            Ok(claims) => Ok(claims),
-            Err(Rejection::Invalid(err)) => Err(err),
-            // `AnyJwt` rejects no kind; kept total rather than unreachable.
-            Err(Rejection::WrongKind) => Err(VerifyError::new(
+            Ok(Principal::Session(claims)) => Ok(claims),
+            Err(Refusal::Invalid { error, .. }) => Err(error),
+            // `AnyJwt` refuses no kind; kept total rather than unreachable.
+            Ok(_) | Err(Refusal::WrongKind | Refusal::NotAccepted) => Err(VerifyError::new(
                 Reason::TokenInvalid,
                 "The token is not a session token.",
             )),
         }
-    }
-
-    /// The token pipeline, the one place a token is verified: cache lookup
-    /// and recheck, decode, the token-kind check, key, checks, cache insert.
-    /// Every caller (`verify_token`, the middleware) comes through here and
-    /// differs only in what it passes.
-    pub(crate) async fn verify(
-        &self,
-        token: &[u8],
-        options: &VerifyOptions,
-        accepts: Accepts,
-    ) -> Result<SessionClaims, Rejection> {
-        self.verify_jwt(token, options, accepts)
-            .await
-            .map(|(_, claims)| claims)
-            .map_err(|failure| failure.rejection)
-    }
-
-    /// [`verify`](Self::verify), also telling a machine JWT (its kind) from a
-    /// session token (`None`).
-    pub(crate) async fn verify_jwt(
-        &self,
-        token: &[u8],
-        options: &VerifyOptions,
-        accepts: Accepts,
-    ) -> Result<(Option<TokenType>, SessionClaims), Failure> {
-        let inner = &*self.inner;
-        let now = inner.config.clock.now_millis();
-        let cache = inner.cache.as_ref().filter(|_| !options.skip_jwks_cache);
-        if let Some(hit) = cache.and_then(|cache| cache.get(token)) {
-            // A cached token of a kind this caller refuses is refused with
-            // the same answer as uncached.
-            let rules = accepts.rules(hit.shape).map_err(|rejection| Failure {
-                machine: hit.shape.machine,
-                rejection,
-            })?;
-            let machine_options = rules_options(rules, options);
-            let options = machine_options.as_ref().unwrap_or(options);
-            return match hit.recheck(options, now) {
-                Ok(()) => Ok((machine_kind(rules), hit.claims.clone())),
-                Err(err) => {
-                    if err.reason() == Reason::TokenExpired {
-                        // It will not verify again.
-                        if let Some(cache) = cache {
-                            cache.remove(token);
-                        }
-                    }
-                    Err(fail(rules, err))
-                }
-            };
-        }
-        let text =
-            std::str::from_utf8(token).map_err(|_| Rejection::Invalid(token::invalid_form()))?;
-        let decoded = token::decode(text, inner.config.max_token_bytes)
-            .map_err(|err| Failure::from(Rejection::Invalid(err)))?;
-        let shape = JwtShape::of(&decoded);
-        let rules = accepts.rules(shape).map_err(|rejection| Failure {
-            machine: shape.machine,
-            rejection,
-        })?;
-        let machine_options = rules_options(rules, options);
-        let options = machine_options.as_ref().unwrap_or(options);
-        let typ = decoded.typ().cloned();
-        let (claims, key, times) = token::verify_decoded(decoded, &inner.keys, options, now)
-            .await
-            .map_err(|err| fail(rules, err))?;
-        if let Some(cache) = &inner.cache {
-            let verified = Verified::new(claims.clone(), key, typ, times, shape);
-            cache.insert(token, Arc::new(verified));
-        }
-        Ok((machine_kind(rules), claims))
     }
 
     /// Verifies a machine token: an API key (`ak_…`), an M2M token (`mt_…` or
@@ -302,8 +261,8 @@ impl Clerk {
     /// [`VerifyError`] with Clerk's machine codes: `token-invalid` (unknown
     /// token, 404; bad JWT form or category), `secret-key-invalid` (401),
     /// `token-verification-failed` (a JWT check), `unexpected-error` (any
-    /// other answer, or none: see [`VerifyError::status`]), and for JWTs
-    /// `jwk-remote-failed-to-load` when no key could be loaded.
+    /// other answer, or none: see [`VerifyError::is_server_fault`]), and for
+    /// JWTs `jwk-remote-failed-to-load` when no key could be loaded.
     ///
     /// # Examples
     ///
@@ -325,58 +284,180 @@ impl Clerk {
     /// # }).unwrap();
     /// ```
     pub async fn verify_machine_token(&self, token: &str) -> Result<MachineToken, VerifyError> {
-        self.verify_machine(token.as_bytes(), &self.inner.verify)
+        match self
+            .verify(token.as_bytes(), &self.inner.verify, Accepts::Machine)
             .await
-            .map_err(|(_, err)| err)
+        {
+            Ok(Principal::Machine(verified)) => Ok(verified),
+            Err(Refusal::Invalid { error, .. }) => Err(error),
+            Ok(_) | Err(Refusal::WrongKind | Refusal::NotAccepted) => {
+                Err(machine::unknown_machine_token())
+            }
+        }
     }
 
-    /// Verifies a machine token of any form; on failure, the kind the token
-    /// was taken for.
-    pub(crate) async fn verify_machine(
+    /// The token pipeline, the one place a token is verified, whatever it
+    /// is: an opaque machine token goes to the machine-token cache and the
+    /// Backend API; a JWT through the verified-token cache (lookup and
+    /// recheck) or decode, the kind rules, the key, the checks, and into the
+    /// cache. Every caller (`verify_token`, `verify_machine_token`, the
+    /// middleware, the browser path) comes through here and differs only in
+    /// what it passes.
+    pub(crate) async fn verify(
         &self,
         token: &[u8],
         options: &VerifyOptions,
-    ) -> Result<MachineToken, (TokenType, VerifyError)> {
-        if let Some(kind) = machine::opaque_kind(token) {
-            return self
-                .verify_opaque(token, kind, options)
-                .await
-                .map_err(|err| (kind, err));
-        }
-        match self.verify_jwt(token, options, Accepts::MachineJwt).await {
-            Ok((Some(kind), claims)) => machine_from_jwt(kind, &claims, options),
-            Ok((None, _)) => Err((TokenType::OAuthToken, machine::unknown_machine_token())),
-            Err(Failure {
-                machine: Some(kind),
-                rejection: Rejection::Invalid(err),
-            }) => Err((kind, err)),
-            Err(Failure {
-                rejection: Rejection::WrongKind,
-                ..
-            }) => {
-                let typ = std::str::from_utf8(token)
-                    .ok()
-                    .and_then(|t| token::decode(t, self.inner.config.max_token_bytes).ok())
-                    .and_then(|d| {
-                        d.typ()
-                            .and_then(serde_json::Value::as_str)
-                            .map(str::to_owned)
+        accepts: Accepts,
+    ) -> Result<Principal, Refusal> {
+        if accepts.takes_opaque() {
+            if let Some(kind) = token_kind::opaque_kind(token) {
+                if let Accepts::Request(taken) = accepts {
+                    if !taken.accepts(kind) {
+                        return Err(Refusal::NotAccepted);
+                    }
+                }
+                return self
+                    .verify_opaque(token, kind, options)
+                    .await
+                    .map(Principal::Machine)
+                    .map_err(|error| Refusal::Invalid {
+                        machine: Some(kind),
+                        error,
                     });
-                Err((
-                    TokenType::OAuthToken,
-                    machine::not_a_machine_jwt(typ.as_deref()),
-                ))
             }
-            Err(Failure {
-                rejection: Rejection::Invalid(err),
-                ..
-            }) => Err((TokenType::OAuthToken, err)),
+        }
+        let Ok(text) = std::str::from_utf8(token) else {
+            if let Accepts::Request(taken) = accepts {
+                if !taken.accepts(TokenType::SessionToken) {
+                    return Err(Refusal::NotAccepted);
+                }
+            }
+            return Err(Refusal::invalid(token::invalid_form()));
+        };
+        let peek = self.peek_for(text, options);
+        self.verify_peeked(text, peek, options, accepts).await
+    }
+
+    /// What is known of `token` without verifying it: the cache's entry,
+    /// else the token decoded. Hand it back to
+    /// [`verify_peeked`](Self::verify_peeked) to verify the same token
+    /// without decoding it again.
+    pub(crate) fn peek(&self, token: &str) -> Peek {
+        match self
+            .inner
+            .cache
+            .as_ref()
+            .and_then(|c| c.get(token.as_bytes()))
+        {
+            Some(verified) => Peek::cached(verified),
+            None => Peek::decode(token, self.inner.config.max_token_bytes),
+        }
+    }
+
+    /// [`peek`](Self::peek), decoding when `options` bypass the cache.
+    fn peek_for(&self, token: &str, options: &VerifyOptions) -> Peek {
+        if options.skip_jwks_cache {
+            Peek::decode(token, self.inner.config.max_token_bytes)
+        } else {
+            self.peek(token)
+        }
+    }
+
+    /// [`verify`](Self::verify) for a JWT that was peeked at already.
+    pub(crate) async fn verify_peeked(
+        &self,
+        token: &str,
+        peek: Peek,
+        options: &VerifyOptions,
+        accepts: Accepts,
+    ) -> Result<Principal, Refusal> {
+        if let Accepts::Request(taken) = accepts {
+            let kind = peek
+                .shape()
+                .and_then(|shape| shape.machine)
+                .unwrap_or(TokenType::SessionToken);
+            if !taken.accepts(kind) {
+                return Err(Refusal::NotAccepted);
+            }
+        }
+        let inner = &*self.inner;
+        let now = inner.config.clock.now_millis();
+        if accepts == Accepts::Handshake {
+            return match peek.seen {
+                Seen::Decoded(decoded) => {
+                    token::verify_handshake(*decoded, token, &inner.keys, options.skip_jwks_cache)
+                        .await
+                        .map(Principal::Handshake)
+                        .map_err(Refusal::invalid)
+                }
+                // A session token is no handshake token.
+                Seen::Cached(_) => Err(Refusal::WrongKind),
+                Seen::Malformed(err) => Err(Refusal::invalid(err)),
+            };
+        }
+        let not_machine = |typ: Option<&str>| Refusal::Invalid {
+            machine: Some(TokenType::OAuthToken),
+            error: machine::not_a_machine_jwt(typ),
+        };
+        match peek.seen {
+            Seen::Malformed(error) => Err(Refusal::invalid(error)),
+            Seen::Cached(hit) if !options.skip_jwks_cache => {
+                // A cached token of a kind this caller refuses is refused
+                // with the same answer as uncached.
+                let rules = match accepts.rules(hit.shape) {
+                    Err(Refusal::WrongKind) if accepts == Accepts::Machine => {
+                        return Err(not_machine(None))
+                    }
+                    rules => rules?,
+                };
+                let machine_options = rules_options(rules, options);
+                let options = machine_options.as_ref().unwrap_or(options);
+                match hit.recheck(options, now) {
+                    Ok(()) => principal(rules, hit.claims.clone(), options),
+                    Err(err) => {
+                        if err.reason() == Reason::TokenExpired {
+                            // It will not verify again.
+                            if let Some(cache) = &inner.cache {
+                                cache.remove(token.as_bytes());
+                            }
+                        }
+                        Err(fail(rules, err))
+                    }
+                }
+            }
+            Seen::Cached(_) => {
+                let peek = Peek::decode(token, inner.config.max_token_bytes);
+                Box::pin(self.verify_peeked(token, peek, options, accepts)).await
+            }
+            Seen::Decoded(decoded) => {
+                let shape = JwtShape::of(&decoded);
+                let rules = match accepts.rules(shape) {
+                    Err(Refusal::WrongKind) if accepts == Accepts::Machine => {
+                        return Err(not_machine(
+                            decoded.typ().and_then(serde_json::Value::as_str),
+                        ))
+                    }
+                    rules => rules?,
+                };
+                let machine_options = rules_options(rules, options);
+                let options = machine_options.as_ref().unwrap_or(options);
+                let typ = decoded.typ().cloned();
+                let (claims, key, times) =
+                    token::verify_decoded(*decoded, token, &inner.keys, options, now)
+                        .await
+                        .map_err(|err| fail(rules, err))?;
+                if let Some(cache) = &inner.cache {
+                    let verified = Verified::new(claims.clone(), key, typ, times, shape);
+                    cache.insert(token.as_bytes(), Arc::new(verified));
+                }
+                principal(rules, claims, options)
+            }
         }
     }
 
     /// An opaque machine token, through the machine-token cache and, on a
     /// miss, the Backend API (one call per token at a time).
-    pub(crate) async fn verify_opaque(
+    async fn verify_opaque(
         &self,
         token: &[u8],
         kind: TokenType,
@@ -550,47 +631,35 @@ fn rules_options(rules: Rules, options: &VerifyOptions) -> Option<VerifyOptions>
     }
 }
 
-fn machine_kind(rules: Rules) -> Option<TokenType> {
+/// A verified JWT's principal under `rules`: a machine JWT becomes a
+/// [`MachineToken`], with the OAuth audience check.
+fn principal(
+    rules: Rules,
+    claims: SessionClaims,
+    options: &VerifyOptions,
+) -> Result<Principal, Refusal> {
     match rules {
-        Rules::Session => None,
-        Rules::Machine(kind) => Some(kind),
+        Rules::Session => Ok(Principal::Session(claims)),
+        Rules::Machine(kind) => {
+            let token = MachineToken::from_jwt(kind, &claims);
+            token
+                .check_audience(options)
+                .map_err(|error| Refusal::Invalid {
+                    machine: Some(kind),
+                    error,
+                })?;
+            Ok(Principal::Machine(token))
+        }
     }
 }
 
 /// A failed check, in the terms of the rules it was held to.
-fn fail(rules: Rules, err: VerifyError) -> Failure {
+fn fail(rules: Rules, err: VerifyError) -> Refusal {
     match rules {
-        Rules::Session => Failure::from(Rejection::Invalid(err)),
-        Rules::Machine(kind) => Failure {
+        Rules::Session => Refusal::invalid(err),
+        Rules::Machine(kind) => Refusal::Invalid {
             machine: Some(kind),
-            rejection: Rejection::Invalid(machine::check_failed(err)),
+            error: machine::check_failed(err),
         },
-    }
-}
-
-/// A verified machine JWT as a [`MachineToken`], with the OAuth audience check.
-pub(crate) fn machine_from_jwt(
-    kind: TokenType,
-    claims: &SessionClaims,
-    options: &VerifyOptions,
-) -> Result<MachineToken, (TokenType, VerifyError)> {
-    let token = MachineToken::from_jwt(kind, claims);
-    token.check_audience(options).map_err(|err| (kind, err))?;
-    Ok(token)
-}
-
-impl Clerk {
-    /// The key store, for tokens verified outside the pipeline (the
-    /// handshake token, which has no claims to check).
-    pub(crate) fn keys(&self) -> &KeyStore {
-        &self.inner.keys
-    }
-
-    /// What the verified-token cache holds for `token`, unchecked: the
-    /// cookie path reads claims of a session cookie (its issuer, times,
-    /// kind) before verifying it, and a cached token need not be decoded
-    /// again for that. Verification still goes through [`verify`](Self::verify).
-    pub(crate) fn cached(&self, token: &[u8]) -> Option<Arc<Verified>> {
-        self.inner.cache.as_ref()?.get(token)
     }
 }

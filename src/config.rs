@@ -35,8 +35,8 @@ use std::time::Duration;
 
 use base64::Engine as _;
 
-use crate::client::executor::BackendApi;
-use crate::client::transport::Secret;
+use crate::backend::executor::BackendApi;
+use crate::backend::transport::Secret;
 use crate::clock::Clock;
 use crate::encoding;
 use crate::verification::keys::VerifyingKey;

@@ -11,11 +11,12 @@ use std::future::Future;
 
 use futures_util::FutureExt as _;
 
-use crate::clerk::{Accepts, Clerk};
-use crate::client::executor;
+use crate::backend::executor;
+use crate::clerk::{Accepts, Clerk, Principal, Refusal};
 use crate::clock::Clock;
 use crate::config::PublishableKey;
-use crate::verification::machine;
+use crate::verification::peek::Peek;
+use crate::verification::token_kind;
 use crate::webhooks::{WebhookEvent, WebhookHeaders, WebhookVerifier};
 
 /// Runs a future that must not wait on anything (no network is configured).
@@ -33,9 +34,12 @@ pub fn authorization_header(data: &[u8]) {
     };
     assert!(!token.is_empty(), "an empty token was taken from {data:?}");
     assert!(!token.contains(&b' '), "a token with a space: {token:?}");
-    let kind = machine::token_kind(token, 16 * 1024);
-    if let Some(opaque) = machine::opaque_kind(token) {
-        assert_eq!(kind, opaque, "prefix and classification disagree");
+    // A token is an opaque machine token by its prefix, or a JWT peeked at.
+    if token_kind::opaque_kind(token).is_none() {
+        if let Ok(text) = std::str::from_utf8(token) {
+            let peek = Peek::decode(text, 16 * 1024);
+            assert_eq!(peek.malformed().is_none(), peek.shape().is_some());
+        }
     }
 }
 
@@ -76,13 +80,14 @@ impl TokenTarget {
                 "the cache changed the answer"
             );
         }
-        if machine::opaque_kind(data).is_none() {
-            let first = ready(self.clerk.verify_machine(data, options)).map(|t| t.id().to_owned());
-            let second = ready(self.clerk.verify_machine(data, options)).map(|t| t.id().to_owned());
-            assert_eq!(
-                first.as_ref().map_err(|(kind, e)| (*kind, e.reason())),
-                second.as_ref().map_err(|(kind, e)| (*kind, e.reason())),
-            );
+        if token_kind::opaque_kind(data).is_none() {
+            let machine = || match ready(self.clerk.verify(data, options, Accepts::Machine)) {
+                Ok(Principal::Machine(token)) => Ok(token.id().to_owned()),
+                Ok(_) => Err(None),
+                Err(Refusal::Invalid { error, .. }) => Err(Some(error.reason())),
+                Err(_) => Err(None),
+            };
+            assert_eq!(machine(), machine());
         }
         if let Ok(text) = std::str::from_utf8(data) {
             let _ = crate::verification::token::decode(text, 16 * 1024);
@@ -90,11 +95,11 @@ impl TokenTarget {
     }
 }
 
-fn describe<E>(result: &Result<crate::SessionClaims, E>) -> Result<String, ()> {
-    result
-        .as_ref()
-        .map(|claims| claims.as_json().to_owned())
-        .map_err(|_| ())
+fn describe<E>(result: &Result<Principal, E>) -> Result<String, ()> {
+    match result {
+        Ok(Principal::Session(claims)) => Ok(claims.as_json().to_owned()),
+        _ => Err(()),
+    }
 }
 
 /// Publishable-key parsing.
@@ -206,13 +211,13 @@ struct FuzzedRequest<'a> {
     path_and_query: &'a str,
 }
 
-impl crate::authenticate::RequestHead for FuzzedRequest<'_> {
+impl crate::authenticate::head::RequestHead for FuzzedRequest<'_> {
     fn method(&self) -> &str {
         "GET"
     }
 
-    fn header(&self, name: crate::authenticate::Header) -> Option<&[u8]> {
-        use crate::authenticate::Header;
+    fn header(&self, name: crate::authenticate::head::Header) -> Option<&[u8]> {
+        use crate::authenticate::head::Header;
         match name {
             Header::Cookie => Some(self.cookie),
             Header::Referer => self.referer,
@@ -287,13 +292,13 @@ impl CookieTarget {
             path_and_query: path,
         };
         let options = self.clerk.verify_options();
-        let outcome = ready(crate::authenticate::authenticate(
+        let answer = ready(crate::authenticate::authenticate(
             &self.clerk,
             &request,
             options,
+            crate::AcceptsToken::SESSION_TOKEN,
         ));
-        let (outcome, _) = outcome.split_headers();
-        if let crate::authenticate::Outcome::Handshake(handshake) = outcome {
+        if let crate::authenticate::outcome::Answer::Handshake(handshake) = answer {
             let frontend = self
                 .clerk
                 .publishable_key()

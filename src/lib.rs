@@ -116,6 +116,7 @@
 
 mod actix;
 mod authenticate;
+mod backend;
 mod clerk;
 pub mod client;
 mod clock;
@@ -143,11 +144,12 @@ pub use self::actix::{error, guard};
 pub use self::clerk::Clerk;
 pub use self::clock::Clock;
 pub use self::config::ClerkBuilder;
+pub use self::verification::accepts::{AcceptsToken, TokenTypes};
 pub use self::verification::auth::Auth;
 pub use self::verification::authorization::{FactorLevel, Has, Reverification};
 pub use self::verification::claims::SessionClaims;
 pub use self::verification::error::{Reason, VerifyError};
-pub use self::verification::machine::{AcceptsToken, MachineToken, TokenTypes};
+pub use self::verification::machine::MachineToken;
 pub use self::verification::options::VerifyOptions;
 pub use self::verification::token_type::TokenType;
 

@@ -60,7 +60,7 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
 
-use crate::authenticate::auth_headers;
+use crate::authenticate::outcome::auth_headers;
 use crate::verification::auth::{Auth, SignedOut};
 use crate::verification::error::{Reason, VerifyError};
 

@@ -13,9 +13,9 @@ use crate::actix::error::{
 };
 use crate::clerk::Clerk;
 use crate::client::ClerkClient;
+use crate::verification::accepts::AcceptsToken;
 use crate::verification::auth::Auth;
 use crate::verification::claims::SessionClaims;
-use crate::verification::machine::AcceptsToken;
 
 /// What [`ClerkMiddleware`](crate::ClerkMiddleware) attaches to every request
 /// it authenticates: one extension, read by everything in this module.

@@ -48,9 +48,9 @@ use crate::actix::extract::{warn_missing_middleware, AuthExt};
 #[cfg(doc)]
 #[cfg(doc)]
 use crate::actix::{middleware::ClerkMiddleware, require::Require};
+use crate::verification::accepts::AcceptsToken;
 use crate::verification::auth::Auth;
 use crate::verification::authorization::Has;
-use crate::verification::machine::AcceptsToken;
 
 /// A guard on the auth object: matches signed-in requests of the accepted
 /// token kinds (session tokens unless

@@ -17,8 +17,9 @@ use serde_json::Value;
 
 use crate::actix::error::{AuthError, UnauthorizedError};
 use crate::actix::extract::{attachment, AuthExt};
+use crate::verification::accepts::AcceptsToken;
 use crate::verification::auth::Auth;
-use crate::verification::machine::{AcceptsToken, MachineToken};
+use crate::verification::machine::MachineToken;
 use crate::verification::token_type::TokenType;
 
 /// The auth object of `req` for a route that takes `accepts`: Clerk's

@@ -15,11 +15,12 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::actix::error::{is_rejection, AuthUnavailableError, Rejection, Shaper};
 use crate::actix::extract::Attached;
-use crate::authenticate::handshake::Handshake;
-use crate::authenticate::{self, auth_headers, BrowserHeaders, Header, Outcome, RequestHead};
+use crate::authenticate::head::{Header, RequestHead};
+use crate::authenticate::outcome::{auth_headers, Answer, BrowserHeaders, Handshake, Outcome};
+use crate::authenticate::{self};
 use crate::clerk::Clerk;
+use crate::verification::accepts::AcceptsToken;
 use crate::verification::auth::{Auth, SignedOut};
-use crate::verification::machine::AcceptsToken;
 use crate::verification::options::VerifyOptions;
 
 type OptionsFn = dyn Fn(&ServiceRequest) -> Option<Arc<VerifyOptions>> + Send + Sync;
@@ -345,37 +346,52 @@ where
             let options = custom
                 .as_ref()
                 .unwrap_or_else(|| settings.clerk.shared_verify_options());
-            let outcome = authenticate::machine::authenticate_accepting(
-                &settings.clerk,
-                &req,
-                options,
-                settings.accepts,
-            )
-            .await;
+            let answer =
+                authenticate::authenticate(&settings.clerk, &req, options, settings.accepts).await;
             let shaper = settings.on_rejection.as_ref();
-            // Cookies of a refresh or a resolved handshake ride on every answer.
-            let (outcome, browser) = outcome.split_headers();
+            let (outcome, browser) = match answer {
+                Answer::App(outcome, browser) => (outcome, browser),
+                Answer::Handshake(handshake) => {
+                    let res = handshake_response(&handshake);
+                    return Ok(req.into_response(res).map_into_right_body());
+                }
+                Answer::BackToPage {
+                    location,
+                    headers,
+                    signed_out,
+                } => {
+                    // Development: back to the page without the handshake
+                    // parameters, the cookies set on the way (Express answers
+                    // any Location with a 307 and ends the request).
+                    let status = StatusCode::from_u16(Answer::REDIRECT_STATUS)
+                        .unwrap_or(StatusCode::TEMPORARY_REDIRECT);
+                    let mut res = HttpResponse::new(status);
+                    let redirect = [
+                        ("location", location.as_str()),
+                        ("cache-control", "no-store"),
+                    ];
+                    append_always(
+                        res.headers_mut(),
+                        Some(to_header_values(redirect.into_iter())),
+                    );
+                    append_always(res.headers_mut(), Some(browser_headers(&headers)));
+                    append_always(
+                        res.headers_mut(),
+                        signed_out
+                            .as_ref()
+                            .map(|out| debug_headers("signed-out", out)),
+                    );
+                    return Ok(req.into_response(res).map_into_right_body());
+                }
+            };
             let (auth, signed_out_headers) = match outcome {
                 Outcome::SignedIn(claims) => (
                     Ok(Auth::from_claims(claims)
                         .treat_pending_as_signed_out(settings.treat_pending_as_signed_out)),
                     None,
                 ),
-                Outcome::SignedOut(out) => {
-                    let headers = debug_headers("signed-out", &out);
-                    log::debug!(
-                        target: "clerk_actix::rejection",
-                        "signed out: {}",
-                        out.reason.as_deref().unwrap_or_default()
-                    );
-                    (Ok(Auth::from_signed_out(out)), Some(headers))
-                }
-                Outcome::Handshake(handshake) => {
-                    let res = handshake_response(&handshake);
-                    return Ok(req.into_response(res).map_into_right_body());
-                }
                 Outcome::Machine(token) => (Ok(Auth::from_machine_token(token)), None),
-                Outcome::SignedOutAs(token_type, out) => {
+                Outcome::SignedOut(token_type, out) => {
                     let headers = debug_headers("signed-out", &out);
                     log::debug!(
                         target: "clerk_actix::rejection",
@@ -392,33 +408,10 @@ where
                     // Only what reads auth answers 503; other routes are served.
                     (Err(AuthUnavailableError::new(cause).shaped(shaper)), None)
                 }
-                Outcome::Misconfigured(message) => {
-                    log::error!(target: "clerk_actix::middleware", "{message}");
-                    let err = actix_web::error::ErrorInternalServerError(
-                        "Clerk authentication is misconfigured; see the server log",
-                    );
-                    return Ok(req.error_response(err).map_into_right_body());
-                }
-                Outcome::WithHeaders(..) => {
-                    // `split_headers` took the only level there is.
-                    let err = actix_web::error::ErrorInternalServerError("unexpected outcome");
-                    return Ok(req.error_response(err).map_into_right_body());
-                }
             };
             // The browser path's cookies go on every answer, rejections
             // included (a refreshed session stays refreshed after a 403).
-            let browser_extra = browser.as_ref().map(browser_headers);
-            if browser.as_ref().is_some_and(|b| b.location.is_some()) {
-                // Development: back to the page without the handshake
-                // parameters, the cookies set on the way (Express answers
-                // any Location with a 307 and ends the request).
-                let status = StatusCode::from_u16(BrowserHeaders::REDIRECT_STATUS)
-                    .unwrap_or(StatusCode::TEMPORARY_REDIRECT);
-                let mut res = HttpResponse::new(status);
-                append_always(res.headers_mut(), browser_extra);
-                append_always(res.headers_mut(), signed_out_headers);
-                return Ok(req.into_response(res).map_into_right_body());
-            }
+            let browser_extra = Some(browser_headers(&browser)).filter(|h| !h.is_empty());
 
             // Routes read the request's auth through the kinds they accept
             // (`Attached::auth_with`); the hook, like `get_auth`, sees the
@@ -499,7 +492,15 @@ impl RequestHead for ServiceRequest {
 
 /// `x-clerk-auth-*`; values that cannot be header values are left out, as Clerk does.
 fn debug_headers(status: &'static str, out: &SignedOut) -> Vec<(HeaderName, HeaderValue)> {
-    auth_headers(status, out)
+    to_header_values(auth_headers(status, out))
+}
+
+/// Header pairs as actix types; values that cannot be header values are
+/// left out.
+fn to_header_values<'a>(
+    headers: impl Iterator<Item = (&'static str, &'a str)>,
+) -> Vec<(HeaderName, HeaderValue)> {
+    headers
         .filter_map(|(name, value)| {
             Some((
                 HeaderName::from_static(name),
@@ -520,15 +521,7 @@ fn append<B>(res: &mut ServiceResponse<B>, extra: Option<Vec<(HeaderName, Header
 
 /// The browser path's headers; values that cannot be header values are left out.
 fn browser_headers(browser: &BrowserHeaders) -> Vec<(HeaderName, HeaderValue)> {
-    browser
-        .headers()
-        .filter_map(|(name, value)| {
-            Some((
-                HeaderName::from_static(name),
-                HeaderValue::from_str(value).ok()?,
-            ))
-        })
-        .collect()
+    to_header_values(browser.headers())
 }
 
 fn append_always(headers: &mut HeaderMap, extra: Option<Vec<(HeaderName, HeaderValue)>>) {

@@ -17,9 +17,9 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::actix::error::{ForbiddenError, UnauthorizedError};
 use crate::actix::extract::attachment;
+use crate::verification::accepts::AcceptsToken;
 use crate::verification::auth::Auth;
 use crate::verification::authorization::Has;
-use crate::verification::machine::AcceptsToken;
 
 /// Rejects signed-out requests with [`UnauthorizedError`] (401): the port of
 /// `requireAuth`, for [`actix_web::middleware::from_fn`].

@@ -8,17 +8,17 @@
 use std::borrow::Cow;
 use std::sync::Once;
 
-use super::cookies::{BrowserRequest, Peek};
+use super::browser::BrowserRequest;
 use super::handshake::{frontend_api_base, handshake_or_signed_out, redirect_or_signed_out};
-use super::outcome::{session_token_error, type_mismatch, Carrier};
+use super::head::{Header, RequestHead};
+use super::outcome::{signed_out, Answer, Carrier, Outcome, SESSION};
 use super::resolve::{self, Unresolved};
+use super::session_error::session_token_error;
 use super::url::{clerk_origin, ParsedUrl};
-use super::{signed_out, Header, Outcome};
-use crate::clerk::{Accepts, Clerk, Rejection};
+use crate::clerk::{Accepts, Clerk, Principal, Refusal};
 use crate::config::{DomainRole, InstanceType};
-use crate::verification::machine;
 use crate::verification::options::VerifyOptions;
-use crate::verification::token;
+use crate::verification::token_kind;
 
 /// Dev account-portal hosts of the legacy form, `accounts.<x>.lcl.dev`.
 const LEGACY_DEV_SUFFIXES: [&str; 3] = [".lcl.dev", ".lclstage.dev", ".lclclerk.com"];
@@ -34,17 +34,22 @@ static MISSING_AZP_WARNING: Once = Once::new();
 /// Authenticates a request without an `Authorization` token.
 pub(crate) async fn authenticate(
     clerk: &Clerk,
-    parts: &dyn super::RequestHead,
+    parts: &dyn RequestHead,
     options: &VerifyOptions,
-) -> Outcome {
-    let req = BrowserRequest::new(clerk, parts);
+) -> Answer {
+    let mut req = BrowserRequest::new(clerk, parts);
+    // What the chosen session cookie is, peeked at when the set was chosen;
+    // step 13 verifies it without decoding it again.
+    let peeked = req.peek.take();
+    let req = req;
     let handshakes = req.handshakes_allowed();
 
     // 0. Back from a handshake.
     if handshakes && (req.handshake_nonce().is_some() || req.handshake_token().is_some()) {
         // Boxed: the rare branches stay out of every request's future.
         match Box::pin(resolve::resolve(&req, options)).await {
-            Ok(outcome) | Err(Unresolved::Answer(outcome)) => return outcome,
+            Ok(answer) => return answer,
+            Err(Unresolved::Answer(outcome)) => return outcome.into(),
             Err(Unresolved::Continue) => {}
         }
     }
@@ -85,54 +90,43 @@ pub(crate) async fn authenticate(
     // 7–9. The session cookie and `__client_uat` must agree.
     let client_uat = req.client_uat();
     let token = match (client_uat, req.session_cookie()) {
-        (0, None) => return signed_out("session-token-and-uat-missing", false),
+        (0, None) => return signed_out("session-token-and-uat-missing", false).into(),
         (0, Some(_)) => return handshake(&req, "session-token-but-no-client-uat"),
         (_, None) => return handshake(&req, "client-uat-but-no-session-token"),
         (_, Some(token)) => token,
     };
 
-    // 10. Decode; 11. session tokens only.
-    // Opaque machine tokens (API keys, M2M, OAuth) are never taken from a
-    // cookie (Clerk's fix 3.11.7); machine JWTs are refused below by kind.
-    if machine::opaque_kind(token.as_bytes()).is_some() {
-        return type_mismatch();
+    // 10. Decode (peeked at once, when the cookie set was chosen); 11.
+    // session tokens only. Opaque machine tokens (API keys, M2M, OAuth) are
+    // never taken from a cookie (Clerk's fix 3.11.7).
+    if token_kind::opaque_kind(token.as_bytes()).is_some() {
+        return Outcome::type_mismatch(SESSION).into();
     }
-    let fresh;
-    let peek = match &req.peek {
-        Some(peek) => peek,
-        None => match Peek::read(clerk, token) {
-            Some(peek) => {
-                fresh = peek;
-                &fresh
-            }
-            None => {
-                let err = match token::decode(token, clerk.config().max_token_bytes) {
-                    Err(err) => err,
-                    Ok(_) => token::invalid_form(),
-                };
-                return Box::pin(session_token_error(
-                    &req,
-                    options,
-                    token,
-                    &err,
-                    Carrier::Cookie,
-                ))
-                .await;
-            }
-        },
-    };
-    if !peek.session_token {
-        return type_mismatch();
+    let peek = peeked.unwrap_or_else(|| clerk.peek(token));
+    if let Some(err) = peek.malformed() {
+        let err = err.clone();
+        return Box::pin(session_token_error(
+            &req,
+            options,
+            token,
+            &err,
+            Carrier::Cookie,
+        ))
+        .await;
+    }
+    if !peek.is_session_token() {
+        return Outcome::type_mismatch(SESSION).into();
     }
 
     // 12. Issued before the client last changed: stale.
-    if peek.iat.is_some_and(|iat| iat < client_uat as f64) {
+    if peek.iat().is_some_and(|iat| iat < client_uat as f64) {
         return handshake(&req, "session-token-iat-before-client-uat");
     }
 
     // 13. Verify, through the one pipeline.
     let lenient;
-    let options = if !peek.has_azp
+    let has_azp = peek.has_azp();
+    let options = if !has_azp
         && req.settings().cookie_tokens_without_azp
         && !options.authorized_parties.is_empty()
     {
@@ -142,20 +136,22 @@ pub(crate) async fn authenticate(
         options
     };
     let claims = match clerk
-        .verify(token.as_bytes(), options, Accepts::SessionToken)
+        .verify_peeked(token, peek, options, Accepts::SessionToken)
         .await
     {
-        Ok(claims) => claims,
-        Err(Rejection::WrongKind) => return type_mismatch(),
-        Err(Rejection::Invalid(err)) if err.reason().is_server_fault() => {
-            return Outcome::Unavailable(err)
+        Ok(Principal::Session(claims)) => claims,
+        Ok(_) | Err(Refusal::WrongKind | Refusal::NotAccepted) => {
+            return Outcome::type_mismatch(SESSION).into()
         }
-        Err(Rejection::Invalid(err)) => {
+        Err(Refusal::Invalid { error, .. }) if error.is_server_fault() => {
+            return Outcome::Unavailable(error).into()
+        }
+        Err(Refusal::Invalid { error, .. }) => {
             return Box::pin(session_token_error(
                 &req,
                 options,
                 token,
-                &err,
+                &error,
                 Carrier::Cookie,
             ))
             .await
@@ -163,7 +159,7 @@ pub(crate) async fn authenticate(
     };
 
     // 14. A cookie token without `azp`: signed in, with a warning once.
-    if !peek.has_azp {
+    if !has_azp {
         MISSING_AZP_WARNING.call_once(|| {
             log::warn!(
                 target: "clerk_actix::cookie",
@@ -188,10 +184,10 @@ pub(crate) async fn authenticate(
     // organization against the URL here.
 
     // 17.
-    Outcome::SignedIn(claims)
+    Outcome::SignedIn(claims).into()
 }
 
-fn handshake(req: &BrowserRequest<'_>, reason: &'static str) -> Outcome {
+fn handshake(req: &BrowserRequest<'_>, reason: &'static str) -> Answer {
     handshake_or_signed_out(req, Cow::Borrowed(reason), String::new(), None)
 }
 

@@ -6,19 +6,15 @@
 //! crate strips the double quotes around a value and rejects a value whose
 //! percent-escapes do not decode, where Clerk keeps both as they are (the
 //! RFC 6265 cases of `clerkRequest.test.ts`). `Set-Cookie` values this crate
-//! makes are built with the `cookie` crate ([`set_cookie`]).
+//! makes are built with the `cookie` crate ([`set_cookie`]). The request as
+//! the browser path reads it is [`super::browser`]'s.
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::{Header, RequestHead};
-use crate::clerk::Clerk;
-use crate::config::{BrowserSettings, InstanceType, PublishableKey};
-use crate::verification::cache::Verified;
-use crate::verification::machine::JwtShape;
-use crate::verification::token;
+use crate::config::InstanceType;
+use crate::verification::peek::Peek;
 
 pub(crate) const SESSION: &str = "__session";
 pub(crate) const CLIENT_UAT: &str = "__client_uat";
@@ -91,85 +87,6 @@ pub(crate) struct BrowserCookies<'h> {
 pub(crate) enum Set {
     Suffixed,
     Unsuffixed,
-}
-
-/// What the cookie path reads of an unverified token: decoded once per
-/// request (or read from the verified-token cache), for the cookie-set rules
-/// and the dispatch.
-#[derive(Default)]
-pub(crate) struct Peek {
-    /// `iss`, decoded; `None` when read from the cache (see [`Peek::iss`]).
-    iss: Option<Value>,
-    cached: Option<Arc<Verified>>,
-    /// `iat` when it is a number.
-    pub(crate) iat: Option<f64>,
-    /// `exp` when it is a number.
-    pub(crate) exp: Option<f64>,
-    /// Neither a machine token nor a token of another category (§2.6 step 11).
-    pub(crate) session_token: bool,
-    /// `azp` is present and not empty.
-    pub(crate) has_azp: bool,
-}
-
-impl Peek {
-    /// Decodes `token` (form only, no signature check); `None` when it is not
-    /// a JWT.
-    pub(crate) fn of(token: &str, max_bytes: usize) -> Option<Self> {
-        let decoded = token::decode(token, max_bytes).ok()?;
-        let session_token = JwtShape::of(&decoded).is_session_token();
-        let fields = decoded.fields;
-        let has_azp = match &fields.azp {
-            None | Some(Value::Null) => false,
-            Some(Value::String(s)) => !s.is_empty(),
-            Some(_) => true,
-        };
-        Some(Self {
-            iss: fields.iss,
-            cached: None,
-            iat: fields.iat.as_ref().and_then(Value::as_f64),
-            exp: fields.exp.as_ref().and_then(Value::as_f64),
-            session_token,
-            has_azp,
-        })
-    }
-
-    /// The same, from a token that verified before (no decoding).
-    fn of_verified(verified: Arc<Verified>) -> Self {
-        let policy = verified.claims.policy();
-        Self {
-            iss: None,
-            iat: verified.times().issued_at_secs(),
-            exp: verified.times().expires_at_secs(),
-            session_token: verified.shape.is_session_token(),
-            has_azp: match &policy.azp {
-                None | Some(Value::Null) => false,
-                Some(Value::String(s)) => !s.is_empty(),
-                Some(_) => true,
-            },
-            cached: Some(verified),
-        }
-    }
-
-    /// From the verified-token cache when the token is there, else decoded.
-    pub(crate) fn read(clerk: &Clerk, token: &str) -> Option<Self> {
-        match clerk.cached(token.as_bytes()) {
-            Some(verified) => Some(Self::of_verified(verified)),
-            None => Self::of(token, clerk.config().max_token_bytes),
-        }
-    }
-
-    /// The `iss` claim.
-    pub(crate) fn iss(&self) -> Option<&Value> {
-        match &self.cached {
-            Some(verified) => verified.claims.policy().iss.as_ref(),
-            None => self.iss.as_ref(),
-        }
-    }
-
-    /// `payload.iat || 0`.
-    pub(crate) fn iat(&self) -> f64 {
-        self.iat.unwrap_or(0.0)
-    }
 }
 
 impl<'h> BrowserCookies<'h> {
@@ -290,8 +207,9 @@ impl<'h> BrowserCookies<'h> {
         }
         *suffixed_peek = session_suffixed.and_then(peek);
         let suffixed_peek = &*suffixed_peek;
-        let iat = session_peek.as_ref().map_or(0.0, Peek::iat);
-        let suffixed_iat = suffixed_peek.as_ref().map_or(0.0, Peek::iat);
+        // `payload.iat || 0`
+        let iat = |peek: &Option<Peek>| peek.as_ref().and_then(Peek::iat).unwrap_or(0.0);
+        let (iat, suffixed_iat) = (iat(session_peek), iat(suffixed_peek));
         // 4. Both signed in, the un-suffixed token is newer.
         if uat_suffixed != Some("0") && uat != Some("0") && iat > suffixed_iat {
             return Set::Unsuffixed;
@@ -304,7 +222,8 @@ impl<'h> BrowserCookies<'h> {
         if instance != InstanceType::Production {
             let expired = suffixed_peek
                 .as_ref()
-                .is_some_and(|p| p.exp.is_some_and(|exp| exp <= (now_ms() / 1000) as f64));
+                .and_then(Peek::exp)
+                .is_some_and(|exp| exp <= (now_ms() / 1000) as f64);
             if uat_suffixed != Some("0") && uat == Some("0") && expired {
                 return Set::Unsuffixed;
             }
@@ -343,155 +262,6 @@ impl<'h> BrowserCookies<'h> {
             Set::Unsuffixed => self.dev_browser.as_deref(),
         }
         .filter(|s| !s.is_empty())
-    }
-}
-
-/// The Clerk query parameters of a request.
-#[derive(Default)]
-pub(crate) struct ClerkQuery {
-    pub(crate) dev_browser: Option<String>,
-    pub(crate) handshake: Option<String>,
-    pub(crate) handshake_nonce: Option<String>,
-    /// `__clerk_redirect_url`: a satellite asking the primary to sync.
-    pub(crate) redirect_url: Option<String>,
-}
-
-impl ClerkQuery {
-    fn parse(path_and_query: &str) -> Self {
-        let mut query = Self::default();
-        let Some((_, raw)) = path_and_query.split_once('?') else {
-            return query;
-        };
-        // Most requests have none: skip the decoding.
-        if memchr::memmem::find(raw.as_bytes(), b"__clerk").is_none() {
-            return query;
-        }
-        for (key, value) in form_urlencoded::parse(raw.as_bytes()) {
-            let slot = match &*key {
-                DEV_BROWSER => &mut query.dev_browser,
-                HANDSHAKE => &mut query.handshake,
-                HANDSHAKE_NONCE => &mut query.handshake_nonce,
-                "__clerk_redirect_url" => &mut query.redirect_url,
-                _ => continue,
-            };
-            if slot.is_none() {
-                *slot = Some(value.into_owned());
-            }
-        }
-        query
-    }
-}
-
-/// One request as the browser path reads it: cookies (of the set §2.2
-/// chooses), Clerk's query parameters, the instance and its settings.
-pub(crate) struct BrowserRequest<'r> {
-    pub(crate) clerk: &'r Clerk,
-    pub(crate) parts: &'r dyn RequestHead,
-    /// `None`: no publishable key, so no Frontend API and no cookie suffix.
-    pub(crate) key: Option<&'r PublishableKey>,
-    pub(crate) cookies: BrowserCookies<'r>,
-    pub(crate) set: Set,
-    /// The chosen set's session token, decoded (`None`: absent, or not a JWT).
-    pub(crate) peek: Option<Peek>,
-    pub(crate) query: ClerkQuery,
-}
-
-impl<'r> BrowserRequest<'r> {
-    pub(crate) fn new(clerk: &'r Clerk, parts: &'r dyn RequestHead) -> Self {
-        let key = clerk.publishable_key();
-        // Read only by rule 6 (development, suffixed cookies).
-        let now_ms = || clerk.config().clock.now_millis();
-        let cookies = BrowserCookies::parse(
-            parts.header(Header::Cookie),
-            key.map(PublishableKey::cookie_suffix),
-        );
-        let read = |token: &str| Peek::read(clerk, token);
-        let (set, peek) = match key {
-            Some(key) => cookies.which(key.frontend_api(), key.instance_type(), &now_ms, &read),
-            None => (
-                Set::Unsuffixed,
-                cookies.session(Set::Unsuffixed).and_then(read),
-            ),
-        };
-        Self {
-            clerk,
-            parts,
-            key,
-            cookies,
-            set,
-            peek,
-            query: ClerkQuery::parse(parts.path_and_query()),
-        }
-    }
-
-    pub(crate) fn settings(&self) -> &'r BrowserSettings {
-        &self.clerk.config().browser
-    }
-
-    /// Development or production, from the publishable key (else the secret
-    /// key's prefix, else production).
-    pub(crate) fn instance(&self) -> InstanceType {
-        self.clerk
-            .instance_type()
-            .unwrap_or(InstanceType::Production)
-    }
-
-    pub(crate) fn is_development(&self) -> bool {
-        self.instance() == InstanceType::Development
-    }
-
-    /// Whether the request may be sent through a handshake at all: a
-    /// publishable key (the Frontend API to go to) and not API-only.
-    pub(crate) fn handshakes_allowed(&self) -> bool {
-        self.key.is_some() && !self.settings().api_only
-    }
-
-    pub(crate) fn trust_forwarded(&self) -> bool {
-        self.settings().trust_forwarded_headers
-    }
-
-    pub(crate) fn suffixed(&self) -> bool {
-        self.set == Set::Suffixed
-    }
-
-    /// `__session` (of the chosen set).
-    pub(crate) fn session_cookie(&self) -> Option<&str> {
-        self.cookies.session(self.set)
-    }
-
-    /// `__client_uat` (of the chosen set), as a number.
-    pub(crate) fn client_uat(&self) -> i64 {
-        self.cookies.client_uat(self.set)
-    }
-
-    /// The dev-browser token: query `__clerk_db_jwt`, else the cookie.
-    pub(crate) fn dev_browser(&self) -> Option<&str> {
-        self.query
-            .dev_browser
-            .as_deref()
-            .or_else(|| self.cookies.dev_browser(self.set))
-    }
-
-    /// `__clerk_handshake`: query, else cookie (never suffixed).
-    pub(crate) fn handshake_token(&self) -> Option<&str> {
-        self.query
-            .handshake
-            .as_deref()
-            .or(self.cookies.handshake.as_deref())
-            .filter(|t| !t.is_empty())
-    }
-
-    /// `__clerk_handshake_nonce`: query, else cookie.
-    pub(crate) fn handshake_nonce(&self) -> Option<&str> {
-        self.query
-            .handshake_nonce
-            .as_deref()
-            .or(self.cookies.handshake_nonce.as_deref())
-            .filter(|t| !t.is_empty())
-    }
-
-    pub(crate) fn redirect_count(&self) -> u32 {
-        self.cookies.redirect_count()
     }
 }
 
@@ -653,7 +423,9 @@ mod tests {
 
     fn which(header: &str, instance: InstanceType) -> Set {
         BrowserCookies::parse(Some(header.as_bytes()), Some("sfx"))
-            .which(FAPI, instance, &|| NOW, &|t| Peek::of(t, 16 * 1024))
+            .which(FAPI, instance, &|| NOW, &|t| {
+                Some(Peek::decode(t, 16 * 1024))
+            })
             .0
     }
 

@@ -1,58 +1,17 @@
-//! Clerk's handshake, as data: whether a request may be sent through it, the
-//! redirect URL (§2.8.2), and the 307 answer with its headers (§2.8.1). The
-//! actix layer only copies them into an `HttpResponse`.
+//! Clerk's handshake: whether a request may be sent through it, and the
+//! redirect URL (§2.8.2). The 307 itself is data
+//! ([`Handshake`](super::outcome::Handshake)).
 
 use std::borrow::Cow;
 
-use actix_web::cookie::{time, Cookie, SameSite};
-
-use super::cookies::{set_cookie, BrowserRequest, REDIRECT_COUNT};
+use super::browser::BrowserRequest;
+use super::head::{Header, RequestHead};
+use super::outcome::{Answer, Handshake, Outcome, SESSION};
 use super::url::{clerk_origin, clerk_url_without};
-use super::{auth_headers, Header, Outcome, RequestHead};
-use crate::client::transport::CLERK_API_VERSION_HEADER;
-use crate::verification::auth::SignedOut;
+use crate::backend::transport::CLERK_API_VERSION_HEADER;
 
 /// After this many handshakes in a row, the request is answered signed out.
 const REDIRECT_LOOP_LIMIT: u32 = 3;
-
-/// A 307 to Clerk's Frontend API, which refreshes the session and sends the
-/// browser back.
-pub(crate) struct Handshake {
-    pub(crate) reason: Cow<'static, str>,
-    pub(crate) message: String,
-    pub(crate) location: String,
-    pub(crate) redirect_count: u32,
-}
-
-impl Handshake {
-    /// The answer's status: 307 Temporary Redirect.
-    pub(crate) const STATUS: u16 = 307;
-
-    /// The answer's headers, in order: `Location`, `Cache-Control`, the
-    /// redirect-count cookie, then `x-clerk-auth-*`.
-    pub(crate) fn headers(&self) -> Vec<(&'static str, Cow<'_, str>)> {
-        let counter = Cookie::build(REDIRECT_COUNT, (self.redirect_count + 1).to_string())
-            .same_site(SameSite::Lax)
-            .http_only(true)
-            .max_age(time::Duration::seconds(2))
-            .finish();
-        let mut headers = vec![
-            ("location", Cow::Borrowed(self.location.as_str())),
-            ("cache-control", Cow::Borrowed("no-store")),
-            ("set-cookie", Cow::Owned(set_cookie(&counter))),
-        ];
-        let out = SignedOut {
-            reason: Some(self.reason.clone()),
-            message: Some(self.message.clone()),
-            token_presented: true,
-        };
-        headers.extend(
-            auth_headers("handshake", &out)
-                .map(|(name, value)| (name, Cow::Owned(value.to_owned()))),
-        );
-        headers
-    }
-}
 
 /// A browser navigation: GET, and `Sec-Fetch-Dest: document|iframe` (or no
 /// `Sec-Fetch-Dest` and an `Accept` starting with `text/html`). Only these
@@ -84,7 +43,7 @@ pub(crate) fn handshake_or_signed_out(
     reason: Cow<'static, str>,
     message: String,
     fallback_token: Option<&str>,
-) -> Outcome {
+) -> Answer {
     let token = req.session_cookie().or(fallback_token);
     let location = handshake_url(req, &reason, token);
     redirect_or_signed_out(req, reason, message, location, token.is_some())
@@ -98,14 +57,9 @@ pub(crate) fn redirect_or_signed_out(
     message: String,
     location: Option<String>,
     token_presented: bool,
-) -> Outcome {
-    let signed_out = |reason, message| {
-        Outcome::SignedOut(SignedOut {
-            reason: Some(reason),
-            message: Some(message),
-            token_presented,
-        })
-    };
+) -> Answer {
+    let signed_out =
+        |reason, message| Outcome::signed_out(SESSION, reason, message, token_presented).into();
     if !req.handshakes_allowed() || !is_navigation(req.parts) {
         return signed_out(reason, message);
     }
@@ -126,7 +80,7 @@ pub(crate) fn redirect_or_signed_out(
         );
         return signed_out(reason, message);
     }
-    Outcome::Handshake(Handshake {
+    Answer::Handshake(Handshake {
         reason,
         message,
         location,

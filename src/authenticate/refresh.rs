@@ -5,20 +5,18 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::cookies::{session_in_directives, BrowserRequest};
+use super::browser::BrowserRequest;
+use super::cookies::session_in_directives;
 use super::url::clerk_origin;
-use crate::clerk::Accepts;
-use crate::client::error::{Error, ErrorKind};
-use crate::client::executor::{self, Policy, Prepared};
-use crate::client::path::encode_segment;
-use crate::client::retry::RetryPolicy;
+use crate::backend::error::{Error, ErrorKind};
+use crate::backend::executor::{self, Policy};
+use crate::backend::path::encode_segment;
+use crate::clerk::{Accepts, Principal};
 use crate::verification::claims::SessionClaims;
 use crate::verification::options::VerifyOptions;
-use crate::verification::token;
 
 /// What a refresh gave.
 pub(crate) enum Refreshed {
@@ -48,18 +46,6 @@ struct Answer {
     cookies: Vec<String>,
 }
 
-/// One attempt, no retry (it is a POST); the request waits on it.
-fn policy() -> Policy {
-    Policy {
-        timeout: Some(Duration::from_secs(5)),
-        body_limit: 64 * 1024,
-        retry: RetryPolicy {
-            max_attempts: 1,
-            ..RetryPolicy::default()
-        },
-    }
-}
-
 /// Refreshes `expired` (the request's session token) with the refresh
 /// cookie, and verifies the new session token.
 pub(crate) async fn refresh(
@@ -74,16 +60,11 @@ pub(crate) async fn refresh(
     if expired.is_empty() {
         return fail("missing-session-token");
     }
-    let Ok(decoded) = token::decode(expired, req.clerk.config().max_token_bytes) else {
+    let peek = req.clerk.peek(expired);
+    if peek.malformed().is_some() {
         return fail("expired-session-token-decode-failed");
-    };
-    let Some(sid) = decoded
-        .fields
-        .sid
-        .as_ref()
-        .and_then(|v| v.as_str())
-        .filter(|s| !s.is_empty())
-    else {
+    }
+    let Some(sid) = peek.sid() else {
         return fail("expired-session-token-missing-sid-claim");
     };
     let Ok(segment) = encode_segment(sid) else {
@@ -111,18 +92,13 @@ pub(crate) async fn refresh(
         return fail("unexpected-sdk-error");
     };
     let api = &req.clerk.config().api;
-    let path = format!("/{}/sessions/{segment}/refresh", api.version);
-    let prepared = Prepared {
-        method: awc::http::Method::POST,
-        url: format!(
-            "{}{path}?suffixed_cookies={}",
-            api.url,
-            if req.suffixed() { "true" } else { "false" }
-        ),
-        endpoint: format!("POST {path}"),
-        body: Some(body),
+    let query = if req.suffixed() {
+        "suffixed_cookies=true"
+    } else {
+        "suffixed_cookies=false"
     };
-    let answer = match executor::execute(api, &policy(), &prepared).await {
+    let prepared = api.post(&format!("/sessions/{segment}/refresh"), query, body);
+    let answer = match executor::execute(api, &Policy::session_refresh(), &prepared).await {
         Ok(bytes) => serde_json::from_slice::<Answer>(&bytes),
         Err(err) => return Refreshed::Failed(label_of(&err)),
     };
@@ -137,11 +113,11 @@ pub(crate) async fn refresh(
         .verify(token.as_bytes(), options, Accepts::SessionToken)
         .await
     {
-        Ok(claims) => Refreshed::SignedIn {
+        Ok(Principal::Session(claims)) => Refreshed::SignedIn {
             claims,
             set_cookies,
         },
-        Err(_) => fail("invalid-session-token"),
+        Ok(_) | Err(_) => fail("invalid-session-token"),
     }
 }
 

@@ -9,16 +9,15 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::cookies::{session_in_directives, BrowserRequest};
+use super::browser::BrowserRequest;
+use super::cookies::session_in_directives;
+use super::outcome::{signed_out, Answer, BrowserHeaders, Outcome};
 use super::url::clerk_url_without;
-use super::{signed_out, BrowserHeaders, Outcome};
-use crate::clerk::{Accepts, Rejection};
-use crate::client::error::{Error, ErrorKind};
-use crate::client::executor::{self, Policy, Prepared};
-use crate::client::retry::RetryPolicy;
+use crate::backend::error::{Class, Error};
+use crate::backend::executor::{self, Policy};
+use crate::clerk::{Accepts, Principal, Refusal};
 use crate::verification::error::{Reason, VerifyError};
 use crate::verification::options::VerifyOptions;
-use crate::verification::token;
 
 /// The query parameters a development handshake leaves on the page URL.
 const HANDSHAKE_PARAMS: [&str; 4] = [
@@ -35,8 +34,7 @@ const DEV_RETRY_SKEW: Duration = Duration::from_secs(86_400);
 pub(crate) enum Unresolved {
     /// Clerk logs it and goes on with the rest of the cookie path.
     Continue,
-    /// The answer is this outcome anyway (an outage, a development
-    /// configuration error).
+    /// The answer is this outcome anyway (an outage).
     Answer(Outcome),
 }
 
@@ -56,7 +54,7 @@ struct NoncePayload {
 pub(crate) async fn resolve(
     req: &BrowserRequest<'_>,
     options: &VerifyOptions,
-) -> Result<Outcome, Unresolved> {
+) -> Result<Answer, Unresolved> {
     let directives = match req.handshake_nonce() {
         Some(nonce) => directives_for_nonce(req, nonce).await?,
         None => match req.handshake_token() {
@@ -64,85 +62,88 @@ pub(crate) async fn resolve(
             None => Vec::new(),
         },
     };
-    let mut headers = BrowserHeaders {
+    let session_token = session_in_directives(&directives).map(str::to_owned);
+    let headers = BrowserHeaders {
         handshake_cors: true,
-        ..BrowserHeaders::default()
+        set_cookies: directives,
+    };
+    let outcome = match session_token.filter(|t| !t.is_empty()) {
+        None => signed_out("session-token-missing", false),
+        Some(session_token) => {
+            Outcome::SignedIn(verify_session(req, options, &session_token).await?)
+        }
     };
     if req.is_development() {
-        headers.location = Some(clerk_url_without(
-            req.parts,
-            req.trust_forwarded(),
-            &HANDSHAKE_PARAMS,
-        ));
-    }
-    let session_token = session_in_directives(&directives).map(str::to_owned);
-    headers.set_cookies = directives;
-    let Some(session_token) = session_token.filter(|t| !t.is_empty()) else {
-        return Ok(Outcome::WithHeaders(
-            Box::new(signed_out("session-token-missing", false)),
+        let location = clerk_url_without(req.parts, req.trust_forwarded(), &HANDSHAKE_PARAMS);
+        let signed_out = match outcome {
+            Outcome::SignedOut(_, out) => Some(out),
+            _ => None,
+        };
+        return Ok(Answer::BackToPage {
+            location,
             headers,
-        ));
-    };
+            signed_out,
+        });
+    }
+    Ok(Answer::App(outcome, headers))
+}
+
+/// The handshake's session token, verified; on a development instance a
+/// clock-skew failure is retried with a day of skew, as Clerk does.
+async fn verify_session(
+    req: &BrowserRequest<'_>,
+    options: &VerifyOptions,
+    session_token: &str,
+) -> Result<crate::verification::claims::SessionClaims, Unresolved> {
     let clerk = req.clerk;
-    let claims = match clerk
-        .verify(session_token.as_bytes(), options, Accepts::SessionToken)
-        .await
-    {
-        Ok(claims) => claims,
-        Err(Rejection::Invalid(err)) if err.reason().is_server_fault() => {
-            return Err(Unresolved::Answer(Outcome::Unavailable(err)));
+    let verify = |options| clerk.verify(session_token.as_bytes(), options, Accepts::SessionToken);
+    match verify(options).await {
+        Ok(Principal::Session(claims)) => Ok(claims),
+        Err(Refusal::Invalid { error, .. }) if error.is_server_fault() => {
+            Err(Unresolved::Answer(Outcome::Unavailable(error)))
         }
-        Err(Rejection::Invalid(err))
+        Err(Refusal::Invalid { error, .. })
             if req.is_development()
                 && matches!(
-                    err.reason(),
+                    error.reason(),
                     Reason::TokenExpired | Reason::TokenNotActiveYet | Reason::TokenIatInTheFuture
                 ) =>
         {
             log::error!(
                 target: "clerk_actix::handshake",
                 "Clerk: clock skew detected: the session token of the handshake does not \
-                 verify ({err}). Make sure your system clock is in sync (e.g. turn off and on \
+                 verify ({error}). Make sure your system clock is in sync (e.g. turn off and on \
                  automatic time synchronization). Retrying with a clock skew of one day, as \
                  development instances allow."
             );
             let lenient = options.clone().clock_skew(DEV_RETRY_SKEW);
-            match clerk
-                .verify(session_token.as_bytes(), &lenient, Accepts::SessionToken)
-                .await
-            {
-                Ok(claims) => claims,
-                Err(retry) => {
+            match verify(&lenient).await {
+                Ok(Principal::Session(claims)) => Ok(claims),
+                retry => {
                     log::error!(
                         target: "clerk_actix::handshake",
                         "Clerk: unable to resolve handshake: {}",
-                        rejection_text(&retry)
+                        refusal_text(retry.err().as_ref())
                     );
-                    return Err(Unresolved::Continue);
+                    Err(Unresolved::Continue)
                 }
             }
         }
-        Err(rejection) => {
+        other => {
             log::error!(
                 target: "clerk_actix::handshake",
                 "Clerk: unable to resolve handshake: {}",
-                rejection_text(&rejection)
+                refusal_text(other.err().as_ref())
             );
-            return Err(Unresolved::Continue);
+            Err(Unresolved::Continue)
         }
-    };
-    Ok(Outcome::WithHeaders(
-        Box::new(Outcome::SignedIn(claims)),
-        headers,
-    ))
+    }
 }
 
-fn rejection_text(rejection: &Rejection) -> Cow<'static, str> {
-    match rejection {
-        Rejection::Invalid(err) => Cow::Owned(err.to_string()),
-        Rejection::WrongKind => {
-            Cow::Borrowed("the handshake's session token is not a session token")
-        }
+fn refusal_text(refusal: Option<&Refusal>) -> Cow<'static, str> {
+    match refusal {
+        Some(Refusal::Invalid { error, .. }) => Cow::Owned(error.to_string()),
+        _ => Cow::Borrowed("the handshake's session token is not a session token"),
     }
 }
 
@@ -152,36 +153,36 @@ async fn directives_of_token(
     token: &str,
     options: &VerifyOptions,
 ) -> Result<Vec<String>, Unresolved> {
-    let clerk = req.clerk;
-    let verified = token::verify_handshake(
-        token,
-        clerk.keys(),
-        clerk.config().max_token_bytes,
-        options.skip_jwks_cache,
-    )
-    .await;
+    let verified = req
+        .clerk
+        .verify(token.as_bytes(), options, Accepts::Handshake)
+        .await;
     let payload = match verified {
-        Ok(payload) => payload,
-        Err(err) if err.reason().is_server_fault() => {
-            return Err(Unresolved::Answer(Outcome::Unavailable(err)));
+        Ok(Principal::Handshake(payload)) => payload,
+        Err(Refusal::Invalid { error, .. }) if error.is_server_fault() => {
+            return Err(Unresolved::Answer(Outcome::Unavailable(error)));
         }
-        Err(err) if req.is_development() => {
-            // Clerk throws here on development instances: the usual cause is
-            // a switch of Clerk keys with the old cookies still around.
-            let message = if err.reason() == Reason::TokenInvalidSignature {
-                "Clerk: Handshake token verification failed due to an invalid signature. If you \
-                 have switched Clerk keys locally, clear your cookies and try again."
-                    .to_owned()
-            } else {
-                format!("Clerk: Handshake token verification failed: {err}.")
+        other => {
+            let why = match other {
+                Err(Refusal::Invalid { error, .. }) => Cow::Owned(error.to_string()),
+                _ => Cow::Borrowed("not a handshake token"),
             };
-            return Err(Unresolved::Answer(Outcome::Misconfigured(message)));
-        }
-        Err(err) => {
-            log::error!(
-                target: "clerk_actix::handshake",
-                "Clerk: unable to resolve handshake: {err}"
-            );
+            if req.is_development() {
+                // Clerk throws here on development instances (a 500): the
+                // usual cause is a switch of Clerk keys with the old cookies
+                // still around. What a request carries never makes a 5xx
+                // here: say so in the log and go on without the handshake.
+                log::warn!(
+                    target: "clerk_actix::handshake",
+                    "Clerk: Handshake token verification failed: {why}. If you have switched \
+                     Clerk keys locally, clear your cookies and try again."
+                );
+            } else {
+                log::error!(
+                    target: "clerk_actix::handshake",
+                    "Clerk: unable to resolve handshake: {why}"
+                );
+            }
             return Err(Unresolved::Continue);
         }
     };
@@ -198,30 +199,15 @@ async fn directives_for_nonce(
     nonce: &str,
 ) -> Result<Vec<String>, Unresolved> {
     let api = &req.clerk.config().api;
-    let path = format!("/{}/clients/handshake_payload", api.version);
-    let mut url = format!("{}{path}?nonce=", api.url);
-    url.extend(form_urlencoded::byte_serialize(nonce.as_bytes()));
-    let prepared = Prepared {
-        method: awc::http::Method::GET,
-        url,
-        endpoint: format!("GET {path}"),
-        body: None,
-    };
-    let policy = Policy {
-        timeout: Some(Duration::from_secs(5)),
-        body_limit: 256 * 1024,
-        retry: RetryPolicy {
-            max_attempts: 2,
-            base_delay: Duration::from_millis(100),
-            max_delay: Duration::from_secs(1),
-        },
-    };
+    let prepared = api.get_with("/clients/handshake_payload", "nonce", nonce);
+    let policy = Policy::handshake_payload();
     let error = match executor::execute(api, &policy, &prepared).await {
         Ok(body) => {
             return match serde_json::from_slice::<NoncePayload>(&body) {
                 Ok(payload) => Ok(payload.directives),
                 Err(e) => Err(outage(format!(
-                    "GET {path} answered a body that is not a handshake payload: {e}"
+                    "{} answered a body that is not a handshake payload: {e}",
+                    prepared.endpoint
                 ))),
             }
         }
@@ -259,15 +245,9 @@ fn outage(message: String) -> Unresolved {
 /// `Some` for a failure of the Backend API or of the way to it (what the
 /// reason of the 503/500 answer is), `None` for an answer about the nonce.
 fn infrastructure_failure(error: &Error) -> Option<Reason> {
-    match error.kind() {
-        ErrorKind::Api(api) if api.status() >= 500 || api.status() == 429 => {
-            Some(Reason::BackendApiUnavailable)
-        }
-        ErrorKind::Api(api) if api.code() == Some("clerk_key_invalid") || api.status() == 401 => {
-            Some(Reason::SecretKeyInvalid)
-        }
-        ErrorKind::Api(_) => None,
-        ErrorKind::MissingSecretKey => Some(Reason::SecretKeyInvalid),
-        _ => Some(Reason::BackendApiUnavailable),
+    match error.class() {
+        Class::Outage => Some(Reason::BackendApiUnavailable),
+        Class::KeyRejected => Some(Reason::SecretKeyInvalid),
+        Class::Answer(_) => None,
     }
 }

@@ -3,11 +3,11 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::error::Error;
-use super::machine_models::{self, ApiKey, Opaque};
 use super::models::{null_default, setters, DeletedObject, PaginatedList};
 use super::request::Method;
 use super::ClerkClient;
+use crate::backend::error::Error;
+use crate::backend::machine_verify::{self as machine_models, ApiKey, Opaque};
 
 // ---------------------------------------------------------------- models --
 

@@ -7,11 +7,11 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::error::Error;
-use super::machine_models::{self, M2mToken, Opaque};
 use super::models::{setters, PaginatedList};
 use super::request::Method;
 use super::ClerkClient;
+use crate::backend::error::Error;
+use crate::backend::machine_verify::{self as machine_models, M2mToken, Opaque};
 
 /// The body of [`M2mTokensApi::create`].
 ///

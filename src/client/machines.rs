@@ -4,10 +4,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::error::Error;
 use super::models::{null_default, setters, DeletedObject, PaginatedList};
 use super::request::Method;
 use super::ClerkClient;
+use crate::backend::error::Error;
 
 /// A machine (`"object": "machine"`).
 ///

@@ -122,22 +122,14 @@
 //! `ClerkClient` itself is `Send + Sync` and can be moved between threads.
 
 mod api_keys;
-pub(crate) mod error;
-pub(crate) mod executor;
 mod invitations;
-pub(crate) mod jwks;
 mod m2m;
-pub(crate) mod machine_models;
 mod machines;
 mod models;
 mod oauth_tokens;
 mod organizations;
-pub(crate) mod path;
-mod query;
 mod request;
-pub(crate) mod retry;
 mod sessions;
-pub(crate) mod transport;
 mod users;
 
 use std::fmt;
@@ -147,14 +139,11 @@ use std::time::Duration;
 use crate::clerk::Clerk;
 
 pub use self::api_keys::{ApiKeySecret, ApiKeysApi, CreateApiKey, ListApiKeys, UpdateApiKey};
-pub use self::error::{ApiError, ApiErrorDetail, Error, ErrorKind};
 pub use self::invitations::{
     AllowlistIdentifier, AllowlistIdentifiersApi, CreateAllowlistIdentifier, CreateInvitation,
     IdentifierType, Invitation, InvitationsApi, ListInvitations, WaitlistEntry,
 };
-pub use self::jwks::{Jwk, Jwks};
 pub use self::m2m::{CreateM2mToken, ListM2mTokens, M2mTokensApi};
-pub use self::machine_models::{ApiKey, IdpOAuthAccessToken, M2mToken};
 pub use self::machines::{
     CreateMachine, ListMachines, Machine, MachineScope, MachineSecretKey, MachinesApi,
     ScopedMachine, UpdateMachine,
@@ -177,8 +166,11 @@ pub use self::users::{
     OauthAccessToken, Passkey, PhoneNumber, SamlAccount, UpdateUser, UpdateUserMetadata, User,
     UsersApi, Verification, VerificationStatus, Web3Wallet,
 };
+pub use crate::backend::error::{ApiError, ApiErrorDetail, Error, ErrorKind};
+pub use crate::backend::jwks::{Jwk, Jwks};
+pub use crate::backend::machine_verify::{ApiKey, IdpOAuthAccessToken, M2mToken};
 
-use self::executor::{BackendApi, Policy as Settings};
+use crate::backend::executor::{BackendApi, Policy as Settings};
 
 /// A Backend API client. See the [module docs](self).
 ///

@@ -14,18 +14,10 @@ use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
+pub(crate) use crate::backend::null_default;
+
 /// Metadata as Clerk stores it: a JSON object whose keys are yours.
 pub type Metadata = Map<String, Value>;
-
-/// Reads `null` (or a missing field, with `#[serde(default)]`) as
-/// `T::default()`.
-pub(crate) fn null_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Default + Deserialize<'de>,
-{
-    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
-}
 
 /// Defines a string enum that keeps unknown values in `Other(String)`.
 macro_rules! string_enum {

@@ -1,9 +1,9 @@
 //! OAuth access tokens issued by Clerk as an identity provider
 //! (`/oauth_applications/access_tokens/verify`, unversioned: no `/v1`).
 
-use super::error::Error;
-use super::machine_models::{self, IdpOAuthAccessToken, Opaque};
 use super::ClerkClient;
+use crate::backend::error::Error;
+use crate::backend::machine_verify::{self as machine_models, IdpOAuthAccessToken, Opaque};
 
 /// The OAuth access token endpoint; from [`ClerkClient::oauth_access_tokens`].
 ///

@@ -3,10 +3,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::error::Error;
 use super::models::{null_default, setters, string_enum, DeletedObject, Metadata, PaginatedList};
 use super::request::Method;
 use super::ClerkClient;
+use crate::backend::error::Error;
 
 // ---------------------------------------------------------------- models --
 

@@ -4,9 +4,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::error::Error;
-use super::executor::{self, Credential, Prepared};
-use super::{path, query, ClerkClient};
+use super::ClerkClient;
+use crate::backend::error::Error;
+use crate::backend::executor::{self, Credential, Prepared};
+use crate::backend::{path, query};
 
 pub use awc::http::Method;
 

@@ -5,10 +5,10 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::error::Error;
 use super::models::{null_default, setters, string_enum, PaginatedList};
 use super::request::Method;
 use super::ClerkClient;
+use crate::backend::error::Error;
 
 // ---------------------------------------------------------------- models --
 

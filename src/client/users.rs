@@ -4,7 +4,6 @@ use futures_util::future::try_join;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::error::{Error, ErrorKind};
 use super::models::{
     null_default, setters, string_enum, DeletedObject, Metadata, PaginatedList, Pagination,
     TotalCount,
@@ -12,6 +11,7 @@ use super::models::{
 use super::organizations::OrganizationMembership;
 use super::request::Method;
 use super::ClerkClient;
+use crate::backend::error::{Error, ErrorKind};
 
 // ---------------------------------------------------------------- models --
 

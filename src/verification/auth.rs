@@ -7,9 +7,10 @@ use std::sync::Arc;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
+use super::accepts::AcceptsToken;
 use super::authorization::{Grants, Has};
 use super::claims::SessionClaims;
-use super::machine::{self, AcceptsToken, MachineToken};
+use super::machine::{self, MachineToken};
 use super::token_type::TokenType;
 
 /// Clerk's auth object for a request: signed in (with the session's claims) or

@@ -49,9 +49,9 @@ use serde_json::Value;
 use super::claims::SessionClaims;
 use super::error::VerifyError;
 use super::keys::VerifyingKey;
-use super::machine::JwtShape;
 use super::options::VerifyOptions;
 use super::token::{self, Times};
+use super::token_kind::JwtShape;
 
 /// What a verified token proved.
 pub(crate) struct Verified {

@@ -110,6 +110,10 @@ pub struct VerifyError {
     message: Cow<'static, str>,
     action: Option<&'static str>,
     status: Option<u16>,
+    /// The server's fault (an outage, a key problem), not the token's:
+    /// from the reason, unless the mapping of a Backend API answer said
+    /// otherwise.
+    server_fault: bool,
 }
 
 impl VerifyError {
@@ -119,11 +123,21 @@ impl VerifyError {
             message: message.into(),
             action: None,
             status: None,
+            server_fault: reason.is_server_fault(),
         }
     }
 
     pub(crate) fn with_status(mut self, status: Option<u16>) -> Self {
         self.status = status;
+        self
+    }
+
+    /// Marks the error as the server's fault or not, whatever its reason
+    /// says: a machine token's `unexpected-error` is an outage when the
+    /// Backend API did not answer, and a verify endpoint's 401 is Clerk's
+    /// `secret-key-invalid` for the token, signed out.
+    pub(crate) fn with_server_fault(mut self, server_fault: bool) -> Self {
+        self.server_fault = server_fault;
         self
     }
 
@@ -158,6 +172,32 @@ impl VerifyError {
     }
 
     /// Message and action, as Clerk joins them.
+    /// Whether the token could not be checked through no fault of its own:
+    /// the Backend API did not answer (5xx, 429, no connection, a broken
+    /// answer), or rejected the secret key, or no key could be loaded. The
+    /// middleware answers these with 503 (500 for a rejected key), never a
+    /// 401 that would sign the user out.
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")]
+    /// # actix_web::rt::System::new().block_on(async {
+    /// use clerk_actix::testing::StandIn;
+    ///
+    /// let stand_in = StandIn::start()?;
+    /// let clerk = stand_in.clerk()?;
+    /// let unknown = clerk.verify_machine_token("ak_unknown").await.unwrap_err();
+    /// assert!(!unknown.is_server_fault()); // Clerk answered: no such key
+    /// stand_in.shutdown();
+    /// let outage = clerk.verify_machine_token("ak_other").await.unwrap_err();
+    /// assert!(outage.is_server_fault()); // nobody answered
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    #[must_use]
+    pub fn is_server_fault(&self) -> bool {
+        self.server_fault
+    }
+
     pub(crate) fn message_with_action(&self) -> String {
         match self.action {
             Some(action) => format!("{} {action}", self.message),

@@ -23,10 +23,9 @@ use base64::Engine as _;
 use serde::Deserialize;
 
 use super::error::{Reason, VerifyError};
-use crate::client::error::{Error as ClientError, ErrorKind};
-use crate::client::executor::{self, BackendApi, Policy};
-use crate::client::jwks::Jwk;
-use crate::client::retry::RetryPolicy;
+use crate::backend::error::{Class, Error as ClientError, ErrorKind};
+use crate::backend::executor::{self, BackendApi, Policy};
+use crate::backend::jwks::Jwk;
 use crate::encoding;
 
 /// The RSA algorithms Clerk signs with.
@@ -348,14 +347,6 @@ enum Refresh {
 /// How long to wait before trying again after a failed fetch left us with no
 /// keys (or the refetch interval, when that is shorter).
 const COLD_RETRY_BACKOFF: Duration = Duration::from_secs(1);
-const JWKS_BODY_LIMIT: usize = 1024 * 1024;
-/// Three attempts in all, quick ones: a cold start waits on them. A 429
-/// asking for more than a second is an outage now, not a wait.
-const JWKS_RETRY: RetryPolicy = RetryPolicy {
-    max_attempts: 3,
-    base_delay: Duration::from_millis(125),
-    max_delay: Duration::from_secs(1),
-};
 
 pub(crate) struct RemoteKeys {
     settings: RemoteSettings,
@@ -567,11 +558,7 @@ impl RemoteKeys {
 
     async fn fetch_once(&self) -> Result<Vec<VerifyingKey>, FetchError> {
         let api = &self.settings.api;
-        let policy = Policy {
-            timeout: Some(self.settings.timeout),
-            body_limit: JWKS_BODY_LIMIT,
-            retry: JWKS_RETRY,
-        };
+        let policy = Policy::jwks(self.settings.timeout);
         let body = executor::execute(api, &policy, &api.get("/jwks"))
             .await
             .map_err(FetchError::from_client)?;
@@ -679,17 +666,19 @@ enum FetchError {
 
 impl FetchError {
     fn from_client(error: ClientError) -> Self {
+        if let Class::KeyRejected = error.class() {
+            let message = error
+                .api_error()
+                .and_then(|api| api.errors().iter().find(|e| e.code == "clerk_key_invalid"))
+                .map(|detail| detail.message.clone())
+                .filter(|message| !message.is_empty());
+            return Self::SecretKeyInvalid(
+                message.unwrap_or_else(|| "Invalid secret key".to_owned()),
+            );
+        }
         let message = error.to_string();
         match error.into_kind() {
-            ErrorKind::Api(api) => {
-                match api.errors().iter().find(|e| e.code == "clerk_key_invalid") {
-                    Some(detail) if detail.message.is_empty() => {
-                        Self::SecretKeyInvalid("Invalid secret key".to_owned())
-                    }
-                    Some(detail) => Self::SecretKeyInvalid(detail.message.clone()),
-                    None => Self::Status(api.status()),
-                }
-            }
+            ErrorKind::Api(api) => Self::Status(api.status()),
             ErrorKind::Connect(message) => Self::Transport(format!("could not connect: {message}")),
             ErrorKind::Timeout(after) => {
                 Self::Transport(format!("no response within {}s", after.as_secs_f32()))

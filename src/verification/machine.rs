@@ -24,236 +24,12 @@ use serde_json::{Map, Value};
 use super::claims::SessionClaims;
 use super::error::{Reason, VerifyError};
 use super::options::VerifyOptions;
-use super::token::{Category, Decoded};
+use super::token_kind::OAUTH_TYPES;
 use super::token_type::TokenType;
-use crate::client::error::{Error as ClientError, ErrorKind};
-use crate::client::machine_models::{ApiKey, IdpOAuthAccessToken, M2mToken};
+use crate::backend::error::{Class, Error as ClientError};
+use crate::backend::machine_verify::{ApiKey, IdpOAuthAccessToken, M2mToken};
 
-const OAUTH_TYPES: [&str; 2] = ["at+jwt", "application/at+jwt"];
-
-// ------------------------------------------------------------ accepts --
-
-/// A set of token types, for [`AcceptsToken::List`].
-///
-/// # Examples
-///
-/// ```
-/// use clerk_actix::{TokenType, TokenTypes};
-///
-/// let set = TokenTypes::from_iter([TokenType::ApiKey, TokenType::OAuthToken]);
-/// assert!(set.contains(TokenType::ApiKey));
-/// assert!(!set.contains(TokenType::SessionToken));
-/// ```
-#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct TokenTypes(u8);
-
-impl TokenTypes {
-    /// No type at all: every token is refused.
-    pub const NONE: Self = Self(0);
-    /// The three machine types: API keys, M2M tokens, OAuth tokens.
-    pub const MACHINE: Self = Self(0b1110);
-
-    fn bit(kind: TokenType) -> u8 {
-        match kind {
-            TokenType::SessionToken => 1,
-            TokenType::ApiKey => 2,
-            TokenType::M2mToken => 4,
-            TokenType::OAuthToken => 8,
-        }
-    }
-
-    /// The set with `kind` added.
-    #[must_use]
-    pub fn with(self, kind: TokenType) -> Self {
-        Self(self.0 | Self::bit(kind))
-    }
-
-    /// Whether `kind` is in the set.
-    #[must_use]
-    pub fn contains(self, kind: TokenType) -> bool {
-        self.0 & Self::bit(kind) != 0
-    }
-
-    fn iter(self) -> impl Iterator<Item = TokenType> {
-        [
-            TokenType::SessionToken,
-            TokenType::ApiKey,
-            TokenType::M2mToken,
-            TokenType::OAuthToken,
-        ]
-        .into_iter()
-        .filter(move |kind| self.contains(*kind))
-    }
-}
-
-impl FromIterator<TokenType> for TokenTypes {
-    fn from_iter<I: IntoIterator<Item = TokenType>>(iter: I) -> Self {
-        iter.into_iter().fold(Self::NONE, Self::with)
-    }
-}
-
-impl fmt::Debug for TokenTypes {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_set().entries(self.iter()).finish()
-    }
-}
-
-/// Which kinds of token a route, a check or the middleware takes: Clerk's
-/// `acceptsToken`.
-///
-/// [`get_auth_with`](crate::get_auth_with), the typed extractors
-/// ([`ApiKeyAuth`](crate::ApiKeyAuth) and the others),
-/// [`Require::accepts_token`](crate::Require::accepts_token) and the
-/// [guards](crate::guard) take one. The rules are Clerk's (`getAuth`):
-///
-/// * [`Any`](Self::Any): the request's auth object, whatever authenticated it;
-/// * [`One`](Self::One): that kind only; a request authenticated another way
-///   reads as signed out *of that kind* (an unauthenticated API-key object for
-///   `One(ApiKey)`, a signed-out session for `One(SessionToken)`);
-/// * [`List`](Self::List): the kinds listed; any other reads as Clerk's
-///   "invalid token" object (`tokenType: null`).
-///
-/// The default is `One(SessionToken)`, as in Clerk: a route that does not say
-/// otherwise serves session tokens only.
-///
-/// # Examples
-///
-/// ```
-/// use clerk_actix::{AcceptsToken, TokenType};
-///
-/// let integrations = AcceptsToken::list([TokenType::ApiKey, TokenType::OAuthToken]);
-/// assert!(integrations.accepts(TokenType::OAuthToken));
-/// assert!(!integrations.accepts(TokenType::SessionToken));
-/// assert_eq!(AcceptsToken::default(), AcceptsToken::One(TokenType::SessionToken));
-/// assert_eq!(AcceptsToken::from(TokenType::M2mToken), AcceptsToken::One(TokenType::M2mToken));
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-#[doc(alias = "acceptsToken")]
-pub enum AcceptsToken {
-    /// Every kind (`'any'`).
-    Any,
-    /// One kind.
-    One(TokenType),
-    /// The kinds in the set (an array in Clerk).
-    List(TokenTypes),
-}
-
-impl Default for AcceptsToken {
-    fn default() -> Self {
-        Self::SESSION_TOKEN
-    }
-}
-
-impl From<TokenType> for AcceptsToken {
-    fn from(kind: TokenType) -> Self {
-        Self::One(kind)
-    }
-}
-
-impl From<TokenTypes> for AcceptsToken {
-    fn from(kinds: TokenTypes) -> Self {
-        Self::List(kinds)
-    }
-}
-
-impl AcceptsToken {
-    /// Session tokens only: the default.
-    pub const SESSION_TOKEN: Self = Self::One(TokenType::SessionToken);
-    /// Any machine token (API keys, M2M and OAuth tokens), no session token.
-    pub const MACHINE: Self = Self::List(TokenTypes::MACHINE);
-
-    /// The kinds in `kinds` (Clerk's array form).
-    #[must_use]
-    pub fn list(kinds: impl IntoIterator<Item = TokenType>) -> Self {
-        Self::List(kinds.into_iter().collect())
-    }
-
-    /// Whether a token of `kind` is taken.
-    #[must_use]
-    pub fn accepts(self, kind: TokenType) -> bool {
-        match self {
-            Self::Any => true,
-            Self::One(one) => one == kind,
-            Self::List(set) => set.contains(kind),
-        }
-    }
-}
-
-// -------------------------------------------------------- recognition --
-
-/// The kind of an opaque machine token, by its prefix (case-sensitive).
-pub(crate) fn opaque_kind(token: &[u8]) -> Option<TokenType> {
-    if token.starts_with(b"mt_") {
-        Some(TokenType::M2mToken)
-    } else if token.starts_with(b"oat_") {
-        Some(TokenType::OAuthToken)
-    } else if token.starts_with(b"ak_") {
-        Some(TokenType::ApiKey)
-    } else {
-        None
-    }
-}
-
-/// The kind of any token, as Clerk classifies a header token: a machine
-/// prefix, a machine JWT, else a session token. Decodes JWTs, so it is for
-/// the paths that must know the kind before verifying (a single machine kind
-/// or a list accepted); the "any" path lets the pipeline tell instead.
-pub(crate) fn token_kind(token: &[u8], max_bytes: usize) -> TokenType {
-    if let Some(kind) = opaque_kind(token) {
-        return kind;
-    }
-    std::str::from_utf8(token)
-        .ok()
-        .and_then(|text| super::token::decode(text, max_bytes).ok())
-        .and_then(|decoded| JwtShape::of(&decoded).machine)
-        .unwrap_or(TokenType::SessionToken)
-}
-
-/// What a JWT is, from its header and `sub`: what the pipeline needs to
-/// pick the rules, kept in the verified-token cache so a hit is routed the
-/// same way without decoding again.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct JwtShape {
-    /// `Some(M2mToken)` / `Some(OAuthToken)` for a machine JWT.
-    pub(crate) machine: Option<TokenType>,
-    pub(crate) category: Category,
-}
-
-impl JwtShape {
-    pub(crate) fn of(decoded: &Decoded<'_>) -> Self {
-        let category = decoded.category_kind();
-        let m2m = decoded
-            .fields
-            .sub
-            .as_ref()
-            .and_then(Value::as_str)
-            .is_some_and(|sub| sub.starts_with("mch_"));
-        let oauth = decoded
-            .typ()
-            .and_then(Value::as_str)
-            .is_some_and(|typ| OAUTH_TYPES.contains(&typ));
-        let machine = if m2m {
-            Some(TokenType::M2mToken)
-        } else if oauth {
-            Some(TokenType::OAuthToken)
-        } else {
-            None
-        };
-        Self { machine, category }
-    }
-
-    /// Acceptable as a session token on the request path: no machine JWT,
-    /// no category but the session's.
-    pub(crate) fn is_session_token(self) -> bool {
-        self.machine.is_none() && matches!(self.category, Category::Absent | Category::Session)
-    }
-
-    /// The M2M `cat` check: absent or the M2M category.
-    pub(crate) fn m2m_category_ok(self) -> bool {
-        matches!(self.category, Category::Absent | Category::M2m)
-    }
-}
+// ----------------------------------------------------------- the rules --
 
 pub(crate) fn m2m_category_error() -> VerifyError {
     VerifyError::new(Reason::TokenInvalid, "Invalid M2M JWT category.")
@@ -294,25 +70,10 @@ pub(crate) fn jwt_options(kind: TokenType, options: &VerifyOptions) -> VerifyOpt
 /// `token-verification-failed` with the inner message. Outages keep their
 /// reason, so that they stay outages.
 pub(crate) fn check_failed(err: VerifyError) -> VerifyError {
-    if err.reason().is_server_fault() {
+    if err.is_server_fault() {
         return err;
     }
     VerifyError::new(Reason::TokenVerificationFailed, err.message().to_owned())
-}
-
-/// Whether a machine-token failure is the Backend API's fault (5xx, 429, no
-/// answer, or no keys to check a JWT with): an outage, answered with 503
-/// rather than signing the caller out.
-pub(crate) fn is_outage(err: &VerifyError) -> bool {
-    match err.reason() {
-        Reason::UnexpectedError => err.status().is_none_or(|s| s >= 500 || s == 429),
-        Reason::JwkRemoteFailedToLoad => true,
-        // The JWKS fetch's rejected key (no status) is the server's
-        // configuration; a 401 of a verify endpoint is Clerk's
-        // `secret-key-invalid`, signed out.
-        Reason::SecretKeyInvalid => err.status().is_none(),
-        _ => false,
-    }
 }
 
 /// `<message> (code=<code>, status=<status or n/a>)`, Clerk's machine form.
@@ -685,15 +446,16 @@ fn not_found_message(kind: TokenType) -> &'static str {
 }
 
 /// A verify endpoint's failure, with Clerk's machine codes: 404 →
-/// `token-invalid`, 401 → `secret-key-invalid` (with the Backend API's
-/// message), anything else → `unexpected-error`.
+/// `token-invalid`, a rejected key → `secret-key-invalid` (with the Backend
+/// API's message), anything else → `unexpected-error`; an outage stays the
+/// server's fault ([`VerifyError::is_server_fault`]).
 ///
 /// An outage is logged here (`log::error!`, target `clerk_actix::machine`),
 /// where the status and endpoint are known: the `VerifyError` keeps Clerk's
 /// short message, which says neither.
 pub(crate) fn backend_failure(kind: TokenType, err: &ClientError) -> VerifyError {
     let failure = backend_failure_of(kind, err);
-    if is_outage(&failure) {
+    if failure.is_server_fault() {
         log::error!(
             target: "clerk_actix::machine",
             "verifying a {kind} at the Backend API failed: {err}"
@@ -703,26 +465,32 @@ pub(crate) fn backend_failure(kind: TokenType, err: &ClientError) -> VerifyError
 }
 
 fn backend_failure_of(kind: TokenType, err: &ClientError) -> VerifyError {
-    match err.kind() {
-        ErrorKind::Api(api) if api.status() == 404 => {
+    let unexpected = || VerifyError::new(Reason::UnexpectedError, "Unexpected error");
+    match err.class() {
+        Class::Outage => unexpected()
+            .with_status(err.status())
+            .with_server_fault(true),
+        Class::KeyRejected => match err.api_error() {
+            Some(api) => {
+                let message: Cow<'static, str> = api
+                    .errors()
+                    .first()
+                    .map(|e| e.message.clone())
+                    .filter(|m| !m.is_empty())
+                    .map_or(Cow::Borrowed("Invalid secret key"), Cow::Owned);
+                VerifyError::new(Reason::SecretKeyInvalid, message)
+                    .with_status(Some(api.status()))
+                    .with_server_fault(false)
+            }
+            None => VerifyError::new(
+                Reason::SecretKeyInvalid,
+                "CLERK_SECRET_KEY is not set: machine tokens are verified at the Backend API",
+            ),
+        },
+        Class::Answer(Some(api)) if api.status() == 404 => {
             VerifyError::new(Reason::TokenInvalid, not_found_message(kind)).with_status(Some(404))
         }
-        ErrorKind::Api(api) if api.status() == 401 => {
-            let message: Cow<'static, str> = api
-                .errors()
-                .first()
-                .map(|e| e.message.clone())
-                .filter(|m| !m.is_empty())
-                .map_or(Cow::Borrowed("Invalid secret key"), Cow::Owned);
-            VerifyError::new(Reason::SecretKeyInvalid, message).with_status(Some(401))
-        }
-        ErrorKind::Api(api) => VerifyError::new(Reason::UnexpectedError, "Unexpected error")
-            .with_status(Some(api.status())),
-        ErrorKind::MissingSecretKey => VerifyError::new(
-            Reason::SecretKeyInvalid,
-            "CLERK_SECRET_KEY is not set: machine tokens are verified at the Backend API",
-        ),
-        _ => VerifyError::new(Reason::UnexpectedError, "Unexpected error"),
+        Class::Answer(api) => unexpected().with_status(api.map(|api| api.status())),
     }
 }
 
@@ -753,58 +521,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn prefixes_are_case_sensitive() {
-        assert_eq!(opaque_kind(b"mt_1"), Some(TokenType::M2mToken));
-        assert_eq!(opaque_kind(b"oat_1"), Some(TokenType::OAuthToken));
-        assert_eq!(opaque_kind(b"ak_1"), Some(TokenType::ApiKey));
-        for token in [
-            &b"M2M_1"[..],
-            b"OAUTH_1",
-            b"API_KEY_1",
-            b"AK_1",
-            b"",
-            b"mt",
-            b"xyz_opaque",
-        ] {
-            assert_eq!(opaque_kind(token), None);
-        }
-    }
-
-    #[test]
-    fn token_kind_of_non_jwts_is_session() {
-        assert_eq!(token_kind(b"a.b.c", 1 << 14), TokenType::SessionToken);
-        assert_eq!(token_kind(b"", 1 << 14), TokenType::SessionToken);
-        assert_eq!(token_kind(b"mt_x.y.z", 1 << 14), TokenType::M2mToken);
-    }
-
-    #[test]
-    fn accepts_rules() {
-        assert!(AcceptsToken::Any.accepts(TokenType::ApiKey));
-        assert!(!AcceptsToken::SESSION_TOKEN.accepts(TokenType::ApiKey));
-        assert!(AcceptsToken::MACHINE.accepts(TokenType::M2mToken));
-        assert!(!AcceptsToken::MACHINE.accepts(TokenType::SessionToken));
-        assert!(!AcceptsToken::list([]).accepts(TokenType::SessionToken));
-        assert_eq!(
-            format!("{:?}", TokenTypes::MACHINE),
-            "{ApiKey, M2mToken, OAuthToken}"
-        );
-    }
-
-    #[test]
     fn outages_are_told_from_bad_tokens() {
-        let unexpected =
-            |status| VerifyError::new(Reason::UnexpectedError, "x").with_status(status);
-        assert!(is_outage(&unexpected(None)));
-        assert!(is_outage(&unexpected(Some(503))));
-        assert!(is_outage(&unexpected(Some(429))));
-        assert!(!is_outage(&unexpected(Some(422))));
-        assert!(!is_outage(
-            &VerifyError::new(Reason::SecretKeyInvalid, "x").with_status(Some(401))
-        ));
-        assert!(is_outage(&VerifyError::new(Reason::SecretKeyInvalid, "x")));
-        assert!(!is_outage(
-            &VerifyError::new(Reason::TokenInvalid, "x").with_status(Some(404))
-        ));
+        use crate::backend::error::{ApiError, ErrorKind};
+        let status = |status: u16| {
+            ClientError::new(ErrorKind::Api(ApiError::from_response(
+                status, b"{}", None, None,
+            )))
+        };
+        let fault =
+            |err: ClientError| backend_failure_of(TokenType::ApiKey, &err).is_server_fault();
+        assert!(fault(ClientError::new(ErrorKind::Timeout(
+            std::time::Duration::from_secs(1)
+        ))));
+        assert!(fault(ClientError::new(ErrorKind::Connect(
+            "refused".into()
+        ))));
+        assert!(fault(status(503)));
+        assert!(fault(status(429)));
+        assert!(!fault(status(422)));
+        let rejected = backend_failure_of(TokenType::ApiKey, &status(401));
+        assert_eq!(rejected.reason(), Reason::SecretKeyInvalid);
+        assert!(!rejected.is_server_fault());
+        assert!(fault(ClientError::new(ErrorKind::MissingSecretKey)));
+        let unknown = backend_failure_of(TokenType::ApiKey, &status(404));
+        assert_eq!(unknown.reason(), Reason::TokenInvalid);
+        assert!(!unknown.is_server_fault());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! requests; the request layer ([`crate::authenticate`]) and the actix layer
 //! ([`crate::actix`]) build on it.
 
+pub(crate) mod accepts;
 pub(crate) mod auth;
 pub(crate) mod authorization;
 pub(crate) mod cache;
@@ -12,5 +13,7 @@ pub(crate) mod keys;
 pub(crate) mod machine;
 pub(crate) mod machine_cache;
 pub(crate) mod options;
+pub(crate) mod peek;
 pub(crate) mod token;
+pub(crate) mod token_kind;
 pub(crate) mod token_type;

@@ -51,18 +51,25 @@ struct RawHeader {
     cat: Option<Value>,
 }
 
-/// A token split and decoded, before any check that needs a key.
-pub(crate) struct Decoded<'t> {
+/// A token split and decoded, before any check that needs a key. It does
+/// not borrow the token: the signature check is handed the token again.
+pub(crate) struct Decoded {
     header: RawHeader,
     /// The payload's JSON text.
     payload_json: String,
     /// The payload members that verification reads.
     pub(crate) fields: Fields,
-    signing_input: &'t str,
+    /// The length of `header.payload`, the signed part of the token.
+    signing_len: usize,
     signature: Vec<u8>,
 }
 
-impl Decoded<'_> {
+impl Decoded {
+    /// The signed part of `token`, the token this was decoded from.
+    fn signing_input<'t>(&self, token: &'t str) -> &'t [u8] {
+        token.as_bytes().get(..self.signing_len).unwrap_or_default()
+    }
+
     pub(crate) fn kid(&self) -> Option<&str> {
         self.header.kid.as_ref().and_then(Value::as_str)
     }
@@ -107,7 +114,7 @@ fn decode_json_segment(segment: &str) -> Result<String, VerifyError> {
 }
 
 /// Splits and decodes a token: the form checks of step 1.
-pub(crate) fn decode(token: &str, max_bytes: usize) -> Result<Decoded<'_>, VerifyError> {
+pub(crate) fn decode(token: &str, max_bytes: usize) -> Result<Decoded, VerifyError> {
     if token.len() > max_bytes {
         return Err(VerifyError::new(
             Reason::TokenInvalid,
@@ -134,7 +141,7 @@ pub(crate) fn decode(token: &str, max_bytes: usize) -> Result<Decoded<'_>, Verif
         header,
         payload_json,
         fields,
-        signing_input: &token[..header_segment.len() + 1 + payload_segment.len()],
+        signing_len: header_segment.len() + 1 + payload_segment.len(),
         signature,
     })
 }
@@ -158,7 +165,8 @@ pub(crate) fn session_category_error() -> VerifyError {
 /// Steps 3–8 on a token [`decode`]d already, whose category was checked:
 /// the claims, and the key that verified them.
 pub(crate) async fn verify_decoded(
-    decoded: Decoded<'_>,
+    decoded: Decoded,
+    token: &str,
     keys: &KeyStore,
     options: &VerifyOptions,
     now_ms: i64,
@@ -166,6 +174,7 @@ pub(crate) async fn verify_decoded(
     let key = keys.key_for(decoded.kid(), options.skip_jwks_cache).await?;
     check_signed(
         &decoded,
+        token,
         |alg, message, signature| key.verify(alg, message, signature),
         options,
     )?;
@@ -175,7 +184,8 @@ pub(crate) async fn verify_decoded(
 
 /// Steps 4–6: `typ`, `alg`, signature.
 pub(crate) fn check_signed(
-    decoded: &Decoded<'_>,
+    decoded: &Decoded,
+    token: &str,
     verify_signature: impl FnOnce(Alg, &[u8], &[u8]) -> Result<(), SignatureError>,
     options: &VerifyOptions,
 ) -> Result<(), VerifyError> {
@@ -196,7 +206,7 @@ pub(crate) fn check_signed(
             )
             .with_action(ENSURE_CLERK_JWT)
         })?;
-    match verify_signature(alg, decoded.signing_input.as_bytes(), &decoded.signature) {
+    match verify_signature(alg, decoded.signing_input(token), &decoded.signature) {
         Ok(()) => Ok(()),
         Err(SignatureError::Invalid) => Err(VerifyError::new(
             Reason::TokenInvalidSignature,
@@ -525,14 +535,14 @@ impl Times {
 /// Verifies a handshake token (`verifyHandshakeToken`): its form, its
 /// category (none, session or "ignore"; a JWT-template or M2M token is
 /// refused, Clerk's fix 3.16.9), the key, `typ` (absent or `JWT`), `alg` and
-/// the signature. It carries no claims to check. Returns the payload JSON.
+/// the signature, on a token [`decode`]d already. It carries no claims to
+/// check. Returns the payload JSON.
 pub(crate) async fn verify_handshake(
+    decoded: Decoded,
     token: &str,
     keys: &KeyStore,
-    max_bytes: usize,
     skip_jwks_cache: bool,
 ) -> Result<String, VerifyError> {
-    let decoded = decode(token, max_bytes)?;
     if !matches!(
         decoded.category_kind(),
         Category::Absent | Category::Session
@@ -545,6 +555,7 @@ pub(crate) async fn verify_handshake(
     let key = keys.key_for(decoded.kid(), skip_jwks_cache).await?;
     check_signed(
         &decoded,
+        token,
         |alg, message, signature| key.verify(alg, message, signature),
         &VerifyOptions::default(),
     )?;
@@ -668,8 +679,8 @@ mod tests {
         // `{}` header and payload, empty signature: decodes
         let decoded = decode("e30.e30.", 1 << 14)
             .ok()
-            .map(|d| d.signing_input.to_owned());
-        assert_eq!(decoded.as_deref(), Some("e30.e30"));
+            .map(|d| d.signing_input("e30.e30.").to_owned());
+        assert_eq!(decoded.as_deref(), Some(&b"e30.e30"[..]));
         assert!(decode("e30.e30.", 4).is_err());
     }
 }

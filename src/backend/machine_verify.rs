@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::error::Error;
 use super::executor::{self, BackendApi, Credential, Policy};
-use super::models::null_default;
+use super::null_default;
 
 /// An API key (`"object": "api_key"`).
 ///

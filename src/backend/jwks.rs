@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::models::null_default;
+use super::null_default;
 
 /// A JSON Web Key Set: `{"keys": [...]}`.
 ///

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use awc::http::Method;
 
-use crate::client::transport::TransportError;
+use crate::backend::transport::TransportError;
 
 /// The retry settings of a client.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -89,6 +89,29 @@ impl BackendApi {
         }
     }
 
+    /// `GET {url}/{version}{path}?{name}={value}`, the value encoded.
+    pub(crate) fn get_with(&self, path: &str, name: &str, value: &str) -> Prepared {
+        let mut prepared = self.get(path);
+        prepared.url.push('?');
+        prepared.url.push_str(
+            &form_urlencoded::Serializer::new(String::new())
+                .append_pair(name, value)
+                .finish(),
+        );
+        prepared
+    }
+
+    /// `POST {url}/{version}{path}?{query}` with a JSON body already
+    /// serialised; `query` is written as given.
+    pub(crate) fn post(&self, path: &str, query: &str, body: Vec<u8>) -> Prepared {
+        Prepared {
+            method: Method::POST,
+            url: format!("{}/{}{path}?{query}", self.url, self.version),
+            endpoint: format!("POST /{}{path}", self.version),
+            body: Some(body),
+        }
+    }
+
     /// `POST {url}{path}` with a JSON body: the unversioned endpoints
     /// (`/api_keys/verify`, …).
     pub(crate) fn post_unversioned(&self, path: &str, body: &serde_json::Value) -> Prepared {
@@ -132,12 +155,58 @@ impl Default for Policy {
 }
 
 /// How one kind of call is sent: timeout, size limit, retries.
+///
+/// The typed client's settings are one (from `ClerkClientBuilder`); the
+/// calls that authentication makes on a request's behalf have named ones.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Policy {
     /// `None`: the [`BackendApi`]'s timeout.
     pub(crate) timeout: Option<Duration>,
     pub(crate) body_limit: usize,
     pub(crate) retry: RetryPolicy,
+}
+
+impl Policy {
+    /// The JWKS fetch: three quick attempts (a cold start waits on them),
+    /// 1 MiB; a 429 asking for more than a second is an outage now, not a
+    /// wait.
+    pub(crate) fn jwks(timeout: Duration) -> Self {
+        Self {
+            timeout: Some(timeout),
+            body_limit: 1024 * 1024,
+            retry: RetryPolicy {
+                max_attempts: 3,
+                base_delay: Duration::from_millis(125),
+                max_delay: Duration::from_secs(1),
+            },
+        }
+    }
+
+    /// The handshake payload of a nonce: a request waits on it, so 5 s and
+    /// one quick retry; 256 KiB.
+    pub(crate) fn handshake_payload() -> Self {
+        Self {
+            timeout: Some(Duration::from_secs(5)),
+            body_limit: 256 * 1024,
+            retry: RetryPolicy {
+                max_attempts: 2,
+                base_delay: Duration::from_millis(100),
+                max_delay: Duration::from_secs(1),
+            },
+        }
+    }
+
+    /// A session refresh: one attempt (it is a POST), 5 s, 64 KiB.
+    pub(crate) fn session_refresh() -> Self {
+        Self {
+            timeout: Some(Duration::from_secs(5)),
+            body_limit: 64 * 1024,
+            retry: RetryPolicy {
+                max_attempts: 1,
+                ..RetryPolicy::default()
+            },
+        }
+    }
 }
 
 /// A request ready to go.

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::client::transport::TransportError;
+use crate::backend::transport::TransportError;
 
 /// A failed Backend API call.
 ///
@@ -70,7 +70,44 @@ pub enum ErrorKind {
     Decode(String),
 }
 
+/// What a failure of the road means, decided here once; each caller maps
+/// it to Clerk's codes (an outage is a 503 on the request path, never a
+/// signed-out user).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Class<'e> {
+    /// No usable answer: no connection, a timeout, a broken or oversized
+    /// answer, one that does not decode, a 5xx or a 429.
+    Outage,
+    /// Clerk refused the secret key (401, or `clerk_key_invalid` at any
+    /// status), or none is configured.
+    KeyRejected,
+    /// Clerk answered about the request itself (any other 4xx); `None`:
+    /// the request could not be built, and nothing was sent.
+    Answer(Option<&'e ApiError>),
+}
+
 impl Error {
+    /// What this failure is; see [`Class`].
+    pub(crate) fn class(&self) -> Class<'_> {
+        match self.kind() {
+            ErrorKind::Api(api)
+                if api.status() == 401
+                    || api.errors().iter().any(|e| e.code == "clerk_key_invalid") =>
+            {
+                Class::KeyRejected
+            }
+            ErrorKind::Api(api) if api.status() >= 500 || api.status() == 429 => Class::Outage,
+            ErrorKind::Api(api) => Class::Answer(Some(api)),
+            ErrorKind::MissingSecretKey => Class::KeyRejected,
+            ErrorKind::InvalidPath(_) | ErrorKind::InvalidRequest(_) => Class::Answer(None),
+            ErrorKind::Connect(_)
+            | ErrorKind::Timeout(_)
+            | ErrorKind::BodyTooLarge(_)
+            | ErrorKind::Transport(_)
+            | ErrorKind::Decode(_) => Class::Outage,
+        }
+    }
+
     pub(crate) fn new(kind: ErrorKind) -> Self {
         Self {
             inner: Box::new(Inner {
@@ -246,10 +283,10 @@ pub struct ApiError {
 pub struct ApiErrorDetail {
     /// A stable, machine-readable code, e.g. `resource_not_found` or
     /// `form_password_incorrect`.
-    #[serde(deserialize_with = "super::models::null_default")]
+    #[serde(deserialize_with = "super::null_default")]
     pub code: String,
     /// A short message.
-    #[serde(deserialize_with = "super::models::null_default")]
+    #[serde(deserialize_with = "super::null_default")]
     pub message: String,
     /// A longer message, when Clerk sends one.
     pub long_message: Option<String>,
