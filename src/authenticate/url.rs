@@ -1,7 +1,7 @@
 //! The request's public URL, its query parameters and its cookies, read the
 //! way Clerk reads them.
 
-use super::{Header, RequestHead};
+use super::head::{Header, RequestHead};
 
 /// The first value of a comma-separated forwarded header.
 fn first_value(value: &[u8]) -> Option<&str> {
