@@ -19,8 +19,9 @@ use std::time::Duration;
 
 use actix_web::middleware::Condition;
 use actix_web::{web, App, HttpResponse, HttpServer, Responder};
+use clerk_actix::machine::ApiKeyAuth;
 use clerk_actix::testing::{StandIn, TestIssuer};
-use clerk_actix::{ApiKeyAuth, Auth, ClerkMiddleware};
+use clerk_actix::{Auth, ClerkMiddleware};
 
 const PRIVATE_KEY: &str = include_str!("../tests/conformance/signing-key.private.pem");
 const PUBLIC_KEY: &str = include_str!("../tests/conformance/signing-key.public.pem");

@@ -28,8 +28,9 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use clerk_actix::machine::{AcceptsToken, TokenType};
 use clerk_actix::testing::StandIn;
-use clerk_actix::{get_auth_with, AcceptsToken, Clerk, ClerkMiddleware, TokenType};
+use clerk_actix::{get_auth_with, Clerk, ClerkMiddleware};
 
 /// The auth object as `accepts` sees it: 200 when authenticated, else 401.
 fn answer(req: &HttpRequest, accepts: AcceptsToken) -> actix_web::Result<HttpResponse> {

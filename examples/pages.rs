@@ -19,11 +19,11 @@
 
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use clerk_actix::testing::StandIn;
-use clerk_actix::{AuthExt, Clerk, ClerkMiddleware, Require};
+use clerk_actix::{get_auth, Clerk, ClerkMiddleware, Require};
 
 /// The page: who is signed in, and what the browser sent.
 async fn page(req: HttpRequest) -> HttpResponse {
-    let auth = req.get_auth().ok();
+    let auth = get_auth(&req).ok();
     let status = match &auth {
         Some(auth) if auth.is_authenticated() => {
             let issued = auth
@@ -75,8 +75,7 @@ async fn page(req: HttpRequest) -> HttpResponse {
 
 /// A page for signed-in users only; signed-out navigations go to sign in.
 async fn dashboard(req: HttpRequest) -> HttpResponse {
-    let user = req
-        .get_auth()
+    let user = get_auth(&req)
         .ok()
         .and_then(|a| a.user_id().map(str::to_owned))
         .unwrap_or_default();

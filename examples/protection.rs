@@ -12,7 +12,9 @@
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpResponse, HttpServer};
 use clerk_actix::testing::{StandIn, TestOrg};
-use clerk_actix::{guard, require_auth, Auth, Clerk, ClerkMiddleware, Require};
+use clerk_actix::{
+    guard, require_auth, require_permission, require_role, Auth, Clerk, ClerkMiddleware,
+};
 
 /// The routes. `ClerkMiddleware` wraps the whole app (see `main`), so every
 /// guard, extractor and helper below can read the auth object.
@@ -29,12 +31,12 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 // Permission and role helpers on single resources: 403 without the grant.
                 .service(
                     web::resource("/invoices")
-                        .wrap(Require::permission("org:invoices:read"))
+                        .wrap(require_permission("org:invoices:read"))
                         .route(web::get().to(|| async { "the invoices" })),
                 )
                 .service(
                     web::resource("/settings")
-                        .wrap(Require::role("org:admin"))
+                        .wrap(require_role("org:admin"))
                         .route(web::get().to(|| async { "the settings" })),
                 ),
         )

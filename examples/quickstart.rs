@@ -21,7 +21,7 @@
 use actix_web::{web, App, HttpResponse, HttpServer, Responder};
 use clerk_actix::client::{ClerkClient, ListUsers};
 use clerk_actix::testing::{StandIn, TestOrg};
-use clerk_actix::{Auth, Clerk, ClerkMiddleware, Require};
+use clerk_actix::{require_permission, Auth, Clerk, ClerkMiddleware};
 
 /// `GET /protected`: any signed-in user (the `Auth` extractor answers 401 otherwise).
 async fn protected(_auth: Auth) -> impl Responder {
@@ -52,7 +52,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/protected", web::get().to(protected))
         .service(
             web::resource("/path")
-                .wrap(Require::permission("org:admin:testpermission"))
+                .wrap(require_permission("org:admin:testpermission"))
                 .route(web::get().to(path)),
         )
         .route("/users", web::get().to(users));

@@ -34,8 +34,9 @@ use std::time::Duration;
 
 use actix_web::{web, App, HttpResponse, HttpServer, Responder};
 use base64::Engine as _;
+use clerk_actix::machine::ApiKeyAuth;
 use clerk_actix::testing::{StandIn, TestIssuer};
-use clerk_actix::{ApiKeyAuth, Auth, ClerkBuilder, ClerkMiddleware};
+use clerk_actix::{Auth, ClerkBuilder, ClerkMiddleware};
 
 async fn me(auth: Auth) -> impl Responder {
     auth.user_id().unwrap_or_default().to_owned()

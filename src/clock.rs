@@ -13,7 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// # Examples
 ///
 /// ```
-/// use clerk_actix::Clock;
+/// use clerk_actix::clock::Clock;
 ///
 /// let frozen = Clock::fixed_millis(1_666_648_250_000);
 /// assert_eq!(frozen.now_millis(), 1_666_648_250_000);
@@ -48,7 +48,7 @@ impl Clock {
     /// ```
     /// use std::sync::atomic::{AtomicI64, Ordering};
     /// use std::sync::Arc;
-    /// use clerk_actix::Clock;
+    /// use clerk_actix::clock::Clock;
     ///
     /// let now = Arc::new(AtomicI64::new(1_000));
     /// let clock = Clock::from_fn({

@@ -296,9 +296,9 @@ impl CookieTarget {
             &self.clerk,
             &request,
             options,
-            crate::AcceptsToken::SESSION_TOKEN,
+            crate::machine::AcceptsToken::SESSION_TOKEN,
         ));
-        if let crate::authenticate::outcome::Answer::Handshake(handshake) = answer {
+        if let crate::authenticate::outcome::Decision::Handshake(handshake) = answer {
             let frontend = self
                 .clerk
                 .publishable_key()

@@ -37,22 +37,22 @@
 //! * take [`Auth`] as a handler argument: signed-out requests get a 401
 //!   ([`UnauthorizedError`]); [`OptionalAuth`] serves both;
 //! * wrap a scope or resource in [`Require`] ([`Require::auth`],
-//!   [`Require::permission`], [`Require::role`], [`Require::has`]): 401 when
-//!   signed out, 403 ([`ForbiddenError`]) without the grant
-//!   (`from_fn(`[`require_auth`]`)`, [`require_permission`] and
-//!   [`require_role`] are aliases with the Express names);
+//!   [`require_permission`], [`require_role`], [`Require::has`]): 401 when
+//!   signed out, 403 ([`ForbiddenError`]) without the grant; or use
+//!   `from_fn(`[`require_auth`]`)`;
 //! * select routes with the [`guard`]s (a failing guard means "no match");
-//! * read the object anywhere with [`get_auth`] / [`AuthExt::get_auth`].
+//! * read the object anywhere with [`get_auth`] (or, for a route that
+//!   takes machine tokens, [`get_auth_with`]).
 //!
 //! ```
 //! use actix_web::{web, App, HttpResponse};
-//! use clerk_actix::{Auth, ClerkMiddleware, Require};
+//! use clerk_actix::{require_permission, Auth, ClerkMiddleware};
 //!
 //! # fn build(clerk: clerk_actix::Clerk) {
 //! let app = App::new()
 //!     .service(
 //!         web::resource("/path")
-//!             .wrap(Require::permission("org:admin:testpermission"))
+//!             .wrap(require_permission("org:admin:testpermission"))
 //!             .route(web::get().to(|auth: Auth| async move { HttpResponse::Ok().json(&auth) })),
 //!     )
 //!     .wrap(ClerkMiddleware::new(clerk));
@@ -119,7 +119,7 @@ mod authenticate;
 mod backend;
 mod clerk;
 pub mod client;
-mod clock;
+pub mod clock;
 pub mod config;
 mod encoding;
 #[cfg(feature = "testing")]
@@ -135,28 +135,59 @@ pub mod webhooks;
 #[path = "fuzz.rs"]
 pub mod __fuzz;
 
-pub use self::actix::error::{AuthError, ForbiddenError, MissingMiddleware, UnauthorizedError};
-pub use self::actix::extract::{get_auth, AuthExt, OptionalAuth, SessionAuth};
-pub use self::actix::machine::{get_auth_with, ApiKeyAuth, M2mAuth, MachineAuth, OAuthAuth};
-pub use self::actix::middleware::{ClerkMiddleware, ClerkMiddlewareBuilder};
+pub use self::actix::error::{ForbiddenError, UnauthorizedError};
+pub use self::actix::extract::{get_auth, OptionalAuth, SessionAuth};
+pub use self::actix::machine::get_auth_with;
+pub use self::actix::middleware::ClerkMiddleware;
 pub use self::actix::require::{require_auth, require_permission, require_role, Require};
 pub use self::actix::{error, guard};
 pub use self::clerk::Clerk;
-pub use self::clock::Clock;
 pub use self::config::ClerkBuilder;
-pub use self::verification::accepts::{AcceptsToken, TokenTypes};
 pub use self::verification::auth::Auth;
-pub use self::verification::authorization::{FactorLevel, Has, Reverification};
-pub use self::verification::claims::SessionClaims;
+pub use self::verification::authorization::Has;
 pub use self::verification::error::{Reason, VerifyError};
-pub use self::verification::machine::MachineToken;
 pub use self::verification::options::VerifyOptions;
-pub use self::verification::token_type::TokenType;
 
-#[doc(hidden)]
-pub use self::actix::middleware::ClerkMiddlewareService;
-#[doc(hidden)]
-pub use self::actix::require::RequireService;
+pub mod machine {
+    //! Machine tokens (API keys, M2M tokens, OAuth access tokens) and the
+    //! token kinds a route takes: the typed extractors, the verified token,
+    //! and Clerk's `acceptsToken`.
+    //!
+    //! ```
+    //! use actix_web::{web, App, HttpResponse};
+    //! use clerk_actix::machine::ApiKeyAuth;
+    //!
+    //! async fn report(key: ApiKeyAuth) -> HttpResponse {
+    //!     HttpResponse::Ok().body(format!("key {} of {}", key.id(), key.subject()))
+    //! }
+    //! let app = App::new().route("/reports", web::get().to(report));
+    //! # let _ = app;
+    //! ```
+
+    pub use crate::actix::machine::{ApiKeyAuth, M2mAuth, MachineAuth, OAuthAuth};
+    pub use crate::verification::accepts::{AcceptsToken, TokenTypes};
+    pub use crate::verification::machine::MachineToken;
+    pub use crate::verification::token_type::TokenType;
+}
+
+pub mod session {
+    //! What a verified session token carries: its claims, and the
+    //! reverification levels that [`Has::reverification`](crate::Has::reverification)
+    //! checks.
+
+    pub use crate::verification::authorization::{FactorLevel, Reverification};
+    pub use crate::verification::claims::SessionClaims;
+}
+
+pub mod middleware {
+    //! The configuration of [`ClerkMiddleware`](crate::ClerkMiddleware).
+
+    pub use crate::actix::middleware::ClerkMiddlewareBuilder;
+    #[doc(hidden)]
+    pub use crate::actix::middleware::ClerkMiddlewareService;
+    #[doc(hidden)]
+    pub use crate::actix::require::RequireService;
+}
 
 /// Every Rust snippet of README.md, compiled (and run, unless `no_run`) as a
 /// doctest, so the README and the crate cannot drift apart.

@@ -24,7 +24,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::{App, HttpServer};
-use clerk_actix::{ClerkMiddleware, Clock};
+use clerk_actix::clock::Clock;
+use clerk_actix::ClerkMiddleware;
 
 fn chromium() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;

@@ -8,7 +8,8 @@
 use std::path::Path;
 
 use clerk_actix::__fuzz::{self, CookieTarget, TokenTarget, WebhookTarget};
-use clerk_actix::{Clerk, Clock};
+use clerk_actix::clock::Clock;
+use clerk_actix::Clerk;
 
 const PUBLIC_KEY: &str = include_str!("conformance/signing-key.public.pem");
 /// The conformance data's frozen clock (its test tokens are valid then).

@@ -11,8 +11,10 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
+use clerk_actix::clock::Clock;
+use clerk_actix::session::SessionClaims;
 use clerk_actix::testing::TestIssuer;
-use clerk_actix::{Auth, Clerk, Clock, Has, Reason, SessionClaims, VerifyOptions};
+use clerk_actix::{Auth, Clerk, Has, Reason, VerifyOptions};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 

@@ -72,13 +72,13 @@ fn json_body(code: &str, message: &str, long_message: &str) -> String {
 }
 
 /// A rejection shaper, set with
-/// [`ClerkMiddlewareBuilder::on_rejection`](crate::ClerkMiddlewareBuilder::on_rejection).
+/// [`ClerkMiddlewareBuilder::on_rejection`](crate::middleware::ClerkMiddlewareBuilder::on_rejection).
 pub(crate) type Shaper =
     Arc<dyn Fn(&Rejection<'_>, HttpResponseBuilder) -> HttpResponse + Send + Sync>;
 
 /// A request the crate refuses: signed out (401), without the required
 /// authorization (403), or not checkable right now (503/500). What a hook set
-/// with [`ClerkMiddlewareBuilder::on_rejection`](crate::ClerkMiddlewareBuilder::on_rejection)
+/// with [`ClerkMiddlewareBuilder::on_rejection`](crate::middleware::ClerkMiddlewareBuilder::on_rejection)
 /// receives, to answer in the API's own error format.
 ///
 /// Every rejection the crate makes goes through the hook: the extractors,
@@ -364,7 +364,7 @@ impl ResponseError for ForbiddenError {
 /// The message says how to fix it:
 ///
 /// ```
-/// use clerk_actix::MissingMiddleware;
+/// use clerk_actix::error::MissingMiddleware;
 ///
 /// assert!(MissingMiddleware.to_string().contains(".wrap(ClerkMiddleware::new(clerk))"));
 /// ```

@@ -1,4 +1,4 @@
-//! Reading what the middleware attached: `get_auth`, `AuthExt`, and the
+//! Reading what the middleware attached: `get_auth`, and the
 //! extractors (`Auth`, `OptionalAuth`, `SessionAuth`, `Clerk`, `ClerkClient`).
 
 use std::future::{ready, Ready};
@@ -71,68 +71,14 @@ fn attached(extensions: &Extensions) -> Result<&Attached, MissingMiddleware> {
     extensions.get::<Attached>().ok_or(MissingMiddleware)
 }
 
-/// Reads the [`Auth`] object that [`ClerkMiddleware`](crate::ClerkMiddleware)
-/// attached: the port of `getAuth(req)`. Signed in or signed out.
-///
-/// Implemented for [`HttpRequest`] (handlers), [`ServiceRequest`]
-/// (middleware) and [`GuardContext`] (guards).
-///
-/// # Errors
-///
-/// [`AuthError::MissingMiddleware`] (a 500 as a response) when
-/// `ClerkMiddleware` did not run for this request;
-/// [`AuthError::Unavailable`] (a 503) when the Backend API is down and the
-/// request's token could not be checked.
-///
-/// # Examples
-///
-/// ```
-/// use actix_web::{HttpRequest, HttpResponse};
-/// use clerk_actix::{AuthExt, Has};
-///
-/// async fn reports(req: HttpRequest) -> actix_web::Result<HttpResponse> {
-///     let auth = req.get_auth()?;
-///     if !auth.has(Has::permission("org:reports:read")) {
-///         return Ok(HttpResponse::Forbidden().finish());
-///     }
-///     Ok(HttpResponse::Ok().json(&auth))
-/// }
-/// # let _ = reports;
-/// ```
-pub trait AuthExt {
-    /// The auth object of this request.
-    ///
-    /// # Errors
-    ///
-    /// [`AuthError::MissingMiddleware`] when `ClerkMiddleware` did not run;
-    /// [`AuthError::Unavailable`] during a Backend API outage.
-    #[doc(alias = "getAuth")]
+/// Reads what [`ClerkMiddleware`](crate::ClerkMiddleware) attached, for the
+/// crate's own readers ([`get_auth`], the guards, the machine extractors) on
+/// each request type they see.
+pub(crate) trait AuthExt {
+    /// The session view of the attached auth object.
     fn get_auth(&self) -> Result<Auth, AuthError>;
 
-    /// The auth object as a route taking `accepts` sees it: Clerk's
-    /// `getAuth(req, { acceptsToken })` (see [`AcceptsToken`]).
-    /// [`get_auth`](Self::get_auth) is `get_auth_with(AcceptsToken::SESSION_TOKEN)`.
-    ///
-    /// # Errors
-    ///
-    /// As [`get_auth`](Self::get_auth).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use actix_web::{HttpRequest, HttpResponse};
-    /// use clerk_actix::{AcceptsToken, AuthExt, TokenType};
-    ///
-    /// async fn integrations(req: HttpRequest) -> actix_web::Result<HttpResponse> {
-    ///     let auth = req.get_auth_with(AcceptsToken::list([TokenType::ApiKey, TokenType::OAuthToken]))?;
-    ///     if !auth.is_authenticated() {
-    ///         return Ok(HttpResponse::Unauthorized().json(&auth));
-    ///     }
-    ///     Ok(HttpResponse::Ok().json(&auth))
-    /// }
-    /// # let _ = integrations;
-    /// ```
-    #[doc(alias = "getAuth")]
+    /// The attached auth object as a route taking `accepts` sees it.
     fn get_auth_with(&self, accepts: AcceptsToken) -> Result<Auth, AuthError>;
 }
 
@@ -166,23 +112,50 @@ impl AuthExt for GuardContext<'_> {
     }
 }
 
-/// The auth object of `req`; see [`AuthExt::get_auth`].
+/// The [`Auth`] object that [`ClerkMiddleware`](crate::ClerkMiddleware)
+/// attached to `req`: the port of `getAuth(req)`, signed in or signed out, as
+/// a route that takes session tokens sees it (see
+/// [`get_auth_with`](crate::get_auth_with) for other kinds). In a
+/// middleware, pass `service_request.request()`.
 ///
 /// # Errors
 ///
-/// [`AuthError::MissingMiddleware`] when `ClerkMiddleware` did not run;
-/// [`AuthError::Unavailable`] during a Backend API outage.
+/// [`AuthError::MissingMiddleware`] (a 500 as a response) when
+/// `ClerkMiddleware` did not run for this request;
+/// [`AuthError::Unavailable`] (a 503) when the Backend API is down and the
+/// request's token could not be checked.
 ///
 /// # Examples
 ///
 /// ```
-/// use actix_web::{HttpRequest, HttpResponse};
+/// # actix_web::rt::System::new().block_on(async {
+/// use actix_web::{test, web, App, HttpRequest, HttpResponse};
+/// use clerk_actix::testing::TestIssuer;
+/// use clerk_actix::{get_auth, ClerkMiddleware, Has};
 ///
-/// async fn whoami(req: HttpRequest) -> actix_web::Result<HttpResponse> {
-///     let auth = clerk_actix::get_auth(&req)?;
+/// async fn reports(req: HttpRequest) -> actix_web::Result<HttpResponse> {
+///     let auth = get_auth(&req)?;
+///     if !auth.has(Has::permission("org:reports:read")) {
+///         return Ok(HttpResponse::Forbidden().finish());
+///     }
 ///     Ok(HttpResponse::Ok().json(&auth))
 /// }
-/// # let _ = whoami;
+///
+/// let issuer = TestIssuer::generate()?;
+/// let app = test::init_service(
+///     App::new()
+///         .route("/reports", web::get().to(reports))
+///         .wrap(ClerkMiddleware::new(clerk_actix::Clerk::builder().jwt_key(issuer.public_key_pem()).build()?)),
+/// )
+/// .await;
+/// let member = issuer.session("user_1").org("org_1", "org:member").permissions(["org:reports:read"]).sign();
+/// let req = test::TestRequest::get().uri("/reports").insert_header(("authorization", format!("Bearer {member}")));
+/// assert_eq!(test::call_service(&app, req.to_request()).await.status(), 200);
+/// let guest = issuer.session("user_2").sign();
+/// let req = test::TestRequest::get().uri("/reports").insert_header(("authorization", format!("Bearer {guest}")));
+/// assert_eq!(test::call_service(&app, req.to_request()).await.status(), 403);
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// # }).unwrap();
 /// ```
 #[doc(alias = "getAuth")]
 pub fn get_auth(req: &HttpRequest) -> Result<Auth, AuthError> {

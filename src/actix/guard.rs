@@ -84,7 +84,8 @@ impl AuthGuard {
     ///
     /// ```
     /// use actix_web::web;
-    /// use clerk_actix::{guard, TokenType};
+    /// use clerk_actix::guard;
+    /// use clerk_actix::machine::TokenType;
     ///
     /// let for_api_keys = web::get().guard(guard::authenticated().accepts_token(TokenType::ApiKey));
     /// # let _ = for_api_keys;

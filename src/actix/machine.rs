@@ -23,7 +23,8 @@ use crate::verification::machine::MachineToken;
 use crate::verification::token_type::TokenType;
 
 /// The auth object of `req` for a route that takes `accepts`: Clerk's
-/// `getAuth(req, { acceptsToken })`. See [`AuthExt::get_auth_with`].
+/// `getAuth(req, { acceptsToken })`; [`get_auth`](crate::get_auth) is
+/// `get_auth_with(req, AcceptsToken::SESSION_TOKEN)`.
 ///
 /// # Errors
 ///
@@ -34,7 +35,8 @@ use crate::verification::token_type::TokenType;
 ///
 /// ```
 /// use actix_web::{HttpRequest, HttpResponse};
-/// use clerk_actix::{get_auth_with, AcceptsToken};
+/// use clerk_actix::get_auth_with;
+/// use clerk_actix::machine::AcceptsToken;
 ///
 /// async fn whoami(req: HttpRequest) -> actix_web::Result<HttpResponse> {
 ///     let auth = get_auth_with(&req, AcceptsToken::Any)?;
@@ -147,7 +149,7 @@ machine_extractor! {
     ///
     /// ```
     /// use actix_web::{HttpResponse, Responder};
-    /// use clerk_actix::ApiKeyAuth;
+    /// use clerk_actix::machine::ApiKeyAuth;
     ///
     /// async fn reports(key: ApiKeyAuth) -> impl Responder {
     ///     if !key.has_scope("read:reports") {
@@ -185,7 +187,7 @@ machine_extractor! {
     /// # Examples
     ///
     /// ```
-    /// use clerk_actix::M2mAuth;
+    /// use clerk_actix::machine::M2mAuth;
     ///
     /// async fn job(caller: M2mAuth) -> String {
     ///     format!("called by machine {}", caller.machine_id())
@@ -221,7 +223,7 @@ machine_extractor! {
     /// # Examples
     ///
     /// ```
-    /// use clerk_actix::OAuthAuth;
+    /// use clerk_actix::machine::OAuthAuth;
     ///
     /// async fn profile(token: OAuthAuth) -> String {
     ///     format!("{} via {}", token.user_id(), token.client_id())
@@ -258,7 +260,7 @@ machine_extractor! {
     /// # Examples
     ///
     /// ```
-    /// use clerk_actix::MachineAuth;
+    /// use clerk_actix::machine::MachineAuth;
     ///
     /// async fn caller(machine: MachineAuth) -> String {
     ///     format!("{} {}", machine.token_type(), machine.subject())

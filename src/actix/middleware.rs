@@ -16,7 +16,7 @@ use futures_util::future::LocalBoxFuture;
 use crate::actix::error::{is_rejection, AuthUnavailableError, Rejection, Shaper};
 use crate::actix::extract::Attached;
 use crate::authenticate::head::{Header, RequestHead};
-use crate::authenticate::outcome::{auth_headers, Answer, BrowserHeaders, Handshake, Outcome};
+use crate::authenticate::outcome::{auth_headers, BrowserHeaders, Decision, Handshake, Outcome};
 use crate::authenticate::{self};
 use crate::clerk::Clerk;
 use crate::verification::accepts::AcceptsToken;
@@ -273,7 +273,8 @@ impl ClerkMiddlewareBuilder {
     /// Defaults to [`AcceptsToken::Any`].
     ///
     /// ```
-    /// use clerk_actix::{AcceptsToken, ClerkMiddleware};
+    /// use clerk_actix::ClerkMiddleware;
+    /// use clerk_actix::machine::AcceptsToken;
     /// # let clerk = clerk_actix::Clerk::builder().secret_key("sk_test_x").build().unwrap();
     /// let sessions_only = ClerkMiddleware::builder(clerk)
     ///     .accepts_token(AcceptsToken::SESSION_TOKEN)
@@ -350,12 +351,12 @@ where
                 authenticate::authenticate(&settings.clerk, &req, options, settings.accepts).await;
             let shaper = settings.on_rejection.as_ref();
             let (outcome, browser) = match answer {
-                Answer::App(outcome, browser) => (outcome, browser),
-                Answer::Handshake(handshake) => {
+                Decision::App(outcome, browser) => (outcome, browser),
+                Decision::Handshake(handshake) => {
                     let res = handshake_response(&handshake);
                     return Ok(req.into_response(res).map_into_right_body());
                 }
-                Answer::BackToPage {
+                Decision::BackToPage {
                     location,
                     headers,
                     signed_out,
@@ -363,7 +364,7 @@ where
                     // Development: back to the page without the handshake
                     // parameters, the cookies set on the way (Express answers
                     // any Location with a 307 and ends the request).
-                    let status = StatusCode::from_u16(Answer::REDIRECT_STATUS)
+                    let status = StatusCode::from_u16(Decision::REDIRECT_STATUS)
                         .unwrap_or(StatusCode::TEMPORARY_REDIRECT);
                     let mut res = HttpResponse::new(status);
                     let redirect = [

@@ -151,7 +151,8 @@ impl Require {
     /// only).
     ///
     /// ```
-    /// use clerk_actix::{AcceptsToken, Require, TokenType};
+    /// use clerk_actix::Require;
+    /// use clerk_actix::machine::{AcceptsToken, TokenType};
     ///
     /// let integrations = Require::auth().accepts_token(AcceptsToken::list([TokenType::ApiKey, TokenType::OAuthToken]));
     /// # let _ = integrations;
@@ -167,7 +168,8 @@ impl Require {
     /// ([`Auth::has_scope`]): 401 without one, 403 without the scope.
     ///
     /// ```
-    /// use clerk_actix::{Require, TokenType};
+    /// use clerk_actix::Require;
+    /// use clerk_actix::machine::TokenType;
     ///
     /// let read_reports = Require::scope("read:reports").accepts_token(TokenType::ApiKey);
     /// # let _ = read_reports;
@@ -186,21 +188,6 @@ impl Require {
     /// Requires a signed-in user that passes `check` ([`Auth::has`]).
     pub fn has(check: Has) -> Self {
         Self::with(Rule::Has(check))
-    }
-
-    /// Requires the organization permission `permission`, e.g.
-    /// `org:invoices:read`: the way to require a permission.
-    /// [`require_permission`] and `Require::has(Has::permission(..))` are
-    /// aliases; the [`guard`](crate::guard) of the same name routes instead
-    /// (no match, then 404) and is not a way to protect a route.
-    pub fn permission(permission: impl Into<Cow<'static, str>>) -> Self {
-        Self::has(Has::permission(permission))
-    }
-
-    /// Requires the organization role `role`, e.g. `org:admin`.
-    /// [`require_role`] and `Require::has(Has::role(..))` are aliases.
-    pub fn role(role: impl Into<Cow<'static, str>>) -> Self {
-        Self::has(Has::role(role))
     }
 
     /// Requires a signed-in user for whom `check` returns `true`.
@@ -283,20 +270,83 @@ impl PageRedirect {
     }
 }
 
-/// An alias of [`Require::permission`], named like the Express helpers.
-/// Prefer `Require::permission`, the form the README and examples use.
+/// Requires the organization permission `permission`, e.g.
+/// `org:invoices:read`: 401 when signed out, 403 without it. Wrap a scope or
+/// resource in it. (`Require::has(Has::permission(..))` is the general form;
+/// the [`guard`](crate::guard) of the same name routes instead, no match then
+/// 404, and is not a way to protect a route.)
+///
+/// ```
+/// # actix_web::rt::System::new().block_on(async {
+/// use actix_web::{test, web, App, HttpResponse};
+/// use clerk_actix::testing::TestIssuer;
+/// use clerk_actix::{require_permission, Clerk, ClerkMiddleware};
+///
+/// let issuer = TestIssuer::generate()?;
+/// let clerk = Clerk::builder().jwt_key(issuer.public_key_pem()).build()?;
+/// let app = test::init_service(
+///     App::new()
+///         .service(
+///             web::resource("/invoices")
+///                 .wrap(require_permission("org:invoices:read"))
+///                 .to(HttpResponse::Ok),
+///         )
+///         .wrap(ClerkMiddleware::new(clerk)),
+/// )
+/// .await;
+/// let call = |token: Option<String>| {
+///     let mut req = test::TestRequest::get().uri("/invoices");
+///     if let Some(token) = token {
+///         req = req.insert_header(("authorization", format!("Bearer {token}")));
+///     }
+///     test::call_service(&app, req.to_request())
+/// };
+/// let reader = issuer.session("user_1").org("org_1", "org:member").permissions(["org:invoices:read"]).sign();
+/// assert_eq!(call(Some(reader)).await.status(), 200);
+/// assert_eq!(call(Some(issuer.session("user_2").sign())).await.status(), 403);
+/// assert_eq!(call(None).await.status(), 401);
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+#[doc(alias = "requirePermission")]
 pub fn require_permission(permission: impl Into<Cow<'static, str>>) -> Require {
-    Require::permission(permission)
+    Require::has(Has::permission(permission))
 }
 
-/// An alias of [`Require::role`], named like the Express helpers. Prefer
-/// `Require::role`, the form the README and examples use.
+/// Requires the organization role `role`, e.g. `org:admin`: 401 when signed
+/// out, 403 without it. (`Require::has(Has::role(..))` is the general form.)
+///
+/// ```
+/// # actix_web::rt::System::new().block_on(async {
+/// use actix_web::{test, web, App, HttpResponse};
+/// use clerk_actix::testing::TestIssuer;
+/// use clerk_actix::{require_role, Clerk, ClerkMiddleware};
+///
+/// let issuer = TestIssuer::generate()?;
+/// let clerk = Clerk::builder().jwt_key(issuer.public_key_pem()).build()?;
+/// let app = test::init_service(
+///     App::new()
+///         .service(web::scope("/admin").wrap(require_role("org:admin")).route("", web::get().to(HttpResponse::Ok)))
+///         .wrap(ClerkMiddleware::new(clerk)),
+/// )
+/// .await;
+/// let bearer = |token: String| ("authorization", format!("Bearer {token}"));
+/// let admin = issuer.session("user_1").org("org_1", "org:admin").sign();
+/// let req = test::TestRequest::get().uri("/admin").insert_header(bearer(admin));
+/// assert_eq!(test::call_service(&app, req.to_request()).await.status(), 200);
+/// let member = issuer.session("user_2").org("org_1", "org:member").sign();
+/// let req = test::TestRequest::get().uri("/admin").insert_header(bearer(member));
+/// assert_eq!(test::call_service(&app, req.to_request()).await.status(), 403);
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+#[doc(alias = "requireRole")]
 pub fn require_role(role: impl Into<Cow<'static, str>>) -> Require {
-    Require::role(role)
+    Require::has(Has::role(role))
 }
 
 /// How a request is refused.
-enum Refusal {
+enum Denial {
     /// One of the crate's errors; the response keeps it, so `ErrorHandlers`
     /// recognise it.
     Error(Error),
@@ -304,13 +354,13 @@ enum Refusal {
     Redirect(HttpResponse),
 }
 
-impl Refusal {
+impl Denial {
     fn into_response(self, req: ServiceRequest) -> ServiceResponse {
         match self {
             // `error_response` keeps the error inside the response;
             // `into_response` would drop it.
-            Refusal::Error(err) => req.error_response(err),
-            Refusal::Redirect(res) => req.into_response(res),
+            Denial::Error(err) => req.error_response(err),
+            Denial::Redirect(res) => req.into_response(res),
         }
     }
 }
@@ -322,15 +372,15 @@ fn refusal(
     redirect: Option<&str>,
     accepts: AcceptsToken,
     page: Option<&PageRedirect>,
-) -> Option<Refusal> {
+) -> Option<Denial> {
     let extensions = req.extensions();
     let attached = match attachment(&extensions, "a Require wrapper (or require_auth)") {
         Ok(attached) => attached,
-        Err(missing) => return Some(Refusal::Error(missing.into())),
+        Err(missing) => return Some(Denial::Error(missing.into())),
     };
     let auth = match attached.auth_with(accepts) {
         Ok(auth) => auth,
-        Err(unavailable) => return Some(Refusal::Error(unavailable.into())),
+        Err(unavailable) => return Some(Denial::Error(unavailable.into())),
     };
     if !auth.is_authenticated() {
         log::debug!(
@@ -341,20 +391,20 @@ fn refusal(
             auth.signed_out_reason().unwrap_or("no token")
         );
         if let Some(location) = page.and_then(|page| page.location(req)) {
-            return Some(Refusal::Redirect(
+            return Some(Denial::Redirect(
                 HttpResponse::Found()
                     .insert_header((header::LOCATION, location))
                     .finish(),
             ));
         }
         return Some(match redirect {
-            Some(url) => Refusal::Redirect(
+            Some(url) => Denial::Redirect(
                 HttpResponse::Found()
                     .insert_header((header::LOCATION, url))
                     .finish(),
             ),
             None => {
-                Refusal::Error(UnauthorizedError::for_auth(&auth, attached.shaper.as_ref()).into())
+                Denial::Error(UnauthorizedError::for_auth(&auth, attached.shaper.as_ref()).into())
             }
         });
     }
@@ -373,7 +423,7 @@ fn refusal(
             req.path(),
             auth.user_id().unwrap_or_default()
         );
-        Some(Refusal::Error(
+        Some(Denial::Error(
             ForbiddenError::for_auth(&auth, attached.shaper.as_ref()).into(),
         ))
     }

@@ -11,7 +11,7 @@ use std::sync::Once;
 use super::browser::BrowserRequest;
 use super::handshake::{frontend_api_base, handshake_or_signed_out, redirect_or_signed_out};
 use super::head::{Header, RequestHead};
-use super::outcome::{signed_out, Answer, Carrier, Outcome, SESSION};
+use super::outcome::{signed_out, Carrier, Decision, Outcome, SESSION};
 use super::resolve::{self, Unresolved};
 use super::session_error::session_token_error;
 use super::url::{clerk_origin, ParsedUrl};
@@ -36,7 +36,7 @@ pub(crate) async fn authenticate(
     clerk: &Clerk,
     parts: &dyn RequestHead,
     options: &VerifyOptions,
-) -> Answer {
+) -> Decision {
     let mut req = BrowserRequest::new(clerk, parts);
     // What the chosen session cookie is, peeked at when the set was chosen;
     // step 13 verifies it without decoding it again.
@@ -49,7 +49,7 @@ pub(crate) async fn authenticate(
         // Boxed: the rare branches stay out of every request's future.
         match Box::pin(resolve::resolve(&req, options)).await {
             Ok(answer) => return answer,
-            Err(Unresolved::Answer(outcome)) => return outcome.into(),
+            Err(Unresolved::Decision(outcome)) => return outcome.into(),
             Err(Unresolved::Continue) => {}
         }
     }
@@ -187,7 +187,7 @@ pub(crate) async fn authenticate(
     Outcome::SignedIn(claims).into()
 }
 
-fn handshake(req: &BrowserRequest<'_>, reason: &'static str) -> Answer {
+fn handshake(req: &BrowserRequest<'_>, reason: &'static str) -> Decision {
     handshake_or_signed_out(req, Cow::Borrowed(reason), String::new(), None)
 }
 

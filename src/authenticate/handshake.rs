@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use super::browser::BrowserRequest;
 use super::head::{Header, RequestHead};
-use super::outcome::{Answer, Handshake, Outcome, SESSION};
+use super::outcome::{Decision, Handshake, Outcome, SESSION};
 use super::url::{clerk_origin, clerk_url_without};
 use crate::backend::transport::CLERK_API_VERSION_HEADER;
 
@@ -43,7 +43,7 @@ pub(crate) fn handshake_or_signed_out(
     reason: Cow<'static, str>,
     message: String,
     fallback_token: Option<&str>,
-) -> Answer {
+) -> Decision {
     let token = req.session_cookie().or(fallback_token);
     let location = handshake_url(req, &reason, token);
     redirect_or_signed_out(req, reason, message, location, token.is_some())
@@ -57,7 +57,7 @@ pub(crate) fn redirect_or_signed_out(
     message: String,
     location: Option<String>,
     token_presented: bool,
-) -> Answer {
+) -> Decision {
     let signed_out =
         |reason, message| Outcome::signed_out(SESSION, reason, message, token_presented).into();
     if !req.handshakes_allowed() || !is_navigation(req.parts) {
@@ -80,7 +80,7 @@ pub(crate) fn redirect_or_signed_out(
         );
         return signed_out(reason, message);
     }
-    Answer::Handshake(Handshake {
+    Decision::Handshake(Handshake {
         reason,
         message,
         location,

@@ -6,7 +6,7 @@
 //! Vocabulary (leaves, which import no sibling but the cookies' names):
 //!
 //! * [`head`]: what is read of a request ([`head::RequestHead`]);
-//! * [`outcome`]: what is decided ([`outcome::Answer`], [`outcome::Outcome`]);
+//! * [`outcome`]: what is decided ([`outcome::Decision`], [`outcome::Outcome`]);
 //! * [`header`]: the token in `Authorization`;
 //! * [`cookies`]: the `Cookie` header and the cookie-set rules;
 //! * [`url`]: the public URL and query parameters.
@@ -56,7 +56,7 @@ use std::borrow::Cow;
 
 use self::browser::BrowserRequest;
 use self::head::{Header, RequestHead};
-use self::outcome::{Answer, Carrier, Outcome, SESSION};
+use self::outcome::{Carrier, Decision, Outcome, SESSION};
 use self::session_error::session_token_error;
 use crate::clerk::{Accepts, Clerk, Principal, Refusal};
 use crate::verification::accepts::AcceptsToken;
@@ -69,7 +69,7 @@ pub(crate) async fn authenticate(
     parts: &dyn RequestHead,
     options: &VerifyOptions,
     accepts: AcceptsToken,
-) -> Answer {
+) -> Decision {
     let token = parts
         .header(Header::Authorization)
         .and_then(header::token_in_header);

@@ -95,7 +95,7 @@ pub(crate) fn signed_out(reason: &'static str, token_presented: bool) -> Outcome
 }
 
 /// What the request gets.
-pub(crate) enum Answer {
+pub(crate) enum Decision {
     /// The app answers, with this auth state; the browser path's headers
     /// (the cookies of a refresh or of a resolved handshake) ride on its
     /// answer.
@@ -114,13 +114,13 @@ pub(crate) enum Answer {
     },
 }
 
-impl From<Outcome> for Answer {
+impl From<Outcome> for Decision {
     fn from(outcome: Outcome) -> Self {
         Self::App(outcome, BrowserHeaders::default())
     }
 }
 
-impl Answer {
+impl Decision {
     /// The answer's status when it redirects: 307.
     pub(crate) const REDIRECT_STATUS: u16 = 307;
 }

@@ -41,7 +41,7 @@ struct Body<'a> {
 }
 
 #[derive(Deserialize)]
-struct Answer {
+struct RefreshAnswer {
     #[serde(default)]
     cookies: Vec<String>,
 }
@@ -99,7 +99,7 @@ pub(crate) async fn refresh(
     };
     let prepared = api.post(&format!("/sessions/{segment}/refresh"), query, body);
     let answer = match executor::execute(api, &Policy::session_refresh(), &prepared).await {
-        Ok(bytes) => serde_json::from_slice::<Answer>(&bytes),
+        Ok(bytes) => serde_json::from_slice::<RefreshAnswer>(&bytes),
         Err(err) => return Refreshed::Failed(label_of(&err)),
     };
     let set_cookies = match answer {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::browser::BrowserRequest;
 use super::cookies::session_in_directives;
-use super::outcome::{signed_out, Answer, BrowserHeaders, Outcome};
+use super::outcome::{signed_out, BrowserHeaders, Decision, Outcome};
 use super::url::clerk_url_without;
 use crate::backend::error::{Class, Error};
 use crate::backend::executor::{self, Policy};
@@ -35,7 +35,7 @@ pub(crate) enum Unresolved {
     /// Clerk logs it and goes on with the rest of the cookie path.
     Continue,
     /// The answer is this outcome anyway (an outage).
-    Answer(Outcome),
+    Decision(Outcome),
 }
 
 #[derive(Deserialize)]
@@ -54,7 +54,7 @@ struct NoncePayload {
 pub(crate) async fn resolve(
     req: &BrowserRequest<'_>,
     options: &VerifyOptions,
-) -> Result<Answer, Unresolved> {
+) -> Result<Decision, Unresolved> {
     let directives = match req.handshake_nonce() {
         Some(nonce) => directives_for_nonce(req, nonce).await?,
         None => match req.handshake_token() {
@@ -79,13 +79,13 @@ pub(crate) async fn resolve(
             Outcome::SignedOut(_, out) => Some(out),
             _ => None,
         };
-        return Ok(Answer::BackToPage {
+        return Ok(Decision::BackToPage {
             location,
             headers,
             signed_out,
         });
     }
-    Ok(Answer::App(outcome, headers))
+    Ok(Decision::App(outcome, headers))
 }
 
 /// The handshake's session token, verified; on a development instance a
@@ -100,7 +100,7 @@ async fn verify_session(
     match verify(options).await {
         Ok(Principal::Session(claims)) => Ok(claims),
         Err(Refusal::Invalid { error, .. }) if error.is_server_fault() => {
-            Err(Unresolved::Answer(Outcome::Unavailable(error)))
+            Err(Unresolved::Decision(Outcome::Unavailable(error)))
         }
         Err(Refusal::Invalid { error, .. })
             if req.is_development()
@@ -160,7 +160,7 @@ async fn directives_of_token(
     let payload = match verified {
         Ok(Principal::Handshake(payload)) => payload,
         Err(Refusal::Invalid { error, .. }) if error.is_server_fault() => {
-            return Err(Unresolved::Answer(Outcome::Unavailable(error)));
+            return Err(Unresolved::Decision(Outcome::Unavailable(error)));
         }
         other => {
             let why = match other {
@@ -219,10 +219,14 @@ async fn directives_for_nonce(
                 target: "clerk_actix::handshake",
                 "Clerk: the handshake payload could not be fetched: {error}"
             );
-            Err(Unresolved::Answer(Outcome::Unavailable(VerifyError::new(
-                reason,
-                format!("The handshake payload could not be fetched from the Backend API: {error}"),
-            ))))
+            Err(Unresolved::Decision(Outcome::Unavailable(
+                VerifyError::new(
+                    reason,
+                    format!(
+                        "The handshake payload could not be fetched from the Backend API: {error}"
+                    ),
+                ),
+            )))
         }
         None => {
             log::error!(
@@ -236,7 +240,7 @@ async fn directives_for_nonce(
 
 fn outage(message: String) -> Unresolved {
     log::error!(target: "clerk_actix::handshake", "Clerk: {message}");
-    Unresolved::Answer(Outcome::Unavailable(VerifyError::new(
+    Unresolved::Decision(Outcome::Unavailable(VerifyError::new(
         Reason::BackendApiUnavailable,
         message,
     )))

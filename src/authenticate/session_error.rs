@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use super::browser::BrowserRequest;
 use super::handshake::handshake_or_signed_out;
-use super::outcome::{full_message, signed_out_for, Answer, BrowserHeaders, Carrier, Outcome};
+use super::outcome::{full_message, signed_out_for, BrowserHeaders, Carrier, Decision, Outcome};
 use super::refresh::{self, Refreshed};
 use crate::verification::error::{Reason, VerifyError};
 use crate::verification::options::VerifyOptions;
@@ -21,7 +21,7 @@ pub(crate) async fn session_token_error(
     token: &str,
     err: &VerifyError,
     carrier: Carrier,
-) -> Answer {
+) -> Decision {
     let reason: Cow<'static, str> = match err.reason() {
         Reason::TokenExpired => {
             let label = if req.parts.method() != "GET" {
@@ -36,7 +36,7 @@ pub(crate) async fn session_token_error(
                         claims,
                         set_cookies,
                     } => {
-                        return Answer::App(
+                        return Decision::App(
                             Outcome::SignedIn(claims),
                             BrowserHeaders {
                                 set_cookies,

@@ -270,11 +270,11 @@ pub(crate) async fn execute_as(
             Err(error) => Failure::Transport(error),
         };
         let outcome = match &failure {
-            Failure::Api(api) => retry::Outcome::Status {
+            Failure::Api(api) => retry::Attempt::Status {
                 status: api.status(),
                 retry_after: api.retry_after(),
             },
-            Failure::Transport(error) => retry::Outcome::Transport(error),
+            Failure::Transport(error) => retry::Attempt::Transport(error),
         };
         let Some(delay) = policy
             .retry

@@ -42,7 +42,7 @@ impl Default for RetryPolicy {
 
 /// What the last attempt produced, as far as retrying is concerned.
 #[derive(Debug)]
-pub(crate) enum Outcome<'a> {
+pub(crate) enum Attempt<'a> {
     /// An answer with a non-2xx status.
     Status {
         status: u16,
@@ -72,7 +72,7 @@ impl RetryPolicy {
     pub(crate) fn delay(
         &self,
         method: &Method,
-        outcome: &Outcome<'_>,
+        outcome: &Attempt<'_>,
         attempt: u32,
         jitter: f64,
     ) -> Option<Duration> {
@@ -80,20 +80,20 @@ impl RetryPolicy {
             return None;
         }
         match outcome {
-            Outcome::Status {
+            Attempt::Status {
                 status: 429,
                 retry_after: Some(seconds),
             } => {
                 let wait = Duration::from_secs(*seconds);
                 (wait <= self.max_delay).then_some(wait)
             }
-            Outcome::Status { status: 429, .. } => Some(self.backoff(attempt, jitter)),
-            Outcome::Status { status, .. } if (500..=599).contains(status) => {
+            Attempt::Status { status: 429, .. } => Some(self.backoff(attempt, jitter)),
+            Attempt::Status { status, .. } if (500..=599).contains(status) => {
                 Some(self.backoff(attempt, jitter))
             }
-            Outcome::Status { .. } => None,
-            Outcome::Transport(TransportError::TooLarge(_)) => None,
-            Outcome::Transport(
+            Attempt::Status { .. } => None,
+            Attempt::Transport(TransportError::TooLarge(_)) => None,
+            Attempt::Transport(
                 TransportError::Connect(_) | TransportError::Timeout(_) | TransportError::Other(_),
             ) => Some(self.backoff(attempt, jitter)),
         }
@@ -125,8 +125,8 @@ mod tests {
         RetryPolicy::default()
     }
 
-    fn status(status: u16) -> Outcome<'static> {
-        Outcome::Status {
+    fn status(status: u16) -> Attempt<'static> {
+        Attempt::Status {
             status,
             retry_after: None,
         }
@@ -179,7 +179,7 @@ mod tests {
 
     #[test]
     fn rate_limit_waits_retry_after() {
-        let outcome = Outcome::Status {
+        let outcome = Attempt::Status {
             status: 429,
             retry_after: Some(3),
         };
@@ -191,7 +191,7 @@ mod tests {
 
     #[test]
     fn rate_limit_over_the_cap_gives_up() {
-        let outcome = Outcome::Status {
+        let outcome = Attempt::Status {
             status: 429,
             retry_after: Some(11),
         };
@@ -208,7 +208,7 @@ mod tests {
 
     #[test]
     fn rate_limited_post_does_not_retry() {
-        let outcome = Outcome::Status {
+        let outcome = Attempt::Status {
             status: 429,
             retry_after: Some(1),
         };
@@ -247,7 +247,7 @@ mod tests {
         let dropped = TransportError::Other("reset".into());
         let timeout = TransportError::Timeout(Duration::from_secs(1));
         for error in [&refused, &dropped, &timeout] {
-            let outcome = Outcome::Transport(error);
+            let outcome = Attempt::Transport(error);
             assert!(policy().delay(&Method::GET, &outcome, 1, 0.5).is_some());
             assert_eq!(policy().delay(&Method::POST, &outcome, 1, 0.5), None);
         }
@@ -257,7 +257,7 @@ mod tests {
     fn too_large_does_not_retry() {
         let error = TransportError::TooLarge(10);
         assert_eq!(
-            policy().delay(&Method::GET, &Outcome::Transport(&error), 1, 0.5),
+            policy().delay(&Method::GET, &Attempt::Transport(&error), 1, 0.5),
             None
         );
     }

@@ -1035,7 +1035,7 @@ impl UpdateUserMetadata {
 }
 
 #[derive(Deserialize)]
-struct Verified {
+struct PasswordCheck {
     #[serde(default)]
     verified: Option<bool>,
 }
@@ -1396,7 +1396,7 @@ impl UsersApi {
     /// # Ok(()) }
     /// ```
     pub async fn verify_password(&self, user_id: &str, password: &str) -> Result<bool, Error> {
-        let result: Result<Verified, Error> = self
+        let result: Result<PasswordCheck, Error> = self
             .client
             .request(Method::POST, "/users")
             .segment(user_id)

@@ -20,7 +20,7 @@ const M2M_CATEGORY: &str = "cl_B7d4PD333AAA";
 /// ```
 /// # actix_web::rt::System::new().block_on(async {
 /// use clerk_actix::testing::StandIn;
-/// use clerk_actix::TokenType;
+/// use clerk_actix::machine::TokenType;
 ///
 /// let stand_in = StandIn::start()?;
 /// let jwt = stand_in.issuer().m2m_jwt("mch_worker").scopes(["mch_api"]).sign();

@@ -10,7 +10,7 @@ use super::token_type::TokenType;
 /// # Examples
 ///
 /// ```
-/// use clerk_actix::{TokenType, TokenTypes};
+/// use clerk_actix::machine::{TokenType, TokenTypes};
 ///
 /// let set = TokenTypes::from_iter([TokenType::ApiKey, TokenType::OAuthToken]);
 /// assert!(set.contains(TokenType::ApiKey));
@@ -74,7 +74,7 @@ impl fmt::Debug for TokenTypes {
 /// `acceptsToken`.
 ///
 /// [`get_auth_with`](crate::get_auth_with), the typed extractors
-/// ([`ApiKeyAuth`](crate::ApiKeyAuth) and the others),
+/// ([`ApiKeyAuth`](crate::machine::ApiKeyAuth) and the others),
 /// [`Require::accepts_token`](crate::Require::accepts_token) and the
 /// [guards](crate::guard) take one. The rules are Clerk's (`getAuth`):
 ///
@@ -91,7 +91,7 @@ impl fmt::Debug for TokenTypes {
 /// # Examples
 ///
 /// ```
-/// use clerk_actix::{AcceptsToken, TokenType};
+/// use clerk_actix::machine::{AcceptsToken, TokenType};
 ///
 /// let integrations = AcceptsToken::list([TokenType::ApiKey, TokenType::OAuthToken]);
 /// assert!(integrations.accepts(TokenType::OAuthToken));

@@ -18,7 +18,7 @@ use super::token_type::TokenType;
 ///
 /// [`ClerkMiddleware`](crate::ClerkMiddleware) attaches one to every request.
 /// Read it with [`get_auth`](crate::get_auth) or
-/// [`AuthExt::get_auth`](crate::AuthExt::get_auth), or take it as a handler
+/// [`get_auth`](crate::get_auth), or take it as a handler
 /// argument (see "Extractor behaviour").
 ///
 /// It serialises to the JSON of Clerk's auth object (`userId`, `sessionId`,
@@ -30,13 +30,13 @@ use super::token_type::TokenType;
 /// * `Auth` rejects a signed-out request with
 ///   [`UnauthorizedError`](crate::UnauthorizedError) (401). It takes
 ///   session tokens only: a request with an API key, M2M or OAuth token is
-///   signed out for it (read those with [`ApiKeyAuth`](crate::ApiKeyAuth),
-///   [`MachineAuth`](crate::MachineAuth), … or
+///   signed out for it (read those with [`ApiKeyAuth`](crate::machine::ApiKeyAuth),
+///   [`MachineAuth`](crate::machine::MachineAuth), … or
 ///   [`get_auth_with`](crate::get_auth_with)).
 /// * `Option<Auth>` is `None` for a signed-out request; use
 ///   [`OptionalAuth`](crate::OptionalAuth) if a missing middleware should
 ///   still be an error.
-/// * `Result<Auth, AuthError>` ([`AuthError`](crate::AuthError)) hands the
+/// * `Result<Auth, AuthError>` ([`AuthError`](crate::error::AuthError)) hands the
 ///   rejection to the handler.
 /// * Without `ClerkMiddleware` in front, extraction fails with a 500 whose
 ///   message says to add it.
@@ -44,7 +44,8 @@ use super::token_type::TokenType;
 /// # Examples
 ///
 /// ```
-/// use clerk_actix::{Auth, Has, SessionClaims};
+/// use clerk_actix::{Auth, Has};
+/// use clerk_actix::session::SessionClaims;
 /// use serde_json::json;
 ///
 /// let claims = SessionClaims::from_value(json!({
@@ -157,7 +158,8 @@ impl Auth {
     /// for a list).
     ///
     /// ```
-    /// use clerk_actix::{AcceptsToken, Auth, TokenType};
+    /// use clerk_actix::Auth;
+    /// use clerk_actix::machine::{AcceptsToken, TokenType};
     ///
     /// let anonymous = Auth::signed_out();
     /// let as_api_key = anonymous.accepting(TokenType::ApiKey);

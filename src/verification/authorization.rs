@@ -23,7 +23,8 @@ use super::claims::{with_org_prefix, ScopedList};
 /// # Examples
 ///
 /// ```
-/// use clerk_actix::{Has, Reverification};
+/// use clerk_actix::Has;
+/// use clerk_actix::session::Reverification;
 ///
 /// let check = Has::permission("org:invoices:read").and_reverification(Reverification::Strict);
 /// # let _ = check;

@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 /// # Examples
 ///
 /// ```
-/// use clerk_actix::SessionClaims;
+/// use clerk_actix::session::SessionClaims;
 /// use serde_json::json;
 ///
 /// let claims = SessionClaims::from_value(json!({
@@ -357,7 +357,7 @@ impl SessionClaims {
     /// The serde error when the claims do not fit `T`.
     ///
     /// ```
-    /// # use clerk_actix::SessionClaims;
+    /// # use clerk_actix::session::SessionClaims;
     /// #[derive(serde::Deserialize)]
     /// struct Custom { sub: String, plan_tier: Option<String> }
     ///

@@ -183,7 +183,7 @@ impl VerifyError {
     /// # actix_web::rt::System::new().block_on(async {
     /// use clerk_actix::testing::StandIn;
     ///
-    /// let stand_in = StandIn::start()?;
+    /// let mut stand_in = StandIn::start()?;
     /// let clerk = stand_in.clerk()?;
     /// let unknown = clerk.verify_machine_token("ak_unknown").await.unwrap_err();
     /// assert!(!unknown.is_server_fault()); // Clerk answered: no such key

@@ -91,7 +91,7 @@ pub(crate) fn full_message(err: &VerifyError) -> String {
 ///
 /// Made only by verification ([`Clerk::verify_machine_token`](crate::Clerk::verify_machine_token),
 /// the middleware); read it from [`Auth::machine`](crate::Auth::machine) or
-/// a typed extractor ([`ApiKeyAuth`](crate::ApiKeyAuth), …). Cloning is cheap.
+/// a typed extractor ([`ApiKeyAuth`](crate::machine::ApiKeyAuth), …). Cloning is cheap.
 ///
 /// # Examples
 ///
@@ -99,7 +99,7 @@ pub(crate) fn full_message(err: &VerifyError) -> String {
 /// # #[cfg(feature = "testing")]
 /// # actix_web::rt::System::new().block_on(async {
 /// use clerk_actix::testing::StandIn;
-/// use clerk_actix::TokenType;
+/// use clerk_actix::machine::TokenType;
 ///
 /// let stand_in = StandIn::start()?;
 /// let secret = stand_in.api_key("user_1", ["read:reports"]);

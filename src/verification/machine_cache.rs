@@ -23,7 +23,7 @@
 //! in the tree or tiny) with a lock-striped, allocation-free read path; the
 //! single-flight is ours because quick_cache's placeholder guard does not share
 //! failures, and time-to-live is checked on read against the handle's
-//! [`Clock`](crate::Clock), which tests freeze.
+//! [`Clock`](crate::clock::Clock), which tests freeze.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -37,7 +37,7 @@ use super::error::VerifyError;
 use super::machine::MachineToken;
 
 type Digest = [u8; 32];
-type Answer = Result<MachineToken, VerifyError>;
+type Verification = Result<MachineToken, VerifyError>;
 
 #[derive(Clone)]
 struct Entry {
@@ -50,7 +50,7 @@ pub(crate) struct MachineCache {
     /// `None` when the TTL or the capacity is 0.
     entries: Option<quick_cache::sync::Cache<Digest, Entry>>,
     ttl_ms: i64,
-    in_flight: Mutex<HashMap<Digest, watch::Receiver<Option<Answer>>>>,
+    in_flight: Mutex<HashMap<Digest, watch::Receiver<Option<Verification>>>>,
 }
 
 impl std::fmt::Debug for MachineCache {
@@ -73,7 +73,7 @@ fn digest_of(token: &[u8]) -> Digest {
 struct InFlight<'a> {
     cache: &'a MachineCache,
     key: Digest,
-    rx: watch::Receiver<Option<Answer>>,
+    rx: watch::Receiver<Option<Verification>>,
 }
 
 impl Drop for InFlight<'_> {
@@ -121,10 +121,10 @@ impl MachineCache {
         token: &[u8],
         now_ms: impl Fn() -> i64,
         verify: F,
-    ) -> Answer
+    ) -> Verification
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Answer>,
+        Fut: Future<Output = Verification>,
     {
         let key = digest_of(token);
         let mut verify = Some(verify);

@@ -250,7 +250,7 @@ pub(crate) fn check_claims(
 ) -> Result<(SessionClaims, Times), VerifyError> {
     check_subject(fields.sub.as_ref())?;
     check_policy(
-        Policy {
+        ClaimsView {
             azp: fields.azp.as_ref(),
             aud: fields.aud.as_ref(),
             iss: fields.iss.as_ref(),
@@ -285,15 +285,15 @@ fn check_subject(sub: Option<&Value>) -> Result<(), VerifyError> {
 
 /// The claims the configurable checks read.
 #[derive(Clone, Copy)]
-pub(crate) struct Policy<'a> {
+pub(crate) struct ClaimsView<'a> {
     pub(crate) azp: Option<&'a Value>,
     pub(crate) aud: Option<&'a Value>,
     pub(crate) iss: Option<&'a Value>,
 }
 
 impl PolicyClaims {
-    pub(crate) fn view(&self) -> Policy<'_> {
-        Policy {
+    pub(crate) fn view(&self) -> ClaimsView<'_> {
+        ClaimsView {
             azp: self.azp.as_ref(),
             aud: self.aud.as_ref(),
             iss: self.iss.as_ref(),
@@ -302,7 +302,10 @@ impl PolicyClaims {
 }
 
 /// `aud`, `azp` and `iss`, as configured. Runs again on verified-token cache hits.
-pub(crate) fn check_policy(claims: Policy<'_>, options: &VerifyOptions) -> Result<(), VerifyError> {
+pub(crate) fn check_policy(
+    claims: ClaimsView<'_>,
+    options: &VerifyOptions,
+) -> Result<(), VerifyError> {
     if !options.audience.is_empty() {
         check_audience(claims.aud, &options.audience)?;
     }

@@ -83,7 +83,7 @@
 //!
 //! ```
 //! use clerk_actix::webhooks::{WebhookHeaders, WebhookVerifier};
-//! use clerk_actix::Clock;
+//! use clerk_actix::clock::Clock;
 //!
 //! let verifier = WebhookVerifier::builder()
 //!     .secret("whsec_dGVzdF9zaWduaW5nX3NlY3JldF8zMl9jaGFyc19sb25n")
@@ -546,7 +546,7 @@ impl WebhookVerifier {
     ///
     /// ```
     /// use clerk_actix::webhooks::{WebhookHeaders, WebhookVerifier};
-    /// use clerk_actix::Clock;
+    /// use clerk_actix::clock::Clock;
     ///
     /// let verifier = WebhookVerifier::builder()
     ///     .secret("whsec_dGVzdF9zaWduaW5nX3NlY3JldF8zMl9jaGFyc19sb25n")
@@ -579,7 +579,7 @@ impl WebhookVerifier {
         &self,
         headers: WebhookHeaders<'_>,
         body: &[u8],
-    ) -> Result<Verified, WebhookError> {
+    ) -> Result<Authentic, WebhookError> {
         let (id, timestamp, signature) =
             match (headers.id(), headers.timestamp(), headers.signature()) {
                 (Some(id), Some(ts), Some(sig)) => (id, ts, sig),
@@ -618,14 +618,14 @@ impl WebhookVerifier {
         if !matched {
             return Err(WebhookError::NoMatchingSignature);
         }
-        Ok(Verified {
+        Ok(Authentic {
             id: String::from_utf8_lossy(id).into_owned(),
             timestamp: seconds,
         })
     }
 }
 
-struct Verified {
+struct Authentic {
     id: String,
     timestamp: i64,
 }

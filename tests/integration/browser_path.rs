@@ -10,7 +10,7 @@ use actix_web::http::header;
 use actix_web::{test, web, App, HttpResponse};
 use base64::Engine as _;
 use clerk_actix::testing::{Fault, StandIn};
-use clerk_actix::{AuthExt, ClerkBuilder, ClerkMiddleware};
+use clerk_actix::{ClerkBuilder, ClerkMiddleware};
 
 /// A production key whose Frontend API is the stand-in issuer's host, so its
 /// tokens' cookies are this instance's.
@@ -36,7 +36,7 @@ async fn app(
         App::new()
             .default_service(web::to(
                 |req: actix_web::HttpRequest, body: web::Bytes| async move {
-                    let auth = req.get_auth()?;
+                    let auth = clerk_actix::get_auth(&req)?;
                     Ok::<_, actix_web::Error>(HttpResponse::Ok().body(format!(
                         "{}|{}|{}",
                         auth.user_id().unwrap_or("-"),

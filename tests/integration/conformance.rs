@@ -1,7 +1,8 @@
 //! Same outcome and reason code as @clerk/backend 3.25.0 recorded.
 
 use clerk_actix::config::{InstanceType, PublishableKey};
-use clerk_actix::{Auth, Has, SessionClaims, VerifyOptions};
+use clerk_actix::session::SessionClaims;
+use clerk_actix::{Auth, Has, VerifyOptions};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -129,7 +130,7 @@ async fn fixture_tokens_at_the_frozen_time() {
     // The other key must not verify Clerk's tokens.
     let other = clerk_actix::Clerk::builder()
         .jwt_key(fixtures::text("other-key.public.pem"))
-        .clock(clerk_actix::Clock::fixed_millis(FROZEN_MS))
+        .clock(clerk_actix::clock::Clock::fixed_millis(FROZEN_MS))
         .build()
         .expect("config");
     let err = other

@@ -15,8 +15,9 @@ use actix_web::dev::ServerHandle;
 use actix_web::http::header;
 use actix_web::{web, App, HttpResponse, HttpServer};
 use base64::Engine as _;
+use clerk_actix::machine::{ApiKeyAuth, M2mAuth, OAuthAuth};
 use clerk_actix::testing::{Fault, StandIn, TestIssuer};
-use clerk_actix::{ApiKeyAuth, Auth, Clerk, ClerkMiddleware, M2mAuth, OAuthAuth};
+use clerk_actix::{Auth, Clerk, ClerkMiddleware};
 use futures_util::future::join_all;
 use futures_util::StreamExt as _;
 

@@ -3,8 +3,9 @@
 
 use std::path::PathBuf;
 
+use clerk_actix::clock::Clock;
 use clerk_actix::testing::TestIssuer;
-use clerk_actix::{Clerk, Clock};
+use clerk_actix::Clerk;
 use serde_json::Value;
 
 pub(crate) fn path(name: &str) -> PathBuf {

@@ -176,7 +176,7 @@ async fn time_claims_with_skew() {
         .expired(Duration::from_secs(2))
         .sign();
     assert!(clerk.verify_token(&within_skew).await.is_ok());
-    let now = clerk_actix::Clock::system().now_millis() / 1000;
+    let now = clerk_actix::clock::Clock::system().now_millis() / 1000;
     let future = issuer.session("user_1").issued_at(now + 60).sign();
     assert_eq!(reason(&clerk, &future).await, Reason::TokenNotActiveYet);
 }
@@ -711,6 +711,48 @@ async fn authentication_never_reads_the_request_body() {
         .unwrap();
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
         assert_eq!(body_of(&answer), signed.id().as_bytes());
+    }
+    app.handle.stop(false).await;
+}
+
+/// A garbage `__clerk_handshake` on a development instance (Clerk throws, a
+/// 500): what a request carries never makes a 5xx here.
+#[actix_web::test]
+async fn garbage_handshake_tokens_never_give_a_500() {
+    let app = http::start().await;
+    let forged = {
+        let other = TestIssuer::generate().unwrap();
+        app.stand_in
+            .session_token("x")
+            .raw_payload("{\"handshake\":[]}")
+            .signed_by(&other)
+            .sign()
+    };
+    let queries = [
+        "__clerk_handshake=%ff%fe.a.b".to_owned(),
+        "__clerk_handshake=a.b.c".to_owned(),
+        "__clerk_handshake=%00".to_owned(),
+        format!("__clerk_handshake={}", "a".repeat(20_000)),
+        format!("__clerk_handshake={forged}"),
+        "__clerk_handshake_nonce=%ff%fe".to_owned(),
+    ];
+    for query in &queries {
+        for route in ["/me", "/admin/x", "/nowhere"] {
+            let start = format!("GET {route}?{query} HTTP/1.1").into_bytes();
+            let request = http::request(
+                &start,
+                &[b"accept: text/html", b"sec-fetch-dest: document"],
+                b"",
+            );
+            let (status, _) = http::send(app.addr, request).await.unwrap_or_else(|| {
+                panic!("no answer to {route}?{}", &query[..query.len().min(40)])
+            });
+            assert!(
+                status < 500,
+                "{status} for {route}?{}",
+                &query[..query.len().min(40)]
+            );
+        }
     }
     app.handle.stop(false).await;
 }

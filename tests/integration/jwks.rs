@@ -276,11 +276,11 @@ async fn skip_jwks_cache_fetches_every_time() {
 async fn cached_tokens_skip_the_key_store_but_not_the_clock() {
     let stand_in = StandIn::start().unwrap();
     let now = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(
-        clerk_actix::Clock::system().now_millis(),
+        clerk_actix::clock::Clock::system().now_millis(),
     ));
     let clock = {
         let now = now.clone();
-        clerk_actix::Clock::from_fn(move || now.load(std::sync::atomic::Ordering::SeqCst))
+        clerk_actix::clock::Clock::from_fn(move || now.load(std::sync::atomic::Ordering::SeqCst))
     };
     let clerk = stand_in
         .clerk_builder()

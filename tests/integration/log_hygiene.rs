@@ -10,9 +10,10 @@ use std::time::Duration;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::header;
 use actix_web::{test, web, App, HttpResponse};
+use clerk_actix::machine::{ApiKeyAuth, M2mAuth, OAuthAuth};
 use clerk_actix::testing::{Fault, StandIn, TestIssuer, WebhookSigner};
 use clerk_actix::webhooks::{Webhook, WebhookEvent, WebhookVerifier};
-use clerk_actix::{ApiKeyAuth, Auth, Clerk, ClerkMiddleware, M2mAuth, OAuthAuth};
+use clerk_actix::{Auth, Clerk, ClerkMiddleware};
 
 use crate::logs;
 
@@ -382,7 +383,8 @@ async fn debug_output_never_holds_a_secret() {
     let app = test::init_service(
         App::new()
             .default_service(web::to(|req: actix_web::HttpRequest| async move {
-                let auth = clerk_actix::get_auth_with(&req, clerk_actix::AcceptsToken::Any);
+                let auth =
+                    clerk_actix::get_auth_with(&req, clerk_actix::machine::AcceptsToken::Any);
                 HttpResponse::Ok().body(format!("{auth:?}"))
             }))
             .wrap(ClerkMiddleware::new(clerk.clone())),

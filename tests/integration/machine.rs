@@ -9,10 +9,11 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::header;
 use actix_web::{test, web, App, HttpRequest, HttpResponse};
+use clerk_actix::clock::Clock;
+use clerk_actix::machine::{AcceptsToken, ApiKeyAuth, M2mAuth, MachineAuth, OAuthAuth, TokenType};
 use clerk_actix::testing::{Fault, StandIn};
 use clerk_actix::{
-    get_auth_with, guard, AcceptsToken, ApiKeyAuth, Auth, ClerkMiddleware, Clock, Has, M2mAuth,
-    MachineAuth, OAuthAuth, Reason, Require, TokenType, VerifyOptions,
+    get_auth_with, guard, Auth, ClerkMiddleware, Has, Reason, Require, VerifyOptions,
 };
 use serde_json::{json, Value};
 

@@ -8,10 +8,11 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::from_fn;
 use actix_web::{test, web, App, HttpRequest, HttpResponse};
+use clerk_actix::error::AuthError;
 use clerk_actix::testing::{StandIn, TestOrg};
 use clerk_actix::{
-    guard, require_auth, require_permission, require_role, Auth, AuthError, AuthExt, Clerk,
-    ClerkMiddleware, Has, OptionalAuth, Require,
+    guard, require_auth, require_permission, require_role, Auth, Clerk, ClerkMiddleware, Has,
+    OptionalAuth, Require,
 };
 
 async fn whoami(auth: Auth) -> HttpResponse {
@@ -147,7 +148,7 @@ async fn pending_sessions_are_signed_out_unless_configured() {
             .route(
                 "/any",
                 web::get().to(|req: HttpRequest| async move {
-                    let auth = req.get_auth()?;
+                    let auth = clerk_actix::get_auth(&req)?;
                     Ok::<_, actix_web::Error>(HttpResponse::Ok().json(serde_json::json!({
                         "default": auth.is_authenticated(),
                         "status": auth.session_status(),
@@ -381,7 +382,7 @@ async fn extractors_without_middleware_answer_500_with_the_fix() {
             .route(
                 "/get-auth",
                 web::get().to(|req: HttpRequest| async move {
-                    req.get_auth().map(|_| HttpResponse::Ok().finish())
+                    clerk_actix::get_auth(&req).map(|_| HttpResponse::Ok().finish())
                 }),
             )
             .service(

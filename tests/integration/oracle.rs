@@ -4,8 +4,10 @@
 
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{test, web, App, HttpResponse};
+use clerk_actix::clock::Clock;
+use clerk_actix::machine::{AcceptsToken, TokenType};
 use clerk_actix::testing::StandIn;
-use clerk_actix::{AcceptsToken, Auth, AuthExt, ClerkMiddleware, Clock, TokenType};
+use clerk_actix::{Auth, ClerkMiddleware};
 
 use serde_json::Value;
 
@@ -113,7 +115,7 @@ async fn app_for(
     test::init_service(
         App::new()
             .default_service(web::to(move |req: actix_web::HttpRequest| async move {
-                let auth = req.get_auth_with(accepts)?;
+                let auth = clerk_actix::get_auth_with(&req, accepts)?;
                 Ok::<_, actix_web::Error>(
                     HttpResponse::Ok()
                         .insert_header(("x-test-signed-in", auth.is_authenticated().to_string()))

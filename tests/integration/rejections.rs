@@ -10,10 +10,11 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::{from_fn, ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{test, web, App, HttpResponse};
 use clerk_actix::client::ClerkClient;
+use clerk_actix::error::AuthError;
 use clerk_actix::testing::StandIn;
 use clerk_actix::{
-    guard, require_auth, Auth, AuthError, Clerk, ClerkMiddleware, ForbiddenError, OptionalAuth,
-    Require, SessionAuth, UnauthorizedError,
+    guard, require_auth, Auth, Clerk, ClerkMiddleware, ForbiddenError, OptionalAuth, Require,
+    SessionAuth, UnauthorizedError,
 };
 use serde_json::{json, Value};
 
@@ -68,7 +69,7 @@ async fn error_handlers_recognise_every_rejection() {
         App::new()
             .service(
                 web::scope("/scope")
-                    .wrap(Require::permission("org:admin:manage"))
+                    .wrap(clerk_actix::require_permission("org:admin:manage"))
                     .route("/x", web::get().to(HttpResponse::Ok)),
             )
             .service(
@@ -126,7 +127,7 @@ async fn the_rejection_hook_shapes_extractors_require_and_from_fn() {
             .route("/session", web::get().to(|_: SessionAuth| async { "hi" }))
             .service(
                 web::resource("/admin")
-                    .wrap(Require::role("org:admin"))
+                    .wrap(clerk_actix::require_role("org:admin"))
                     .route(web::get().to(HttpResponse::Ok)),
             )
             .service(

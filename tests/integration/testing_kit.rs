@@ -94,7 +94,7 @@ async fn each_hostile_override_is_rejected_for_its_reason() {
     let stand_in = StandIn::start().unwrap();
     let clerk = stand_in.clerk().unwrap();
     let other = TestIssuer::generate().unwrap();
-    let now = clerk_actix::Clock::system().now_millis() / 1000;
+    let now = clerk_actix::clock::Clock::system().now_millis() / 1000;
     let session = || stand_in.session_token("user_1");
     let cases = [
         (

@@ -8,12 +8,12 @@ use actix_web::error::PayloadError;
 use actix_web::test as atest;
 use actix_web::web::Bytes;
 use actix_web::{web, App, FromRequest, HttpResponse};
+use clerk_actix::clock::Clock;
 use clerk_actix::testing::{SignedWebhook, WebhookSigner};
 use clerk_actix::webhooks::{
     EventData, Webhook, WebhookConfigError, WebhookError, WebhookEvent, WebhookHeaders,
     WebhookRejection, WebhookVerifier,
 };
-use clerk_actix::Clock;
 use serde_json::{json, Value};
 use std::time::Duration;
 
