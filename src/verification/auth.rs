@@ -201,7 +201,8 @@ impl Auth {
     /// as they are.
     ///
     /// ```
-    /// # use clerk_actix::{Auth, SessionClaims};
+    /// # use clerk_actix::Auth;
+    /// # use clerk_actix::session::SessionClaims;
     /// let claims = SessionClaims::from_value(serde_json::json!({"sub": "user_1", "sts": "pending"})).unwrap();
     /// let auth = Auth::from_claims(claims);
     /// assert!(!auth.is_authenticated());
