@@ -267,6 +267,55 @@ mod tests {
         }
     }
 
+    /// What tests/browser.rs checks in Chromium, with the testing kit's
+    /// `Browser` (no hand-written cookie jar): the first visit goes through
+    /// the handshake and lands signed in, the next ones are served from the
+    /// cookies, and signing out at the Frontend API ends the session.
+    #[actix_web::test]
+    async fn a_browser_lands_signed_in_through_the_handshake() {
+        let demo = Demo::start().expect("demo");
+        let clerk = demo.clerk().expect("clerk");
+        let app = test::init_service(
+            App::new()
+                .configure(|cfg| routes(cfg, &clerk))
+                .wrap(ClerkMiddleware::new(clerk.clone())),
+        )
+        .await;
+        let mut browser = clerk_actix::testing::Browser::new();
+        let first = browser
+            .visit(&app, "http://localhost:3000/")
+            .await
+            .expect("page");
+        assert!(
+            first.text().contains("Signed in as user_demo_ada"),
+            "{}",
+            first.text()
+        );
+        assert_eq!(first.visited().len(), 4, "{:?}", first.visited());
+        let second = browser
+            .visit(&app, "http://localhost:3000/dashboard")
+            .await
+            .expect("page");
+        assert!(second.text().contains("Dashboard of user_demo_ada"));
+        assert_eq!(second.visited().len(), 1);
+        // Signed out at the Frontend API, in a fresh browser: the handshake
+        // finds no session, and the dashboard sends the browser to sign in.
+        demo.stand_in.with_store(|store| store.sign_out_browser());
+        browser.clear_cookies();
+        let page = browser
+            .visit(&app, "http://localhost:3000/dashboard")
+            .await
+            .expect("page");
+        assert!(
+            page.text().contains("Sign in, then go back to"),
+            "{}",
+            page.text()
+        );
+        assert!(page
+            .url()
+            .starts_with("http://localhost:3000/sign-in?redirect_url="));
+    }
+
     /// A signed-out page navigation to the dashboard goes to sign in, with
     /// the way back.
     #[actix_web::test]

@@ -134,10 +134,12 @@ impl StandInBuilder {
         self
     }
 
-    /// The `azp` (authorized party) of every token from
-    /// [`StandIn::session_token`], for apps configured with
-    /// `authorized_parties`; a token can still set its own with
-    /// [`SessionTokenBuilder::azp`]. Defaults to none.
+    /// The `azp` (authorized party) of every session token the stand-in
+    /// mints: those of [`StandIn::session_token`], of its Frontend API's
+    /// handshake, of session refreshes and of `POST /v1/sessions/{id}/tokens`.
+    /// For apps configured with `authorized_parties` on an origin of their
+    /// own; a token can still set its own with [`SessionTokenBuilder::azp`].
+    /// Defaults to [`TestIssuer`]'s default, `http://localhost:3000`.
     ///
     /// ```
     /// # use clerk_actix::testing::StandIn;
@@ -211,10 +213,20 @@ impl StandInBuilder {
             .trim_start_matches("https://")
             .trim_start_matches("http://")
             .to_owned();
-        *lock(&shared.publishable_key) = format!(
+        let publishable_key = format!(
             "pk_test_{}",
             encoding::STANDARD.encode(format!("{frontend_api}$"))
         );
+        {
+            // What the stand-in mints for browsers: the builder's `azp`, and
+            // cookies with the suffix of the instance's publishable key.
+            let frontend = &mut lock(&shared.store).frontend;
+            frontend.azp.clone_from(&self.azp);
+            frontend.cookie_suffix = crate::config::PublishableKey::parse(&publishable_key)
+                .ok()
+                .map(|key| key.cookie_suffix().to_owned());
+        }
+        *lock(&shared.publishable_key) = publishable_key;
 
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<io::Result<ServerHandle>>();
         let app_shared = shared.clone();
