@@ -13,9 +13,18 @@ use clerk_actix::testing::StandIn;
 use clerk_actix::Clerk;
 use serde_json::json;
 
+/// The crate's diagnostics (outages, configuration advice, a handshake that
+/// does not verify) on stderr from `info` up; `RUST_LOG` overrides, e.g.
+/// `RUST_LOG=clerk_actix=debug` also shows why each request was signed out.
+fn init_logger() {
+    let env = env_logger::Env::default().default_filter_or("warn,clerk_actix=info");
+    let _ = env_logger::Builder::from_env(env).try_init();
+}
+
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let _ = dotenvy::dotenv();
+    init_logger();
     // Keep the stand-in alive for as long as the client talks to it.
     let (clerk, _stand_in) = if std::env::var_os("CLERK_SECRET_KEY").is_some() {
         println!("Using the Backend API of your instance (CLERK_SECRET_KEY).");

@@ -58,8 +58,17 @@ fn mint(count: usize) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// The crate's diagnostics (outages, configuration advice, a handshake that
+/// does not verify) on stderr from `info` up; `RUST_LOG` overrides, e.g.
+/// `RUST_LOG=clerk_actix=debug` also shows why each request was signed out.
+fn init_logger() {
+    let env = env_logger::Env::default().default_filter_or("warn,clerk_actix=info");
+    let _ = env_logger::Builder::from_env(env).try_init();
+}
+
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    init_logger();
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("mint") {
         let count = args.get(2).map_or(Ok(1), |n| n.parse())?;

@@ -164,9 +164,18 @@ impl Demo {
     }
 }
 
+/// The crate's diagnostics (outages, configuration advice, a handshake that
+/// does not verify) on stderr from `info` up; `RUST_LOG` overrides, e.g.
+/// `RUST_LOG=clerk_actix=debug` also shows why each request was signed out.
+fn init_logger() {
+    let env = env_logger::Env::default().default_filter_or("warn,clerk_actix=info");
+    let _ = env_logger::Builder::from_env(env).try_init();
+}
+
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let _ = dotenvy::dotenv();
+    init_logger();
     let port: u16 = match std::env::var("PORT") {
         Ok(port) => port.parse()?,
         Err(_) => 3000,
@@ -213,6 +222,15 @@ mod tests {
     use super::*;
     use actix_web::test;
 
+    /// `cargo run --example pages` shows the crate's `info` lines and up
+    /// (with `RUST_LOG` unset, as in CI).
+    #[actix_web::test]
+    async fn logger_shows_the_crates_diagnostics() {
+        init_logger();
+        assert!(log::log_enabled!(target: "clerk_actix::middleware", log::Level::Info));
+        assert!(log::log_enabled!(target: "clerk_actix::machine", log::Level::Warn));
+    }
+
     #[actix_web::test]
     async fn demo_mode_answers_its_printed_curl_lines() {
         let demo = Demo::start().expect("demo");
@@ -246,6 +264,55 @@ mod tests {
                 assert!(body.contains("Signed in as user_demo_ada"), "{body}");
             }
         }
+    }
+
+    /// What tests/browser.rs checks in Chromium, with the testing kit's
+    /// `Browser` (no hand-written cookie jar): the first visit goes through
+    /// the handshake and lands signed in, the next ones are served from the
+    /// cookies, and signing out at the Frontend API ends the session.
+    #[actix_web::test]
+    async fn a_browser_lands_signed_in_through_the_handshake() {
+        let demo = Demo::start().expect("demo");
+        let clerk = demo.clerk().expect("clerk");
+        let app = test::init_service(
+            App::new()
+                .configure(|cfg| routes(cfg, &clerk))
+                .wrap(ClerkMiddleware::new(clerk.clone())),
+        )
+        .await;
+        let mut browser = clerk_actix::testing::Browser::new();
+        let first = browser
+            .visit(&app, "http://localhost:3000/")
+            .await
+            .expect("page");
+        assert!(
+            first.text().contains("Signed in as user_demo_ada"),
+            "{}",
+            first.text()
+        );
+        assert_eq!(first.visited().len(), 4, "{:?}", first.visited());
+        let second = browser
+            .visit(&app, "http://localhost:3000/dashboard")
+            .await
+            .expect("page");
+        assert!(second.text().contains("Dashboard of user_demo_ada"));
+        assert_eq!(second.visited().len(), 1);
+        // Signed out at the Frontend API, in a fresh browser: the handshake
+        // finds no session, and the dashboard sends the browser to sign in.
+        demo.stand_in.with_store(|store| store.sign_out_browser());
+        browser.clear_cookies();
+        let page = browser
+            .visit(&app, "http://localhost:3000/dashboard")
+            .await
+            .expect("page");
+        assert!(
+            page.text().contains("Sign in, then go back to"),
+            "{}",
+            page.text()
+        );
+        assert!(page
+            .url()
+            .starts_with("http://localhost:3000/sign-in?redirect_url="));
     }
 
     /// A signed-out page navigation to the dashboard goes to sign in, with

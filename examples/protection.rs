@@ -58,9 +58,18 @@ fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
+/// The crate's diagnostics (outages, configuration advice, a handshake that
+/// does not verify) on stderr from `info` up; `RUST_LOG` overrides, e.g.
+/// `RUST_LOG=clerk_actix=debug` also shows why each request was signed out.
+fn init_logger() {
+    let env = env_logger::Env::default().default_filter_or("warn,clerk_actix=info");
+    let _ = env_logger::Builder::from_env(env).try_init();
+}
+
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let _ = dotenvy::dotenv();
+    init_logger();
     let has_keys = ["CLERK_SECRET_KEY", "CLERK_JWT_KEY"]
         .iter()
         .any(|var| std::env::var(var).is_ok_and(|v| !v.trim().is_empty()));
@@ -97,6 +106,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 mod tests {
     use super::*;
     use actix_web::test;
+
+    /// `cargo run --example protection` shows the crate's `info` lines and up
+    /// (with `RUST_LOG` unset, as in CI).
+    #[actix_web::test]
+    async fn logger_shows_the_crates_diagnostics() {
+        init_logger();
+        assert!(log::log_enabled!(target: "clerk_actix::middleware", log::Level::Info));
+        assert!(log::log_enabled!(target: "clerk_actix::machine", log::Level::Warn));
+    }
 
     #[actix_web::test]
     async fn each_pattern_answers_as_documented() {

@@ -116,10 +116,19 @@ impl Demo {
     }
 }
 
+/// The crate's diagnostics (outages, configuration advice, a handshake that
+/// does not verify) on stderr from `info` up; `RUST_LOG` overrides, e.g.
+/// `RUST_LOG=clerk_actix=debug` also shows why each request was signed out.
+fn init_logger() {
+    let env = env_logger::Env::default().default_filter_or("warn,clerk_actix=info");
+    let _ = env_logger::Builder::from_env(env).try_init();
+}
+
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Like `import 'dotenv/config'`: read .env when there is one.
     let _ = dotenvy::dotenv();
+    init_logger();
     let port: u16 = match std::env::var("PORT") {
         Ok(port) => port.parse()?,
         Err(_) => 3000,
@@ -174,6 +183,15 @@ mod tests {
 
     use super::*;
     use actix_web::test;
+
+    /// `cargo run --example quickstart` shows the crate's `info` lines and up
+    /// (with `RUST_LOG` unset, as in CI).
+    #[actix_web::test]
+    async fn logger_shows_the_crates_diagnostics() {
+        init_logger();
+        assert!(log::log_enabled!(target: "clerk_actix::middleware", log::Level::Info));
+        assert!(log::log_enabled!(target: "clerk_actix::machine", log::Level::Warn));
+    }
 
     #[actix_web::test]
     async fn demo_mode_answers_its_printed_curl_lines() {

@@ -156,7 +156,16 @@ fn app(port: u16, workers: usize) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
+/// The crate's diagnostics (outages, configuration advice, a handshake that
+/// does not verify) on stderr from `info` up; `RUST_LOG` overrides, e.g.
+/// `RUST_LOG=clerk_actix=debug` also shows why each request was signed out.
+fn init_logger() {
+    let env = env_logger::Env::default().default_filter_or("warn,clerk_actix=info");
+    let _ = env_logger::Builder::from_env(env).try_init();
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    init_logger();
     let args: Vec<String> = std::env::args().collect();
     let env =
         |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());

@@ -77,11 +77,14 @@ pub(crate) fn handshake(
     match session {
         Some(session) => {
             let lifetime = state.token_lifetime.unwrap_or(Duration::from_secs(60));
-            let token = issuer
+            let mut token = issuer
                 .session(session["user_id"].as_str().unwrap_or_default())
                 .session_id(session["id"].as_str().unwrap_or_default())
-                .lifetime(lifetime)
-                .sign();
+                .lifetime(lifetime);
+            if let Some(azp) = &state.azp {
+                token = token.azp(azp.clone());
+            }
+            let token = token.sign();
             let now = crate::clock::system_millis() / 1000;
             both("__session", &token, ten_years, false);
             both("__client_uat", &now.to_string(), ten_years, false);

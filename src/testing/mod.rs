@@ -48,6 +48,7 @@
 //! [`TestIssuer`].
 
 mod bapi;
+mod browser;
 mod frontend;
 mod issuer;
 mod machine;
@@ -55,6 +56,7 @@ mod server;
 mod webhook;
 
 pub use self::bapi::Store;
+pub use self::browser::{Browser, Page};
 pub use self::issuer::{Segment, SessionTokenBuilder, TestIssuer, TestOrg};
 pub use self::machine::{MachineJwtBuilder, TestMachine};
 pub use self::server::{Fault, RecordedRequest, StandIn, StandInBuilder};

@@ -52,7 +52,13 @@ pub struct StandIn {
     url: String,
     handle: Option<ServerHandle>,
     thread: Option<JoinHandle<()>>,
+    /// Held by the stand-in and by every worker's app (so by every open
+    /// connection): `shutdown` waits until it is the only holder left.
+    serving: Arc<Serving>,
 }
+
+/// What the stand-in's app holds while a worker can still answer.
+struct Serving;
 
 impl fmt::Debug for StandIn {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -73,6 +79,12 @@ pub(crate) struct Shared {
     faults: Mutex<Vec<Fault>>,
     store: Mutex<Store>,
 }
+
+/// How long [`StandIn::shutdown`] waits for the worker to close its
+/// connections (it is told to stop at once; this bound is never reached in
+/// practice).
+const SHUTDOWN_WAIT: Duration = Duration::from_secs(10);
+const SHUTDOWN_POLL: Duration = Duration::from_millis(1);
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
@@ -122,10 +134,12 @@ impl StandInBuilder {
         self
     }
 
-    /// The `azp` (authorized party) of every token from
-    /// [`StandIn::session_token`], for apps configured with
-    /// `authorized_parties`; a token can still set its own with
-    /// [`SessionTokenBuilder::azp`]. Defaults to none.
+    /// The `azp` (authorized party) of every session token the stand-in
+    /// mints: those of [`StandIn::session_token`], of its Frontend API's
+    /// handshake, of session refreshes and of `POST /v1/sessions/{id}/tokens`.
+    /// For apps configured with `authorized_parties` on an origin of their
+    /// own; a token can still set its own with [`SessionTokenBuilder::azp`].
+    /// Defaults to [`TestIssuer`]'s default, `http://localhost:3000`.
     ///
     /// ```
     /// # use clerk_actix::testing::StandIn;
@@ -199,13 +213,25 @@ impl StandInBuilder {
             .trim_start_matches("https://")
             .trim_start_matches("http://")
             .to_owned();
-        *lock(&shared.publishable_key) = format!(
+        let publishable_key = format!(
             "pk_test_{}",
             encoding::STANDARD.encode(format!("{frontend_api}$"))
         );
+        {
+            // What the stand-in mints for browsers: the builder's `azp`, and
+            // cookies with the suffix of the instance's publishable key.
+            let frontend = &mut lock(&shared.store).frontend;
+            frontend.azp.clone_from(&self.azp);
+            frontend.cookie_suffix = crate::config::PublishableKey::parse(&publishable_key)
+                .ok()
+                .map(|key| key.cookie_suffix().to_owned());
+        }
+        *lock(&shared.publishable_key) = publishable_key;
 
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<io::Result<ServerHandle>>();
         let app_shared = shared.clone();
+        let serving = Arc::new(Serving);
+        let app_serving = serving.clone();
         let thread = std::thread::Builder::new()
             .name("clerk-stand-in".to_owned())
             .spawn(move || {
@@ -216,6 +242,7 @@ impl StandInBuilder {
                     let server = HttpServer::new(move || {
                         App::new()
                             .app_data(data.clone())
+                            .app_data(app_serving.clone())
                             .app_data(web::PayloadConfig::new(8 * 1024 * 1024))
                             .default_service(web::to(dispatch))
                     })
@@ -242,6 +269,7 @@ impl StandInBuilder {
             url,
             handle: Some(handle),
             thread: Some(thread),
+            serving,
         })
     }
 }
@@ -368,8 +396,10 @@ impl StandIn {
         f(&mut lock(&self.shared.store))
     }
 
-    /// Stops the server; later requests get "connection refused". Dropping
-    /// the stand-in does the same.
+    /// Stops the server; when it returns, nothing answers any more: new
+    /// connections are refused and kept-alive ones (a client's pool) are
+    /// closed, so every later request fails as in an outage. Dropping the
+    /// stand-in does the same.
     pub fn shutdown(&mut self) {
         if let Some(handle) = self.handle.take() {
             // `stop` sends the command right away; the returned future only
@@ -378,6 +408,14 @@ impl StandIn {
         }
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
+        }
+        // The server thread ends before its worker thread has dropped the
+        // connections it holds: until then a kept-alive connection is still
+        // answered. Wait (boundedly) for the worker to let go of the app.
+        let mut waited = Duration::ZERO;
+        while Arc::strong_count(&self.serving) > 1 && waited < SHUTDOWN_WAIT {
+            std::thread::sleep(SHUTDOWN_POLL);
+            waited += SHUTDOWN_POLL;
         }
     }
 }

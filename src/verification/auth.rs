@@ -446,7 +446,10 @@ impl Serialize for Auth {
         match self.claims() {
             Some(claims) => {
                 map.serialize_entry("sessionClaims", claims.as_map())?;
-                map.serialize_entry("sessionId", &claims.session_id())?;
+                // `sid` absent: no key, as Clerk's `sessionId: undefined`.
+                if let Some(session_id) = claims.session_id() {
+                    map.serialize_entry("sessionId", session_id)?;
+                }
                 map.serialize_entry("sessionStatus", &claims.session_status())?;
                 map.serialize_entry("userId", claims.user_id())?;
                 // Like Clerk's object: absent, not null, when the token has none.

@@ -190,3 +190,62 @@ impl MachineCache {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::ApiKey;
+
+    fn verified(id: &str) -> Verification {
+        Ok(MachineToken::from_api_key(ApiKey {
+            id: id.to_owned(),
+            ..ApiKey::default()
+        }))
+    }
+
+    /// quick_cache admits every new entry (it only refuses one heavier than
+    /// a shard): a token just verified is kept, and stays while other
+    /// tokens, fewer than the capacity, come and go.
+    #[test]
+    fn verified_token_is_kept_below_capacity_ok() {
+        actix_rt::System::new().block_on(async {
+            let cache = MachineCache::new(Duration::from_secs(30), 10_000);
+            let first = cache.get_or_verify(b"ak_first", || 0, || async { verified("ak_1") });
+            assert!(first.await.is_ok());
+            for i in 0..5_000 {
+                let token = format!("ak_other_{i}");
+                let other = cache.get_or_verify(token.as_bytes(), || 1, || async { verified("x") });
+                assert!(other.await.is_ok());
+            }
+            let again = cache
+                .get_or_verify(
+                    b"ak_first",
+                    || 2,
+                    || async {
+                        Err(VerifyError::new(
+                            super::super::error::Reason::UnexpectedError,
+                            "outage",
+                        ))
+                    },
+                )
+                .await;
+            assert_eq!(
+                again.map(|t| t.id().to_owned()).ok().as_deref(),
+                Some("ak_1")
+            );
+        });
+    }
+
+    #[test]
+    fn verified_token_expires_after_the_ttl_ok() {
+        actix_rt::System::new().block_on(async {
+            let cache = MachineCache::new(Duration::from_secs(30), 16);
+            assert!(cache
+                .get_or_verify(b"ak_a", || 0, || async { verified("ak_1") })
+                .await
+                .is_ok());
+            assert!(cache.cached(&digest_of(b"ak_a"), 29_999).is_some());
+            assert!(cache.cached(&digest_of(b"ak_a"), 30_000).is_none());
+        });
+    }
+}

@@ -3,6 +3,19 @@
 use std::fmt;
 
 /// The kind of token a request was authenticated with.
+///
+/// It serialises to Clerk's name for it (the auth object's `tokenType`):
+///
+/// ```
+/// use clerk_actix::machine::TokenType;
+///
+/// assert_eq!(serde_json::to_string(&TokenType::ApiKey).unwrap(), r#""api_key""#);
+/// assert_eq!(
+///     serde_json::to_value([TokenType::SessionToken, TokenType::M2mToken, TokenType::OAuthToken])
+///         .unwrap(),
+///     serde_json::json!(["session_token", "m2m_token", "oauth_token"])
+/// );
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TokenType {
@@ -34,6 +47,12 @@ impl TokenType {
     #[must_use]
     pub fn is_machine(self) -> bool {
         !matches!(self, Self::SessionToken)
+    }
+}
+
+impl serde::Serialize for TokenType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 

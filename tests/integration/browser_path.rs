@@ -9,7 +9,7 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::header;
 use actix_web::{test, web, App, HttpResponse};
 use base64::Engine as _;
-use clerk_actix::testing::{Fault, StandIn};
+use clerk_actix::testing::{Browser, Fault, StandIn};
 use clerk_actix::{ClerkBuilder, ClerkMiddleware};
 
 /// A production key whose Frontend API is the stand-in issuer's host, so its
@@ -561,4 +561,83 @@ async fn the_loop_guard_stops_at_three_and_beyond() {
         let res = test::call_service(&app, req.to_request()).await;
         assert_eq!(res.status(), status, "{count}");
     }
+}
+
+/// An app on its own origin with `authorized_parties`: the stand-in's
+/// handshake (and the refresh after it) mint tokens with the builder's `azp`,
+/// so the kit's browser lands signed in, as it would on Clerk. They used to
+/// say `http://localhost:3000` whatever the builder said: three handshakes,
+/// then signed out with `token-invalid-authorized-parties`.
+#[actix_web::test]
+async fn an_app_on_another_origin_passes_its_handshake_with_authorized_parties() {
+    let origin = "https://app.example.com";
+    let stand_in = StandIn::builder().azp(origin).start().unwrap();
+    stand_in.with_store(|store| store.sign_in_browser("user_1"));
+    let app = app(stand_in.clerk_builder().authorized_parties([origin])).await;
+    let mut browser = Browser::new();
+    let page = browser
+        .visit(&app, &format!("{origin}/page"))
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().starts_with("user_1|-|"), "{}", page.text());
+    assert!(page
+        .visited()
+        .iter()
+        .any(|url| url.starts_with(&format!("{}/v1/client/handshake?", stand_in.url()))));
+    // The tokens the stand-in minted carry the builder's azp.
+    let minted = browser.cookie("__session").unwrap().to_owned();
+    let claims = stand_in
+        .clerk()
+        .unwrap()
+        .verify_token(&minted)
+        .await
+        .unwrap();
+    assert_eq!(claims.get("azp").and_then(|v| v.as_str()), Some(origin));
+}
+
+/// The stand-in's refresh, asked for suffixed cookies, sets this instance's
+/// `__session_<suffix>` (the suffix of the stand-in's publishable key), not
+/// a fixed `__session_standin`: the next page load is signed in from it.
+#[actix_web::test]
+async fn refresh_with_suffixed_cookies_sets_the_instances_cookie_names() {
+    let stand_in = StandIn::start().unwrap();
+    let suffix = stand_in
+        .publishable_key()
+        .parse::<clerk_actix::config::PublishableKey>()
+        .unwrap()
+        .cookie_suffix()
+        .to_owned();
+    let session = stand_in.with_store(|store| store.sign_in_browser("user_1"));
+    let expired = stand_in
+        .session_token("user_1")
+        .session_id(session)
+        .expired(Duration::from_secs(60))
+        .sign();
+    let app = app(stand_in.clerk_builder()).await;
+    let url = "http://app.example.com/page";
+    let mut browser = Browser::new();
+    for cookie in [
+        format!("__session_{suffix}={expired}; Path=/"),
+        format!("__client_uat_{suffix}=1; Path=/"),
+        format!("__refresh_{suffix}=rft_1; Path=/"),
+        format!("__clerk_db_jwt_{suffix}=dvb_1; Path=/"),
+    ] {
+        browser.set_cookie(url, &cookie).unwrap();
+    }
+    let page = browser.visit(&app, url).await.unwrap();
+    assert!(page.text().starts_with("user_1|-|"), "{}", page.text());
+    assert_eq!(page.visited().len(), 1, "refreshed without a handshake");
+    assert!(stand_in
+        .requests()
+        .iter()
+        .any(|r| r.path().ends_with("/refresh") && r.query() == "suffixed_cookies=true"));
+    let refreshed = browser.cookie(&format!("__session_{suffix}")).unwrap();
+    assert_ne!(refreshed, expired);
+    assert!(browser.cookie("__session_standin").is_none());
+    // The next load is served from the refreshed cookie: no more refresh.
+    let before = stand_in.requests().len();
+    let page = browser.visit(&app, url).await.unwrap();
+    assert!(page.text().starts_with("user_1|-|"), "{}", page.text());
+    assert_eq!(stand_in.requests().len(), before);
 }

@@ -463,3 +463,35 @@ async fn auth_object_json_matches_clerk_for_signed_out_requests() {
     assert_eq!(ours, expected);
     assert_eq!(signed_out["sessionClaims"], Value::Null);
 }
+
+/// A session token without `sid` (a JWT template's, say): Clerk's object has
+/// `sessionId: undefined`, so its JSON has no such key; ours neither.
+#[actix_web::test]
+async fn auth_object_json_omits_session_id_without_sid() {
+    let stand_in = StandIn::start().unwrap();
+    let clerk = stand_in.clerk().unwrap();
+    let token = stand_in.session_token("user_1").without_claim("sid").sign();
+    let json =
+        serde_json::to_value(Auth::from_claims(clerk.verify_token(&token).await.unwrap())).unwrap();
+    assert_eq!(json["userId"], "user_1");
+    assert_eq!(json["tokenType"], "session_token");
+    assert!(json.get("sessionId").is_none(), "{json}");
+    // With one, and signed out (`null` there, as in Clerk's signed-out object).
+    let token = stand_in.session_token("user_1").session_id("sess_1").sign();
+    let json =
+        serde_json::to_value(Auth::from_claims(clerk.verify_token(&token).await.unwrap())).unwrap();
+    assert_eq!(json["sessionId"], "sess_1");
+    let json = serde_json::to_value(Auth::signed_out()).unwrap();
+    assert_eq!(json.get("sessionId"), Some(&Value::Null));
+    // `TokenType` serialises to the same strings as the objects' `tokenType`.
+    for kind in [
+        TokenType::SessionToken,
+        TokenType::ApiKey,
+        TokenType::M2mToken,
+        TokenType::OAuthToken,
+    ] {
+        assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        let machine = serde_json::to_value(Auth::signed_out().accepting(kind)).unwrap();
+        assert_eq!(machine["tokenType"], serde_json::to_value(kind).unwrap());
+    }
+}

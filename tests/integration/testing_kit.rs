@@ -277,3 +277,60 @@ async fn stand_in_configuration_points_at_itself() {
     assert_eq!(clerk.api_url(), stand_in.url());
     assert_eq!(clerk.publishable_key(), Some(&pk));
 }
+
+/// Sends one keep-alive request on `stream` and reads the answer: the status
+/// line, or `None` when the connection is closed (EOF or reset) instead.
+fn keep_alive_get(stream: &mut std::net::TcpStream, secret_key: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let request = format!(
+        "GET /v1/jwks HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {secret_key}\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut buf).ok()?;
+        if n == 0 {
+            return None;
+        }
+        answer.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&answer).into_owned();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length: usize = text[..end]
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse().unwrap())
+                })
+                .unwrap();
+            if answer.len() >= end + 4 + length {
+                return text.lines().next().map(str::to_owned);
+            }
+        }
+    }
+}
+
+/// `shutdown` is an outage at once, also for a client that keeps its
+/// connection alive (awc's pool does): the stand-in's worker thread used to
+/// answer such a connection for a moment after `shutdown` returned, which
+/// made `machine::backend_api_outage_answers_503_not_401` flaky under load.
+#[test]
+fn stand_in_shutdown_closes_kept_alive_connections() {
+    for _ in 0..20 {
+        let mut stand_in = StandIn::start().unwrap();
+        let address = stand_in.url().trim_start_matches("http://").to_owned();
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let secret_key = stand_in.secret_key().to_owned();
+        assert_eq!(
+            keep_alive_get(&mut stream, &secret_key).as_deref(),
+            Some("HTTP/1.1 200 OK")
+        );
+        stand_in.shutdown();
+        assert_eq!(keep_alive_get(&mut stream, &secret_key), None);
+        assert!(std::net::TcpStream::connect(&address).is_err());
+    }
+}

@@ -20,6 +20,13 @@ pub(crate) struct FrontendState {
     pub(crate) nonces: HashMap<String, Vec<String>>,
     /// Unknown nonces are 404 (once a nonce handshake was made).
     pub(crate) nonces_only: bool,
+    /// The `azp` of the session tokens the stand-in mints (handshake,
+    /// refresh, `/tokens`): [`StandInBuilder::azp`](crate::testing::StandInBuilder::azp);
+    /// `None`, the issuer's default.
+    pub(crate) azp: Option<String>,
+    /// The instance's cookie suffix (of its publishable key), for suffixed
+    /// refresh cookies.
+    pub(crate) cookie_suffix: Option<String>,
 }
 
 impl Store {

@@ -152,6 +152,7 @@ fn token(store: &Store, id: &str, template: Option<&str>, body: &Value) -> Answe
         &store.sessions[index],
         template,
         lifetime,
+        store.frontend.azp.as_deref(),
     );
     Ok(Reply::ok(json!({"object": "token", "jwt": jwt})))
 }
@@ -188,6 +189,7 @@ fn refresh(store: &Store, id: &str, call: &Call<'_>) -> Answer {
         &store.sessions[index],
         None,
         None,
+        store.frontend.azp.as_deref(),
     );
     match body_str(body, "format")?.as_deref() {
         None | Some("token") => Ok(Reply::ok(json!({"object": "token", "jwt": jwt}))),
@@ -198,12 +200,13 @@ fn refresh(store: &Store, id: &str, call: &Call<'_>) -> Answer {
                 format!("__session={jwt}; Path=/; Max-Age=315360000; SameSite=Lax"),
                 format!("__client_uat={now}; Path=/; Max-Age=315360000; SameSite=Lax"),
             ];
-            if suffixed {
+            // The instance's suffix, as Clerk derives it from the publishable key.
+            if let Some(suffix) = store.frontend.cookie_suffix.as_deref().filter(|_| suffixed) {
                 cookies.push(format!(
-                    "__session_standin={jwt}; Path=/; Max-Age=315360000; SameSite=Lax"
+                    "__session_{suffix}={jwt}; Path=/; Max-Age=315360000; SameSite=Lax"
                 ));
                 cookies.push(format!(
-                    "__client_uat_standin={now}; Path=/; Max-Age=315360000; SameSite=Lax"
+                    "__client_uat_{suffix}={now}; Path=/; Max-Age=315360000; SameSite=Lax"
                 ));
             }
             Ok(Reply::ok(json!({"object": "cookies", "cookies": cookies})))

@@ -305,6 +305,7 @@ pub(crate) fn session_jwt(
     session: &Value,
     template: Option<&str>,
     lifetime_seconds: Option<u64>,
+    azp: Option<&str>,
 ) -> String {
     let user_id = text(&session["user_id"]);
     let session_id = text(&session["id"]);
@@ -319,6 +320,9 @@ pub(crate) fn session_jwt(
         }
         if let Some(template) = template {
             builder = builder.claim("template", template);
+        }
+        if let Some(azp) = azp {
+            builder = builder.azp(azp);
         }
         return builder.sign();
     }
