@@ -36,7 +36,8 @@ pub(crate) async fn authenticate_accepting(
 ) -> Outcome {
     let token = parts
         .header(Header::Authorization)
-        .and_then(header::token_in_header);
+        .and_then(header::token_in_header)
+        .or_else(|| super::subprotocol::upgrade_token(parts));
     let max_bytes = clerk.config().max_token_bytes;
     match accepts {
         AcceptsToken::One(TokenType::SessionToken) => {

@@ -5,6 +5,7 @@
 //! This is Clerk's `authenticateRequest` (spec §2.1–2.8):
 //!
 //! * [`header`]: the token in `Authorization`;
+//! * [`subprotocol`]: or, on a WebSocket upgrade, in `Sec-WebSocket-Protocol`;
 //! * [`cookie_path`]: requests without one, from a browser's cookies;
 //! * [`cookies`]: the cookies and query parameters the browser path reads;
 //! * [`resolve`]: the browser's return from a handshake;
@@ -21,6 +22,7 @@ pub(crate) mod machine;
 pub(crate) mod outcome;
 pub(crate) mod refresh;
 pub(crate) mod resolve;
+pub(crate) mod subprotocol;
 pub(crate) mod url;
 
 use std::borrow::Cow;
@@ -47,6 +49,8 @@ pub(crate) enum Header {
     ForwardedHost,
     ForwardedProto,
     Referer,
+    Upgrade,
+    SecWebSocketProtocol,
 }
 
 /// What authentication reads from a request, fetched only when needed: a
@@ -181,6 +185,7 @@ pub(crate) async fn authenticate(
     let Some(token) = parts
         .header(Header::Authorization)
         .and_then(header::token_in_header)
+        .or_else(|| subprotocol::upgrade_token(parts))
     else {
         return cookie_path::authenticate(clerk, parts, options).await;
     };
