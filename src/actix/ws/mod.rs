@@ -110,10 +110,14 @@
 //!
 //! [`actix-ws`]: https://docs.rs/actix-ws
 
+mod limit;
+
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -130,6 +134,7 @@ use tokio::time::{Instant, Sleep};
 pub use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Closed, Session};
 pub use bytestring::ByteString;
 
+use self::limit::FrameLimit;
 use crate::actix::extract::SessionAuth;
 use crate::authenticate::subprotocol::PROTOCOL;
 use crate::clerk::{Accepts, Clerk, Rejection};
@@ -298,6 +303,13 @@ impl Config {
         // Both are ready: they read what the middleware attached.
         let session = SessionAuth::from_request(req, &mut Payload::None).into_inner()?;
         let clerk = Clerk::from_request(req, &mut Payload::None).into_inner()?;
+        // The size limit, read from frame headers as they arrive.
+        let oversize = Rc::new(Cell::new(false));
+        let limited = FrameLimit::new(body.into_inner(), self.max_message_size, oversize.clone());
+        let mut limited: Payload = Payload::Stream {
+            payload: Box::pin(limited),
+        };
+        let body = web::Payload::from_request(req, &mut limited).into_inner()?;
         let (response, session_handle, stream) =
             actix_ws::handle_with_protocols(req, body, &[PROTOCOL])?;
         let options = self
@@ -322,6 +334,7 @@ impl Config {
             exp_ms,
             deadline: Box::pin(tokio::time::sleep_until(Instant::now())),
             max_message_size: self.max_message_size,
+            oversize,
             fragments: None,
             refresh: None,
             outbox: VecDeque::new(),
@@ -354,6 +367,8 @@ pub struct Socket {
     exp_ms: i64,
     deadline: Pin<Box<Sleep>>,
     max_message_size: usize,
+    /// Set when [`FrameLimit`] ended the stream at a header over the limit.
+    oversize: Rc<Cell<bool>>,
     /// A fragmented message being put together.
     fragments: Option<Fragments>,
     /// A fresh token being verified.
@@ -718,6 +733,9 @@ impl Socket {
             ProtocolError::Overflow => self.queue_close(CloseCode::Size, "message-too-large"),
             ProtocolError::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
                 self.queue_close(CloseCode::Invalid, "invalid-utf8");
+            }
+            ProtocolError::Io(_) if self.oversize.get() => {
+                self.queue_close(CloseCode::Size, "message-too-large");
             }
             // The connection is gone: nothing to send a close on.
             ProtocolError::Io(_) => self.state = State::Ended,
