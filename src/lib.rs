@@ -140,6 +140,9 @@ pub use self::actix::extract::{get_auth, OptionalAuth, SessionAuth};
 pub use self::actix::machine::get_auth_with;
 pub use self::actix::middleware::ClerkMiddleware;
 pub use self::actix::require::{require_auth, require_permission, require_role, Require};
+#[cfg(feature = "ws")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ws")))]
+pub use self::actix::ws;
 pub use self::actix::{error, guard};
 pub use self::clerk::Clerk;
 pub use self::config::ClerkBuilder;

@@ -8,6 +8,9 @@
 //! the page it rendered, the cookies it sent, and (from Chromium's own
 //! network log) whether it went through the handshake.
 //!
+//! A second test opens `examples/websocket.rs`'s page: its JavaScript opens
+//! the socket with the token as the second subprotocol and shows the hello.
+//!
 //! Without `chromium` the test is skipped with a message, unless `CI` is
 //! set: CI installs it (`.ci/run`) and the test must run there.
 
@@ -16,6 +19,10 @@
 #[path = "../examples/pages.rs"]
 #[allow(dead_code)]
 mod pages;
+
+#[path = "../examples/websocket.rs"]
+#[allow(dead_code)]
+mod websocket;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -245,4 +252,83 @@ fn a_real_browser_signs_in_through_the_handshake_refreshes_and_stops_loops() {
     drop(server.stop(false));
     let _ = std::fs::remove_dir_all(&profile);
     let _ = std::fs::remove_dir_all(&fresh);
+}
+
+#[test]
+fn a_real_browser_opens_the_websocket_example_with_the_subprotocol_and_sees_the_hello() {
+    let Some(chrome) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but chromium is not installed: .ci/run installs it with apt-get"
+        );
+        println!("SKIPPED the real-browser WebSocket test: chromium is not installed");
+        return;
+    };
+    let demo = websocket::Demo::start().unwrap();
+    let clerk = demo.stand_in.clerk().unwrap();
+    let tokens = demo.tokens();
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = HttpServer::new(move || {
+                let tokens = tokens.clone();
+                App::new()
+                    .configure(|cfg| websocket::routes(cfg, tokens))
+                    .wrap(ClerkMiddleware::new(clerk.clone()))
+            })
+            .workers(1)
+            .disable_signals()
+            .listen(listener)
+            .unwrap()
+            .run();
+            tx.send(server.handle()).unwrap();
+            server.await
+        })
+    });
+    let server = rx.recv().unwrap();
+    let profile = std::env::temp_dir().join(format!("clerk-actix-browser-ws-{}", rand_id()));
+    // The page fetches a token, opens the socket, and writes what it hears
+    // into the page; a virtual-time budget lets it run before the dump. The
+    // socket's messages do not hold virtual time, so a loaded machine may
+    // dump before the hello: a few tries.
+    let mut dom = String::new();
+    for _ in 0..5 {
+        let output = Command::new(&chrome)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+                "--virtual-time-budget=10000",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg("--dump-dom")
+            .arg(format!("{base}/"))
+            .stderr(Stdio::null())
+            .output()
+            .expect("chromium runs");
+        dom = String::from_utf8_lossy(&output.stdout).into_owned();
+        if !text_of(&dom, "hello").is_empty() {
+            break;
+        }
+    }
+    assert_eq!(
+        text_of(&dom, "hello"),
+        format!("hello user_demo_ada {}", demo.session_id),
+        "{dom}"
+    );
+    assert_eq!(text_of(&dom, "status"), "open", "{dom}");
+    let echo = text_of(&dom, "echo");
+    assert!(
+        echo.is_empty() || echo == "echo hello from the browser",
+        "{dom}"
+    );
+    drop(server.stop(false));
+    let _ = std::fs::remove_dir_all(&profile);
 }

@@ -462,6 +462,8 @@ impl RequestHead for ServiceRequest {
             Header::ForwardedHost => &X_FORWARDED_HOST,
             Header::ForwardedProto => &X_FORWARDED_PROTO,
             Header::Referer => &header::REFERER,
+            Header::Upgrade => &header::UPGRADE,
+            Header::SecWebSocketProtocol => &header::SEC_WEBSOCKET_PROTOCOL,
         };
         self.headers().get(name).map(HeaderValue::as_bytes)
     }

@@ -8,3 +8,5 @@ pub mod guard;
 pub(crate) mod machine;
 pub(crate) mod middleware;
 pub(crate) mod require;
+#[cfg(feature = "ws")]
+pub mod ws;

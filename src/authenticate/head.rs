@@ -12,6 +12,8 @@ pub(crate) enum Header {
     ForwardedHost,
     ForwardedProto,
     Referer,
+    Upgrade,
+    SecWebSocketProtocol,
 }
 
 /// What authentication reads from a request, fetched only when needed: a

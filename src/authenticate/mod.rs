@@ -8,6 +8,7 @@
 //! * [`head`]: what is read of a request ([`head::RequestHead`]);
 //! * [`outcome`]: what is decided ([`outcome::Decision`], [`outcome::Outcome`]);
 //! * [`header`]: the token in `Authorization`;
+//! * [`subprotocol`]: or, on a WebSocket upgrade, in `Sec-WebSocket-Protocol`;
 //! * [`cookies`]: the `Cookie` header and the cookie-set rules;
 //! * [`url`]: the public URL and query parameters.
 //!
@@ -50,6 +51,7 @@ pub(crate) mod outcome;
 pub(crate) mod refresh;
 pub(crate) mod resolve;
 pub(crate) mod session_error;
+pub(crate) mod subprotocol;
 pub(crate) mod url;
 
 use std::borrow::Cow;
@@ -72,7 +74,8 @@ pub(crate) async fn authenticate(
 ) -> Decision {
     let token = parts
         .header(Header::Authorization)
-        .and_then(header::token_in_header);
+        .and_then(header::token_in_header)
+        .or_else(|| subprotocol::upgrade_token(parts));
     let Some(token) = token else {
         return match accepts {
             AcceptsToken::One(kind) if kind != TokenType::SessionToken => Outcome::signed_out(

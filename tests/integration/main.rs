@@ -22,3 +22,4 @@ mod rejections;
 mod soak;
 mod testing_kit;
 mod webhooks;
+mod ws;
