@@ -15,7 +15,7 @@
 //! | `CLERK_JWT_KEY` | networkless verification with a PEM public key | — |
 //! | `CLERK_API_URL` | the Backend API base URL | `https://api.clerk.com` |
 //! | `CLERK_API_VERSION` | the Backend API version path segment | `v1` |
-//! | `CLERK_SIGN_IN_URL` | where [`Require::redirect_to_sign_in`](crate::Require::redirect_to_sign_in) sends signed-out browsers | — |
+//! | `CLERK_SIGN_IN_URL` | where signed-out browsers are sent, in two ways: [`Require::redirect_to_sign_in`](crate::Require::redirect_to_sign_in) (every signed-out request, 302) and [`Require::sign_in_page`](crate::Require::sign_in_page) (page navigations only, with `redirect_url` back; API calls still get 401) | `/` for both |
 //! | `CLERK_PROXY_URL` | the Frontend API proxy that handshake redirects go to | — |
 //!
 //! An empty variable counts as unset, as it does for `@clerk/express`.
@@ -501,9 +501,10 @@ impl ClerkBuilder {
     }
 
     /// The sign-in page signed-out browsers are sent to by
-    /// [`Require::redirect_to_sign_in`](crate::Require::redirect_to_sign_in).
+    /// [`Require::redirect_to_sign_in`](crate::Require::redirect_to_sign_in)
+    /// and [`Require::sign_in_page`](crate::Require::sign_in_page).
     ///
-    /// Defaults to `CLERK_SIGN_IN_URL`, else none.
+    /// Defaults to `CLERK_SIGN_IN_URL`, else none (both then send to `/`).
     pub fn sign_in_url(mut self, url: impl Into<String>) -> Self {
         self.sign_in_url = Some((url.into(), Origin::Builder("sign_in_url")));
         self

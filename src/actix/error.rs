@@ -432,7 +432,14 @@ impl From<AuthError> for actix_web::Error {
 }
 
 /// Sessions cannot be checked right now: the Backend API did not give the
-/// keys (503, with `Retry-After`), or rejected the secret key (500).
+/// keys (503), or rejected the secret key (500).
+///
+/// The 503 carries `Retry-After: 1`: after a failed JWKS fetch at a cold
+/// start (no key cached), the crate tries again at most one second later
+/// (or after `jwks_refetch_interval`, when that is shorter), each time with
+/// up to three attempts (125 ms backoff, doubling, at most 1 s); a machine
+/// token's verify endpoint is tried again on the next request that carries
+/// the token. Requests in between are answered at once.
 ///
 /// Only what reads the auth object answers with it (the extractors,
 /// [`Require`](crate::Require), [`get_auth`](crate::get_auth)); routes that
@@ -506,7 +513,13 @@ impl ResponseError for AuthUnavailableError {
         let status = self.status_code();
         let mut builder = HttpResponse::build(status);
         if status == StatusCode::SERVICE_UNAVAILABLE {
-            builder.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+            // When the crate tries the Backend API again (at most this long
+            // after a failed cold JWKS fetch; machine tokens on the next
+            // request).
+            let retry_after = crate::verification::keys::COLD_RETRY_BACKOFF
+                .as_secs()
+                .max(1);
+            builder.insert_header((header::RETRY_AFTER, HeaderValue::from(retry_after)));
         }
         respond(
             Rejection::Unavailable(self),

@@ -29,14 +29,19 @@
 //! # }).unwrap();
 //! ```
 //!
-//! In an actix handler, take the client (or the `Clerk` handle) from app
-//! data:
+//! In an actix handler behind [`ClerkMiddleware`](crate::ClerkMiddleware),
+//! take a `ClerkClient` argument: the extractor hands out the client of the
+//! middleware's handle, with no `app_data` registration (without the
+//! middleware it answers 500, [`MissingMiddleware`](crate::error::MissingMiddleware)).
 //!
-//! ```no_run
-//! use actix_web::{web, HttpResponse};
+//! ```
+//! # #[cfg(feature = "testing")]
+//! # actix_web::rt::System::new().block_on(async {
+//! use actix_web::{test, web, App, HttpResponse};
 //! use clerk_actix::client::{ClerkClient, ListUsers};
+//! use clerk_actix::ClerkMiddleware;
 //!
-//! async fn users(client: web::Data<ClerkClient>) -> actix_web::Result<HttpResponse> {
+//! async fn users(client: ClerkClient) -> actix_web::Result<HttpResponse> {
 //!     let page = client
 //!         .users()
 //!         .list(&ListUsers::default().limit(20))
@@ -44,7 +49,25 @@
 //!         .map_err(actix_web::error::ErrorBadGateway)?;
 //!     Ok(HttpResponse::Ok().json(page))
 //! }
+//!
+//! # let stand_in = clerk_actix::testing::StandIn::start().unwrap();
+//! # let clerk = stand_in.clerk().unwrap();
+//! let app = test::init_service(
+//!     App::new()
+//!         .route("/users", web::get().to(users))
+//!         .wrap(ClerkMiddleware::new(clerk)),
+//! )
+//! .await;
+//! let req = test::TestRequest::get().uri("/users").to_request();
+//! assert_eq!(test::call_service(&app, req).await.status(), 200);
+//! # });
 //! ```
+//!
+//! A client tuned with [`ClerkClient::builder`] (timeouts, retries) goes in
+//! app data instead: register it with
+//! `App::new().app_data(web::Data::new(client))` and take
+//! `web::Data<ClerkClient>`. Without the registration, `web::Data` answers
+//! 500 on every request.
 //!
 //! # Conventions
 //!

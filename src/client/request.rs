@@ -12,7 +12,10 @@ use crate::backend::{path, query};
 pub use awc::http::Method;
 
 /// A request to any Backend API endpoint, for those this crate has no typed
-/// method for (see the OpenAPI file for the full list).
+/// method for. Clerk's Backend API reference
+/// (<https://clerk.com/docs/reference/backend-api>) lists them all; the
+/// typed methods follow its OpenAPI file of version `2026-05-12`, which is
+/// not part of this package.
 ///
 /// Made by [`ClerkClient::request`]. It follows the same conventions as the
 /// typed methods: headers, `/v1` prefix, percent-encoded path segments,

@@ -12,7 +12,9 @@
 //!   interval (10 seconds), so made-up `kid`s cannot hammer the Backend API;
 //! * when a fetch fails, keys already known keep verifying (stale-if-error)
 //!   and the failure is logged; only a cold start with no keys at all turns a
-//!   Backend API outage into an error, and that error says it is an outage.
+//!   Backend API outage into an error, and that error says it is an outage
+//!   (a 503 with `Retry-After: 1`: the fetch is tried again at most a second
+//!   later, or after the refetch interval when that is shorter).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -345,8 +347,10 @@ enum Refresh {
 }
 
 /// How long to wait before trying again after a failed fetch left us with no
-/// keys (or the refetch interval, when that is shorter).
-const COLD_RETRY_BACKOFF: Duration = Duration::from_secs(1);
+/// keys (or the refetch interval, when that is shorter). The 503 of an outage
+/// says the same in `Retry-After` ([`AuthUnavailableError`](crate::error::AuthUnavailableError)),
+/// so a client that waits that long reaches a new attempt.
+pub(crate) const COLD_RETRY_BACKOFF: Duration = Duration::from_secs(1);
 
 pub(crate) struct RemoteKeys {
     settings: RemoteSettings,

@@ -19,9 +19,11 @@ where
 
 /// A Clerk webhook event, as Clerk's `verifyWebhook` returns it.
 ///
-/// Decoding never fails for a JSON object: an unknown `type`, or `data` that
-/// does not fit the model of its type, gives [`EventData::Other`] with the
-/// JSON as sent; a missing `object` reads as `"event"` (what Clerk returns).
+/// Decoding never fails for a JSON object: an unknown `type` gives
+/// [`EventData::Other`] with the JSON as sent, and `data` that does not fit
+/// the model of a known type gives [`EventData::Undecoded`], with the JSON
+/// as sent and the serde error that says why; a missing `object` reads as
+/// `"event"` (what Clerk returns).
 ///
 /// # Examples
 ///
@@ -139,9 +141,11 @@ pub struct HttpRequestAttributes {
 ///
 /// The part of `type` before the first `.` picks the model (`user.created`,
 /// `user.updated` → [`User`](Self::User)); `data` with `"deleted": true` is a
-/// [`DeletedObject`] whatever the type. Everything else — types this version
-/// does not know (`organizationDomain.*`, billing events, …) and data that
-/// does not fit its model — is kept as sent in [`Other`](Self::Other).
+/// [`DeletedObject`] whatever the type. Types this version does not know
+/// (`organizationDomain.*`, billing events, …) are kept as sent in
+/// [`Other`](Self::Other); data of a known type that does not fit its model
+/// is [`Undecoded`](Self::Undecoded), which says why (and is logged at
+/// `warn`, target `clerk_actix::webhooks`).
 ///
 /// It serialises as the inner object.
 ///
@@ -186,32 +190,99 @@ pub enum EventData {
     /// A deleted object, `{"object": "user", "id": "user_…", "deleted": true}`
     /// (`user.deleted`, `organization.deleted`, …).
     Deleted(DeletedObject),
-    /// Any other event type, or data that does not fit its model: the JSON
-    /// as sent.
+    /// An event type this version does not know: the JSON as sent.
     Other(Value),
+    /// A known event type whose `data` does not fit its model: the JSON as
+    /// sent and the decode error.
+    ///
+    /// ```
+    /// use clerk_actix::webhooks::{EventData, WebhookEvent};
+    ///
+    /// let event: WebhookEvent =
+    ///     serde_json::from_str(r#"{"type": "user.created", "data": {"id": 42}}"#)?;
+    /// let EventData::Undecoded(undecoded) = &event.data else { panic!("undecoded") };
+    /// assert_eq!(undecoded.model(), "User");
+    /// assert!(undecoded.error().contains("expected a string"), "{}", undecoded.error());
+    /// assert_eq!(undecoded.data()["id"], 42);
+    /// # Ok::<_, serde_json::Error>(())
+    /// ```
+    Undecoded(Box<UndecodedData>),
+}
+
+/// The `data` of a known event type that does not fit its model
+/// ([`EventData::Undecoded`]): what was sent, which model it was decoded
+/// as, and the serde error.
+///
+/// It serialises as the data as sent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UndecodedData {
+    model: &'static str,
+    error: String,
+    data: Value,
+}
+
+impl UndecodedData {
+    /// The model `data` was decoded as, e.g. `User`.
+    #[must_use]
+    pub fn model(&self) -> &'static str {
+        self.model
+    }
+
+    /// Why it does not fit: the serde error, e.g. `invalid type: integer
+    /// `42`, expected a string`.
+    #[must_use]
+    pub fn error(&self) -> &str {
+        &self.error
+    }
+
+    /// The `data` as sent.
+    #[must_use]
+    pub fn data(&self) -> &Value {
+        &self.data
+    }
+
+    /// The `data` as sent, taken out.
+    #[must_use]
+    pub fn into_data(self) -> Value {
+        self.data
+    }
+}
+
+impl Serialize for UndecodedData {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.data.serialize(serializer)
+    }
 }
 
 impl EventData {
     /// Decodes `data` for an event of type `event_type`; never fails.
     fn decode(event_type: &str, data: Value) -> Self {
-        if !data.is_object() {
-            return Self::Other(data);
-        }
         if data.get("deleted") == Some(&Value::Bool(true)) {
-            return typed(data, Self::Deleted);
+            return typed(event_type, data, "DeletedObject", Self::Deleted);
         }
         let prefix = event_type.split('.').next().unwrap_or_default();
+        let t = event_type;
         match prefix {
-            "user" => boxed(data, Self::User),
-            "session" => boxed(data, Self::Session),
-            "organization" => boxed(data, Self::Organization),
-            "organizationMembership" => boxed(data, Self::OrganizationMembership),
-            "organizationInvitation" => boxed(data, Self::OrganizationInvitation),
-            "email" => boxed(data, Self::Email),
-            "sms" => boxed(data, Self::Sms),
-            "role" => boxed(data, Self::Role),
-            "permission" => boxed(data, Self::Permission),
-            "waitlistEntry" => boxed(data, Self::WaitlistEntry),
+            "user" => boxed(t, data, "User", Self::User),
+            "session" => boxed(t, data, "Session", Self::Session),
+            "organization" => boxed(t, data, "Organization", Self::Organization),
+            "organizationMembership" => boxed(
+                t,
+                data,
+                "OrganizationMembership",
+                Self::OrganizationMembership,
+            ),
+            "organizationInvitation" => boxed(
+                t,
+                data,
+                "OrganizationInvitation",
+                Self::OrganizationInvitation,
+            ),
+            "email" => boxed(t, data, "Email", Self::Email),
+            "sms" => boxed(t, data, "SmsMessage", Self::Sms),
+            "role" => boxed(t, data, "Role", Self::Role),
+            "permission" => boxed(t, data, "Permission", Self::Permission),
+            "waitlistEntry" => boxed(t, data, "WaitlistEntry", Self::WaitlistEntry),
             _ => Self::Other(data),
         }
     }
@@ -240,26 +311,45 @@ impl EventData {
             Self::WaitlistEntry(v) => v.id.as_str(),
             Self::Deleted(v) => v.id.as_deref().unwrap_or_default(),
             Self::Other(v) => v.get("id").and_then(Value::as_str).unwrap_or_default(),
+            Self::Undecoded(v) => v.data.get("id").and_then(Value::as_str).unwrap_or_default(),
         };
         Some(id).filter(|id| !id.is_empty())
     }
 }
 
+/// `data` as the `model` of a known event type, or why it is not one.
 fn typed<T: for<'de> Deserialize<'de>>(
+    event_type: &str,
     data: Value,
+    model: &'static str,
     wrap: impl FnOnce(T) -> EventData,
 ) -> EventData {
     match T::deserialize(&data) {
         Ok(value) => wrap(value),
-        Err(_) => EventData::Other(data),
+        Err(error) => {
+            // The type and the model only: serde's message may quote a value
+            // from the data, which is the user's (it is in `error()`).
+            log::warn!(
+                target: "clerk_actix::webhooks",
+                "webhook event `{event_type}`: its data does not fit the {model} model; \
+                 EventData::Undecoded carries the data and the serde error"
+            );
+            EventData::Undecoded(Box::new(UndecodedData {
+                model,
+                error: error.to_string(),
+                data,
+            }))
+        }
     }
 }
 
 fn boxed<T: for<'de> Deserialize<'de>>(
+    event_type: &str,
     data: Value,
+    model: &'static str,
     wrap: impl FnOnce(Box<T>) -> EventData,
 ) -> EventData {
-    typed(data, |value| wrap(Box::new(value)))
+    typed(event_type, data, model, |value| wrap(Box::new(value)))
 }
 
 /// An email Clerk sent or would send (`email.created`), e.g. a

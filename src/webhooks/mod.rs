@@ -140,7 +140,7 @@ use crate::encoding;
 
 pub use self::event::{
     Email, EventAttributes, EventData, HttpRequestAttributes, Permission, Role, SmsMessage,
-    WebhookEvent,
+    UndecodedData, WebhookEvent,
 };
 pub use self::extract::WebhookRejection;
 

@@ -149,7 +149,7 @@ impl Server {
 fn assert_outage(answer: &Answer, reason: &str) {
     assert_eq!(answer.status, 503, "{answer:?}");
     assert_eq!(answer.reason.as_deref(), Some(reason), "{answer:?}");
-    assert_eq!(answer.retry_after.as_deref(), Some("5"), "{answer:?}");
+    assert_eq!(answer.retry_after.as_deref(), Some("1"), "{answer:?}");
     // An outage is not a sign-out.
     assert_eq!(answer.auth_status, None, "{answer:?}");
 }

@@ -672,7 +672,7 @@ async fn backend_api_down_at_cold_start_answers_503_not_401() {
     .await;
     let res = get(&app, "/me", Some(&token)).await;
     assert_eq!(res.status(), 503);
-    assert_eq!(header(&res, "retry-after"), Some("5"));
+    assert_eq!(header(&res, "retry-after"), Some("1"));
     let body = test::read_body(res).await;
     let text = String::from_utf8_lossy(&body);
     // The body stays generic: no URL, no key, no internal cause.

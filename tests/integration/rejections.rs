@@ -261,7 +261,7 @@ async fn an_outage_fails_closed_only_where_auth_is_read() {
         assert_eq!(res.status(), 503, "{uri}");
         assert_eq!(
             header_of(&res, "retry-after").as_deref(),
-            Some("5"),
+            Some("1"),
             "{uri}"
         );
         // Through the hook, like every rejection.

@@ -334,3 +334,58 @@ fn stand_in_shutdown_closes_kept_alive_connections() {
         assert!(std::net::TcpStream::connect(&address).is_err());
     }
 }
+
+/// The kit's browser against a running server (everything over the
+/// network): the handshake through the stand-in and back, then the cookies.
+#[actix_web::test]
+async fn browser_walks_the_handshake_of_a_running_server() {
+    use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+    use clerk_actix::testing::Browser;
+    use clerk_actix::{AuthExt, ClerkMiddleware};
+
+    let stand_in = StandIn::start().unwrap();
+    stand_in.with_store(|store| store.sign_in_browser("user_7"));
+    let clerk = stand_in.clerk().unwrap();
+    let server = HttpServer::new(move || {
+        App::new()
+            .route(
+                "/",
+                web::get().to(|req: HttpRequest| async move {
+                    let user = req
+                        .get_auth()
+                        .ok()
+                        .and_then(|a| a.user_id().map(str::to_owned));
+                    HttpResponse::Ok().body(user.unwrap_or_else(|| "signed out".to_owned()))
+                }),
+            )
+            .wrap(ClerkMiddleware::new(clerk.clone()))
+    })
+    .workers(1)
+    .disable_signals()
+    .bind(("127.0.0.1", 0))
+    .unwrap();
+    let port = server.addrs()[0].port();
+    let server = server.run();
+    let handle = server.handle();
+    actix_web::rt::spawn(server);
+
+    let url = format!("http://127.0.0.1:{port}/");
+    let mut browser = Browser::new();
+    let page = browser.visit_url(&url).await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.text(), "user_7");
+    assert_eq!(page.visited().len(), 4, "{:?}", page.visited());
+    let page = browser.visit_url(&url).await.unwrap();
+    assert_eq!((page.text().as_str(), page.visited().len()), ("user_7", 1));
+    // Signed out at the Frontend API (a `__client_uat` newer than the
+    // session token says the session changed): the stand-in's handshake
+    // deletes the session cookie (`Max-Age=0`), and the browser drops it.
+    stand_in.with_store(|store| store.sign_out_browser());
+    browser
+        .set_cookie(&url, "__client_uat=9999999999; Path=/")
+        .unwrap();
+    let page = browser.visit_url(&url).await.unwrap();
+    assert_eq!(page.text(), "signed out");
+    assert!(browser.cookie("__session").is_none(), "{browser:?}");
+    handle.stop(false).await;
+}

@@ -590,9 +590,14 @@ fn each_event_family_decodes_to_its_model_ok() {
             json!({"object": "role", "id": "role_1", "deleted": true}),
             "Deleted",
         ),
-        // Data that does not fit its model stays as sent.
-        ("user.created", json!({"object": "user", "id": 42}), "Other"),
-        ("user.created", json!("not an object"), "Other"),
+        // Data that does not fit its model stays as sent, with the reason.
+        (
+            "user.created",
+            json!({"object": "user", "id": 42}),
+            "Undecoded",
+        ),
+        ("user.created", json!("not an object"), "Undecoded"),
+        ("subscription.invented", json!("not an object"), "Other"),
     ];
     for (event_type, data, expected) in cases {
         let body = json!({"type": event_type, "object": "event", "data": data}).to_string();
@@ -610,13 +615,36 @@ fn each_event_family_decodes_to_its_model_ok() {
             EventData::WaitlistEntry(_) => "WaitlistEntry",
             EventData::Deleted(_) => "Deleted",
             EventData::Other(_) => "Other",
+            EventData::Undecoded(_) => "Undecoded",
             _ => "unknown variant",
         };
         assert_eq!(got, expected, "{event_type}: {data}");
-        if expected != "Other" {
+        if expected != "Other" && expected != "Undecoded" {
             assert_eq!(webhook.data.id(), data["id"].as_str(), "{event_type}");
         }
     }
+}
+
+/// A known type whose data does not fit its model says why (it used to
+/// become `Other`, silently): the model, serde's error, the data as sent,
+/// which is also what it serialises back to.
+#[test]
+fn known_event_type_with_bad_data_carries_the_decode_error_ok() {
+    let data = json!({"object": "session", "id": "sess_1", "status": ["not", "a", "string"]});
+    let body = json!({"type": "session.created", "object": "event", "data": data}).to_string();
+    let webhook = verify(&signed(body)).unwrap();
+    let EventData::Undecoded(undecoded) = &webhook.data else {
+        panic!("undecoded: {:?}", webhook.data)
+    };
+    assert_eq!(undecoded.model(), "Session");
+    assert_eq!(
+        undecoded.error(),
+        "invalid type: sequence, expected a string"
+    );
+    assert_eq!(undecoded.data(), &data);
+    assert_eq!(webhook.data.id(), Some("sess_1"));
+    assert_eq!(serde_json::to_value(&webhook.data).unwrap(), data);
+    assert_eq!(undecoded.clone().into_data(), data);
 }
 
 #[test]
