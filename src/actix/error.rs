@@ -56,12 +56,14 @@
 use std::fmt;
 use std::sync::Arc;
 
-use actix_web::http::header::{self, HeaderName, HeaderValue};
-use actix_web::http::StatusCode;
+use actix_web::dev::RequestHead;
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode, Uri};
 use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
 
 use crate::authenticate::outcome::auth_headers;
 use crate::verification::auth::{Auth, SignedOut};
+use crate::verification::authorization::Has;
 use crate::verification::error::{Reason, VerifyError};
 
 fn json_body(code: &str, message: &str, long_message: &str) -> String {
@@ -75,6 +77,100 @@ fn json_body(code: &str, message: &str, long_message: &str) -> String {
 /// [`ClerkMiddlewareBuilder::on_rejection`](crate::middleware::ClerkMiddlewareBuilder::on_rejection).
 pub(crate) type Shaper =
     Arc<dyn Fn(&Rejection<'_>, HttpResponseBuilder) -> HttpResponse + Send + Sync>;
+
+/// The shaper and what it sees of the refused request, taken when the
+/// rejection is made (only when a shaper is set: nothing is copied
+/// otherwise).
+#[derive(Clone)]
+pub(crate) struct Shape {
+    hook: Shaper,
+    request: Arc<RejectedRequest>,
+}
+
+impl Shape {
+    pub(crate) fn new(hook: &Shaper, head: &RequestHead) -> Self {
+        Self {
+            hook: hook.clone(),
+            request: Arc::new(RejectedRequest {
+                method: head.method.clone(),
+                uri: head.uri.clone(),
+                headers: head.headers.clone(),
+            }),
+        }
+    }
+}
+
+/// What a rejection hook sees of the refused request, to answer pages with
+/// HTML and APIs with JSON from one hook.
+///
+/// ```
+/// # actix_web::rt::System::new().block_on(async {
+/// use actix_web::{test, web, App, HttpResponse};
+/// use clerk_actix::{Auth, Clerk, ClerkMiddleware};
+///
+/// let clerk = Clerk::builder().secret_key("sk_test_example").build()?;
+/// let middleware = ClerkMiddleware::builder(clerk)
+///     .on_rejection(|rejection, mut res| match rejection.request() {
+///         Some(req) if req.accepts_html() => res.content_type("text/html").body("<h1>Please sign in</h1>"),
+///         _ => res.json(serde_json::json!({"error": rejection.reason()})),
+///     })
+///     .build();
+/// let app = test::init_service(
+///     App::new().route("/me", web::get().to(|_: Auth| async { "me" })).wrap(middleware),
+/// )
+/// .await;
+/// let page = test::TestRequest::get().uri("/me").insert_header(("accept", "text/html")).to_request();
+/// let res = test::call_service(&app, page).await;
+/// assert_eq!(res.status(), 401);
+/// assert_eq!(test::read_body(res).await, "<h1>Please sign in</h1>");
+/// let api = test::TestRequest::get().uri("/me").insert_header(("accept", "application/json")).to_request();
+/// let res = test::call_service(&app, api).await;
+/// assert_eq!(res.status(), 401);
+/// assert!(test::read_body(res).await.starts_with(b"{\"error\""));
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+#[derive(Debug)]
+pub struct RejectedRequest {
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+}
+
+impl RejectedRequest {
+    /// The request method.
+    #[must_use]
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The path, without the query.
+    #[must_use]
+    pub fn path(&self) -> &str {
+        self.uri.path()
+    }
+
+    /// The request target as received.
+    #[must_use]
+    pub fn uri(&self) -> &Uri {
+        &self.uri
+    }
+
+    /// The request headers.
+    #[must_use]
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// Whether the client asks for HTML first (`Accept: text/html…`, what
+    /// browsers send on a page navigation).
+    #[must_use]
+    pub fn accepts_html(&self) -> bool {
+        self.headers
+            .get(header::ACCEPT)
+            .is_some_and(|accept| accept.as_bytes().starts_with(b"text/html"))
+    }
+}
 
 /// A request the crate refuses: signed out (401), without the required
 /// authorization (403), or not checkable right now (503/500). What a hook set
@@ -128,18 +224,40 @@ impl Rejection<'_> {
             Self::Unavailable(_) => None,
         }
     }
+
+    /// What was required, for a 403 of a [`Has`] check
+    /// ([`require_permission`](crate::require_permission), [`Require::has`](crate::Require::has), …);
+    /// `None` otherwise (a 401, an outage, a custom [`Require::check`](crate::Require::check)).
+    #[must_use]
+    pub fn required(&self) -> Option<&Has> {
+        match self {
+            Self::Forbidden(e) => e.required(),
+            _ => None,
+        }
+    }
+
+    /// What the hook sees of the refused request.
+    #[must_use]
+    pub fn request(&self) -> Option<&RejectedRequest> {
+        let shape = match self {
+            Self::Unauthorized(e) => e.shape.as_ref(),
+            Self::Forbidden(e) => e.shape.as_ref(),
+            Self::Unavailable(e) => e.shape.as_ref(),
+        };
+        shape.map(|shape| &*shape.request)
+    }
 }
 
 /// The response of a rejection: the crate's own, or what the shaper makes of
 /// the pre-filled builder (status and the crate's headers).
 fn respond(
     rejection: Rejection<'_>,
-    shaper: Option<&Shaper>,
+    shaper: Option<&Shape>,
     builder: HttpResponseBuilder,
     body: impl FnOnce(HttpResponseBuilder) -> HttpResponse,
 ) -> HttpResponse {
     match shaper {
-        Some(shape) => shape(&rejection, builder),
+        Some(shape) => (shape.hook)(&rejection, builder),
         None => body(builder),
     }
 }
@@ -173,7 +291,7 @@ fn with_auth_headers(builder: &mut HttpResponseBuilder, out: Option<&SignedOut>)
 #[derive(Clone, Default)]
 pub struct UnauthorizedError {
     auth: Option<Auth>,
-    shaper: Option<Shaper>,
+    shape: Option<Shape>,
 }
 
 impl fmt::Debug for UnauthorizedError {
@@ -200,10 +318,10 @@ impl UnauthorizedError {
         Self::default()
     }
 
-    pub(crate) fn for_auth(auth: &Auth, shaper: Option<&Shaper>) -> Self {
+    pub(crate) fn for_auth(auth: &Auth, shape: Option<Shape>) -> Self {
         Self {
             auth: Some(auth.clone()),
-            shaper: shaper.cloned(),
+            shape,
         }
     }
 
@@ -258,7 +376,7 @@ impl ResponseError for UnauthorizedError {
         );
         respond(
             Rejection::Unauthorized(self),
-            self.shaper.as_ref(),
+            self.shape.as_ref(),
             builder,
             |mut builder| {
                 builder.content_type("application/json").body(json_body(
@@ -284,7 +402,8 @@ impl ResponseError for UnauthorizedError {
 #[derive(Clone, Default)]
 pub struct ForbiddenError {
     auth: Option<Auth>,
-    shaper: Option<Shaper>,
+    shape: Option<Shape>,
+    required: Option<Has>,
 }
 
 impl fmt::Debug for ForbiddenError {
@@ -310,11 +429,19 @@ impl ForbiddenError {
         Self::default()
     }
 
-    pub(crate) fn for_auth(auth: &Auth, shaper: Option<&Shaper>) -> Self {
+    pub(crate) fn for_auth(auth: &Auth, shape: Option<Shape>, required: Option<&Has>) -> Self {
         Self {
             auth: Some(auth.clone()),
-            shaper: shaper.cloned(),
+            shape,
+            required: required.cloned(),
         }
+    }
+
+    /// What was required and is missing, for a 403 of a [`Has`] check;
+    /// `None` for a custom [`Require::check`](crate::Require::check).
+    #[must_use]
+    pub fn required(&self) -> Option<&Has> {
+        self.required.as_ref()
     }
 
     /// The signed-in auth object that lacked the grant; `None` when built by hand.
@@ -345,7 +472,7 @@ impl ResponseError for ForbiddenError {
         ));
         respond(
             Rejection::Forbidden(self),
-            self.shaper.as_ref(),
+            self.shape.as_ref(),
             builder,
             |mut builder| {
                 builder.content_type("application/json").body(json_body(
@@ -449,7 +576,7 @@ impl From<AuthError> for actix_web::Error {
 #[derive(Clone)]
 pub struct AuthUnavailableError {
     cause: VerifyError,
-    shaper: Option<Shaper>,
+    shape: Option<Shape>,
 }
 
 impl fmt::Debug for AuthUnavailableError {
@@ -470,14 +597,11 @@ impl Eq for AuthUnavailableError {}
 
 impl AuthUnavailableError {
     pub(crate) fn new(cause: VerifyError) -> Self {
-        Self {
-            cause,
-            shaper: None,
-        }
+        Self { cause, shape: None }
     }
 
-    pub(crate) fn shaped(mut self, shaper: Option<&Shaper>) -> Self {
-        self.shaper = shaper.cloned();
+    pub(crate) fn shaped(mut self, shape: Option<Shape>) -> Self {
+        self.shape = shape;
         self
     }
 
@@ -523,7 +647,7 @@ impl ResponseError for AuthUnavailableError {
         }
         respond(
             Rejection::Unavailable(self),
-            self.shaper.as_ref(),
+            self.shape.as_ref(),
             builder,
             |mut builder| {
                 builder.content_type("application/json").body(json_body(

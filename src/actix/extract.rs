@@ -8,8 +8,10 @@ use actix_web::dev::{Extensions, Payload, ServiceRequest};
 use actix_web::guard::GuardContext;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 
+use actix_web::dev::RequestHead;
+
 use crate::actix::error::{
-    AuthError, AuthUnavailableError, MissingMiddleware, Shaper, UnauthorizedError,
+    AuthError, AuthUnavailableError, MissingMiddleware, Shape, Shaper, UnauthorizedError,
 };
 use crate::clerk::Clerk;
 use crate::client::ClerkClient;
@@ -25,6 +27,9 @@ pub(crate) struct Attached {
     pub(crate) auth: Result<Auth, AuthUnavailableError>,
     pub(crate) clerk: Clerk,
     pub(crate) shaper: Option<Shaper>,
+    /// The client the `ClerkClient` extractor hands out, when the middleware
+    /// was given one.
+    pub(crate) client: Option<ClerkClient>,
 }
 
 impl Attached {
@@ -43,13 +48,18 @@ impl Attached {
     }
 
     /// `auth` when signed in, else the rejection a handler should answer with.
-    fn signed_in(&self) -> Result<Auth, AuthError> {
+    fn signed_in(&self, head: &RequestHead) -> Result<Auth, AuthError> {
         let auth = self.auth()?;
         if auth.is_authenticated() {
             Ok(auth)
         } else {
-            Err(UnauthorizedError::for_auth(&auth, self.shaper.as_ref()).into())
+            Err(UnauthorizedError::for_auth(&auth, self.shape(head)).into())
         }
+    }
+
+    /// The rejection hook with what it sees of the request, when a hook is set.
+    pub(crate) fn shape(&self, head: &RequestHead) -> Option<Shape> {
+        self.shaper.as_ref().map(|hook| Shape::new(hook, head))
     }
 }
 
@@ -179,7 +189,7 @@ impl FromRequest for Auth {
         ready(
             attachment(&req.extensions(), "the Auth extractor (or Option<Auth>)")
                 .map_err(AuthError::from)
-                .and_then(|attached| attached.signed_in()),
+                .and_then(|attached| attached.signed_in(req.head())),
         )
     }
 }
@@ -306,15 +316,15 @@ impl FromRequest for SessionAuth {
             attachment(&req.extensions(), "the SessionAuth extractor")
                 .map_err(AuthError::from)
                 .and_then(|attached| {
-                    let auth = attached.signed_in()?;
+                    let auth = attached.signed_in(req.head())?;
                     match auth.claims() {
                         Some(claims) if claims.session_id().is_some() => Ok(SessionAuth {
                             claims: claims.clone(),
                             auth,
                         }),
-                        _ => {
-                            Err(UnauthorizedError::for_auth(&auth, attached.shaper.as_ref()).into())
-                        }
+                        _ => Err(
+                            UnauthorizedError::for_auth(&auth, attached.shape(req.head())).into(),
+                        ),
                     }
                 }),
         )
@@ -366,6 +376,13 @@ impl FromRequest for ClerkClient {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(attachment(&req.extensions(), "the ClerkClient extractor").map(|a| a.clerk.client()))
+        ready(
+            attachment(&req.extensions(), "the ClerkClient extractor").map(|attached| {
+                attached
+                    .client
+                    .clone()
+                    .unwrap_or_else(|| attached.clerk.client())
+            }),
+        )
     }
 }

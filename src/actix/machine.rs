@@ -58,7 +58,7 @@ fn extract(req: &HttpRequest, accepts: AcceptsToken) -> Result<MachineToken, Aut
     let auth = attached.auth_with(accepts)?;
     match auth.machine() {
         Some(token) => Ok(token.clone()),
-        None => Err(UnauthorizedError::for_auth(&auth, attached.shaper.as_ref()).into()),
+        None => Err(UnauthorizedError::for_auth(&auth, attached.shape(req.head())).into()),
     }
 }
 

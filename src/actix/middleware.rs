@@ -13,12 +13,13 @@ use actix_web::http::StatusCode;
 use actix_web::{Error, HttpMessage, HttpResponse, HttpResponseBuilder};
 use futures_util::future::LocalBoxFuture;
 
-use crate::actix::error::{is_rejection, AuthUnavailableError, Rejection, Shaper};
+use crate::actix::error::{is_rejection, AuthUnavailableError, Rejection, Shape, Shaper};
 use crate::actix::extract::Attached;
 use crate::authenticate::head::{Header, RequestHead};
 use crate::authenticate::outcome::{auth_headers, BrowserHeaders, Decision, Handshake, Outcome};
 use crate::authenticate::{self};
 use crate::clerk::Clerk;
+use crate::client::ClerkClient;
 use crate::verification::accepts::AcceptsToken;
 use crate::verification::auth::{Auth, SignedOut};
 use crate::verification::options::VerifyOptions;
@@ -38,18 +39,11 @@ type AuthHook = dyn Fn(&ServiceRequest, &Auth) -> Result<(), Error> + Send + Syn
 /// When the Backend API is unreachable and no key is cached yet, a request
 /// that carries a token cannot be checked: the middleware logs it
 /// (`log::error!`) and attaches an "unavailable" state. Only what reads auth
-/// (the extractors, [`Require`](crate::Require), [`get_auth`](crate::get_auth),
-/// an `on_authenticated` hook) then answers **503** (500 for a rejected secret
+/// (the extractors, [`Require`](crate::Require), [`get_auth`](crate::get_auth))
+/// then answers **503** (500 for a rejected secret
 /// key), never a 401 that would sign users out for an outage; routes that
-/// never look at auth are served.
-///
-/// When the Backend API is unreachable and no key is cached yet, a request
-/// that carries a token cannot be checked: the middleware logs it
-/// (`log::error!`) and attaches an "unavailable" state. Only what reads auth
-/// (the extractors, [`Require`](crate::Require), [`get_auth`](crate::get_auth),
-/// an `on_authenticated` hook) then answers **503** (500 for a rejected secret
-/// key), never a 401 that would sign users out for an outage; routes that
-/// never look at auth are served.
+/// never look at auth are served, and an `on_authenticated` hook does not
+/// run.
 ///
 /// One case answers without reaching your handler: a browser page navigation
 /// (GET, `Sec-Fetch-Dest: document`) whose session needs the Frontend API (no
@@ -107,6 +101,7 @@ struct Settings {
     on_rejection: Option<Shaper>,
     treat_pending_as_signed_out: bool,
     accepts: AcceptsToken,
+    client: Option<ClerkClient>,
 }
 
 impl fmt::Debug for ClerkMiddleware {
@@ -136,6 +131,7 @@ impl ClerkMiddleware {
             on_rejection: None,
             treat_pending_as_signed_out: true,
             accepts: AcceptsToken::Any,
+            client: None,
         }
     }
 }
@@ -174,6 +170,7 @@ pub struct ClerkMiddlewareBuilder {
     on_rejection: Option<Shaper>,
     treat_pending_as_signed_out: bool,
     accepts: AcceptsToken,
+    client: Option<ClerkClient>,
 }
 
 impl fmt::Debug for ClerkMiddlewareBuilder {
@@ -287,6 +284,31 @@ impl ClerkMiddlewareBuilder {
         self
     }
 
+    /// The Backend API client that the [`ClerkClient`] extractor hands to
+    /// handlers: tune its timeout, attempts and size limit with
+    /// [`ClerkClient::builder`] (a hanging Backend API then holds a request
+    /// no longer than you allow).
+    ///
+    /// Defaults to the handle's client ([`Clerk::client`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use clerk_actix::client::ClerkClient;
+    /// use clerk_actix::ClerkMiddleware;
+    ///
+    /// # let clerk = clerk_actix::Clerk::builder().secret_key("sk_test_x").build().unwrap();
+    /// let client = ClerkClient::builder(clerk.clone())
+    ///     .timeout(Duration::from_secs(2))
+    ///     .max_attempts(1)
+    ///     .build();
+    /// let middleware = ClerkMiddleware::builder(clerk).client(client).build();
+    /// # let _ = middleware;
+    /// ```
+    pub fn client(mut self, client: ClerkClient) -> Self {
+        self.client = Some(client);
+        self
+    }
+
     /// Builds the middleware.
     pub fn build(self) -> ClerkMiddleware {
         ClerkMiddleware {
@@ -297,6 +319,7 @@ impl ClerkMiddlewareBuilder {
                 on_rejection: self.on_rejection,
                 treat_pending_as_signed_out: self.treat_pending_as_signed_out,
                 accepts: self.accepts,
+                client: self.client,
             }),
         }
     }
@@ -407,7 +430,8 @@ where
                         "cannot verify the request's token: {cause}"
                     );
                     // Only what reads auth answers 503; other routes are served.
-                    (Err(AuthUnavailableError::new(cause).shaped(shaper)), None)
+                    let shape = shaper.map(|hook| Shape::new(hook, req.head()));
+                    (Err(AuthUnavailableError::new(cause).shaped(shape)), None)
                 }
             };
             // The browser path's cookies go on every answer, rejections
@@ -417,13 +441,10 @@ where
             // Routes read the request's auth through the kinds they accept
             // (`Attached::auth_with`); the hook, like `get_auth`, sees the
             // session view of it.
-            if let Some(hook) = &settings.on_authenticated {
-                let result = match &auth {
-                    Ok(auth) => hook(&req, &auth.accepting(AcceptsToken::SESSION_TOKEN)),
-                    // The hook decides on auth, which cannot be read now.
-                    Err(unavailable) => Err(unavailable.clone().into()),
-                };
-                if let Err(err) = result {
+            // During an outage the hook does not run: the request goes on
+            // as without it, and what reads auth answers 503.
+            if let (Some(hook), Ok(auth)) = (&settings.on_authenticated, &auth) {
+                if let Err(err) = hook(&req, &auth.accepting(AcceptsToken::SESSION_TOKEN)) {
                     let mut res = req.error_response(err);
                     append(&mut res, signed_out_headers);
                     append_always(res.headers_mut(), browser_extra);
@@ -434,6 +455,7 @@ where
                 auth,
                 clerk: settings.clerk.clone(),
                 shaper: shaper.cloned(),
+                client: settings.client.clone(),
             });
             let mut res = service.call(req).await?;
             append(&mut res, signed_out_headers);

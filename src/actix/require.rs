@@ -404,14 +404,14 @@ fn refusal(
                     .finish(),
             ),
             None => {
-                Denial::Error(UnauthorizedError::for_auth(&auth, attached.shaper.as_ref()).into())
+                Denial::Error(UnauthorizedError::for_auth(&auth, attached.shape(req.head())).into())
             }
         });
     }
-    let allowed = match rule {
-        Rule::Authenticated => true,
-        Rule::Has(check) => auth.has(check),
-        Rule::Check(check) => check(&auth),
+    let (allowed, required) = match rule {
+        Rule::Authenticated => (true, None),
+        Rule::Has(check) => (auth.has(check), Some(check)),
+        Rule::Check(check) => (check(&auth), None),
     };
     if allowed {
         None
@@ -424,7 +424,7 @@ fn refusal(
             auth.user_id().unwrap_or_default()
         );
         Some(Denial::Error(
-            ForbiddenError::for_auth(&auth, attached.shaper.as_ref()).into(),
+            ForbiddenError::for_auth(&auth, attached.shape(req.head()), required).into(),
         ))
     }
 }

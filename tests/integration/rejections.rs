@@ -382,3 +382,138 @@ async fn config_errors_debug_like_display_and_catch_swapped_keys() {
         "{sk_as_publishable}"
     );
 }
+
+/// During an outage `on_authenticated` does not run: a route that handles
+/// `AuthError::Unavailable` itself is served as without the hook.
+#[actix_web::test]
+async fn on_authenticated_does_not_turn_an_outage_into_503s() {
+    let mut stand_in = StandIn::start().unwrap();
+    let clerk = stand_in.clerk().unwrap();
+    let token = stand_in.session_token("user_1").sign();
+    stand_in.shutdown();
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = calls.clone();
+    let middleware = ClerkMiddleware::builder(clerk)
+        .on_authenticated(move |_, _| {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        })
+        .build();
+    let app = test::init_service(
+        App::new()
+            .route(
+                "/tolerant",
+                web::get().to(|auth: Result<OptionalAuth, AuthError>| async move {
+                    match auth {
+                        Err(AuthError::Unavailable(_)) => "degraded",
+                        _ => "normal",
+                    }
+                }),
+            )
+            .route("/me", web::get().to(|_: Auth| async { "me" }))
+            .wrap(middleware),
+    )
+    .await;
+    let res = get(&app, "/tolerant", Some(&token)).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(text(res).await, "degraded");
+    assert_eq!(get(&app, "/me", Some(&token)).await.status(), 503);
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+/// The `ClerkClient` extractor hands out the client given to the
+/// middleware: a hanging Backend API holds the request no longer than its
+/// timeout, with no retry.
+#[actix_web::test]
+async fn the_client_extractor_is_the_middlewares_client() {
+    use clerk_actix::testing::Fault;
+    let stand_in = StandIn::builder()
+        .user(json!({"id": "user_1", "first_name": "Ada"}))
+        .start()
+        .unwrap();
+    let clerk = stand_in.clerk().unwrap();
+    let token = stand_in.session_token("user_1").sign();
+    let client = ClerkClient::builder(clerk.clone())
+        .timeout(std::time::Duration::from_millis(300))
+        .max_attempts(1)
+        .build();
+    let app = test::init_service(
+        App::new()
+            .route(
+                "/name",
+                web::get().to(|session: SessionAuth, client: ClerkClient| async move {
+                    match client.users().get(session.user_id()).await {
+                        Ok(user) => user.first_name.unwrap_or_default(),
+                        Err(err) => format!("error: {}", err.status().is_none()),
+                    }
+                }),
+            )
+            .wrap(ClerkMiddleware::builder(clerk).client(client).build()),
+    )
+    .await;
+    // Warm the keys, then make the users endpoint hang for 2 s, twice.
+    assert_eq!(text(get(&app, "/name", Some(&token)).await).await, "Ada");
+    stand_in.inject(
+        Fault::delay(std::time::Duration::from_secs(2))
+            .on_path("/v1/users")
+            .times(2),
+    );
+    let res = get(&app, "/name", Some(&token)).await;
+    assert_eq!(text(res).await, "error: true");
+    // One attempt only: the second delayed answer is still unused.
+    assert_eq!(stand_in.count("/v1/users/user_1"), 2);
+}
+
+/// The rejection hook sees the request (to answer pages and APIs
+/// differently) and, on a 403, what was required.
+#[actix_web::test]
+async fn the_rejection_hook_negotiates_and_names_what_was_required() {
+    let stand_in = StandIn::start().unwrap();
+    let clerk = stand_in.clerk().unwrap();
+    let member = stand_in
+        .session_token("user_1")
+        .org("org_1", "org:member")
+        .sign();
+    let middleware = ClerkMiddleware::builder(clerk)
+        .on_rejection(|rejection, mut res| {
+            let html = rejection.request().is_some_and(|r| r.accepts_html());
+            let path = rejection.request().map(|r| r.path().to_owned());
+            let required = rejection.required().map(|has| format!("{has:?}"));
+            if html {
+                res.content_type("text/html")
+                    .body(format!("<p>{path:?}</p>"))
+            } else {
+                res.json(json!({"path": path, "required": required}))
+            }
+        })
+        .build();
+    let app = test::init_service(
+        App::new()
+            .service(
+                web::resource("/reports")
+                    .wrap(clerk_actix::require_permission("org:reports:read"))
+                    .route(web::get().to(HttpResponse::Ok)),
+            )
+            .wrap(middleware),
+    )
+    .await;
+    let res = get(&app, "/reports", Some(&member)).await;
+    assert_eq!(res.status(), 403);
+    let body: Value = serde_json::from_str(&text(res).await).unwrap();
+    assert_eq!(body["path"], "/reports");
+    assert!(
+        body["required"]
+            .as_str()
+            .is_some_and(|r| r.contains("org:reports:read")),
+        "{body}"
+    );
+    let page = test::TestRequest::get()
+        .uri("/reports")
+        .insert_header(("accept", "text/html,application/xhtml+xml"))
+        // Not a navigation (those go through the handshake first).
+        .insert_header(("sec-fetch-dest", "empty"))
+        .to_request();
+    let res = test::call_service(&app, page).await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(text(res).await, "<p>Some(\"/reports\")</p>");
+}

@@ -341,7 +341,7 @@ fn stand_in_shutdown_closes_kept_alive_connections() {
 async fn browser_walks_the_handshake_of_a_running_server() {
     use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
     use clerk_actix::testing::Browser;
-    use clerk_actix::{AuthExt, ClerkMiddleware};
+    use clerk_actix::{get_auth, ClerkMiddleware};
 
     let stand_in = StandIn::start().unwrap();
     stand_in.with_store(|store| store.sign_in_browser("user_7"));
@@ -351,8 +351,7 @@ async fn browser_walks_the_handshake_of_a_running_server() {
             .route(
                 "/",
                 web::get().to(|req: HttpRequest| async move {
-                    let user = req
-                        .get_auth()
+                    let user = get_auth(&req)
                         .ok()
                         .and_then(|a| a.user_id().map(str::to_owned));
                     HttpResponse::Ok().body(user.unwrap_or_else(|| "signed out".to_owned()))
