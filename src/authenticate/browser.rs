@@ -56,6 +56,9 @@ pub(crate) struct BrowserRequest<'r> {
     /// once; the cookie path takes it to verify the token.
     pub(crate) peek: Option<Peek>,
     pub(crate) query: ClerkQuery,
+    /// Why the handshake this request returned from could not be resolved,
+    /// for the loop guard's warning.
+    unresolved: std::cell::RefCell<Option<String>>,
 }
 
 impl<'r> BrowserRequest<'r> {
@@ -83,6 +86,7 @@ impl<'r> BrowserRequest<'r> {
             set,
             peek,
             query: ClerkQuery::parse(parts.path_and_query()),
+            unresolved: std::cell::RefCell::new(None),
         }
     }
 
@@ -150,6 +154,17 @@ impl<'r> BrowserRequest<'r> {
             .as_deref()
             .or(self.cookies.handshake_nonce.as_deref())
             .filter(|t| !t.is_empty())
+    }
+
+    /// Records why this request's handshake could not be resolved (already
+    /// logged where it happened).
+    pub(crate) fn note_unresolved(&self, why: impl Into<String>) {
+        *self.unresolved.borrow_mut() = Some(why.into());
+    }
+
+    /// Why this request's handshake could not be resolved, if it was.
+    pub(crate) fn unresolved(&self) -> Option<String> {
+        self.unresolved.borrow().clone()
     }
 
     pub(crate) fn redirect_count(&self) -> u32 {

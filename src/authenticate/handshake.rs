@@ -70,14 +70,24 @@ pub(crate) fn redirect_or_signed_out(
     // Clerk stops only at exactly 3; a counter beyond it (a cookie of
     // another app, a hand-made one) stops here too.
     if redirect_count >= REDIRECT_LOOP_LIMIT {
-        log::warn!(
-            target: "clerk_actix::handshake",
-            "Clerk: refreshing the session token resulted in an infinite redirect loop \
-             ({REDIRECT_LOOP_LIMIT} handshakes in a row); answering signed out instead \
-             (reason {reason}). This usually means the cookies the handshake sets never \
-             reach this app: check the Clerk keys, the cookie domain and the proxy \
-             configuration."
-        );
+        match req.unresolved() {
+            // The cause is known: say it again here, where people look.
+            Some(why) => log::warn!(
+                target: "clerk_actix::handshake",
+                "Clerk: refreshing the session token resulted in an infinite redirect loop \
+                 ({REDIRECT_LOOP_LIMIT} handshakes in a row); answering signed out instead \
+                 (reason {reason}). The handshake this browser returned from could not be \
+                 resolved: {why}"
+            ),
+            None => log::warn!(
+                target: "clerk_actix::handshake",
+                "Clerk: refreshing the session token resulted in an infinite redirect loop \
+                 ({REDIRECT_LOOP_LIMIT} handshakes in a row); answering signed out instead \
+                 (reason {reason}). This usually means the cookies the handshake sets never \
+                 reach this app: check the Clerk keys, the cookie domain and the proxy \
+                 configuration."
+            ),
+        }
         return signed_out(reason, message);
     }
     Decision::Handshake(Handshake {

@@ -117,7 +117,17 @@ pub(crate) async fn refresh(
             claims,
             set_cookies,
         },
-        Ok(_) | Err(_) => fail("invalid-session-token"),
+        refused => {
+            let why = match refused {
+                Err(crate::clerk::Refusal::Invalid { error, .. }) => error.to_string(),
+                _ => "it is not a session token".to_owned(),
+            };
+            log::warn!(
+                target: "clerk_actix::refresh",
+                "Clerk: the session token of a refresh does not verify: {why}"
+            );
+            fail("invalid-session-token")
+        }
     }
 }
 

@@ -120,21 +120,23 @@ async fn verify_session(
             match verify(&lenient).await {
                 Ok(Principal::Session(claims)) => Ok(claims),
                 retry => {
+                    let why = refusal_text(retry.err().as_ref());
                     log::error!(
                         target: "clerk_actix::handshake",
-                        "Clerk: unable to resolve handshake: {}",
-                        refusal_text(retry.err().as_ref())
+                        "Clerk: unable to resolve handshake: {why}"
                     );
+                    req.note_unresolved(why);
                     Err(Unresolved::Continue)
                 }
             }
         }
         other => {
+            let why = refusal_text(other.err().as_ref());
             log::error!(
                 target: "clerk_actix::handshake",
-                "Clerk: unable to resolve handshake: {}",
-                refusal_text(other.err().as_ref())
+                "Clerk: unable to resolve handshake: {why}"
             );
+            req.note_unresolved(why);
             Err(Unresolved::Continue)
         }
     }
@@ -183,6 +185,7 @@ async fn directives_of_token(
                     "Clerk: unable to resolve handshake: {why}"
                 );
             }
+            req.note_unresolved(format!("the handshake token did not verify: {why}"));
             return Err(Unresolved::Continue);
         }
     };

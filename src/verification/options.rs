@@ -28,6 +28,7 @@ pub struct VerifyOptions {
     pub(crate) clock_skew: Duration,
     pub(crate) header_types: Option<Vec<String>>,
     pub(crate) skip_jwks_cache: bool,
+    pub(crate) allow_missing_azp: bool,
 }
 
 impl Default for VerifyOptions {
@@ -39,6 +40,7 @@ impl Default for VerifyOptions {
             clock_skew: Duration::from_secs(5),
             header_types: None,
             skip_jwks_cache: false,
+            allow_missing_azp: false,
         }
     }
 }
@@ -54,6 +56,43 @@ impl VerifyOptions {
         S: Into<String>,
     {
         self.authorized_parties = parties.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// With [`authorized_parties`](Self::authorized_parties) set, also accept
+    /// tokens that carry no `azp` at all (a token whose `azp` is not in the
+    /// list is still refused).
+    ///
+    /// Session tokens minted for a browser always carry `azp` (the page's
+    /// origin); tokens of native and mobile apps have none, because they have
+    /// no origin. Turn this on to serve both from one API while web tokens
+    /// stay bound to your origins; see SECURITY.md for the trade-off. Clerk
+    /// has no such option (it refuses a token without `azp` when authorized
+    /// parties are set).
+    ///
+    /// Defaults to `false`, as in Clerk.
+    ///
+    /// ```
+    /// # actix_web::rt::System::new().block_on(async {
+    /// use clerk_actix::testing::TestIssuer;
+    /// use clerk_actix::{Clerk, Reason, VerifyOptions};
+    ///
+    /// let issuer = TestIssuer::generate()?;
+    /// let web_only = VerifyOptions::default().authorized_parties(["https://app.example.com"]);
+    /// let web_and_mobile = web_only.clone().allow_missing_azp(true);
+    /// let clerk = Clerk::builder().jwt_key(issuer.public_key_pem()).build()?;
+    /// let mobile = issuer.session("user_1").without_claim("azp").sign();
+    /// let elsewhere = issuer.session("user_1").azp("https://evil.example").sign();
+    /// let refused = clerk.verify_token_with(&mobile, &web_only).await.unwrap_err();
+    /// assert_eq!(refused.reason(), Reason::TokenInvalidAuthorizedParties);
+    /// assert!(clerk.verify_token_with(&mobile, &web_and_mobile).await.is_ok());
+    /// let refused = clerk.verify_token_with(&elsewhere, &web_and_mobile).await.unwrap_err();
+    /// assert_eq!(refused.reason(), Reason::TokenInvalidAuthorizedParties);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn allow_missing_azp(mut self, allow: bool) -> Self {
+        self.allow_missing_azp = allow;
         self
     }
 

@@ -309,7 +309,15 @@ pub(crate) fn check_policy(
     if !options.audience.is_empty() {
         check_audience(claims.aud, &options.audience)?;
     }
-    if !options.authorized_parties.is_empty() {
+    let azp_waived = || {
+        options.allow_missing_azp
+            && match claims.azp {
+                None | Some(Value::Null) => true,
+                Some(Value::String(azp)) => azp.is_empty(),
+                Some(_) => false,
+            }
+    };
+    if !options.authorized_parties.is_empty() && !azp_waived() {
         check_authorized_party(claims.azp, &options.authorized_parties)?;
     }
     if !options.issuer.is_empty() {

@@ -641,3 +641,101 @@ async fn refresh_with_suffixed_cookies_sets_the_instances_cookie_names() {
     assert!(page.text().starts_with("user_1|-|"), "{}", page.text());
     assert_eq!(stand_in.requests().len(), before);
 }
+
+/// When the loop guard gives up, its warning repeats why the handshake the
+/// browser came back from could not be resolved (here: the minted tokens'
+/// `azp` is not an authorized party), instead of blaming cookies.
+#[actix_web::test]
+async fn the_loop_guard_names_the_resolution_error() {
+    crate::logs::install();
+    let stand_in = StandIn::start().unwrap();
+    stand_in.with_store(|store| store.sign_in_browser("user_1"));
+    let origin = "https://loop-guard.example.com";
+    let app = app(stand_in.clerk_builder().authorized_parties([origin])).await;
+    let mut browser = Browser::new();
+    let page = browser
+        .visit(&app, &format!("{origin}/page"))
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().starts_with("-|"), "{}", page.text());
+    let warnings = crate::logs::lines_with("infinite redirect loop");
+    assert!(
+        warnings
+            .iter()
+            .any(|line| line.contains("could not be resolved") && line.contains("azp")),
+        "{warnings:?}"
+    );
+}
+
+/// Native and mobile apps' tokens carry no `azp`: with
+/// `allow_missing_azp(true)` they pass beside web tokens bound to the
+/// authorized parties; a web token of another origin is still refused.
+#[actix_web::test]
+async fn tokens_without_azp_pass_only_when_allowed() {
+    let stand_in = StandIn::start().unwrap();
+    let origin = "https://app.example.com";
+    let strict = clerk_actix::VerifyOptions::default().authorized_parties([origin]);
+    let lenient = strict.clone().allow_missing_azp(true);
+    let mobile = stand_in.session_token("user_1").without_claim("azp").sign();
+    let web = stand_in.session_token("user_2").azp(origin).sign();
+    let elsewhere = stand_in
+        .session_token("user_3")
+        .azp("https://elsewhere.example.com")
+        .sign();
+    for (options, expected) in [
+        (strict, ["-", "user_2", "-"]),
+        (lenient, ["user_1", "user_2", "-"]),
+    ] {
+        let app = app(stand_in.clerk_builder().verify_options(options)).await;
+        for (token, want) in [&mobile, &web, &elsewhere].into_iter().zip(expected) {
+            let req = test::TestRequest::get()
+                .uri("/api")
+                .insert_header((header::AUTHORIZATION, format!("Bearer {token}")));
+            let res = test::call_service(&app, req.to_request()).await;
+            assert_eq!(res.status(), 200);
+            let text = body(res).await;
+            assert!(text.starts_with(&format!("{want}|")), "{text}");
+        }
+    }
+}
+
+/// A refresh whose new session token does not verify says why in the log
+/// (it used to log nothing), and answers with Clerk's label.
+#[actix_web::test]
+async fn a_refresh_that_does_not_verify_says_why() {
+    crate::logs::install();
+    let stand_in = StandIn::start().unwrap();
+    let session = stand_in.with_store(|store| store.sign_in_browser("user_1"));
+    let expired = stand_in
+        .session_token("user_1")
+        .session_id(session)
+        .azp("https://refresh-log.example.com")
+        .expired(Duration::from_secs(60))
+        .sign();
+    // The stand-in's refreshed tokens carry its default azp, not this one.
+    let app = app(stand_in
+        .clerk_builder()
+        .authorized_parties(["https://refresh-log.example.com"]))
+    .await;
+    let req = cookie_request(&format!(
+        "__session={expired}; __client_uat=1; __clerk_db_jwt=dvb_1; __refresh_{}=rft_1",
+        stand_in
+            .publishable_key()
+            .parse::<clerk_actix::config::PublishableKey>()
+            .unwrap()
+            .cookie_suffix()
+    ));
+    let res = test::call_service(&app, req.to_request()).await;
+    assert_eq!(
+        head(&res, "x-clerk-auth-reason").as_deref(),
+        Some("session-token-expired-refresh-invalid-session-token")
+    );
+    let lines = crate::logs::lines_with("the session token of a refresh does not verify");
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.contains("token-invalid-authorized-parties")),
+        "{lines:?}"
+    );
+}
