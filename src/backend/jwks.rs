@@ -1,78 +1,113 @@
 //! The instance's public keys: `GET /v1/jwks`.
+//!
+//! One model for the JWKS, used by the typed client
+//! ([`ClerkClient::jwks`](crate::client::ClerkClient::jwks)) and by the key
+//! store that verification fetches from: each key is a
+//! [`jsonwebtoken::jwk::Jwk`], and the set is decoded key by key, so a key
+//! that jsonwebtoken cannot read drops that key only, never the set.
 
+use std::fmt;
+
+use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
-use super::null_default;
+pub use jsonwebtoken::jwk::Jwk;
 
-/// A JSON Web Key Set: `{"keys": [...]}`.
+/// A JSON Web Key Set: `{"keys": [...]}`, each key a
+/// [`Jwk`](jsonwebtoken::jwk::Jwk) from jsonwebtoken's `jwk` module.
 ///
 /// Token verification fetches and caches these keys by itself
 /// ([`Clerk::verify_token`](crate::Clerk::verify_token)); this is for
 /// callers that want the raw set.
 ///
+/// Unlike [`jsonwebtoken::jwk::JwkSet`], it is read key by key: a key that
+/// cannot be read as a JWK (a member of the wrong type, a non-object) is
+/// left out and the others are kept, and `"keys": null` or no `keys` reads as
+/// an empty set. Key types jsonwebtoken does not model (a new `kty`, an
+/// unknown curve) are kept, as
+/// [`AlgorithmParameters::Other`](jsonwebtoken::jwk::AlgorithmParameters::Other).
+/// It converts into a `JwkSet` with [`From`].
+///
 /// # Examples
 ///
 /// ```
 /// use clerk_actix::client::Jwks;
+/// use jsonwebtoken::jwk::AlgorithmParameters;
 ///
 /// let jwks: Jwks = serde_json::from_str(
-///     r#"{"keys": [{"use": "sig", "kty": "RSA", "kid": "ins_1", "alg": "RS256", "n": "AQAB", "e": "AQAB"}]}"#,
+///     r#"{"keys": [{"use": "sig", "kty": "RSA", "kid": "ins_1", "alg": "RS256", "n": "AQAB", "e": "AQAB"},
+///                  {"kty": "RSA", "kid": "broken", "n": 7}, 7]}"#,
 /// )?;
-/// assert_eq!(jwks.keys[0].kid.as_deref(), Some("ins_1"));
+/// assert_eq!(jwks.keys.len(), 2);
+/// assert_eq!(jwks.find("ins_1").and_then(|k| k.common.key_id.as_deref()), Some("ins_1"));
+/// assert!(matches!(jwks.keys[0].algorithm, AlgorithmParameters::RSA(_)));
+/// // The RSA key whose `n` is not a string is kept, as parameters jsonwebtoken does not model.
+/// assert!(matches!(jwks.keys[1].algorithm, AlgorithmParameters::Other(_)));
 /// # Ok::<_, serde_json::Error>(())
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 #[non_exhaustive]
 pub struct Jwks {
     /// The keys.
-    #[serde(deserialize_with = "null_default")]
+    #[serde(deserialize_with = "each_key")]
     pub keys: Vec<Jwk>,
 }
 
-/// One public key (RSA, EC or OKP), with every member optional.
-///
-/// # Examples
-///
-/// ```
-/// use clerk_actix::client::Jwk;
-///
-/// let value: Jwk = serde_json::from_str(
-///     r#"{"kty": "EC", "kid": "k1", "alg": "ES256", "crv": "P-256", "x": "AQ", "y": "Ag"}"#,
-/// )?;
-/// assert_eq!(value.crv.as_deref(), Some("P-256"));
-/// # Ok::<_, serde_json::Error>(())
-/// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-#[non_exhaustive]
-pub struct Jwk {
-    /// `RSA`, `EC` or `OKP`.
-    pub kty: Option<String>,
-    /// The key id (Clerk uses the instance id, `ins_…`).
-    pub kid: Option<String>,
-    /// e.g. `RS256`.
-    pub alg: Option<String>,
-    /// `sig`.
-    #[serde(rename = "use")]
-    pub key_use: Option<String>,
-    /// RSA modulus (base64url).
-    pub n: Option<String>,
-    /// RSA exponent (base64url).
-    pub e: Option<String>,
-    /// EC/OKP curve.
-    pub crv: Option<String>,
-    /// EC/OKP x coordinate.
-    pub x: Option<String>,
-    /// EC y coordinate.
-    pub y: Option<String>,
-    /// Certificate chain.
-    pub x5c: Option<Vec<String>>,
-    /// SHA-1 certificate thumbprint.
-    pub x5t: Option<String>,
-    /// SHA-256 certificate thumbprint.
-    #[serde(rename = "x5t#S256")]
-    pub x5t_s256: Option<String>,
-    /// Certificate URL.
-    pub x5u: Option<String>,
+impl Jwks {
+    /// The key whose `kid` is `kid`, if any.
+    #[must_use]
+    pub fn find(&self, kid: &str) -> Option<&Jwk> {
+        self.keys
+            .iter()
+            .find(|key| key.common.key_id.as_deref() == Some(kid))
+    }
+}
+
+impl From<Jwks> for jsonwebtoken::jwk::JwkSet {
+    fn from(jwks: Jwks) -> Self {
+        Self { keys: jwks.keys }
+    }
+}
+
+/// Reads the `keys` array one element at a time: an element that is not a
+/// JWK is skipped instead of failing the whole set; `null` is an empty set.
+fn each_key<'de, D>(deserializer: D) -> Result<Vec<Jwk>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    struct Keys;
+
+    impl<'de> Visitor<'de> for Keys {
+        type Value = Vec<Jwk>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an array of JWKs")
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, inner: D) -> Result<Self::Value, D::Error> {
+            inner.deserialize_seq(self)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut keys = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+            while let Some(value) = seq.next_element::<serde_json::Value>()? {
+                // One key in a shape jsonwebtoken cannot read must not hide the others.
+                if let Ok(key) = serde_json::from_value::<Jwk>(value) {
+                    keys.push(key);
+                }
+            }
+            Ok(keys)
+        }
+    }
+
+    deserializer.deserialize_option(Keys)
 }

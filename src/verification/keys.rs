@@ -22,12 +22,12 @@ use std::time::{Duration, Instant};
 
 use aws_lc_rs::signature::{self, ParsedPublicKey, RsaParameters, RsaPublicKeyComponents};
 use base64::Engine as _;
-use serde::Deserialize;
+use jsonwebtoken::jwk::{AlgorithmParameters, KeyAlgorithm, PublicKeyUse};
 
 use super::error::{Reason, VerifyError};
 use crate::backend::error::{Class, Error as ClientError, ErrorKind};
 use crate::backend::executor::{self, BackendApi, Policy};
-use crate::backend::jwks::Jwk;
+use crate::backend::jwks::{Jwk, Jwks};
 use crate::encoding;
 
 /// The RSA algorithms Clerk signs with.
@@ -145,27 +145,37 @@ impl VerifyingKey {
 
     /// Builds a key from a JWK. `None` for keys that are not RSA signing keys.
     fn from_jwk(jwk: &Jwk) -> Option<Result<Self, String>> {
-        if jwk.kty.as_deref() != Some("RSA") {
-            return None;
-        }
+        let rsa = match &jwk.algorithm {
+            AlgorithmParameters::RSA(rsa) => rsa,
+            // jsonwebtoken reads an RSA key without string `n` and `e` as
+            // parameters it does not model.
+            AlgorithmParameters::Other(other)
+                if other.fields.get("kty").and_then(|kty| kty.as_str()) == Some("RSA") =>
+            {
+                return Some(Err("an RSA key without n or e".to_owned()));
+            }
+            _ => return None,
+        };
         if jwk
-            .key_use
-            .as_deref()
-            .is_some_and(|key_use| key_use != "sig")
+            .common
+            .public_key_use
+            .as_ref()
+            .is_some_and(|key_use| *key_use != PublicKeyUse::Signature)
         {
             return None;
         }
-        let alg = match jwk.alg.as_deref() {
+        let alg = match jwk.common.key_algorithm {
             None => None,
-            Some(name) => Some(Alg::from_name(name)?),
+            Some(KeyAlgorithm::RS256) => Some(Alg::Rs256),
+            Some(KeyAlgorithm::RS384) => Some(Alg::Rs384),
+            Some(KeyAlgorithm::RS512) => Some(Alg::Rs512),
+            Some(_) => return None,
         };
-        let (Some(n), Some(e)) = (&jwk.n, &jwk.e) else {
-            return Some(Err("an RSA key without n or e".to_owned()));
-        };
+        let (n, e) = (&rsa.n, &rsa.e);
         let (Ok(n), Ok(e)) = (encoding::URL_SAFE.decode(n), encoding::URL_SAFE.decode(e)) else {
             return Some(Err("an RSA key whose n or e is not base64url".to_owned()));
         };
-        Some(Self::new(jwk.kid.clone(), alg, &n, &e))
+        Some(Self::new(jwk.common.key_id.clone(), alg, &n, &e))
     }
 
     pub(crate) fn kid(&self) -> Option<&str> {
@@ -226,11 +236,6 @@ pub(crate) fn rsa_components(der: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
         key.modulus().big_endian_without_leading_zero().to_vec(),
         key.exponent().big_endian_without_leading_zero().to_vec(),
     ))
-}
-
-#[derive(Deserialize)]
-struct RawJwks {
-    keys: Option<Vec<serde_json::Value>>,
 }
 
 /// Where the keys come from.
@@ -566,19 +571,17 @@ impl RemoteKeys {
         let body = executor::execute(api, &policy, &api.get("/jwks"))
             .await
             .map_err(FetchError::from_client)?;
-        let jwks: RawJwks = serde_json::from_slice(&body).map_err(|_| FetchError::Malformed)?;
+        // Read key by key: one key Clerk adds in a shape we do not know must
+        // not hide the others.
+        let jwks: Jwks = serde_json::from_slice(&body).map_err(|_| FetchError::Malformed)?;
         let mut keys = Vec::new();
-        for value in jwks.keys.unwrap_or_default() {
-            // One key Clerk adds in a shape we do not know must not hide the others.
-            let Ok(jwk) = serde_json::from_value::<Jwk>(value) else {
-                continue;
-            };
-            match VerifyingKey::from_jwk(&jwk) {
+        for jwk in &jwks.keys {
+            match VerifyingKey::from_jwk(jwk) {
                 Some(Ok(key)) => keys.push(key),
                 Some(Err(reason)) => log::warn!(
                     target: "clerk_actix::jwks",
                     "ignoring JWKS key {:?}: {reason}",
-                    jwk.kid
+                    jwk.common.key_id
                 ),
                 None => {}
             }
@@ -757,11 +760,11 @@ mod tests {
 
     #[test]
     fn jwks_fixture_key_parses() {
-        let jwks: RawJwks =
+        let jwks: Jwks =
             serde_json::from_str(include_str!("../../tests/conformance/jwks.json")).expect("jwks");
-        let raw: Jwk =
-            serde_json::from_value(jwks.keys.unwrap_or_default()[0].clone()).expect("jwk");
-        let key = VerifyingKey::from_jwk(&raw).expect("rsa").expect("valid");
+        let key = VerifyingKey::from_jwk(&jwks.keys[0])
+            .expect("rsa")
+            .expect("valid");
         assert_eq!(key.kid(), Some("ins_2GIoQhbUpy0hX7B2cVkuTMinXoD"));
         assert_eq!(key.alg, Some(Alg::Rs256));
         // Keys of other types are skipped, not errors.
@@ -770,6 +773,35 @@ mod tests {
         }))
         .expect("jwk");
         assert!(VerifyingKey::from_jwk(&ec).is_none());
+    }
+
+    #[test]
+    fn jwks_keys_are_read_one_by_one_and_only_rsa_signing_keys_kept() {
+        let jwks: Jwks = serde_json::from_value(serde_json::json!({"keys": [
+            {"kty": "RSA", "kid": "no-n", "e": "AQAB"},
+            {"kty": "RSA", "kid": "enc", "use": "enc", "n": "AQAB", "e": "AQAB"},
+            {"kty": "RSA", "kid": "pss", "alg": "PS256", "n": "AQAB", "e": "AQAB"},
+            {"kty": "RSA", "kid": "odd-ops", "key_ops": 7, "n": "AQAB", "e": "AQAB"},
+            {"kty": "ML-DSA", "kid": "future"},
+            7,
+        ]}))
+        .expect("jwks");
+        let kids: Vec<_> = jwks
+            .keys
+            .iter()
+            .map(|k| k.common.key_id.as_deref())
+            .collect();
+        assert_eq!(
+            kids,
+            [Some("no-n"), Some("enc"), Some("pss"), Some("future")]
+        );
+        assert!(matches!(
+            VerifyingKey::from_jwk(&jwks.keys[0]),
+            Some(Err(reason)) if reason.contains("without n or e")
+        ));
+        for other in &jwks.keys[1..] {
+            assert!(VerifyingKey::from_jwk(other).is_none());
+        }
     }
 
     #[test]

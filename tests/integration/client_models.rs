@@ -97,8 +97,11 @@ fn user_fixture_decodes_old_and_partial_shape() {
 #[test]
 fn small_sdk_fixtures_decode() {
     let jwks: Jwks = decode("jwks.json");
-    assert_eq!(jwks.keys[0].kid.as_deref(), Some("ins_1234"));
-    assert_eq!(jwks.keys[0].key_use.as_deref(), Some("sig"));
+    assert_eq!(jwks.keys[0].common.key_id.as_deref(), Some("ins_1234"));
+    assert_eq!(
+        jwks.keys[0].common.public_key_use,
+        Some(jsonwebtoken::jwk::PublicKeyUse::Signature)
+    );
 
     let count: TotalCount = decode("users-count.json");
     assert_eq!(
