@@ -102,6 +102,11 @@
 //!   `testing::StandIn` runs a local stand-in of the Clerk Backend API:
 //!   test your app with no Clerk account and no network (see the
 //!   `testing` module, documented with the feature on).
+//! * `ws` — WebSockets on `actix-ws`: `ws::handle` upgrades a signed-in
+//!   session (the token may come as the subprotocol pair
+//!   `clerk.session, <token>`), and the socket closes with 4401 when its
+//!   session token expires without a fresh one (see the `ws` module,
+//!   documented with the feature on).
 //!
 //! # Differences from `@clerk/express`
 //!

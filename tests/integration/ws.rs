@@ -62,6 +62,17 @@ async fn counted(
     Ok(response)
 }
 
+/// A push-only socket: sends a tick every 100 ms and never reads.
+async fn push_only(req: HttpRequest, body: web::Payload) -> actix_web::Result<HttpResponse> {
+    let (response, mut socket) = ws::handle(&req, body)?;
+    actix_web::rt::spawn(async move {
+        while socket.text("tick").await.is_ok() {
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    Ok(response)
+}
+
 struct Server {
     addr: SocketAddr,
     handle: ServerHandle,
@@ -108,6 +119,7 @@ impl Server {
                             .app_data(state(ws::Config::new()))
                             .route(web::get().to(counted)),
                     )
+                    .route("/t/push", web::get().to(push_only))
                     .service(
                         web::resource("/t/small")
                             .app_data(state(ws::Config::new().max_message_size(1024)))
@@ -443,7 +455,7 @@ async fn a_short_lived_token_closes_with_4401_at_its_deadline_not_before() {
 #[actix_web::test]
 async fn a_refreshed_socket_stays_open_past_the_first_deadline() {
     let server = Server::start().await;
-    let (short, short_exp) = server.token("user_1", "sess_1", 2);
+    let (short, short_exp) = server.token("user_1", "sess_1", 3);
     let mut conn = server.open("/t/ws", &short).await;
     assert_eq!(next_json(&mut conn).await["type"], "hello");
     let (fresh, _) = server.token("user_1", "sess_1", 60);
@@ -707,4 +719,33 @@ async fn two_hundred_sockets_each_close_at_their_own_deadline() {
     }
     server.assert_no_live_sockets().await;
     let _ = &server.clerk;
+}
+
+#[actix_web::test]
+async fn a_push_only_socket_is_closed_with_4401_on_its_first_send_after_the_deadline() {
+    let server = Server::start().await;
+    let (token, exp_ms) = server.token("user_1", "sess_1", 3);
+    let mut conn = server.open("/t/push", &token).await;
+    let mut ticks = 0;
+    let (code, reason, at) = loop {
+        match next(&mut conn).await {
+            Frame::Text(text) => {
+                assert_eq!(text, "tick");
+                ticks += 1;
+            }
+            Frame::Close(Some(reason)) => {
+                break (
+                    u16::from(reason.code),
+                    reason.description.unwrap_or_default(),
+                    now_ms(),
+                )
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    };
+    assert!(ticks >= 1);
+    assert_eq!((code, reason.as_str()), (4401, "session-token-expired"));
+    assert!(at >= exp_ms - 20, "closed {} ms before exp", exp_ms - at);
+    assert!(at <= exp_ms + 15_000, "closed {} ms after exp", at - exp_ms);
+    server.stop().await;
 }

@@ -489,11 +489,15 @@ impl Socket {
     ///
     /// [`Closed`] when it was closed already.
     pub async fn close(mut self, reason: Option<CloseReason>) -> Result<(), Closed> {
-        if self.state != State::Open {
-            return Err(Closed);
+        match self.state {
+            State::Ended => return Err(Closed),
+            // The crate's close (4401, 1008, …) is queued: it goes instead.
+            State::Closing => {}
+            State::Open => {
+                self.outbox.push_back(Message::Close(reason));
+                self.state = State::Closing;
+            }
         }
-        self.outbox.push_back(Message::Close(reason));
-        self.state = State::Closing;
         poll_fn(|cx| self.poll_outbox(cx)).await?;
         self.state = State::Ended;
         Ok(())
@@ -593,7 +597,9 @@ impl Socket {
             Message::Ping(bytes) => self.outbox.push_back(Message::Pong(bytes)),
             Message::Pong(bytes) => return Some(AggregatedMessage::Pong(bytes)),
             Message::Close(reason) => {
-                log::debug!(target: "clerk_actix::ws", "closed by the client: {reason:?}");
+                // The code only: the description is the client's text.
+                let code = reason.as_ref().map(|r| u16::from(r.code));
+                log::debug!(target: "clerk_actix::ws", "closed by the client: {code:?}");
                 // Echo the code, as RFC 6455 asks.
                 let echo = reason.map(|r| CloseReason::from(r.code));
                 self.outbox.push_back(Message::Close(echo));
