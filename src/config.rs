@@ -352,12 +352,12 @@ pub(crate) struct JwksSettings {
 ///
 /// ```
 /// use std::time::Duration;
-/// use clerk_actix::Clerk;
+/// use clerk_actix::{Clerk, VerifyOptions};
 ///
 /// let clerk = Clerk::builder()
 ///     .secret_key("sk_test_xxxxxxxx")
+///     .verify_options(VerifyOptions::default().clock_skew(Duration::from_secs(2)))
 ///     .authorized_parties(["https://app.example.com"])
-///     .clock_skew(Duration::from_secs(2))
 ///     .build()?;
 /// assert_eq!(clerk.api_url(), "https://api.clerk.com");
 /// # Ok::<(), clerk_actix::config::ConfigError>(())
@@ -563,7 +563,10 @@ impl ClerkBuilder {
         self
     }
 
-    /// The default verification options; the setters below change single fields.
+    /// The default verification options: audience, issuer, clock skew,
+    /// authorized parties and the rest ([`VerifyOptions`]). Replaces what
+    /// was set before, [`authorized_parties`](Self::authorized_parties)
+    /// included.
     ///
     /// Defaults to [`VerifyOptions::default`].
     pub fn verify_options(mut self, options: VerifyOptions) -> Self {
@@ -582,39 +585,6 @@ impl ClerkBuilder {
         S: Into<String>,
     {
         self.verify = self.verify.authorized_parties(parties);
-        self
-    }
-
-    /// Accept tokens whose `aud` contains one of `audience` (tokens without
-    /// `aud` still pass, as with Clerk).
-    ///
-    /// Defaults to no check.
-    pub fn audience<I, S>(mut self, audience: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.verify = self.verify.audience(audience);
-        self
-    }
-
-    /// Accept only tokens whose `iss` is one of `issuers`.
-    ///
-    /// Defaults to no check.
-    pub fn issuer<I, S>(mut self, issuers: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.verify = self.verify.issuer(issuers);
-        self
-    }
-
-    /// Leeway for the `exp`, `nbf` and `iat` checks.
-    ///
-    /// Defaults to 5 seconds.
-    pub fn clock_skew(mut self, skew: Duration) -> Self {
-        self.verify = self.verify.clock_skew(skew);
         self
     }
 

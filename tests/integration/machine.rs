@@ -263,8 +263,10 @@ async fn m2m_jwt_rules_of_3_25_0() {
     // Session options never reject a machine JWT: only audience and skew apply.
     let clerk = stand_in
         .clerk_builder()
+        .verify_options(
+            clerk_actix::VerifyOptions::default().issuer(["https://elsewhere.example.com"]),
+        )
         .authorized_parties(["https://app.example.com"])
-        .issuer(["https://elsewhere.example.com"])
         .build()
         .unwrap();
     let token = issuer.m2m_jwt("mch_worker").scopes(["mch_api"]).sign();
@@ -305,7 +307,7 @@ async fn m2m_jwt_rules_of_3_25_0() {
     // The audience applies (the M2M `aud` lists the machines it may call).
     let strict = stand_in
         .clerk_builder()
-        .audience(["mch_other"])
+        .verify_options(clerk_actix::VerifyOptions::default().audience(["mch_other"]))
         .build()
         .unwrap();
     let err = strict.verify_machine_token(&token).await.unwrap_err();
@@ -322,7 +324,7 @@ async fn oauth_audience_is_checked_when_configured() {
     let stand_in = StandIn::start().unwrap();
     let clerk = stand_in
         .clerk_builder()
-        .audience(["https://api.example.com"])
+        .verify_options(clerk_actix::VerifyOptions::default().audience(["https://api.example.com"]))
         .build()
         .unwrap();
     let jwt = |aud: &[&str]| {

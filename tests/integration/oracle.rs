@@ -169,12 +169,15 @@ async fn replay(case: &Value, stand_in: &StandIn) -> Result<(), String> {
     if options.get("jwtKey").is_some() {
         builder = builder.jwt_key(fixtures::text("signing-key.public.pem"));
     }
+    if let Some(skew) = options["clockSkewInMs"].as_u64() {
+        builder = builder.verify_options(
+            clerk_actix::VerifyOptions::default()
+                .clock_skew(std::time::Duration::from_millis(skew)),
+        );
+    }
     if let Some(parties) = options["authorizedParties"].as_array() {
         builder =
             builder.authorized_parties(parties.iter().filter_map(Value::as_str).map(str::to_owned));
-    }
-    if let Some(skew) = options["clockSkewInMs"].as_u64() {
-        builder = builder.clock_skew(std::time::Duration::from_millis(skew));
     }
     if let Some(key) = options["machineSecretKey"].as_str() {
         builder = builder.machine_secret_key(key);

@@ -89,7 +89,7 @@ impl Server {
         let stand_in = StandIn::start().unwrap();
         let clerk = stand_in
             .clerk_builder()
-            .clock_skew(Duration::ZERO)
+            .verify_options(clerk_actix::VerifyOptions::default().clock_skew(Duration::ZERO))
             .build()
             .unwrap();
         let live = Live::default();
