@@ -110,7 +110,7 @@
 //!
 //! # Differences from `@clerk/express`
 //!
-//! See the README's "Differences from @clerk/express": among them, a Backend
+//! See DIFFERENCES.md beside the README: among them, a Backend
 //! API outage answers 503 instead of signing users out, and `bearer` is
 //! accepted in any case.
 //!
