@@ -274,7 +274,7 @@ impl Config {
     /// How long after the token's `exp` the socket stays open.
     ///
     /// Defaults to the [`Clerk`] handle's clock skew (5 s unless set with
-    /// [`ClerkBuilder::clock_skew`](crate::ClerkBuilder::clock_skew)).
+    /// [`VerifyOptions::clock_skew`](crate::VerifyOptions::clock_skew)).
     pub fn clock_skew(mut self, skew: Duration) -> Self {
         self.clock_skew = Some(skew);
         self
