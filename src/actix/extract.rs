@@ -181,6 +181,36 @@ pub(crate) fn attachment<'e>(
     attached(extensions).inspect_err(|_| warn_missing_middleware(reader))
 }
 
+/// The extractor: a signed-in session, else [`UnauthorizedError`] (401).
+/// See [`Auth`]'s "Extractor behaviour".
+///
+/// ```
+/// # actix_web::rt::System::new().block_on(async {
+/// use actix_web::{test, web, App};
+/// use clerk_actix::testing::TestIssuer;
+/// use clerk_actix::{Auth, Clerk, ClerkMiddleware};
+///
+/// async fn me(auth: Auth) -> String {
+///     auth.user_id().unwrap_or_default().to_owned()
+/// }
+///
+/// let issuer = TestIssuer::generate()?;
+/// let clerk = Clerk::builder().jwt_key(issuer.public_key_pem()).build()?;
+/// let app = test::init_service(App::new().route("/me", web::get().to(me)).wrap(ClerkMiddleware::new(clerk))).await;
+/// let call = |token: Option<String>| {
+///     let mut req = test::TestRequest::get().uri("/me");
+///     if let Some(token) = token {
+///         req = req.insert_header(("authorization", format!("Bearer {token}")));
+///     }
+///     test::call_service(&app, req.to_request())
+/// };
+/// let res = call(Some(issuer.session("user_1").sign())).await;
+/// assert_eq!(res.status(), 200);
+/// assert_eq!(test::read_body(res).await, "user_1");
+/// assert_eq!(call(None).await.status(), 401);
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
 impl FromRequest for Auth {
     type Error = AuthError;
     type Future = Ready<Result<Self, Self::Error>>;
@@ -204,7 +234,10 @@ impl FromRequest for Auth {
 /// # Examples
 ///
 /// ```
-/// use clerk_actix::OptionalAuth;
+/// # actix_web::rt::System::new().block_on(async {
+/// use actix_web::{test, web, App};
+/// use clerk_actix::testing::TestIssuer;
+/// use clerk_actix::{Clerk, ClerkMiddleware, OptionalAuth};
 ///
 /// async fn home(auth: OptionalAuth) -> String {
 ///     match auth.into_inner() {
@@ -212,7 +245,25 @@ impl FromRequest for Auth {
 ///         None => "welcome, stranger".to_owned(),
 ///     }
 /// }
-/// # let _ = home;
+///
+/// let issuer = TestIssuer::generate()?;
+/// let clerk = Clerk::builder().jwt_key(issuer.public_key_pem()).build()?;
+/// let app = test::init_service(App::new().route("/", web::get().to(home)).wrap(ClerkMiddleware::new(clerk))).await;
+/// let call = |token: Option<String>| {
+///     let mut req = test::TestRequest::get().uri("/");
+///     if let Some(token) = token {
+///         req = req.insert_header(("authorization", format!("Bearer {token}")));
+///     }
+///     test::call_service(&app, req.to_request())
+/// };
+/// let res = call(Some(issuer.session("user_1").sign())).await;
+/// assert_eq!(res.status(), 200);
+/// assert_eq!(test::read_body(res).await, "welcome back, user_1");
+/// let res = call(None).await;
+/// assert_eq!(res.status(), 200);
+/// assert_eq!(test::read_body(res).await, "welcome, stranger");
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// # }).unwrap();
 /// ```
 #[derive(Clone, Debug)]
 pub struct OptionalAuth(pub Option<Auth>);
@@ -253,12 +304,31 @@ impl FromRequest for OptionalAuth {
 /// # Examples
 ///
 /// ```
-/// use clerk_actix::SessionAuth;
+/// # actix_web::rt::System::new().block_on(async {
+/// use actix_web::{test, web, App};
+/// use clerk_actix::testing::TestIssuer;
+/// use clerk_actix::{Clerk, ClerkMiddleware, SessionAuth};
 ///
 /// async fn me(session: SessionAuth) -> String {
 ///     format!("{} in session {}", session.user_id(), session.session_id())
 /// }
-/// # let _ = me;
+///
+/// let issuer = TestIssuer::generate()?;
+/// let clerk = Clerk::builder().jwt_key(issuer.public_key_pem()).build()?;
+/// let app = test::init_service(App::new().route("/me", web::get().to(me)).wrap(ClerkMiddleware::new(clerk))).await;
+/// let call = |token: Option<String>| {
+///     let mut req = test::TestRequest::get().uri("/me");
+///     if let Some(token) = token {
+///         req = req.insert_header(("authorization", format!("Bearer {token}")));
+///     }
+///     test::call_service(&app, req.to_request())
+/// };
+/// let res = call(Some(issuer.session("user_1").session_id("sess_1").sign())).await;
+/// assert_eq!(res.status(), 200);
+/// assert_eq!(test::read_body(res).await, "user_1 in session sess_1");
+/// assert_eq!(call(None).await.status(), 401);
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// # }).unwrap();
 /// ```
 #[derive(Clone, Debug)]
 pub struct SessionAuth {
@@ -334,13 +404,32 @@ impl FromRequest for SessionAuth {
 /// The [`Clerk`] handle the middleware was built with, in any handler behind
 /// it, with no `app_data` registration.
 ///
+/// Without `ClerkMiddleware` in front, the extractor fails with a 500 (and
+/// logs how to fix it).
+///
 /// ```
-/// use clerk_actix::Clerk;
+/// # actix_web::rt::System::new().block_on(async {
+/// use actix_web::{test, web, App};
+/// use clerk_actix::{Clerk, ClerkMiddleware};
 ///
 /// async fn instance(clerk: Clerk) -> String {
 ///     clerk.api_url().to_owned()
 /// }
-/// # let _ = instance;
+///
+/// let clerk = Clerk::builder().secret_key("sk_test_x").build()?;
+/// let app = test::init_service(
+///     App::new()
+///         .service(web::scope("/app").wrap(ClerkMiddleware::new(clerk)).route("/instance", web::get().to(instance)))
+///         .route("/outside", web::get().to(instance)),
+/// )
+/// .await;
+/// let res = test::call_service(&app, test::TestRequest::get().uri("/app/instance").to_request()).await;
+/// assert_eq!(res.status(), 200);
+/// assert_eq!(test::read_body(res).await, "https://api.clerk.com");
+/// let res = test::call_service(&app, test::TestRequest::get().uri("/outside").to_request()).await;
+/// assert_eq!(res.status(), 500);
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// # }).unwrap();
 /// ```
 impl FromRequest for Clerk {
     type Error = MissingMiddleware;
@@ -355,9 +444,12 @@ impl FromRequest for Clerk {
 /// handler behind it, with no `app_data` registration.
 ///
 /// ```
-/// use actix_web::HttpResponse;
+/// # actix_web::rt::System::new().block_on(async {
+/// use actix_web::{test, web, App, HttpResponse};
 /// use clerk_actix::client::ClerkClient;
-/// use clerk_actix::SessionAuth;
+/// use clerk_actix::testing::StandIn;
+/// use clerk_actix::{ClerkMiddleware, SessionAuth};
+/// use serde_json::json;
 ///
 /// async fn profile(session: SessionAuth, client: ClerkClient) -> HttpResponse {
 ///     match client.users().get(session.user_id()).await {
@@ -369,7 +461,25 @@ impl FromRequest for Clerk {
 ///         }
 ///     }
 /// }
-/// # let _ = profile;
+///
+/// let stand_in = StandIn::builder().user(json!({"id": "user_1", "first_name": "Ada"})).start()?;
+/// let app = test::init_service(
+///     App::new().route("/profile", web::get().to(profile)).wrap(ClerkMiddleware::new(stand_in.clerk()?)),
+/// )
+/// .await;
+/// let call = |token: Option<String>| {
+///     let mut req = test::TestRequest::get().uri("/profile");
+///     if let Some(token) = token {
+///         req = req.insert_header(("authorization", format!("Bearer {token}")));
+///     }
+///     test::call_service(&app, req.to_request())
+/// };
+/// assert_eq!(call(Some(stand_in.session_token("user_1").sign())).await.status(), 200);
+/// // Signed in, but Clerk has no such user.
+/// assert_eq!(call(Some(stand_in.session_token("user_2").sign())).await.status(), 404);
+/// assert_eq!(call(None).await.status(), 401);
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// # }).unwrap();
 /// ```
 impl FromRequest for ClerkClient {
     type Error = MissingMiddleware;

@@ -34,15 +34,34 @@ use crate::verification::token_type::TokenType;
 /// # Examples
 ///
 /// ```
-/// use actix_web::{HttpRequest, HttpResponse};
-/// use clerk_actix::get_auth_with;
+/// # actix_web::rt::System::new().block_on(async {
+/// use actix_web::{test, web, App, HttpRequest, HttpResponse};
 /// use clerk_actix::machine::AcceptsToken;
+/// use clerk_actix::testing::StandIn;
+/// use clerk_actix::{get_auth_with, ClerkMiddleware};
 ///
 /// async fn whoami(req: HttpRequest) -> actix_web::Result<HttpResponse> {
 ///     let auth = get_auth_with(&req, AcceptsToken::Any)?;
+///     if !auth.is_authenticated() {
+///         return Ok(HttpResponse::Unauthorized().finish());
+///     }
 ///     Ok(HttpResponse::Ok().json(&auth))
 /// }
-/// # let _ = whoami;
+///
+/// let stand_in = StandIn::start()?;
+/// let app = test::init_service(
+///     App::new().route("/whoami", web::get().to(whoami)).wrap(ClerkMiddleware::new(stand_in.clerk()?)),
+/// )
+/// .await;
+/// let call = |token: String| {
+///     let req = test::TestRequest::get().uri("/whoami").insert_header(("authorization", format!("Bearer {token}")));
+///     test::call_service(&app, req.to_request())
+/// };
+/// assert_eq!(call(stand_in.api_key("user_1", ["read:reports"])).await.status(), 200);
+/// assert_eq!(call(stand_in.session_token("user_1").sign()).await.status(), 200);
+/// assert_eq!(call("ak_unknown".to_owned()).await.status(), 401);
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// # }).unwrap();
 /// ```
 #[doc(alias = "getAuth")]
 pub fn get_auth_with(
@@ -148,8 +167,11 @@ machine_extractor! {
     /// # Examples
     ///
     /// ```
-    /// use actix_web::{HttpResponse, Responder};
+    /// # actix_web::rt::System::new().block_on(async {
+    /// use actix_web::{test, web, App, HttpResponse, Responder};
     /// use clerk_actix::machine::ApiKeyAuth;
+    /// use clerk_actix::testing::StandIn;
+    /// use clerk_actix::ClerkMiddleware;
     ///
     /// async fn reports(key: ApiKeyAuth) -> impl Responder {
     ///     if !key.has_scope("read:reports") {
@@ -157,7 +179,21 @@ machine_extractor! {
     ///     }
     ///     HttpResponse::Ok().body(format!("reports of {}", key.subject()))
     /// }
-    /// # let _ = reports;
+    ///
+    /// let stand_in = StandIn::start()?;
+    /// let app = test::init_service(
+    ///     App::new().route("/reports", web::get().to(reports)).wrap(ClerkMiddleware::new(stand_in.clerk()?)),
+    /// )
+    /// .await;
+    /// let call = |token: String| {
+    ///     let req = test::TestRequest::get().uri("/reports").insert_header(("authorization", format!("Bearer {token}")));
+    ///     test::call_service(&app, req.to_request())
+    /// };
+    /// assert_eq!(call(stand_in.api_key("org_1", ["read:reports"])).await.status(), 200);
+    /// assert_eq!(call(stand_in.api_key("org_1", ["write:reports"])).await.status(), 403);
+    /// assert_eq!(call(stand_in.session_token("user_1").sign()).await.status(), 401);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
     /// ```
     ApiKeyAuth, AcceptsToken::One(TokenType::ApiKey)
 }
@@ -187,12 +223,32 @@ machine_extractor! {
     /// # Examples
     ///
     /// ```
+    /// # actix_web::rt::System::new().block_on(async {
+    /// use actix_web::{test, web, App};
     /// use clerk_actix::machine::M2mAuth;
+    /// use clerk_actix::testing::StandIn;
+    /// use clerk_actix::ClerkMiddleware;
     ///
     /// async fn job(caller: M2mAuth) -> String {
     ///     format!("called by machine {}", caller.machine_id())
     /// }
-    /// # let _ = job;
+    ///
+    /// let stand_in = StandIn::start()?;
+    /// let app = test::init_service(
+    ///     App::new().route("/job", web::post().to(job)).wrap(ClerkMiddleware::new(stand_in.clerk()?)),
+    /// )
+    /// .await;
+    /// let call = |token: String| {
+    ///     let req = test::TestRequest::post().uri("/job").insert_header(("authorization", format!("Bearer {token}")));
+    ///     test::call_service(&app, req.to_request())
+    /// };
+    /// let res = call(stand_in.m2m_token("mch_worker", ["mch_api"])).await;
+    /// assert_eq!(res.status(), 200);
+    /// assert_eq!(test::read_body(res).await, "called by machine mch_worker");
+    /// assert_eq!(call(stand_in.api_key("mch_worker", ["mch_api"])).await.status(), 401);
+    /// assert_eq!(call(stand_in.session_token("user_1").sign()).await.status(), 401);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
     /// ```
     M2mAuth, AcceptsToken::One(TokenType::M2mToken)
 }
@@ -223,12 +279,29 @@ machine_extractor! {
     /// # Examples
     ///
     /// ```
+    /// # actix_web::rt::System::new().block_on(async {
+    /// use actix_web::{test, web, App};
     /// use clerk_actix::machine::OAuthAuth;
+    /// use clerk_actix::testing::StandIn;
+    /// use clerk_actix::ClerkMiddleware;
     ///
     /// async fn profile(token: OAuthAuth) -> String {
     ///     format!("{} via {}", token.user_id(), token.client_id())
     /// }
-    /// # let _ = profile;
+    ///
+    /// let stand_in = StandIn::start()?;
+    /// let app = test::init_service(
+    ///     App::new().route("/profile", web::get().to(profile)).wrap(ClerkMiddleware::new(stand_in.clerk()?)),
+    /// )
+    /// .await;
+    /// let call = |token: String| {
+    ///     let req = test::TestRequest::get().uri("/profile").insert_header(("authorization", format!("Bearer {token}")));
+    ///     test::call_service(&app, req.to_request())
+    /// };
+    /// assert_eq!(call(stand_in.oauth_token("user_1", ["profile"])).await.status(), 200);
+    /// assert_eq!(call(stand_in.session_token("user_1").sign()).await.status(), 401);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
     /// ```
     OAuthAuth, AcceptsToken::One(TokenType::OAuthToken)
 }
@@ -260,12 +333,31 @@ machine_extractor! {
     /// # Examples
     ///
     /// ```
+    /// # actix_web::rt::System::new().block_on(async {
+    /// use actix_web::{test, web, App};
     /// use clerk_actix::machine::MachineAuth;
+    /// use clerk_actix::testing::StandIn;
+    /// use clerk_actix::ClerkMiddleware;
     ///
     /// async fn caller(machine: MachineAuth) -> String {
     ///     format!("{} {}", machine.token_type(), machine.subject())
     /// }
-    /// # let _ = caller;
+    ///
+    /// let stand_in = StandIn::start()?;
+    /// let app = test::init_service(
+    ///     App::new().route("/caller", web::get().to(caller)).wrap(ClerkMiddleware::new(stand_in.clerk()?)),
+    /// )
+    /// .await;
+    /// let call = |token: String| {
+    ///     let req = test::TestRequest::get().uri("/caller").insert_header(("authorization", format!("Bearer {token}")));
+    ///     test::call_service(&app, req.to_request())
+    /// };
+    /// assert_eq!(call(stand_in.api_key("user_1", ["read"])).await.status(), 200);
+    /// assert_eq!(call(stand_in.m2m_token("mch_worker", ["mch_api"])).await.status(), 200);
+    /// assert_eq!(call(stand_in.oauth_token("user_1", ["read"])).await.status(), 200);
+    /// assert_eq!(call(stand_in.session_token("user_1").sign()).await.status(), 401);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
     /// ```
     MachineAuth, AcceptsToken::MACHINE
 }

@@ -34,19 +34,35 @@ use crate::verification::authorization::Has;
 /// # Examples
 ///
 /// ```
+/// # actix_web::rt::System::new().block_on(async {
 /// use actix_web::middleware::from_fn;
-/// use actix_web::{web, App, HttpResponse};
-/// use clerk_actix::{require_auth, ClerkMiddleware};
+/// use actix_web::{test, web, App, HttpResponse};
+/// use clerk_actix::testing::TestIssuer;
+/// use clerk_actix::{require_auth, Clerk, ClerkMiddleware};
 ///
-/// # fn app(clerk: clerk_actix::Clerk) {
-/// let app = App::new()
-///     .service(
-///         web::scope("/api")
-///             .wrap(from_fn(require_auth))
-///             .route("/me", web::get().to(HttpResponse::Ok)),
-///     )
-///     .wrap(ClerkMiddleware::new(clerk));
-/// # let _ = app; }
+/// let issuer = TestIssuer::generate()?;
+/// let clerk = Clerk::builder().jwt_key(issuer.public_key_pem()).build()?;
+/// let app = test::init_service(
+///     App::new()
+///         .service(
+///             web::scope("/api")
+///                 .wrap(from_fn(require_auth))
+///                 .route("/me", web::get().to(HttpResponse::Ok)),
+///         )
+///         .wrap(ClerkMiddleware::new(clerk)),
+/// )
+/// .await;
+/// let call = |token: Option<String>| {
+///     let mut req = test::TestRequest::get().uri("/api/me");
+///     if let Some(token) = token {
+///         req = req.insert_header(("authorization", format!("Bearer {token}")));
+///     }
+///     test::call_service(&app, req.to_request())
+/// };
+/// assert_eq!(call(Some(issuer.session("user_1").sign())).await.status(), 200);
+/// assert_eq!(call(None).await.status(), 401);
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// # }).unwrap();
 /// ```
 #[doc(alias = "requireAuth")]
 pub async fn require_auth(
@@ -76,23 +92,46 @@ pub async fn require_auth(
 /// # Examples
 ///
 /// ```
-/// use actix_web::{web, App, HttpResponse};
-/// use clerk_actix::{require_permission, ClerkMiddleware, Has, Require};
+/// # actix_web::rt::System::new().block_on(async {
+/// use actix_web::{test, web, App, HttpResponse};
+/// use clerk_actix::testing::TestIssuer;
+/// use clerk_actix::{require_permission, Clerk, ClerkMiddleware, Has, Require};
 ///
-/// # fn app(clerk: clerk_actix::Clerk) {
-/// let app = App::new()
-///     .service(
-///         web::scope("/admin")
-///             .wrap(require_permission("org:admin:manage"))
-///             .route("/users", web::get().to(HttpResponse::Ok)),
-///     )
-///     .service(
-///         web::resource("/billing")
-///             .wrap(Require::has(Has::plan("org:business")).redirect_to("/pricing"))
-///             .route(web::get().to(HttpResponse::Ok)),
-///     )
-///     .wrap(ClerkMiddleware::new(clerk));
-/// # let _ = app; }
+/// let issuer = TestIssuer::generate()?;
+/// let clerk = Clerk::builder().jwt_key(issuer.public_key_pem()).build()?;
+/// let app = test::init_service(
+///     App::new()
+///         .service(
+///             web::scope("/admin")
+///                 .wrap(require_permission("org:admin:manage"))
+///                 .route("/users", web::get().to(HttpResponse::Ok)),
+///         )
+///         .service(
+///             web::resource("/billing")
+///                 .wrap(Require::has(Has::plan("org:business")).redirect_to("/pricing"))
+///                 .route(web::get().to(HttpResponse::Ok)),
+///         )
+///         .wrap(ClerkMiddleware::new(clerk)),
+/// )
+/// .await;
+/// let call = |uri: &'static str, token: Option<String>| {
+///     let mut req = test::TestRequest::get().uri(uri);
+///     if let Some(token) = token {
+///         req = req.insert_header(("authorization", format!("Bearer {token}")));
+///     }
+///     test::call_service(&app, req.to_request())
+/// };
+/// let member = issuer.session("user_1").org("org_1", "org:member").sign();
+/// assert_eq!(call("/admin/users", Some(member.clone())).await.status(), 403);
+/// assert_eq!(call("/admin/users", None).await.status(), 401);
+/// let business = issuer.session("user_2").org("org_1", "org:member").plans(["o:business"]).sign();
+/// assert_eq!(call("/billing", Some(business)).await.status(), 200);
+/// assert_eq!(call("/billing", Some(member)).await.status(), 403);
+/// let signed_out = call("/billing", None).await;
+/// assert_eq!(signed_out.status(), 302);
+/// assert_eq!(signed_out.headers().get("location").ok_or("no Location")?, "/pricing");
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// # }).unwrap();
 /// ```
 #[derive(Clone)]
 #[must_use]
@@ -151,11 +190,31 @@ impl Require {
     /// only).
     ///
     /// ```
-    /// use clerk_actix::Require;
+    /// # actix_web::rt::System::new().block_on(async {
+    /// use actix_web::{test, web, App, HttpResponse};
     /// use clerk_actix::machine::{AcceptsToken, TokenType};
+    /// use clerk_actix::testing::StandIn;
+    /// use clerk_actix::{ClerkMiddleware, Require};
     ///
+    /// let stand_in = StandIn::start()?;
     /// let integrations = Require::auth().accepts_token(AcceptsToken::list([TokenType::ApiKey, TokenType::OAuthToken]));
-    /// # let _ = integrations;
+    /// let app = test::init_service(
+    ///     App::new()
+    ///         .service(web::resource("/sync").wrap(integrations).to(HttpResponse::Ok))
+    ///         .wrap(ClerkMiddleware::new(stand_in.clerk()?)),
+    /// )
+    /// .await;
+    /// let call = |token: String| {
+    ///     let req = test::TestRequest::get().uri("/sync").insert_header(("authorization", format!("Bearer {token}")));
+    ///     test::call_service(&app, req.to_request())
+    /// };
+    /// assert_eq!(call(stand_in.api_key("user_1", ["sync"])).await.status(), 200);
+    /// assert_eq!(call(stand_in.oauth_token("user_1", ["sync"])).await.status(), 200);
+    /// // Not a kind this scope takes: signed out for it.
+    /// assert_eq!(call(stand_in.m2m_token("mch_1", ["sync"])).await.status(), 401);
+    /// assert_eq!(call(stand_in.session_token("user_1").sign()).await.status(), 401);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
     /// ```
     #[doc(alias = "acceptsToken")]
     pub fn accepts_token(mut self, accepts: impl Into<AcceptsToken>) -> Self {
@@ -168,35 +227,139 @@ impl Require {
     /// ([`Auth::has_scope`]): 401 without one, 403 without the scope.
     ///
     /// ```
-    /// use clerk_actix::Require;
+    /// # actix_web::rt::System::new().block_on(async {
+    /// use actix_web::{test, web, App, HttpResponse};
     /// use clerk_actix::machine::TokenType;
+    /// use clerk_actix::testing::StandIn;
+    /// use clerk_actix::{ClerkMiddleware, Require};
     ///
+    /// let stand_in = StandIn::start()?;
     /// let read_reports = Require::scope("read:reports").accepts_token(TokenType::ApiKey);
-    /// # let _ = read_reports;
+    /// let app = test::init_service(
+    ///     App::new()
+    ///         .service(web::resource("/reports").wrap(read_reports).to(HttpResponse::Ok))
+    ///         .wrap(ClerkMiddleware::new(stand_in.clerk()?)),
+    /// )
+    /// .await;
+    /// let call = |token: String| {
+    ///     let req = test::TestRequest::get().uri("/reports").insert_header(("authorization", format!("Bearer {token}")));
+    ///     test::call_service(&app, req.to_request())
+    /// };
+    /// assert_eq!(call(stand_in.api_key("user_1", ["read:reports"])).await.status(), 200);
+    /// assert_eq!(call(stand_in.api_key("user_1", ["write:reports"])).await.status(), 403);
+    /// assert_eq!(call(stand_in.oauth_token("user_1", ["read:reports"])).await.status(), 401);
+    /// assert_eq!(call(stand_in.session_token("user_1").sign()).await.status(), 401);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
     /// ```
     pub fn scope(scope: impl Into<Cow<'static, str>>) -> Self {
         let scope = scope.into();
         Self::check(move |auth| auth.has_scope(&scope)).accepts_token(AcceptsToken::MACHINE)
     }
 
-    /// Requires a signed-in request.
+    /// Requires a signed-in request: 401 otherwise.
+    ///
+    /// ```
+    /// # actix_web::rt::System::new().block_on(async {
+    /// use std::time::Duration;
+    ///
+    /// use actix_web::{test, web, App, HttpResponse};
+    /// use clerk_actix::testing::TestIssuer;
+    /// use clerk_actix::{Clerk, ClerkMiddleware, Require};
+    ///
+    /// let issuer = TestIssuer::generate()?;
+    /// let clerk = Clerk::builder().jwt_key(issuer.public_key_pem()).build()?;
+    /// let app = test::init_service(
+    ///     App::new()
+    ///         .service(web::scope("/account").wrap(Require::auth()).route("", web::get().to(HttpResponse::Ok)))
+    ///         .wrap(ClerkMiddleware::new(clerk)),
+    /// )
+    /// .await;
+    /// let call = |token: Option<String>| {
+    ///     let mut req = test::TestRequest::get().uri("/account");
+    ///     if let Some(token) = token {
+    ///         req = req.insert_header(("authorization", format!("Bearer {token}")));
+    ///     }
+    ///     test::call_service(&app, req.to_request())
+    /// };
+    /// assert_eq!(call(Some(issuer.session("user_1").sign())).await.status(), 200);
+    /// assert_eq!(call(None).await.status(), 401);
+    /// let expired = issuer.session("user_1").expired(Duration::from_secs(60)).sign();
+    /// assert_eq!(call(Some(expired)).await.status(), 401);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
     #[doc(alias = "requireAuth")]
     pub fn auth() -> Self {
         Self::with(Rule::Authenticated)
     }
 
-    /// Requires a signed-in user that passes `check` ([`Auth::has`]).
+    /// Requires a signed-in user that passes `check` ([`Auth::has`]): 401
+    /// when signed out, 403 when the check fails.
+    ///
+    /// ```
+    /// # actix_web::rt::System::new().block_on(async {
+    /// use actix_web::{test, web, App, HttpResponse};
+    /// use clerk_actix::testing::TestIssuer;
+    /// use clerk_actix::{Clerk, ClerkMiddleware, Has, Require};
+    ///
+    /// let issuer = TestIssuer::generate()?;
+    /// let clerk = Clerk::builder().jwt_key(issuer.public_key_pem()).build()?;
+    /// let app = test::init_service(
+    ///     App::new()
+    ///         .service(web::resource("/export").wrap(Require::has(Has::plan("user:pro"))).to(HttpResponse::Ok))
+    ///         .wrap(ClerkMiddleware::new(clerk)),
+    /// )
+    /// .await;
+    /// let call = |token: Option<String>| {
+    ///     let mut req = test::TestRequest::get().uri("/export");
+    ///     if let Some(token) = token {
+    ///         req = req.insert_header(("authorization", format!("Bearer {token}")));
+    ///     }
+    ///     test::call_service(&app, req.to_request())
+    /// };
+    /// assert_eq!(call(Some(issuer.session("user_1").plans(["u:pro"]).sign())).await.status(), 200);
+    /// assert_eq!(call(Some(issuer.session("user_2").sign())).await.status(), 403);
+    /// assert_eq!(call(None).await.status(), 401);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
     pub fn has(check: Has) -> Self {
         Self::with(Rule::Has(check))
     }
 
-    /// Requires a signed-in user for whom `check` returns `true`.
+    /// Requires a signed-in user for whom `check` returns `true`: 401 when
+    /// signed out, 403 when it returns `false`.
     ///
     /// ```
-    /// use clerk_actix::Require;
+    /// # actix_web::rt::System::new().block_on(async {
+    /// use actix_web::{test, web, App, HttpResponse};
+    /// use clerk_actix::testing::{TestIssuer, TestOrg};
+    /// use clerk_actix::{Clerk, ClerkMiddleware, Require};
     ///
+    /// let issuer = TestIssuer::generate()?;
+    /// let clerk = Clerk::builder().jwt_key(issuer.public_key_pem()).build()?;
     /// let staff_only = Require::check(|auth| auth.org_slug() == Some("staff"));
-    /// # let _ = staff_only;
+    /// let app = test::init_service(
+    ///     App::new()
+    ///         .service(web::resource("/tools").wrap(staff_only).to(HttpResponse::Ok))
+    ///         .wrap(ClerkMiddleware::new(clerk)),
+    /// )
+    /// .await;
+    /// let call = |token: Option<String>| {
+    ///     let mut req = test::TestRequest::get().uri("/tools");
+    ///     if let Some(token) = token {
+    ///         req = req.insert_header(("authorization", format!("Bearer {token}")));
+    ///     }
+    ///     test::call_service(&app, req.to_request())
+    /// };
+    /// let staff = issuer.session("user_1").organization(TestOrg::new("org_1", "org:member").slug("staff")).sign();
+    /// assert_eq!(call(Some(staff)).await.status(), 200);
+    /// let customer = issuer.session("user_2").organization(TestOrg::new("org_2", "org:admin").slug("acme")).sign();
+    /// assert_eq!(call(Some(customer)).await.status(), 403);
+    /// assert_eq!(call(None).await.status(), 401);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
     /// ```
     pub fn check(check: impl Fn(&Auth) -> bool + Send + Sync + 'static) -> Self {
         Self::with(Rule::Check(Box::new(check)))
@@ -228,18 +391,37 @@ impl Require {
     /// (`fetch`, API clients) still gets 401. A failed check answers 403.
     ///
     /// ```
-    /// use actix_web::{web, App, HttpResponse};
+    /// # actix_web::rt::System::new().block_on(async {
+    /// use actix_web::{test, web, App, HttpResponse};
+    /// use clerk_actix::testing::TestIssuer;
     /// use clerk_actix::{Clerk, ClerkMiddleware, Require};
     ///
-    /// # fn app(clerk: Clerk) {
-    /// let app = App::new()
-    ///     .service(
-    ///         web::scope("/dashboard")
-    ///             .wrap(Require::auth().sign_in_page(&clerk))
-    ///             .route("", web::get().to(HttpResponse::Ok)),
-    ///     )
-    ///     .wrap(ClerkMiddleware::new(clerk));
-    /// # let _ = app; }
+    /// let issuer = TestIssuer::generate()?;
+    /// let clerk = Clerk::builder().jwt_key(issuer.public_key_pem()).sign_in_url("/sign-in").build()?;
+    /// let app = test::init_service(
+    ///     App::new()
+    ///         .service(
+    ///             web::scope("/dashboard")
+    ///                 .wrap(Require::auth().sign_in_page(&clerk))
+    ///                 .route("", web::get().to(HttpResponse::Ok)),
+    ///         )
+    ///         .wrap(ClerkMiddleware::new(clerk)),
+    /// )
+    /// .await;
+    /// let visit = |accept: &'static str| {
+    ///     let req = test::TestRequest::get().uri("/dashboard").insert_header(("accept", accept));
+    ///     test::call_service(&app, req.to_request())
+    /// };
+    /// // A page navigation goes to the sign-in page, and is sent back after.
+    /// let page = visit("text/html,application/xhtml+xml").await;
+    /// assert_eq!(page.status(), 302);
+    /// let location = page.headers().get("location").ok_or("no Location")?.to_str()?;
+    /// assert!(location.starts_with("/sign-in?redirect_url=http"), "{location}");
+    /// assert!(location.ends_with("%2Fdashboard"), "{location}");
+    /// // An API call is answered.
+    /// assert_eq!(visit("application/json").await.status(), 401);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
     /// ```
     ///
     /// Defaults to answering 401 to every signed-out request.

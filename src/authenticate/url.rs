@@ -1,5 +1,5 @@
-//! The request's public URL, its query parameters and its cookies, read the
-//! way Clerk reads them.
+//! The request's public URL (Clerk's `clerkUrl`), and absolute URLs parsed
+//! and rebuilt with new query parameters, the way Clerk does both.
 
 use super::head::{Header, RequestHead};
 

@@ -39,7 +39,8 @@ use super::token_type::TokenType;
 /// * `Result<Auth, AuthError>` ([`AuthError`](crate::error::AuthError)) hands the
 ///   rejection to the handler.
 /// * Without `ClerkMiddleware` in front, extraction fails with a 500 whose
-///   message says to add it.
+///   body is Clerk's generic error; how to fix it goes to the log
+///   (`log::error!`), never to the client.
 ///
 /// # Examples
 ///
