@@ -17,9 +17,9 @@ use super::token_type::TokenType;
 /// signed out (with the reason).
 ///
 /// [`ClerkMiddleware`](crate::ClerkMiddleware) attaches one to every request.
-/// Read it with [`get_auth`](crate::get_auth) or
-/// [`get_auth`](crate::get_auth), or take it as a handler
-/// argument (see "Extractor behaviour").
+/// Read it with [`get_auth`](crate::get_auth) (or
+/// [`get_auth_with`](crate::get_auth_with) on routes that take machine
+/// tokens), or take it as a handler argument (see "Extractor behaviour").
 ///
 /// It serialises to the JSON of Clerk's auth object (`userId`, `sessionId`,
 /// `orgId`, `orgRole`, `orgPermissions`, `sessionClaims`, `isAuthenticated`,
