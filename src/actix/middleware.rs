@@ -82,6 +82,38 @@ type AuthHook = dyn Fn(&ServiceRequest, &Auth) -> Result<(), Error> + Send + Syn
 /// }
 /// ```
 ///
+/// On the networkless testing kit: the middleware rejects no one by itself;
+/// the route that takes [`Auth`] does, and a signed-out answer says why.
+///
+/// ```
+/// # actix_web::rt::System::new().block_on(async {
+/// use actix_web::{test, web, App};
+/// use clerk_actix::testing::TestIssuer;
+/// use clerk_actix::{Auth, Clerk, ClerkMiddleware};
+///
+/// let issuer = TestIssuer::generate()?;
+/// let clerk = Clerk::builder().jwt_key(issuer.public_key_pem()).build()?;
+/// let app = test::init_service(
+///     App::new()
+///         .route("/me", web::get().to(|auth: Auth| async move { auth.user_id().unwrap_or_default().to_owned() }))
+///         .route("/public", web::get().to(|| async { "hello" }))
+///         .wrap(ClerkMiddleware::new(clerk)),
+/// )
+/// .await;
+/// let token = issuer.session("user_1").sign();
+/// let me = test::TestRequest::get().uri("/me").insert_header(("authorization", format!("Bearer {token}")));
+/// let res = test::call_service(&app, me.to_request()).await;
+/// assert_eq!(res.status(), 200);
+/// assert_eq!(test::read_body(res).await, "user_1");
+/// let res = test::call_service(&app, test::TestRequest::get().uri("/me").to_request()).await;
+/// assert_eq!(res.status(), 401);
+/// let res = test::call_service(&app, test::TestRequest::get().uri("/public").to_request()).await;
+/// assert_eq!(res.status(), 200);
+/// assert_eq!(res.headers().get("x-clerk-auth-status").unwrap(), "signed-out");
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+///
 /// # Order
 ///
 /// `.wrap()`s run last-registered first. Register `ClerkMiddleware` last on
@@ -140,27 +172,50 @@ impl ClerkMiddleware {
 ///
 /// # Examples
 ///
-/// ```
-/// use std::sync::Arc;
-/// use actix_web::HttpResponse;
-/// use clerk_actix::{Clerk, ClerkMiddleware, Has, VerifyOptions};
+/// Per-request options and a hook after authentication, on the networkless
+/// testing kit:
 ///
-/// # let clerk = Clerk::builder().secret_key("sk_test_x").build().unwrap();
+/// ```
+/// # actix_web::rt::System::new().block_on(async {
+/// use std::sync::Arc;
+/// use actix_web::{test, web, App, HttpResponse};
+/// use clerk_actix::testing::TestIssuer;
+/// use clerk_actix::{Auth, Clerk, ClerkMiddleware, Has};
+///
+/// let issuer = TestIssuer::generate()?;
+/// let clerk = Clerk::builder().jwt_key(issuer.public_key_pem()).build()?;
 /// let admin_app = Arc::new(clerk.verify_options().clone().authorized_parties(["https://admin.example.com"]));
 /// let middleware = ClerkMiddleware::builder(clerk)
 ///     // Per request: a stricter `azp` for the admin host.
-///     .options_fn(move |req| {
-///         (req.connection_info().host() == "admin.example.com").then(|| admin_app.clone())
-///     })
+///     .options_fn(move |req| (req.connection_info().host() == "admin.example.com").then(|| admin_app.clone()))
 ///     // After authentication: may end the request.
 ///     .on_authenticated(|req, auth| {
-///         if req.path().starts_with("/internal") && !auth.has(Has::role("admin")) {
+///         if req.path().starts_with("/internal") && !auth.has(Has::role("org:admin")) {
 ///             return Err(actix_web::error::ErrorNotFound("not found"));
 ///         }
 ///         Ok(())
 ///     })
 ///     .build();
-/// # let _ = middleware;
+/// let app = test::init_service(
+///     App::new().default_service(web::to(|_: Auth| async { HttpResponse::Ok() })).wrap(middleware),
+/// )
+/// .await;
+/// let call = |host: &str, path: &str, token: &str| {
+///     let req = test::TestRequest::get()
+///         .uri(path)
+///         .insert_header(("host", host.to_owned()))
+///         .insert_header(("authorization", format!("Bearer {token}")));
+///     test::call_service(&app, req.to_request())
+/// };
+/// let member = issuer.session("user_1").org("org_1", "org:member").azp("https://app.example.com").sign();
+/// let admin = issuer.session("user_2").org("org_1", "org:admin").azp("https://admin.example.com").sign();
+/// assert_eq!(call("app.example.com", "/reports", &member).await.status(), 200);
+/// assert_eq!(call("app.example.com", "/internal/x", &member).await.status(), 404);
+/// assert_eq!(call("admin.example.com", "/internal/x", &admin).await.status(), 200);
+/// // The admin host takes only tokens minted for it.
+/// assert_eq!(call("admin.example.com", "/reports", &member).await.status(), 401);
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// # }).unwrap();
 /// ```
 #[must_use]
 pub struct ClerkMiddlewareBuilder {
@@ -223,11 +278,14 @@ impl ClerkMiddlewareBuilder {
     /// so `ErrorHandlers` can recognise it.
     ///
     /// ```
-    /// use actix_web::HttpResponse;
-    /// use clerk_actix::ClerkMiddleware;
-    /// use serde_json::json;
+    /// # actix_web::rt::System::new().block_on(async {
+    /// use actix_web::{test, web, App};
+    /// use clerk_actix::testing::TestIssuer;
+    /// use clerk_actix::{require_permission, Auth, Clerk, ClerkMiddleware};
+    /// use serde_json::{json, Value};
     ///
-    /// # let clerk = clerk_actix::Clerk::builder().secret_key("sk_test_x").build().unwrap();
+    /// let issuer = TestIssuer::generate()?;
+    /// let clerk = Clerk::builder().jwt_key(issuer.public_key_pem()).build()?;
     /// let middleware = ClerkMiddleware::builder(clerk)
     ///     .on_rejection(|rejection, mut res| {
     ///         res.json(json!({
@@ -236,7 +294,26 @@ impl ClerkMiddlewareBuilder {
     ///         }))
     ///     })
     ///     .build();
-    /// # let _ = middleware;
+    /// let app = test::init_service(
+    ///     App::new()
+    ///         .route("/me", web::get().to(|_: Auth| async { "me" }))
+    ///         .service(web::resource("/admin").wrap(require_permission("org:admin:manage")).to(|| async { "admin" }))
+    ///         .wrap(middleware),
+    /// )
+    /// .await;
+    /// let res = test::call_service(&app, test::TestRequest::get().uri("/me").to_request()).await;
+    /// assert_eq!(res.status(), 401);
+    /// assert!(res.headers().contains_key("www-authenticate"), "the crate's headers stay");
+    /// let body: Value = test::read_body_json(res).await;
+    /// assert_eq!(body, json!({"error": "Unauthorized", "reason": "session-token-and-uat-missing"}));
+    /// let token = issuer.session("user_1").sign();
+    /// let req = test::TestRequest::get().uri("/admin").insert_header(("authorization", format!("Bearer {token}")));
+    /// let res = test::call_service(&app, req.to_request()).await;
+    /// assert_eq!(res.status(), 403);
+    /// let body: Value = test::read_body_json(res).await;
+    /// assert_eq!(body["error"], "Forbidden");
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
     /// ```
     ///
     /// Defaults to the crate's JSON bodies (`{"errors":[{"code":"unauthorized",..}]}`).
@@ -258,8 +335,10 @@ impl ClerkMiddlewareBuilder {
     }
 
     /// Which token kinds the middleware verifies. Tokens of other kinds
-    /// are never sent to the Backend API: the request reads as signed out
-    /// (`token-type-mismatch`) on every route.
+    /// are never sent to the Backend API: the request reads as signed out on
+    /// every route (`token-type-mismatch` for a machine JWT or a kind not
+    /// listed; with session tokens only, an opaque `ak_…` is not a JWT at
+    /// all, `token-invalid`, as in Clerk's session-token path).
     ///
     /// `clerkMiddleware` always takes any kind, and so does this one by
     /// default: one verification per request, which every route reads
@@ -270,13 +349,34 @@ impl ClerkMiddlewareBuilder {
     /// Defaults to [`AcceptsToken::Any`].
     ///
     /// ```
-    /// use clerk_actix::ClerkMiddleware;
+    /// # actix_web::rt::System::new().block_on(async {
+    /// use actix_web::{test, web, App};
     /// use clerk_actix::machine::AcceptsToken;
-    /// # let clerk = clerk_actix::Clerk::builder().secret_key("sk_test_x").build().unwrap();
-    /// let sessions_only = ClerkMiddleware::builder(clerk)
+    /// use clerk_actix::testing::StandIn;
+    /// use clerk_actix::{get_auth_with, ClerkMiddleware};
+    ///
+    /// let stand_in = StandIn::start()?;
+    /// let sessions_only = ClerkMiddleware::builder(stand_in.clerk()?)
     ///     .accepts_token(AcceptsToken::SESSION_TOKEN)
     ///     .build();
-    /// # let _ = sessions_only;
+    /// let app = test::init_service(
+    ///     App::new()
+    ///         .route("/", web::get().to(|req: actix_web::HttpRequest| async move {
+    ///             let auth = get_auth_with(&req, AcceptsToken::Any)?;
+    ///             Ok::<_, actix_web::Error>(auth.is_authenticated().to_string())
+    ///         }))
+    ///         .wrap(sessions_only),
+    /// )
+    /// .await;
+    /// let key = stand_in.api_key("user_1", ["read"]);
+    /// let req = test::TestRequest::get().uri("/").insert_header(("authorization", format!("Bearer {key}")));
+    /// let res = test::call_service(&app, req.to_request()).await;
+    /// assert_eq!(res.status(), 200);
+    /// assert!(res.headers().contains_key("x-clerk-auth-reason"), "signed out");
+    /// assert_eq!(test::read_body(res).await, "false");
+    /// assert_eq!(stand_in.count("/api_keys/verify"), 0, "no Backend API call");
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
     /// ```
     #[doc(alias = "acceptsToken")]
     pub fn accepts_token(mut self, accepts: impl Into<AcceptsToken>) -> Self {
