@@ -107,7 +107,7 @@ pub(crate) fn frontend_api_base(req: &BrowserRequest<'_>) -> Option<String> {
             format!("{}{proxy}", clerk_origin(req.parts, req.trust_forwarded()))
         }
         Some(proxy) => proxy.clone(),
-        None => req.key?.frontend_api().to_owned(),
+        None => req.settings().issuer_frontend_api(req.key?).to_owned(),
     };
     let base = base.trim_end_matches('/');
     Some(if base.starts_with("http") {
@@ -150,7 +150,11 @@ fn handshake_url(
             push_encoded(&mut location, db_jwt);
         }
     }
-    // Organization sync (§2.9, a later issue) appends `organization_id` here.
+    // Organization sync: the organization the path names.
+    if let Some(org) = super::multi_domain::org_handshake_param(req) {
+        location.push_str("&organization_id=");
+        push_encoded(&mut location, org);
+    }
     Some(location)
 }
 
