@@ -71,6 +71,14 @@ pub(crate) fn redirect_or_signed_out(
     // another app, a hand-made one) stops here too.
     if redirect_count >= REDIRECT_LOOP_LIMIT {
         match req.unresolved() {
+            // Clerk's diagnostic for a satellite that cannot sync.
+            None if reason == "satellite-needs-syncing" => log::warn!(
+                target: "clerk_actix::handshake",
+                "Clerk: Satellite-domain authentication resulted in an infinite redirect loop \
+                 ({REDIRECT_LOOP_LIMIT} handshakes in a row); answering signed out instead. Check \
+                 that this request is using a configured primary or satellite domain for the \
+                 production instance."
+            ),
             // The cause is known: say it again here, where people look.
             Some(why) => log::warn!(
                 target: "clerk_actix::handshake",
