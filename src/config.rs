@@ -16,7 +16,10 @@
 //! | `CLERK_API_URL` | the Backend API base URL | `https://api.clerk.com` |
 //! | `CLERK_API_VERSION` | the Backend API version path segment | `v1` |
 //! | `CLERK_SIGN_IN_URL` | where signed-out browsers are sent, in two ways: [`Require::redirect_to_sign_in`](crate::Require::redirect_to_sign_in) (every signed-out request, 302) and [`Require::sign_in_page`](crate::Require::sign_in_page) (page navigations only, with `redirect_url` back; API calls still get 401) | `/` for both |
-//! | `CLERK_PROXY_URL` | the Frontend API proxy that handshake redirects go to | — |
+//! | `CLERK_PROXY_URL` | the Frontend API proxy that handshake redirects go to: absolute, or a path made absolute against the request's public origin | — |
+//! | `CLERK_IS_SATELLITE` | this app is a [satellite domain](crate::multi_domain) (parsed as Clerk parses it: `true`/`false` in any case, else an integer above 0) | false |
+//! | `CLERK_DOMAIN` | the satellite's domain (a host, no scheme) | — |
+//! | `CLERK_SIGN_UP_URL` | the sign-up page ([`Clerk::sign_up_url`](crate::Clerk::sign_up_url)) | — |
 //!
 //! An empty variable counts as unset, as it does for `@clerk/express`.
 //!
@@ -47,7 +50,7 @@ const DEFAULT_API_VERSION: &str = "v1";
 
 /// Where a setting came from, so errors can name it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Origin {
+pub(crate) enum Origin {
     Env(&'static str),
     Builder(&'static str),
 }
@@ -284,6 +287,7 @@ pub(crate) struct Config {
     pub(crate) api: Arc<BackendApi>,
     pub(crate) publishable_key: Option<PublishableKey>,
     pub(crate) sign_in_url: Option<String>,
+    pub(crate) sign_up_url: Option<String>,
     pub(crate) clock: Clock,
     pub(crate) max_token_bytes: usize,
     pub(crate) browser: BrowserSettings,
@@ -304,19 +308,26 @@ pub(crate) struct BrowserSettings {
     pub(crate) cookie_tokens_without_azp: bool,
     /// Which domain of a multi-domain set-up this app serves.
     pub(crate) domain: DomainRole,
+    /// Organization sync (`organizationSyncOptions`), compiled.
+    pub(crate) organization_sync: Option<crate::multi_domain::SharedOrgMatcher>,
 }
 
-/// The app's place in a multi-domain set-up.
-///
-/// Satellite domains (Clerk's `isSatellite`, `domain`, `satelliteAutoSync`:
-/// §2.6 steps 1–3 of the behaviour spec) are a later issue; they add a
-/// `Satellite { domain, sign_in_url, auto_sync }` variant here, and the cookie
-/// path's steps 1–3 match on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// The app's place in a multi-domain set-up (Clerk's `isSatellite`,
+/// `domain`, `satelliteAutoSync`: §2.6 steps 1–3 of the behaviour spec).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) enum DomainRole {
-    /// The primary domain (the only one supported today).
+    /// The primary domain.
     #[default]
     Primary,
+    /// A satellite domain, sharing sign-in with the primary.
+    Satellite {
+        /// `clerk.<domain>`: the Frontend API of a production satellite
+        /// with a domain (what handshakes go to, and the issuer its cookies
+        /// carry); `None` on development instances or with a proxy only.
+        frontend_api: Option<String>,
+        /// `satelliteAutoSync`: sync with the primary on the first visit.
+        auto_sync: bool,
+    },
 }
 
 /// Every setting of a [`ClerkBuilder`], checked: what the handle is made of.
@@ -373,6 +384,7 @@ pub struct ClerkBuilder {
     api_version: Option<(String, Origin)>,
     sign_in_url: Option<(String, Origin)>,
     proxy_url: Option<(String, Origin)>,
+    pub(crate) multi: crate::multi_domain::settings::MultiDomain,
     trust_forwarded_headers: Option<bool>,
     api_only: bool,
     cookie_tokens_without_azp: bool,
@@ -400,6 +412,8 @@ impl fmt::Debug for ClerkBuilder {
             .field("api_url", &self.api_url)
             .field("api_version", &self.api_version)
             .field("sign_in_url", &self.sign_in_url)
+            .field("proxy_url", &self.proxy_url)
+            .field("multi_domain", &self.multi)
             .field("verify", &self.verify)
             .field("clock", &self.clock)
             .field("max_token_bytes", &self.max_token_bytes)
@@ -417,7 +431,7 @@ impl fmt::Debug for ClerkBuilder {
     }
 }
 
-fn env_var(name: &'static str) -> Option<(String, Origin)> {
+pub(crate) fn env_var(name: &'static str) -> Option<(String, Origin)> {
     std::env::var(name)
         .ok()
         .filter(|v| !v.trim().is_empty())
@@ -438,6 +452,7 @@ impl ClerkBuilder {
             api_version: env_var("CLERK_API_VERSION"),
             sign_in_url: env_var("CLERK_SIGN_IN_URL"),
             proxy_url: env_var("CLERK_PROXY_URL"),
+            multi: crate::multi_domain::settings::MultiDomain::from_env(),
             ..Self::default()
         }
     }
@@ -723,11 +738,16 @@ impl ClerkBuilder {
             }
             None => DEFAULT_API_VERSION.to_owned(),
         };
-        let sign_in_url = self.sign_in_url.map(|(url, _)| url.trim().to_owned());
         let proxy_url = self
             .proxy_url
             .map(|(url, origin)| check_proxy_url(url.trim(), origin))
             .transpose()?;
+        let multi = self.multi.check(
+            self.sign_in_url.as_ref().map(|(url, o)| (url.trim(), *o)),
+            proxy_url.is_some(),
+            publishable_key.as_ref(),
+        )?;
+        let sign_in_url = self.sign_in_url.map(|(url, _)| url.trim().to_owned());
 
         if secret_key.is_none() && jwt_key.is_none() {
             return Err(ConfigError::MissingKeys);
@@ -745,6 +765,7 @@ impl ClerkBuilder {
                 ),
                 publishable_key,
                 sign_in_url,
+                sign_up_url: multi.sign_up_url,
                 clock: self.clock,
                 max_token_bytes: self.max_token_bytes.unwrap_or(16 * 1024),
                 browser: BrowserSettings {
@@ -752,7 +773,8 @@ impl ClerkBuilder {
                     trust_forwarded_headers: self.trust_forwarded_headers.unwrap_or(true),
                     api_only: self.api_only,
                     cookie_tokens_without_azp: self.cookie_tokens_without_azp,
-                    domain: DomainRole::Primary,
+                    domain: multi.role,
+                    organization_sync: multi.organization_sync,
                 },
             },
             jwt_key,

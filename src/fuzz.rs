@@ -325,3 +325,116 @@ impl CookieTarget {
 pub fn cookie_value(header: &[u8], name: &str) -> Option<String> {
     crate::authenticate::cookies::cookie(header, name).map(std::borrow::Cow::into_owned)
 }
+
+/// Organization sync's path patterns: `data` is a pattern, a NUL byte, and a
+/// path. Compiling never panics; a match hands back parameters that are
+/// parts of the path.
+pub fn org_pattern(data: &[u8]) {
+    let mut parts = data.splitn(2, |&b| b == 0);
+    let (Some(pattern), path) = (parts.next(), parts.next().unwrap_or_default()) else {
+        return;
+    };
+    let (Ok(pattern), Ok(path)) = (std::str::from_utf8(pattern), std::str::from_utf8(path)) else {
+        return;
+    };
+    let Ok(compiled) = crate::multi_domain::pattern::Pattern::parse(pattern) else {
+        return;
+    };
+    if let Some(params) = compiled.matches(path) {
+        for (_, value) in params {
+            assert!(path.contains(value), "{value:?} is not part of {path:?}");
+        }
+    }
+    let sync = crate::multi_domain::OrganizationSync::new()
+        .organization_patterns([pattern])
+        .personal_account_patterns([pattern]);
+    if let Ok(matcher) = sync.compile() {
+        let _ = matcher.target(path);
+    }
+}
+
+/// The Frontend API proxy's header handling: `data` is header lines
+/// (`name: value`), sent up and, as an answer, back. Hop-by-hop headers and
+/// those `Connection` names never pass, the secret key goes up once and
+/// never comes back.
+pub fn proxy_headers(data: &[u8]) {
+    use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+    let mut headers = HeaderMap::new();
+    for line in data.split(|&b| b == b'\n') {
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
+            continue;
+        };
+        let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(&line[..colon]),
+            HeaderValue::from_bytes(line[colon + 1..].trim_ascii()),
+        ) else {
+            continue;
+        };
+        headers.append(name, value);
+    }
+    let listed: Vec<String> = headers
+        .get_all("connection")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
+    let secret = HeaderValue::from_static("sk_test_fuzz");
+    let up = crate::multi_domain::proxy::upstream_headers(
+        &headers,
+        "app.example",
+        "https",
+        Some("127.0.0.1"),
+        "https://app.example/__clerk",
+        "fapi.example",
+        &secret,
+    );
+    let hop = |name: &str| {
+        matches!(
+            name,
+            "connection"
+                | "keep-alive"
+                | "proxy-authenticate"
+                | "proxy-authorization"
+                | "te"
+                | "trailer"
+                | "transfer-encoding"
+                | "upgrade"
+        ) || listed.iter().any(|l| l == name)
+    };
+    let secrets: Vec<_> = up.iter().filter(|(n, _)| n == "clerk-secret-key").collect();
+    assert_eq!(secrets.len(), 1, "the secret key goes up exactly once");
+    assert_eq!(secrets[0].1, secret);
+    for (name, _) in &up {
+        // The proxy's own headers go up whatever the request listed.
+        let ours = [
+            "clerk-secret-key",
+            "clerk-proxy-url",
+            "host",
+            "accept-encoding",
+            "x-forwarded-host",
+            "x-forwarded-proto",
+            "x-forwarded-for",
+        ];
+        assert!(
+            !hop(name.as_str()) || ours.contains(&name.as_str()),
+            "{name} went up"
+        );
+    }
+    let down = crate::multi_domain::proxy::downstream_headers(
+        &headers,
+        "https://fapi.example",
+        "fapi.example",
+        "https://app.example/__clerk",
+    );
+    for (name, _) in &down {
+        assert!(!hop(name.as_str()), "{name} came back");
+        assert_ne!(name, "clerk-secret-key", "the secret key came back");
+    }
+    let cookies = if hop("set-cookie") {
+        0
+    } else {
+        headers.get_all("set-cookie").count()
+    };
+    let kept = down.iter().filter(|(n, _)| n == "set-cookie").count();
+    assert_eq!(cookies, kept, "every Set-Cookie comes back");
+}

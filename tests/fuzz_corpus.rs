@@ -106,3 +106,21 @@ fn cookies_corpus() {
         }
     }
 }
+
+#[test]
+fn org_pattern_corpus() {
+    let seeds = seeds("org_pattern");
+    assert!(seeds.len() >= 5);
+    for (_, data) in seeds {
+        __fuzz::org_pattern(&data);
+    }
+}
+
+#[test]
+fn proxy_headers_corpus() {
+    let seeds = seeds("proxy_headers");
+    assert!(seeds.len() >= 2);
+    for (_, data) in seeds {
+        __fuzz::proxy_headers(&data);
+    }
+}

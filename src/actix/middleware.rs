@@ -25,6 +25,7 @@ use crate::verification::auth::{Auth, SignedOut};
 use crate::verification::options::VerifyOptions;
 
 type OptionsFn = dyn Fn(&ServiceRequest) -> Option<Arc<VerifyOptions>> + Send + Sync;
+type InstanceFn = dyn Fn(&ServiceRequest) -> Option<Clerk> + Send + Sync;
 // The rejection hook's type lives with the rejections (`error.rs`).
 type AuthHook = dyn Fn(&ServiceRequest, &Auth) -> Result<(), Error> + Send + Sync;
 
@@ -128,6 +129,8 @@ pub struct ClerkMiddleware {
 
 struct Settings {
     clerk: Clerk,
+    instance: Option<Box<InstanceFn>>,
+    proxy_path: Option<String>,
     options: Option<Box<OptionsFn>>,
     on_authenticated: Option<Box<AuthHook>>,
     on_rejection: Option<Shaper>,
@@ -158,6 +161,8 @@ impl ClerkMiddleware {
     pub fn builder(clerk: Clerk) -> ClerkMiddlewareBuilder {
         ClerkMiddlewareBuilder {
             clerk,
+            instance: None,
+            proxy_path: None,
             options: None,
             on_authenticated: None,
             on_rejection: None,
@@ -220,6 +225,8 @@ impl ClerkMiddleware {
 #[must_use]
 pub struct ClerkMiddlewareBuilder {
     clerk: Clerk,
+    instance: Option<Box<InstanceFn>>,
+    proxy_path: Option<String>,
     options: Option<Box<OptionsFn>>,
     on_authenticated: Option<Box<AuthHook>>,
     on_rejection: Option<Shaper>,
@@ -237,6 +244,47 @@ impl fmt::Debug for ClerkMiddlewareBuilder {
 }
 
 impl ClerkMiddlewareBuilder {
+    /// Chooses the Clerk instance per request (multi-tenant hosts): a
+    /// function of the request (its host, a path prefix, a header) that
+    /// returns the [`Clerk`] handle to authenticate it with; `None` keeps the
+    /// handle given to [`ClerkMiddleware::builder`]. Build every handle once,
+    /// before `HttpServer::new`, and return clones of them (a clone shares
+    /// the handle's keys and key cache): each instance then keeps its own
+    /// keys, and a token of one instance never verifies at another.
+    ///
+    /// ```
+    /// use clerk_actix::{Clerk, ClerkMiddleware};
+    ///
+    /// let acme = Clerk::builder().secret_key("sk_test_acme").build()?;
+    /// let globex = Clerk::builder().secret_key("sk_test_globex").build()?;
+    /// let middleware = ClerkMiddleware::builder(acme)
+    ///     .instance_fn(move |req| {
+    ///         (req.connection_info().host() == "globex.example.com").then(|| globex.clone())
+    ///     })
+    ///     .build();
+    /// # let _ = middleware;
+    /// # Ok::<(), clerk_actix::config::ConfigError>(())
+    /// ```
+    ///
+    /// Defaults to the one handle for every request.
+    pub fn instance_fn<F>(mut self, select: F) -> Self
+    where
+        F: Fn(&ServiceRequest) -> Option<Clerk> + Send + Sync + 'static,
+    {
+        self.instance = Some(Box::new(select));
+        self
+    }
+
+    /// Leaves the [`FrontendApiProxy`](crate::multi_domain::FrontendApiProxy)'s
+    /// path alone: its requests go on unauthenticated (Clerk's proxy
+    /// requests are the Frontend API's to judge), with no `x-clerk-auth-*`.
+    ///
+    /// Defaults to none.
+    pub fn frontend_api_proxy(mut self, proxy: &crate::multi_domain::FrontendApiProxy) -> Self {
+        self.proxy_path = Some(proxy.mount_path().to_owned());
+        self
+    }
+
     /// Chooses verification options per request (the port of
     /// `clerkMiddleware((req) => options)`); `None` keeps the [`Clerk`]
     /// handle's defaults. Return a shared `Arc` built ahead of time: nothing is
@@ -414,6 +462,8 @@ impl ClerkMiddlewareBuilder {
         ClerkMiddleware {
             settings: Arc::new(Settings {
                 clerk: self.clerk,
+                instance: self.instance,
+                proxy_path: self.proxy_path,
                 options: self.options,
                 on_authenticated: self.on_authenticated,
                 on_rejection: self.on_rejection,
@@ -466,12 +516,18 @@ where
         let service = Rc::clone(&self.service);
         let settings = Arc::clone(&self.settings);
         Box::pin(async move {
+            if let Some(prefix) = &settings.proxy_path {
+                if crate::multi_domain::proxy::path_is_under(req.path(), prefix) {
+                    return Ok(service.call(req).await?.map_into_left_body());
+                }
+            }
+            let selected = settings.instance.as_ref().and_then(|f| f(&req));
+            let clerk = selected.as_ref().unwrap_or(&settings.clerk);
             let custom = settings.options.as_ref().and_then(|f| f(&req));
             let options = custom
                 .as_ref()
-                .unwrap_or_else(|| settings.clerk.shared_verify_options());
-            let answer =
-                authenticate::authenticate(&settings.clerk, &req, options, settings.accepts).await;
+                .unwrap_or_else(|| clerk.shared_verify_options());
+            let answer = authenticate::authenticate(clerk, &req, options, settings.accepts).await;
             let shaper = settings.on_rejection.as_ref();
             let (outcome, browser) = match answer {
                 Decision::App(outcome, browser) => (outcome, browser),
@@ -553,7 +609,7 @@ where
             }
             req.extensions_mut().insert(Attached {
                 auth,
-                clerk: settings.clerk.clone(),
+                clerk: clerk.clone(),
                 shaper: shaper.cloned(),
                 client: settings.client.clone(),
             });

@@ -15,6 +15,8 @@ pub(crate) struct ClerkQuery {
     pub(crate) handshake_nonce: Option<String>,
     /// `__clerk_redirect_url`: a satellite asking the primary to sync.
     pub(crate) redirect_url: Option<String>,
+    /// `__clerk_synced`: a satellite's sync asked for or done.
+    pub(crate) synced: Option<String>,
 }
 
 impl ClerkQuery {
@@ -33,6 +35,7 @@ impl ClerkQuery {
                 HANDSHAKE => &mut query.handshake,
                 HANDSHAKE_NONCE => &mut query.handshake_nonce,
                 "__clerk_redirect_url" => &mut query.redirect_url,
+                super::multi_domain::SYNCED => &mut query.synced,
                 _ => continue,
             };
             if slot.is_none() {
@@ -72,7 +75,12 @@ impl<'r> BrowserRequest<'r> {
         );
         let read = |token: &str| Some(clerk.peek(token));
         let (set, peek) = match key {
-            Some(key) => cookies.which(key.frontend_api(), key.instance_type(), &now_ms, &read),
+            Some(key) => cookies.which(
+                clerk.config().browser.issuer_frontend_api(key),
+                key.instance_type(),
+                &now_ms,
+                &read,
+            ),
             None => (
                 Set::Unsuffixed,
                 cookies.session(Set::Unsuffixed).and_then(read),

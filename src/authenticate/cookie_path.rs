@@ -11,6 +11,7 @@ use std::sync::Once;
 use super::browser::BrowserRequest;
 use super::handshake::{frontend_api_base, handshake_or_signed_out, redirect_or_signed_out};
 use super::head::{Header, RequestHead};
+use super::multi_domain;
 use super::outcome::{signed_out, Carrier, Decision, Outcome, SESSION};
 use super::resolve::{self, Unresolved};
 use super::session_error::session_token_error;
@@ -44,6 +45,11 @@ pub(crate) async fn authenticate(
     let req = req;
     let handshakes = req.handshakes_allowed();
 
+    // §2.3: a satellite's sign-in page on the request's own origin.
+    if let Some(answer) = multi_domain::sign_in_origin_conflict(&req) {
+        return answer;
+    }
+
     // 0. Back from a handshake.
     if handshakes && (req.handshake_nonce().is_some() || req.handshake_token().is_some()) {
         // Boxed: the rare branches stay out of every request's future.
@@ -54,15 +60,20 @@ pub(crate) async fn authenticate(
         }
     }
 
-    // 1–3. Satellite domains: a later issue (the satellite variant of
-    // `DomainRole` goes here, before the development steps).
-    match req.settings().domain {
-        DomainRole::Primary => {}
+    // 1–3. A satellite's navigation syncs with the primary first.
+    if handshakes {
+        if let Some(answer) = multi_domain::satellite_sync(&req) {
+            return answer;
+        }
     }
 
+    let primary = req.settings().domain == DomainRole::Primary;
     if handshakes && req.is_development() {
         // 4. A satellite sent the browser here to sync: send it back.
-        if let Some(back) = req.query.redirect_url.as_deref().and_then(ParsedUrl::parse) {
+        if let Some(back) = req.query.redirect_url.as_deref().filter(|_| primary) {
+            let Some(back) = ParsedUrl::parse(back) else {
+                return multi_domain::unusable_redirect_url();
+            };
             let append: Vec<(&str, &str)> = req
                 .dev_browser()
                 .map(|db| ("__clerk_db_jwt", db))
@@ -171,7 +182,7 @@ pub(crate) async fn authenticate(
     }
 
     // 15. A navigation from another site: sync through a handshake.
-    if handshakes && cross_origin_navigation(&req) {
+    if handshakes && primary && cross_origin_navigation(&req) {
         return handshake_or_signed_out(
             &req,
             Cow::Borrowed("primary-domain-cross-origin-sync"),
@@ -180,8 +191,10 @@ pub(crate) async fn authenticate(
         );
     }
 
-    // 16. Organization sync (§2.9, a later issue) checks the active
-    // organization against the URL here.
+    // 16. Organization sync: the organization the URL names.
+    if let Some(answer) = multi_domain::organization_sync(&req, &claims) {
+        return answer;
+    }
 
     // 17.
     Outcome::SignedIn(claims).into()

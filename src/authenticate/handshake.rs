@@ -71,6 +71,14 @@ pub(crate) fn redirect_or_signed_out(
     // another app, a hand-made one) stops here too.
     if redirect_count >= REDIRECT_LOOP_LIMIT {
         match req.unresolved() {
+            // Clerk's diagnostic for a satellite that cannot sync.
+            None if reason == "satellite-needs-syncing" => log::warn!(
+                target: "clerk_actix::handshake",
+                "Clerk: Satellite-domain authentication resulted in an infinite redirect loop \
+                 ({REDIRECT_LOOP_LIMIT} handshakes in a row); answering signed out instead. Check \
+                 that this request is using a configured primary or satellite domain for the \
+                 production instance."
+            ),
             // The cause is known: say it again here, where people look.
             Some(why) => log::warn!(
                 target: "clerk_actix::handshake",
@@ -107,7 +115,7 @@ pub(crate) fn frontend_api_base(req: &BrowserRequest<'_>) -> Option<String> {
             format!("{}{proxy}", clerk_origin(req.parts, req.trust_forwarded()))
         }
         Some(proxy) => proxy.clone(),
-        None => req.key?.frontend_api().to_owned(),
+        None => req.settings().issuer_frontend_api(req.key?).to_owned(),
     };
     let base = base.trim_end_matches('/');
     Some(if base.starts_with("http") {
@@ -150,7 +158,11 @@ fn handshake_url(
             push_encoded(&mut location, db_jwt);
         }
     }
-    // Organization sync (§2.9, a later issue) appends `organization_id` here.
+    // Organization sync: the organization the path names.
+    if let Some(org) = super::multi_domain::org_handshake_param(req) {
+        location.push_str("&organization_id=");
+        push_encoded(&mut location, org);
+    }
     Some(location)
 }
 

@@ -47,6 +47,7 @@ pub(crate) mod cookies;
 pub(crate) mod handshake;
 pub(crate) mod head;
 pub(crate) mod header;
+pub(crate) mod multi_domain;
 pub(crate) mod outcome;
 pub(crate) mod refresh;
 pub(crate) mod resolve;

@@ -115,6 +115,11 @@ fn build_client() -> Result<awc::Client, String> {
         .finish())
 }
 
+/// This thread's client (rustls, no redirects), for the Frontend API proxy.
+pub(crate) fn thread_client() -> Result<awc::Client, String> {
+    CLIENT.with(|cell| cell.get_or_init(build_client).clone())
+}
+
 fn with_client<R>(f: impl FnOnce(&awc::Client) -> R) -> Result<R, TransportError> {
     CLIENT.with(|cell| match cell.get_or_init(build_client) {
         Ok(client) => Ok(f(client)),

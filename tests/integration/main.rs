@@ -17,6 +17,7 @@ mod log_hygiene;
 mod logs;
 mod machine;
 mod middleware;
+mod multi_domain;
 mod oracle;
 mod rejections;
 mod soak;
