@@ -102,6 +102,9 @@
 //!   `testing::StandIn` runs a local stand-in of the Clerk Backend API:
 //!   test your app with no Clerk account and no network (see the
 //!   `testing` module, documented with the feature on).
+//! * `redis` — replicas share verified opaque machine tokens and the Backend
+//!   API back-off through Redis (`ClerkBuilder::redis_url`; the README's
+//!   "Running several replicas").
 //!
 //! # Differences from `@clerk/express`
 //!
@@ -122,6 +125,8 @@ pub mod client;
 pub mod clock;
 pub mod config;
 mod encoding;
+#[cfg(feature = "redis")]
+mod fleet;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod browser_path;
+mod budget;
 mod client;
 mod client_errors;
 mod client_models;
@@ -18,6 +19,7 @@ mod logs;
 mod machine;
 mod middleware;
 mod oracle;
+mod redis;
 mod rejections;
 mod soak;
 mod testing_kit;
