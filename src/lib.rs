@@ -79,10 +79,11 @@
 //! # Machine tokens
 //!
 //! API keys, M2M tokens and OAuth access tokens are verified by the same
-//! middleware; routes take them with the typed extractors [`ApiKeyAuth`],
-//! [`M2mAuth`], [`OAuthAuth`] and [`MachineAuth`], or with
-//! [`get_auth_with`] and an [`AcceptsToken`]. Routes that do not say
-//! otherwise take session tokens only.
+//! middleware; routes take them with the typed extractors of [`machine`]
+//! ([`ApiKeyAuth`](machine::ApiKeyAuth), [`M2mAuth`](machine::M2mAuth),
+//! [`OAuthAuth`](machine::OAuthAuth), [`MachineAuth`](machine::MachineAuth)), or
+//! with [`get_auth_with`] and an [`AcceptsToken`](machine::AcceptsToken).
+//! Routes that do not say otherwise take session tokens only.
 //!
 //! # Verifying tokens yourself
 //!

@@ -65,6 +65,17 @@ async fn a_flood_of_random_keys_spends_the_budget_and_a_cached_key_keeps_answeri
     assert_eq!(get(&app, &cached).await.status(), 200);
     assert_eq!(stand_in.count("/api_keys/verify"), 1);
 
+    crate::logs::install();
+    // The middleware's line for each refused request: at debug, since the
+    // budget logged the episode.
+    let per_request = || {
+        crate::logs::lines_with("cannot verify the request's token")
+            .iter()
+            .filter(|l| l.starts_with("DEBUG"))
+            .count()
+    };
+    let budget_lines = || crate::logs::lines_with("clerk_actix::budget").len();
+    let (per_request_before, budget_before) = (per_request(), budget_lines());
     let (mut unknown, mut unavailable, mut cached_ok) = (0, 0, 0);
     for i in 0..300 {
         let res = get(&app, &random_key(i)).await;
@@ -89,6 +100,13 @@ async fn a_flood_of_random_keys_spends_the_budget_and_a_cached_key_keeps_answeri
     assert_eq!(unknown, calls - 1);
     assert_eq!(unavailable, 300 - unknown);
     assert_eq!(cached_ok, 30);
+    // Logged once per interval with the count, not per request (other
+    // tests, running meanwhile, may add a few lines of their own).
+    assert!(budget_lines() - budget_before <= 5, "{}", budget_lines());
+    assert!(
+        per_request() - per_request_before >= unavailable,
+        "debug lines"
+    );
 }
 
 #[actix_web::test]
