@@ -25,12 +25,16 @@
 //! With neither `CLERK_SECRET_KEY` nor `CLERK_JWT_KEY`, it runs in local demo
 //! mode against a local stand-in of the Clerk Backend API, and prints a curl
 //! line for each kind of token. `PORT` picks the port (default 3000).
+//!
+//! With `REDIS_URL` (e.g. `redis://127.0.0.1:6379/0`), verified API keys, M2M
+//! and OAuth tokens, and the Backend API back-off after a 429, are shared
+//! with every replica started with the same URL and secret key.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use clerk_actix::machine::{AcceptsToken, TokenType};
 use clerk_actix::testing::StandIn;
-use clerk_actix::{get_auth_with, Clerk, ClerkMiddleware};
+use clerk_actix::{get_auth_with, ClerkBuilder, ClerkMiddleware};
 
 /// The auth object as `accepts` sees it: 200 when authenticated, else 401.
 fn answer(req: &HttpRequest, accepts: AcceptsToken) -> actix_web::Result<HttpResponse> {
@@ -146,10 +150,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let demo = if has_keys { None } else { Some(Demo::start()?) };
     // Built once, outside the server factory: every worker shares its key
     // cache and its machine-token cache.
-    let clerk = match &demo {
-        Some(demo) => demo.stand_in.clerk()?,
-        None => Clerk::from_env()?,
+    let builder = match &demo {
+        Some(demo) => demo.stand_in.clerk_builder(),
+        None => ClerkBuilder::from_env(),
     };
+    // With REDIS_URL, every replica built with it shares verified machine
+    // tokens and the Backend API back-off (README: "Running several
+    // replicas"); without it, each process keeps its own.
+    let builder = match std::env::var("REDIS_URL") {
+        Ok(url) if !url.trim().is_empty() => builder.redis_url(url.trim()),
+        _ => builder,
+    };
+    let clerk = builder.build()?;
 
     let server = HttpServer::new({
         let clerk = clerk.clone();

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::backend::budget::Spend;
 use crate::backend::error::Error as ClientError;
 use crate::backend::executor::Policy;
 use crate::backend::machine_verify::{
@@ -16,6 +17,7 @@ use crate::verification::error::{Reason, VerifyError};
 use crate::verification::keys::{KeyStore, RemoteSettings};
 use crate::verification::machine::{self, MachineToken};
 use crate::verification::machine_cache::MachineCache;
+use crate::verification::opaque_guard;
 use crate::verification::options::VerifyOptions;
 use crate::verification::peek::{Peek, Seen};
 use crate::verification::token::{self, Category};
@@ -54,6 +56,9 @@ struct Inner {
     verify: Arc<VerifyOptions>,
     cache: Option<TokenCache>,
     machine_cache: MachineCache,
+    /// The fleet's shared cache (the `redis` feature).
+    #[cfg(feature = "redis")]
+    fleet: Option<Arc<crate::fleet::Fleet>>,
 }
 
 /// What a verification takes, and by which rules.
@@ -464,18 +469,51 @@ impl Clerk {
         options: &VerifyOptions,
     ) -> Result<MachineToken, VerifyError> {
         let text = std::str::from_utf8(token).map_err(|_| machine::unknown_machine_token())?;
+        if !opaque_guard::plausible(token, kind) {
+            return Err(opaque_guard::refused_locally(kind));
+        }
         let clock = &self.inner.config.clock;
         let verified = self
             .inner
             .machine_cache
-            .get_or_verify(
+            .get_or_verify_capped(
                 token,
                 || clock.now_millis(),
-                || self.verify_at_backend(text, kind),
+                || self.verify_shared(text, kind),
             )
             .await?;
         verified.check_audience(options)?;
         Ok(verified)
+    }
+
+    /// A machine token no local cache knows: the fleet's cache (with the
+    /// `redis` feature), else the Backend API, whose success is shared.
+    /// Also says until when a shared answer may be kept.
+    async fn verify_shared(
+        &self,
+        token: &str,
+        kind: TokenType,
+    ) -> (Result<MachineToken, VerifyError>, Option<i64>) {
+        #[cfg(feature = "redis")]
+        if let Some(fleet) = &self.inner.fleet {
+            let now = self.inner.config.clock.now_millis();
+            if let Some((verified, until)) = fleet.machine_get(token.as_bytes(), now).await {
+                return (Ok(verified), Some(until));
+            }
+            let answer = self.verify_at_backend(token, kind).await;
+            let ttl = self.inner.machine_cache.ttl_ms();
+            if let (Ok(verified), true) = (&answer, ttl > 0) {
+                let now = self.inner.config.clock.now_millis();
+                let until = now
+                    .saturating_add(ttl)
+                    .min(verified.expiration().unwrap_or(i64::MAX));
+                fleet
+                    .machine_put(token.as_bytes(), verified, until, now)
+                    .await;
+            }
+            return (answer, None);
+        }
+        (self.verify_at_backend(token, kind).await, None)
     }
 
     async fn verify_at_backend(
@@ -486,6 +524,9 @@ impl Clerk {
         // The client's road and defaults, without the client: the typed
         // `ClerkClient::api_keys().verify(..)` and the others send the same.
         let api = &self.inner.config.api;
+        api.budget
+            .take(Spend::MachineToken)
+            .map_err(opaque_guard::budget_spent)?;
         let policy = Policy::default();
         let failure = |err: ClientError| machine::backend_failure(kind, &err);
         let (verified, revoked, expired) = match kind {
@@ -601,6 +642,7 @@ impl ClerkBuilder {
             jwks,
             token_cache_capacity,
             machine_cache,
+            fleet,
         } = self.check()?;
         let keys = match jwt_key {
             Some(key) => KeyStore::local(key),
@@ -617,7 +659,10 @@ impl ClerkBuilder {
                 keys,
                 verify: Arc::new(verify),
                 cache: TokenCache::new(token_cache_capacity),
-                machine_cache: MachineCache::new(machine_cache.ttl, machine_cache.capacity),
+                machine_cache: MachineCache::new(machine_cache.ttl, machine_cache.capacity)
+                    .with_negative_ttl(fleet.negative_ttl, machine_cache.capacity),
+                #[cfg(feature = "redis")]
+                fleet: fleet.shared,
             }),
         })
     }

@@ -38,12 +38,16 @@ use std::time::Duration;
 
 use base64::Engine as _;
 
+use crate::backend::budget::Budget;
 use crate::backend::executor::BackendApi;
 use crate::backend::transport::Secret;
 use crate::clock::Clock;
 use crate::encoding;
 use crate::verification::keys::VerifyingKey;
 use crate::verification::options::VerifyOptions;
+
+mod fleet;
+pub(crate) use fleet::CheckedFleet;
 
 const DEFAULT_API_URL: &str = "https://api.clerk.com";
 const DEFAULT_API_VERSION: &str = "v1";
@@ -339,6 +343,7 @@ pub(crate) struct Checked {
     pub(crate) jwks: JwksSettings,
     pub(crate) token_cache_capacity: usize,
     pub(crate) machine_cache: MachineCacheSettings,
+    pub(crate) fleet: CheckedFleet,
 }
 
 /// How verified opaque machine tokens are remembered.
@@ -398,6 +403,7 @@ pub struct ClerkBuilder {
     token_cache_capacity: Option<usize>,
     machine_token_cache_ttl: Option<Duration>,
     machine_token_cache_capacity: Option<usize>,
+    fleet: fleet::FleetSettings,
 }
 
 /// The secret and machine secret keys show only where they came from.
@@ -427,6 +433,7 @@ impl fmt::Debug for ClerkBuilder {
                 "machine_token_cache_capacity",
                 &self.machine_token_cache_capacity,
             )
+            .field("fleet", &self.fleet)
             .finish()
     }
 }
@@ -752,17 +759,37 @@ impl ClerkBuilder {
         if secret_key.is_none() && jwt_key.is_none() {
             return Err(ConfigError::MissingKeys);
         }
+        let instance = publishable_key
+            .as_ref()
+            .map(PublishableKey::instance_type)
+            .or_else(|| {
+                let secret = secret_key.as_ref()?.expose();
+                if secret.starts_with("sk_live_") {
+                    Some(InstanceType::Production)
+                } else if secret.starts_with("sk_test_") {
+                    Some(InstanceType::Development)
+                } else {
+                    None
+                }
+            });
+        let mut fleet = self.fleet.check(secret_key.as_ref(), instance)?;
+        let budget = std::mem::replace(&mut fleet.budget, Budget::new(0, Duration::ZERO));
+        #[allow(unused_mut)]
+        let mut api = BackendApi::new(
+            api_url,
+            api_version,
+            secret_key,
+            self.http_timeout.unwrap_or(Duration::from_secs(10)),
+        )
+        .with_machine_secret_key(machine_secret_key)
+        .with_budget(budget);
+        #[cfg(feature = "redis")]
+        {
+            api.holds.fleet.clone_from(&fleet.shared);
+        }
         Ok(Checked {
             config: Config {
-                api: Arc::new(
-                    BackendApi::new(
-                        api_url,
-                        api_version,
-                        secret_key,
-                        self.http_timeout.unwrap_or(Duration::from_secs(10)),
-                    )
-                    .with_machine_secret_key(machine_secret_key),
-                ),
+                api: Arc::new(api),
                 publishable_key,
                 sign_in_url,
                 sign_up_url: multi.sign_up_url,
@@ -793,6 +820,7 @@ impl ClerkBuilder {
                     .unwrap_or(Duration::from_secs(30)),
                 capacity: self.machine_token_cache_capacity.unwrap_or(10_000),
             },
+            fleet,
         })
     }
 }

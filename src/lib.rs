@@ -108,6 +108,9 @@
 //!   `clerk.session, <token>`), and the socket closes with 4401 when its
 //!   session token expires without a fresh one (see the `ws` module,
 //!   documented with the feature on).
+//! * `redis` — replicas share verified opaque machine tokens and the Backend
+//!   API back-off through Redis (`ClerkBuilder::redis_url`; the README's
+//!   "Running several replicas").
 //!
 //! # Differences from `@clerk/express`
 //!
@@ -129,6 +132,8 @@ pub mod clock;
 pub mod config;
 mod encoding;
 pub mod multi_domain;
+#[cfg(feature = "redis")]
+mod fleet;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;

@@ -640,9 +640,12 @@ impl ResponseError for AuthUnavailableError {
             // When the crate tries the Backend API again (at most this long
             // after a failed cold JWKS fetch; machine tokens on the next
             // request).
-            let retry_after = crate::verification::keys::COLD_RETRY_BACKOFF
-                .as_secs()
-                .max(1);
+            // A held-off endpoint or a spent budget says when itself.
+            let retry_after = crate::backend::budget::retry_after_secs(
+                self.cause
+                    .retry_after()
+                    .unwrap_or(crate::verification::keys::COLD_RETRY_BACKOFF),
+            );
             builder.insert_header((header::RETRY_AFTER, HeaderValue::from(retry_after)));
         }
         respond(

@@ -581,10 +581,19 @@ where
                     (Ok(Auth::signed_out_as(token_type, out)), Some(headers))
                 }
                 Outcome::Unavailable(cause) => {
-                    log::error!(
-                        target: "clerk_actix::middleware",
-                        "cannot verify the request's token: {cause}"
-                    );
+                    if cause.retry_after().is_some() {
+                        // No call was made (a hold, the budget): logged
+                        // once where that was decided, not per request.
+                        log::debug!(
+                            target: "clerk_actix::middleware",
+                            "cannot verify the request's token: {cause}"
+                        );
+                    } else {
+                        log::error!(
+                            target: "clerk_actix::middleware",
+                            "cannot verify the request's token: {cause}"
+                        );
+                    }
                     // Only what reads auth answers 503; other routes are served.
                     let shape = shaper.map(|hook| Shape::new(hook, req.head()));
                     (Err(AuthUnavailableError::new(cause).shaped(shape)), None)

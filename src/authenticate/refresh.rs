@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::browser::BrowserRequest;
 use super::cookies::session_in_directives;
 use super::url::clerk_origin;
+use crate::backend::budget::Spend;
 use crate::backend::error::{Error, ErrorKind};
 use crate::backend::executor::{self, Policy};
 use crate::backend::path::encode_segment;
@@ -92,6 +93,10 @@ pub(crate) async fn refresh(
         return fail("unexpected-sdk-error");
     };
     let api = &req.clerk.config().api;
+    if api.budget.take(Spend::SessionRefresh).is_err() {
+        // As when the Backend API cannot be reached; logged by the budget.
+        return fail("fetch-error");
+    }
     let query = if req.suffixed() {
         "suffixed_cookies=true"
     } else {

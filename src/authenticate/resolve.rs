@@ -13,6 +13,7 @@ use super::browser::BrowserRequest;
 use super::cookies::session_in_directives;
 use super::outcome::{signed_out, BrowserHeaders, Decision, Outcome};
 use super::url::clerk_url_without;
+use crate::backend::budget::Spend;
 use crate::backend::error::{Class, Error};
 use crate::backend::executor::{self, Policy};
 use crate::clerk::{Accepts, Principal, Refusal};
@@ -202,6 +203,9 @@ async fn directives_for_nonce(
     nonce: &str,
 ) -> Result<Vec<String>, Unresolved> {
     let api = &req.clerk.config().api;
+    if let Err(wait) = api.budget.take(Spend::HandshakeNonce) {
+        return Err(held_off(wait));
+    }
     let prepared = api.get_with("/clients/handshake_payload", "nonce", nonce);
     let policy = Policy::handshake_payload();
     let error = match executor::execute(api, &policy, &prepared).await {
@@ -216,6 +220,9 @@ async fn directives_for_nonce(
         }
         Err(error) => error,
     };
+    if let Some(left) = error.held_off() {
+        return Err(held_off(left));
+    }
     match infrastructure_failure(&error) {
         Some(reason) => {
             log::error!(
@@ -239,6 +246,19 @@ async fn directives_for_nonce(
             Ok(Vec::new())
         }
     }
+}
+
+/// No call was made (the endpoint is held off, or the budget is spent;
+/// logged where that was decided): an outage of this step, with the wait.
+fn held_off(wait: Duration) -> Unresolved {
+    Unresolved::Decision(Outcome::Unavailable(
+        VerifyError::new(
+            Reason::BackendApiUnavailable,
+            "The handshake payload was not fetched: the Backend API is held off or the \
+             budget of calls is spent",
+        )
+        .with_retry_after(wait),
+    ))
 }
 
 fn outage(message: String) -> Unresolved {

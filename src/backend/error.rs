@@ -68,6 +68,11 @@ pub enum ErrorKind {
     Transport(String),
     /// The answer was not the JSON expected; the serde message.
     Decode(String),
+    /// Not sent: this endpoint is held off until the wait is over, after a
+    /// 429 (its `Retry-After`) or a burst of 5xx answers seen by this
+    /// process or, with the `redis` feature, by another replica. The time
+    /// left.
+    HeldOff(Duration),
 }
 
 /// What a failure of the road means, decided here once; each caller maps
@@ -104,7 +109,16 @@ impl Error {
             | ErrorKind::Timeout(_)
             | ErrorKind::BodyTooLarge(_)
             | ErrorKind::Transport(_)
-            | ErrorKind::Decode(_) => Class::Outage,
+            | ErrorKind::Decode(_)
+            | ErrorKind::HeldOff(_) => Class::Outage,
+        }
+    }
+
+    /// The time left when nothing was sent because the endpoint is held off.
+    pub(crate) fn held_off(&self) -> Option<Duration> {
+        match self.kind() {
+            ErrorKind::HeldOff(left) => Some(*left),
+            _ => None,
         }
     }
 
@@ -225,6 +239,12 @@ impl fmt::Display for Error {
             ErrorKind::Decode(message) => write!(
                 f,
                 "could not decode the Clerk Backend API answer to {endpoint}: {message}"
+            ),
+            ErrorKind::HeldOff(left) => write!(
+                f,
+                "{endpoint} was not sent: the Clerk Backend API asked to wait (a 429 or \
+                 a burst of 5xx answers), {}s left",
+                left.as_secs_f32()
             ),
         }
     }

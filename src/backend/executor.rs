@@ -10,7 +10,9 @@ use std::time::Duration;
 use actix_web::web::Bytes;
 use awc::http::Method;
 
+use super::budget::Budget;
 use super::error::{ApiError, Error, ErrorKind};
+use super::hold::Holds;
 use super::retry::{self, RetryPolicy};
 use super::transport::{self, Secret, TransportError, CLERK_API_VERSION_HEADER, USER_AGENT};
 
@@ -28,6 +30,10 @@ pub(crate) struct BackendApi {
     machine_authorization: Option<Secret>,
     /// The default timeout of one attempt.
     pub(crate) timeout: Duration,
+    /// Endpoints held off after a 429 or a burst of 5xx answers.
+    pub(crate) holds: Holds,
+    /// The calls that requests may trigger.
+    pub(crate) budget: Budget,
 }
 
 /// Which key a request is sent with.
@@ -69,7 +75,15 @@ impl BackendApi {
             authorization,
             machine_authorization: None,
             timeout,
+            holds: Holds::default(),
+            budget: Budget::new(0, Duration::ZERO),
         }
+    }
+
+    /// Sets the budget of calls that requests may trigger.
+    pub(crate) fn with_budget(mut self, budget: Budget) -> Self {
+        self.budget = budget;
+        self
     }
 
     /// Sets the machine secret key used by [`Credential::MachineSecretKey`].
@@ -243,6 +257,9 @@ pub(crate) async fn execute_as(
         .or(api.authorization.as_ref())
         .ok_or_else(|| Error::new(ErrorKind::MissingSecretKey))?;
     let timeout = policy.timeout.unwrap_or(api.timeout);
+    if let Err(left) = api.holds.check(&prepared.endpoint).await {
+        return Err(Error::new(ErrorKind::HeldOff(left)).at(&prepared.endpoint));
+    }
     let mut attempt: u32 = 1;
     loop {
         let result = transport::send(transport::Request {
@@ -260,7 +277,10 @@ pub(crate) async fn execute_as(
         })
         .await;
         let failure = match result {
-            Ok(response) if (200..300).contains(&response.status) => return Ok(response.body),
+            Ok(response) if (200..300).contains(&response.status) => {
+                api.holds.record(&prepared.endpoint, None).await;
+                return Ok(response.body);
+            }
             Ok(response) => Failure::Api(ApiError::from_response(
                 response.status,
                 &response.body,
@@ -269,6 +289,10 @@ pub(crate) async fn execute_as(
             )),
             Err(error) => Failure::Transport(error),
         };
+        if let Failure::Api(answer) = &failure {
+            let failed = (answer.status(), answer.retry_after());
+            api.holds.record(&prepared.endpoint, Some(failed)).await;
+        }
         let outcome = match &failure {
             Failure::Api(api) => retry::Attempt::Status {
                 status: api.status(),

@@ -11,14 +11,19 @@
 //!   and the loop;
 //! * [`transport`]: awc, one client per thread, the secret wrapper;
 //! * [`retry`]: which failures are retried, and the backoff;
+//! * [`hold`]: endpoints held off after a 429 or a burst of 5xx answers
+//!   (shared by the fleet with the `redis` feature);
+//! * [`budget`]: the calls that requests may trigger, per process;
 //! * [`error`]: the typed [`error::Error`], which also says what a failure
 //!   is ([`error::Class`]: an outage, a rejected key, or an answer);
 //! * [`path`], [`query`]: percent-encoding of path segments and queries;
 //! * [`jwks`], [`machine_verify`]: the wire models of the JWKS and of the
 //!   machine-token verify endpoints.
 
+pub(crate) mod budget;
 pub(crate) mod error;
 pub(crate) mod executor;
+pub(crate) mod hold;
 pub(crate) mod jwks;
 pub(crate) mod machine_verify;
 pub(crate) mod path;

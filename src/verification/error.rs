@@ -114,6 +114,9 @@ pub struct VerifyError {
     /// from the reason, unless the mapping of a Backend API answer said
     /// otherwise.
     server_fault: bool,
+    /// When the crate will call the Backend API again for this (a held-off
+    /// endpoint, a spent budget); `None`: on the next request.
+    retry_after: Option<std::time::Duration>,
 }
 
 impl VerifyError {
@@ -124,7 +127,26 @@ impl VerifyError {
             action: None,
             status: None,
             server_fault: reason.is_server_fault(),
+            retry_after: None,
         }
+    }
+
+    /// Sets [`retry_after`](Self::retry_after).
+    pub(crate) fn with_retry_after(mut self, wait: std::time::Duration) -> Self {
+        self.retry_after = Some(wait);
+        self
+    }
+
+    /// How long until the crate calls the Backend API for this again, when
+    /// it did not call it at all: the endpoint is held off after a 429 or a
+    /// burst of 5xx answers, or the budget of calls that requests may
+    /// trigger is spent (see
+    /// [`ClerkBuilder::backend_call_budget`](crate::ClerkBuilder::backend_call_budget)).
+    /// The 503 of such a request carries it in `Retry-After`. `None`
+    /// otherwise.
+    #[must_use]
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        self.retry_after
     }
 
     pub(crate) fn with_status(mut self, status: Option<u16>) -> Self {

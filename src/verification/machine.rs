@@ -412,6 +412,71 @@ impl MachineToken {
     }
 }
 
+/// The fleet's form of a verified machine token (the `redis` feature): every
+/// field, as JSON.
+#[cfg(feature = "redis")]
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Shared {
+    token_type: String,
+    id: String,
+    subject: String,
+    scopes: Vec<String>,
+    claims: Option<Value>,
+    name: Option<String>,
+    client_id: Option<String>,
+    audience: Vec<String>,
+    expiration: Option<i64>,
+    created_at: Option<i64>,
+    updated_at: Option<i64>,
+}
+
+#[cfg(feature = "redis")]
+impl MachineToken {
+    /// The JSON the fleet's cache holds.
+    pub(crate) fn to_shared(&self) -> Option<Vec<u8>> {
+        let inner = &*self.inner;
+        serde_json::to_vec(&Shared {
+            token_type: inner.token_type.as_str().to_owned(),
+            id: inner.id.clone(),
+            subject: inner.subject.clone(),
+            scopes: inner.scopes.clone(),
+            claims: inner.claims.clone(),
+            name: inner.name.clone(),
+            client_id: inner.client_id.clone(),
+            audience: inner.audience.clone(),
+            expiration: inner.expiration,
+            created_at: inner.created_at,
+            updated_at: inner.updated_at,
+        })
+        .ok()
+    }
+
+    /// Back from [`to_shared`](Self::to_shared); `None` for anything else.
+    pub(crate) fn from_shared(json: &[u8]) -> Option<Self> {
+        let shared: Shared = serde_json::from_slice(json).ok()?;
+        let token_type = [
+            TokenType::ApiKey,
+            TokenType::M2mToken,
+            TokenType::OAuthToken,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == shared.token_type)?;
+        Some(Self::new(Inner {
+            token_type,
+            id: shared.id,
+            subject: shared.subject,
+            scopes: shared.scopes,
+            claims: shared.claims,
+            name: shared.name,
+            client_id: shared.client_id,
+            audience: shared.audience,
+            expiration: shared.expiration,
+            created_at: shared.created_at,
+            updated_at: shared.updated_at,
+        }))
+    }
+}
+
 /// Serialises the unauthenticated machine object of `kind`: Clerk's keys,
 /// all `null`.
 pub(crate) fn write_unauthenticated_json<M: serde::ser::SerializeMap>(
@@ -437,7 +502,7 @@ pub(crate) fn write_unauthenticated_json<M: serde::ser::SerializeMap>(
 // ------------------------------------------------ Backend API failures --
 
 /// What Clerk calls the token in its 404 message.
-fn not_found_message(kind: TokenType) -> &'static str {
+pub(crate) fn not_found_message(kind: TokenType) -> &'static str {
     match kind {
         TokenType::ApiKey => "API key not found",
         TokenType::M2mToken => "Machine token not found",
@@ -455,6 +520,10 @@ fn not_found_message(kind: TokenType) -> &'static str {
 /// short message, which says neither.
 pub(crate) fn backend_failure(kind: TokenType, err: &ClientError) -> VerifyError {
     let failure = backend_failure_of(kind, err);
+    if let Some(left) = err.held_off() {
+        // Logged once, when the hold began.
+        return failure.with_retry_after(left);
+    }
     if failure.is_server_fault() {
         log::error!(
             target: "clerk_actix::machine",

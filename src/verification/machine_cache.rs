@@ -13,6 +13,12 @@
 //! * **Bounded**: at most `capacity` entries (10 000 by default), evicted by
 //!   [`quick_cache`]'s CLOCK-Pro policy, so a stream of distinct valid tokens
 //!   costs no more than the bound.
+//! * **A brief negative cache**: Clerk's definitive "no" (an unknown token,
+//!   404; a token it marks revoked or expired) is remembered for the
+//!   negative TTL (5 s by default, never longer than the TTL, `0`
+//!   disables), so a client retrying a revoked key costs one call per
+//!   interval, not one per request. Outages and rejected secret keys are
+//!   never remembered.
 //! * **Single-flight**: requests that arrive with the same token while its
 //!   verification is in flight wait for that one call, on whatever worker
 //!   thread it runs, and share its answer, failures included (so an outage
@@ -50,6 +56,10 @@ pub(crate) struct MachineCache {
     /// `None` when the TTL or the capacity is 0.
     entries: Option<quick_cache::sync::Cache<Digest, Entry>>,
     ttl_ms: i64,
+    /// Definitive refusals, with their deadline (ms since the epoch);
+    /// `None` when the negative TTL is 0.
+    refusals: Option<quick_cache::sync::Cache<Digest, (VerifyError, i64)>>,
+    negative_ttl_ms: i64,
     in_flight: Mutex<HashMap<Digest, watch::Receiver<Option<Verification>>>>,
 }
 
@@ -99,8 +109,41 @@ impl MachineCache {
         Self {
             entries,
             ttl_ms,
+            refusals: None,
+            negative_ttl_ms: 0,
             in_flight: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Remembers Clerk's definitive refusals for `ttl` (at most the TTL of
+    /// successes); 0 disables.
+    pub(crate) fn with_negative_ttl(mut self, ttl: Duration, capacity: usize) -> Self {
+        let ttl_ms = i64::try_from(ttl.as_millis())
+            .unwrap_or(i64::MAX)
+            .min(self.ttl_ms);
+        self.negative_ttl_ms = ttl_ms;
+        self.refusals =
+            (ttl_ms > 0 && capacity > 0).then(|| quick_cache::sync::Cache::new(capacity));
+        self
+    }
+
+    /// The TTL of successes, in ms (0: not cached).
+    pub(crate) fn ttl_ms(&self) -> i64 {
+        if self.entries.is_some() {
+            self.ttl_ms
+        } else {
+            0
+        }
+    }
+
+    fn refused(&self, key: &Digest, now_ms: i64) -> Option<VerifyError> {
+        let refusals = self.refusals.as_ref()?;
+        let (error, until) = refusals.get(key)?;
+        if until > now_ms {
+            return Some(error);
+        }
+        refusals.remove_if(key, |(_, until)| *until <= now_ms);
+        None
     }
 
     fn cached(&self, key: &Digest, now_ms: i64) -> Option<MachineToken> {
@@ -116,6 +159,7 @@ impl MachineCache {
     /// The cached verification of `token`, or the answer of `verify` — run
     /// at most once at a time per token, its answer shared with every
     /// request waiting for it.
+    #[cfg(test)]
     pub(crate) async fn get_or_verify<F, Fut>(
         &self,
         token: &[u8],
@@ -126,11 +170,32 @@ impl MachineCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Verification>,
     {
+        self.get_or_verify_capped(token, now_ms, || async { (verify().await, None) })
+            .await
+    }
+
+    /// [`get_or_verify`](Self::get_or_verify) where `verify` also says when
+    /// its answer stops being valid at the latest (ms since the epoch): a
+    /// verification read from the fleet's cache is kept here no longer than
+    /// there.
+    pub(crate) async fn get_or_verify_capped<F, Fut>(
+        &self,
+        token: &[u8],
+        now_ms: impl Fn() -> i64,
+        verify: F,
+    ) -> Verification
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = (Verification, Option<i64>)>,
+    {
         let key = digest_of(token);
         let mut verify = Some(verify);
         loop {
             if let Some(hit) = self.cached(&key, now_ms()) {
                 return Ok(hit);
+            }
+            if let Some(refusal) = self.refused(&key, now_ms()) {
+                return Err(refusal);
             }
             let (mut waiting, leading) = {
                 let mut map = self
@@ -168,12 +233,19 @@ impl MachineCache {
                     "Unexpected error",
                 ));
             };
-            let answer = verify().await;
+            let (answer, cap) = verify().await;
+            if let (Err(error), Some(refusals)) = (&answer, &self.refusals) {
+                if is_definitive(error) {
+                    let until = now_ms().saturating_add(self.negative_ttl_ms);
+                    refusals.insert(key, (error.clone(), until));
+                }
+            }
             if let (Ok(token), Some(entries)) = (&answer, &self.entries) {
                 let now = now_ms();
                 let valid_until = now
                     .saturating_add(self.ttl_ms)
-                    .min(token.expiration().unwrap_or(i64::MAX));
+                    .min(token.expiration().unwrap_or(i64::MAX))
+                    .min(cap.unwrap_or(i64::MAX));
                 if valid_until > now {
                     entries.insert(
                         key,
@@ -189,6 +261,15 @@ impl MachineCache {
             return answer;
         }
     }
+}
+
+/// Clerk's definitive "no": an unknown token (404), or one it marks
+/// revoked or expired (200). Never an outage, a rejected secret key, or a
+/// refusal made here without a call.
+fn is_definitive(error: &VerifyError) -> bool {
+    !error.is_server_fault()
+        && error.reason() == super::error::Reason::TokenInvalid
+        && matches!(error.status(), Some(404 | 200))
 }
 
 #[cfg(test)]

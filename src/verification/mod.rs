@@ -12,6 +12,7 @@ pub(crate) mod error;
 pub(crate) mod keys;
 pub(crate) mod machine;
 pub(crate) mod machine_cache;
+pub(crate) mod opaque_guard;
 pub(crate) mod options;
 pub(crate) mod peek;
 pub(crate) mod token;

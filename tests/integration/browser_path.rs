@@ -445,6 +445,41 @@ async fn refresh_failures_carry_clerks_labels() {
     );
 }
 
+/// The budget of Backend API calls bounds refreshes too (issue 22): beyond
+/// it the refresh fails as when the Backend API cannot be reached
+/// (`fetch-error`), without a call.
+#[actix_web::test]
+async fn the_budget_bounds_session_refreshes() {
+    let stand_in = StandIn::start().unwrap();
+    let builder = production(&stand_in).backend_call_budget(5, Duration::from_secs(3600));
+    let app = app(builder).await;
+    let suffix: clerk_actix::config::PublishableKey = live_key(&stand_in).parse().unwrap();
+    let suffix = suffix.cookie_suffix().to_owned();
+    let mut reasons = Vec::new();
+    for i in 0..30 {
+        let expired = stand_in
+            .session_token("user_1")
+            .session_id(format!("sess_gone{i}"))
+            .expired(Duration::from_secs(60))
+            .sign();
+        let req = navigation(cookie_request(&format!(
+            "{}; __refresh_{suffix}=r",
+            cookies(&expired)
+        )));
+        let res = test::call_service(&app, req.to_request()).await;
+        reasons.push(head(&res, "x-clerk-auth-reason").unwrap_or_default());
+    }
+    let refreshes = stand_in
+        .requests()
+        .iter()
+        .filter(|r| r.path().ends_with("/refresh"))
+        .count();
+    assert_eq!(refreshes, 5);
+    let label = |l: &str| reasons.iter().filter(|r| r.ends_with(l)).count();
+    assert_eq!(label("refresh-resource_not_found"), 5);
+    assert_eq!(label("refresh-fetch-error"), 25);
+}
+
 /// API-only: never a handshake; the cookie problem signs the request out.
 #[actix_web::test]
 async fn api_only_never_redirects() {

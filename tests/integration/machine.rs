@@ -761,7 +761,11 @@ async fn cache_hits_expire_and_never_outlive_the_token() {
     let err = clerk.verify_machine_token(&key).await.unwrap_err();
     assert_eq!(err.reason(), Reason::TokenInvalid);
     assert_eq!(stand_in.count("/api_keys/verify"), 2);
-    // Failures are not cached.
+    // Clerk's "no" is remembered briefly (the negative TTL, 5 s), then
+    // asked again.
+    assert!(clerk.verify_machine_token(&key).await.is_err());
+    assert_eq!(stand_in.count("/api_keys/verify"), 2);
+    now.fetch_add(5_000, Ordering::SeqCst);
     assert!(clerk.verify_machine_token(&key).await.is_err());
     assert_eq!(stand_in.count("/api_keys/verify"), 3);
     // A token that expires before the TTL is kept only until then.

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod browser_path;
+mod budget;
 mod client;
 mod client_errors;
 mod client_models;
@@ -19,6 +20,7 @@ mod machine;
 mod middleware;
 mod multi_domain;
 mod oracle;
+mod redis;
 mod rejections;
 mod soak;
 mod testing_kit;
