@@ -124,6 +124,7 @@
 mod api_keys;
 pub(crate) mod error;
 pub(crate) mod executor;
+mod generated;
 mod invitations;
 pub(crate) mod jwks;
 mod m2m;
@@ -132,6 +133,7 @@ mod machines;
 mod models;
 mod oauth_tokens;
 mod organizations;
+pub(crate) mod paging;
 pub(crate) mod path;
 mod query;
 mod request;
@@ -148,6 +150,7 @@ use crate::clerk::Clerk;
 
 pub use self::api_keys::{ApiKeySecret, ApiKeysApi, CreateApiKey, ListApiKeys, UpdateApiKey};
 pub use self::error::{ApiError, ApiErrorDetail, Error, ErrorKind};
+pub use self::generated::*;
 pub use self::invitations::{
     AllowlistIdentifier, AllowlistIdentifiersApi, CreateAllowlistIdentifier, CreateInvitation,
     IdentifierType, Invitation, InvitationsApi, ListInvitations, WaitlistEntry,

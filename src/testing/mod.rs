@@ -51,6 +51,7 @@ mod bapi;
 mod frontend;
 mod issuer;
 mod machine;
+pub mod operations;
 mod server;
 mod webhook;
 
