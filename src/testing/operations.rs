@@ -164,3 +164,200 @@ fn out<T: Serialize>(result: Result<T, Error>) -> Result<Value, OperationError> 
     let value = result.map_err(OperationError::Api)?;
     serde_json::to_value(value).map_err(|e| OperationError::Args(e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::bapi::generated::EXAMPLE_ARGS;
+    use crate::testing::bapi::spec::operation_of;
+    use crate::testing::StandIn;
+    use serde_json::json;
+
+    /// Whether a recorded path (`/v1/users/x%2Fy`) fits a template
+    /// (`/users/{user_id}`), segment by segment.
+    fn fits(template: &str, path: &str) -> bool {
+        let path = path.strip_prefix("/v1").unwrap_or(path);
+        let sent: Vec<String> = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
+            .collect();
+        let wanted: Vec<&str> = template.split('/').filter(|s| !s.is_empty()).collect();
+        sent.len() == wanted.len()
+            && wanted
+                .iter()
+                .zip(&sent)
+                .all(|(t, s)| t.starts_with('{') || t == s)
+    }
+
+    #[test]
+    fn every_operation_round_trips_through_the_stand_in() {
+        actix_web::rt::System::new().block_on(async {
+            let stand_in = StandIn::start().unwrap();
+            let client = stand_in.clerk().unwrap().client();
+            assert_eq!(operation_ids().len(), EXAMPLE_ARGS.len());
+            let mut typed = 0;
+            let mut served = 0;
+            let mut unknown = Vec::new();
+            let mut failures = Vec::new();
+            for (id, method, template, args) in EXAMPLE_ARGS {
+                let args: Value = serde_json::from_str(args).unwrap();
+                stand_in.clear_requests();
+                let result = call(&client, id, args).await;
+                let sent = stand_in.requests();
+                match &result {
+                    Err(OperationError::Unknown(_)) => {
+                        assert!(sent.is_empty(), "{id}: sent without a typed method");
+                        unknown.push(*id);
+                        continue;
+                    }
+                    Err(OperationError::Args(e)) => failures.push(format!("{id}: args: {e}")),
+                    Err(OperationError::Api(e))
+                        if !e.status().is_some_and(|s| (400..500).contains(&s)) =>
+                    {
+                        failures.push(format!("{id}: {e}"));
+                    }
+                    // The stateful resources know none of the example ids and
+                    // check the example data as Clerk would (e.g. emails);
+                    // the spec-served operations must succeed (below).
+                    Err(OperationError::Api(_)) | Ok(_) => {}
+                }
+                typed += 1;
+                // What it sent is the operation the spec says (the users list
+                // also sends its count).
+                let Some(first) = sent.first() else {
+                    failures.push(format!("{id}: sent nothing"));
+                    continue;
+                };
+                if first.method() != *method || !fits(template, first.path()) {
+                    failures.push(format!(
+                        "{id}: sent {} {}, the spec says {method} {template}",
+                        first.method(),
+                        first.path()
+                    ));
+                }
+                let segments: Vec<String> = first
+                    .path()
+                    .trim_start_matches("/v1/")
+                    .split('/')
+                    .map(|s| {
+                        percent_encoding::percent_decode_str(s)
+                            .decode_utf8_lossy()
+                            .into_owned()
+                    })
+                    .collect();
+                let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+                if let Some(spec_id) = operation_of(method, &segments) {
+                    assert_eq!(spec_id, *id, "{id}: the stand-in served another operation");
+                    assert!(result.is_ok(), "{id}: {result:?}");
+                    served += 1;
+                }
+            }
+            assert!(failures.is_empty(), "{}", failures.join("\n"));
+            let untyped = [
+                "GetPublicInterstitial",
+                "SetUserProfileImage",
+                "UploadOrganizationLogo",
+                "UploadOAuthApplicationLogo",
+            ];
+            if cfg!(feature = "full") {
+                assert_eq!(unknown, untyped, "every other operation has a typed method");
+                assert_eq!(typed, 245);
+            }
+            assert!(served > 0 || !cfg!(feature = "full"));
+            eprintln!(
+                "round trip: {typed} typed, {served} served from the spec, {} unknown",
+                unknown.len()
+            );
+        });
+    }
+
+    #[test]
+    fn a_call_that_does_not_fit_the_spec_gets_clerks_422() {
+        actix_web::rt::System::new().block_on(async {
+            let stand_in = StandIn::start().unwrap();
+            let client = stand_in.clerk().unwrap().client();
+            // An unknown query parameter, through the raw request builder.
+            let err = client
+                .request(crate::client::Method::POST, "/users/ban")
+                .json(&json!({"user_ids": ["user_1"], "reason": "spam"}))
+                .send::<Value>()
+                .await
+                .unwrap_err();
+            let api = err.api_error().unwrap();
+            assert_eq!(api.status(), 422);
+            assert_eq!(api.errors()[0].code, "form_param_unknown");
+            assert_eq!(api.errors()[0].meta["param_name"], "reason");
+            // A missing required member.
+            let err = client
+                .request(crate::client::Method::POST, "/users/ban")
+                .json(&json!({"other": 1}))
+                .send::<Value>()
+                .await
+                .unwrap_err();
+            assert_eq!(
+                err.api_error().unwrap().errors()[0].code,
+                "form_param_unknown"
+            );
+            let err = client
+                .request(crate::client::Method::POST, "/users/ban")
+                .json(&json!({}))
+                .send::<Value>()
+                .await
+                .unwrap_err();
+            let detail = &err.api_error().unwrap().errors()[0];
+            assert_eq!(detail.code, "form_param_missing");
+            assert_eq!(detail.meta["param_name"], "user_ids");
+            // A value of the wrong type.
+            let err = client
+                .request(crate::client::Method::POST, "/users/ban")
+                .json(&json!({"user_ids": "user_1"}))
+                .send::<Value>()
+                .await
+                .unwrap_err();
+            let detail = &err.api_error().unwrap().errors()[0];
+            assert_eq!(detail.code, "form_param_format_invalid");
+            assert_eq!(detail.meta["param_name"], "user_ids");
+            // An unknown query parameter.
+            let err = client
+                .request(crate::client::Method::GET, "/organization_domains")
+                .query(&json!({"limit": 5, "colour": "blue"}))
+                .send::<Value>()
+                .await
+                .unwrap_err();
+            assert_eq!(
+                err.api_error().unwrap().errors()[0].meta["param_name"],
+                "colour"
+            );
+            let err = client
+                .request(crate::client::Method::GET, "/organization_domains")
+                .query(&json!({"limit": "ten"}))
+                .send::<Value>()
+                .await
+                .unwrap_err();
+            assert_eq!(
+                err.api_error().unwrap().errors()[0].meta["param_name"],
+                "limit"
+            );
+        });
+    }
+
+    #[test]
+    fn args_that_do_not_fit_are_an_args_error() {
+        actix_web::rt::System::new().block_on(async {
+            let stand_in = StandIn::start().unwrap();
+            let client = stand_in.clerk().unwrap().client();
+            let err = call(&client, "GetUserList", json!({"query": {"limit": "many"}}))
+                .await
+                .unwrap_err();
+            assert!(matches!(err, OperationError::Args(_)), "{err:?}");
+            let err = call(&client, "GetUser", json!("user_1")).await.unwrap_err();
+            assert!(matches!(err, OperationError::Args(_)), "{err:?}");
+            assert!(stand_in.requests().is_empty());
+        });
+    }
+}

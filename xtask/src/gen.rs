@@ -762,6 +762,17 @@ pub fn generate(doc: &Value, mapping: &Mapping) -> Result<Vec<(String, String)>,
         "src/client/generated/examples.rs".to_string(),
         crate::render::examples(doc, &types, &gates),
     ));
+    files.push((
+        "src/testing/bapi/generated.rs".to_string(),
+        crate::render::standin(doc, mapping, &raw),
+    ));
+    for id in &mapping.stateful {
+        if !ops.iter().any(|o| &o.id == id) {
+            return Err(format!(
+                "[stateful] names {id}, which is not a generated operation"
+            ));
+        }
+    }
     let _ = spec::to_json;
     Ok(files)
 }

@@ -591,7 +591,7 @@ pub fn example(doc: &Value, schema: &Value, depth: usize) -> Json {
             _ => json!("example"),
         },
         "integer" => json!(1),
-        "number" => json!(1.5),
+        "number" => json!(1),
         "boolean" => json!(true),
         "array" => match get(schema, "items") {
             Some(items) => json!([example(doc, items, depth + 1)]),
@@ -677,5 +677,216 @@ pub fn examples(doc: &Value, types: &Types<'_>, gates: &Gates) -> String {
          \x20   assert!(checked > 0);\n\
          }\n",
     );
+    out
+}
+
+// --------------------------------------------------------------- stand-in --
+
+/// The validation kind of a schema, as Rust source (`Kind::...`).
+fn kind(doc: &Value, schema: &Value, depth: usize) -> String {
+    let schema = resolve(doc, schema);
+    if depth > 3 {
+        return "Kind::Any".into();
+    }
+    if let Some(values) = get(schema, "enum").and_then(Value::as_sequence) {
+        let strings: Vec<String> = values.iter().filter_map(Value::as_str).map(lit).collect();
+        if str_of(schema, "type") == Some("string") && !strings.is_empty() {
+            return format!("Kind::Enum(&[{}])", strings.join(", "));
+        }
+    }
+    match str_of(schema, "type").unwrap_or("") {
+        "string" => "Kind::String".into(),
+        "integer" => "Kind::Integer".into(),
+        "number" => "Kind::Number".into(),
+        "boolean" => "Kind::Boolean".into(),
+        "array" => match get(schema, "items") {
+            Some(items) => format!("Kind::Array(&{})", kind(doc, items, depth + 1)),
+            None => "Kind::Array(&Kind::Any)".into(),
+        },
+        "object" => "Kind::Object".into(),
+        _ => "Kind::Any".into(),
+    }
+}
+
+fn collect_props<'a>(doc: &'a Value, s: &'a Value, props: &mut Vec<(String, &'a Value, bool)>) {
+    let s = resolve(doc, s);
+    let required: Vec<&str> = seq_of(s, "required")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for (name, prop) in crate::spec::entries(get(s, "properties")) {
+        let req = required.contains(&name.as_str());
+        props.retain(|(n, _, _)| *n != name);
+        props.push((name, prop, req));
+    }
+}
+
+fn body_fields(doc: &Value, schema: &Value) -> String {
+    let schema = resolve(doc, schema);
+    let mut out = String::new();
+    let mut props: Vec<(String, &Value, bool)> = Vec::new();
+    for part in seq_of(schema, "allOf") {
+        collect_props(doc, part, &mut props);
+    }
+    collect_props(doc, schema, &mut props);
+    for (name, prop, required) in props {
+        let target = resolve(doc, prop);
+        let nullable =
+            crate::spec::bool_of(prop, "nullable") || crate::spec::bool_of(target, "nullable");
+        let _ = write!(
+            out,
+            "Field {{ name: {}, kind: {}, required: {required}, nullable: {nullable} }}, ",
+            lit(&name),
+            kind(doc, prop, 0)
+        );
+    }
+    out
+}
+
+pub fn standin(doc: &Value, mapping: &Mapping, raw: &[RawOp<'_>]) -> String {
+    let mut out = String::from(HEADER);
+    out.push_str(
+        "\n//! The stand-in's table of the operations it serves from the OpenAPI file:\n\
+         //! each request is validated against the parameters and body the spec gives,\n\
+         //! and answered with a schema-valid example.\n\n\
+         use super::spec::{BodySpec, Field, Kind, QueryParam, SpecOp};\n\n\
+         /// Every operation the stand-in serves from the spec (the others have\n\
+         /// stateful hand-written routes).\n\
+         #[allow(clippy::too_many_lines)]\n\
+         pub(super) static OPERATIONS: &[SpecOp] = &[\n",
+    );
+    for r in raw {
+        if mapping.handwritten.contains_key(&r.id) || mapping.stateful.contains(&r.id) {
+            continue;
+        }
+        let params = crate::gen::parameters(doc, r);
+        let mut query = String::new();
+        let mut paginated_list = false;
+        for p in params.iter().filter(|p| str_of(p, "in") == Some("query")) {
+            let name = str_of(p, "name").unwrap_or_default();
+            if name == "paginated" {
+                paginated_list = true;
+            }
+            let schema = get(p, "schema").unwrap_or(p);
+            let _ = write!(
+                query,
+                "QueryParam {{ name: {}, kind: {}, required: {} }}, ",
+                lit(name),
+                kind(doc, schema, 0),
+                crate::spec::bool_of(p, "required")
+            );
+        }
+        let content = get(r.op, "requestBody")
+            .map(|b| resolve(doc, b))
+            .and_then(|b| get(b, "content"));
+        let body = match content {
+            None => "None".to_string(),
+            Some(content) => {
+                if let Some(schema) =
+                    get(content, "application/json").and_then(|j| get(j, "schema"))
+                {
+                    let target = resolve(doc, schema);
+                    let array = str_of(target, "type") == Some("array");
+                    let item = if array {
+                        get(target, "items").unwrap_or(target)
+                    } else {
+                        target
+                    };
+                    let item = resolve(doc, item);
+                    let strict = !matches!(
+                        get(item, "additionalProperties"),
+                        Some(Value::Bool(true)) | Some(Value::Mapping(_))
+                    );
+                    let required = get(r.op, "requestBody")
+                        .map(|b| resolve(doc, b))
+                        .is_some_and(|b| crate::spec::bool_of(b, "required"));
+                    format!(
+                        "Some(BodySpec {{ array: {array}, required: {required}, strict: {strict}, fields: &[{}] }})",
+                        body_fields(doc, item)
+                    )
+                } else {
+                    "Some(BodySpec { array: false, required: false, strict: false, fields: &[] })"
+                        .to_string()
+                }
+            }
+        };
+        let responses = get(r.op, "responses");
+        let success = ["200", "201", "202", "204"].iter().find_map(|code| {
+            crate::spec::entries(responses)
+                .into_iter()
+                .find(|(k, _)| k == code)
+                .map(|(k, v)| (k, v))
+        });
+        let (status, example_text) = match success {
+            None => ("200".to_string(), "null".to_string()),
+            Some((code, response)) => {
+                let response = resolve(doc, response);
+                let value = match crate::gen::response_schema(response) {
+                    Some(schema) => example(doc, schema, 0),
+                    None => Json::Null,
+                };
+                (
+                    code,
+                    serde_json::to_string(&value).unwrap_or_else(|_| "null".into()),
+                )
+            }
+        };
+        let segments: Vec<String> = r
+            .path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(lit)
+            .collect();
+        let _ = writeln!(
+            out,
+            "    SpecOp {{\n        id: {},\n        method: {},\n        path: &[{}],\n        query: &[{}],\n        body: {},\n        status: {},\n        paginated_list: {},\n        example: r##\"{}\"##,\n    }},",
+            lit(&r.id),
+            lit(&r.http),
+            segments.join(", "),
+            query,
+            body,
+            status,
+            paginated_list,
+            example_text
+        );
+    }
+    out.push_str("];\n\n/// Every operation (id, method, path template) with wire-form arguments made\n/// from the spec's examples, for the round-trip test.\n#[cfg(test)]\npub(crate) static EXAMPLE_ARGS: &[(&str, &str, &str, &str)] = &[\n");
+    for r in raw {
+        let mut path = serde_json::Map::new();
+        for piece in r.path.split('/') {
+            if let Some(name) = piece.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+                path.insert(
+                    name.to_string(),
+                    json!(format!("{}_1", snake(name).trim_end_matches("_id"))),
+                );
+            }
+        }
+        let body = get(r.op, "requestBody")
+            .map(|b| resolve(doc, b))
+            .and_then(|b| get(b, "content"))
+            .and_then(|c| get(c, "application/json"))
+            .and_then(|j| get(j, "schema"))
+            .map_or(Json::Null, |schema| example(doc, schema, 0));
+        let mut query = serde_json::Map::new();
+        for p in crate::gen::parameters(doc, r) {
+            if str_of(p, "in") == Some("query") && crate::spec::bool_of(p, "required") {
+                let schema = get(p, "schema").unwrap_or(p);
+                query.insert(
+                    str_of(p, "name").unwrap_or_default().to_string(),
+                    example(doc, schema, 1),
+                );
+            }
+        }
+        let args = json!({"path": path, "query": query, "body": body});
+        let _ = writeln!(
+            out,
+            "    ({}, {}, {}, r##\"{}\"##),",
+            lit(&r.id),
+            lit(&r.http),
+            lit(&r.path),
+            serde_json::to_string(&args).unwrap_or_default()
+        );
+    }
+    out.push_str("];\n");
     out
 }

@@ -17,6 +17,10 @@ pub struct Mapping {
     pub unsupported: BTreeMap<String, String>,
     #[serde(default)]
     pub models: BTreeMap<String, String>,
+    /// Generated operations the stand-in serves with a hand-written,
+    /// stateful route rather than from the spec.
+    #[serde(default)]
+    pub stateful: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
