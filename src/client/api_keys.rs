@@ -41,8 +41,8 @@ impl std::fmt::Debug for ApiKeySecret {
 ///     .seconds_until_expiration(86_400);
 /// # let _ = params;
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct CreateApiKey {
     name: String,
@@ -93,8 +93,8 @@ impl CreateApiKey {
 /// let all = ListApiKeys::new("user_1").include_invalid(true).limit(50);
 /// # let _ = all;
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct ListApiKeys {
     subject: String,
@@ -135,8 +135,8 @@ impl ListApiKeys {
 /// let params = UpdateApiKey::default().scopes(["read:reports", "write:reports"]);
 /// # let _ = params;
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct UpdateApiKey {
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -177,8 +177,8 @@ pub struct WaitlistEntry {
 /// let pending = ListInvitations::default().status("pending").limit(50);
 /// # let _ = pending;
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct ListInvitations {
     status: Option<String>,
@@ -217,8 +217,8 @@ impl ListInvitations {
 ///     .expires_in_days(7);
 /// # let _ = params;
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct CreateInvitation {
     email_address: String,
@@ -271,8 +271,8 @@ impl CreateInvitation {
 /// let whole_domain = CreateAllowlistIdentifier::new("*@example.com");
 /// # let _ = whole_domain;
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct CreateAllowlistIdentifier {
     identifier: String,

@@ -4,7 +4,7 @@
 //! ([`ClerkBuilder::machine_secret_key`](crate::ClerkBuilder::machine_secret_key),
 //! `CLERK_MACHINE_SECRET_KEY`) when one is configured, else the secret key.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::error::Error;
@@ -30,8 +30,8 @@ use super::ClerkClient;
 /// );
 /// # Ok::<_, serde_json::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct CreateM2mToken {
     seconds_until_expiration: Option<u64>,
@@ -80,8 +80,8 @@ impl CreateM2mToken {
 /// let live = ListM2mTokens::new("mch_1").revoked(false).expired(false);
 /// # let _ = live;
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct ListM2mTokens {
     subject: String,

@@ -142,8 +142,8 @@ pub struct MachineScope {
 /// let params = CreateMachine::new("billing-worker").scoped_machines(["mch_api"]).default_token_ttl(600);
 /// # let _ = params;
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct CreateMachine {
     name: String,
@@ -171,8 +171,8 @@ impl CreateMachine {
 }
 
 /// The body of [`MachinesApi::update`]; fields left unset are unchanged.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct UpdateMachine {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -191,8 +191,8 @@ impl UpdateMachine {
 }
 
 /// The query of [`MachinesApi::list`].
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct ListMachines {
     query: Option<String>,

@@ -139,6 +139,7 @@ mod query;
 mod request;
 pub(crate) mod retry;
 mod sessions;
+mod streams;
 pub(crate) mod transport;
 mod users;
 

@@ -272,8 +272,8 @@ pub struct TotalCount {
 /// let second_page = Pagination::default().limit(20).offset(20);
 /// # let _ = second_page;
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct Pagination {
     #[serde(skip_serializing_if = "Option::is_none")]

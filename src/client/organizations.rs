@@ -265,8 +265,8 @@ pub struct OrganizationInvitation {
 /// let params = ListOrganizations::default().query("acme").include_members_count(true).limit(20);
 /// # let _ = params;
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct ListOrganizations {
     query: Option<String>,
@@ -312,8 +312,8 @@ impl ListOrganizations {
 /// let params = CreateOrganization::new("Acme").slug("acme").created_by("user_123");
 /// # let _ = params;
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct CreateOrganization {
     name: String,
@@ -366,8 +366,8 @@ impl CreateOrganization {
 /// let params = UpdateOrganization::default().name("Acme Inc.");
 /// # let _ = params;
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct UpdateOrganization {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -405,8 +405,8 @@ impl UpdateOrganization {
 /// let params = UpdateOrganizationMetadata::default().private_metadata(json!({"crm_id": 42}));
 /// # let _ = params;
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct UpdateOrganizationMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -434,8 +434,8 @@ impl UpdateOrganizationMetadata {
 /// let admins = ListOrganizationMemberships::default().role(["org:admin"]);
 /// # let _ = admins;
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct ListOrganizationMemberships {
     user_id: Vec<String>,
@@ -511,8 +511,8 @@ impl ListOrganizationMemberships {
 /// let params = CreateOrganizationMembership::new("user_123", "org:member");
 /// # let _ = params;
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct CreateOrganizationMembership {
     user_id: String,
@@ -551,8 +551,8 @@ impl CreateOrganizationMembership {
 /// let pending = ListOrganizationInvitations::default().status(["pending"]);
 /// # let _ = pending;
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct ListOrganizationInvitations {
     status: Vec<String>,
@@ -591,8 +591,8 @@ impl ListOrganizationInvitations {
 ///     .redirect_url("https://example.com/accept");
 /// # let _ = params;
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct CreateOrganizationInvitation {
     email_address: String,

@@ -212,8 +212,8 @@ impl fmt::Debug for Token {
 /// let active = ListSessions::default().user_id("user_123").status("active");
 /// # let _ = active;
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct ListSessions {
     client_id: Option<String>,
@@ -248,8 +248,8 @@ impl ListSessions {
 /// let for_supabase = GetSessionToken::default().template("supabase").expires_in_seconds(60);
 /// # let _ = for_supabase;
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct GetSessionToken {
     template: Option<String>,
@@ -275,8 +275,8 @@ impl GetSessionToken {
 /// let params = CreateSession::new("user_123");
 /// # let _ = params;
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct CreateSession {
     user_id: String,

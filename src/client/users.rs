@@ -671,8 +671,8 @@ impl std::fmt::Debug for OauthAccessToken {
 ///     .limit(10);
 /// # let _ = params;
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct ListUsers {
     email_address: Vec<String>,
@@ -776,8 +776,8 @@ impl ListUsers {
 ///     .public_metadata(json!({"plan": "pro"}));
 /// # let _ = params;
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct CreateUser {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -897,8 +897,8 @@ impl CreateUser {
 /// let params = UpdateUser::default().first_name("Ada").last_name("Lovelace");
 /// # let _ = params;
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct UpdateUser {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1015,8 +1015,8 @@ impl UpdateUser {
 /// let params = UpdateUserMetadata::default().public_metadata(json!({"plan": "pro", "trial": null}));
 /// # let _ = params;
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct UpdateUserMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]

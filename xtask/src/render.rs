@@ -159,11 +159,15 @@ fn render_struct(
 ) {
     out.push_str(gate);
     out.push_str(&type_doc(text, name));
-    let eq = "";
-    let _ = writeln!(
-        out,
-        "#[derive(Clone, Debug, Default, PartialEq{eq}, serde::Serialize, serde::Deserialize)]\n#[serde(default)]\n#[non_exhaustive]"
-    );
+    if params {
+        // Parameters are only read back by the dispatcher (testing).
+        out.push_str("#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]\n#[cfg_attr(feature = \"testing\", derive(serde::Deserialize))]\n");
+    } else {
+        out.push_str(
+            "#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]\n",
+        );
+    }
+    out.push_str("#[serde(default)]\n#[non_exhaustive]\n");
     if params {
         out.push_str("#[must_use]\n");
     }
@@ -326,8 +330,10 @@ pub fn group(name: &str, def: &Group, ops: &[&Operation]) -> String {
         out.push_str("use crate::client::{ClerkClient, Error};\n\n");
         let _ = writeln!(
             out,
-            "/// The {} endpoints; from [`ClerkClient::{name}`].\n#[derive(Clone, Debug)]\npub struct {} {{\n    client: ClerkClient,\n}}\n",
-            def.doc, def.api
+            "/// The {} endpoints; from [`ClerkClient::{name}`].\n///\n{}#[derive(Clone, Debug)]\npub struct {} {{\n    client: ClerkClient,\n}}\n",
+            def.doc,
+            group_example(name, ops),
+            def.api
         );
         let _ = writeln!(
             out,
@@ -346,6 +352,81 @@ pub fn group(name: &str, def: &Group, ops: &[&Operation]) -> String {
 }
 
 struct ClerkClientMarker;
+
+/// A doc example for a group: one call on the stand-in, asserting what was
+/// sent.
+fn group_example(name: &str, ops: &[&Operation]) -> String {
+    let score = |op: &&&Operation| -> u8 {
+        let body_free = match &op.body {
+            Body::None => true,
+            Body::Struct(_) | Body::Array(_) | Body::Other(_) => false,
+        };
+        match (op.http.as_str(), body_free, op.deprecated.is_some()) {
+            (_, _, true) => 9,
+            ("GET", _, _) if op.path_params.is_empty() => 0,
+            ("GET", _, _) => 1,
+            (_, true, _) => 2,
+            _ => 3,
+        }
+    };
+    let Some(op) = ops.iter().min_by_key(score) else {
+        return String::new();
+    };
+    let mut args: Vec<String> = op
+        .path_params
+        .iter()
+        .map(|_| "\"x_1\"".to_string())
+        .collect();
+    if op.query.is_some() {
+        args.push("&Default::default()".into());
+    }
+    match &op.body {
+        Body::None => {}
+        Body::Array(_) => args.push("&[]".into()),
+        Body::Struct(_) | Body::Other(_) => args.push("&Default::default()".into()),
+    }
+    let path: String = op
+        .path
+        .split('/')
+        .filter(|p| !p.is_empty())
+        .map(|p| if p.starts_with('{') { "x_1" } else { p })
+        .fold(String::from("/v1"), |acc, p| format!("{acc}/{p}"));
+    let lines = [
+        "# Examples".to_string(),
+        String::new(),
+        "```".to_string(),
+        "# #[cfg(feature = \"testing\")]".to_string(),
+        "# actix_web::rt::System::new().block_on(async {".to_string(),
+        "use clerk_actix::testing::StandIn;".to_string(),
+        String::new(),
+        "let stand_in = StandIn::start()?;".to_string(),
+        "let client = stand_in.clerk()?.client();".to_string(),
+        format!(
+            "let answer = client.{name}().{}({}).await;",
+            op.method,
+            args.join(", ")
+        ),
+        "assert!(answer.is_ok(), \"{answer:?}\");".to_string(),
+        format!(
+            "assert_eq!(stand_in.requests()[0].method(), {});",
+            lit(&op.http)
+        ),
+        format!("assert_eq!(stand_in.requests()[0].path(), {});", lit(&path)),
+        "# Ok::<_, Box<dyn std::error::Error>>(())".to_string(),
+        "# }).unwrap();".to_string(),
+        "```".to_string(),
+    ];
+    lines
+        .iter()
+        .map(|l| {
+            if l.is_empty() {
+                "///\n".to_string()
+            } else {
+                format!("/// {l}\n")
+            }
+        })
+        .collect()
+}
 
 fn method(out: &mut String, op: &Operation) {
     let mut text = String::new();

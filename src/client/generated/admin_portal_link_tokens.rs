@@ -10,6 +10,23 @@ use super::types::*;
 use crate::client::{ClerkClient, Error};
 
 /// The admin portal link tokens endpoints; from [`ClerkClient::admin_portal_link_tokens`].
+///
+/// # Examples
+///
+/// ```
+/// # #[cfg(feature = "testing")]
+/// # actix_web::rt::System::new().block_on(async {
+/// use clerk_actix::testing::StandIn;
+///
+/// let stand_in = StandIn::start()?;
+/// let client = stand_in.clerk()?.client();
+/// let answer = client.admin_portal_link_tokens().create(&Default::default()).await;
+/// assert!(answer.is_ok(), "{answer:?}");
+/// assert_eq!(stand_in.requests()[0].method(), "POST");
+/// assert_eq!(stand_in.requests()[0].path(), "/v1/admin_portal_link_tokens");
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
 #[derive(Clone, Debug)]
 pub struct AdminPortalLinkTokensApi {
     client: ClerkClient,

@@ -10,6 +10,23 @@ use super::types::*;
 use crate::client::{ClerkClient, Error};
 
 /// The agent tasks endpoints; from [`ClerkClient::agent_tasks`].
+///
+/// # Examples
+///
+/// ```
+/// # #[cfg(feature = "testing")]
+/// # actix_web::rt::System::new().block_on(async {
+/// use clerk_actix::testing::StandIn;
+///
+/// let stand_in = StandIn::start()?;
+/// let client = stand_in.clerk()?.client();
+/// let answer = client.agent_tasks().revoke("x_1").await;
+/// assert!(answer.is_ok(), "{answer:?}");
+/// assert_eq!(stand_in.requests()[0].method(), "POST");
+/// assert_eq!(stand_in.requests()[0].path(), "/v1/agents/tasks/x_1/revoke");
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
 #[derive(Clone, Debug)]
 pub struct AgentTasksApi {
     client: ClerkClient,

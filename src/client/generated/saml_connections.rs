@@ -10,6 +10,23 @@ use super::types::*;
 use crate::client::{ClerkClient, Error};
 
 /// The SAML connections (deprecated by Clerk: use enterprise connections) endpoints; from [`ClerkClient::saml_connections`].
+///
+/// # Examples
+///
+/// ```
+/// # #[cfg(feature = "testing")]
+/// # actix_web::rt::System::new().block_on(async {
+/// use clerk_actix::testing::StandIn;
+///
+/// let stand_in = StandIn::start()?;
+/// let client = stand_in.clerk()?.client();
+/// let answer = client.saml_connections().list(&Default::default()).await;
+/// assert!(answer.is_ok(), "{answer:?}");
+/// assert_eq!(stand_in.requests()[0].method(), "GET");
+/// assert_eq!(stand_in.requests()[0].path(), "/v1/saml_connections");
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
 #[derive(Clone, Debug)]
 pub struct SamlConnectionsApi {
     client: ClerkClient,

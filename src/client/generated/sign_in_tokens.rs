@@ -10,6 +10,23 @@ use super::types::*;
 use crate::client::{ClerkClient, Error};
 
 /// The sign-in tokens endpoints; from [`ClerkClient::sign_in_tokens`].
+///
+/// # Examples
+///
+/// ```
+/// # #[cfg(feature = "testing")]
+/// # actix_web::rt::System::new().block_on(async {
+/// use clerk_actix::testing::StandIn;
+///
+/// let stand_in = StandIn::start()?;
+/// let client = stand_in.clerk()?.client();
+/// let answer = client.sign_in_tokens().revoke("x_1").await;
+/// assert!(answer.is_ok(), "{answer:?}");
+/// assert_eq!(stand_in.requests()[0].method(), "POST");
+/// assert_eq!(stand_in.requests()[0].path(), "/v1/sign_in_tokens/x_1/revoke");
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
 #[derive(Clone, Debug)]
 pub struct SignInTokensApi {
     client: ClerkClient,

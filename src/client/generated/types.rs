@@ -66,7 +66,8 @@ crate::client::models::string_enum! {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `POST /domains` ([`add`](crate::client::DomainsApi::add)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -116,7 +117,8 @@ impl AddDomain {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `POST /role_sets/{role_set_key_or_id}/roles` ([`add_roles`](crate::client::RoleSetsApi::add_roles)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -239,7 +241,8 @@ pub struct ApplyCommerceDiscountRequest {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /email_addresses/{email_address_id}/attempt_verification` ([`attempt_verification`](crate::client::EmailAddressesApi::attempt_verification)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -280,7 +283,8 @@ impl AttemptEmailAddressVerification {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /phone_numbers/{phone_number_id}/attempt_verification` ([`attempt_verification`](crate::client::PhoneNumbersApi::attempt_verification)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -656,7 +660,8 @@ pub struct CNameTarget {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// The query parameters of `DELETE /billing/subscription_items/{subscription_item_id}` ([`cancel_subscription_item`](crate::client::BillingApi::cancel_subscription_item)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -679,7 +684,8 @@ impl CancelCommerceSubscriptionItem {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `POST /instance/change_domain` ([`change_domain`](crate::client::BetaFeaturesApi::change_domain)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -2055,7 +2061,8 @@ pub struct CommerceTotalsResponse2 {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /actor_tokens` ([`create`](crate::client::ActorTokensApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -2130,7 +2137,8 @@ pub struct CreateActorTokenActor {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /admin_portal_link_tokens` ([`create`](crate::client::AdminPortalLinkTokensApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -2231,7 +2239,8 @@ pub struct CreateAdminPortalLinkTokenResponse {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /agents/tasks` ([`create`](crate::client::AgentTasksApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -2381,7 +2390,8 @@ crate::client::models::string_enum! {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /blocklist_identifiers` ([`create`](crate::client::BlocklistIdentifiersApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -2471,7 +2481,8 @@ pub struct CreateBulkWaitlistEntriesItem {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /directories` ([`create`](crate::client::DirectoriesApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -2536,7 +2547,8 @@ impl CreateDirectory {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /directories/{directory_id}/group_role_mappings` ([`create_group_role_mapping`](crate::client::DirectoriesApi::create_group_role_mapping)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -2623,7 +2635,8 @@ pub struct CreateDirectoryGroupRoleMappingsItem {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /email_addresses` ([`create`](crate::client::EmailAddressesApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -2694,7 +2707,8 @@ impl CreateEmailAddress {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /enterprise_connections` ([`create`](crate::client::EnterpriseConnectionsApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -2977,7 +2991,8 @@ crate::client::models::string_enum! {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `POST /jwt_templates` ([`create`](crate::client::JwtTemplatesApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -3066,7 +3081,8 @@ impl CreateJwtTemplate {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /oauth_applications` ([`create`](crate::client::OAuthApplicationsApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -3152,7 +3168,8 @@ impl CreateOauthApplication {
 }
 
 /// The body of `POST /organizations/{organization_id}/domains` ([`create_domain`](crate::client::OrganizationsApi::create_domain)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -3226,7 +3243,8 @@ pub struct CreateOrganizationInvitationBulkItem {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `POST /organization_permissions` ([`create`](crate::client::OrganizationPermissionsApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -3276,7 +3294,8 @@ impl CreateOrganizationPermission {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `POST /organization_roles` ([`create`](crate::client::OrganizationRolesApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -3344,7 +3363,8 @@ impl CreateOrganizationRole {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /phone_numbers` ([`create`](crate::client::PhoneNumbersApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -3413,7 +3433,8 @@ impl CreatePhoneNumber {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `POST /redirect_urls` ([`create`](crate::client::RedirectUrlsApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -3444,7 +3465,8 @@ impl CreateRedirectUrl {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `POST /role_sets` ([`create`](crate::client::RoleSetsApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -3554,7 +3576,8 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /saml_connections` ([`create`](crate::client::SamlConnectionsApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -3763,7 +3786,8 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /scim_directories` ([`create`](crate::client::ScimDirectoriesApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -3849,7 +3873,8 @@ pub struct CreateScimDirectoryGroupRoleMappingsItem {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /scim_directories/{scim_directory_id}/group_role_mappings` ([`create_group_role_mapping`](crate::client::ScimDirectoriesApi::create_group_role_mapping)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -3901,7 +3926,8 @@ impl CreateScimGroupRoleMapping {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /sign_in_tokens` ([`create`](crate::client::SignInTokensApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -3952,7 +3978,8 @@ impl CreateSignInToken {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /waitlist_entries` ([`create`](crate::client::WaitlistEntriesApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -4616,7 +4643,8 @@ pub struct FeatureResponse2 {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// The query parameters of `GET /billing/prices` ([`list_prices`](crate::client::BillingApi::list_prices)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -4671,7 +4699,8 @@ impl GetBillingPriceList {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// The query parameters of `GET /billing/statements` ([`list_statements`](crate::client::BillingApi::list_statements)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -4717,7 +4746,8 @@ impl GetBillingStatementList {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// The query parameters of `GET /billing/statements/{statementID}/payment_attempts` ([`get_statement_payment_attempts`](crate::client::BillingApi::get_statement_payment_attempts)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -4763,7 +4793,8 @@ impl GetBillingStatementPaymentAttempts {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The query parameters of `GET /clients` ([`list`](crate::client::ClientsApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -4798,7 +4829,8 @@ impl GetClientList {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// The query parameters of `GET /billing/plans` ([`list_plans`](crate::client::BillingApi::list_plans)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -4864,7 +4896,8 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// The query parameters of `GET /billing/subscription_items` ([`list_subscription_items`](crate::client::BillingApi::list_subscription_items)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -4986,7 +5019,8 @@ crate::client::models::string_enum! {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The query parameters of `GET /templates/{template_type}` ([`list`](crate::client::TemplatesApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -5069,7 +5103,8 @@ pub struct InstanceCommunication {
 }
 
 /// The query parameters of `GET /organization_memberships` ([`list_instance_memberships`](crate::client::OrganizationsApi::list_instance_memberships)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -5190,7 +5225,8 @@ pub struct InstanceSettings {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /waitlist_entries/{waitlist_entry_id}/invite` ([`invite`](crate::client::WaitlistEntriesApi::invite)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -5250,7 +5286,8 @@ pub struct JwtTemplate {
 }
 
 /// The query parameters of `GET /organization_domains` ([`list_all_domains`](crate::client::OrganizationsApi::list_all_domains)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -5385,7 +5422,8 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The query parameters of `GET /directories` ([`list`](crate::client::DirectoriesApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -5420,7 +5458,8 @@ impl ListDirectories {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The query parameters of `GET /enterprise_connections/{enterprise_connection_id}/test_runs` ([`list_test_runs`](crate::client::EnterpriseConnectionsApi::list_test_runs)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -5483,7 +5522,8 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The query parameters of `GET /enterprise_connections` ([`list`](crate::client::EnterpriseConnectionsApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -5534,7 +5574,8 @@ impl ListEnterpriseConnections {
 }
 
 /// The query parameters of `GET /organization_invitations` ([`list_instance_invitations`](crate::client::OrganizationsApi::list_instance_invitations)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -5613,7 +5654,8 @@ crate::client::models::string_enum! {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The query parameters of `GET /jwt_templates` ([`list`](crate::client::JwtTemplatesApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -5648,7 +5690,8 @@ impl ListJwtTemplates {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The query parameters of `GET /oauth_applications` ([`list`](crate::client::OAuthApplicationsApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -5706,7 +5749,8 @@ impl ListOauthApplications {
 }
 
 /// The query parameters of `GET /organizations/{organization_id}/domains` ([`list_domains`](crate::client::OrganizationsApi::list_domains)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -5758,7 +5802,8 @@ impl ListOrganizationDomains {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The query parameters of `GET /organization_permissions` ([`list`](crate::client::OrganizationPermissionsApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -5815,7 +5860,8 @@ impl ListOrganizationPermissions {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The query parameters of `GET /organization_roles` ([`list`](crate::client::OrganizationRolesApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -5872,7 +5918,8 @@ impl ListOrganizationRoles {
 }
 
 /// The query parameters of `GET /organizations/{organization_id}/invitations/pending` ([`list_pending_invitations`](crate::client::OrganizationsApi::list_pending_invitations)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -5905,7 +5952,8 @@ impl ListPendingOrganizationInvitations {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The query parameters of `GET /redirect_urls` ([`list`](crate::client::RedirectUrlsApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -5940,7 +5988,8 @@ impl ListRedirectUrls {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The query parameters of `GET /role_sets` ([`list`](crate::client::RoleSetsApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -5999,7 +6048,8 @@ impl ListRoleSets {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The query parameters of `GET /saml_connections` ([`list`](crate::client::SamlConnectionsApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -6072,7 +6122,8 @@ impl ListSamlConnections {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The query parameters of `GET /scim_directories` ([`list`](crate::client::ScimDirectoriesApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -6107,7 +6158,8 @@ impl ListScimDirectories {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The query parameters of `GET /waitlist_entries` ([`list`](crate::client::WaitlistEntriesApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -6658,7 +6710,8 @@ pub struct Permission {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `POST /templates/{template_type}/{slug}/preview` ([`preview`](crate::client::TemplatesApi::preview)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -6783,7 +6836,8 @@ pub struct RedirectUrl {
 }
 
 /// The body of `POST /sessions/{session_id}/refresh` ([`refresh`](crate::client::SessionsApi::refresh)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -6875,7 +6929,8 @@ crate::client::models::string_enum! {
 }
 
 /// The body of `POST /users/{user_id}/remove_password` ([`remove_password`](crate::client::UsersApi::remove_password)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -6896,7 +6951,8 @@ impl RemoveUserPassword {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `PUT /directories/{directory_id}/group_role_mappings` ([`replace_group_role_mappings`](crate::client::DirectoriesApi::replace_group_role_mappings)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -6951,7 +7007,8 @@ pub struct ReplaceDirectoryGroupRoleMappingsMappingsItem {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `POST /role_sets/{role_set_key_or_id}/roles/replace` ([`replace_role`](crate::client::RoleSetsApi::replace_role)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -6992,7 +7049,8 @@ impl ReplaceRoleInRoleSet {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `POST /role_sets/{role_set_key_or_id}/replace` ([`replace`](crate::client::RoleSetsApi::replace)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -7036,7 +7094,8 @@ impl ReplaceRoleSet {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `PUT /scim_directories/{scim_directory_id}/group_role_mappings` ([`replace_group_role_mappings`](crate::client::ScimDirectoriesApi::replace_group_role_mappings)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -7086,7 +7145,8 @@ pub struct ReplaceScimGroupRoleMappingsMappingsItem {
 }
 
 /// The body of `PUT /users/{user_id}/email_address` ([`replace_email_address`](crate::client::UsersApi::replace_email_address)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -7166,7 +7226,8 @@ crate::client::models::string_enum! {
 }
 
 /// The body of `PUT /users/{user_id}/phone_number` ([`replace_phone_number`](crate::client::UsersApi::replace_phone_number)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -7237,7 +7298,8 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke` ([`revoke`](crate::client::AdminPortalLinkTokensApi::revoke)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -7308,7 +7370,8 @@ pub struct RevokeAdminPortalLinkTokenResponse {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /oauth_applications/{oauth_application_id}/revoke_token` ([`revoke_token`](crate::client::OAuthApplicationsApi::revoke_token)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -7804,7 +7867,8 @@ pub struct ScimGroupRoleMappingDeleted {
 }
 
 /// The body of `POST /users/{user_id}/password/set_compromised` ([`set_password_compromised`](crate::client::UsersApi::set_password_compromised)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -8130,7 +8194,8 @@ pub struct TestingToken {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `POST /templates/{template_type}/{slug}/toggle_delivery` ([`toggle_delivery`](crate::client::TemplatesApi::toggle_delivery)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -8213,7 +8278,8 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `PATCH /directories/{directory_id}` ([`update`](crate::client::DirectoriesApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -8276,7 +8342,8 @@ impl UpdateDirectory {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /domains/{domain_id}` ([`update`](crate::client::DomainsApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -8322,7 +8389,8 @@ impl UpdateDomain {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `PATCH /email_addresses/{email_address_id}` ([`update`](crate::client::EmailAddressesApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -8365,7 +8433,8 @@ impl UpdateEmailAddress {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `PATCH /enterprise_connections/{enterprise_connection_id}` ([`update`](crate::client::EnterpriseConnectionsApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -8626,7 +8695,8 @@ crate::client::models::string_enum! {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /instance` ([`update`](crate::client::InstanceApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -8732,7 +8802,8 @@ impl UpdateInstance {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /beta_features/instance_settings` ([`update_instance_settings`](crate::client::BetaFeaturesApi::update_instance_settings)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -8785,7 +8856,8 @@ impl UpdateInstanceAuthConfig {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /instance/communication` ([`update_communication`](crate::client::InstanceApi::update_communication)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -8811,7 +8883,8 @@ impl UpdateInstanceCommunication {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /instance/oauth_application_settings` ([`update_oauth_application_settings`](crate::client::InstanceApi::update_oauth_application_settings)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -8885,7 +8958,8 @@ impl UpdateInstanceOauthApplicationSettings {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /instance/organization_settings` ([`update_organization_settings`](crate::client::InstanceApi::update_organization_settings)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -8988,7 +9062,8 @@ crate::client::models::string_enum! {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /instance/protect` ([`update_protect`](crate::client::InstanceApi::update_protect)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -9020,7 +9095,8 @@ impl UpdateInstanceProtect {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /instance/restrictions` ([`update_restrictions`](crate::client::InstanceApi::update_restrictions)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -9079,7 +9155,8 @@ impl UpdateInstanceRestrictions {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /jwt_templates/{template_id}` ([`update`](crate::client::JwtTemplatesApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -9168,7 +9245,8 @@ impl UpdateJwtTemplate {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `PATCH /oauth_applications/{oauth_application_id}` ([`update`](crate::client::OAuthApplicationsApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -9246,7 +9324,8 @@ impl UpdateOauthApplication {
 }
 
 /// The body of `PATCH /organizations/{organization_id}/domains/{domain_id}` ([`update_domain`](crate::client::OrganizationsApi::update_domain)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -9276,7 +9355,8 @@ impl UpdateOrganizationDomain {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `PATCH /organization_permissions/{permission_id}` ([`update`](crate::client::OrganizationPermissionsApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -9317,7 +9397,8 @@ impl UpdateOrganizationPermission {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `PATCH /organization_roles/{organization_role_id}` ([`update`](crate::client::OrganizationRolesApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -9367,7 +9448,8 @@ impl UpdateOrganizationRole {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `PATCH /phone_numbers/{phone_number_id}` ([`update`](crate::client::PhoneNumbersApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -9410,7 +9492,8 @@ impl UpdatePhoneNumber {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PUT /beta_features/domain` ([`update_production_instance_domain`](crate::client::BetaFeaturesApi::update_production_instance_domain)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -9442,7 +9525,8 @@ impl UpdateProductionInstanceDomain {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `PATCH /role_sets/{role_set_key_or_id}` ([`update`](crate::client::RoleSetsApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -9513,7 +9597,8 @@ impl UpdateRoleSet {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `PATCH /saml_connections/{saml_connection_id}` ([`update`](crate::client::SamlConnectionsApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -9752,7 +9837,8 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `PATCH /scim_directories/{scim_directory_id}` ([`update`](crate::client::ScimDirectoriesApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -9815,7 +9901,8 @@ impl UpdateScimDirectory {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `PATCH /sign_ups/{id}` ([`update`](crate::client::SignUpsApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -9848,7 +9935,8 @@ impl UpdateSignUp {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PUT /templates/{template_type}/{slug}` ([`upsert`](crate::client::TemplatesApi::upsert)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -9928,7 +10016,8 @@ impl UpsertTemplate {
 }
 
 /// The body of `POST /users/ban` ([`bulk_ban`](crate::client::UsersApi::bulk_ban)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -9955,7 +10044,8 @@ impl UsersBan {
 }
 
 /// The query parameters of `GET /users/{user_id}/organization_invitations` ([`organization_invitations`](crate::client::UsersApi::organization_invitations)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -10009,7 +10099,8 @@ crate::client::models::string_enum! {
 }
 
 /// The body of `POST /users/unban` ([`bulk_unban`](crate::client::UsersApi::bulk_unban)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -10158,7 +10249,8 @@ pub struct VerificationResponse4 {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /clients/verify` ([`verify`](crate::client::ClientsApi::verify)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -10189,7 +10281,8 @@ impl VerifyClient {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `POST /proxy_checks` ([`verify`](crate::client::ProxyChecksApi::verify)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
@@ -10219,7 +10312,8 @@ impl VerifyDomainProxy {
 }
 
 /// The body of `POST /users/{user_id}/verify_totp` ([`verify_totp`](crate::client::UsersApi::verify_totp)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
 #[serde(default)]
 #[non_exhaustive]
 #[must_use]
