@@ -130,7 +130,7 @@ pub(crate) mod jwks;
 mod m2m;
 pub(crate) mod machine_models;
 mod machines;
-mod models;
+pub(crate) mod models;
 mod oauth_tokens;
 mod organizations;
 pub(crate) mod paging;

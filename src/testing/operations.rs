@@ -74,7 +74,11 @@ pub async fn call(
     args: Value,
 ) -> Result<Value, OperationError> {
     let args = Args::new(args)?;
-    generated::dispatch(client, operation_id, &args).await
+    let answer = match generated::dispatch(client, operation_id, &args) {
+        Some(call) => call.await,
+        None => Err(OperationError::Unknown(operation_id.to_owned())),
+    };
+    answer
 }
 
 /// The three parts of the wire arguments.

@@ -264,52 +264,64 @@ pub(super) const OPERATION_IDS: &[&str] = &[
     "verifyOAuthAccessToken",
 ];
 
+/// The call of one operation.
+pub(super) type Call<'a> = futures_util::future::LocalBoxFuture<'a, Result<Value, OperationError>>;
+
+/// The typed call for `operation_id`; `None` when there is none. Each
+/// operation is its own small future (one state machine for all would
+/// cost more to compile than the rest of the crate).
 #[allow(deprecated, clippy::too_many_lines)]
-pub(super) async fn dispatch(
-    client: &ClerkClient,
+pub(super) fn dispatch<'a>(
+    client: &'a ClerkClient,
     operation_id: &str,
-    args: &Args,
-) -> Result<Value, OperationError> {
+    args: &'a Args,
+) -> Option<Call<'a>> {
     let query = &args.query;
     let body = &args.body;
     let _ = (query, body);
-    match operation_id {
-        "GetJWKS" => out(client.jwks().await),
+    Some(match operation_id {
+        "GetJWKS" => Box::pin(async move { out(client.jwks().await) }),
         #[cfg(feature = "identity")]
-        "GetClientList" => out(client
-            .clients()
-            .list(&arg::<types::GetClientList>(query)?)
-            .await),
+        "GetClientList" => Box::pin(async move {
+            out(client
+                .clients()
+                .list(&arg::<types::GetClientList>(query)?)
+                .await)
+        }),
         #[cfg(feature = "identity")]
-        "VerifyClient" => out(client
-            .clients()
-            .verify(&arg::<types::VerifyClient>(body)?)
-            .await),
+        "VerifyClient" => Box::pin(async move {
+            out(client
+                .clients()
+                .verify(&arg::<types::VerifyClient>(body)?)
+                .await)
+        }),
         #[cfg(feature = "identity")]
-        "GetClient" => {
+        "GetClient" => Box::pin(async move {
             let path_client_id = args.path("client_id");
             out(client.clients().get(&path_client_id).await)
-        }
+        }),
         #[cfg(feature = "identity")]
-        "CreateEmailAddress" => out(client
-            .email_addresses()
-            .create(&arg::<types::CreateEmailAddress>(body)?)
-            .await),
+        "CreateEmailAddress" => Box::pin(async move {
+            out(client
+                .email_addresses()
+                .create(&arg::<types::CreateEmailAddress>(body)?)
+                .await)
+        }),
         #[cfg(feature = "identity")]
-        "GetEmailAddress" => {
+        "GetEmailAddress" => Box::pin(async move {
             let path_email_address_id = args.path("email_address_id");
             out(client.email_addresses().get(&path_email_address_id).await)
-        }
+        }),
         #[cfg(feature = "identity")]
-        "DeleteEmailAddress" => {
+        "DeleteEmailAddress" => Box::pin(async move {
             let path_email_address_id = args.path("email_address_id");
             out(client
                 .email_addresses()
                 .delete(&path_email_address_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "identity")]
-        "UpdateEmailAddress" => {
+        "UpdateEmailAddress" => Box::pin(async move {
             let path_email_address_id = args.path("email_address_id");
             out(client
                 .email_addresses()
@@ -318,17 +330,17 @@ pub(super) async fn dispatch(
                     &arg::<types::UpdateEmailAddress>(body)?,
                 )
                 .await)
-        }
+        }),
         #[cfg(feature = "identity")]
-        "PrepareEmailAddressVerification" => {
+        "PrepareEmailAddressVerification" => Box::pin(async move {
             let path_email_address_id = args.path("email_address_id");
             out(client
                 .email_addresses()
                 .prepare_verification(&path_email_address_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "identity")]
-        "AttemptEmailAddressVerification" => {
+        "AttemptEmailAddressVerification" => Box::pin(async move {
             let path_email_address_id = args.path("email_address_id");
             out(client
                 .email_addresses()
@@ -337,31 +349,33 @@ pub(super) async fn dispatch(
                     &arg::<types::AttemptEmailAddressVerification>(body)?,
                 )
                 .await)
-        }
-        "ReplaceUserEmailAddress" => {
+        }),
+        "ReplaceUserEmailAddress" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             out(client
                 .users()
                 .replace_email_address(&path_user_id, &arg::<types::ReplaceUserEmailAddress>(body)?)
                 .await)
-        }
+        }),
         #[cfg(feature = "identity")]
-        "CreatePhoneNumber" => out(client
-            .phone_numbers()
-            .create(&arg::<types::CreatePhoneNumber>(body)?)
-            .await),
+        "CreatePhoneNumber" => Box::pin(async move {
+            out(client
+                .phone_numbers()
+                .create(&arg::<types::CreatePhoneNumber>(body)?)
+                .await)
+        }),
         #[cfg(feature = "identity")]
-        "GetPhoneNumber" => {
+        "GetPhoneNumber" => Box::pin(async move {
             let path_phone_number_id = args.path("phone_number_id");
             out(client.phone_numbers().get(&path_phone_number_id).await)
-        }
+        }),
         #[cfg(feature = "identity")]
-        "DeletePhoneNumber" => {
+        "DeletePhoneNumber" => Box::pin(async move {
             let path_phone_number_id = args.path("phone_number_id");
             out(client.phone_numbers().delete(&path_phone_number_id).await)
-        }
+        }),
         #[cfg(feature = "identity")]
-        "UpdatePhoneNumber" => {
+        "UpdatePhoneNumber" => Box::pin(async move {
             let path_phone_number_id = args.path("phone_number_id");
             out(client
                 .phone_numbers()
@@ -370,17 +384,17 @@ pub(super) async fn dispatch(
                     &arg::<types::UpdatePhoneNumber>(body)?,
                 )
                 .await)
-        }
+        }),
         #[cfg(feature = "identity")]
-        "PreparePhoneNumberVerification" => {
+        "PreparePhoneNumberVerification" => Box::pin(async move {
             let path_phone_number_id = args.path("phone_number_id");
             out(client
                 .phone_numbers()
                 .prepare_verification(&path_phone_number_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "identity")]
-        "AttemptPhoneNumberVerification" => {
+        "AttemptPhoneNumberVerification" => Box::pin(async move {
             let path_phone_number_id = args.path("phone_number_id");
             out(client
                 .phone_numbers()
@@ -389,38 +403,42 @@ pub(super) async fn dispatch(
                     &arg::<types::AttemptPhoneNumberVerification>(body)?,
                 )
                 .await)
-        }
-        "ReplaceUserPhoneNumber" => {
+        }),
+        "ReplaceUserPhoneNumber" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             out(client
                 .users()
                 .replace_phone_number(&path_user_id, &arg::<types::ReplaceUserPhoneNumber>(body)?)
                 .await)
-        }
-        "GetSessionList" => out(client
-            .sessions()
-            .list(&arg::<crate::client::ListSessions>(query)?)
-            .await),
-        "createSession" => out(client
-            .sessions()
-            .create(&arg::<crate::client::CreateSession>(body)?)
-            .await),
-        "GetSession" => {
+        }),
+        "GetSessionList" => Box::pin(async move {
+            out(client
+                .sessions()
+                .list(&arg::<crate::client::ListSessions>(query)?)
+                .await)
+        }),
+        "createSession" => Box::pin(async move {
+            out(client
+                .sessions()
+                .create(&arg::<crate::client::CreateSession>(body)?)
+                .await)
+        }),
+        "GetSession" => Box::pin(async move {
             let path_session_id = args.path("session_id");
             out(client.sessions().get(&path_session_id).await)
-        }
-        "RefreshSession" => {
+        }),
+        "RefreshSession" => Box::pin(async move {
             let path_session_id = args.path("session_id");
             out(client
                 .sessions()
                 .refresh(&path_session_id, &arg::<types::RefreshSession>(body)?)
                 .await)
-        }
-        "RevokeSession" => {
+        }),
+        "RevokeSession" => Box::pin(async move {
             let path_session_id = args.path("session_id");
             out(client.sessions().revoke(&path_session_id).await)
-        }
-        "CreateSessionToken" => {
+        }),
+        "CreateSessionToken" => Box::pin(async move {
             let path_session_id = args.path("session_id");
             out(client
                 .sessions()
@@ -429,8 +447,8 @@ pub(super) async fn dispatch(
                     &arg::<crate::client::GetSessionToken>(body)?,
                 )
                 .await)
-        }
-        "CreateSessionTokenFromTemplate" => {
+        }),
+        "CreateSessionTokenFromTemplate" => Box::pin(async move {
             let path_session_id = args.path("session_id");
             let path_template_name = args.path("template_name");
             out(client
@@ -441,26 +459,26 @@ pub(super) async fn dispatch(
                         .template(path_template_name.clone()),
                 )
                 .await)
-        }
+        }),
         #[cfg(feature = "instance")]
-        "GetTemplateList" => {
+        "GetTemplateList" => Box::pin(async move {
             let path_template_type = args.path("template_type");
             out(client
                 .templates()
                 .list(&path_template_type, &arg::<types::GetTemplateList>(query)?)
                 .await)
-        }
+        }),
         #[cfg(feature = "instance")]
-        "GetTemplate" => {
+        "GetTemplate" => Box::pin(async move {
             let path_template_type = args.path("template_type");
             let path_slug = args.path("slug");
             out(client
                 .templates()
                 .get(&path_template_type, &path_slug)
                 .await)
-        }
+        }),
         #[cfg(feature = "instance")]
-        "UpsertTemplate" => {
+        "UpsertTemplate" => Box::pin(async move {
             let path_template_type = args.path("template_type");
             let path_slug = args.path("slug");
             out(client
@@ -471,18 +489,18 @@ pub(super) async fn dispatch(
                     &arg::<types::UpsertTemplate>(body)?,
                 )
                 .await)
-        }
+        }),
         #[cfg(feature = "instance")]
-        "RevertTemplate" => {
+        "RevertTemplate" => Box::pin(async move {
             let path_template_type = args.path("template_type");
             let path_slug = args.path("slug");
             out(client
                 .templates()
                 .revert(&path_template_type, &path_slug)
                 .await)
-        }
+        }),
         #[cfg(feature = "instance")]
-        "PreviewTemplate" => {
+        "PreviewTemplate" => Box::pin(async move {
             let path_template_type = args.path("template_type");
             let path_slug = args.path("slug");
             out(client
@@ -493,9 +511,9 @@ pub(super) async fn dispatch(
                     &arg::<types::PreviewTemplate>(body)?,
                 )
                 .await)
-        }
+        }),
         #[cfg(feature = "instance")]
-        "ToggleTemplateDelivery" => {
+        "ToggleTemplateDelivery" => Box::pin(async move {
             let path_template_type = args.path("template_type");
             let path_slug = args.path("slug");
             out(client
@@ -506,63 +524,73 @@ pub(super) async fn dispatch(
                     &arg::<types::ToggleTemplateDelivery>(body)?,
                 )
                 .await)
-        }
-        "GetUserList" => out(client
-            .users()
-            .list(&arg::<crate::client::ListUsers>(query)?)
-            .await),
-        "CreateUser" => out(client
-            .users()
-            .create(&arg::<crate::client::CreateUser>(body)?)
-            .await),
-        "GetUsersCount" => out(client
-            .users()
-            .count(&arg::<crate::client::ListUsers>(query)?)
-            .await),
-        "GetUser" => {
+        }),
+        "GetUserList" => Box::pin(async move {
+            out(client
+                .users()
+                .list(&arg::<crate::client::ListUsers>(query)?)
+                .await)
+        }),
+        "CreateUser" => Box::pin(async move {
+            out(client
+                .users()
+                .create(&arg::<crate::client::CreateUser>(body)?)
+                .await)
+        }),
+        "GetUsersCount" => Box::pin(async move {
+            out(client
+                .users()
+                .count(&arg::<crate::client::ListUsers>(query)?)
+                .await)
+        }),
+        "GetUser" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             out(client.users().get(&path_user_id).await)
-        }
-        "UpdateUser" => {
+        }),
+        "UpdateUser" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             out(client
                 .users()
                 .update(&path_user_id, &arg::<crate::client::UpdateUser>(body)?)
                 .await)
-        }
-        "DeleteUser" => {
+        }),
+        "DeleteUser" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             out(client.users().delete(&path_user_id).await)
-        }
-        "BanUser" => {
+        }),
+        "BanUser" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             out(client.users().ban(&path_user_id).await)
-        }
-        "UnbanUser" => {
+        }),
+        "UnbanUser" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             out(client.users().unban(&path_user_id).await)
-        }
-        "UsersBan" => out(client
-            .users()
-            .bulk_ban(&arg::<types::UsersBan>(body)?)
-            .await),
-        "UsersUnban" => out(client
-            .users()
-            .bulk_unban(&arg::<types::UsersUnban>(body)?)
-            .await),
-        "LockUser" => {
+        }),
+        "UsersBan" => Box::pin(async move {
+            out(client
+                .users()
+                .bulk_ban(&arg::<types::UsersBan>(body)?)
+                .await)
+        }),
+        "UsersUnban" => Box::pin(async move {
+            out(client
+                .users()
+                .bulk_unban(&arg::<types::UsersUnban>(body)?)
+                .await)
+        }),
+        "LockUser" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             out(client.users().lock(&path_user_id).await)
-        }
-        "UnlockUser" => {
+        }),
+        "UnlockUser" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             out(client.users().unlock(&path_user_id).await)
-        }
-        "DeleteUserProfileImage" => {
+        }),
+        "DeleteUserProfileImage" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             out(client.users().delete_profile_image(&path_user_id).await)
-        }
-        "UpdateUserMetadata" => {
+        }),
+        "UpdateUserMetadata" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             out(client
                 .users()
@@ -571,8 +599,8 @@ pub(super) async fn dispatch(
                     &arg::<crate::client::UpdateUserMetadata>(body)?,
                 )
                 .await)
-        }
-        "ReplaceUserMetadata" => {
+        }),
+        "ReplaceUserMetadata" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             out(client
                 .users()
@@ -581,22 +609,22 @@ pub(super) async fn dispatch(
                     &arg::<crate::client::UpdateUserMetadata>(body)?,
                 )
                 .await)
-        }
+        }),
         #[cfg(feature = "billing")]
-        "GetUserBillingSubscription" => {
+        "GetUserBillingSubscription" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             out(client.billing().get_user_subscription(&path_user_id).await)
-        }
+        }),
         #[cfg(feature = "billing")]
-        "GetUserBillingCreditBalance" => {
+        "GetUserBillingCreditBalance" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             out(client
                 .billing()
                 .get_user_credit_balance(&path_user_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "billing")]
-        "AdjustUserBillingCreditBalance" => {
+        "AdjustUserBillingCreditBalance" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             out(client
                 .billing()
@@ -605,23 +633,23 @@ pub(super) async fn dispatch(
                     &arg::<types::AdjustCreditBalanceRequest>(body)?,
                 )
                 .await)
-        }
-        "GetOAuthAccessToken" => {
+        }),
+        "GetOAuthAccessToken" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             let path_provider = args.path("provider");
             out(client
                 .users()
                 .oauth_access_tokens(&path_user_id, &path_provider)
                 .await)
-        }
-        "UsersGetOrganizationMemberships" => {
+        }),
+        "UsersGetOrganizationMemberships" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             out(client
                 .users()
                 .organization_memberships(&path_user_id, &arg::<crate::client::Pagination>(query)?)
                 .await)
-        }
-        "UsersGetOrganizationInvitations" => {
+        }),
+        "UsersGetOrganizationInvitations" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             out(client
                 .users()
@@ -630,77 +658,77 @@ pub(super) async fn dispatch(
                     &arg::<types::UsersGetOrganizationInvitations>(query)?,
                 )
                 .await)
-        }
-        "RemoveUserPassword" => {
+        }),
+        "RemoveUserPassword" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             out(client
                 .users()
                 .remove_password(&path_user_id, &arg::<types::RemoveUserPassword>(body)?)
                 .await)
-        }
-        "VerifyPassword" => {
+        }),
+        "VerifyPassword" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             out(client
                 .users()
                 .verify_password(&path_user_id, &field(body, "password"))
                 .await)
-        }
-        "VerifyTOTP" => {
+        }),
+        "VerifyTOTP" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             out(client
                 .users()
                 .verify_totp(&path_user_id, &arg::<types::VerifyTotp>(body)?)
                 .await)
-        }
-        "DisableMFA" => {
+        }),
+        "DisableMFA" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             out(client.users().disable_mfa(&path_user_id).await)
-        }
-        "DeleteBackupCode" => {
+        }),
+        "DeleteBackupCode" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             out(client.users().delete_backup_codes(&path_user_id).await)
-        }
-        "UserPasskeyDelete" => {
+        }),
+        "UserPasskeyDelete" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             let path_passkey_identification_id = args.path("passkey_identification_id");
             out(client
                 .users()
                 .delete_passkey(&path_user_id, &path_passkey_identification_id)
                 .await)
-        }
-        "ListUserTrustedDevices" => {
+        }),
+        "ListUserTrustedDevices" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             out(client.users().list_trusted_devices(&path_user_id).await)
-        }
-        "RevokeUserTrustedDevice" => {
+        }),
+        "RevokeUserTrustedDevice" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             let path_trusted_device_id = args.path("trusted_device_id");
             out(client
                 .users()
                 .revoke_trusted_device(&path_user_id, &path_trusted_device_id)
                 .await)
-        }
-        "UserWeb3WalletDelete" => {
+        }),
+        "UserWeb3WalletDelete" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             let path_web3_wallet_identification_id = args.path("web3_wallet_identification_id");
             out(client
                 .users()
                 .delete_web3_wallet(&path_user_id, &path_web3_wallet_identification_id)
                 .await)
-        }
-        "DeleteTOTP" => {
+        }),
+        "DeleteTOTP" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             out(client.users().delete_totp(&path_user_id).await)
-        }
-        "DeleteExternalAccount" => {
+        }),
+        "DeleteExternalAccount" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             let path_external_account_id = args.path("external_account_id");
             out(client
                 .users()
                 .delete_external_account(&path_user_id, &path_external_account_id)
                 .await)
-        }
-        "SetUserPasswordCompromised" => {
+        }),
+        "SetUserPasswordCompromised" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             out(client
                 .users()
@@ -709,199 +737,257 @@ pub(super) async fn dispatch(
                     &arg::<types::SetUserPasswordCompromised>(body)?,
                 )
                 .await)
-        }
-        "UnsetUserPasswordCompromised" => {
+        }),
+        "UnsetUserPasswordCompromised" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             out(client
                 .users()
                 .unset_password_compromised(&path_user_id)
                 .await)
-        }
-        "CreateInvitation" => out(client
-            .invitations()
-            .create(&arg::<crate::client::CreateInvitation>(body)?)
-            .await),
-        "ListInvitations" => out(client
-            .invitations()
-            .list(&arg::<crate::client::ListInvitations>(query)?)
-            .await),
-        "CreateBulkInvitations" => out(client
-            .invitations()
-            .create_bulk(&arg::<Vec<types::CreateBulkInvitationsItem>>(body)?)
-            .await),
-        "RevokeInvitation" => {
+        }),
+        "CreateInvitation" => Box::pin(async move {
+            out(client
+                .invitations()
+                .create(&arg::<crate::client::CreateInvitation>(body)?)
+                .await)
+        }),
+        "ListInvitations" => Box::pin(async move {
+            out(client
+                .invitations()
+                .list(&arg::<crate::client::ListInvitations>(query)?)
+                .await)
+        }),
+        "CreateBulkInvitations" => Box::pin(async move {
+            out(client
+                .invitations()
+                .create_bulk(&arg::<Vec<types::CreateBulkInvitationsItem>>(body)?)
+                .await)
+        }),
+        "RevokeInvitation" => Box::pin(async move {
             let path_invitation_id = args.path("invitation_id");
             out(client.invitations().revoke(&path_invitation_id).await)
-        }
-        "ListInstanceOrganizationInvitations" => out(client
-            .organizations()
-            .list_instance_invitations(&arg::<types::ListInstanceOrganizationInvitations>(query)?)
-            .await),
-        "ListAllowlistIdentifiers" => out(client
-            .allowlist_identifiers()
-            .list(&arg::<crate::client::Pagination>(query)?)
-            .await),
-        "CreateAllowlistIdentifier" => out(client
-            .allowlist_identifiers()
-            .create(&arg::<crate::client::CreateAllowlistIdentifier>(body)?)
-            .await),
-        "DeleteAllowlistIdentifier" => {
+        }),
+        "ListInstanceOrganizationInvitations" => Box::pin(async move {
+            out(client
+                .organizations()
+                .list_instance_invitations(&arg::<types::ListInstanceOrganizationInvitations>(
+                    query,
+                )?)
+                .await)
+        }),
+        "ListAllowlistIdentifiers" => Box::pin(async move {
+            out(client
+                .allowlist_identifiers()
+                .list(&arg::<crate::client::Pagination>(query)?)
+                .await)
+        }),
+        "CreateAllowlistIdentifier" => Box::pin(async move {
+            out(client
+                .allowlist_identifiers()
+                .create(&arg::<crate::client::CreateAllowlistIdentifier>(body)?)
+                .await)
+        }),
+        "DeleteAllowlistIdentifier" => Box::pin(async move {
             let path_identifier_id = args.path("identifier_id");
             out(client
                 .allowlist_identifiers()
                 .delete(&path_identifier_id)
                 .await)
+        }),
+        #[cfg(feature = "identity")]
+        "ListBlocklistIdentifiers" => {
+            Box::pin(async move { out(client.blocklist_identifiers().list().await) })
         }
         #[cfg(feature = "identity")]
-        "ListBlocklistIdentifiers" => out(client.blocklist_identifiers().list().await),
+        "CreateBlocklistIdentifier" => Box::pin(async move {
+            out(client
+                .blocklist_identifiers()
+                .create(&arg::<types::CreateBlocklistIdentifier>(body)?)
+                .await)
+        }),
         #[cfg(feature = "identity")]
-        "CreateBlocklistIdentifier" => out(client
-            .blocklist_identifiers()
-            .create(&arg::<types::CreateBlocklistIdentifier>(body)?)
-            .await),
-        #[cfg(feature = "identity")]
-        "DeleteBlocklistIdentifier" => {
+        "DeleteBlocklistIdentifier" => Box::pin(async move {
             let path_identifier_id = args.path("identifier_id");
             out(client
                 .blocklist_identifiers()
                 .delete(&path_identifier_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "instance")]
-        "UpdateInstanceAuthConfig" => out(client
-            .beta_features()
-            .update_instance_settings(&arg::<types::UpdateInstanceAuthConfig>(body)?)
-            .await),
+        "UpdateInstanceAuthConfig" => Box::pin(async move {
+            out(client
+                .beta_features()
+                .update_instance_settings(&arg::<types::UpdateInstanceAuthConfig>(body)?)
+                .await)
+        }),
         #[cfg(feature = "instance")]
-        "UpdateProductionInstanceDomain" => out(client
-            .beta_features()
-            .update_production_instance_domain(&arg::<types::UpdateProductionInstanceDomain>(body)?)
-            .await),
+        "UpdateProductionInstanceDomain" => Box::pin(async move {
+            out(client
+                .beta_features()
+                .update_production_instance_domain(&arg::<types::UpdateProductionInstanceDomain>(
+                    body,
+                )?)
+                .await)
+        }),
         #[cfg(feature = "identity")]
-        "CreateActorToken" => out(client
-            .actor_tokens()
-            .create(&arg::<types::CreateActorToken>(body)?)
-            .await),
+        "CreateActorToken" => Box::pin(async move {
+            out(client
+                .actor_tokens()
+                .create(&arg::<types::CreateActorToken>(body)?)
+                .await)
+        }),
         #[cfg(feature = "identity")]
-        "RevokeActorToken" => {
+        "RevokeActorToken" => Box::pin(async move {
             let path_actor_token_id = args.path("actor_token_id");
             out(client.actor_tokens().revoke(&path_actor_token_id).await)
+        }),
+        #[cfg(feature = "instance")]
+        "ListDomains" => Box::pin(async move { out(client.domains().list().await) }),
+        #[cfg(feature = "instance")]
+        "AddDomain" => {
+            Box::pin(
+                async move { out(client.domains().add(&arg::<types::AddDomain>(body)?).await) },
+            )
         }
         #[cfg(feature = "instance")]
-        "ListDomains" => out(client.domains().list().await),
-        #[cfg(feature = "instance")]
-        "AddDomain" => out(client.domains().add(&arg::<types::AddDomain>(body)?).await),
-        #[cfg(feature = "instance")]
-        "DeleteDomain" => {
+        "DeleteDomain" => Box::pin(async move {
             let path_domain_id = args.path("domain_id");
             out(client.domains().delete(&path_domain_id).await)
-        }
+        }),
         #[cfg(feature = "instance")]
-        "UpdateDomain" => {
+        "UpdateDomain" => Box::pin(async move {
             let path_domain_id = args.path("domain_id");
             out(client
                 .domains()
                 .update(&path_domain_id, &arg::<types::UpdateDomain>(body)?)
                 .await)
+        }),
+        #[cfg(feature = "instance")]
+        "GetInstance" => Box::pin(async move { out(client.instance().get().await) }),
+        #[cfg(feature = "instance")]
+        "UpdateInstance" => Box::pin(async move {
+            out(client
+                .instance()
+                .update(&arg::<types::UpdateInstance>(body)?)
+                .await)
+        }),
+        #[cfg(feature = "instance")]
+        "UpdateInstanceRestrictions" => Box::pin(async move {
+            out(client
+                .instance()
+                .update_restrictions(&arg::<types::UpdateInstanceRestrictions>(body)?)
+                .await)
+        }),
+        #[cfg(feature = "instance")]
+        "GetInstanceProtect" => Box::pin(async move { out(client.instance().get_protect().await) }),
+        #[cfg(feature = "instance")]
+        "UpdateInstanceProtect" => Box::pin(async move {
+            out(client
+                .instance()
+                .update_protect(&arg::<types::UpdateInstanceProtect>(body)?)
+                .await)
+        }),
+        #[cfg(feature = "instance")]
+        "GetInstanceCommunication" => {
+            Box::pin(async move { out(client.instance().get_communication().await) })
         }
         #[cfg(feature = "instance")]
-        "GetInstance" => out(client.instance().get().await),
-        #[cfg(feature = "instance")]
-        "UpdateInstance" => out(client
-            .instance()
-            .update(&arg::<types::UpdateInstance>(body)?)
-            .await),
-        #[cfg(feature = "instance")]
-        "UpdateInstanceRestrictions" => out(client
-            .instance()
-            .update_restrictions(&arg::<types::UpdateInstanceRestrictions>(body)?)
-            .await),
-        #[cfg(feature = "instance")]
-        "GetInstanceProtect" => out(client.instance().get_protect().await),
-        #[cfg(feature = "instance")]
-        "UpdateInstanceProtect" => out(client
-            .instance()
-            .update_protect(&arg::<types::UpdateInstanceProtect>(body)?)
-            .await),
-        #[cfg(feature = "instance")]
-        "GetInstanceCommunication" => out(client.instance().get_communication().await),
-        #[cfg(feature = "instance")]
-        "UpdateInstanceCommunication" => out(client
-            .instance()
-            .update_communication(&arg::<types::UpdateInstanceCommunication>(body)?)
-            .await),
+        "UpdateInstanceCommunication" => Box::pin(async move {
+            out(client
+                .instance()
+                .update_communication(&arg::<types::UpdateInstanceCommunication>(body)?)
+                .await)
+        }),
         #[cfg(feature = "instance")]
         "GetInstanceOAuthApplicationSettings" => {
-            out(client.instance().get_oauth_application_settings().await)
+            Box::pin(async move { out(client.instance().get_oauth_application_settings().await) })
         }
         #[cfg(feature = "instance")]
-        "UpdateInstanceOAuthApplicationSettings" => out(client
-            .instance()
-            .update_oauth_application_settings(
-                &arg::<types::UpdateInstanceOauthApplicationSettings>(body)?,
-            )
-            .await),
+        "UpdateInstanceOAuthApplicationSettings" => Box::pin(async move {
+            out(client
+                .instance()
+                .update_oauth_application_settings(&arg::<
+                    types::UpdateInstanceOauthApplicationSettings,
+                >(body)?)
+                .await)
+        }),
         #[cfg(feature = "instance")]
-        "ChangeProductionInstanceDomain" => out(client
-            .beta_features()
-            .change_domain(&arg::<types::ChangeProductionInstanceDomain>(body)?)
-            .await),
+        "ChangeProductionInstanceDomain" => Box::pin(async move {
+            out(client
+                .beta_features()
+                .change_domain(&arg::<types::ChangeProductionInstanceDomain>(body)?)
+                .await)
+        }),
         #[cfg(feature = "instance")]
         "GetInstanceOrganizationSettings" => {
-            out(client.instance().get_organization_settings().await)
+            Box::pin(async move { out(client.instance().get_organization_settings().await) })
         }
         #[cfg(feature = "instance")]
-        "UpdateInstanceOrganizationSettings" => out(client
-            .instance()
-            .update_organization_settings(&arg::<types::UpdateInstanceOrganizationSettings>(body)?)
-            .await),
+        "UpdateInstanceOrganizationSettings" => Box::pin(async move {
+            out(client
+                .instance()
+                .update_organization_settings(&arg::<types::UpdateInstanceOrganizationSettings>(
+                    body,
+                )?)
+                .await)
+        }),
         #[cfg(feature = "instance")]
-        "CreateSvixApp" => out(client.webhooks().create_svix_app().await),
+        "CreateSvixApp" => Box::pin(async move { out(client.webhooks().create_svix_app().await) }),
         #[cfg(feature = "instance")]
-        "DeleteSvixApp" => out(client.webhooks().delete_svix_app().await),
+        "DeleteSvixApp" => Box::pin(async move { out(client.webhooks().delete_svix_app().await) }),
         #[cfg(feature = "instance")]
-        "GenerateSvixAuthURL" => out(client.webhooks().generate_svix_auth_url().await),
+        "GenerateSvixAuthURL" => {
+            Box::pin(async move { out(client.webhooks().generate_svix_auth_url().await) })
+        }
         #[cfg(feature = "instance")]
-        "ListJWTTemplates" => out(client
-            .jwt_templates()
-            .list(&arg::<types::ListJwtTemplates>(query)?)
-            .await),
+        "ListJWTTemplates" => Box::pin(async move {
+            out(client
+                .jwt_templates()
+                .list(&arg::<types::ListJwtTemplates>(query)?)
+                .await)
+        }),
         #[cfg(feature = "instance")]
-        "CreateJWTTemplate" => out(client
-            .jwt_templates()
-            .create(&arg::<types::CreateJwtTemplate>(body)?)
-            .await),
+        "CreateJWTTemplate" => Box::pin(async move {
+            out(client
+                .jwt_templates()
+                .create(&arg::<types::CreateJwtTemplate>(body)?)
+                .await)
+        }),
         #[cfg(feature = "instance")]
-        "GetJWTTemplate" => {
+        "GetJWTTemplate" => Box::pin(async move {
             let path_template_id = args.path("template_id");
             out(client.jwt_templates().get(&path_template_id).await)
-        }
+        }),
         #[cfg(feature = "instance")]
-        "UpdateJWTTemplate" => {
+        "UpdateJWTTemplate" => Box::pin(async move {
             let path_template_id = args.path("template_id");
             out(client
                 .jwt_templates()
                 .update(&path_template_id, &arg::<types::UpdateJwtTemplate>(body)?)
                 .await)
-        }
+        }),
         #[cfg(feature = "instance")]
-        "DeleteJWTTemplate" => {
+        "DeleteJWTTemplate" => Box::pin(async move {
             let path_template_id = args.path("template_id");
             out(client.jwt_templates().delete(&path_template_id).await)
-        }
-        "ListMachines" => out(client
-            .machines()
-            .list(&arg::<crate::client::ListMachines>(query)?)
-            .await),
-        "CreateMachine" => out(client
-            .machines()
-            .create(&arg::<crate::client::CreateMachine>(body)?)
-            .await),
-        "GetMachine" => {
+        }),
+        "ListMachines" => Box::pin(async move {
+            out(client
+                .machines()
+                .list(&arg::<crate::client::ListMachines>(query)?)
+                .await)
+        }),
+        "CreateMachine" => Box::pin(async move {
+            out(client
+                .machines()
+                .create(&arg::<crate::client::CreateMachine>(body)?)
+                .await)
+        }),
+        "GetMachine" => Box::pin(async move {
             let path_machine_id = args.path("machine_id");
             out(client.machines().get(&path_machine_id).await)
-        }
-        "UpdateMachine" => {
+        }),
+        "UpdateMachine" => Box::pin(async move {
             let path_machine_id = args.path("machine_id");
             out(client
                 .machines()
@@ -910,50 +996,54 @@ pub(super) async fn dispatch(
                     &arg::<crate::client::UpdateMachine>(body)?,
                 )
                 .await)
-        }
-        "DeleteMachine" => {
+        }),
+        "DeleteMachine" => Box::pin(async move {
             let path_machine_id = args.path("machine_id");
             out(client.machines().delete(&path_machine_id).await)
-        }
-        "GetMachineSecretKey" => {
+        }),
+        "GetMachineSecretKey" => Box::pin(async move {
             let path_machine_id = args.path("machine_id");
             out(client.machines().secret_key(&path_machine_id).await)
-        }
-        "RotateMachineSecretKey" => {
+        }),
+        "RotateMachineSecretKey" => Box::pin(async move {
             let path_machine_id = args.path("machine_id");
             out(client
                 .machines()
                 .rotate_secret_key(&path_machine_id, u32_field(body, "previous_token_ttl"))
                 .await)
-        }
-        "CreateMachineScope" => {
+        }),
+        "CreateMachineScope" => Box::pin(async move {
             let path_machine_id = args.path("machine_id");
             out(client
                 .machines()
                 .add_scope(&path_machine_id, &field(body, "to_machine_id"))
                 .await)
-        }
-        "DeleteMachineScope" => {
+        }),
+        "DeleteMachineScope" => Box::pin(async move {
             let path_machine_id = args.path("machine_id");
             let path_other_machine_id = args.path("other_machine_id");
             out(client
                 .machines()
                 .remove_scope(&path_machine_id, &path_other_machine_id)
                 .await)
-        }
-        "ListOrganizations" => out(client
-            .organizations()
-            .list(&arg::<crate::client::ListOrganizations>(query)?)
-            .await),
-        "CreateOrganization" => out(client
-            .organizations()
-            .create(&arg::<crate::client::CreateOrganization>(body)?)
-            .await),
-        "GetOrganization" => {
+        }),
+        "ListOrganizations" => Box::pin(async move {
+            out(client
+                .organizations()
+                .list(&arg::<crate::client::ListOrganizations>(query)?)
+                .await)
+        }),
+        "CreateOrganization" => Box::pin(async move {
+            out(client
+                .organizations()
+                .create(&arg::<crate::client::CreateOrganization>(body)?)
+                .await)
+        }),
+        "GetOrganization" => Box::pin(async move {
             let path_organization_id = args.path("organization_id");
             out(client.organizations().get(&path_organization_id).await)
-        }
-        "UpdateOrganization" => {
+        }),
+        "UpdateOrganization" => Box::pin(async move {
             let path_organization_id = args.path("organization_id");
             out(client
                 .organizations()
@@ -962,12 +1052,12 @@ pub(super) async fn dispatch(
                     &arg::<crate::client::UpdateOrganization>(body)?,
                 )
                 .await)
-        }
-        "DeleteOrganization" => {
+        }),
+        "DeleteOrganization" => Box::pin(async move {
             let path_organization_id = args.path("organization_id");
             out(client.organizations().delete(&path_organization_id).await)
-        }
-        "MergeOrganizationMetadata" => {
+        }),
+        "MergeOrganizationMetadata" => Box::pin(async move {
             let path_organization_id = args.path("organization_id");
             out(client
                 .organizations()
@@ -976,8 +1066,8 @@ pub(super) async fn dispatch(
                     &arg::<crate::client::UpdateOrganizationMetadata>(body)?,
                 )
                 .await)
-        }
-        "ReplaceOrganizationMetadata" => {
+        }),
+        "ReplaceOrganizationMetadata" => Box::pin(async move {
             let path_organization_id = args.path("organization_id");
             out(client
                 .organizations()
@@ -986,32 +1076,32 @@ pub(super) async fn dispatch(
                     &arg::<crate::client::UpdateOrganizationMetadata>(body)?,
                 )
                 .await)
-        }
-        "DeleteOrganizationLogo" => {
+        }),
+        "DeleteOrganizationLogo" => Box::pin(async move {
             let path_organization_id = args.path("organization_id");
             out(client
                 .organizations()
                 .delete_logo(&path_organization_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "billing")]
-        "GetOrganizationBillingSubscription" => {
+        "GetOrganizationBillingSubscription" => Box::pin(async move {
             let path_organization_id = args.path("organization_id");
             out(client
                 .billing()
                 .get_organization_subscription(&path_organization_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "billing")]
-        "GetOrganizationBillingCreditBalance" => {
+        "GetOrganizationBillingCreditBalance" => Box::pin(async move {
             let path_organization_id = args.path("organization_id");
             out(client
                 .billing()
                 .get_organization_credit_balance(&path_organization_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "billing")]
-        "AdjustOrganizationBillingCreditBalance" => {
+        "AdjustOrganizationBillingCreditBalance" => Box::pin(async move {
             let path_organization_id = args.path("organization_id");
             out(client
                 .billing()
@@ -1020,8 +1110,8 @@ pub(super) async fn dispatch(
                     &arg::<types::AdjustCreditBalanceRequest>(body)?,
                 )
                 .await)
-        }
-        "CreateOrganizationInvitation" => {
+        }),
+        "CreateOrganizationInvitation" => Box::pin(async move {
             let path_organization_id = args.path("organization_id");
             out(client
                 .organizations()
@@ -1030,8 +1120,8 @@ pub(super) async fn dispatch(
                     &arg::<crate::client::CreateOrganizationInvitation>(body)?,
                 )
                 .await)
-        }
-        "ListOrganizationInvitations" => {
+        }),
+        "ListOrganizationInvitations" => Box::pin(async move {
             let path_organization_id = args.path("organization_id");
             out(client
                 .organizations()
@@ -1040,8 +1130,8 @@ pub(super) async fn dispatch(
                     &arg::<crate::client::ListOrganizationInvitations>(query)?,
                 )
                 .await)
-        }
-        "CreateOrganizationInvitationBulk" => {
+        }),
+        "CreateOrganizationInvitationBulk" => Box::pin(async move {
             let path_organization_id = args.path("organization_id");
             out(client
                 .organizations()
@@ -1050,8 +1140,8 @@ pub(super) async fn dispatch(
                     &arg::<Vec<types::CreateOrganizationInvitationBulkItem>>(body)?,
                 )
                 .await)
-        }
-        "ListPendingOrganizationInvitations" => {
+        }),
+        "ListPendingOrganizationInvitations" => Box::pin(async move {
             let path_organization_id = args.path("organization_id");
             out(client
                 .organizations()
@@ -1060,16 +1150,16 @@ pub(super) async fn dispatch(
                     &arg::<types::ListPendingOrganizationInvitations>(query)?,
                 )
                 .await)
-        }
-        "GetOrganizationInvitation" => {
+        }),
+        "GetOrganizationInvitation" => Box::pin(async move {
             let path_organization_id = args.path("organization_id");
             let path_invitation_id = args.path("invitation_id");
             out(client
                 .organizations()
                 .get_invitation(&path_organization_id, &path_invitation_id)
                 .await)
-        }
-        "RevokeOrganizationInvitation" => {
+        }),
+        "RevokeOrganizationInvitation" => Box::pin(async move {
             let path_organization_id = args.path("organization_id");
             let path_invitation_id = args.path("invitation_id");
             out(client
@@ -1080,27 +1170,31 @@ pub(super) async fn dispatch(
                     opt_field(body, "requesting_user_id").as_deref(),
                 )
                 .await)
-        }
+        }),
         #[cfg(feature = "roles")]
-        "ListOrganizationRoles" => out(client
-            .organization_roles()
-            .list(&arg::<types::ListOrganizationRoles>(query)?)
-            .await),
+        "ListOrganizationRoles" => Box::pin(async move {
+            out(client
+                .organization_roles()
+                .list(&arg::<types::ListOrganizationRoles>(query)?)
+                .await)
+        }),
         #[cfg(feature = "roles")]
-        "CreateOrganizationRole" => out(client
-            .organization_roles()
-            .create(&arg::<types::CreateOrganizationRole>(body)?)
-            .await),
+        "CreateOrganizationRole" => Box::pin(async move {
+            out(client
+                .organization_roles()
+                .create(&arg::<types::CreateOrganizationRole>(body)?)
+                .await)
+        }),
         #[cfg(feature = "roles")]
-        "GetOrganizationRole" => {
+        "GetOrganizationRole" => Box::pin(async move {
             let path_organization_role_id = args.path("organization_role_id");
             out(client
                 .organization_roles()
                 .get(&path_organization_role_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "roles")]
-        "UpdateOrganizationRole" => {
+        "UpdateOrganizationRole" => Box::pin(async move {
             let path_organization_role_id = args.path("organization_role_id");
             out(client
                 .organization_roles()
@@ -1109,34 +1203,34 @@ pub(super) async fn dispatch(
                     &arg::<types::UpdateOrganizationRole>(body)?,
                 )
                 .await)
-        }
+        }),
         #[cfg(feature = "roles")]
-        "DeleteOrganizationRole" => {
+        "DeleteOrganizationRole" => Box::pin(async move {
             let path_organization_role_id = args.path("organization_role_id");
             out(client
                 .organization_roles()
                 .delete(&path_organization_role_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "roles")]
-        "AssignPermissionToOrganizationRole" => {
+        "AssignPermissionToOrganizationRole" => Box::pin(async move {
             let path_organization_role_id = args.path("organization_role_id");
             let path_permission_id = args.path("permission_id");
             out(client
                 .organization_roles()
                 .assign_permission(&path_organization_role_id, &path_permission_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "roles")]
-        "RemovePermissionFromOrganizationRole" => {
+        "RemovePermissionFromOrganizationRole" => Box::pin(async move {
             let path_organization_role_id = args.path("organization_role_id");
             let path_permission_id = args.path("permission_id");
             out(client
                 .organization_roles()
                 .remove_permission(&path_organization_role_id, &path_permission_id)
                 .await)
-        }
-        "CreateOrganizationMembership" => {
+        }),
+        "CreateOrganizationMembership" => Box::pin(async move {
             let path_organization_id = args.path("organization_id");
             out(client
                 .organizations()
@@ -1145,8 +1239,8 @@ pub(super) async fn dispatch(
                     &arg::<crate::client::CreateOrganizationMembership>(body)?,
                 )
                 .await)
-        }
-        "ListOrganizationMemberships" => {
+        }),
+        "ListOrganizationMemberships" => Box::pin(async move {
             let path_organization_id = args.path("organization_id");
             out(client
                 .organizations()
@@ -1155,24 +1249,24 @@ pub(super) async fn dispatch(
                     &arg::<crate::client::ListOrganizationMemberships>(query)?,
                 )
                 .await)
-        }
-        "UpdateOrganizationMembership" => {
+        }),
+        "UpdateOrganizationMembership" => Box::pin(async move {
             let path_organization_id = args.path("organization_id");
             let path_user_id = args.path("user_id");
             out(client
                 .organizations()
                 .update_membership(&path_organization_id, &path_user_id, &field(body, "role"))
                 .await)
-        }
-        "DeleteOrganizationMembership" => {
+        }),
+        "DeleteOrganizationMembership" => Box::pin(async move {
             let path_organization_id = args.path("organization_id");
             let path_user_id = args.path("user_id");
             out(client
                 .organizations()
                 .delete_membership(&path_organization_id, &path_user_id)
                 .await)
-        }
-        "UpdateOrganizationMembershipMetadata" => {
+        }),
+        "UpdateOrganizationMembershipMetadata" => Box::pin(async move {
             let path_organization_id = args.path("organization_id");
             let path_user_id = args.path("user_id");
             out(client
@@ -1183,8 +1277,8 @@ pub(super) async fn dispatch(
                     &arg::<crate::client::UpdateOrganizationMetadata>(body)?,
                 )
                 .await)
-        }
-        "CreateOrganizationDomain" => {
+        }),
+        "CreateOrganizationDomain" => Box::pin(async move {
             let path_organization_id = args.path("organization_id");
             out(client
                 .organizations()
@@ -1193,8 +1287,8 @@ pub(super) async fn dispatch(
                     &arg::<types::CreateOrganizationDomain>(body)?,
                 )
                 .await)
-        }
-        "ListOrganizationDomains" => {
+        }),
+        "ListOrganizationDomains" => Box::pin(async move {
             let path_organization_id = args.path("organization_id");
             out(client
                 .organizations()
@@ -1203,8 +1297,8 @@ pub(super) async fn dispatch(
                     &arg::<types::ListOrganizationDomains>(query)?,
                 )
                 .await)
-        }
-        "UpdateOrganizationDomain" => {
+        }),
+        "UpdateOrganizationDomain" => Box::pin(async move {
             let path_organization_id = args.path("organization_id");
             let path_domain_id = args.path("domain_id");
             out(client
@@ -1215,95 +1309,109 @@ pub(super) async fn dispatch(
                     &arg::<types::UpdateOrganizationDomain>(body)?,
                 )
                 .await)
-        }
-        "DeleteOrganizationDomain" => {
+        }),
+        "DeleteOrganizationDomain" => Box::pin(async move {
             let path_organization_id = args.path("organization_id");
             let path_domain_id = args.path("domain_id");
             out(client
                 .organizations()
                 .delete_domain(&path_organization_id, &path_domain_id)
                 .await)
-        }
-        "VerifyOrganizationDomainOwnership" => {
+        }),
+        "VerifyOrganizationDomainOwnership" => Box::pin(async move {
             let path_organization_id = args.path("organization_id");
             let path_domain_id = args.path("domain_id");
             out(client
                 .organizations()
                 .verify_domain_ownership(&path_organization_id, &path_domain_id)
                 .await)
-        }
-        "ListAllOrganizationDomains" => out(client
-            .organizations()
-            .list_all_domains(&arg::<types::ListAllOrganizationDomains>(query)?)
-            .await),
+        }),
+        "ListAllOrganizationDomains" => Box::pin(async move {
+            out(client
+                .organizations()
+                .list_all_domains(&arg::<types::ListAllOrganizationDomains>(query)?)
+                .await)
+        }),
         #[cfg(feature = "instance")]
-        "VerifyDomainProxy" => out(client
-            .proxy_checks()
-            .verify(&arg::<types::VerifyDomainProxy>(body)?)
-            .await),
+        "VerifyDomainProxy" => Box::pin(async move {
+            out(client
+                .proxy_checks()
+                .verify(&arg::<types::VerifyDomainProxy>(body)?)
+                .await)
+        }),
         #[cfg(feature = "instance")]
-        "ListRedirectURLs" => out(client
-            .redirect_urls()
-            .list(&arg::<types::ListRedirectUrls>(query)?)
-            .await),
+        "ListRedirectURLs" => Box::pin(async move {
+            out(client
+                .redirect_urls()
+                .list(&arg::<types::ListRedirectUrls>(query)?)
+                .await)
+        }),
         #[cfg(feature = "instance")]
-        "CreateRedirectURL" => out(client
-            .redirect_urls()
-            .create(&arg::<types::CreateRedirectUrl>(body)?)
-            .await),
+        "CreateRedirectURL" => Box::pin(async move {
+            out(client
+                .redirect_urls()
+                .create(&arg::<types::CreateRedirectUrl>(body)?)
+                .await)
+        }),
         #[cfg(feature = "instance")]
-        "GetRedirectURL" => {
+        "GetRedirectURL" => Box::pin(async move {
             let path_id = args.path("id");
             out(client.redirect_urls().get(&path_id).await)
-        }
+        }),
         #[cfg(feature = "instance")]
-        "DeleteRedirectURL" => {
+        "DeleteRedirectURL" => Box::pin(async move {
             let path_id = args.path("id");
             out(client.redirect_urls().delete(&path_id).await)
-        }
+        }),
         #[cfg(feature = "identity")]
-        "CreateSignInToken" => out(client
-            .sign_in_tokens()
-            .create(&arg::<types::CreateSignInToken>(body)?)
-            .await),
+        "CreateSignInToken" => Box::pin(async move {
+            out(client
+                .sign_in_tokens()
+                .create(&arg::<types::CreateSignInToken>(body)?)
+                .await)
+        }),
         #[cfg(feature = "identity")]
-        "RevokeSignInToken" => {
+        "RevokeSignInToken" => Box::pin(async move {
             let path_sign_in_token_id = args.path("sign_in_token_id");
             out(client.sign_in_tokens().revoke(&path_sign_in_token_id).await)
-        }
+        }),
         #[cfg(feature = "identity")]
-        "GetSignUp" => {
+        "GetSignUp" => Box::pin(async move {
             let path_id = args.path("id");
             out(client.sign_ups().get(&path_id).await)
-        }
+        }),
         #[cfg(feature = "identity")]
-        "UpdateSignUp" => {
+        "UpdateSignUp" => Box::pin(async move {
             let path_id = args.path("id");
             out(client
                 .sign_ups()
                 .update(&path_id, &arg::<types::UpdateSignUp>(body)?)
                 .await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "ListOAuthApplications" => out(client
-            .oauth_applications()
-            .list(&arg::<types::ListOauthApplications>(query)?)
-            .await),
+        "ListOAuthApplications" => Box::pin(async move {
+            out(client
+                .oauth_applications()
+                .list(&arg::<types::ListOauthApplications>(query)?)
+                .await)
+        }),
         #[cfg(feature = "enterprise")]
-        "CreateOAuthApplication" => out(client
-            .oauth_applications()
-            .create(&arg::<types::CreateOauthApplication>(body)?)
-            .await),
+        "CreateOAuthApplication" => Box::pin(async move {
+            out(client
+                .oauth_applications()
+                .create(&arg::<types::CreateOauthApplication>(body)?)
+                .await)
+        }),
         #[cfg(feature = "enterprise")]
-        "GetOAuthApplication" => {
+        "GetOAuthApplication" => Box::pin(async move {
             let path_oauth_application_id = args.path("oauth_application_id");
             out(client
                 .oauth_applications()
                 .get(&path_oauth_application_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "UpdateOAuthApplication" => {
+        "UpdateOAuthApplication" => Box::pin(async move {
             let path_oauth_application_id = args.path("oauth_application_id");
             out(client
                 .oauth_applications()
@@ -1312,25 +1420,25 @@ pub(super) async fn dispatch(
                     &arg::<types::UpdateOauthApplication>(body)?,
                 )
                 .await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "DeleteOAuthApplication" => {
+        "DeleteOAuthApplication" => Box::pin(async move {
             let path_oauth_application_id = args.path("oauth_application_id");
             out(client
                 .oauth_applications()
                 .delete(&path_oauth_application_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "RotateOAuthApplicationSecret" => {
+        "RotateOAuthApplicationSecret" => Box::pin(async move {
             let path_oauth_application_id = args.path("oauth_application_id");
             out(client
                 .oauth_applications()
                 .rotate_secret(&path_oauth_application_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "RevokeOAuthApplicationToken" => {
+        "RevokeOAuthApplicationToken" => Box::pin(async move {
             let path_oauth_application_id = args.path("oauth_application_id");
             out(client
                 .oauth_applications()
@@ -1339,27 +1447,31 @@ pub(super) async fn dispatch(
                     &arg::<types::RevokeOauthApplicationToken>(body)?,
                 )
                 .await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "ListSAMLConnections" => out(client
-            .saml_connections()
-            .list(&arg::<types::ListSamlConnections>(query)?)
-            .await),
+        "ListSAMLConnections" => Box::pin(async move {
+            out(client
+                .saml_connections()
+                .list(&arg::<types::ListSamlConnections>(query)?)
+                .await)
+        }),
         #[cfg(feature = "enterprise")]
-        "CreateSAMLConnection" => out(client
-            .saml_connections()
-            .create(&arg::<types::CreateSamlConnection>(body)?)
-            .await),
+        "CreateSAMLConnection" => Box::pin(async move {
+            out(client
+                .saml_connections()
+                .create(&arg::<types::CreateSamlConnection>(body)?)
+                .await)
+        }),
         #[cfg(feature = "enterprise")]
-        "GetSAMLConnection" => {
+        "GetSAMLConnection" => Box::pin(async move {
             let path_saml_connection_id = args.path("saml_connection_id");
             out(client
                 .saml_connections()
                 .get(&path_saml_connection_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "UpdateSAMLConnection" => {
+        "UpdateSAMLConnection" => Box::pin(async move {
             let path_saml_connection_id = args.path("saml_connection_id");
             out(client
                 .saml_connections()
@@ -1368,35 +1480,39 @@ pub(super) async fn dispatch(
                     &arg::<types::UpdateSamlConnection>(body)?,
                 )
                 .await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "DeleteSAMLConnection" => {
+        "DeleteSAMLConnection" => Box::pin(async move {
             let path_saml_connection_id = args.path("saml_connection_id");
             out(client
                 .saml_connections()
                 .delete(&path_saml_connection_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "ListEnterpriseConnections" => out(client
-            .enterprise_connections()
-            .list(&arg::<types::ListEnterpriseConnections>(query)?)
-            .await),
+        "ListEnterpriseConnections" => Box::pin(async move {
+            out(client
+                .enterprise_connections()
+                .list(&arg::<types::ListEnterpriseConnections>(query)?)
+                .await)
+        }),
         #[cfg(feature = "enterprise")]
-        "CreateEnterpriseConnection" => out(client
-            .enterprise_connections()
-            .create(&arg::<types::CreateEnterpriseConnection>(body)?)
-            .await),
+        "CreateEnterpriseConnection" => Box::pin(async move {
+            out(client
+                .enterprise_connections()
+                .create(&arg::<types::CreateEnterpriseConnection>(body)?)
+                .await)
+        }),
         #[cfg(feature = "enterprise")]
-        "GetEnterpriseConnection" => {
+        "GetEnterpriseConnection" => Box::pin(async move {
             let path_enterprise_connection_id = args.path("enterprise_connection_id");
             out(client
                 .enterprise_connections()
                 .get(&path_enterprise_connection_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "UpdateEnterpriseConnection" => {
+        "UpdateEnterpriseConnection" => Box::pin(async move {
             let path_enterprise_connection_id = args.path("enterprise_connection_id");
             out(client
                 .enterprise_connections()
@@ -1405,17 +1521,17 @@ pub(super) async fn dispatch(
                     &arg::<types::UpdateEnterpriseConnection>(body)?,
                 )
                 .await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "DeleteEnterpriseConnection" => {
+        "DeleteEnterpriseConnection" => Box::pin(async move {
             let path_enterprise_connection_id = args.path("enterprise_connection_id");
             out(client
                 .enterprise_connections()
                 .delete(&path_enterprise_connection_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "ListEnterpriseConnectionTestRuns" => {
+        "ListEnterpriseConnectionTestRuns" => Box::pin(async move {
             let path_enterprise_connection_id = args.path("enterprise_connection_id");
             out(client
                 .enterprise_connections()
@@ -1424,56 +1540,70 @@ pub(super) async fn dispatch(
                     &arg::<types::ListEnterpriseConnectionTestRuns>(query)?,
                 )
                 .await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "CreateEnterpriseConnectionTestRun" => {
+        "CreateEnterpriseConnectionTestRun" => Box::pin(async move {
             let path_enterprise_connection_id = args.path("enterprise_connection_id");
             out(client
                 .enterprise_connections()
                 .create_test_run(&path_enterprise_connection_id)
                 .await)
+        }),
+        #[cfg(feature = "identity")]
+        "CreateTestingToken" => {
+            Box::pin(async move { out(client.testing_tokens().create().await) })
         }
         #[cfg(feature = "identity")]
-        "CreateTestingToken" => out(client.testing_tokens().create().await),
+        "CreateAgentTask" => Box::pin(async move {
+            out(client
+                .agent_tasks()
+                .create(&arg::<types::CreateAgentTask>(body)?)
+                .await)
+        }),
         #[cfg(feature = "identity")]
-        "CreateAgentTask" => out(client
-            .agent_tasks()
-            .create(&arg::<types::CreateAgentTask>(body)?)
-            .await),
-        #[cfg(feature = "identity")]
-        "RevokeAgentTask" => {
+        "RevokeAgentTask" => Box::pin(async move {
             let path_agent_task_id = args.path("agent_task_id");
             out(client.agent_tasks().revoke(&path_agent_task_id).await)
-        }
-        "InstanceGetOrganizationMemberships" => out(client
-            .organizations()
-            .list_instance_memberships(&arg::<types::InstanceGetOrganizationMemberships>(query)?)
-            .await),
+        }),
+        "InstanceGetOrganizationMemberships" => Box::pin(async move {
+            out(client
+                .organizations()
+                .list_instance_memberships(&arg::<types::InstanceGetOrganizationMemberships>(
+                    query,
+                )?)
+                .await)
+        }),
         #[cfg(feature = "identity")]
-        "ListWaitlistEntries" => out(client
-            .waitlist_entries()
-            .list(&arg::<types::ListWaitlistEntries>(query)?)
-            .await),
+        "ListWaitlistEntries" => Box::pin(async move {
+            out(client
+                .waitlist_entries()
+                .list(&arg::<types::ListWaitlistEntries>(query)?)
+                .await)
+        }),
         #[cfg(feature = "identity")]
-        "CreateWaitlistEntry" => out(client
-            .waitlist_entries()
-            .create(&arg::<types::CreateWaitlistEntry>(body)?)
-            .await),
+        "CreateWaitlistEntry" => Box::pin(async move {
+            out(client
+                .waitlist_entries()
+                .create(&arg::<types::CreateWaitlistEntry>(body)?)
+                .await)
+        }),
         #[cfg(feature = "identity")]
-        "CreateBulkWaitlistEntries" => out(client
-            .waitlist_entries()
-            .bulk_create(&arg::<Vec<types::CreateBulkWaitlistEntriesItem>>(body)?)
-            .await),
+        "CreateBulkWaitlistEntries" => Box::pin(async move {
+            out(client
+                .waitlist_entries()
+                .bulk_create(&arg::<Vec<types::CreateBulkWaitlistEntriesItem>>(body)?)
+                .await)
+        }),
         #[cfg(feature = "identity")]
-        "DeleteWaitlistEntry" => {
+        "DeleteWaitlistEntry" => Box::pin(async move {
             let path_waitlist_entry_id = args.path("waitlist_entry_id");
             out(client
                 .waitlist_entries()
                 .delete(&path_waitlist_entry_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "identity")]
-        "InviteWaitlistEntry" => {
+        "InviteWaitlistEntry" => Box::pin(async move {
             let path_waitlist_entry_id = args.path("waitlist_entry_id");
             out(client
                 .waitlist_entries()
@@ -1482,37 +1612,45 @@ pub(super) async fn dispatch(
                     &arg::<types::InviteWaitlistEntry>(body)?,
                 )
                 .await)
-        }
+        }),
         #[cfg(feature = "identity")]
-        "RejectWaitlistEntry" => {
+        "RejectWaitlistEntry" => Box::pin(async move {
             let path_waitlist_entry_id = args.path("waitlist_entry_id");
             out(client
                 .waitlist_entries()
                 .reject(&path_waitlist_entry_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "billing")]
-        "GetCommercePlanList" => out(client
-            .billing()
-            .list_plans(&arg::<types::GetCommercePlanList>(query)?)
-            .await),
+        "GetCommercePlanList" => Box::pin(async move {
+            out(client
+                .billing()
+                .list_plans(&arg::<types::GetCommercePlanList>(query)?)
+                .await)
+        }),
         #[cfg(feature = "billing")]
-        "GetBillingPriceList" => out(client
-            .billing()
-            .list_prices(&arg::<types::GetBillingPriceList>(query)?)
-            .await),
+        "GetBillingPriceList" => Box::pin(async move {
+            out(client
+                .billing()
+                .list_prices(&arg::<types::GetBillingPriceList>(query)?)
+                .await)
+        }),
         #[cfg(feature = "billing")]
-        "CreateBillingPrice" => out(client
-            .billing()
-            .create_price(&arg::<types::CreateBillingPriceRequest>(body)?)
-            .await),
+        "CreateBillingPrice" => Box::pin(async move {
+            out(client
+                .billing()
+                .create_price(&arg::<types::CreateBillingPriceRequest>(body)?)
+                .await)
+        }),
         #[cfg(feature = "billing")]
-        "GetCommerceSubscriptionItemList" => out(client
-            .billing()
-            .list_subscription_items(&arg::<types::GetCommerceSubscriptionItemList>(query)?)
-            .await),
+        "GetCommerceSubscriptionItemList" => Box::pin(async move {
+            out(client
+                .billing()
+                .list_subscription_items(&arg::<types::GetCommerceSubscriptionItemList>(query)?)
+                .await)
+        }),
         #[cfg(feature = "billing")]
-        "CancelCommerceSubscriptionItem" => {
+        "CancelCommerceSubscriptionItem" => Box::pin(async move {
             let path_subscription_item_id = args.path("subscription_item_id");
             out(client
                 .billing()
@@ -1521,9 +1659,9 @@ pub(super) async fn dispatch(
                     &arg::<types::CancelCommerceSubscriptionItem>(query)?,
                 )
                 .await)
-        }
+        }),
         #[cfg(feature = "billing")]
-        "ExtendBillingSubscriptionItemFreeTrial" => {
+        "ExtendBillingSubscriptionItemFreeTrial" => Box::pin(async move {
             let path_subscription_item_id = args.path("subscription_item_id");
             out(client
                 .billing()
@@ -1532,9 +1670,9 @@ pub(super) async fn dispatch(
                     &arg::<types::ExtendFreeTrialRequest>(body)?,
                 )
                 .await)
-        }
+        }),
         #[cfg(feature = "billing")]
-        "CreateBillingPriceTransition" => {
+        "CreateBillingPriceTransition" => Box::pin(async move {
             let path_subscription_item_id = args.path("subscription_item_id");
             out(client
                 .billing()
@@ -1543,9 +1681,9 @@ pub(super) async fn dispatch(
                     &arg::<types::PriceTransitionRequest>(body)?,
                 )
                 .await)
-        }
+        }),
         #[cfg(feature = "billing")]
-        "ApplyBillingSubscriptionItemDiscount" => {
+        "ApplyBillingSubscriptionItemDiscount" => Box::pin(async move {
             let path_subscription_item_id = args.path("subscription_item_id");
             out(client
                 .billing()
@@ -1554,28 +1692,30 @@ pub(super) async fn dispatch(
                     &arg::<types::ApplyCommerceDiscountRequest>(body)?,
                 )
                 .await)
-        }
+        }),
         #[cfg(feature = "billing")]
-        "RemoveBillingSubscriptionItemDiscount" => {
+        "RemoveBillingSubscriptionItemDiscount" => Box::pin(async move {
             let path_subscription_item_id = args.path("subscription_item_id");
             let path_discount_id = args.path("discount_id");
             out(client
                 .billing()
                 .remove_subscription_item_discount(&path_subscription_item_id, &path_discount_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "billing")]
-        "GetBillingStatementList" => out(client
-            .billing()
-            .list_statements(&arg::<types::GetBillingStatementList>(query)?)
-            .await),
+        "GetBillingStatementList" => Box::pin(async move {
+            out(client
+                .billing()
+                .list_statements(&arg::<types::GetBillingStatementList>(query)?)
+                .await)
+        }),
         #[cfg(feature = "billing")]
-        "GetBillingStatement" => {
+        "GetBillingStatement" => Box::pin(async move {
             let path_statement_id = args.path("statementID");
             out(client.billing().get_statement(&path_statement_id).await)
-        }
+        }),
         #[cfg(feature = "billing")]
-        "GetBillingStatementPaymentAttempts" => {
+        "GetBillingStatementPaymentAttempts" => Box::pin(async move {
             let path_statement_id = args.path("statementID");
             out(client
                 .billing()
@@ -1584,27 +1724,31 @@ pub(super) async fn dispatch(
                     &arg::<types::GetBillingStatementPaymentAttempts>(query)?,
                 )
                 .await)
-        }
+        }),
         #[cfg(feature = "roles")]
-        "ListOrganizationPermissions" => out(client
-            .organization_permissions()
-            .list(&arg::<types::ListOrganizationPermissions>(query)?)
-            .await),
+        "ListOrganizationPermissions" => Box::pin(async move {
+            out(client
+                .organization_permissions()
+                .list(&arg::<types::ListOrganizationPermissions>(query)?)
+                .await)
+        }),
         #[cfg(feature = "roles")]
-        "CreateOrganizationPermission" => out(client
-            .organization_permissions()
-            .create(&arg::<types::CreateOrganizationPermission>(body)?)
-            .await),
+        "CreateOrganizationPermission" => Box::pin(async move {
+            out(client
+                .organization_permissions()
+                .create(&arg::<types::CreateOrganizationPermission>(body)?)
+                .await)
+        }),
         #[cfg(feature = "roles")]
-        "GetOrganizationPermission" => {
+        "GetOrganizationPermission" => Box::pin(async move {
             let path_permission_id = args.path("permission_id");
             out(client
                 .organization_permissions()
                 .get(&path_permission_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "roles")]
-        "UpdateOrganizationPermission" => {
+        "UpdateOrganizationPermission" => Box::pin(async move {
             let path_permission_id = args.path("permission_id");
             out(client
                 .organization_permissions()
@@ -1613,32 +1757,36 @@ pub(super) async fn dispatch(
                     &arg::<types::UpdateOrganizationPermission>(body)?,
                 )
                 .await)
-        }
+        }),
         #[cfg(feature = "roles")]
-        "DeleteOrganizationPermission" => {
+        "DeleteOrganizationPermission" => Box::pin(async move {
             let path_permission_id = args.path("permission_id");
             out(client
                 .organization_permissions()
                 .delete(&path_permission_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "roles")]
-        "ListRoleSets" => out(client
-            .role_sets()
-            .list(&arg::<types::ListRoleSets>(query)?)
-            .await),
+        "ListRoleSets" => Box::pin(async move {
+            out(client
+                .role_sets()
+                .list(&arg::<types::ListRoleSets>(query)?)
+                .await)
+        }),
         #[cfg(feature = "roles")]
-        "CreateRoleSet" => out(client
-            .role_sets()
-            .create(&arg::<types::CreateRoleSet>(body)?)
-            .await),
+        "CreateRoleSet" => Box::pin(async move {
+            out(client
+                .role_sets()
+                .create(&arg::<types::CreateRoleSet>(body)?)
+                .await)
+        }),
         #[cfg(feature = "roles")]
-        "GetRoleSet" => {
+        "GetRoleSet" => Box::pin(async move {
             let path_role_set_key_or_id = args.path("role_set_key_or_id");
             out(client.role_sets().get(&path_role_set_key_or_id).await)
-        }
+        }),
         #[cfg(feature = "roles")]
-        "UpdateRoleSet" => {
+        "UpdateRoleSet" => Box::pin(async move {
             let path_role_set_key_or_id = args.path("role_set_key_or_id");
             out(client
                 .role_sets()
@@ -1647,9 +1795,9 @@ pub(super) async fn dispatch(
                     &arg::<types::UpdateRoleSet>(body)?,
                 )
                 .await)
-        }
+        }),
         #[cfg(feature = "roles")]
-        "ReplaceRoleSet" => {
+        "ReplaceRoleSet" => Box::pin(async move {
             let path_role_set_key_or_id = args.path("role_set_key_or_id");
             out(client
                 .role_sets()
@@ -1658,9 +1806,9 @@ pub(super) async fn dispatch(
                     &arg::<types::ReplaceRoleSet>(body)?,
                 )
                 .await)
-        }
+        }),
         #[cfg(feature = "roles")]
-        "AddRolesToRoleSet" => {
+        "AddRolesToRoleSet" => Box::pin(async move {
             let path_role_set_key_or_id = args.path("role_set_key_or_id");
             out(client
                 .role_sets()
@@ -1669,9 +1817,9 @@ pub(super) async fn dispatch(
                     &arg::<types::AddRolesToRoleSet>(body)?,
                 )
                 .await)
-        }
+        }),
         #[cfg(feature = "roles")]
-        "ReplaceRoleInRoleSet" => {
+        "ReplaceRoleInRoleSet" => Box::pin(async move {
             let path_role_set_key_or_id = args.path("role_set_key_or_id");
             out(client
                 .role_sets()
@@ -1680,24 +1828,28 @@ pub(super) async fn dispatch(
                     &arg::<types::ReplaceRoleInRoleSet>(body)?,
                 )
                 .await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "ListSCIMDirectories" => out(client
-            .scim_directories()
-            .list(&arg::<types::ListScimDirectories>(query)?)
-            .await),
+        "ListSCIMDirectories" => Box::pin(async move {
+            out(client
+                .scim_directories()
+                .list(&arg::<types::ListScimDirectories>(query)?)
+                .await)
+        }),
         #[cfg(feature = "enterprise")]
-        "CreateSCIMDirectory" => out(client
-            .scim_directories()
-            .create(&arg::<types::CreateScimDirectory>(body)?)
-            .await),
+        "CreateSCIMDirectory" => Box::pin(async move {
+            out(client
+                .scim_directories()
+                .create(&arg::<types::CreateScimDirectory>(body)?)
+                .await)
+        }),
         #[cfg(feature = "enterprise")]
-        "GetSCIMDirectory" => {
+        "GetSCIMDirectory" => Box::pin(async move {
             let path_scim_directory_id = args.path("scim_directory_id");
             out(client.scim_directories().get(&path_scim_directory_id).await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "UpdateSCIMDirectory" => {
+        "UpdateSCIMDirectory" => Box::pin(async move {
             let path_scim_directory_id = args.path("scim_directory_id");
             out(client
                 .scim_directories()
@@ -1706,33 +1858,33 @@ pub(super) async fn dispatch(
                     &arg::<types::UpdateScimDirectory>(body)?,
                 )
                 .await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "DeleteSCIMDirectory" => {
+        "DeleteSCIMDirectory" => Box::pin(async move {
             let path_scim_directory_id = args.path("scim_directory_id");
             out(client
                 .scim_directories()
                 .delete(&path_scim_directory_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "RotateSCIMDirectoryAPIKey" => {
+        "RotateSCIMDirectoryAPIKey" => Box::pin(async move {
             let path_scim_directory_id = args.path("scim_directory_id");
             out(client
                 .scim_directories()
                 .rotate_api_key(&path_scim_directory_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "ListSCIMGroupRoleMappings" => {
+        "ListSCIMGroupRoleMappings" => Box::pin(async move {
             let path_scim_directory_id = args.path("scim_directory_id");
             out(client
                 .scim_directories()
                 .list_group_role_mappings(&path_scim_directory_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "CreateSCIMGroupRoleMapping" => {
+        "CreateSCIMGroupRoleMapping" => Box::pin(async move {
             let path_scim_directory_id = args.path("scim_directory_id");
             out(client
                 .scim_directories()
@@ -1741,9 +1893,9 @@ pub(super) async fn dispatch(
                     &arg::<types::CreateScimGroupRoleMapping>(body)?,
                 )
                 .await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "ReplaceSCIMGroupRoleMappings" => {
+        "ReplaceSCIMGroupRoleMappings" => Box::pin(async move {
             let path_scim_directory_id = args.path("scim_directory_id");
             out(client
                 .scim_directories()
@@ -1752,62 +1904,66 @@ pub(super) async fn dispatch(
                     &arg::<types::ReplaceScimGroupRoleMappings>(body)?,
                 )
                 .await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "DeleteSCIMGroupRoleMapping" => {
+        "DeleteSCIMGroupRoleMapping" => Box::pin(async move {
             let path_scim_directory_id = args.path("scim_directory_id");
             let path_mapping_id = args.path("mapping_id");
             out(client
                 .scim_directories()
                 .delete_group_role_mapping(&path_scim_directory_id, &path_mapping_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "ListDirectories" => out(client
-            .directories()
-            .list(&arg::<types::ListDirectories>(query)?)
-            .await),
+        "ListDirectories" => Box::pin(async move {
+            out(client
+                .directories()
+                .list(&arg::<types::ListDirectories>(query)?)
+                .await)
+        }),
         #[cfg(feature = "enterprise")]
-        "CreateDirectory" => out(client
-            .directories()
-            .create(&arg::<types::CreateDirectory>(body)?)
-            .await),
+        "CreateDirectory" => Box::pin(async move {
+            out(client
+                .directories()
+                .create(&arg::<types::CreateDirectory>(body)?)
+                .await)
+        }),
         #[cfg(feature = "enterprise")]
-        "GetDirectory" => {
+        "GetDirectory" => Box::pin(async move {
             let path_directory_id = args.path("directory_id");
             out(client.directories().get(&path_directory_id).await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "UpdateDirectory" => {
+        "UpdateDirectory" => Box::pin(async move {
             let path_directory_id = args.path("directory_id");
             out(client
                 .directories()
                 .update(&path_directory_id, &arg::<types::UpdateDirectory>(body)?)
                 .await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "DeleteDirectory" => {
+        "DeleteDirectory" => Box::pin(async move {
             let path_directory_id = args.path("directory_id");
             out(client.directories().delete(&path_directory_id).await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "RotateDirectoryAPIKey" => {
+        "RotateDirectoryAPIKey" => Box::pin(async move {
             let path_directory_id = args.path("directory_id");
             out(client
                 .directories()
                 .rotate_api_key(&path_directory_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "ListDirectoryGroupRoleMappings" => {
+        "ListDirectoryGroupRoleMappings" => Box::pin(async move {
             let path_directory_id = args.path("directory_id");
             out(client
                 .directories()
                 .list_group_role_mappings(&path_directory_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "CreateDirectoryGroupRoleMapping" => {
+        "CreateDirectoryGroupRoleMapping" => Box::pin(async move {
             let path_directory_id = args.path("directory_id");
             out(client
                 .directories()
@@ -1816,9 +1972,9 @@ pub(super) async fn dispatch(
                     &arg::<types::CreateDirectoryGroupRoleMapping>(body)?,
                 )
                 .await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "ReplaceDirectoryGroupRoleMappings" => {
+        "ReplaceDirectoryGroupRoleMappings" => Box::pin(async move {
             let path_directory_id = args.path("directory_id");
             out(client
                 .directories()
@@ -1827,23 +1983,25 @@ pub(super) async fn dispatch(
                     &arg::<types::ReplaceDirectoryGroupRoleMappings>(body)?,
                 )
                 .await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "DeleteDirectoryGroupRoleMapping" => {
+        "DeleteDirectoryGroupRoleMapping" => Box::pin(async move {
             let path_directory_id = args.path("directory_id");
             let path_mapping_id = args.path("mapping_id");
             out(client
                 .directories()
                 .delete_group_role_mapping(&path_directory_id, &path_mapping_id)
                 .await)
-        }
+        }),
         #[cfg(feature = "enterprise")]
-        "createAdminPortalLinkToken" => out(client
-            .admin_portal_link_tokens()
-            .create(&arg::<types::CreateAdminPortalLinkToken>(body)?)
-            .await),
+        "createAdminPortalLinkToken" => Box::pin(async move {
+            out(client
+                .admin_portal_link_tokens()
+                .create(&arg::<types::CreateAdminPortalLinkToken>(body)?)
+                .await)
+        }),
         #[cfg(feature = "enterprise")]
-        "revokeAdminPortalLinkToken" => {
+        "revokeAdminPortalLinkToken" => Box::pin(async move {
             let path_admin_portal_link_token_id = args.path("adminPortalLinkTokenID");
             out(client
                 .admin_portal_link_tokens()
@@ -1852,35 +2010,39 @@ pub(super) async fn dispatch(
                     &arg::<types::RevokeAdminPortalLinkToken>(body)?,
                 )
                 .await)
-        }
-        "createApiKey" => out(client
-            .api_keys()
-            .create(&arg::<crate::client::CreateApiKey>(body)?)
-            .await),
-        "getApiKeys" => out(client
-            .api_keys()
-            .list(&arg::<crate::client::ListApiKeys>(query)?)
-            .await),
-        "getApiKey" => {
+        }),
+        "createApiKey" => Box::pin(async move {
+            out(client
+                .api_keys()
+                .create(&arg::<crate::client::CreateApiKey>(body)?)
+                .await)
+        }),
+        "getApiKeys" => Box::pin(async move {
+            out(client
+                .api_keys()
+                .list(&arg::<crate::client::ListApiKeys>(query)?)
+                .await)
+        }),
+        "getApiKey" => Box::pin(async move {
             let path_api_key_id = args.path("apiKeyID");
             out(client.api_keys().get(&path_api_key_id).await)
-        }
-        "updateApiKey" => {
+        }),
+        "updateApiKey" => Box::pin(async move {
             let path_api_key_id = args.path("apiKeyID");
             out(client
                 .api_keys()
                 .update(&path_api_key_id, &arg::<crate::client::UpdateApiKey>(body)?)
                 .await)
-        }
-        "deleteApiKey" => {
+        }),
+        "deleteApiKey" => Box::pin(async move {
             let path_api_key_id = args.path("apiKeyID");
             out(client.api_keys().delete(&path_api_key_id).await)
-        }
-        "getApiKeySecret" => {
+        }),
+        "getApiKeySecret" => Box::pin(async move {
             let path_api_key_id = args.path("apiKeyID");
             out(client.api_keys().secret(&path_api_key_id).await)
-        }
-        "revokeApiKey" => {
+        }),
+        "revokeApiKey" => Box::pin(async move {
             let path_api_key_id = args.path("apiKeyID");
             out(client
                 .api_keys()
@@ -1889,17 +2051,23 @@ pub(super) async fn dispatch(
                     opt_field(body, "revocation_reason").as_deref(),
                 )
                 .await)
+        }),
+        "verifyApiKey" => {
+            Box::pin(async move { out(client.api_keys().verify(&field(body, "secret")).await) })
         }
-        "verifyApiKey" => out(client.api_keys().verify(&field(body, "secret")).await),
-        "createM2MToken" => out(client
-            .m2m_tokens()
-            .create(&arg::<crate::client::CreateM2mToken>(body)?)
-            .await),
-        "getM2MTokens" => out(client
-            .m2m_tokens()
-            .list(&arg::<crate::client::ListM2mTokens>(query)?)
-            .await),
-        "revokeM2MToken" => {
+        "createM2MToken" => Box::pin(async move {
+            out(client
+                .m2m_tokens()
+                .create(&arg::<crate::client::CreateM2mToken>(body)?)
+                .await)
+        }),
+        "getM2MTokens" => Box::pin(async move {
+            out(client
+                .m2m_tokens()
+                .list(&arg::<crate::client::ListM2mTokens>(query)?)
+                .await)
+        }),
+        "revokeM2MToken" => Box::pin(async move {
             let path_m2m_token_id = args.path("m2m_token_id");
             out(client
                 .m2m_tokens()
@@ -1908,12 +2076,16 @@ pub(super) async fn dispatch(
                     opt_field(body, "revocation_reason").as_deref(),
                 )
                 .await)
+        }),
+        "verifyM2MToken" => {
+            Box::pin(async move { out(client.m2m_tokens().verify(&field(body, "token")).await) })
         }
-        "verifyM2MToken" => out(client.m2m_tokens().verify(&field(body, "token")).await),
-        "verifyOAuthAccessToken" => out(client
-            .oauth_access_tokens()
-            .verify(&field(body, "access_token"))
-            .await),
-        _ => Err(OperationError::Unknown(operation_id.to_string())),
-    }
+        "verifyOAuthAccessToken" => Box::pin(async move {
+            out(client
+                .oauth_access_tokens()
+                .verify(&field(body, "access_token"))
+                .await)
+        }),
+        _ => return None,
+    })
 }

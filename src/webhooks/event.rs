@@ -183,6 +183,21 @@ pub enum EventData {
     Permission(Box<Permission>),
     /// `waitlistEntry.created`, `waitlistEntry.updated`.
     WaitlistEntry(Box<WaitlistEntry>),
+    /// `organizationDomain.created`, `organizationDomain.updated`.
+    OrganizationDomain(Box<crate::client::types::OrganizationDomain>),
+    /// `subscription.created`, `.updated`, `.active`, `.pastDue`.
+    #[cfg(feature = "billing")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
+    Subscription(Box<super::billing::SubscriptionEventPayload>),
+    /// `subscriptionItem.*`: `abandoned`, `active`, `canceled`, `ended`,
+    /// `freeTrialEnding`, `incomplete`, `pastDue`, `upcoming`, `updated`.
+    #[cfg(feature = "billing")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
+    SubscriptionItem(Box<super::billing::BillingSubscriptionItemEventPayload>),
+    /// `paymentAttempt.created`, `paymentAttempt.updated`.
+    #[cfg(feature = "billing")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
+    PaymentAttempt(Box<super::billing::PaymentAttemptEventPayload>),
     /// A deleted object, `{"object": "user", "id": "user_…", "deleted": true}`
     /// (`user.deleted`, `organization.deleted`, …).
     Deleted(DeletedObject),
@@ -212,6 +227,13 @@ impl EventData {
             "role" => boxed(data, Self::Role),
             "permission" => boxed(data, Self::Permission),
             "waitlistEntry" => boxed(data, Self::WaitlistEntry),
+            "organizationDomain" => boxed(data, Self::OrganizationDomain),
+            #[cfg(feature = "billing")]
+            "subscription" => boxed(data, Self::Subscription),
+            #[cfg(feature = "billing")]
+            "subscriptionItem" => boxed(data, Self::SubscriptionItem),
+            #[cfg(feature = "billing")]
+            "paymentAttempt" => boxed(data, Self::PaymentAttempt),
             _ => Self::Other(data),
         }
     }
@@ -238,6 +260,13 @@ impl EventData {
             Self::Role(v) => v.id.as_str(),
             Self::Permission(v) => v.id.as_str(),
             Self::WaitlistEntry(v) => v.id.as_str(),
+            Self::OrganizationDomain(v) => v.id.as_str(),
+            #[cfg(feature = "billing")]
+            Self::Subscription(v) => v.id.as_str(),
+            #[cfg(feature = "billing")]
+            Self::SubscriptionItem(v) => v.id.as_str(),
+            #[cfg(feature = "billing")]
+            Self::PaymentAttempt(v) => v.id.as_str(),
             Self::Deleted(v) => v.id.as_deref().unwrap_or_default(),
             Self::Other(v) => v.get("id").and_then(Value::as_str).unwrap_or_default(),
         };

@@ -53,7 +53,12 @@ fn generate() -> Result<Vec<PathBuf>, String> {
         .map_err(|e| format!("reading {}: {e}", mapping_path.display()))?;
     let mapping: spec::Mapping =
         toml::from_str(&mapping_text).map_err(|e| format!("parsing mapping.toml: {e}"))?;
-    let files = gen::generate(&doc, &mapping)?;
+    let webhooks_path = root.join("openapi/webhooks-2025-04-15.yml");
+    let webhooks_text = std::fs::read_to_string(&webhooks_path)
+        .map_err(|e| format!("reading {}: {e}", webhooks_path.display()))?;
+    let webhooks: serde_yaml_ng::Value = serde_yaml_ng::from_str(&webhooks_text)
+        .map_err(|e| format!("parsing the webhooks OpenAPI file: {e}"))?;
+    let files = gen::generate(&doc, &webhooks, &mapping)?;
     let mut written = Vec::new();
     for (rel, content) in files {
         let path = root.join(&rel);

@@ -545,10 +545,15 @@ pub fn dispatcher(doc: &Value, mapping: &Mapping, raw: &[RawOp<'_>], ops: &[Oper
     }
     out.push_str("];\n\n");
     out.push_str(
-        "#[allow(deprecated, clippy::too_many_lines)]\n\
-         pub(super) async fn dispatch(client: &ClerkClient, operation_id: &str, args: &Args) -> Result<Value, OperationError> {\n\
+        "/// The call of one operation.\n\
+         pub(super) type Call<'a> = futures_util::future::LocalBoxFuture<'a, Result<Value, OperationError>>;\n\n\
+         /// The typed call for `operation_id`; `None` when there is none. Each\n\
+         /// operation is its own small future (one state machine for all would\n\
+         /// cost more to compile than the rest of the crate).\n\
+         #[allow(deprecated, clippy::too_many_lines)]\n\
+         pub(super) fn dispatch<'a>(client: &'a ClerkClient, operation_id: &str, args: &'a Args) -> Option<Call<'a>> {\n\
          let query = &args.query;\nlet body = &args.body;\nlet _ = (query, body);\n\
-         match operation_id {\n",
+         Some(match operation_id {\n",
     );
     for r in raw {
         let bindings = |names: Vec<String>| -> String {
@@ -572,7 +577,7 @@ pub fn dispatcher(doc: &Value, mapping: &Mapping, raw: &[RawOp<'_>], ops: &[Oper
         if let Some(call) = mapping.handwritten.get(&r.id) {
             let _ = writeln!(
                 out,
-                "{} => {{\n{}out(client.{call}.await)\n}}",
+                "{} => Box::pin(async move {{\n{}out(client.{call}.await)\n}}),",
                 lit(&r.id),
                 bindings(path_names)
             );
@@ -596,7 +601,7 @@ pub fn dispatcher(doc: &Value, mapping: &Mapping, raw: &[RawOp<'_>], ops: &[Oper
             let gate = feature_cfg(&mapping.groups[&op.group].feature);
             let _ = writeln!(
                 out,
-                "{gate}{} => {{\n{}out(client.{}().{}({}).await)\n}}",
+                "{gate}{} => Box::pin(async move {{\n{}out(client.{}().{}({}).await)\n}}),",
                 lit(&r.id),
                 bindings(path_names),
                 op.group,
@@ -605,7 +610,7 @@ pub fn dispatcher(doc: &Value, mapping: &Mapping, raw: &[RawOp<'_>], ops: &[Oper
             );
         }
     }
-    out.push_str("_ => Err(OperationError::Unknown(operation_id.to_string())),\n}\n}\n");
+    out.push_str("_ => return None,\n})\n}\n");
     out
 }
 

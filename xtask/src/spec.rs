@@ -21,6 +21,17 @@ pub struct Mapping {
     /// stateful route rather than from the spec.
     #[serde(default)]
     pub stateful: Vec<String>,
+    pub webhooks: Webhooks,
+}
+
+/// The webhook payload models to generate.
+#[derive(Debug, Deserialize)]
+pub struct Webhooks {
+    /// The payload schemas to generate, with what they need.
+    pub roots: Vec<String>,
+    /// Schemas that have a model already.
+    #[serde(default)]
+    pub models: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
