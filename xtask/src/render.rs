@@ -455,11 +455,11 @@ fn method(out: &mut String, op: &Operation) {
     args.extend(signature_args(op));
     let _ = writeln!(
         out,
-        "    pub async fn {}({}) -> Result<{}, Error> {{\n        {}\n    }}\n",
+        "    pub fn {}({}) -> impl std::future::Future<Output = Result<{}, Error>> + '_ {{\n        {}\n    }}\n",
         op.method,
         args.join(", "),
         op.response.rust,
-        request_chain(op, "query")
+        request_chain(op, "query").trim_end_matches(".await")
     );
     if op.streamable && matches!(op.body, Body::None) {
         if let (Some(q), Some(item)) = (&op.query, &op.page_item) {

@@ -55,12 +55,14 @@ impl ActorTokensApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "CreateActorToken")]
-    pub async fn create(&self, body: &CreateActorToken) -> Result<ActorToken, Error> {
+    pub fn create(
+        &self,
+        body: &CreateActorToken,
+    ) -> impl std::future::Future<Output = Result<ActorToken, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/actor_tokens")
             .json(body)
             .send()
-            .await
     }
 
     /// Revoke actor token.
@@ -74,12 +76,14 @@ impl ActorTokensApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "RevokeActorToken")]
-    pub async fn revoke(&self, actor_token_id: &str) -> Result<ActorToken, Error> {
+    pub fn revoke(
+        &self,
+        actor_token_id: &str,
+    ) -> impl std::future::Future<Output = Result<ActorToken, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/actor_tokens")
             .segment(actor_token_id)
             .segment("revoke")
             .send()
-            .await
     }
 }

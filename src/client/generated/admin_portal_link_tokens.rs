@@ -52,15 +52,15 @@ impl AdminPortalLinkTokensApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "createAdminPortalLinkToken")]
-    pub async fn create(
+    pub fn create(
         &self,
         body: &CreateAdminPortalLinkToken,
-    ) -> Result<CreateAdminPortalLinkTokenResponse, Error> {
+    ) -> impl std::future::Future<Output = Result<CreateAdminPortalLinkTokenResponse, Error>> + '_
+    {
         self.client
             .request(crate::client::Method::POST, "/admin_portal_link_tokens")
             .json(body)
             .send()
-            .await
     }
 
     /// Revoke an Admin Portal Link Token.
@@ -72,17 +72,17 @@ impl AdminPortalLinkTokensApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "revokeAdminPortalLinkToken")]
-    pub async fn revoke(
+    pub fn revoke(
         &self,
         admin_portal_link_token_id: &str,
         body: &RevokeAdminPortalLinkToken,
-    ) -> Result<RevokeAdminPortalLinkTokenResponse, Error> {
+    ) -> impl std::future::Future<Output = Result<RevokeAdminPortalLinkTokenResponse, Error>> + '_
+    {
         self.client
             .request(crate::client::Method::POST, "/admin_portal_link_tokens")
             .segment(admin_portal_link_token_id)
             .segment("revoke")
             .json(body)
             .send()
-            .await
     }
 }

@@ -56,12 +56,14 @@ impl AgentTasksApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "CreateAgentTask")]
-    pub async fn create(&self, body: &CreateAgentTask) -> Result<AgentTask, Error> {
+    pub fn create(
+        &self,
+        body: &CreateAgentTask,
+    ) -> impl std::future::Future<Output = Result<AgentTask, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/agents/tasks")
             .json(body)
             .send()
-            .await
     }
 
     /// Revoke agent task.
@@ -75,12 +77,14 @@ impl AgentTasksApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "RevokeAgentTask")]
-    pub async fn revoke(&self, agent_task_id: &str) -> Result<AgentTask, Error> {
+    pub fn revoke(
+        &self,
+        agent_task_id: &str,
+    ) -> impl std::future::Future<Output = Result<AgentTask, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/agents/tasks")
             .segment(agent_task_id)
             .segment("revoke")
             .send()
-            .await
     }
 }

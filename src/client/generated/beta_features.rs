@@ -54,10 +54,10 @@ impl BetaFeaturesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "UpdateInstanceAuthConfig")]
-    pub async fn update_instance_settings(
+    pub fn update_instance_settings(
         &self,
         body: &UpdateInstanceAuthConfig,
-    ) -> Result<InstanceSettings, Error> {
+    ) -> impl std::future::Future<Output = Result<InstanceSettings, Error>> + '_ {
         self.client
             .request(
                 crate::client::Method::PATCH,
@@ -65,7 +65,6 @@ impl BetaFeaturesApi {
             )
             .json(body)
             .send()
-            .await
     }
 
     /// Update production instance domain.
@@ -84,15 +83,14 @@ impl BetaFeaturesApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "UpdateProductionInstanceDomain")]
     #[deprecated(note = "Deprecated by Clerk.")]
-    pub async fn update_production_instance_domain(
+    pub fn update_production_instance_domain(
         &self,
         body: &UpdateProductionInstanceDomain,
-    ) -> Result<(), Error> {
+    ) -> impl std::future::Future<Output = Result<(), Error>> + '_ {
         self.client
             .request(crate::client::Method::PUT, "/beta_features/domain")
             .json(body)
             .send()
-            .await
     }
 
     /// Update production instance domain.
@@ -111,11 +109,13 @@ impl BetaFeaturesApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "changeDomain")]
     #[doc(alias = "ChangeProductionInstanceDomain")]
-    pub async fn change_domain(&self, body: &ChangeProductionInstanceDomain) -> Result<(), Error> {
+    pub fn change_domain(
+        &self,
+        body: &ChangeProductionInstanceDomain,
+    ) -> impl std::future::Future<Output = Result<(), Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/instance/change_domain")
             .json(body)
             .send()
-            .await
     }
 }

@@ -57,17 +57,16 @@ impl BillingApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "getUserBillingSubscription")]
     #[doc(alias = "GetUserBillingSubscription")]
-    pub async fn get_user_subscription(
+    pub fn get_user_subscription(
         &self,
         user_id: &str,
-    ) -> Result<CommerceSubscription, Error> {
+    ) -> impl std::future::Future<Output = Result<CommerceSubscription, Error>> + '_ {
         self.client
             .request(crate::client::Method::GET, "/users")
             .segment(user_id)
             .segment("billing")
             .segment("subscription")
             .send()
-            .await
     }
 
     /// Retrieve a user's credit balance.
@@ -82,17 +81,16 @@ impl BillingApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "GetUserBillingCreditBalance")]
-    pub async fn get_user_credit_balance(
+    pub fn get_user_credit_balance(
         &self,
         user_id: &str,
-    ) -> Result<CommerceCreditBalanceResponse, Error> {
+    ) -> impl std::future::Future<Output = Result<CommerceCreditBalanceResponse, Error>> + '_ {
         self.client
             .request(crate::client::Method::GET, "/users")
             .segment(user_id)
             .segment("billing")
             .segment("credits")
             .send()
-            .await
     }
 
     /// Adjust a user's credit balance.
@@ -108,11 +106,11 @@ impl BillingApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "AdjustUserBillingCreditBalance")]
-    pub async fn adjust_user_credit_balance(
+    pub fn adjust_user_credit_balance(
         &self,
         user_id: &str,
         body: &AdjustCreditBalanceRequest,
-    ) -> Result<CommerceCreditLedgerResponse, Error> {
+    ) -> impl std::future::Future<Output = Result<CommerceCreditLedgerResponse, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/users")
             .segment(user_id)
@@ -120,7 +118,6 @@ impl BillingApi {
             .segment("credits")
             .json(body)
             .send()
-            .await
     }
 
     /// Retrieve an organization's billing subscription.
@@ -137,17 +134,16 @@ impl BillingApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "getOrganizationBillingSubscription")]
     #[doc(alias = "GetOrganizationBillingSubscription")]
-    pub async fn get_organization_subscription(
+    pub fn get_organization_subscription(
         &self,
         organization_id: &str,
-    ) -> Result<CommerceSubscription, Error> {
+    ) -> impl std::future::Future<Output = Result<CommerceSubscription, Error>> + '_ {
         self.client
             .request(crate::client::Method::GET, "/organizations")
             .segment(organization_id)
             .segment("billing")
             .segment("subscription")
             .send()
-            .await
     }
 
     /// Retrieve an organization's credit balance.
@@ -162,17 +158,16 @@ impl BillingApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "GetOrganizationBillingCreditBalance")]
-    pub async fn get_organization_credit_balance(
+    pub fn get_organization_credit_balance(
         &self,
         organization_id: &str,
-    ) -> Result<CommerceCreditBalanceResponse, Error> {
+    ) -> impl std::future::Future<Output = Result<CommerceCreditBalanceResponse, Error>> + '_ {
         self.client
             .request(crate::client::Method::GET, "/organizations")
             .segment(organization_id)
             .segment("billing")
             .segment("credits")
             .send()
-            .await
     }
 
     /// Adjust an organization's credit balance.
@@ -188,11 +183,11 @@ impl BillingApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "AdjustOrganizationBillingCreditBalance")]
-    pub async fn adjust_organization_credit_balance(
+    pub fn adjust_organization_credit_balance(
         &self,
         organization_id: &str,
         body: &AdjustCreditBalanceRequest,
-    ) -> Result<CommerceCreditLedgerResponse, Error> {
+    ) -> impl std::future::Future<Output = Result<CommerceCreditLedgerResponse, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/organizations")
             .segment(organization_id)
@@ -200,7 +195,6 @@ impl BillingApi {
             .segment("credits")
             .json(body)
             .send()
-            .await
     }
 
     /// List all billing plans.
@@ -216,15 +210,15 @@ impl BillingApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "getPlanList")]
     #[doc(alias = "GetCommercePlanList")]
-    pub async fn list_plans(
+    pub fn list_plans(
         &self,
         query: &GetCommercePlanList,
-    ) -> Result<crate::client::PaginatedList<CommercePlan>, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::PaginatedList<CommercePlan>, Error>> + '_
+    {
         self.client
             .request(crate::client::Method::GET, "/billing/plans")
             .query(query)
             .send()
-            .await
     }
 
     /// Every item of [`list_plans`](Self::list_plans), as a stream that fetches the pages one
@@ -258,15 +252,16 @@ impl BillingApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "GetBillingPriceList")]
-    pub async fn list_prices(
+    pub fn list_prices(
         &self,
         query: &GetBillingPriceList,
-    ) -> Result<crate::client::PaginatedList<BillingPriceResponse>, Error> {
+    ) -> impl std::future::Future<
+        Output = Result<crate::client::PaginatedList<BillingPriceResponse>, Error>,
+    > + '_ {
         self.client
             .request(crate::client::Method::GET, "/billing/prices")
             .query(query)
             .send()
-            .await
     }
 
     /// Every item of [`list_prices`](Self::list_prices), as a stream that fetches the pages one
@@ -300,15 +295,14 @@ impl BillingApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "CreateBillingPrice")]
-    pub async fn create_price(
+    pub fn create_price(
         &self,
         body: &CreateBillingPriceRequest,
-    ) -> Result<BillingPriceResponse, Error> {
+    ) -> impl std::future::Future<Output = Result<BillingPriceResponse, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/billing/prices")
             .json(body)
             .send()
-            .await
     }
 
     /// List all subscription items.
@@ -323,15 +317,16 @@ impl BillingApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "GetCommerceSubscriptionItemList")]
-    pub async fn list_subscription_items(
+    pub fn list_subscription_items(
         &self,
         query: &GetCommerceSubscriptionItemList,
-    ) -> Result<crate::client::PaginatedList<CommerceSubscriptionItem>, Error> {
+    ) -> impl std::future::Future<
+        Output = Result<crate::client::PaginatedList<CommerceSubscriptionItem>, Error>,
+    > + '_ {
         self.client
             .request(crate::client::Method::GET, "/billing/subscription_items")
             .query(query)
             .send()
-            .await
     }
 
     /// Every item of [`list_subscription_items`](Self::list_subscription_items), as a stream that fetches the pages one
@@ -365,17 +360,16 @@ impl BillingApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "cancelSubscriptionItem")]
     #[doc(alias = "CancelCommerceSubscriptionItem")]
-    pub async fn cancel_subscription_item(
+    pub fn cancel_subscription_item(
         &self,
         subscription_item_id: &str,
         query: &CancelCommerceSubscriptionItem,
-    ) -> Result<CommerceSubscriptionItem, Error> {
+    ) -> impl std::future::Future<Output = Result<CommerceSubscriptionItem, Error>> + '_ {
         self.client
             .request(crate::client::Method::DELETE, "/billing/subscription_items")
             .segment(subscription_item_id)
             .query(query)
             .send()
-            .await
     }
 
     /// Extend free trial for a subscription item.
@@ -393,18 +387,17 @@ impl BillingApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "extendSubscriptionItemFreeTrial")]
     #[doc(alias = "ExtendBillingSubscriptionItemFreeTrial")]
-    pub async fn extend_subscription_item_free_trial(
+    pub fn extend_subscription_item_free_trial(
         &self,
         subscription_item_id: &str,
         body: &ExtendFreeTrialRequest,
-    ) -> Result<CommerceSubscriptionItem2, Error> {
+    ) -> impl std::future::Future<Output = Result<CommerceSubscriptionItem2, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/billing/subscription_items")
             .segment(subscription_item_id)
             .segment("extend_free_trial")
             .json(body)
             .send()
-            .await
     }
 
     /// Create a price transition for a subscription item.
@@ -419,18 +412,18 @@ impl BillingApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "CreateBillingPriceTransition")]
-    pub async fn create_price_transition(
+    pub fn create_price_transition(
         &self,
         subscription_item_id: &str,
         body: &PriceTransitionRequest,
-    ) -> Result<CommercePriceTransitionResponse, Error> {
+    ) -> impl std::future::Future<Output = Result<CommercePriceTransitionResponse, Error>> + '_
+    {
         self.client
             .request(crate::client::Method::POST, "/billing/subscription_items")
             .segment(subscription_item_id)
             .segment("price_transition")
             .json(body)
             .send()
-            .await
     }
 
     /// Apply a discount to a subscription item.
@@ -447,18 +440,18 @@ impl BillingApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "ApplyBillingSubscriptionItemDiscount")]
-    pub async fn apply_subscription_item_discount(
+    pub fn apply_subscription_item_discount(
         &self,
         subscription_item_id: &str,
         body: &ApplyCommerceDiscountRequest,
-    ) -> Result<CommerceDiscountRedemptionResponse, Error> {
+    ) -> impl std::future::Future<Output = Result<CommerceDiscountRedemptionResponse, Error>> + '_
+    {
         self.client
             .request(crate::client::Method::POST, "/billing/subscription_items")
             .segment(subscription_item_id)
             .segment("discounts")
             .json(body)
             .send()
-            .await
     }
 
     /// Remove a discount from a subscription item.
@@ -473,18 +466,18 @@ impl BillingApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "RemoveBillingSubscriptionItemDiscount")]
-    pub async fn remove_subscription_item_discount(
+    pub fn remove_subscription_item_discount(
         &self,
         subscription_item_id: &str,
         discount_id: &str,
-    ) -> Result<CommerceDiscountRedemptionResponse, Error> {
+    ) -> impl std::future::Future<Output = Result<CommerceDiscountRedemptionResponse, Error>> + '_
+    {
         self.client
             .request(crate::client::Method::DELETE, "/billing/subscription_items")
             .segment(subscription_item_id)
             .segment("discounts")
             .segment(discount_id)
             .send()
-            .await
     }
 
     /// List all billing statements.
@@ -499,15 +492,16 @@ impl BillingApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "GetBillingStatementList")]
-    pub async fn list_statements(
+    pub fn list_statements(
         &self,
         query: &GetBillingStatementList,
-    ) -> Result<crate::client::PaginatedList<BillingStatement>, Error> {
+    ) -> impl std::future::Future<
+        Output = Result<crate::client::PaginatedList<BillingStatement>, Error>,
+    > + '_ {
         self.client
             .request(crate::client::Method::GET, "/billing/statements")
             .query(query)
             .send()
-            .await
     }
 
     /// Every item of [`list_statements`](Self::list_statements), as a stream that fetches the pages one
@@ -540,12 +534,14 @@ impl BillingApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "GetBillingStatement")]
-    pub async fn get_statement(&self, statement_id: &str) -> Result<BillingStatement, Error> {
+    pub fn get_statement(
+        &self,
+        statement_id: &str,
+    ) -> impl std::future::Future<Output = Result<BillingStatement, Error>> + '_ {
         self.client
             .request(crate::client::Method::GET, "/billing/statements")
             .segment(statement_id)
             .send()
-            .await
     }
 
     /// List payment attempts for a billing statement.
@@ -560,18 +556,19 @@ impl BillingApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "GetBillingStatementPaymentAttempts")]
-    pub async fn get_statement_payment_attempts(
+    pub fn get_statement_payment_attempts(
         &self,
         statement_id: &str,
         query: &GetBillingStatementPaymentAttempts,
-    ) -> Result<crate::client::PaginatedList<BillingPaymentAttempt>, Error> {
+    ) -> impl std::future::Future<
+        Output = Result<crate::client::PaginatedList<BillingPaymentAttempt>, Error>,
+    > + '_ {
         self.client
             .request(crate::client::Method::GET, "/billing/statements")
             .segment(statement_id)
             .segment("payment_attempts")
             .query(query)
             .send()
-            .await
     }
 
     /// Every item of [`get_statement_payment_attempts`](Self::get_statement_payment_attempts), as a stream that fetches the pages one

@@ -55,11 +55,14 @@ impl BlocklistIdentifiersApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "getBlocklistIdentifierList")]
     #[doc(alias = "ListBlocklistIdentifiers")]
-    pub async fn list(&self) -> Result<crate::client::PaginatedList<BlocklistIdentifier>, Error> {
+    pub fn list(
+        &self,
+    ) -> impl std::future::Future<
+        Output = Result<crate::client::PaginatedList<BlocklistIdentifier>, Error>,
+    > + '_ {
         self.client
             .request(crate::client::Method::GET, "/blocklist_identifiers")
             .send()
-            .await
     }
 
     /// Add identifier to the block-list.
@@ -74,15 +77,14 @@ impl BlocklistIdentifiersApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "createBlocklistIdentifier")]
     #[doc(alias = "CreateBlocklistIdentifier")]
-    pub async fn create(
+    pub fn create(
         &self,
         body: &CreateBlocklistIdentifier,
-    ) -> Result<BlocklistIdentifier, Error> {
+    ) -> impl std::future::Future<Output = Result<BlocklistIdentifier, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/blocklist_identifiers")
             .json(body)
             .send()
-            .await
     }
 
     /// Delete identifier from block-list.
@@ -97,11 +99,13 @@ impl BlocklistIdentifiersApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "deleteBlocklistIdentifier")]
     #[doc(alias = "DeleteBlocklistIdentifier")]
-    pub async fn delete(&self, identifier_id: &str) -> Result<crate::client::DeletedObject, Error> {
+    pub fn delete(
+        &self,
+        identifier_id: &str,
+    ) -> impl std::future::Future<Output = Result<crate::client::DeletedObject, Error>> + '_ {
         self.client
             .request(crate::client::Method::DELETE, "/blocklist_identifiers")
             .segment(identifier_id)
             .send()
-            .await
     }
 }

@@ -60,16 +60,16 @@ impl ClientsApi {
     #[deprecated(
         note = "Warning: the endpoint is being deprecated and will be removed in future versions."
     )]
-    pub async fn list(
+    pub fn list(
         &self,
         query: &GetClientList,
-    ) -> Result<crate::client::PaginatedList<Client>, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::PaginatedList<Client>, Error>> + '_
+    {
         self.client
             .request(crate::client::Method::GET, "/clients")
             .query_pair("paginated", "true")
             .query(query)
             .send()
-            .await
     }
 
     /// Every item of [`list`](Self::list), as a stream that fetches the pages one
@@ -107,12 +107,14 @@ impl ClientsApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "verifyClient")]
     #[doc(alias = "VerifyClient")]
-    pub async fn verify(&self, body: &VerifyClient) -> Result<Client, Error> {
+    pub fn verify(
+        &self,
+        body: &VerifyClient,
+    ) -> impl std::future::Future<Output = Result<Client, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/clients/verify")
             .json(body)
             .send()
-            .await
     }
 
     /// Get a client.
@@ -127,11 +129,13 @@ impl ClientsApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "getClient")]
     #[doc(alias = "GetClient")]
-    pub async fn get(&self, client_id: &str) -> Result<Client, Error> {
+    pub fn get(
+        &self,
+        client_id: &str,
+    ) -> impl std::future::Future<Output = Result<Client, Error>> + '_ {
         self.client
             .request(crate::client::Method::GET, "/clients")
             .segment(client_id)
             .send()
-            .await
     }
 }

@@ -54,15 +54,15 @@ impl DirectoriesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "ListDirectories")]
-    pub async fn list(
+    pub fn list(
         &self,
         query: &ListDirectories,
-    ) -> Result<crate::client::PaginatedList<Directory>, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::PaginatedList<Directory>, Error>> + '_
+    {
         self.client
             .request(crate::client::Method::GET, "/directories")
             .query(query)
             .send()
-            .await
     }
 
     /// Every item of [`list`](Self::list), as a stream that fetches the pages one
@@ -95,12 +95,14 @@ impl DirectoriesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "CreateDirectory")]
-    pub async fn create(&self, body: &CreateDirectory) -> Result<Directory, Error> {
+    pub fn create(
+        &self,
+        body: &CreateDirectory,
+    ) -> impl std::future::Future<Output = Result<Directory, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/directories")
             .json(body)
             .send()
-            .await
     }
 
     /// Retrieve a directory.
@@ -114,12 +116,14 @@ impl DirectoriesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "GetDirectory")]
-    pub async fn get(&self, directory_id: &str) -> Result<Directory, Error> {
+    pub fn get(
+        &self,
+        directory_id: &str,
+    ) -> impl std::future::Future<Output = Result<Directory, Error>> + '_ {
         self.client
             .request(crate::client::Method::GET, "/directories")
             .segment(directory_id)
             .send()
-            .await
     }
 
     /// Update a directory.
@@ -133,17 +137,16 @@ impl DirectoriesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "UpdateDirectory")]
-    pub async fn update(
+    pub fn update(
         &self,
         directory_id: &str,
         body: &UpdateDirectory,
-    ) -> Result<Directory, Error> {
+    ) -> impl std::future::Future<Output = Result<Directory, Error>> + '_ {
         self.client
             .request(crate::client::Method::PATCH, "/directories")
             .segment(directory_id)
             .json(body)
             .send()
-            .await
     }
 
     /// Delete a directory.
@@ -158,12 +161,14 @@ impl DirectoriesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "DeleteDirectory")]
-    pub async fn delete(&self, directory_id: &str) -> Result<crate::client::DeletedObject, Error> {
+    pub fn delete(
+        &self,
+        directory_id: &str,
+    ) -> impl std::future::Future<Output = Result<crate::client::DeletedObject, Error>> + '_ {
         self.client
             .request(crate::client::Method::DELETE, "/directories")
             .segment(directory_id)
             .send()
-            .await
     }
 
     /// Rotate a directory's API key.
@@ -180,13 +185,15 @@ impl DirectoriesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "RotateDirectoryAPIKey")]
-    pub async fn rotate_api_key(&self, directory_id: &str) -> Result<Directory, Error> {
+    pub fn rotate_api_key(
+        &self,
+        directory_id: &str,
+    ) -> impl std::future::Future<Output = Result<Directory, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/directories")
             .segment(directory_id)
             .segment("rotate_api_key")
             .send()
-            .await
     }
 
     /// List directory group role mappings.
@@ -200,16 +207,17 @@ impl DirectoriesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "ListDirectoryGroupRoleMappings")]
-    pub async fn list_group_role_mappings(
+    pub fn list_group_role_mappings(
         &self,
         directory_id: &str,
-    ) -> Result<crate::client::PaginatedList<DirectoryGroupRoleMapping>, Error> {
+    ) -> impl std::future::Future<
+        Output = Result<crate::client::PaginatedList<DirectoryGroupRoleMapping>, Error>,
+    > + '_ {
         self.client
             .request(crate::client::Method::GET, "/directories")
             .segment(directory_id)
             .segment("group_role_mappings")
             .send()
-            .await
     }
 
     /// Create a directory group role mapping.
@@ -224,18 +232,17 @@ impl DirectoriesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "CreateDirectoryGroupRoleMapping")]
-    pub async fn create_group_role_mapping(
+    pub fn create_group_role_mapping(
         &self,
         directory_id: &str,
         body: &CreateDirectoryGroupRoleMapping,
-    ) -> Result<DirectoryGroupRoleMapping, Error> {
+    ) -> impl std::future::Future<Output = Result<DirectoryGroupRoleMapping, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/directories")
             .segment(directory_id)
             .segment("group_role_mappings")
             .json(body)
             .send()
-            .await
     }
 
     /// Replace directory group role mappings.
@@ -252,18 +259,19 @@ impl DirectoriesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "ReplaceDirectoryGroupRoleMappings")]
-    pub async fn replace_group_role_mappings(
+    pub fn replace_group_role_mappings(
         &self,
         directory_id: &str,
         body: &ReplaceDirectoryGroupRoleMappings,
-    ) -> Result<crate::client::PaginatedList<DirectoryGroupRoleMapping>, Error> {
+    ) -> impl std::future::Future<
+        Output = Result<crate::client::PaginatedList<DirectoryGroupRoleMapping>, Error>,
+    > + '_ {
         self.client
             .request(crate::client::Method::PUT, "/directories")
             .segment(directory_id)
             .segment("group_role_mappings")
             .json(body)
             .send()
-            .await
     }
 
     /// Delete a directory group role mapping.
@@ -278,17 +286,17 @@ impl DirectoriesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "DeleteDirectoryGroupRoleMapping")]
-    pub async fn delete_group_role_mapping(
+    pub fn delete_group_role_mapping(
         &self,
         directory_id: &str,
         mapping_id: &str,
-    ) -> Result<DirectoryGroupRoleMappingDeleted, Error> {
+    ) -> impl std::future::Future<Output = Result<DirectoryGroupRoleMappingDeleted, Error>> + '_
+    {
         self.client
             .request(crate::client::Method::DELETE, "/directories")
             .segment(directory_id)
             .segment("group_role_mappings")
             .segment(mapping_id)
             .send()
-            .await
     }
 }

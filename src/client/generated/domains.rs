@@ -55,11 +55,13 @@ impl DomainsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "ListDomains")]
-    pub async fn list(&self) -> Result<crate::client::PaginatedList<Domain>, Error> {
+    pub fn list(
+        &self,
+    ) -> impl std::future::Future<Output = Result<crate::client::PaginatedList<Domain>, Error>> + '_
+    {
         self.client
             .request(crate::client::Method::GET, "/domains")
             .send()
-            .await
     }
 
     /// Add a domain.
@@ -77,12 +79,14 @@ impl DomainsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "AddDomain")]
-    pub async fn add(&self, body: &AddDomain) -> Result<Domain, Error> {
+    pub fn add(
+        &self,
+        body: &AddDomain,
+    ) -> impl std::future::Future<Output = Result<Domain, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/domains")
             .json(body)
             .send()
-            .await
     }
 
     /// Delete a satellite domain.
@@ -97,12 +101,14 @@ impl DomainsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "DeleteDomain")]
-    pub async fn delete(&self, domain_id: &str) -> Result<crate::client::DeletedObject, Error> {
+    pub fn delete(
+        &self,
+        domain_id: &str,
+    ) -> impl std::future::Future<Output = Result<crate::client::DeletedObject, Error>> + '_ {
         self.client
             .request(crate::client::Method::DELETE, "/domains")
             .segment(domain_id)
             .send()
-            .await
     }
 
     /// Update a domain.
@@ -123,12 +129,15 @@ impl DomainsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "UpdateDomain")]
-    pub async fn update(&self, domain_id: &str, body: &UpdateDomain) -> Result<Domain, Error> {
+    pub fn update(
+        &self,
+        domain_id: &str,
+        body: &UpdateDomain,
+    ) -> impl std::future::Future<Output = Result<Domain, Error>> + '_ {
         self.client
             .request(crate::client::Method::PATCH, "/domains")
             .segment(domain_id)
             .json(body)
             .send()
-            .await
     }
 }

@@ -55,15 +55,14 @@ impl EmailAddressesApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "createEmailAddress")]
     #[doc(alias = "CreateEmailAddress")]
-    pub async fn create(
+    pub fn create(
         &self,
         body: &CreateEmailAddress,
-    ) -> Result<crate::client::EmailAddress, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::EmailAddress, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/email_addresses")
             .json(body)
             .send()
-            .await
     }
 
     /// Retrieve an email address.
@@ -78,12 +77,14 @@ impl EmailAddressesApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "getEmailAddress")]
     #[doc(alias = "GetEmailAddress")]
-    pub async fn get(&self, email_address_id: &str) -> Result<crate::client::EmailAddress, Error> {
+    pub fn get(
+        &self,
+        email_address_id: &str,
+    ) -> impl std::future::Future<Output = Result<crate::client::EmailAddress, Error>> + '_ {
         self.client
             .request(crate::client::Method::GET, "/email_addresses")
             .segment(email_address_id)
             .send()
-            .await
     }
 
     /// Delete an email address.
@@ -98,15 +99,14 @@ impl EmailAddressesApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "deleteEmailAddress")]
     #[doc(alias = "DeleteEmailAddress")]
-    pub async fn delete(
+    pub fn delete(
         &self,
         email_address_id: &str,
-    ) -> Result<crate::client::DeletedObject, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::DeletedObject, Error>> + '_ {
         self.client
             .request(crate::client::Method::DELETE, "/email_addresses")
             .segment(email_address_id)
             .send()
-            .await
     }
 
     /// Update an email address.
@@ -121,17 +121,16 @@ impl EmailAddressesApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "updateEmailAddress")]
     #[doc(alias = "UpdateEmailAddress")]
-    pub async fn update(
+    pub fn update(
         &self,
         email_address_id: &str,
         body: &UpdateEmailAddress,
-    ) -> Result<crate::client::EmailAddress, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::EmailAddress, Error>> + '_ {
         self.client
             .request(crate::client::Method::PATCH, "/email_addresses")
             .segment(email_address_id)
             .json(body)
             .send()
-            .await
     }
 
     /// Send a verification code to an email address.
@@ -148,16 +147,15 @@ impl EmailAddressesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "PrepareEmailAddressVerification")]
-    pub async fn prepare_verification(
+    pub fn prepare_verification(
         &self,
         email_address_id: &str,
-    ) -> Result<VerificationResponse, Error> {
+    ) -> impl std::future::Future<Output = Result<VerificationResponse, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/email_addresses")
             .segment(email_address_id)
             .segment("prepare_verification")
             .send()
-            .await
     }
 
     /// Verify a code sent to an email address.
@@ -181,17 +179,16 @@ impl EmailAddressesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "AttemptEmailAddressVerification")]
-    pub async fn attempt_verification(
+    pub fn attempt_verification(
         &self,
         email_address_id: &str,
         body: &AttemptEmailAddressVerification,
-    ) -> Result<VerificationResponse2, Error> {
+    ) -> impl std::future::Future<Output = Result<VerificationResponse2, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/email_addresses")
             .segment(email_address_id)
             .segment("attempt_verification")
             .json(body)
             .send()
-            .await
     }
 }

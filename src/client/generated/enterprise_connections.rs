@@ -55,15 +55,16 @@ impl EnterpriseConnectionsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "ListEnterpriseConnections")]
-    pub async fn list(
+    pub fn list(
         &self,
         query: &ListEnterpriseConnections,
-    ) -> Result<crate::client::PaginatedList<EnterpriseConnection>, Error> {
+    ) -> impl std::future::Future<
+        Output = Result<crate::client::PaginatedList<EnterpriseConnection>, Error>,
+    > + '_ {
         self.client
             .request(crate::client::Method::GET, "/enterprise_connections")
             .query(query)
             .send()
-            .await
     }
 
     /// Every item of [`list`](Self::list), as a stream that fetches the pages one
@@ -96,15 +97,14 @@ impl EnterpriseConnectionsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "CreateEnterpriseConnection")]
-    pub async fn create(
+    pub fn create(
         &self,
         body: &CreateEnterpriseConnection,
-    ) -> Result<EnterpriseConnection, Error> {
+    ) -> impl std::future::Future<Output = Result<EnterpriseConnection, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/enterprise_connections")
             .json(body)
             .send()
-            .await
     }
 
     /// Retrieve an enterprise connection.
@@ -118,12 +118,14 @@ impl EnterpriseConnectionsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "GetEnterpriseConnection")]
-    pub async fn get(&self, enterprise_connection_id: &str) -> Result<EnterpriseConnection, Error> {
+    pub fn get(
+        &self,
+        enterprise_connection_id: &str,
+    ) -> impl std::future::Future<Output = Result<EnterpriseConnection, Error>> + '_ {
         self.client
             .request(crate::client::Method::GET, "/enterprise_connections")
             .segment(enterprise_connection_id)
             .send()
-            .await
     }
 
     /// Update an enterprise connection.
@@ -138,17 +140,16 @@ impl EnterpriseConnectionsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "UpdateEnterpriseConnection")]
-    pub async fn update(
+    pub fn update(
         &self,
         enterprise_connection_id: &str,
         body: &UpdateEnterpriseConnection,
-    ) -> Result<EnterpriseConnection, Error> {
+    ) -> impl std::future::Future<Output = Result<EnterpriseConnection, Error>> + '_ {
         self.client
             .request(crate::client::Method::PATCH, "/enterprise_connections")
             .segment(enterprise_connection_id)
             .json(body)
             .send()
-            .await
     }
 
     /// Delete an enterprise connection.
@@ -162,15 +163,14 @@ impl EnterpriseConnectionsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "DeleteEnterpriseConnection")]
-    pub async fn delete(
+    pub fn delete(
         &self,
         enterprise_connection_id: &str,
-    ) -> Result<crate::client::DeletedObject, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::DeletedObject, Error>> + '_ {
         self.client
             .request(crate::client::Method::DELETE, "/enterprise_connections")
             .segment(enterprise_connection_id)
             .send()
-            .await
     }
 
     /// List enterprise connection test runs.
@@ -184,18 +184,19 @@ impl EnterpriseConnectionsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "ListEnterpriseConnectionTestRuns")]
-    pub async fn list_test_runs(
+    pub fn list_test_runs(
         &self,
         enterprise_connection_id: &str,
         query: &ListEnterpriseConnectionTestRuns,
-    ) -> Result<crate::client::PaginatedList<EnterpriseConnectionTestRun>, Error> {
+    ) -> impl std::future::Future<
+        Output = Result<crate::client::PaginatedList<EnterpriseConnectionTestRun>, Error>,
+    > + '_ {
         self.client
             .request(crate::client::Method::GET, "/enterprise_connections")
             .segment(enterprise_connection_id)
             .segment("test_runs")
             .query(query)
             .send()
-            .await
     }
 
     /// Every item of [`list_test_runs`](Self::list_test_runs), as a stream that fetches the pages one
@@ -229,15 +230,15 @@ impl EnterpriseConnectionsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "CreateEnterpriseConnectionTestRun")]
-    pub async fn create_test_run(
+    pub fn create_test_run(
         &self,
         enterprise_connection_id: &str,
-    ) -> Result<EnterpriseConnectionTestRunResponse, Error> {
+    ) -> impl std::future::Future<Output = Result<EnterpriseConnectionTestRunResponse, Error>> + '_
+    {
         self.client
             .request(crate::client::Method::POST, "/enterprise_connections")
             .segment(enterprise_connection_id)
             .segment("test_runs")
             .send()
-            .await
     }
 }

@@ -54,11 +54,10 @@ impl InstanceApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "GetInstance")]
-    pub async fn get(&self) -> Result<Instance, Error> {
+    pub fn get(&self) -> impl std::future::Future<Output = Result<Instance, Error>> + '_ {
         self.client
             .request(crate::client::Method::GET, "/instance")
             .send()
-            .await
     }
 
     /// Update instance settings.
@@ -72,12 +71,14 @@ impl InstanceApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "UpdateInstance")]
-    pub async fn update(&self, body: &UpdateInstance) -> Result<(), Error> {
+    pub fn update(
+        &self,
+        body: &UpdateInstance,
+    ) -> impl std::future::Future<Output = Result<(), Error>> + '_ {
         self.client
             .request(crate::client::Method::PATCH, "/instance")
             .json(body)
             .send()
-            .await
     }
 
     /// Update instance restrictions.
@@ -92,15 +93,14 @@ impl InstanceApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "updateRestrictions")]
     #[doc(alias = "UpdateInstanceRestrictions")]
-    pub async fn update_restrictions(
+    pub fn update_restrictions(
         &self,
         body: &UpdateInstanceRestrictions,
-    ) -> Result<InstanceRestrictions, Error> {
+    ) -> impl std::future::Future<Output = Result<InstanceRestrictions, Error>> + '_ {
         self.client
             .request(crate::client::Method::PATCH, "/instance/restrictions")
             .json(body)
             .send()
-            .await
     }
 
     /// Get instance protect settings.
@@ -112,11 +112,12 @@ impl InstanceApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "GetInstanceProtect")]
-    pub async fn get_protect(&self) -> Result<InstanceProtect, Error> {
+    pub fn get_protect(
+        &self,
+    ) -> impl std::future::Future<Output = Result<InstanceProtect, Error>> + '_ {
         self.client
             .request(crate::client::Method::GET, "/instance/protect")
             .send()
-            .await
     }
 
     /// Update instance protect settings.
@@ -128,15 +129,14 @@ impl InstanceApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "UpdateInstanceProtect")]
-    pub async fn update_protect(
+    pub fn update_protect(
         &self,
         body: &UpdateInstanceProtect,
-    ) -> Result<InstanceProtect, Error> {
+    ) -> impl std::future::Future<Output = Result<InstanceProtect, Error>> + '_ {
         self.client
             .request(crate::client::Method::PATCH, "/instance/protect")
             .json(body)
             .send()
-            .await
     }
 
     /// Get instance communication settings.
@@ -150,11 +150,12 @@ impl InstanceApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "GetInstanceCommunication")]
-    pub async fn get_communication(&self) -> Result<InstanceCommunication, Error> {
+    pub fn get_communication(
+        &self,
+    ) -> impl std::future::Future<Output = Result<InstanceCommunication, Error>> + '_ {
         self.client
             .request(crate::client::Method::GET, "/instance/communication")
             .send()
-            .await
     }
 
     /// Update instance communication settings.
@@ -171,15 +172,14 @@ impl InstanceApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "UpdateInstanceCommunication")]
-    pub async fn update_communication(
+    pub fn update_communication(
         &self,
         body: &UpdateInstanceCommunication,
-    ) -> Result<InstanceCommunication, Error> {
+    ) -> impl std::future::Future<Output = Result<InstanceCommunication, Error>> + '_ {
         self.client
             .request(crate::client::Method::PATCH, "/instance/communication")
             .json(body)
             .send()
-            .await
     }
 
     /// Get OAuth application settings.
@@ -193,14 +193,15 @@ impl InstanceApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "GetInstanceOAuthApplicationSettings")]
-    pub async fn get_oauth_application_settings(&self) -> Result<OauthApplicationSettings, Error> {
+    pub fn get_oauth_application_settings(
+        &self,
+    ) -> impl std::future::Future<Output = Result<OauthApplicationSettings, Error>> + '_ {
         self.client
             .request(
                 crate::client::Method::GET,
                 "/instance/oauth_application_settings",
             )
             .send()
-            .await
     }
 
     /// Update OAuth application settings.
@@ -214,10 +215,10 @@ impl InstanceApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "UpdateInstanceOAuthApplicationSettings")]
-    pub async fn update_oauth_application_settings(
+    pub fn update_oauth_application_settings(
         &self,
         body: &UpdateInstanceOauthApplicationSettings,
-    ) -> Result<OauthApplicationSettings, Error> {
+    ) -> impl std::future::Future<Output = Result<OauthApplicationSettings, Error>> + '_ {
         self.client
             .request(
                 crate::client::Method::PATCH,
@@ -225,7 +226,6 @@ impl InstanceApi {
             )
             .json(body)
             .send()
-            .await
     }
 
     /// Get instance organization settings.
@@ -240,14 +240,15 @@ impl InstanceApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "getOrganizationSettings")]
     #[doc(alias = "GetInstanceOrganizationSettings")]
-    pub async fn get_organization_settings(&self) -> Result<OrganizationSettings, Error> {
+    pub fn get_organization_settings(
+        &self,
+    ) -> impl std::future::Future<Output = Result<OrganizationSettings, Error>> + '_ {
         self.client
             .request(
                 crate::client::Method::GET,
                 "/instance/organization_settings",
             )
             .send()
-            .await
     }
 
     /// Update instance organization settings.
@@ -262,10 +263,10 @@ impl InstanceApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "updateOrganizationSettings")]
     #[doc(alias = "UpdateInstanceOrganizationSettings")]
-    pub async fn update_organization_settings(
+    pub fn update_organization_settings(
         &self,
         body: &UpdateInstanceOrganizationSettings,
-    ) -> Result<OrganizationSettings, Error> {
+    ) -> impl std::future::Future<Output = Result<OrganizationSettings, Error>> + '_ {
         self.client
             .request(
                 crate::client::Method::PATCH,
@@ -273,6 +274,5 @@ impl InstanceApi {
             )
             .json(body)
             .send()
-            .await
     }
 }

@@ -27,14 +27,13 @@ impl crate::client::InvitationsApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "createInvitationBulk")]
     #[doc(alias = "CreateBulkInvitations")]
-    pub async fn create_bulk(
+    pub fn create_bulk(
         &self,
         body: &[CreateBulkInvitationsItem],
-    ) -> Result<Vec<crate::client::Invitation>, Error> {
+    ) -> impl std::future::Future<Output = Result<Vec<crate::client::Invitation>, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/invitations/bulk")
             .json(body)
             .send()
-            .await
     }
 }

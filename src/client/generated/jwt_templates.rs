@@ -52,16 +52,16 @@ impl JwtTemplatesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "ListJWTTemplates")]
-    pub async fn list(
+    pub fn list(
         &self,
         query: &ListJwtTemplates,
-    ) -> Result<crate::client::PaginatedList<JwtTemplate>, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::PaginatedList<JwtTemplate>, Error>> + '_
+    {
         self.client
             .request(crate::client::Method::GET, "/jwt_templates")
             .query_pair("paginated", "true")
             .query(query)
             .send()
-            .await
     }
 
     /// Every item of [`list`](Self::list), as a stream that fetches the pages one
@@ -94,12 +94,14 @@ impl JwtTemplatesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "CreateJWTTemplate")]
-    pub async fn create(&self, body: &CreateJwtTemplate) -> Result<JwtTemplate, Error> {
+    pub fn create(
+        &self,
+        body: &CreateJwtTemplate,
+    ) -> impl std::future::Future<Output = Result<JwtTemplate, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/jwt_templates")
             .json(body)
             .send()
-            .await
     }
 
     /// Retrieve a template.
@@ -113,12 +115,14 @@ impl JwtTemplatesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "GetJWTTemplate")]
-    pub async fn get(&self, template_id: &str) -> Result<JwtTemplate, Error> {
+    pub fn get(
+        &self,
+        template_id: &str,
+    ) -> impl std::future::Future<Output = Result<JwtTemplate, Error>> + '_ {
         self.client
             .request(crate::client::Method::GET, "/jwt_templates")
             .segment(template_id)
             .send()
-            .await
     }
 
     /// Update a JWT template.
@@ -132,17 +136,16 @@ impl JwtTemplatesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "UpdateJWTTemplate")]
-    pub async fn update(
+    pub fn update(
         &self,
         template_id: &str,
         body: &UpdateJwtTemplate,
-    ) -> Result<JwtTemplate, Error> {
+    ) -> impl std::future::Future<Output = Result<JwtTemplate, Error>> + '_ {
         self.client
             .request(crate::client::Method::PATCH, "/jwt_templates")
             .segment(template_id)
             .json(body)
             .send()
-            .await
     }
 
     /// Delete a Template.
@@ -154,11 +157,13 @@ impl JwtTemplatesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "DeleteJWTTemplate")]
-    pub async fn delete(&self, template_id: &str) -> Result<crate::client::DeletedObject, Error> {
+    pub fn delete(
+        &self,
+        template_id: &str,
+    ) -> impl std::future::Future<Output = Result<crate::client::DeletedObject, Error>> + '_ {
         self.client
             .request(crate::client::Method::DELETE, "/jwt_templates")
             .segment(template_id)
             .send()
-            .await
     }
 }

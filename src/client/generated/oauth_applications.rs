@@ -57,15 +57,16 @@ impl OAuthApplicationsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "ListOAuthApplications")]
-    pub async fn list(
+    pub fn list(
         &self,
         query: &ListOauthApplications,
-    ) -> Result<crate::client::PaginatedList<OauthApplication>, Error> {
+    ) -> impl std::future::Future<
+        Output = Result<crate::client::PaginatedList<OauthApplication>, Error>,
+    > + '_ {
         self.client
             .request(crate::client::Method::GET, "/oauth_applications")
             .query(query)
             .send()
-            .await
     }
 
     /// Every item of [`list`](Self::list), as a stream that fetches the pages one
@@ -100,15 +101,14 @@ impl OAuthApplicationsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "CreateOAuthApplication")]
-    pub async fn create(
+    pub fn create(
         &self,
         body: &CreateOauthApplication,
-    ) -> Result<OauthApplicationWithSecret, Error> {
+    ) -> impl std::future::Future<Output = Result<OauthApplicationWithSecret, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/oauth_applications")
             .json(body)
             .send()
-            .await
     }
 
     /// Retrieve an OAuth application by ID.
@@ -122,12 +122,14 @@ impl OAuthApplicationsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "GetOAuthApplication")]
-    pub async fn get(&self, oauth_application_id: &str) -> Result<OauthApplication, Error> {
+    pub fn get(
+        &self,
+        oauth_application_id: &str,
+    ) -> impl std::future::Future<Output = Result<OauthApplication, Error>> + '_ {
         self.client
             .request(crate::client::Method::GET, "/oauth_applications")
             .segment(oauth_application_id)
             .send()
-            .await
     }
 
     /// Update an OAuth application.
@@ -141,17 +143,16 @@ impl OAuthApplicationsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "UpdateOAuthApplication")]
-    pub async fn update(
+    pub fn update(
         &self,
         oauth_application_id: &str,
         body: &UpdateOauthApplication,
-    ) -> Result<OauthApplication, Error> {
+    ) -> impl std::future::Future<Output = Result<OauthApplication, Error>> + '_ {
         self.client
             .request(crate::client::Method::PATCH, "/oauth_applications")
             .segment(oauth_application_id)
             .json(body)
             .send()
-            .await
     }
 
     /// Delete an OAuth application.
@@ -166,15 +167,14 @@ impl OAuthApplicationsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "DeleteOAuthApplication")]
-    pub async fn delete(
+    pub fn delete(
         &self,
         oauth_application_id: &str,
-    ) -> Result<crate::client::DeletedObject, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::DeletedObject, Error>> + '_ {
         self.client
             .request(crate::client::Method::DELETE, "/oauth_applications")
             .segment(oauth_application_id)
             .send()
-            .await
     }
 
     /// Rotate the client secret of the given OAuth application.
@@ -189,16 +189,15 @@ impl OAuthApplicationsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "RotateOAuthApplicationSecret")]
-    pub async fn rotate_secret(
+    pub fn rotate_secret(
         &self,
         oauth_application_id: &str,
-    ) -> Result<OauthApplicationWithSecret, Error> {
+    ) -> impl std::future::Future<Output = Result<OauthApplicationWithSecret, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/oauth_applications")
             .segment(oauth_application_id)
             .segment("rotate_secret")
             .send()
-            .await
     }
 
     /// Revoke an OAuth application token.
@@ -214,17 +213,16 @@ impl OAuthApplicationsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "RevokeOAuthApplicationToken")]
-    pub async fn revoke_token(
+    pub fn revoke_token(
         &self,
         oauth_application_id: &str,
         body: &RevokeOauthApplicationToken,
-    ) -> Result<(), Error> {
+    ) -> impl std::future::Future<Output = Result<(), Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/oauth_applications")
             .segment(oauth_application_id)
             .segment("revoke_token")
             .json(body)
             .send()
-            .await
     }
 }

@@ -54,15 +54,15 @@ impl OrganizationPermissionsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "ListOrganizationPermissions")]
-    pub async fn list(
+    pub fn list(
         &self,
         query: &ListOrganizationPermissions,
-    ) -> Result<crate::client::PaginatedList<Permission>, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::PaginatedList<Permission>, Error>> + '_
+    {
         self.client
             .request(crate::client::Method::GET, "/organization_permissions")
             .query(query)
             .send()
-            .await
     }
 
     /// Every item of [`list`](Self::list), as a stream that fetches the pages one
@@ -95,12 +95,14 @@ impl OrganizationPermissionsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "CreateOrganizationPermission")]
-    pub async fn create(&self, body: &CreateOrganizationPermission) -> Result<Permission, Error> {
+    pub fn create(
+        &self,
+        body: &CreateOrganizationPermission,
+    ) -> impl std::future::Future<Output = Result<Permission, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/organization_permissions")
             .json(body)
             .send()
-            .await
     }
 
     /// Get an organization permission.
@@ -114,12 +116,14 @@ impl OrganizationPermissionsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "GetOrganizationPermission")]
-    pub async fn get(&self, permission_id: &str) -> Result<Permission, Error> {
+    pub fn get(
+        &self,
+        permission_id: &str,
+    ) -> impl std::future::Future<Output = Result<Permission, Error>> + '_ {
         self.client
             .request(crate::client::Method::GET, "/organization_permissions")
             .segment(permission_id)
             .send()
-            .await
     }
 
     /// Update an organization permission.
@@ -134,17 +138,16 @@ impl OrganizationPermissionsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "UpdateOrganizationPermission")]
-    pub async fn update(
+    pub fn update(
         &self,
         permission_id: &str,
         body: &UpdateOrganizationPermission,
-    ) -> Result<Permission, Error> {
+    ) -> impl std::future::Future<Output = Result<Permission, Error>> + '_ {
         self.client
             .request(crate::client::Method::PATCH, "/organization_permissions")
             .segment(permission_id)
             .json(body)
             .send()
-            .await
     }
 
     /// Delete an organization permission.
@@ -159,11 +162,13 @@ impl OrganizationPermissionsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "DeleteOrganizationPermission")]
-    pub async fn delete(&self, permission_id: &str) -> Result<crate::client::DeletedObject, Error> {
+    pub fn delete(
+        &self,
+        permission_id: &str,
+    ) -> impl std::future::Future<Output = Result<crate::client::DeletedObject, Error>> + '_ {
         self.client
             .request(crate::client::Method::DELETE, "/organization_permissions")
             .segment(permission_id)
             .send()
-            .await
     }
 }

@@ -57,15 +57,15 @@ impl OrganizationRolesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "ListOrganizationRoles")]
-    pub async fn list(
+    pub fn list(
         &self,
         query: &ListOrganizationRoles,
-    ) -> Result<crate::client::PaginatedList<Role>, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::PaginatedList<Role>, Error>> + '_
+    {
         self.client
             .request(crate::client::Method::GET, "/organization_roles")
             .query(query)
             .send()
-            .await
     }
 
     /// Every item of [`list`](Self::list), as a stream that fetches the pages one
@@ -101,12 +101,14 @@ impl OrganizationRolesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "CreateOrganizationRole")]
-    pub async fn create(&self, body: &CreateOrganizationRole) -> Result<Role, Error> {
+    pub fn create(
+        &self,
+        body: &CreateOrganizationRole,
+    ) -> impl std::future::Future<Output = Result<Role, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/organization_roles")
             .json(body)
             .send()
-            .await
     }
 
     /// Retrieve an organization role.
@@ -120,12 +122,14 @@ impl OrganizationRolesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "GetOrganizationRole")]
-    pub async fn get(&self, organization_role_id: &str) -> Result<Role, Error> {
+    pub fn get(
+        &self,
+        organization_role_id: &str,
+    ) -> impl std::future::Future<Output = Result<Role, Error>> + '_ {
         self.client
             .request(crate::client::Method::GET, "/organization_roles")
             .segment(organization_role_id)
             .send()
-            .await
     }
 
     /// Update an organization role.
@@ -142,17 +146,16 @@ impl OrganizationRolesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "UpdateOrganizationRole")]
-    pub async fn update(
+    pub fn update(
         &self,
         organization_role_id: &str,
         body: &UpdateOrganizationRole,
-    ) -> Result<Role, Error> {
+    ) -> impl std::future::Future<Output = Result<Role, Error>> + '_ {
         self.client
             .request(crate::client::Method::PATCH, "/organization_roles")
             .segment(organization_role_id)
             .json(body)
             .send()
-            .await
     }
 
     /// Delete an organization role.
@@ -167,15 +170,14 @@ impl OrganizationRolesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "DeleteOrganizationRole")]
-    pub async fn delete(
+    pub fn delete(
         &self,
         organization_role_id: &str,
-    ) -> Result<crate::client::DeletedObject, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::DeletedObject, Error>> + '_ {
         self.client
             .request(crate::client::Method::DELETE, "/organization_roles")
             .segment(organization_role_id)
             .send()
-            .await
     }
 
     /// Assign a permission to an organization role.
@@ -189,18 +191,17 @@ impl OrganizationRolesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "AssignPermissionToOrganizationRole")]
-    pub async fn assign_permission(
+    pub fn assign_permission(
         &self,
         organization_role_id: &str,
         permission_id: &str,
-    ) -> Result<Role, Error> {
+    ) -> impl std::future::Future<Output = Result<Role, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/organization_roles")
             .segment(organization_role_id)
             .segment("permissions")
             .segment(permission_id)
             .send()
-            .await
     }
 
     /// Remove a permission from an organization role.
@@ -214,17 +215,16 @@ impl OrganizationRolesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "RemovePermissionFromOrganizationRole")]
-    pub async fn remove_permission(
+    pub fn remove_permission(
         &self,
         organization_role_id: &str,
         permission_id: &str,
-    ) -> Result<Role, Error> {
+    ) -> impl std::future::Future<Output = Result<Role, Error>> + '_ {
         self.client
             .request(crate::client::Method::DELETE, "/organization_roles")
             .segment(organization_role_id)
             .segment("permissions")
             .segment(permission_id)
             .send()
-            .await
     }
 }

@@ -26,16 +26,19 @@ impl crate::client::OrganizationsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "ListInstanceOrganizationInvitations")]
-    pub async fn list_instance_invitations(
+    pub fn list_instance_invitations(
         &self,
         query: &ListInstanceOrganizationInvitations,
-    ) -> Result<crate::client::PaginatedList<OrganizationInvitationWithPublicOrganizationData>, Error>
-    {
+    ) -> impl std::future::Future<
+        Output = Result<
+            crate::client::PaginatedList<OrganizationInvitationWithPublicOrganizationData>,
+            Error,
+        >,
+    > + '_ {
         self.client
             .request(crate::client::Method::GET, "/organization_invitations")
             .query(query)
             .send()
-            .await
     }
 
     /// Every item of [`list_instance_invitations`](Self::list_instance_invitations), as a stream that fetches the pages one
@@ -69,16 +72,15 @@ impl crate::client::OrganizationsApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "deleteOrganizationLogo")]
     #[doc(alias = "DeleteOrganizationLogo")]
-    pub async fn delete_logo(
+    pub fn delete_logo(
         &self,
         organization_id: &str,
-    ) -> Result<crate::client::Organization, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::Organization, Error>> + '_ {
         self.client
             .request(crate::client::Method::DELETE, "/organizations")
             .segment(organization_id)
             .segment("logo")
             .send()
-            .await
     }
 
     /// Bulk create and send organization invitations.
@@ -108,11 +110,13 @@ impl crate::client::OrganizationsApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "createOrganizationInvitationBulk")]
     #[doc(alias = "CreateOrganizationInvitationBulk")]
-    pub async fn create_invitation_bulk(
+    pub fn create_invitation_bulk(
         &self,
         organization_id: &str,
         body: &[CreateOrganizationInvitationBulkItem],
-    ) -> Result<crate::client::PaginatedList<crate::client::OrganizationInvitation>, Error> {
+    ) -> impl std::future::Future<
+        Output = Result<crate::client::PaginatedList<crate::client::OrganizationInvitation>, Error>,
+    > + '_ {
         self.client
             .request(crate::client::Method::POST, "/organizations")
             .segment(organization_id)
@@ -120,7 +124,6 @@ impl crate::client::OrganizationsApi {
             .segment("bulk")
             .json(body)
             .send()
-            .await
     }
 
     /// Get a list of pending organization invitations.
@@ -140,11 +143,13 @@ impl crate::client::OrganizationsApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "ListPendingOrganizationInvitations")]
     #[deprecated(note = "Deprecated by Clerk.")]
-    pub async fn list_pending_invitations(
+    pub fn list_pending_invitations(
         &self,
         organization_id: &str,
         query: &ListPendingOrganizationInvitations,
-    ) -> Result<crate::client::PaginatedList<crate::client::OrganizationInvitation>, Error> {
+    ) -> impl std::future::Future<
+        Output = Result<crate::client::PaginatedList<crate::client::OrganizationInvitation>, Error>,
+    > + '_ {
         self.client
             .request(crate::client::Method::GET, "/organizations")
             .segment(organization_id)
@@ -152,7 +157,6 @@ impl crate::client::OrganizationsApi {
             .segment("pending")
             .query(query)
             .send()
-            .await
     }
 
     /// Every item of [`list_pending_invitations`](Self::list_pending_invitations), as a stream that fetches the pages one
@@ -190,18 +194,17 @@ impl crate::client::OrganizationsApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "createOrganizationDomain")]
     #[doc(alias = "CreateOrganizationDomain")]
-    pub async fn create_domain(
+    pub fn create_domain(
         &self,
         organization_id: &str,
         body: &CreateOrganizationDomain,
-    ) -> Result<OrganizationDomain, Error> {
+    ) -> impl std::future::Future<Output = Result<OrganizationDomain, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/organizations")
             .segment(organization_id)
             .segment("domains")
             .json(body)
             .send()
-            .await
     }
 
     /// Get a list of all domains of an organization.
@@ -214,18 +217,19 @@ impl crate::client::OrganizationsApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "getOrganizationDomainList")]
     #[doc(alias = "ListOrganizationDomains")]
-    pub async fn list_domains(
+    pub fn list_domains(
         &self,
         organization_id: &str,
         query: &ListOrganizationDomains,
-    ) -> Result<crate::client::PaginatedList<OrganizationDomain>, Error> {
+    ) -> impl std::future::Future<
+        Output = Result<crate::client::PaginatedList<OrganizationDomain>, Error>,
+    > + '_ {
         self.client
             .request(crate::client::Method::GET, "/organizations")
             .segment(organization_id)
             .segment("domains")
             .query(query)
             .send()
-            .await
     }
 
     /// Every item of [`list_domains`](Self::list_domains), as a stream that fetches the pages one
@@ -260,12 +264,12 @@ impl crate::client::OrganizationsApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "updateOrganizationDomain")]
     #[doc(alias = "UpdateOrganizationDomain")]
-    pub async fn update_domain(
+    pub fn update_domain(
         &self,
         organization_id: &str,
         domain_id: &str,
         body: &UpdateOrganizationDomain,
-    ) -> Result<OrganizationDomain, Error> {
+    ) -> impl std::future::Future<Output = Result<OrganizationDomain, Error>> + '_ {
         self.client
             .request(crate::client::Method::PATCH, "/organizations")
             .segment(organization_id)
@@ -273,7 +277,6 @@ impl crate::client::OrganizationsApi {
             .segment(domain_id)
             .json(body)
             .send()
-            .await
     }
 
     /// Remove a domain from an organization.
@@ -288,18 +291,17 @@ impl crate::client::OrganizationsApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "deleteOrganizationDomain")]
     #[doc(alias = "DeleteOrganizationDomain")]
-    pub async fn delete_domain(
+    pub fn delete_domain(
         &self,
         organization_id: &str,
         domain_id: &str,
-    ) -> Result<crate::client::DeletedObject, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::DeletedObject, Error>> + '_ {
         self.client
             .request(crate::client::Method::DELETE, "/organizations")
             .segment(organization_id)
             .segment("domains")
             .segment(domain_id)
             .send()
-            .await
     }
 
     /// Mark an organization domain's ownership as verified.
@@ -320,11 +322,11 @@ impl crate::client::OrganizationsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "VerifyOrganizationDomainOwnership")]
-    pub async fn verify_domain_ownership(
+    pub fn verify_domain_ownership(
         &self,
         organization_id: &str,
         domain_id: &str,
-    ) -> Result<OrganizationDomain, Error> {
+    ) -> impl std::future::Future<Output = Result<OrganizationDomain, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/organizations")
             .segment(organization_id)
@@ -332,7 +334,6 @@ impl crate::client::OrganizationsApi {
             .segment(domain_id)
             .segment("verify_ownership")
             .send()
-            .await
     }
 
     /// List all organization domains.
@@ -351,15 +352,16 @@ impl crate::client::OrganizationsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "ListAllOrganizationDomains")]
-    pub async fn list_all_domains(
+    pub fn list_all_domains(
         &self,
         query: &ListAllOrganizationDomains,
-    ) -> Result<crate::client::PaginatedList<OrganizationDomain>, Error> {
+    ) -> impl std::future::Future<
+        Output = Result<crate::client::PaginatedList<OrganizationDomain>, Error>,
+    > + '_ {
         self.client
             .request(crate::client::Method::GET, "/organization_domains")
             .query(query)
             .send()
-            .await
     }
 
     /// Every item of [`list_all_domains`](Self::list_all_domains), as a stream that fetches the pages one
@@ -393,15 +395,16 @@ impl crate::client::OrganizationsApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "getInstanceOrganizationMembershipList")]
     #[doc(alias = "InstanceGetOrganizationMemberships")]
-    pub async fn list_instance_memberships(
+    pub fn list_instance_memberships(
         &self,
         query: &InstanceGetOrganizationMemberships,
-    ) -> Result<crate::client::PaginatedList<crate::client::OrganizationMembership>, Error> {
+    ) -> impl std::future::Future<
+        Output = Result<crate::client::PaginatedList<crate::client::OrganizationMembership>, Error>,
+    > + '_ {
         self.client
             .request(crate::client::Method::GET, "/organization_memberships")
             .query(query)
             .send()
-            .await
     }
 
     /// Every item of [`list_instance_memberships`](Self::list_instance_memberships), as a stream that fetches the pages one

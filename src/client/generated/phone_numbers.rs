@@ -55,15 +55,14 @@ impl PhoneNumbersApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "createPhoneNumber")]
     #[doc(alias = "CreatePhoneNumber")]
-    pub async fn create(
+    pub fn create(
         &self,
         body: &CreatePhoneNumber,
-    ) -> Result<crate::client::PhoneNumber, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::PhoneNumber, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/phone_numbers")
             .json(body)
             .send()
-            .await
     }
 
     /// Retrieve a phone number.
@@ -78,12 +77,14 @@ impl PhoneNumbersApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "getPhoneNumber")]
     #[doc(alias = "GetPhoneNumber")]
-    pub async fn get(&self, phone_number_id: &str) -> Result<crate::client::PhoneNumber, Error> {
+    pub fn get(
+        &self,
+        phone_number_id: &str,
+    ) -> impl std::future::Future<Output = Result<crate::client::PhoneNumber, Error>> + '_ {
         self.client
             .request(crate::client::Method::GET, "/phone_numbers")
             .segment(phone_number_id)
             .send()
-            .await
     }
 
     /// Delete a phone number.
@@ -98,15 +99,14 @@ impl PhoneNumbersApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "deletePhoneNumber")]
     #[doc(alias = "DeletePhoneNumber")]
-    pub async fn delete(
+    pub fn delete(
         &self,
         phone_number_id: &str,
-    ) -> Result<crate::client::DeletedObject, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::DeletedObject, Error>> + '_ {
         self.client
             .request(crate::client::Method::DELETE, "/phone_numbers")
             .segment(phone_number_id)
             .send()
-            .await
     }
 
     /// Update a phone number.
@@ -121,17 +121,16 @@ impl PhoneNumbersApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "updatePhoneNumber")]
     #[doc(alias = "UpdatePhoneNumber")]
-    pub async fn update(
+    pub fn update(
         &self,
         phone_number_id: &str,
         body: &UpdatePhoneNumber,
-    ) -> Result<crate::client::PhoneNumber, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::PhoneNumber, Error>> + '_ {
         self.client
             .request(crate::client::Method::PATCH, "/phone_numbers")
             .segment(phone_number_id)
             .json(body)
             .send()
-            .await
     }
 
     /// Send a verification code to a phone number.
@@ -148,16 +147,15 @@ impl PhoneNumbersApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "PreparePhoneNumberVerification")]
-    pub async fn prepare_verification(
+    pub fn prepare_verification(
         &self,
         phone_number_id: &str,
-    ) -> Result<VerificationResponse3, Error> {
+    ) -> impl std::future::Future<Output = Result<VerificationResponse3, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/phone_numbers")
             .segment(phone_number_id)
             .segment("prepare_verification")
             .send()
-            .await
     }
 
     /// Verify a code sent to a phone number.
@@ -181,17 +179,16 @@ impl PhoneNumbersApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "AttemptPhoneNumberVerification")]
-    pub async fn attempt_verification(
+    pub fn attempt_verification(
         &self,
         phone_number_id: &str,
         body: &AttemptPhoneNumberVerification,
-    ) -> Result<VerificationResponse4, Error> {
+    ) -> impl std::future::Future<Output = Result<VerificationResponse4, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/phone_numbers")
             .segment(phone_number_id)
             .segment("attempt_verification")
             .json(body)
             .send()
-            .await
     }
 }

@@ -61,11 +61,13 @@ impl ProxyChecksApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "VerifyDomainProxy")]
-    pub async fn verify(&self, body: &VerifyDomainProxy) -> Result<ProxyCheck, Error> {
+    pub fn verify(
+        &self,
+        body: &VerifyDomainProxy,
+    ) -> impl std::future::Future<Output = Result<ProxyCheck, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/proxy_checks")
             .json(body)
             .send()
-            .await
     }
 }

@@ -55,16 +55,16 @@ impl RedirectUrlsApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "getRedirectUrlList")]
     #[doc(alias = "ListRedirectURLs")]
-    pub async fn list(
+    pub fn list(
         &self,
         query: &ListRedirectUrls,
-    ) -> Result<crate::client::PaginatedList<RedirectUrl>, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::PaginatedList<RedirectUrl>, Error>> + '_
+    {
         self.client
             .request(crate::client::Method::GET, "/redirect_urls")
             .query_pair("paginated", "true")
             .query(query)
             .send()
-            .await
     }
 
     /// Every item of [`list`](Self::list), as a stream that fetches the pages one
@@ -96,12 +96,14 @@ impl RedirectUrlsApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "createRedirectUrl")]
     #[doc(alias = "CreateRedirectURL")]
-    pub async fn create(&self, body: &CreateRedirectUrl) -> Result<RedirectUrl, Error> {
+    pub fn create(
+        &self,
+        body: &CreateRedirectUrl,
+    ) -> impl std::future::Future<Output = Result<RedirectUrl, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/redirect_urls")
             .json(body)
             .send()
-            .await
     }
 
     /// Retrieve a redirect URL.
@@ -116,12 +118,14 @@ impl RedirectUrlsApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "getRedirectUrl")]
     #[doc(alias = "GetRedirectURL")]
-    pub async fn get(&self, id: &str) -> Result<RedirectUrl, Error> {
+    pub fn get(
+        &self,
+        id: &str,
+    ) -> impl std::future::Future<Output = Result<RedirectUrl, Error>> + '_ {
         self.client
             .request(crate::client::Method::GET, "/redirect_urls")
             .segment(id)
             .send()
-            .await
     }
 
     /// Delete a redirect URL.
@@ -136,11 +140,13 @@ impl RedirectUrlsApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "deleteRedirectUrl")]
     #[doc(alias = "DeleteRedirectURL")]
-    pub async fn delete(&self, id: &str) -> Result<crate::client::DeletedObject, Error> {
+    pub fn delete(
+        &self,
+        id: &str,
+    ) -> impl std::future::Future<Output = Result<crate::client::DeletedObject, Error>> + '_ {
         self.client
             .request(crate::client::Method::DELETE, "/redirect_urls")
             .segment(id)
             .send()
-            .await
     }
 }

@@ -56,15 +56,15 @@ impl RoleSetsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "ListRoleSets")]
-    pub async fn list(
+    pub fn list(
         &self,
         query: &ListRoleSets,
-    ) -> Result<crate::client::PaginatedList<RoleSet>, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::PaginatedList<RoleSet>, Error>> + '_
+    {
         self.client
             .request(crate::client::Method::GET, "/role_sets")
             .query(query)
             .send()
-            .await
     }
 
     /// Every item of [`list`](Self::list), as a stream that fetches the pages one
@@ -99,12 +99,14 @@ impl RoleSetsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "CreateRoleSet")]
-    pub async fn create(&self, body: &CreateRoleSet) -> Result<RoleSet, Error> {
+    pub fn create(
+        &self,
+        body: &CreateRoleSet,
+    ) -> impl std::future::Future<Output = Result<RoleSet, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/role_sets")
             .json(body)
             .send()
-            .await
     }
 
     /// Retrieve a role set.
@@ -118,12 +120,14 @@ impl RoleSetsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "GetRoleSet")]
-    pub async fn get(&self, role_set_key_or_id: &str) -> Result<RoleSet, Error> {
+    pub fn get(
+        &self,
+        role_set_key_or_id: &str,
+    ) -> impl std::future::Future<Output = Result<RoleSet, Error>> + '_ {
         self.client
             .request(crate::client::Method::GET, "/role_sets")
             .segment(role_set_key_or_id)
             .send()
-            .await
     }
 
     /// Update a role set.
@@ -139,17 +143,16 @@ impl RoleSetsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "UpdateRoleSet")]
-    pub async fn update(
+    pub fn update(
         &self,
         role_set_key_or_id: &str,
         body: &UpdateRoleSet,
-    ) -> Result<RoleSet, Error> {
+    ) -> impl std::future::Future<Output = Result<RoleSet, Error>> + '_ {
         self.client
             .request(crate::client::Method::PATCH, "/role_sets")
             .segment(role_set_key_or_id)
             .json(body)
             .send()
-            .await
     }
 
     /// Replace a role set.
@@ -165,18 +168,17 @@ impl RoleSetsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "ReplaceRoleSet")]
-    pub async fn replace(
+    pub fn replace(
         &self,
         role_set_key_or_id: &str,
         body: &ReplaceRoleSet,
-    ) -> Result<crate::client::DeletedObject, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::DeletedObject, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/role_sets")
             .segment(role_set_key_or_id)
             .segment("replace")
             .json(body)
             .send()
-            .await
     }
 
     /// Add roles to a role set.
@@ -191,18 +193,17 @@ impl RoleSetsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "AddRolesToRoleSet")]
-    pub async fn add_roles(
+    pub fn add_roles(
         &self,
         role_set_key_or_id: &str,
         body: &AddRolesToRoleSet,
-    ) -> Result<RoleSet, Error> {
+    ) -> impl std::future::Future<Output = Result<RoleSet, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/role_sets")
             .segment(role_set_key_or_id)
             .segment("roles")
             .json(body)
             .send()
-            .await
     }
 
     /// Replace a role in a role set.
@@ -217,11 +218,11 @@ impl RoleSetsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "ReplaceRoleInRoleSet")]
-    pub async fn replace_role(
+    pub fn replace_role(
         &self,
         role_set_key_or_id: &str,
         body: &ReplaceRoleInRoleSet,
-    ) -> Result<RoleSet, Error> {
+    ) -> impl std::future::Future<Output = Result<RoleSet, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/role_sets")
             .segment(role_set_key_or_id)
@@ -229,6 +230,5 @@ impl RoleSetsApi {
             .segment("replace")
             .json(body)
             .send()
-            .await
     }
 }

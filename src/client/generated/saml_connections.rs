@@ -61,15 +61,15 @@ impl SamlConnectionsApi {
     #[deprecated(
         note = "Deprecated: Use the Enterprise Connections API instead. This endpoint will be removed in future versions."
     )]
-    pub async fn list(
+    pub fn list(
         &self,
         query: &ListSamlConnections,
-    ) -> Result<crate::client::PaginatedList<SamlConnection>, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::PaginatedList<SamlConnection>, Error>>
+           + '_ {
         self.client
             .request(crate::client::Method::GET, "/saml_connections")
             .query(query)
             .send()
-            .await
     }
 
     /// Every item of [`list`](Self::list), as a stream that fetches the pages one
@@ -111,12 +111,14 @@ impl SamlConnectionsApi {
     #[deprecated(
         note = "Deprecated: Use the Enterprise Connections API instead. This endpoint will be removed in future versions."
     )]
-    pub async fn create(&self, body: &CreateSamlConnection) -> Result<SamlConnection, Error> {
+    pub fn create(
+        &self,
+        body: &CreateSamlConnection,
+    ) -> impl std::future::Future<Output = Result<SamlConnection, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/saml_connections")
             .json(body)
             .send()
-            .await
     }
 
     /// Retrieve a SAML Connection by ID.
@@ -135,12 +137,14 @@ impl SamlConnectionsApi {
     #[deprecated(
         note = "Deprecated: Use the Enterprise Connections API instead. This endpoint will be removed in future versions."
     )]
-    pub async fn get(&self, saml_connection_id: &str) -> Result<SamlConnection, Error> {
+    pub fn get(
+        &self,
+        saml_connection_id: &str,
+    ) -> impl std::future::Future<Output = Result<SamlConnection, Error>> + '_ {
         self.client
             .request(crate::client::Method::GET, "/saml_connections")
             .segment(saml_connection_id)
             .send()
-            .await
     }
 
     /// Update a SAML Connection.
@@ -159,17 +163,16 @@ impl SamlConnectionsApi {
     #[deprecated(
         note = "Deprecated: Use the Enterprise Connections API instead. This endpoint will be removed in future versions."
     )]
-    pub async fn update(
+    pub fn update(
         &self,
         saml_connection_id: &str,
         body: &UpdateSamlConnection,
-    ) -> Result<SamlConnection, Error> {
+    ) -> impl std::future::Future<Output = Result<SamlConnection, Error>> + '_ {
         self.client
             .request(crate::client::Method::PATCH, "/saml_connections")
             .segment(saml_connection_id)
             .json(body)
             .send()
-            .await
     }
 
     /// Delete a SAML Connection.
@@ -188,14 +191,13 @@ impl SamlConnectionsApi {
     #[deprecated(
         note = "Deprecated: Use the Enterprise Connections API instead. This endpoint will be removed in future versions."
     )]
-    pub async fn delete(
+    pub fn delete(
         &self,
         saml_connection_id: &str,
-    ) -> Result<crate::client::DeletedObject, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::DeletedObject, Error>> + '_ {
         self.client
             .request(crate::client::Method::DELETE, "/saml_connections")
             .segment(saml_connection_id)
             .send()
-            .await
     }
 }

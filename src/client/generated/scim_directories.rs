@@ -54,15 +54,15 @@ impl ScimDirectoriesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "ListSCIMDirectories")]
-    pub async fn list(
+    pub fn list(
         &self,
         query: &ListScimDirectories,
-    ) -> Result<crate::client::PaginatedList<ScimDirectory>, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::PaginatedList<ScimDirectory>, Error>> + '_
+    {
         self.client
             .request(crate::client::Method::GET, "/scim_directories")
             .query(query)
             .send()
-            .await
     }
 
     /// Every item of [`list`](Self::list), as a stream that fetches the pages one
@@ -95,12 +95,14 @@ impl ScimDirectoriesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "CreateSCIMDirectory")]
-    pub async fn create(&self, body: &CreateScimDirectory) -> Result<ScimDirectory, Error> {
+    pub fn create(
+        &self,
+        body: &CreateScimDirectory,
+    ) -> impl std::future::Future<Output = Result<ScimDirectory, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/scim_directories")
             .json(body)
             .send()
-            .await
     }
 
     /// Retrieve a directory.
@@ -114,12 +116,14 @@ impl ScimDirectoriesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "GetSCIMDirectory")]
-    pub async fn get(&self, scim_directory_id: &str) -> Result<ScimDirectory, Error> {
+    pub fn get(
+        &self,
+        scim_directory_id: &str,
+    ) -> impl std::future::Future<Output = Result<ScimDirectory, Error>> + '_ {
         self.client
             .request(crate::client::Method::GET, "/scim_directories")
             .segment(scim_directory_id)
             .send()
-            .await
     }
 
     /// Update a directory.
@@ -133,17 +137,16 @@ impl ScimDirectoriesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "UpdateSCIMDirectory")]
-    pub async fn update(
+    pub fn update(
         &self,
         scim_directory_id: &str,
         body: &UpdateScimDirectory,
-    ) -> Result<ScimDirectory, Error> {
+    ) -> impl std::future::Future<Output = Result<ScimDirectory, Error>> + '_ {
         self.client
             .request(crate::client::Method::PATCH, "/scim_directories")
             .segment(scim_directory_id)
             .json(body)
             .send()
-            .await
     }
 
     /// Delete a directory.
@@ -158,15 +161,14 @@ impl ScimDirectoriesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "DeleteSCIMDirectory")]
-    pub async fn delete(
+    pub fn delete(
         &self,
         scim_directory_id: &str,
-    ) -> Result<crate::client::DeletedObject, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::DeletedObject, Error>> + '_ {
         self.client
             .request(crate::client::Method::DELETE, "/scim_directories")
             .segment(scim_directory_id)
             .send()
-            .await
     }
 
     /// Rotate a directory's API key.
@@ -183,13 +185,15 @@ impl ScimDirectoriesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "RotateSCIMDirectoryAPIKey")]
-    pub async fn rotate_api_key(&self, scim_directory_id: &str) -> Result<ScimDirectory, Error> {
+    pub fn rotate_api_key(
+        &self,
+        scim_directory_id: &str,
+    ) -> impl std::future::Future<Output = Result<ScimDirectory, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/scim_directories")
             .segment(scim_directory_id)
             .segment("rotate_api_key")
             .send()
-            .await
     }
 
     /// List SCIM group role mappings.
@@ -203,16 +207,17 @@ impl ScimDirectoriesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "ListSCIMGroupRoleMappings")]
-    pub async fn list_group_role_mappings(
+    pub fn list_group_role_mappings(
         &self,
         scim_directory_id: &str,
-    ) -> Result<crate::client::PaginatedList<ScimGroupRoleMapping>, Error> {
+    ) -> impl std::future::Future<
+        Output = Result<crate::client::PaginatedList<ScimGroupRoleMapping>, Error>,
+    > + '_ {
         self.client
             .request(crate::client::Method::GET, "/scim_directories")
             .segment(scim_directory_id)
             .segment("group_role_mappings")
             .send()
-            .await
     }
 
     /// Create a SCIM group role mapping.
@@ -227,18 +232,17 @@ impl ScimDirectoriesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "CreateSCIMGroupRoleMapping")]
-    pub async fn create_group_role_mapping(
+    pub fn create_group_role_mapping(
         &self,
         scim_directory_id: &str,
         body: &CreateScimGroupRoleMapping,
-    ) -> Result<ScimGroupRoleMapping, Error> {
+    ) -> impl std::future::Future<Output = Result<ScimGroupRoleMapping, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/scim_directories")
             .segment(scim_directory_id)
             .segment("group_role_mappings")
             .json(body)
             .send()
-            .await
     }
 
     /// Replace SCIM group role mappings.
@@ -255,18 +259,19 @@ impl ScimDirectoriesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "ReplaceSCIMGroupRoleMappings")]
-    pub async fn replace_group_role_mappings(
+    pub fn replace_group_role_mappings(
         &self,
         scim_directory_id: &str,
         body: &ReplaceScimGroupRoleMappings,
-    ) -> Result<crate::client::PaginatedList<ScimGroupRoleMapping>, Error> {
+    ) -> impl std::future::Future<
+        Output = Result<crate::client::PaginatedList<ScimGroupRoleMapping>, Error>,
+    > + '_ {
         self.client
             .request(crate::client::Method::PUT, "/scim_directories")
             .segment(scim_directory_id)
             .segment("group_role_mappings")
             .json(body)
             .send()
-            .await
     }
 
     /// Delete a SCIM group role mapping.
@@ -281,17 +286,16 @@ impl ScimDirectoriesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "DeleteSCIMGroupRoleMapping")]
-    pub async fn delete_group_role_mapping(
+    pub fn delete_group_role_mapping(
         &self,
         scim_directory_id: &str,
         mapping_id: &str,
-    ) -> Result<ScimGroupRoleMappingDeleted, Error> {
+    ) -> impl std::future::Future<Output = Result<ScimGroupRoleMappingDeleted, Error>> + '_ {
         self.client
             .request(crate::client::Method::DELETE, "/scim_directories")
             .segment(scim_directory_id)
             .segment("group_role_mappings")
             .segment(mapping_id)
             .send()
-            .await
     }
 }

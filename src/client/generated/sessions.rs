@@ -23,17 +23,16 @@ impl crate::client::SessionsApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "refreshSession")]
     #[doc(alias = "RefreshSession")]
-    pub async fn refresh(
+    pub fn refresh(
         &self,
         session_id: &str,
         body: &RefreshSession,
-    ) -> Result<serde_json::Value, Error> {
+    ) -> impl std::future::Future<Output = Result<serde_json::Value, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/sessions")
             .segment(session_id)
             .segment("refresh")
             .json(body)
             .send()
-            .await
     }
 }

@@ -57,12 +57,14 @@ impl SignInTokensApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "createSignInToken")]
     #[doc(alias = "CreateSignInToken")]
-    pub async fn create(&self, body: &CreateSignInToken) -> Result<SignInToken, Error> {
+    pub fn create(
+        &self,
+        body: &CreateSignInToken,
+    ) -> impl std::future::Future<Output = Result<SignInToken, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/sign_in_tokens")
             .json(body)
             .send()
-            .await
     }
 
     /// Revoke the given sign-in token.
@@ -77,12 +79,14 @@ impl SignInTokensApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "revokeSignInToken")]
     #[doc(alias = "RevokeSignInToken")]
-    pub async fn revoke(&self, sign_in_token_id: &str) -> Result<SignInToken, Error> {
+    pub fn revoke(
+        &self,
+        sign_in_token_id: &str,
+    ) -> impl std::future::Future<Output = Result<SignInToken, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/sign_in_tokens")
             .segment(sign_in_token_id)
             .segment("revoke")
             .send()
-            .await
     }
 }

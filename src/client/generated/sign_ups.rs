@@ -54,12 +54,11 @@ impl SignUpsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "GetSignUp")]
-    pub async fn get(&self, id: &str) -> Result<SignUp, Error> {
+    pub fn get(&self, id: &str) -> impl std::future::Future<Output = Result<SignUp, Error>> + '_ {
         self.client
             .request(crate::client::Method::GET, "/sign_ups")
             .segment(id)
             .send()
-            .await
     }
 
     /// Update a sign-up.
@@ -73,12 +72,15 @@ impl SignUpsApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "UpdateSignUp")]
-    pub async fn update(&self, id: &str, body: &UpdateSignUp) -> Result<SignUp, Error> {
+    pub fn update(
+        &self,
+        id: &str,
+        body: &UpdateSignUp,
+    ) -> impl std::future::Future<Output = Result<SignUp, Error>> + '_ {
         self.client
             .request(crate::client::Method::PATCH, "/sign_ups")
             .segment(id)
             .json(body)
             .send()
-            .await
     }
 }

@@ -56,17 +56,17 @@ impl TemplatesApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "GetTemplateList")]
     #[deprecated(note = "Deprecated by Clerk.")]
-    pub async fn list(
+    pub fn list(
         &self,
         template_type: &str,
         query: &GetTemplateList,
-    ) -> Result<crate::client::PaginatedList<Template>, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::PaginatedList<Template>, Error>> + '_
+    {
         self.client
             .request(crate::client::Method::GET, "/templates")
             .segment(template_type)
             .query(query)
             .send()
-            .await
     }
 
     /// Every item of [`list`](Self::list), as a stream that fetches the pages one
@@ -103,13 +103,16 @@ impl TemplatesApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "GetTemplate")]
     #[deprecated(note = "Deprecated by Clerk.")]
-    pub async fn get(&self, template_type: &str, slug: &str) -> Result<Template, Error> {
+    pub fn get(
+        &self,
+        template_type: &str,
+        slug: &str,
+    ) -> impl std::future::Future<Output = Result<Template, Error>> + '_ {
         self.client
             .request(crate::client::Method::GET, "/templates")
             .segment(template_type)
             .segment(slug)
             .send()
-            .await
     }
 
     /// Update a template for a given type and slug.
@@ -124,19 +127,18 @@ impl TemplatesApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "UpsertTemplate")]
     #[deprecated(note = "Deprecated by Clerk.")]
-    pub async fn upsert(
+    pub fn upsert(
         &self,
         template_type: &str,
         slug: &str,
         body: &UpsertTemplate,
-    ) -> Result<Template, Error> {
+    ) -> impl std::future::Future<Output = Result<Template, Error>> + '_ {
         self.client
             .request(crate::client::Method::PUT, "/templates")
             .segment(template_type)
             .segment(slug)
             .json(body)
             .send()
-            .await
     }
 
     /// Revert a template.
@@ -151,14 +153,17 @@ impl TemplatesApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "RevertTemplate")]
     #[deprecated(note = "Deprecated by Clerk.")]
-    pub async fn revert(&self, template_type: &str, slug: &str) -> Result<Template, Error> {
+    pub fn revert(
+        &self,
+        template_type: &str,
+        slug: &str,
+    ) -> impl std::future::Future<Output = Result<Template, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/templates")
             .segment(template_type)
             .segment(slug)
             .segment("revert")
             .send()
-            .await
     }
 
     /// Preview changes to a template.
@@ -173,12 +178,13 @@ impl TemplatesApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "PreviewTemplate")]
     #[deprecated(note = "Deprecated by Clerk.")]
-    pub async fn preview(
+    pub fn preview(
         &self,
         template_type: &str,
         slug: &str,
         body: &PreviewTemplate,
-    ) -> Result<serde_json::Map<String, serde_json::Value>, Error> {
+    ) -> impl std::future::Future<Output = Result<serde_json::Map<String, serde_json::Value>, Error>> + '_
+    {
         self.client
             .request(crate::client::Method::POST, "/templates")
             .segment(template_type)
@@ -186,7 +192,6 @@ impl TemplatesApi {
             .segment("preview")
             .json(body)
             .send()
-            .await
     }
 
     /// Toggle the delivery by Clerk for a template of a given type and slug.
@@ -203,12 +208,12 @@ impl TemplatesApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "ToggleTemplateDelivery")]
     #[deprecated(note = "Deprecated by Clerk.")]
-    pub async fn toggle_delivery(
+    pub fn toggle_delivery(
         &self,
         template_type: &str,
         slug: &str,
         body: &ToggleTemplateDelivery,
-    ) -> Result<Template, Error> {
+    ) -> impl std::future::Future<Output = Result<Template, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/templates")
             .segment(template_type)
@@ -216,6 +221,5 @@ impl TemplatesApi {
             .segment("toggle_delivery")
             .json(body)
             .send()
-            .await
     }
 }

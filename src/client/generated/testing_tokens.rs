@@ -55,10 +55,9 @@ impl TestingTokensApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "createTestingToken")]
     #[doc(alias = "CreateTestingToken")]
-    pub async fn create(&self) -> Result<TestingToken, Error> {
+    pub fn create(&self) -> impl std::future::Future<Output = Result<TestingToken, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/testing_tokens")
             .send()
-            .await
     }
 }

@@ -34,18 +34,17 @@ impl crate::client::UsersApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "replaceUserEmailAddress")]
     #[doc(alias = "ReplaceUserEmailAddress")]
-    pub async fn replace_email_address(
+    pub fn replace_email_address(
         &self,
         user_id: &str,
         body: &ReplaceUserEmailAddress,
-    ) -> Result<crate::client::EmailAddress, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::EmailAddress, Error>> + '_ {
         self.client
             .request(crate::client::Method::PUT, "/users")
             .segment(user_id)
             .segment("email_address")
             .json(body)
             .send()
-            .await
     }
 
     /// Replace a user's phone number.
@@ -72,18 +71,17 @@ impl crate::client::UsersApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "replaceUserPhoneNumber")]
     #[doc(alias = "ReplaceUserPhoneNumber")]
-    pub async fn replace_phone_number(
+    pub fn replace_phone_number(
         &self,
         user_id: &str,
         body: &ReplaceUserPhoneNumber,
-    ) -> Result<crate::client::PhoneNumber, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::PhoneNumber, Error>> + '_ {
         self.client
             .request(crate::client::Method::PUT, "/users")
             .segment(user_id)
             .segment("phone_number")
             .json(body)
             .send()
-            .await
     }
 
     /// Ban multiple users.
@@ -98,12 +96,14 @@ impl crate::client::UsersApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "banUsers")]
     #[doc(alias = "UsersBan")]
-    pub async fn bulk_ban(&self, body: &UsersBan) -> Result<Vec<crate::client::User>, Error> {
+    pub fn bulk_ban(
+        &self,
+        body: &UsersBan,
+    ) -> impl std::future::Future<Output = Result<Vec<crate::client::User>, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/users/ban")
             .json(body)
             .send()
-            .await
     }
 
     /// Unban multiple users.
@@ -118,12 +118,14 @@ impl crate::client::UsersApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "unbanUsers")]
     #[doc(alias = "UsersUnban")]
-    pub async fn bulk_unban(&self, body: &UsersUnban) -> Result<Vec<crate::client::User>, Error> {
+    pub fn bulk_unban(
+        &self,
+        body: &UsersUnban,
+    ) -> impl std::future::Future<Output = Result<Vec<crate::client::User>, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/users/unban")
             .json(body)
             .send()
-            .await
     }
 
     /// Delete user profile image.
@@ -138,13 +140,15 @@ impl crate::client::UsersApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "deleteUserProfileImage")]
     #[doc(alias = "DeleteUserProfileImage")]
-    pub async fn delete_profile_image(&self, user_id: &str) -> Result<crate::client::User, Error> {
+    pub fn delete_profile_image(
+        &self,
+        user_id: &str,
+    ) -> impl std::future::Future<Output = Result<crate::client::User, Error>> + '_ {
         self.client
             .request(crate::client::Method::DELETE, "/users")
             .segment(user_id)
             .segment("profile_image")
             .send()
-            .await
     }
 
     /// Retrieve all invitations for a user.
@@ -159,19 +163,22 @@ impl crate::client::UsersApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "getOrganizationInvitationList")]
     #[doc(alias = "UsersGetOrganizationInvitations")]
-    pub async fn organization_invitations(
+    pub fn organization_invitations(
         &self,
         user_id: &str,
         query: &UsersGetOrganizationInvitations,
-    ) -> Result<crate::client::PaginatedList<OrganizationInvitationWithPublicOrganizationData>, Error>
-    {
+    ) -> impl std::future::Future<
+        Output = Result<
+            crate::client::PaginatedList<OrganizationInvitationWithPublicOrganizationData>,
+            Error,
+        >,
+    > + '_ {
         self.client
             .request(crate::client::Method::GET, "/users")
             .segment(user_id)
             .segment("organization_invitations")
             .query(query)
             .send()
-            .await
     }
 
     /// Every item of [`organization_invitations`](Self::organization_invitations), as a stream that fetches the pages one
@@ -210,18 +217,17 @@ impl crate::client::UsersApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "removePassword")]
     #[doc(alias = "RemoveUserPassword")]
-    pub async fn remove_password(
+    pub fn remove_password(
         &self,
         user_id: &str,
         body: &RemoveUserPassword,
-    ) -> Result<crate::client::User, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::User, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/users")
             .segment(user_id)
             .segment("remove_password")
             .json(body)
             .send()
-            .await
     }
 
     /// Verify a TOTP or backup code for a user.
@@ -239,18 +245,17 @@ impl crate::client::UsersApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "verifyTOTP")]
     #[doc(alias = "VerifyTOTP")]
-    pub async fn verify_totp(
+    pub fn verify_totp(
         &self,
         user_id: &str,
         body: &VerifyTotp,
-    ) -> Result<VerifyTotpResponse, Error> {
+    ) -> impl std::future::Future<Output = Result<VerifyTotpResponse, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/users")
             .segment(user_id)
             .segment("verify_totp")
             .json(body)
             .send()
-            .await
     }
 
     /// Disable a user's MFA methods.
@@ -265,13 +270,15 @@ impl crate::client::UsersApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "disableUserMFA")]
     #[doc(alias = "DisableMFA")]
-    pub async fn disable_mfa(&self, user_id: &str) -> Result<DisableMfaResponse, Error> {
+    pub fn disable_mfa(
+        &self,
+        user_id: &str,
+    ) -> impl std::future::Future<Output = Result<DisableMfaResponse, Error>> + '_ {
         self.client
             .request(crate::client::Method::DELETE, "/users")
             .segment(user_id)
             .segment("mfa")
             .send()
-            .await
     }
 
     /// Disable all user's Backup codes.
@@ -286,16 +293,15 @@ impl crate::client::UsersApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "deleteUserBackupCodes")]
     #[doc(alias = "DeleteBackupCode")]
-    pub async fn delete_backup_codes(
+    pub fn delete_backup_codes(
         &self,
         user_id: &str,
-    ) -> Result<DeleteBackupCodeResponse, Error> {
+    ) -> impl std::future::Future<Output = Result<DeleteBackupCodeResponse, Error>> + '_ {
         self.client
             .request(crate::client::Method::DELETE, "/users")
             .segment(user_id)
             .segment("backup_code")
             .send()
-            .await
     }
 
     /// Delete a user passkey.
@@ -310,18 +316,17 @@ impl crate::client::UsersApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "deleteUserPasskey")]
     #[doc(alias = "UserPasskeyDelete")]
-    pub async fn delete_passkey(
+    pub fn delete_passkey(
         &self,
         user_id: &str,
         passkey_identification_id: &str,
-    ) -> Result<crate::client::DeletedObject, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::DeletedObject, Error>> + '_ {
         self.client
             .request(crate::client::Method::DELETE, "/users")
             .segment(user_id)
             .segment("passkeys")
             .segment(passkey_identification_id)
             .send()
-            .await
     }
 
     /// List a user's trusted devices.
@@ -335,16 +340,16 @@ impl crate::client::UsersApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "ListUserTrustedDevices")]
-    pub async fn list_trusted_devices(
+    pub fn list_trusted_devices(
         &self,
         user_id: &str,
-    ) -> Result<crate::client::PaginatedList<TrustedDevice>, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::PaginatedList<TrustedDevice>, Error>> + '_
+    {
         self.client
             .request(crate::client::Method::GET, "/users")
             .segment(user_id)
             .segment("trusted_devices")
             .send()
-            .await
     }
 
     /// Revoke a user's trusted device.
@@ -358,18 +363,17 @@ impl crate::client::UsersApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "RevokeUserTrustedDevice")]
-    pub async fn revoke_trusted_device(
+    pub fn revoke_trusted_device(
         &self,
         user_id: &str,
         trusted_device_id: &str,
-    ) -> Result<TrustedDevice, Error> {
+    ) -> impl std::future::Future<Output = Result<TrustedDevice, Error>> + '_ {
         self.client
             .request(crate::client::Method::DELETE, "/users")
             .segment(user_id)
             .segment("trusted_devices")
             .segment(trusted_device_id)
             .send()
-            .await
     }
 
     /// Delete a user web3 wallet.
@@ -384,18 +388,17 @@ impl crate::client::UsersApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "deleteUserWeb3Wallet")]
     #[doc(alias = "UserWeb3WalletDelete")]
-    pub async fn delete_web3_wallet(
+    pub fn delete_web3_wallet(
         &self,
         user_id: &str,
         web3_wallet_identification_id: &str,
-    ) -> Result<crate::client::DeletedObject, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::DeletedObject, Error>> + '_ {
         self.client
             .request(crate::client::Method::DELETE, "/users")
             .segment(user_id)
             .segment("web3_wallets")
             .segment(web3_wallet_identification_id)
             .send()
-            .await
     }
 
     /// Delete all the user's TOTPs.
@@ -410,13 +413,15 @@ impl crate::client::UsersApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "deleteUserTOTP")]
     #[doc(alias = "DeleteTOTP")]
-    pub async fn delete_totp(&self, user_id: &str) -> Result<DeleteTotpResponse, Error> {
+    pub fn delete_totp(
+        &self,
+        user_id: &str,
+    ) -> impl std::future::Future<Output = Result<DeleteTotpResponse, Error>> + '_ {
         self.client
             .request(crate::client::Method::DELETE, "/users")
             .segment(user_id)
             .segment("totp")
             .send()
-            .await
     }
 
     /// Delete External Account.
@@ -431,18 +436,17 @@ impl crate::client::UsersApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "deleteUserExternalAccount")]
     #[doc(alias = "DeleteExternalAccount")]
-    pub async fn delete_external_account(
+    pub fn delete_external_account(
         &self,
         user_id: &str,
         external_account_id: &str,
-    ) -> Result<crate::client::DeletedObject, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::DeletedObject, Error>> + '_ {
         self.client
             .request(crate::client::Method::DELETE, "/users")
             .segment(user_id)
             .segment("external_accounts")
             .segment(external_account_id)
             .send()
-            .await
     }
 
     /// Set a user's password as compromised.
@@ -457,11 +461,11 @@ impl crate::client::UsersApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "setPasswordCompromised")]
     #[doc(alias = "SetUserPasswordCompromised")]
-    pub async fn set_password_compromised(
+    pub fn set_password_compromised(
         &self,
         user_id: &str,
         body: &SetUserPasswordCompromised,
-    ) -> Result<crate::client::User, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::User, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/users")
             .segment(user_id)
@@ -469,7 +473,6 @@ impl crate::client::UsersApi {
             .segment("set_compromised")
             .json(body)
             .send()
-            .await
     }
 
     /// Unset a user's password as compromised.
@@ -486,16 +489,15 @@ impl crate::client::UsersApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "unsetPasswordCompromised")]
     #[doc(alias = "UnsetUserPasswordCompromised")]
-    pub async fn unset_password_compromised(
+    pub fn unset_password_compromised(
         &self,
         user_id: &str,
-    ) -> Result<crate::client::User, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::User, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/users")
             .segment(user_id)
             .segment("password")
             .segment("unset_compromised")
             .send()
-            .await
     }
 }

@@ -56,15 +56,15 @@ impl WaitlistEntriesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "ListWaitlistEntries")]
-    pub async fn list(
+    pub fn list(
         &self,
         query: &ListWaitlistEntries,
-    ) -> Result<crate::client::PaginatedList<WaitlistEntry>, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::PaginatedList<WaitlistEntry>, Error>> + '_
+    {
         self.client
             .request(crate::client::Method::GET, "/waitlist_entries")
             .query(query)
             .send()
-            .await
     }
 
     /// Every item of [`list`](Self::list), as a stream that fetches the pages one
@@ -98,12 +98,14 @@ impl WaitlistEntriesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "CreateWaitlistEntry")]
-    pub async fn create(&self, body: &CreateWaitlistEntry) -> Result<WaitlistEntry, Error> {
+    pub fn create(
+        &self,
+        body: &CreateWaitlistEntry,
+    ) -> impl std::future::Future<Output = Result<WaitlistEntry, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/waitlist_entries")
             .json(body)
             .send()
-            .await
     }
 
     /// Create multiple waitlist entries.
@@ -124,15 +126,14 @@ impl WaitlistEntriesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "CreateBulkWaitlistEntries")]
-    pub async fn bulk_create(
+    pub fn bulk_create(
         &self,
         body: &[CreateBulkWaitlistEntriesItem],
-    ) -> Result<Vec<WaitlistEntry>, Error> {
+    ) -> impl std::future::Future<Output = Result<Vec<WaitlistEntry>, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/waitlist_entries/bulk")
             .json(body)
             .send()
-            .await
     }
 
     /// Delete a pending waitlist entry.
@@ -146,15 +147,14 @@ impl WaitlistEntriesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "DeleteWaitlistEntry")]
-    pub async fn delete(
+    pub fn delete(
         &self,
         waitlist_entry_id: &str,
-    ) -> Result<crate::client::DeletedObject, Error> {
+    ) -> impl std::future::Future<Output = Result<crate::client::DeletedObject, Error>> + '_ {
         self.client
             .request(crate::client::Method::DELETE, "/waitlist_entries")
             .segment(waitlist_entry_id)
             .send()
-            .await
     }
 
     /// Invite a waitlist entry.
@@ -168,18 +168,17 @@ impl WaitlistEntriesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "InviteWaitlistEntry")]
-    pub async fn invite(
+    pub fn invite(
         &self,
         waitlist_entry_id: &str,
         body: &InviteWaitlistEntry,
-    ) -> Result<WaitlistEntry, Error> {
+    ) -> impl std::future::Future<Output = Result<WaitlistEntry, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/waitlist_entries")
             .segment(waitlist_entry_id)
             .segment("invite")
             .json(body)
             .send()
-            .await
     }
 
     /// Reject a waitlist entry.
@@ -193,12 +192,14 @@ impl WaitlistEntriesApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "RejectWaitlistEntry")]
-    pub async fn reject(&self, waitlist_entry_id: &str) -> Result<WaitlistEntry, Error> {
+    pub fn reject(
+        &self,
+        waitlist_entry_id: &str,
+    ) -> impl std::future::Future<Output = Result<WaitlistEntry, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/waitlist_entries")
             .segment(waitlist_entry_id)
             .segment("reject")
             .send()
-            .await
     }
 }

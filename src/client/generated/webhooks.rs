@@ -54,11 +54,12 @@ impl WebhooksApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "CreateSvixApp")]
-    pub async fn create_svix_app(&self) -> Result<SvixUrl, Error> {
+    pub fn create_svix_app(
+        &self,
+    ) -> impl std::future::Future<Output = Result<SvixUrl, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/webhooks/svix")
             .send()
-            .await
     }
 
     /// Delete a Svix app.
@@ -72,11 +73,10 @@ impl WebhooksApi {
     /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "DeleteSvixApp")]
-    pub async fn delete_svix_app(&self) -> Result<(), Error> {
+    pub fn delete_svix_app(&self) -> impl std::future::Future<Output = Result<(), Error>> + '_ {
         self.client
             .request(crate::client::Method::DELETE, "/webhooks/svix")
             .send()
-            .await
     }
 
     /// Create a Svix Dashboard URL.
@@ -91,10 +91,11 @@ impl WebhooksApi {
     /// a transport failure, or an answer that does not decode.
     #[doc(alias = "generateSvixAuthURL")]
     #[doc(alias = "GenerateSvixAuthURL")]
-    pub async fn generate_svix_auth_url(&self) -> Result<SvixUrl, Error> {
+    pub fn generate_svix_auth_url(
+        &self,
+    ) -> impl std::future::Future<Output = Result<SvixUrl, Error>> + '_ {
         self.client
             .request(crate::client::Method::POST, "/webhooks/svix_url")
             .send()
-            .await
     }
 }
