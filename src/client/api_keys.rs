@@ -42,6 +42,7 @@ impl std::fmt::Debug for ApiKeySecret {
 /// # let _ = params;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct CreateApiKey {
     name: String,
@@ -93,6 +94,7 @@ impl CreateApiKey {
 /// # let _ = all;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct ListApiKeys {
     subject: String,
@@ -134,6 +136,7 @@ impl ListApiKeys {
 /// # let _ = params;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct UpdateApiKey {
     #[serde(skip_serializing_if = "Option::is_none")]

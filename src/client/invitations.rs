@@ -178,6 +178,7 @@ pub struct WaitlistEntry {
 /// # let _ = pending;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct ListInvitations {
     status: Option<String>,
@@ -217,6 +218,7 @@ impl ListInvitations {
 /// # let _ = params;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct CreateInvitation {
     email_address: String,
@@ -270,6 +272,7 @@ impl CreateInvitation {
 /// # let _ = whole_domain;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct CreateAllowlistIdentifier {
     identifier: String,

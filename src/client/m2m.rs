@@ -31,6 +31,7 @@ use crate::backend::machine_verify::{self as machine_models, M2mToken, Opaque};
 /// # Ok::<_, serde_json::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct CreateM2mToken {
     seconds_until_expiration: Option<u64>,
@@ -80,6 +81,7 @@ impl CreateM2mToken {
 /// # let _ = live;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct ListM2mTokens {
     subject: String,

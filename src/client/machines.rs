@@ -143,6 +143,7 @@ pub struct MachineScope {
 /// # let _ = params;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct CreateMachine {
     name: String,
@@ -171,6 +172,7 @@ impl CreateMachine {
 
 /// The body of [`MachinesApi::update`]; fields left unset are unchanged.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct UpdateMachine {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -190,6 +192,7 @@ impl UpdateMachine {
 
 /// The query of [`MachinesApi::list`].
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct ListMachines {
     query: Option<String>,

@@ -145,14 +145,17 @@
 //! `ClerkClient` itself is `Send + Sync` and can be moved between threads.
 
 mod api_keys;
+mod generated;
 mod invitations;
 mod m2m;
 mod machines;
-mod models;
+pub(crate) mod models;
 mod oauth_tokens;
 mod organizations;
+pub(crate) mod paging;
 mod request;
 mod sessions;
+mod streams;
 mod users;
 
 use std::fmt;
@@ -162,6 +165,7 @@ use std::time::Duration;
 use crate::clerk::Clerk;
 
 pub use self::api_keys::{ApiKeySecret, ApiKeysApi, CreateApiKey, ListApiKeys, UpdateApiKey};
+pub use self::generated::*;
 pub use self::invitations::{
     AllowlistIdentifier, AllowlistIdentifiersApi, CreateAllowlistIdentifier, CreateInvitation,
     IdentifierType, Invitation, InvitationsApi, ListInvitations, WaitlistEntry,

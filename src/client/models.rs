@@ -265,6 +265,7 @@ pub struct TotalCount {
 /// # let _ = second_page;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct Pagination {
     #[serde(skip_serializing_if = "Option::is_none")]

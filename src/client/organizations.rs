@@ -266,6 +266,7 @@ pub struct OrganizationInvitation {
 /// # let _ = params;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct ListOrganizations {
     query: Option<String>,
@@ -312,6 +313,7 @@ impl ListOrganizations {
 /// # let _ = params;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct CreateOrganization {
     name: String,
@@ -365,6 +367,7 @@ impl CreateOrganization {
 /// # let _ = params;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct UpdateOrganization {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -403,6 +406,7 @@ impl UpdateOrganization {
 /// # let _ = params;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct UpdateOrganizationMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -431,6 +435,7 @@ impl UpdateOrganizationMetadata {
 /// # let _ = admins;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct ListOrganizationMemberships {
     user_id: Vec<String>,
@@ -507,6 +512,7 @@ impl ListOrganizationMemberships {
 /// # let _ = params;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct CreateOrganizationMembership {
     user_id: String,
@@ -546,6 +552,7 @@ impl CreateOrganizationMembership {
 /// # let _ = pending;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct ListOrganizationInvitations {
     status: Vec<String>,
@@ -585,6 +592,7 @@ impl ListOrganizationInvitations {
 /// # let _ = params;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct CreateOrganizationInvitation {
     email_address: String,

@@ -213,6 +213,7 @@ impl fmt::Debug for Token {
 /// # let _ = active;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct ListSessions {
     client_id: Option<String>,
@@ -248,6 +249,7 @@ impl ListSessions {
 /// # let _ = for_supabase;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct GetSessionToken {
     template: Option<String>,
@@ -274,6 +276,7 @@ impl GetSessionToken {
 /// # let _ = params;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct CreateSession {
     user_id: String,

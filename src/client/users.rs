@@ -672,6 +672,7 @@ impl std::fmt::Debug for OauthAccessToken {
 /// # let _ = params;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct ListUsers {
     email_address: Vec<String>,
@@ -776,6 +777,7 @@ impl ListUsers {
 /// # let _ = params;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct CreateUser {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -896,6 +898,7 @@ impl CreateUser {
 /// # let _ = params;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct UpdateUser {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1013,6 +1016,7 @@ impl UpdateUser {
 /// # let _ = params;
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize), serde(default))]
 #[must_use]
 pub struct UpdateUserMetadata {
     #[serde(skip_serializing_if = "Option::is_none")]

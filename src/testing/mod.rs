@@ -52,6 +52,7 @@ mod browser;
 mod frontend;
 mod issuer;
 mod machine;
+pub mod operations;
 mod server;
 mod webhook;
 

@@ -187,6 +187,21 @@ pub enum EventData {
     Permission(Box<Permission>),
     /// `waitlistEntry.created`, `waitlistEntry.updated`.
     WaitlistEntry(Box<WaitlistEntry>),
+    /// `organizationDomain.created`, `organizationDomain.updated`.
+    OrganizationDomain(Box<crate::client::types::OrganizationDomain>),
+    /// `subscription.created`, `.updated`, `.active`, `.pastDue`.
+    #[cfg(feature = "billing")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
+    Subscription(Box<super::billing::SubscriptionEventPayload>),
+    /// `subscriptionItem.*`: `abandoned`, `active`, `canceled`, `ended`,
+    /// `freeTrialEnding`, `incomplete`, `pastDue`, `upcoming`, `updated`.
+    #[cfg(feature = "billing")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
+    SubscriptionItem(Box<super::billing::BillingSubscriptionItemEventPayload>),
+    /// `paymentAttempt.created`, `paymentAttempt.updated`.
+    #[cfg(feature = "billing")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
+    PaymentAttempt(Box<super::billing::PaymentAttemptEventPayload>),
     /// A deleted object, `{"object": "user", "id": "user_…", "deleted": true}`
     /// (`user.deleted`, `organization.deleted`, …).
     Deleted(DeletedObject),
@@ -283,6 +298,17 @@ impl EventData {
             "role" => boxed(t, data, "Role", Self::Role),
             "permission" => boxed(t, data, "Permission", Self::Permission),
             "waitlistEntry" => boxed(t, data, "WaitlistEntry", Self::WaitlistEntry),
+            "organizationDomain" => {
+                boxed(t, data, "OrganizationDomain", Self::OrganizationDomain)
+            }
+            #[cfg(feature = "billing")]
+            "subscription" => boxed(t, data, "SubscriptionEventPayload", Self::Subscription),
+            #[cfg(feature = "billing")]
+            "subscriptionItem" => {
+                boxed(t, data, "BillingSubscriptionItemEventPayload", Self::SubscriptionItem)
+            }
+            #[cfg(feature = "billing")]
+            "paymentAttempt" => boxed(t, data, "PaymentAttemptEventPayload", Self::PaymentAttempt),
             _ => Self::Other(data),
         }
     }
@@ -309,6 +335,13 @@ impl EventData {
             Self::Role(v) => v.id.as_str(),
             Self::Permission(v) => v.id.as_str(),
             Self::WaitlistEntry(v) => v.id.as_str(),
+            Self::OrganizationDomain(v) => v.id.as_str(),
+            #[cfg(feature = "billing")]
+            Self::Subscription(v) => v.id.as_str(),
+            #[cfg(feature = "billing")]
+            Self::SubscriptionItem(v) => v.id.as_str(),
+            #[cfg(feature = "billing")]
+            Self::PaymentAttempt(v) => v.id.as_str(),
             Self::Deleted(v) => v.id.as_deref().unwrap_or_default(),
             Self::Other(v) => v.get("id").and_then(Value::as_str).unwrap_or_default(),
             Self::Undecoded(v) => v.data.get("id").and_then(Value::as_str).unwrap_or_default(),

@@ -123,7 +123,14 @@
 //!
 //! [Standard Webhooks]: https://www.standardwebhooks.com/
 
+/// The billing events' payloads (generated from Clerk's webhooks OpenAPI file).
+#[cfg(feature = "billing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
+#[path = "generated.rs"]
+pub mod billing;
 mod event;
+#[cfg(test)]
+mod examples_generated;
 mod extract;
 
 use std::fmt;

@@ -97,3 +97,30 @@ fn debug_hides_the_secret() {
     assert!(!shown.contains("dGVzdF9z"), "{shown}");
     assert!(shown.contains("whsec_****"), "{shown}");
 }
+
+#[test]
+fn every_event_type_of_clerks_spec_decodes_typed() {
+    let examples = super::examples_generated::EVENT_EXAMPLES;
+    assert_eq!(examples.len(), 45);
+    let mut untyped = Vec::new();
+    for (event_type, example) in examples {
+        let event: WebhookEvent = serde_json::from_str(example).unwrap();
+        assert_eq!(event.event_type, *event_type);
+        if matches!(event.data, EventData::Other(_)) {
+            untyped.push(*event_type);
+        } else {
+            assert!(event.data.id().is_some(), "{event_type}: no id");
+        }
+    }
+    let billing = ["paymentAttempt.", "subscription.", "subscriptionItem."];
+    let expected: Vec<&str> = if cfg!(feature = "billing") {
+        Vec::new()
+    } else {
+        examples
+            .iter()
+            .map(|(t, _)| *t)
+            .filter(|t| billing.iter().any(|b| t.starts_with(b)))
+            .collect()
+    };
+    assert_eq!(untyped, expected);
+}

@@ -11,9 +11,11 @@
 
 mod browser;
 mod directory;
+pub(super) mod generated;
 mod machines;
 mod organizations;
 mod sessions;
+pub(super) mod spec;
 mod users;
 mod util;
 
@@ -428,6 +430,10 @@ pub(crate) fn handle(store: &mut Store, request: &ApiRequest<'_>) -> Reply {
         .find(|(method, path, _, _)| method == request.method && path == request.path);
     if let Some((_, _, status, body)) = canned {
         return Reply::with_status(*status, body.clone());
+    }
+    // The operations without a stateful resource: served from the spec.
+    if let Some(reply) = spec::serve(request) {
+        return reply;
     }
     // The machine-auth endpoints are called without `/v1`.
     let rest = request

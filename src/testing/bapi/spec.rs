@@ -1,0 +1,274 @@
+//! The operations the stand-in serves from Clerk's OpenAPI file rather than
+//! from its stateful resources: every request is validated against the
+//! parameters and body the spec gives (an unknown query parameter or body
+//! member, a missing required one, or a value of the wrong type gets
+//! Clerk's 422 body naming the parameter), then answered with a
+//! schema-valid example. The table is generated (`cargo xtask generate`,
+//! src/testing/bapi/generated.rs).
+
+use serde_json::{json, Value};
+
+use super::generated::OPERATIONS;
+use super::util::decode_segment;
+use super::{ApiRequest, Reply};
+
+/// One operation of the table.
+pub(super) struct SpecOp {
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(super) id: &'static str,
+    pub(super) method: &'static str,
+    /// Path segments after `/v1`; `{name}` is a parameter.
+    pub(super) path: &'static [&'static str],
+    pub(super) query: &'static [QueryParam],
+    pub(super) body: Option<BodySpec>,
+    pub(super) status: u16,
+    /// The list answers `{data, total_count}` with `paginated=true`, a bare
+    /// array without.
+    pub(super) paginated_list: bool,
+    /// The answer, as JSON text.
+    pub(super) example: &'static str,
+}
+
+/// A query parameter.
+pub(super) struct QueryParam {
+    pub(super) name: &'static str,
+    pub(super) kind: Kind,
+    pub(super) required: bool,
+}
+
+/// A JSON body: an object, or an array of them (bulk operations).
+pub(super) struct BodySpec {
+    pub(super) array: bool,
+    pub(super) required: bool,
+    /// Unknown members are refused.
+    pub(super) strict: bool,
+    pub(super) fields: &'static [Field],
+}
+
+/// A member of a JSON body.
+pub(super) struct Field {
+    pub(super) name: &'static str,
+    pub(super) kind: Kind,
+    pub(super) required: bool,
+    pub(super) nullable: bool,
+}
+
+/// What a value must look like.
+#[allow(dead_code)] // `Number`: no parameter of today's spec is one.
+pub(super) enum Kind {
+    Any,
+    String,
+    Integer,
+    Number,
+    Boolean,
+    Object,
+    Enum(&'static [&'static str]),
+    Array(&'static Kind),
+}
+
+impl Kind {
+    /// A query value (text).
+    fn accepts_text(&self, text: &str) -> bool {
+        match self {
+            Kind::Integer => text.parse::<i64>().is_ok(),
+            Kind::Number => text.parse::<f64>().is_ok(),
+            Kind::Boolean => matches!(text, "true" | "false"),
+            Kind::Enum(values) => values.contains(&text),
+            Kind::Array(inner) => inner.accepts_text(text),
+            Kind::Any | Kind::String | Kind::Object => true,
+        }
+    }
+
+    /// A body value (JSON, not null).
+    fn accepts(&self, value: &Value) -> bool {
+        match self {
+            Kind::Any => true,
+            Kind::String => value.is_string(),
+            Kind::Integer => value.is_i64() || value.is_u64(),
+            Kind::Number => value.is_number(),
+            Kind::Boolean => value.is_boolean(),
+            Kind::Object => value.is_object(),
+            Kind::Enum(values) => value.as_str().is_some_and(|v| values.contains(&v)),
+            Kind::Array(inner) => value
+                .as_array()
+                .is_some_and(|items| items.iter().all(|item| inner.accepts(item))),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Kind::Any => "a value".into(),
+            Kind::String => "a string".into(),
+            Kind::Integer => "an integer".into(),
+            Kind::Number => "a number".into(),
+            Kind::Boolean => "a boolean".into(),
+            Kind::Object => "an object".into(),
+            Kind::Enum(values) => format!("one of {}", values.join(", ")),
+            Kind::Array(inner) => format!("a list of {}", inner.describe()),
+        }
+    }
+}
+
+/// Paths the hand-written resources serve although a spec template matches
+/// them (`GET /v1/clients/handshake_payload` is not in the spec).
+const HAND_WRITTEN: &[(&str, &[&str])] = &[("GET", &["clients", "handshake_payload"])];
+
+/// The answer for `request` when the spec table serves it.
+pub(super) fn serve(request: &ApiRequest<'_>) -> Option<Reply> {
+    let rest = request.path.strip_prefix("/v1/")?;
+    let segments: Vec<String> = rest
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(decode_segment)
+        .collect();
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    if HAND_WRITTEN
+        .iter()
+        .any(|(method, path)| *method == request.method && *path == segments.as_slice())
+    {
+        return None;
+    }
+    // The most specific template wins: the most literal segments.
+    let op = OPERATIONS
+        .iter()
+        .filter(|op| op.method == request.method && matches(op.path, &segments))
+        .max_by_key(|op| op.path.iter().filter(|s| !s.starts_with('{')).count())?;
+    Some(answer(op, request).unwrap_or_else(|reply| reply))
+}
+
+/// The operation id the table would serve `method path` with, if any.
+#[cfg(test)]
+pub(crate) fn operation_of(method: &str, path: &[&str]) -> Option<&'static str> {
+    OPERATIONS
+        .iter()
+        .filter(|op| op.method == method && matches(op.path, path))
+        .max_by_key(|op| op.path.iter().filter(|s| !s.starts_with('{')).count())
+        .map(|op| op.id)
+}
+
+fn matches(template: &[&str], segments: &[&str]) -> bool {
+    template.len() == segments.len()
+        && template
+            .iter()
+            .zip(segments)
+            .all(|(t, s)| t.starts_with('{') || t == s)
+}
+
+fn answer(op: &SpecOp, request: &ApiRequest<'_>) -> Result<Reply, Reply> {
+    check_query(op, request.query)?;
+    check_body(op, request.body)?;
+    let mut value: Value = serde_json::from_str(op.example).unwrap_or(Value::Null);
+    let paginated = request
+        .query
+        .iter()
+        .any(|(k, v)| k == "paginated" && v == "true");
+    if op.paginated_list && paginated {
+        if let Value::Array(items) = value {
+            let total = items.len();
+            value = json!({"data": items, "total_count": total});
+        }
+    }
+    if op.status == 204 {
+        return Ok(Reply {
+            status: 204,
+            body: None,
+            headers: Vec::new(),
+        });
+    }
+    Ok(Reply::with_status(op.status, value))
+}
+
+fn check_query(op: &SpecOp, query: &[(String, String)]) -> Result<(), Reply> {
+    for (key, value) in query {
+        let name = key.strip_suffix("[]").unwrap_or(key);
+        let Some(param) = op.query.iter().find(|p| p.name == name) else {
+            return Err(Reply::unknown_param(key));
+        };
+        if !param.kind.accepts_text(value) {
+            return Err(Reply::invalid(
+                param.name,
+                &format!("must be {}.", param.kind.describe()),
+            ));
+        }
+    }
+    for param in op.query.iter().filter(|p| p.required) {
+        let present = query
+            .iter()
+            .any(|(k, _)| k.strip_suffix("[]").unwrap_or(k) == param.name);
+        if !present {
+            return Err(Reply::missing(param.name));
+        }
+    }
+    Ok(())
+}
+
+fn check_body(op: &SpecOp, body: Option<&Value>) -> Result<(), Reply> {
+    let body = body.filter(|b| !b.is_null());
+    let Some(spec) = &op.body else {
+        // No body in the spec: any member sent is unknown.
+        if let Some(Value::Object(map)) = body {
+            if let Some(key) = map.keys().next() {
+                return Err(Reply::unknown_param(key));
+            }
+        }
+        return Ok(());
+    };
+    let Some(body) = body else {
+        if spec.required || spec.array {
+            if let Some(field) = spec.fields.iter().find(|f| f.required) {
+                return Err(Reply::missing(field.name));
+            }
+        }
+        return Ok(());
+    };
+    if spec.array {
+        let Some(items) = body.as_array() else {
+            return Err(Reply::error(
+                400,
+                "request_body_invalid",
+                "The request body must be a JSON array.",
+            ));
+        };
+        return items.iter().try_for_each(|item| check_object(spec, item));
+    }
+    check_object(spec, body)
+}
+
+fn check_object(spec: &BodySpec, value: &Value) -> Result<(), Reply> {
+    let Some(map) = value.as_object() else {
+        return Err(Reply::error(
+            400,
+            "request_body_invalid",
+            "The request body must be a JSON object.",
+        ));
+    };
+    if spec.fields.is_empty() {
+        return Ok(());
+    }
+    for (key, value) in map {
+        let Some(field) = spec.fields.iter().find(|f| f.name == key) else {
+            if spec.strict {
+                return Err(Reply::unknown_param(key));
+            }
+            continue;
+        };
+        if value.is_null() {
+            if field.required && !field.nullable {
+                return Err(Reply::missing(field.name));
+            }
+            continue;
+        }
+        if !field.kind.accepts(value) {
+            return Err(Reply::invalid(
+                field.name,
+                &format!("must be {}.", field.kind.describe()),
+            ));
+        }
+    }
+    for field in spec.fields.iter().filter(|f| f.required) {
+        if map.get(field.name).is_none_or(Value::is_null) && !field.nullable {
+            return Err(Reply::missing(field.name));
+        }
+    }
+    Ok(())
+}
