@@ -566,7 +566,10 @@ impl From<AuthError> for actix_web::Error {
 /// (or after `jwks_refetch_interval`, when that is shorter), each time with
 /// up to three attempts (125 ms backoff, doubling, at most 1 s); a machine
 /// token's verify endpoint is tried again on the next request that carries
-/// the token. Requests in between are answered at once.
+/// the token. Requests in between are answered at once. When no call was
+/// made at all (the endpoint is held off after a 429 or a burst of 5xx
+/// answers, or the budget of calls that requests trigger is spent), it
+/// carries the time until one will be ([`VerifyError::retry_after`]).
 ///
 /// Only what reads the auth object answers with it (the extractors,
 /// [`Require`](crate::Require), [`get_auth`](crate::get_auth)); routes that
