@@ -131,9 +131,9 @@ pub mod client;
 pub mod clock;
 pub mod config;
 mod encoding;
-pub mod multi_domain;
 #[cfg(feature = "redis")]
 mod fleet;
+pub mod multi_domain;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;

@@ -6,8 +6,8 @@ use std::future::Future;
 
 use futures_util::stream::{self, Stream};
 
-use crate::backend::error::Error;
 use super::models::PaginatedList;
+use crate::backend::error::Error;
 
 /// The page size when the caller sets no `limit`.
 const DEFAULT_PAGE: i64 = 100;

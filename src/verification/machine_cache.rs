@@ -127,7 +127,9 @@ impl MachineCache {
         self
     }
 
-    /// The TTL of successes, in ms (0: not cached).
+    /// The TTL of successes, in ms (0: not cached): how long a shared entry
+    /// may live.
+    #[cfg(feature = "redis")]
     pub(crate) fn ttl_ms(&self) -> i64 {
         if self.entries.is_some() {
             self.ttl_ms

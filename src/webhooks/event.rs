@@ -298,15 +298,16 @@ impl EventData {
             "role" => boxed(t, data, "Role", Self::Role),
             "permission" => boxed(t, data, "Permission", Self::Permission),
             "waitlistEntry" => boxed(t, data, "WaitlistEntry", Self::WaitlistEntry),
-            "organizationDomain" => {
-                boxed(t, data, "OrganizationDomain", Self::OrganizationDomain)
-            }
+            "organizationDomain" => boxed(t, data, "OrganizationDomain", Self::OrganizationDomain),
             #[cfg(feature = "billing")]
             "subscription" => boxed(t, data, "SubscriptionEventPayload", Self::Subscription),
             #[cfg(feature = "billing")]
-            "subscriptionItem" => {
-                boxed(t, data, "BillingSubscriptionItemEventPayload", Self::SubscriptionItem)
-            }
+            "subscriptionItem" => boxed(
+                t,
+                data,
+                "BillingSubscriptionItemEventPayload",
+                Self::SubscriptionItem,
+            ),
             #[cfg(feature = "billing")]
             "paymentAttempt" => boxed(t, data, "PaymentAttemptEventPayload", Self::PaymentAttempt),
             _ => Self::Other(data),
