@@ -9,7 +9,9 @@ use crate::backend::executor::Policy;
 use crate::backend::machine_verify::{
     self as opaque, ApiKey, IdpOAuthAccessToken, M2mToken, Opaque,
 };
-use crate::config::{Checked, ClerkBuilder, Config, ConfigError, InstanceType, PublishableKey};
+use crate::config::{
+    Checked, ClerkBuilder, Config, ConfigError, DomainRole, InstanceType, PublishableKey,
+};
 use crate::verification::accepts::AcceptsToken;
 use crate::verification::cache::{TokenCache, Verified};
 use crate::verification::claims::SessionClaims;
@@ -497,7 +499,12 @@ impl Clerk {
         #[cfg(feature = "redis")]
         if let Some(fleet) = &self.inner.fleet {
             let now = self.inner.config.clock.now_millis();
-            if let Some((verified, until)) = fleet.machine_get(token.as_bytes(), now).await {
+            let shared = fleet.machine_get(token.as_bytes(), now).await;
+            if let Some((verified, until)) = shared.and_then(|(payload, until)| {
+                let verified = MachineToken::from_shared(&payload)?;
+                let until = until.min(verified.expiration().unwrap_or(i64::MAX));
+                (until > now).then_some((verified, until))
+            }) {
                 return (Ok(verified), Some(until));
             }
             let answer = self.verify_at_backend(token, kind).await;
@@ -507,9 +514,11 @@ impl Clerk {
                 let until = now
                     .saturating_add(ttl)
                     .min(verified.expiration().unwrap_or(i64::MAX));
-                fleet
-                    .machine_put(token.as_bytes(), verified, until, now)
-                    .await;
+                if let Some(payload) = verified.to_shared() {
+                    fleet
+                        .machine_put(token.as_bytes(), &payload, until, now)
+                        .await;
+                }
             }
             return (answer, None);
         }
@@ -621,6 +630,18 @@ impl Clerk {
     #[must_use]
     pub fn sign_in_url(&self) -> Option<&str> {
         self.inner.config.sign_in_url.as_deref()
+    }
+
+    /// The sign-up URL, when configured (`CLERK_SIGN_UP_URL`).
+    #[must_use]
+    pub fn sign_up_url(&self) -> Option<&str> {
+        self.config().sign_up_url.as_deref()
+    }
+
+    /// Whether this handle serves a satellite domain.
+    #[must_use]
+    pub fn is_satellite(&self) -> bool {
+        matches!(self.config().browser.domain, DomainRole::Satellite { .. })
     }
 
     pub(crate) fn config(&self) -> &Config {

@@ -5,6 +5,7 @@ use super::cookies::{BrowserCookies, Set, DEV_BROWSER, HANDSHAKE, HANDSHAKE_NONC
 use super::head::{Header, RequestHead};
 use crate::clerk::Clerk;
 use crate::config::{BrowserSettings, InstanceType, PublishableKey};
+use crate::multi_domain::{OrgMatcher, OrgTarget};
 use crate::verification::peek::Peek;
 
 /// The Clerk query parameters of a request.
@@ -35,7 +36,7 @@ impl ClerkQuery {
                 HANDSHAKE => &mut query.handshake,
                 HANDSHAKE_NONCE => &mut query.handshake_nonce,
                 "__clerk_redirect_url" => &mut query.redirect_url,
-                super::multi_domain::SYNCED => &mut query.synced,
+                super::cookies::SYNCED => &mut query.synced,
                 _ => continue,
             };
             if slot.is_none() {
@@ -173,6 +174,17 @@ impl<'r> BrowserRequest<'r> {
     /// Why this request's handshake could not be resolved, if it was.
     pub(crate) fn unresolved(&self) -> Option<String> {
         self.unresolved.borrow().clone()
+    }
+
+    /// The organization the path names (organization sync, §2.9), if any.
+    pub(crate) fn org_target(&self) -> Option<OrgTarget<'r>> {
+        let matcher = self.settings().organization_sync.as_deref()?;
+        matcher.target(self.parts.path_and_query())
+    }
+
+    /// The handshake's `organization_id` parameter, if the path names one.
+    pub(crate) fn org_handshake_param(&self) -> Option<&'r str> {
+        self.org_target().map(|t| OrgMatcher::handshake_param(&t))
     }
 
     pub(crate) fn redirect_count(&self) -> u32 {

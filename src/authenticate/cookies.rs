@@ -23,6 +23,8 @@ pub(crate) const REFRESH: &str = "__refresh";
 pub(crate) const HANDSHAKE: &str = "__clerk_handshake";
 pub(crate) const HANDSHAKE_NONCE: &str = "__clerk_handshake_nonce";
 pub(crate) const REDIRECT_COUNT: &str = "__clerk_redirect_count";
+/// `__clerk_synced`: a satellite back from syncing with its primary.
+pub(crate) const SYNCED: &str = "__clerk_synced";
 
 /// A cookie's value from a `Cookie` header: the first occurrence wins, names
 /// and values are trimmed, values are percent-decoded when they decode (a

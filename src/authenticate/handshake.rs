@@ -159,7 +159,7 @@ fn handshake_url(
         }
     }
     // Organization sync: the organization the path names.
-    if let Some(org) = super::multi_domain::org_handshake_param(req) {
+    if let Some(org) = req.org_handshake_param() {
         location.push_str("&organization_id=");
         push_encoded(&mut location, org);
     }

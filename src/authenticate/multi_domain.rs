@@ -10,11 +10,8 @@ use super::head::Header;
 use super::outcome::{signed_out, Decision, Outcome, SESSION};
 use super::url::{clerk_url, ParsedUrl};
 use crate::config::DomainRole;
-use crate::multi_domain::{OrgMatcher, OrgTarget};
+use crate::multi_domain::OrgTarget;
 use crate::verification::claims::SessionClaims;
-
-/// `__clerk_synced`: `false` asks a satellite to sync, `true` says it did.
-pub(crate) const SYNCED: &str = "__clerk_synced";
 
 const SATELLITE_NEEDS_SYNCING: &str = "satellite-needs-syncing";
 
@@ -113,17 +110,6 @@ pub(crate) fn unusable_redirect_url() -> Decision {
     .into()
 }
 
-/// The organization the request's path names, when organization sync is on.
-pub(crate) fn org_target<'r>(req: &BrowserRequest<'r>) -> Option<OrgTarget<'r>> {
-    let matcher = req.settings().organization_sync.as_deref()?;
-    matcher.target(req.parts.path_and_query())
-}
-
-/// The handshake's `organization_id` parameter, if the path names one.
-pub(crate) fn org_handshake_param<'r>(req: &BrowserRequest<'r>) -> Option<&'r str> {
-    org_target(req).map(|t| OrgMatcher::handshake_param(&t))
-}
-
 /// Step 16: a signed-in navigation whose active organization is not the one
 /// the path names goes through a handshake that switches it; otherwise (an
 /// API request, or past the loop guard) it stays signed in as it is.
@@ -134,7 +120,7 @@ pub(crate) fn organization_sync(
     if claims.user_id().is_empty() {
         return None;
     }
-    let target = org_target(req)?;
+    let target = req.org_target()?;
     let must_activate = match target {
         OrgTarget::Id(id) => claims.org_id() != Some(id),
         OrgTarget::Slug(slug) => claims.org_slug() != Some(slug),

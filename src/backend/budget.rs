@@ -25,19 +25,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::config::InstanceType;
-
 /// How often refusals (and other repeated events) are logged at most.
 pub(crate) const LOG_INTERVAL: Duration = Duration::from_secs(10);
-
-/// The default budget of an instance of `instance` type: half of Clerk's
-/// published limit (production when the type is not known).
-pub(crate) fn default_budget(instance: Option<InstanceType>) -> (u32, Duration) {
-    match instance {
-        Some(InstanceType::Development) => (50, Duration::from_secs(10)),
-        _ => (500, Duration::from_secs(10)),
-    }
-}
 
 /// What a call is spent on, for the log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::{ClerkBuilder, ConfigError, InstanceType};
-use crate::backend::budget::{self, Budget};
+use crate::backend::budget::Budget;
 use crate::backend::transport::Secret;
 
 /// What the builder was told; see the setters.
@@ -53,9 +53,7 @@ impl FleetSettings {
         secret_key: Option<&Secret>,
         instance: Option<InstanceType>,
     ) -> Result<CheckedFleet, ConfigError> {
-        let (calls, per) = self
-            .budget
-            .unwrap_or_else(|| budget::default_budget(instance));
+        let (calls, per) = self.budget.unwrap_or_else(|| default_budget(instance));
         #[cfg(feature = "redis")]
         let shared = match self.redis {
             None => None,
@@ -194,5 +192,14 @@ impl ClerkBuilder {
     pub fn redis_timeout(mut self, timeout: Duration) -> Self {
         self.fleet.redis_timeout = Some(timeout);
         self
+    }
+}
+
+/// The default budget of an instance of `instance` type: half of Clerk's
+/// published limit (production when the type is not known).
+pub(crate) fn default_budget(instance: Option<InstanceType>) -> (u32, Duration) {
+    match instance {
+        Some(InstanceType::Development) => (50, Duration::from_secs(10)),
+        _ => (500, Duration::from_secs(10)),
     }
 }

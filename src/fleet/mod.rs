@@ -42,7 +42,6 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use crate::backend::budget::Tally;
 use crate::encoding::URL_SAFE;
-use crate::verification::machine::MachineToken;
 
 /// How long Redis is left alone after a failure before one request tries it
 /// again.
@@ -166,36 +165,25 @@ impl Fleet {
         opened
     }
 
-    /// A verified machine token another replica (or this one) shared, and
-    /// until when it may be trusted.
-    pub(crate) async fn machine_get(&self, token: &[u8], now: i64) -> Option<(MachineToken, i64)> {
+    /// A verified machine token another replica (or this one) shared, as
+    /// the bytes it was shared as, and until when it may be trusted.
+    pub(crate) async fn machine_get(&self, token: &[u8], now: i64) -> Option<(Vec<u8>, i64)> {
         let key = self.machine_key(token);
         let value = self
             .run::<Option<Vec<u8>>>(redis::cmd("GET").arg(&key))
             .await??;
         let (until, payload) = self.open(&key, &value)?;
-        let verified = MachineToken::from_shared(&payload)?;
-        let until = until.min(verified.expiration().unwrap_or(i64::MAX));
-        (until > now).then_some((verified, until))
+        (until > now).then_some((payload, until))
     }
 
-    /// Shares a verified machine token until `until`.
-    pub(crate) async fn machine_put(
-        &self,
-        token: &[u8],
-        verified: &MachineToken,
-        until: i64,
-        now: i64,
-    ) {
+    /// Shares a verified machine token (its shared form) until `until`.
+    pub(crate) async fn machine_put(&self, token: &[u8], payload: &[u8], until: i64, now: i64) {
         let ttl = until.saturating_sub(now);
         if ttl <= 0 {
             return;
         }
-        let Some(payload) = verified.to_shared() else {
-            return;
-        };
         let key = self.machine_key(token);
-        let value = self.seal(&key, until, &payload);
+        let value = self.seal(&key, until, payload);
         let _: Option<Option<()>> = self
             .run(redis::cmd("SET").arg(&key).arg(value).arg("PX").arg(ttl))
             .await;

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use super::{is_truthy, OrganizationSync, SharedOrgMatcher};
 use crate::authenticate::url::ParsedUrl;
-use crate::clerk::Clerk;
 use crate::config::{
     env_var, BrowserSettings, ClerkBuilder, ConfigError, DomainRole, InstanceType, Origin,
     PublishableKey,
@@ -243,23 +242,10 @@ impl BrowserSettings {
     }
 }
 
-impl Clerk {
-    /// The sign-up URL, when configured (`CLERK_SIGN_UP_URL`).
-    #[must_use]
-    pub fn sign_up_url(&self) -> Option<&str> {
-        self.config().sign_up_url.as_deref()
-    }
-
-    /// Whether this handle serves a satellite domain.
-    #[must_use]
-    pub fn is_satellite(&self) -> bool {
-        matches!(self.config().browser.domain, DomainRole::Satellite { .. })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clerk::Clerk;
 
     const PK_LIVE: &str = "pk_live_Y2xlcmsuaW5zcGlyZWQucHVtYS03NC5sY2wuZGV2JA";
     const PK_TEST: &str = "pk_test_Y2xlcmsuaW5zcGlyZWQucHVtYS03NC5sY2wuZGV2JA";
