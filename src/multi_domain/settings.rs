@@ -197,7 +197,7 @@ impl ClerkBuilder {
     }
 
     /// The sign-up page (Clerk's `signUpUrl`), for the app to read back with
-    /// [`Clerk::sign_up_url`].
+    /// [`Clerk::sign_up_url`](crate::Clerk::sign_up_url).
     ///
     /// Defaults to `CLERK_SIGN_UP_URL`, else none.
     pub fn sign_up_url(mut self, url: impl Into<String>) -> Self {
