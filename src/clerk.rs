@@ -333,6 +333,13 @@ impl Clerk {
                     });
             }
         }
+        // A token seen before is found by its bytes: it was text when it
+        // verified, and only the same bytes match.
+        if accepts != Accepts::Handshake && !options.skip_jwks_cache {
+            if let Some(hit) = self.inner.cache.as_ref().and_then(|c| c.get(token)) {
+                return self.verify_hit(token, &hit, options, accepts);
+            }
+        }
         let Ok(text) = std::str::from_utf8(token) else {
             if let Accepts::Request(taken) = accepts {
                 if !taken.accepts(TokenType::SessionToken) {
@@ -341,7 +348,7 @@ impl Clerk {
             }
             return Err(Refusal::invalid(token::invalid_form()));
         };
-        let peek = self.peek_for(text, options);
+        let peek = Peek::decode(text, self.inner.config.max_token_bytes);
         self.verify_peeked(text, peek, options, accepts).await
     }
 
@@ -358,15 +365,6 @@ impl Clerk {
         {
             Some(verified) => Peek::cached(verified),
             None => Peek::decode(token, self.inner.config.max_token_bytes),
-        }
-    }
-
-    /// [`peek`](Self::peek), decoding when `options` bypass the cache.
-    fn peek_for(&self, token: &str, options: &VerifyOptions) -> Peek {
-        if options.skip_jwks_cache {
-            Peek::decode(token, self.inner.config.max_token_bytes)
-        } else {
-            self.peek(token)
         }
     }
 
@@ -388,15 +386,17 @@ impl Clerk {
             }
         }
         let inner = &*self.inner;
-        let now = inner.config.clock.now_millis();
         if accepts == Accepts::Handshake {
             return match peek.seen {
-                Seen::Decoded(decoded) => {
-                    token::verify_handshake(*decoded, token, &inner.keys, options.skip_jwks_cache)
-                        .await
-                        .map(Principal::Handshake)
-                        .map_err(Refusal::invalid)
-                }
+                Seen::Decoded(decoded) => Box::pin(token::verify_handshake(
+                    *decoded,
+                    token,
+                    &inner.keys,
+                    options.skip_jwks_cache,
+                ))
+                .await
+                .map(Principal::Handshake)
+                .map_err(Refusal::invalid),
                 // A session token is no handshake token.
                 Seen::Cached(_) => Err(Refusal::WrongKind),
                 Seen::Malformed(err) => Err(Refusal::invalid(err)),
@@ -409,28 +409,7 @@ impl Clerk {
         match peek.seen {
             Seen::Malformed(error) => Err(Refusal::invalid(error)),
             Seen::Cached(hit) if !options.skip_jwks_cache => {
-                // A cached token of a kind this caller refuses is refused
-                // with the same answer as uncached.
-                let rules = match accepts.rules(hit.shape) {
-                    Err(Refusal::WrongKind) if accepts == Accepts::Machine => {
-                        return Err(not_machine(None))
-                    }
-                    rules => rules?,
-                };
-                let machine_options = rules_options(rules, options);
-                let options = machine_options.as_ref().unwrap_or(options);
-                match hit.recheck(options, now) {
-                    Ok(()) => principal(rules, hit.claims.clone(), options),
-                    Err(err) => {
-                        if err.reason() == Reason::TokenExpired {
-                            // It will not verify again.
-                            if let Some(cache) = &inner.cache {
-                                cache.remove(token.as_bytes());
-                            }
-                        }
-                        Err(fail(rules, err))
-                    }
-                }
+                self.verify_hit(token.as_bytes(), &hit, options, accepts)
             }
             Seen::Cached(_) => {
                 let peek = Peek::decode(token, inner.config.max_token_bytes);
@@ -449,15 +428,67 @@ impl Clerk {
                 let machine_options = rules_options(rules, options);
                 let options = machine_options.as_ref().unwrap_or(options);
                 let typ = decoded.typ().cloned();
-                let (claims, key, times) =
-                    token::verify_decoded(*decoded, token, &inner.keys, options, now)
-                        .await
-                        .map_err(|err| fail(rules, err))?;
+                let now = inner.config.clock.now_millis();
+                // Boxed: a key fetch makes this future large, and the
+                // cached path should not carry it.
+                let (claims, key, times) = Box::pin(token::verify_decoded(
+                    *decoded,
+                    token,
+                    &inner.keys,
+                    options,
+                    now,
+                ))
+                .await
+                .map_err(|err| fail(rules, err))?;
                 if let Some(cache) = &inner.cache {
                     let verified = Verified::new(claims.clone(), key, typ, times, shape);
                     cache.insert(token.as_bytes(), Arc::new(verified));
                 }
                 principal(rules, claims, options)
+            }
+        }
+    }
+
+    /// A token the verified-token cache knows: the kind rules, and the
+    /// checks that depend on the clock and the options; its signature and
+    /// JSON are not looked at again. No await: a cached request is answered
+    /// where it is looked up.
+    fn verify_hit(
+        &self,
+        token: &[u8],
+        hit: &Verified,
+        options: &VerifyOptions,
+        accepts: Accepts,
+    ) -> Result<Principal, Refusal> {
+        if let Accepts::Request(taken) = accepts {
+            let kind = hit.shape.machine.unwrap_or(TokenType::SessionToken);
+            if !taken.accepts(kind) {
+                return Err(Refusal::NotAccepted);
+            }
+        }
+        // A cached token of a kind this caller refuses is refused with the
+        // same answer as uncached.
+        let rules = match accepts.rules(hit.shape) {
+            Err(Refusal::WrongKind) if accepts == Accepts::Machine => {
+                return Err(Refusal::Invalid {
+                    machine: Some(TokenType::OAuthToken),
+                    error: machine::not_a_machine_jwt(None),
+                })
+            }
+            rules => rules?,
+        };
+        let machine_options = rules_options(rules, options);
+        let options = machine_options.as_ref().unwrap_or(options);
+        match hit.recheck(options, self.inner.config.clock.now_millis()) {
+            Ok(()) => principal(rules, hit.claims.clone(), options),
+            Err(err) => {
+                if err.reason() == Reason::TokenExpired {
+                    // It will not verify again.
+                    if let Some(cache) = &self.inner.cache {
+                        cache.remove(token);
+                    }
+                }
+                Err(fail(rules, err))
             }
         }
     }
@@ -475,15 +506,20 @@ impl Clerk {
             return Err(opaque_guard::refused_locally(kind));
         }
         let clock = &self.inner.config.clock;
-        let verified = self
-            .inner
-            .machine_cache
-            .get_or_verify_capped(
-                token,
-                || clock.now_millis(),
-                || self.verify_shared(text, kind),
-            )
-            .await?;
+        let cache = &self.inner.machine_cache;
+        let verified = match cache.known(token, clock.now_millis()) {
+            Some(known) => known?,
+            // Boxed: the Backend API call makes this future large, and the
+            // cached path should not carry it.
+            None => {
+                Box::pin(cache.get_or_verify_capped(
+                    token,
+                    || clock.now_millis(),
+                    || self.verify_shared(text, kind),
+                ))
+                .await?
+            }
+        };
         verified.check_audience(options)?;
         Ok(verified)
     }

@@ -2,6 +2,7 @@
 //! extractors (`Auth`, `OptionalAuth`, `SessionAuth`, `Clerk`, `ClerkClient`).
 
 use std::future::{ready, Ready};
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use actix_web::dev::{Extensions, Payload, ServiceRequest};
@@ -21,11 +22,19 @@ use crate::verification::claims::SessionClaims;
 
 /// What [`ClerkMiddleware`](crate::ClerkMiddleware) attaches to every request
 /// it authenticates: one extension, read by everything in this module.
-#[derive(Clone)]
 pub(crate) struct Attached {
     /// The auth object, or why there is none (an outage).
     pub(crate) auth: Result<Auth, AuthUnavailableError>,
+    /// The handle the middleware's `instance_fn` chose for this request.
+    pub(crate) selected: Option<Clerk>,
+    pub(crate) settings: Rc<AttachedSettings>,
+}
+
+/// What every request a middleware worker authenticates carries beside its
+/// auth object, shared on the worker's thread.
+pub(crate) struct AttachedSettings {
     pub(crate) clerk: Clerk,
+    /// The rejection hook.
     pub(crate) shaper: Option<Shaper>,
     /// The client the `ClerkClient` extractor hands out, when the middleware
     /// was given one.
@@ -33,6 +42,20 @@ pub(crate) struct Attached {
 }
 
 impl Attached {
+    /// The handle that authenticated the request.
+    pub(crate) fn clerk(&self) -> &Clerk {
+        self.selected.as_ref().unwrap_or(&self.settings.clerk)
+    }
+
+    /// The client the `ClerkClient` extractor hands out: the middleware's,
+    /// else the handle's.
+    fn client(&self) -> ClerkClient {
+        self.settings
+            .client
+            .clone()
+            .unwrap_or_else(|| self.clerk().client())
+    }
+
     /// The auth object as a route taking `accepts` sees it. The middleware
     /// verified the token whatever its kind, once; a route that says nothing
     /// takes session tokens only, so an API key never passes for a session.
@@ -59,7 +82,10 @@ impl Attached {
 
     /// The rejection hook with what it sees of the request, when a hook is set.
     pub(crate) fn shape(&self, head: &RequestHead) -> Option<Shape> {
-        self.shaper.as_ref().map(|hook| Shape::new(hook, head))
+        self.settings
+            .shaper
+            .as_ref()
+            .map(|hook| Shape::new(hook, head))
     }
 }
 
@@ -436,7 +462,7 @@ impl FromRequest for Clerk {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(attachment(&req.extensions(), "the Clerk extractor").map(|a| a.clerk.clone()))
+        ready(attachment(&req.extensions(), "the Clerk extractor").map(|a| a.clerk().clone()))
     }
 }
 
@@ -486,13 +512,6 @@ impl FromRequest for ClerkClient {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(
-            attachment(&req.extensions(), "the ClerkClient extractor").map(|attached| {
-                attached
-                    .client
-                    .clone()
-                    .unwrap_or_else(|| attached.clerk.client())
-            }),
-        )
+        ready(attachment(&req.extensions(), "the ClerkClient extractor").map(Attached::client))
     }
 }

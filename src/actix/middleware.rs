@@ -14,7 +14,7 @@ use actix_web::{Error, HttpMessage, HttpResponse, HttpResponseBuilder};
 use futures_util::future::LocalBoxFuture;
 
 use crate::actix::error::{is_rejection, AuthUnavailableError, Rejection, Shape, Shaper};
-use crate::actix::extract::Attached;
+use crate::actix::extract::{Attached, AttachedSettings};
 use crate::authenticate::head::{Header, RequestHead};
 use crate::authenticate::outcome::{auth_headers, BrowserHeaders, Decision, Handshake, Outcome};
 use crate::authenticate::{self};
@@ -127,12 +127,13 @@ pub struct ClerkMiddleware {
     settings: Arc<Settings>,
 }
 
+#[derive(Clone)]
 struct Settings {
     clerk: Clerk,
-    instance: Option<Box<InstanceFn>>,
+    instance: Option<Arc<InstanceFn>>,
     proxy_path: Option<String>,
-    options: Option<Box<OptionsFn>>,
-    on_authenticated: Option<Box<AuthHook>>,
+    options: Option<Arc<OptionsFn>>,
+    on_authenticated: Option<Arc<AuthHook>>,
     on_rejection: Option<Shaper>,
     treat_pending_as_signed_out: bool,
     accepts: AcceptsToken,
@@ -225,10 +226,10 @@ impl ClerkMiddleware {
 #[must_use]
 pub struct ClerkMiddlewareBuilder {
     clerk: Clerk,
-    instance: Option<Box<InstanceFn>>,
+    instance: Option<Arc<InstanceFn>>,
     proxy_path: Option<String>,
-    options: Option<Box<OptionsFn>>,
-    on_authenticated: Option<Box<AuthHook>>,
+    options: Option<Arc<OptionsFn>>,
+    on_authenticated: Option<Arc<AuthHook>>,
     on_rejection: Option<Shaper>,
     treat_pending_as_signed_out: bool,
     accepts: AcceptsToken,
@@ -271,7 +272,7 @@ impl ClerkMiddlewareBuilder {
     where
         F: Fn(&ServiceRequest) -> Option<Clerk> + Send + Sync + 'static,
     {
-        self.instance = Some(Box::new(select));
+        self.instance = Some(Arc::new(select));
         self
     }
 
@@ -295,7 +296,7 @@ impl ClerkMiddlewareBuilder {
     where
         F: Fn(&ServiceRequest) -> Option<Arc<VerifyOptions>> + Send + Sync + 'static,
     {
-        self.options = Some(Box::new(options));
+        self.options = Some(Arc::new(options));
         self
     }
 
@@ -309,7 +310,7 @@ impl ClerkMiddlewareBuilder {
     where
         F: Fn(&ServiceRequest, &Auth) -> Result<(), Error> + Send + Sync + 'static,
     {
-        self.on_authenticated = Some(Box::new(hook));
+        self.on_authenticated = Some(Arc::new(hook));
         self
     }
 
@@ -487,18 +488,29 @@ where
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
+        let settings = &self.settings;
         ready(Ok(ClerkMiddlewareService {
             service: Rc::new(service),
-            settings: self.settings.clone(),
+            settings: Rc::new(Settings::clone(settings)),
+            attached: Rc::new(AttachedSettings {
+                clerk: settings.clerk.clone(),
+                shaper: settings.on_rejection.clone(),
+                client: settings.client.clone(),
+            }),
         }))
     }
 }
 
 /// The service [`ClerkMiddleware`] wraps around your app.
 #[doc(hidden)]
+///
+/// One per worker: its requests run on the worker's thread, so they count
+/// their references to the settings without atomics, and workers on other
+/// cores never write the same cache line.
 pub struct ClerkMiddlewareService<S> {
     service: Rc<S>,
-    settings: Arc<Settings>,
+    settings: Rc<Settings>,
+    attached: Rc<AttachedSettings>,
 }
 
 impl<S, B> Service<ServiceRequest> for ClerkMiddlewareService<S>
@@ -514,7 +526,8 @@ where
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let service = Rc::clone(&self.service);
-        let settings = Arc::clone(&self.settings);
+        let settings = Rc::clone(&self.settings);
+        let attached = Rc::clone(&self.attached);
         Box::pin(async move {
             if let Some(prefix) = &settings.proxy_path {
                 if crate::multi_domain::proxy::path_is_under(req.path(), prefix) {
@@ -601,7 +614,7 @@ where
             };
             // The browser path's cookies go on every answer, rejections
             // included (a refreshed session stays refreshed after a 403).
-            let browser_extra = Some(browser_headers(&browser)).filter(|h| !h.is_empty());
+            let browser_extra = (!browser.is_empty()).then(|| browser_headers(&browser));
 
             // Routes read the request's auth through the kinds they accept
             // (`Attached::auth_with`); the hook, like `get_auth`, sees the
@@ -618,13 +631,14 @@ where
             }
             req.extensions_mut().insert(Attached {
                 auth,
-                clerk: clerk.clone(),
-                shaper: shaper.cloned(),
-                client: settings.client.clone(),
+                selected,
+                settings: attached,
             });
             let mut res = service.call(req).await?;
-            append(&mut res, signed_out_headers);
-            append_always(res.headers_mut(), browser_extra);
+            if signed_out_headers.is_some() || browser_extra.is_some() {
+                append(&mut res, signed_out_headers);
+                append_always(res.headers_mut(), browser_extra);
+            }
             Ok(res.map_into_left_body())
         })
     }

@@ -42,7 +42,6 @@ pub(crate) async fn authenticate(
     // What the chosen session cookie is, peeked at when the set was chosen;
     // step 13 verifies it without decoding it again.
     let peeked = req.peek.take();
-    let req = req;
     let handshakes = req.handshakes_allowed();
 
     // §2.3: a satellite's sign-in page on the request's own origin.

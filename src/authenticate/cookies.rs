@@ -28,23 +28,49 @@ pub(crate) const SYNCED: &str = "__clerk_synced";
 
 /// A cookie's value from a `Cookie` header: the first occurrence wins, names
 /// and values are trimmed, values are percent-decoded when they decode (a
-/// broken escape or non-UTF-8 result keeps the raw value, as Clerk's
-/// `decodeURIComponent` fallback does), surrounding quotes are kept, and
-/// pairs without `=` are skipped.
+/// broken escape keeps the raw value, as Clerk's `decodeURIComponent`
+/// fallback does), surrounding quotes are kept, and pairs without `=` or
+/// that are not UTF-8 are skipped.
 #[cfg(any(test, fuzzing, feature = "testing"))]
 pub(crate) fn cookie<'h>(header: &'h [u8], name: &str) -> Option<Cow<'h, str>> {
-    pairs(header).find(|(key, _)| *key == name).map(|(_, v)| v)
+    pairs(header)
+        .filter(|(key, _)| *key == name)
+        .find_map(|(_, raw)| value(raw))
 }
 
-/// Every `name=value` pair of a `Cookie` header, in order, values decoded.
-fn pairs(header: &[u8]) -> impl Iterator<Item = (&str, Cow<'_, str>)> {
-    let header = std::str::from_utf8(header).unwrap_or_default();
-    header.split(';').filter_map(|pair| {
-        let (key, value) = pair.split_once('=')?;
-        let value = value.trim();
-        let value = strict_percent_decode(value).unwrap_or(Cow::Borrowed(value));
-        Some((key.trim(), value))
+/// Every `name=value` pair of a `Cookie` header, in order, the name trimmed
+/// and the value as received. Pairs without `=`, or whose name is not
+/// UTF-8, are skipped. A value is read ([`value`]) only when its name is
+/// wanted, so the other cookies of the site cost a scan for `;` and no more.
+fn pairs(header: &[u8]) -> impl Iterator<Item = (&str, &[u8])> {
+    let mut rest = Some(header);
+    std::iter::from_fn(move || loop {
+        let chunk = rest?;
+        let pair = match memchr::memchr(b';', chunk) {
+            Some(end) => {
+                rest = Some(&chunk[end + 1..]);
+                &chunk[..end]
+            }
+            None => {
+                rest = None;
+                chunk
+            }
+        };
+        let Some(eq) = memchr::memchr(b'=', pair) else {
+            continue;
+        };
+        let Ok(name) = std::str::from_utf8(&pair[..eq]) else {
+            continue;
+        };
+        return Some((name.trim(), &pair[eq + 1..]));
     })
+}
+
+/// A cookie's value: trimmed, percent-decoded when it decodes (else kept
+/// as it is); `None` when it is not UTF-8.
+fn value(raw: &[u8]) -> Option<Cow<'_, str>> {
+    let value = std::str::from_utf8(raw).ok()?.trim();
+    Some(strict_percent_decode(value).unwrap_or(Cow::Borrowed(value)))
 }
 
 /// `decodeURIComponent`: `None` on an escape that is not `%XX` or bytes that
@@ -99,7 +125,7 @@ impl<'h> BrowserCookies<'h> {
         let Some(header) = header else {
             return cookies;
         };
-        for (name, value) in pairs(header) {
+        for (name, raw) in pairs(header) {
             let slot = match name {
                 SESSION => &mut cookies.session,
                 CLIENT_UAT => &mut cookies.client_uat,
@@ -126,7 +152,7 @@ impl<'h> BrowserCookies<'h> {
             };
             // The first occurrence of a name wins.
             if slot.is_none() {
-                *slot = Some(value);
+                *slot = value(raw);
             }
         }
         cookies

@@ -153,6 +153,11 @@ impl std::fmt::Debug for BrowserHeaders {
 }
 
 impl BrowserHeaders {
+    /// No header to add (the usual answer to a signed-in request).
+    pub(crate) fn is_empty(&self) -> bool {
+        !self.handshake_cors && self.set_cookies.is_empty()
+    }
+
     /// Every header, in order: the CORS pair, then the cookies.
     pub(crate) fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
         let cors = self.handshake_cors.then_some([

@@ -36,7 +36,9 @@
 //! back to the same worker over its keep-alive connection, so most hits cost
 //! one fast hash and one comparison, with no lock. A token enters the table
 //! when it comes back (a shared hit), not when it is first verified, so
-//! one-shot tokens do not push the ones in use out. The per-thread tables hold
+//! one-shot tokens do not push the ones in use out; it enters as the
+//! thread's own copy, so a hit counts references on memory no other core
+//! writes. The per-thread tables hold
 //! at most 256 tokens per worker (~200 KB).
 
 use std::cell::RefCell;
@@ -65,6 +67,18 @@ pub(crate) struct Verified {
 }
 
 impl Verified {
+    /// A copy whose claims have their own reference count, for one
+    /// thread's table ([`SessionClaims::detached`]).
+    fn detached(&self) -> Self {
+        Self {
+            claims: self.claims.detached(),
+            key: self.key.clone(),
+            typ: self.typ.clone(),
+            times: self.times.clone(),
+            shape: self.shape,
+        }
+    }
+
     pub(crate) fn new(
         claims: SessionClaims,
         key: Arc<VerifyingKey>,
@@ -240,7 +254,7 @@ impl TokenCache {
                 table.slots[index] = Some(Recent {
                     cache: self.id,
                     token: token.into(),
-                    verified: verified.clone(),
+                    verified: Arc::new(verified.detached()),
                 });
             }
         });

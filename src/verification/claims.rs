@@ -43,6 +43,7 @@ pub struct SessionClaims {
 /// The claims verification and `has()` read, extracted once; the payload
 /// text is kept and parsed into a map only if [`SessionClaims::as_map`] (or
 /// serialising the auth object) asks for every claim.
+#[derive(Clone)]
 struct Claims {
     json: Box<str>,
     map: OnceLock<Map<String, Value>>,
@@ -61,7 +62,7 @@ struct Claims {
 }
 
 /// `azp`, `aud` and `iss`, for checks that may run again (cache hits).
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct PolicyClaims {
     pub(crate) azp: Option<Value>,
     pub(crate) aud: Option<Value>,
@@ -155,6 +156,15 @@ impl fmt::Debug for SessionClaims {
 }
 
 impl SessionClaims {
+    /// The same claims behind a reference count of their own: a worker's
+    /// copy, so that workers on other cores never count references on the
+    /// same cache line.
+    pub(crate) fn detached(&self) -> Self {
+        Self {
+            inner: Arc::new((*self.inner).clone()),
+        }
+    }
+
     /// Claims from a JSON payload, **unverified**: for tests only, hence
     /// behind the `testing` feature. `None` when it is not an object with a
     /// string `sub`.

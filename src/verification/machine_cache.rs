@@ -158,6 +158,19 @@ impl MachineCache {
         None
     }
 
+    /// What this cache knows of `token` now, without waiting: its
+    /// verification, or Clerk's recent definitive refusal.
+    pub(crate) fn known(&self, token: &[u8], now_ms: i64) -> Option<Verification> {
+        if self.entries.is_none() && self.refusals.is_none() {
+            return None;
+        }
+        let key = digest_of(token);
+        if let Some(hit) = self.cached(&key, now_ms) {
+            return Some(Ok(hit));
+        }
+        self.refused(&key, now_ms).map(Err)
+    }
+
     /// The cached verification of `token`, or the answer of `verify` — run
     /// at most once at a time per token, its answer shared with every
     /// request waiting for it.
