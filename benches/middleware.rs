@@ -112,5 +112,28 @@ fn middleware(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, middleware);
+/// The regression guard: each cached path's time as a ratio to `no_auth`,
+/// from the run that just ended (criterion's median estimates). Later
+/// changes to the request path quote these lines.
+fn ratios(_: &mut Criterion) {
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| std::path::PathBuf::from("target"), Into::into)
+        .join("criterion/middleware");
+    let median = |name: &str| -> Option<f64> {
+        let text = std::fs::read_to_string(dir.join(name).join("new/estimates.json")).ok()?;
+        let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+        json["median"]["point_estimate"].as_f64()
+    };
+    let Some(base) = median("no_auth") else {
+        return;
+    };
+    println!("ratios to no_auth (median time; 1.00 is parity, lower is better):");
+    for name in ["valid_token_cached", "valid_cookie_cached", "valid_token_uncached"] {
+        if let Some(time) = median(name) {
+            println!("  {name:<22} {:>6.2}  ({:.0} ns more)", time / base, time - base);
+        }
+    }
+}
+
+criterion_group!(benches, middleware, ratios);
 criterion_main!(benches);

@@ -1,4 +1,5 @@
-//! The quickstart's `/protected`, on one worker, for `scripts/bench-load.sh`.
+//! The quickstart's `/protected`, on one worker (`WORKERS` sets more), for
+//! `scripts/bench-load.sh`.
 //!
 //! ```sh
 //! MODE=guarded PORT=8081 cargo run --release --example load_server     # with ClerkMiddleware
@@ -118,6 +119,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         if guarded { "guarded" } else { "unguarded" },
         std::process::id()
     );
-    server.workers(1).bind(("127.0.0.1", port))?.run().await?;
+    let workers: usize = std::env::var("WORKERS").map_or(Ok(1), |w| w.parse())?;
+    server.workers(workers).bind(("127.0.0.1", port))?.run().await?;
     Ok(())
 }

@@ -429,17 +429,10 @@ impl Clerk {
                 let options = machine_options.as_ref().unwrap_or(options);
                 let typ = decoded.typ().cloned();
                 let now = inner.config.clock.now_millis();
-                // Boxed: a key fetch makes this future large, and the
-                // cached path should not carry it.
-                let (claims, key, times) = Box::pin(token::verify_decoded(
-                    *decoded,
-                    token,
-                    &inner.keys,
-                    options,
-                    now,
-                ))
-                .await
-                .map_err(|err| fail(rules, err))?;
+                let (claims, key, times) =
+                    token::verify_decoded(*decoded, token, &inner.keys, options, now)
+                        .await
+                        .map_err(|err| fail(rules, err))?;
                 if let Some(cache) = &inner.cache {
                     let verified = Verified::new(claims.clone(), key, typ, times, shape);
                     cache.insert(token.as_bytes(), Arc::new(verified));

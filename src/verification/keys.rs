@@ -280,7 +280,12 @@ impl KeyStore {
     ) -> Result<Arc<VerifyingKey>, VerifyError> {
         match self {
             Self::Local(key) => Ok(key.clone()),
-            Self::Remote(remote) => remote.key_for(kid, skip_cache).await,
+            Self::Remote(remote) => match remote.fresh_key(kid, skip_cache) {
+                Some(key) => Ok(key),
+                // Boxed: a fetch makes this future large, and the usual
+                // request (fresh keys, a known `kid`) should not carry it.
+                None => Box::pin(remote.key_for(kid, skip_cache)).await,
+            },
         }
     }
 
@@ -387,6 +392,18 @@ impl RemoteKeys {
 
     fn state(&self) -> std::sync::MutexGuard<'_, RefreshState> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The key for `kid` when the keys are fresh and list it: no fetch.
+    fn fresh_key(&self, kid: Option<&str>, skip_cache: bool) -> Option<Arc<VerifyingKey>> {
+        if skip_cache {
+            return None;
+        }
+        let set = self.current();
+        if !set.is_fresh(Instant::now(), self.settings.ttl) {
+            return None;
+        }
+        set.get(kid).cloned()
     }
 
     async fn key_for(
