@@ -128,9 +128,17 @@ fn ratios(_: &mut Criterion) {
         return;
     };
     println!("ratios to no_auth (median time; 1.00 is parity, lower is better):");
-    for name in ["valid_token_cached", "valid_cookie_cached", "valid_token_uncached"] {
+    for name in [
+        "valid_token_cached",
+        "valid_cookie_cached",
+        "valid_token_uncached",
+    ] {
         if let Some(time) = median(name) {
-            println!("  {name:<22} {:>6.2}  ({:.0} ns more)", time / base, time - base);
+            println!(
+                "  {name:<22} {:>6.2}  ({:.0} ns more)",
+                time / base,
+                time - base
+            );
         }
     }
 }

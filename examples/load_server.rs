@@ -120,6 +120,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::process::id()
     );
     let workers: usize = std::env::var("WORKERS").map_or(Ok(1), |w| w.parse())?;
-    server.workers(workers).bind(("127.0.0.1", port))?.run().await?;
+    server
+        .workers(workers)
+        .bind(("127.0.0.1", port))?
+        .run()
+        .await?;
     Ok(())
 }

@@ -47,6 +47,8 @@ use crate::verification::keys::VerifyingKey;
 use crate::verification::options::VerifyOptions;
 
 mod fleet;
+pub(crate) mod multi_domain;
+pub(crate) mod url;
 pub(crate) use fleet::CheckedFleet;
 
 const DEFAULT_API_URL: &str = "https://api.clerk.com";
@@ -389,7 +391,7 @@ pub struct ClerkBuilder {
     api_version: Option<(String, Origin)>,
     sign_in_url: Option<(String, Origin)>,
     proxy_url: Option<(String, Origin)>,
-    pub(crate) multi: crate::multi_domain::settings::MultiDomain,
+    pub(crate) multi: self::multi_domain::MultiDomain,
     trust_forwarded_headers: Option<bool>,
     api_only: bool,
     cookie_tokens_without_azp: bool,
@@ -459,7 +461,7 @@ impl ClerkBuilder {
             api_version: env_var("CLERK_API_VERSION"),
             sign_in_url: env_var("CLERK_SIGN_IN_URL"),
             proxy_url: env_var("CLERK_PROXY_URL"),
-            multi: crate::multi_domain::settings::MultiDomain::from_env(),
+            multi: self::multi_domain::MultiDomain::from_env(),
             ..Self::default()
         }
     }

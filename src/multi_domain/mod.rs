@@ -27,7 +27,6 @@
 
 pub(crate) mod pattern;
 pub(crate) mod proxy;
-pub(crate) mod settings;
 
 use std::sync::Arc;
 

@@ -5,12 +5,12 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use super::{is_truthy, OrganizationSync, SharedOrgMatcher};
-use crate::authenticate::url::ParsedUrl;
-use crate::config::{
+use super::url::ParsedUrl;
+use super::{
     env_var, BrowserSettings, ClerkBuilder, ConfigError, DomainRole, InstanceType, Origin,
     PublishableKey,
 };
+use crate::multi_domain::{is_truthy, OrganizationSync, SharedOrgMatcher};
 
 /// What [`ClerkBuilder`] holds for multi-domain apps.
 #[derive(Debug, Clone, Default)]
