@@ -388,6 +388,14 @@ mod tests {
         assert_eq!(cookie(header, "p").as_deref(), Some("%zz"));
         assert_eq!(cookie(header, "bad"), None);
         assert_eq!(cookie(b"\xff\xfe", "a"), None);
+        // Another app's cookie that is not UTF-8 hides nothing else, and
+        // is itself skipped.
+        let header = b"other=\xff\xfe; __session=tok; \xff=1; __client_uat=5";
+        assert_eq!(cookie(header, "__session").as_deref(), Some("tok"));
+        assert_eq!(cookie(header, "other"), None);
+        let cookies = BrowserCookies::parse(Some(header), None);
+        assert_eq!(cookies.session(Set::Unsuffixed), Some("tok"));
+        assert_eq!(cookies.client_uat(Set::Unsuffixed), 5);
         assert_eq!(cookie(b"a=%C3%A9", "a").as_deref(), Some("é"));
         assert_eq!(cookie(b"a=%FF", "a").as_deref(), Some("%FF"));
         assert_eq!(cookie(b"a=100%", "a").as_deref(), Some("100%"));
