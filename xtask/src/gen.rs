@@ -412,6 +412,13 @@ pub enum Body {
     Struct(String),
     Array(Ty),
     Other(Ty),
+    /// A `multipart/form-data` upload: its parameter struct, the file parts
+    /// and the text parts (wire name, Rust field, required).
+    Multipart {
+        name: String,
+        files: Vec<(String, String)>,
+        texts: Vec<(String, String, bool)>,
+    },
 }
 
 #[derive(Debug)]
@@ -435,6 +442,10 @@ pub struct Operation {
     /// The item type when the answer is a page of a list.
     pub page_item: Option<Ty>,
     pub streamable: bool,
+    /// The answer is text (`String`), not JSON.
+    pub text: bool,
+    /// The spec's `security: []`: sent without a key.
+    pub public: bool,
 }
 
 pub struct RawOp<'a> {
@@ -556,8 +567,18 @@ pub fn operation<'a>(
             let wire = str_of(p, "name").unwrap_or_default().to_string();
             let schema = get(p, "schema").unwrap_or(p);
             let ty = types.ty(schema, &format!("{name}{}", pascal(&wire)));
+            // `frontendApi` (deprecated) beside `frontend_api`: the
+            // deprecated spelling gets the suffix.
+            let mut rust = field(&snake(&wire));
+            let twin = query_params.iter().any(|q| {
+                let other = str_of(q, "name").unwrap_or_default();
+                other != wire && snake(other) == snake(&wire)
+            });
+            if twin && bool_of(p, "deprecated") {
+                rust = field(&format!("{}_deprecated", snake(&wire)));
+            }
             fields.push(Field {
-                rust: field(&snake(&wire)),
+                rust,
                 wire,
                 ty,
                 required: bool_of(p, "required"),
@@ -583,8 +604,19 @@ pub fn operation<'a>(
         .and_then(|b| get(b, "content"))
         .and_then(|c| get(c, "application/json"))
         .and_then(|j| get(j, "schema"));
+    let multipart_schema = get(raw.op, "requestBody")
+        .map(|b| resolve(doc, b))
+        .and_then(|b| get(b, "content"))
+        .and_then(|c| get(c, "multipart/form-data"))
+        .and_then(|j| get(j, "schema"));
     let body = match body_schema {
-        None => Body::None,
+        None => match multipart_schema {
+            Some(schema) => {
+                let schema = resolve(doc, schema);
+                multipart_body(types, doc, raw, schema, &op_name, &method, group_def)?
+            }
+            None => Body::None,
+        },
         Some(schema) => {
             let target = resolve(doc, schema);
             if str_of(schema, "$ref").is_some() {
@@ -630,7 +662,9 @@ pub fn operation<'a>(
         .iter()
         .any(|p| str_of(p, "name") == Some("limit"));
     let mut page_item = None;
+    let text = over.is_some_and(|o| o.text);
     let response = match success.map(|r| resolve(doc, r)).and_then(response_schema) {
+        None if text => Ty::plain("String"),
         None => Ty::plain("()"),
         Some(schema) => {
             let target = resolve(doc, schema);
@@ -687,7 +721,65 @@ pub fn operation<'a>(
         response,
         page_item,
         streamable,
+        text,
+        public: get(raw.op, "security")
+            .and_then(Value::as_sequence)
+            .is_some_and(Vec::is_empty),
     })
+}
+
+/// The body of an upload: a parameter struct whose binary members are
+/// [`FileUpload`](crate)s (required: Clerk answers 422 without the file,
+/// although the spec of `SetUserProfileImage` does not say so) and whose
+/// other members are text.
+fn multipart_body<'a>(
+    types: &mut Types<'a>,
+    doc: &'a Value,
+    raw: &RawOp<'a>,
+    schema: &'a Value,
+    op_name: &str,
+    method: &str,
+    group_def: &crate::spec::Group,
+) -> Result<Body, String> {
+    let props = types.properties(schema);
+    let name = if types.reserved.contains(op_name) || types.defs.contains_key(op_name) {
+        types.unique(&format!("{op_name}Body"))
+    } else {
+        op_name.to_string()
+    };
+    types.defs.insert(name.clone(), TypeDef::Placeholder);
+    let mut fields = types.fields(&props, &name);
+    let mut files = Vec::new();
+    let mut texts = Vec::new();
+    for (f, (_, prop, _)) in fields.iter_mut().zip(&props) {
+        let prop = resolve(doc, prop);
+        if str_of(prop, "format") == Some("binary") {
+            f.ty = Ty::plain("crate::client::FileUpload");
+            f.required = true;
+            files.push((f.wire.clone(), f.rust.clone()));
+        } else if str_of(prop, "type") == Some("string") {
+            texts.push((f.wire.clone(), f.rust.clone(), f.required));
+        } else {
+            return Err(format!(
+                "{}: multipart member {} is neither a file nor text",
+                raw.id, f.wire
+            ));
+        }
+    }
+    let doc_text = format!(
+        "The body of `{} {}` ([`{}`](crate::client::{}::{})), sent as\n`multipart/form-data`.",
+        raw.http, raw.path, method, group_def.api, method
+    );
+    types.params(&name, doc_text, fields, schema);
+    // Not in the model table: a request, whose file must be valid base64;
+    // the dispatcher's round trip sends one (`upload_example`).
+    types.schemas.remove(&name);
+    Ok(Body::Multipart { name, files, texts })
+}
+
+/// The wire form of a file in examples: a 1×1 PNG's first bytes.
+pub fn upload_example() -> serde_json::Value {
+    serde_json::json!({"name": "example.png", "content_type": "image/png", "base64": "iVBORw0KGgo="})
 }
 
 // --------------------------------------------------------------- output --
@@ -701,26 +793,21 @@ pub fn generate(
     let mut types = Types::new(doc, &mapping.models);
     let mut ops = Vec::new();
     for r in &raw {
-        if mapping.handwritten.contains_key(&r.id) || mapping.unsupported.contains_key(&r.id) {
+        if mapping.handwritten.contains_key(&r.id) {
             continue;
         }
         ops.push(operation(&mut types, doc, mapping, r)?);
     }
-    // Every operation is accounted for exactly once.
+    // Every operation is typed exactly once: a hand-written method or a
+    // generated one.
     for r in &raw {
         let n = usize::from(mapping.handwritten.contains_key(&r.id))
-            + usize::from(mapping.unsupported.contains_key(&r.id))
             + ops.iter().filter(|o| o.id == r.id).count();
         if n != 1 {
             return Err(format!("{} is reached {n} times", r.id));
         }
     }
-    for id in mapping
-        .handwritten
-        .keys()
-        .chain(mapping.unsupported.keys())
-        .chain(mapping.operations.keys())
-    {
+    for id in mapping.handwritten.keys().chain(mapping.operations.keys()) {
         if !raw.iter().any(|r| &r.id == id) {
             return Err(format!(
                 "mapping.toml names {id}, which the spec does not have"
@@ -799,7 +886,7 @@ fn gates(types: &Types<'_>, ops: &[Operation]) -> BTreeMap<String, Option<BTreeS
             roots.push(q.clone());
         }
         match &op.body {
-            Body::Struct(name) => roots.push(name.clone()),
+            Body::Struct(name) | Body::Multipart { name, .. } => roots.push(name.clone()),
             Body::Array(ty) | Body::Other(ty) => roots.extend(ty.refs.clone()),
             Body::None => {}
         }

@@ -14,8 +14,6 @@ pub struct Mapping {
     #[serde(default)]
     pub handwritten: BTreeMap<String, String>,
     #[serde(default)]
-    pub unsupported: BTreeMap<String, String>,
-    #[serde(default)]
     pub models: BTreeMap<String, String>,
     /// Generated operations the stand-in serves with a hand-written,
     /// stateful route rather than from the spec.
@@ -50,6 +48,10 @@ pub struct OperationOverride {
     pub js: Option<String>,
     #[serde(default)]
     pub paginated: bool,
+    /// The answer is text (an HTML page), not JSON: the method returns a
+    /// `String`.
+    #[serde(default)]
+    pub text: bool,
 }
 
 pub fn get<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {

@@ -55,7 +55,9 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
-        example: r##"null"##,
+        public: true,
+        html: true,
+        example: r##""<!DOCTYPE html><html><head><meta charset=\"UTF-8\" /><title>Clerk interstitial (stand-in)</title></head><body></body></html>""##,
     },
     SpecOp {
         id: "GetClientList",
@@ -81,6 +83,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: true,
+        public: false,
+        html: false,
         example: r##"[{"created_at":1,"id":"example","last_active_session_id":"example","last_authentication_strategy":"example","object":"client","session_ids":["example"],"sessions":[{"abandon_at":1,"actor":{},"client_id":"example","created_at":1,"expire_at":1,"id":"example","last_active_at":1,"last_active_organization_id":"example","latest_activity":{"browser_name":"example","browser_version":"example","city":"example","country":"example","device_type":"example","id":"example","ip_address":"example","is_mobile":true,"object":"example"},"object":"session","status":"active","tasks":[{"key":"example"}],"updated_at":1,"user_id":"example"}],"sign_in_id":"example","sign_up_id":"example","updated_at":1}]"##,
     },
     SpecOp {
@@ -92,6 +96,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[Field {
                 name: "token",
                 kind: Kind::String,
@@ -101,6 +106,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"id":"example","last_active_session_id":"example","last_authentication_strategy":"example","object":"client","session_ids":["example"],"sessions":[{"abandon_at":1,"actor":{},"client_id":"example","created_at":1,"expire_at":1,"id":"example","last_active_at":1,"last_active_organization_id":"example","latest_activity":{"browser_name":"example","browser_version":"example","city":"example","country":"example","device_type":"example","id":"example","ip_address":"example","is_mobile":true,"object":"example"},"object":"session","status":"active","tasks":[{"key":"example"}],"updated_at":1,"user_id":"example"}],"sign_in_id":"example","sign_up_id":"example","updated_at":1}"##,
     },
     SpecOp {
@@ -111,6 +118,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"id":"example","last_active_session_id":"example","last_authentication_strategy":"example","object":"client","session_ids":["example"],"sessions":[{"abandon_at":1,"actor":{},"client_id":"example","created_at":1,"expire_at":1,"id":"example","last_active_at":1,"last_active_organization_id":"example","latest_activity":{"browser_name":"example","browser_version":"example","city":"example","country":"example","device_type":"example","id":"example","ip_address":"example","is_mobile":true,"object":"example"},"object":"session","status":"active","tasks":[{"key":"example"}],"updated_at":1,"user_id":"example"}],"sign_in_id":"example","sign_up_id":"example","updated_at":1}"##,
     },
     SpecOp {
@@ -122,6 +131,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "user_id",
@@ -157,6 +167,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"email_address":"example","id":"example","linked_to":[{"id":"example","type":"example"}],"matches_sso_connection":true,"object":"email_address","reserved":true,"updated_at":1,"verification":{"attempts":1,"channel":"example","expire_at":1,"object":"verification_otp","status":"unverified","strategy":"phone_code","verified_at_client":"example"}}"##,
     },
     SpecOp {
@@ -167,6 +179,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"email_address":"example","id":"example","linked_to":[{"id":"example","type":"example"}],"matches_sso_connection":true,"object":"email_address","reserved":true,"updated_at":1,"verification":{"attempts":1,"channel":"example","expire_at":1,"object":"verification_otp","status":"unverified","strategy":"phone_code","verified_at_client":"example"}}"##,
     },
     SpecOp {
@@ -177,6 +191,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"deleted":true,"external_id":"example","id":"example","object":"example","slug":"example"}"##,
     },
     SpecOp {
@@ -188,6 +204,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "verified",
@@ -211,6 +228,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"email_address":"example","id":"example","linked_to":[{"id":"example","type":"example"}],"matches_sso_connection":true,"object":"email_address","reserved":true,"updated_at":1,"verification":{"attempts":1,"channel":"example","expire_at":1,"object":"verification_otp","status":"unverified","strategy":"phone_code","verified_at_client":"example"}}"##,
     },
     SpecOp {
@@ -225,6 +244,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"attempts":1,"channel":"example","expire_at":1,"id":"example","object":"example","status":"example","strategy":"example"}"##,
     },
     SpecOp {
@@ -240,6 +261,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "verification_id",
@@ -257,6 +279,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"attempts":1,"channel":"example","expire_at":1,"id":"example","object":"example","status":"example","strategy":"example"}"##,
     },
     SpecOp {
@@ -268,6 +292,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "email_address",
@@ -291,6 +316,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"email_address":"example","id":"example","linked_to":[{"id":"example","type":"example"}],"matches_sso_connection":true,"object":"email_address","reserved":true,"updated_at":1,"verification":{"attempts":1,"channel":"example","expire_at":1,"object":"verification_otp","status":"unverified","strategy":"phone_code","verified_at_client":"example"}}"##,
     },
     SpecOp {
@@ -302,6 +329,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "user_id",
@@ -337,6 +365,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"backup_codes":["example"],"created_at":1,"default_second_factor":true,"id":"example","linked_to":[{"id":"example","type":"example"}],"object":"phone_number","phone_number":"example","reserved":true,"reserved_for_second_factor":true,"updated_at":1,"verification":{"attempts":1,"channel":"example","expire_at":1,"object":"verification_otp","status":"unverified","strategy":"phone_code","verified_at_client":"example"}}"##,
     },
     SpecOp {
@@ -347,6 +377,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"backup_codes":["example"],"created_at":1,"default_second_factor":true,"id":"example","linked_to":[{"id":"example","type":"example"}],"object":"phone_number","phone_number":"example","reserved":true,"reserved_for_second_factor":true,"updated_at":1,"verification":{"attempts":1,"channel":"example","expire_at":1,"object":"verification_otp","status":"unverified","strategy":"phone_code","verified_at_client":"example"}}"##,
     },
     SpecOp {
@@ -357,6 +389,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"deleted":true,"external_id":"example","id":"example","object":"example","slug":"example"}"##,
     },
     SpecOp {
@@ -368,6 +402,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "verified",
@@ -391,6 +426,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"backup_codes":["example"],"created_at":1,"default_second_factor":true,"id":"example","linked_to":[{"id":"example","type":"example"}],"object":"phone_number","phone_number":"example","reserved":true,"reserved_for_second_factor":true,"updated_at":1,"verification":{"attempts":1,"channel":"example","expire_at":1,"object":"verification_otp","status":"unverified","strategy":"phone_code","verified_at_client":"example"}}"##,
     },
     SpecOp {
@@ -401,6 +438,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"attempts":1,"channel":"example","expire_at":1,"id":"example","object":"example","status":"example","strategy":"example"}"##,
     },
     SpecOp {
@@ -412,6 +451,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "verification_id",
@@ -429,6 +469,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"attempts":1,"channel":"example","expire_at":1,"id":"example","object":"example","status":"example","strategy":"example"}"##,
     },
     SpecOp {
@@ -440,6 +482,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "phone_number",
@@ -457,6 +500,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"backup_codes":["example"],"created_at":1,"default_second_factor":true,"id":"example","linked_to":[{"id":"example","type":"example"}],"object":"phone_number","phone_number":"example","reserved":true,"reserved_for_second_factor":true,"updated_at":1,"verification":{"attempts":1,"channel":"example","expire_at":1,"object":"verification_otp","status":"unverified","strategy":"phone_code","verified_at_client":"example"}}"##,
     },
     SpecOp {
@@ -483,6 +528,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: true,
+        public: false,
+        html: false,
         example: r##"[{"available_variables":["example"],"body":"example","can_delete":true,"can_edit_body":true,"can_revert":true,"can_toggle":true,"created_at":1,"delivered_by_clerk":true,"enabled":true,"flagged_as_suspicious":true,"from_email_name":"example","id":"example","instance_id":"example","markup":"example","name":"example","object":"template","position":1,"reply_to_email_name":"example","required_variables":["example"],"resource_type":"example","slug":"example","subject":"example","template_type":"example","updated_at":1}]"##,
     },
     SpecOp {
@@ -493,6 +540,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"available_variables":["example"],"body":"example","can_delete":true,"can_edit_body":true,"can_revert":true,"can_toggle":true,"created_at":1,"delivered_by_clerk":true,"enabled":true,"flagged_as_suspicious":true,"from_email_name":"example","id":"example","instance_id":"example","markup":"example","name":"example","object":"template","position":1,"reply_to_email_name":"example","required_variables":["example"],"resource_type":"example","slug":"example","subject":"example","template_type":"example","updated_at":1}"##,
     },
     SpecOp {
@@ -504,6 +553,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "name",
@@ -551,6 +601,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"available_variables":["example"],"body":"example","can_delete":true,"can_edit_body":true,"can_revert":true,"can_toggle":true,"created_at":1,"delivered_by_clerk":true,"enabled":true,"flagged_as_suspicious":true,"from_email_name":"example","id":"example","instance_id":"example","markup":"example","name":"example","object":"template","position":1,"reply_to_email_name":"example","required_variables":["example"],"resource_type":"example","slug":"example","subject":"example","template_type":"example","updated_at":1}"##,
     },
     SpecOp {
@@ -561,6 +613,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"available_variables":["example"],"body":"example","can_delete":true,"can_edit_body":true,"can_revert":true,"can_toggle":true,"created_at":1,"delivered_by_clerk":true,"enabled":true,"flagged_as_suspicious":true,"from_email_name":"example","id":"example","instance_id":"example","markup":"example","name":"example","object":"template","position":1,"reply_to_email_name":"example","required_variables":["example"],"resource_type":"example","slug":"example","subject":"example","template_type":"example","updated_at":1}"##,
     },
     SpecOp {
@@ -572,6 +626,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "subject",
@@ -601,6 +656,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{}"##,
     },
     SpecOp {
@@ -612,6 +669,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[Field {
                 name: "delivered_by_clerk",
                 kind: Kind::Boolean,
@@ -621,6 +679,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"available_variables":["example"],"body":"example","can_delete":true,"can_edit_body":true,"can_revert":true,"can_toggle":true,"created_at":1,"delivered_by_clerk":true,"enabled":true,"flagged_as_suspicious":true,"from_email_name":"example","id":"example","instance_id":"example","markup":"example","name":"example","object":"template","position":1,"reply_to_email_name":"example","required_variables":["example"],"resource_type":"example","slug":"example","subject":"example","template_type":"example","updated_at":1}"##,
     },
     SpecOp {
@@ -632,6 +692,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[Field {
                 name: "user_ids",
                 kind: Kind::Array(&Kind::String),
@@ -641,6 +702,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"[{"backup_code_enabled":true,"banned":true,"bypass_client_trust":true,"create_organization_enabled":true,"create_organizations_limit":1,"created_at":1,"delete_self_enabled":true,"deprovisioned":true,"email_addresses":[{"created_at":1,"email_address":"example","id":"example","linked_to":[{"id":"example","type":"example"}],"matches_sso_connection":true,"object":"email_address","reserved":true,"updated_at":1,"verification":{"attempts":1,"channel":"example","expire_at":1,"object":"verification_otp","status":"unverified","strategy":"phone_code","verified_at_client":"example"}}],"enterprise_accounts":[{"active":true,"email_address":"example","enterprise_connection":{"active":true,"allow_idp_initiated":true,"allow_subdomains":true,"created_at":1,"disable_additional_identifications":true,"domain":"example","domains":["example"],"id":"example","logo_public_url":"example","name":"example","protocol":"example","provider":"example","sync_user_attributes":true,"updated_at":1},"enterprise_connection_id":"example","first_name":"example","id":"example","last_authenticated_at":1,"last_name":"example","object":"enterprise_account","protocol":"oauth","provider":"example","provider_user_id":"example","public_metadata":{},"verification":{"attempts":1,"expire_at":1,"object":"verification_ticket","status":"unverified","strategy":"ticket","verified_at_client":"example"}}],"external_accounts":[{"approved_scopes":"example","avatar_url":"example","created_at":1,"email_address":"example","email_address_verified":true,"first_name":"example","id":"example","identification_id":"example","image_url":"example","label":"example","last_name":"example","object":"external_account","phone_number":"example","provider":"example","provider_user_id":"example","public_metadata":{},"updated_at":1,"username":"example","verification":{"attempts":1,"error":{"code":"example","long_message":"example","message":"example","meta":{}},"expire_at":1,"external_verification_redirect_url":"example","object":"verification_oauth","status":"unverified","strategy":"example","verified_at_client":"example"}}],"external_id":"example","first_name":"example","has_image":true,"id":"example","image_url":"example","last_active_at":1700690400000,"last_name":"example","last_sign_in_at":1,"legal_accepted_at":1700690400000,"locale":"example","locked":true,"lockout_expires_in_seconds":1,"mfa_disabled_at":1,"mfa_enabled_at":1,"object":"user","organization_memberships":[{"created_at":1,"id":"example","object":"organization_membership","organization":{"admin_delete_enabled":true,"created_at":1,"created_by":"example","has_image":true,"id":"example","image_url":"example","last_active_at":1,"max_allowed_memberships":1,"members_count":1,"missing_member_with_elevated_permissions":true,"name":"example","object":"organization","pending_invitations_count":1,"private_metadata":{},"public_metadata":{},"role_set_key":"example","slug":"example","updated_at":1},"permissions":["example"],"private_metadata":{},"public_metadata":{},"public_user_data":{"banned":true,"deprovisioned":true,"first_name":"example","has_image":true,"identifier":"example","image_url":"example","last_name":"example","profile_image_url":"example","user_id":"example","username":"example"},"role":"example","role_name":"example","updated_at":1}],"passkeys":[{"id":"example","last_used_at":1,"name":"example","object":"passkey","verification":{"attempts":1,"expire_at":1,"message":"example","nonce":"nonce","object":"verification_passkey","status":"verified","strategy":"passkey","verified_at_client":"example"}}],"password_enabled":true,"password_last_updated_at":1,"phone_numbers":[{"backup_codes":["example"],"created_at":1,"default_second_factor":true,"id":"example","linked_to":[{"id":"example","type":"example"}],"object":"phone_number","phone_number":"example","reserved":true,"reserved_for_second_factor":true,"updated_at":1,"verification":{"attempts":1,"channel":"example","expire_at":1,"object":"verification_otp","status":"unverified","strategy":"phone_code","verified_at_client":"example"}}],"primary_email_address_id":"example","primary_phone_number_id":"example","primary_web3_wallet_id":"example","private_metadata":{},"profile_image_url":"example","public_metadata":{},"saml_accounts":[{"active":true,"email_address":"example","first_name":"example","id":"example","last_authenticated_at":1,"last_name":"example","object":"saml_account","provider":"example","provider_user_id":"example","public_metadata":{},"saml_connection":{"active":true,"allow_idp_initiated":true,"allow_subdomains":true,"created_at":1,"disable_additional_identifications":true,"domain":"example","domains":["example"],"id":"example","name":"example","provider":"example","sync_user_attributes":true,"updated_at":1},"verification":{"attempts":1,"error":{"code":"example","long_message":"example","message":"example","meta":{}},"expire_at":1,"external_verification_redirect_url":"example","object":"verification_saml","status":"unverified","strategy":"saml","verified_at_client":"example"}}],"scim":{"directory_enabled":true,"directory_id":"example","external_id":"example"},"totp_enabled":true,"two_factor_enabled":true,"unsafe_metadata":{},"updated_at":1,"username":"example","verification_attempts_remaining":1,"web3_wallets":[{"created_at":1,"id":"example","object":"web3_wallet","updated_at":1,"verification":{"attempts":1,"expire_at":1,"message":"example","nonce":"example","object":"verification_web3","status":"unverified","strategy":"web3_metamask_signature","verified_at_client":"example"},"web3_wallet":"example"}]}]"##,
     },
     SpecOp {
@@ -652,6 +715,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[Field {
                 name: "user_ids",
                 kind: Kind::Array(&Kind::String),
@@ -661,6 +725,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"[{"backup_code_enabled":true,"banned":true,"bypass_client_trust":true,"create_organization_enabled":true,"create_organizations_limit":1,"created_at":1,"delete_self_enabled":true,"deprovisioned":true,"email_addresses":[{"created_at":1,"email_address":"example","id":"example","linked_to":[{"id":"example","type":"example"}],"matches_sso_connection":true,"object":"email_address","reserved":true,"updated_at":1,"verification":{"attempts":1,"channel":"example","expire_at":1,"object":"verification_otp","status":"unverified","strategy":"phone_code","verified_at_client":"example"}}],"enterprise_accounts":[{"active":true,"email_address":"example","enterprise_connection":{"active":true,"allow_idp_initiated":true,"allow_subdomains":true,"created_at":1,"disable_additional_identifications":true,"domain":"example","domains":["example"],"id":"example","logo_public_url":"example","name":"example","protocol":"example","provider":"example","sync_user_attributes":true,"updated_at":1},"enterprise_connection_id":"example","first_name":"example","id":"example","last_authenticated_at":1,"last_name":"example","object":"enterprise_account","protocol":"oauth","provider":"example","provider_user_id":"example","public_metadata":{},"verification":{"attempts":1,"expire_at":1,"object":"verification_ticket","status":"unverified","strategy":"ticket","verified_at_client":"example"}}],"external_accounts":[{"approved_scopes":"example","avatar_url":"example","created_at":1,"email_address":"example","email_address_verified":true,"first_name":"example","id":"example","identification_id":"example","image_url":"example","label":"example","last_name":"example","object":"external_account","phone_number":"example","provider":"example","provider_user_id":"example","public_metadata":{},"updated_at":1,"username":"example","verification":{"attempts":1,"error":{"code":"example","long_message":"example","message":"example","meta":{}},"expire_at":1,"external_verification_redirect_url":"example","object":"verification_oauth","status":"unverified","strategy":"example","verified_at_client":"example"}}],"external_id":"example","first_name":"example","has_image":true,"id":"example","image_url":"example","last_active_at":1700690400000,"last_name":"example","last_sign_in_at":1,"legal_accepted_at":1700690400000,"locale":"example","locked":true,"lockout_expires_in_seconds":1,"mfa_disabled_at":1,"mfa_enabled_at":1,"object":"user","organization_memberships":[{"created_at":1,"id":"example","object":"organization_membership","organization":{"admin_delete_enabled":true,"created_at":1,"created_by":"example","has_image":true,"id":"example","image_url":"example","last_active_at":1,"max_allowed_memberships":1,"members_count":1,"missing_member_with_elevated_permissions":true,"name":"example","object":"organization","pending_invitations_count":1,"private_metadata":{},"public_metadata":{},"role_set_key":"example","slug":"example","updated_at":1},"permissions":["example"],"private_metadata":{},"public_metadata":{},"public_user_data":{"banned":true,"deprovisioned":true,"first_name":"example","has_image":true,"identifier":"example","image_url":"example","last_name":"example","profile_image_url":"example","user_id":"example","username":"example"},"role":"example","role_name":"example","updated_at":1}],"passkeys":[{"id":"example","last_used_at":1,"name":"example","object":"passkey","verification":{"attempts":1,"expire_at":1,"message":"example","nonce":"nonce","object":"verification_passkey","status":"verified","strategy":"passkey","verified_at_client":"example"}}],"password_enabled":true,"password_last_updated_at":1,"phone_numbers":[{"backup_codes":["example"],"created_at":1,"default_second_factor":true,"id":"example","linked_to":[{"id":"example","type":"example"}],"object":"phone_number","phone_number":"example","reserved":true,"reserved_for_second_factor":true,"updated_at":1,"verification":{"attempts":1,"channel":"example","expire_at":1,"object":"verification_otp","status":"unverified","strategy":"phone_code","verified_at_client":"example"}}],"primary_email_address_id":"example","primary_phone_number_id":"example","primary_web3_wallet_id":"example","private_metadata":{},"profile_image_url":"example","public_metadata":{},"saml_accounts":[{"active":true,"email_address":"example","first_name":"example","id":"example","last_authenticated_at":1,"last_name":"example","object":"saml_account","provider":"example","provider_user_id":"example","public_metadata":{},"saml_connection":{"active":true,"allow_idp_initiated":true,"allow_subdomains":true,"created_at":1,"disable_additional_identifications":true,"domain":"example","domains":["example"],"id":"example","name":"example","provider":"example","sync_user_attributes":true,"updated_at":1},"verification":{"attempts":1,"error":{"code":"example","long_message":"example","message":"example","meta":{}},"expire_at":1,"external_verification_redirect_url":"example","object":"verification_saml","status":"unverified","strategy":"saml","verified_at_client":"example"}}],"scim":{"directory_enabled":true,"directory_id":"example","external_id":"example"},"totp_enabled":true,"two_factor_enabled":true,"unsafe_metadata":{},"updated_at":1,"username":"example","verification_attempts_remaining":1,"web3_wallets":[{"created_at":1,"id":"example","object":"web3_wallet","updated_at":1,"verification":{"attempts":1,"expire_at":1,"message":"example","nonce":"example","object":"verification_web3","status":"unverified","strategy":"web3_metamask_signature","verified_at_client":"example"},"web3_wallet":"example"}]}]"##,
     },
     SpecOp {
@@ -670,12 +736,20 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         query: &[],
         body: Some(BodySpec {
             array: false,
-            required: false,
-            strict: false,
-            fields: &[],
+            required: true,
+            strict: true,
+            multipart: true,
+            fields: &[Field {
+                name: "file",
+                kind: Kind::File,
+                required: true,
+                nullable: false,
+            }],
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"backup_code_enabled":true,"banned":true,"bypass_client_trust":true,"create_organization_enabled":true,"create_organizations_limit":1,"created_at":1,"delete_self_enabled":true,"deprovisioned":true,"email_addresses":[{"created_at":1,"email_address":"example","id":"example","linked_to":[{"id":"example","type":"example"}],"matches_sso_connection":true,"object":"email_address","reserved":true,"updated_at":1,"verification":{"attempts":1,"channel":"example","expire_at":1,"object":"verification_otp","status":"unverified","strategy":"phone_code","verified_at_client":"example"}}],"enterprise_accounts":[{"active":true,"email_address":"example","enterprise_connection":{"active":true,"allow_idp_initiated":true,"allow_subdomains":true,"created_at":1,"disable_additional_identifications":true,"domain":"example","domains":["example"],"id":"example","logo_public_url":"example","name":"example","protocol":"example","provider":"example","sync_user_attributes":true,"updated_at":1},"enterprise_connection_id":"example","first_name":"example","id":"example","last_authenticated_at":1,"last_name":"example","object":"enterprise_account","protocol":"oauth","provider":"example","provider_user_id":"example","public_metadata":{},"verification":{"attempts":1,"expire_at":1,"object":"verification_ticket","status":"unverified","strategy":"ticket","verified_at_client":"example"}}],"external_accounts":[{"approved_scopes":"example","avatar_url":"example","created_at":1,"email_address":"example","email_address_verified":true,"first_name":"example","id":"example","identification_id":"example","image_url":"example","label":"example","last_name":"example","object":"external_account","phone_number":"example","provider":"example","provider_user_id":"example","public_metadata":{},"updated_at":1,"username":"example","verification":{"attempts":1,"error":{"code":"example","long_message":"example","message":"example","meta":{}},"expire_at":1,"external_verification_redirect_url":"example","object":"verification_oauth","status":"unverified","strategy":"example","verified_at_client":"example"}}],"external_id":"example","first_name":"example","has_image":true,"id":"example","image_url":"example","last_active_at":1700690400000,"last_name":"example","last_sign_in_at":1,"legal_accepted_at":1700690400000,"locale":"example","locked":true,"lockout_expires_in_seconds":1,"mfa_disabled_at":1,"mfa_enabled_at":1,"object":"user","organization_memberships":[{"created_at":1,"id":"example","object":"organization_membership","organization":{"admin_delete_enabled":true,"created_at":1,"created_by":"example","has_image":true,"id":"example","image_url":"example","last_active_at":1,"max_allowed_memberships":1,"members_count":1,"missing_member_with_elevated_permissions":true,"name":"example","object":"organization","pending_invitations_count":1,"private_metadata":{},"public_metadata":{},"role_set_key":"example","slug":"example","updated_at":1},"permissions":["example"],"private_metadata":{},"public_metadata":{},"public_user_data":{"banned":true,"deprovisioned":true,"first_name":"example","has_image":true,"identifier":"example","image_url":"example","last_name":"example","profile_image_url":"example","user_id":"example","username":"example"},"role":"example","role_name":"example","updated_at":1}],"passkeys":[{"id":"example","last_used_at":1,"name":"example","object":"passkey","verification":{"attempts":1,"expire_at":1,"message":"example","nonce":"nonce","object":"verification_passkey","status":"verified","strategy":"passkey","verified_at_client":"example"}}],"password_enabled":true,"password_last_updated_at":1,"phone_numbers":[{"backup_codes":["example"],"created_at":1,"default_second_factor":true,"id":"example","linked_to":[{"id":"example","type":"example"}],"object":"phone_number","phone_number":"example","reserved":true,"reserved_for_second_factor":true,"updated_at":1,"verification":{"attempts":1,"channel":"example","expire_at":1,"object":"verification_otp","status":"unverified","strategy":"phone_code","verified_at_client":"example"}}],"primary_email_address_id":"example","primary_phone_number_id":"example","primary_web3_wallet_id":"example","private_metadata":{},"profile_image_url":"example","public_metadata":{},"saml_accounts":[{"active":true,"email_address":"example","first_name":"example","id":"example","last_authenticated_at":1,"last_name":"example","object":"saml_account","provider":"example","provider_user_id":"example","public_metadata":{},"saml_connection":{"active":true,"allow_idp_initiated":true,"allow_subdomains":true,"created_at":1,"disable_additional_identifications":true,"domain":"example","domains":["example"],"id":"example","name":"example","provider":"example","sync_user_attributes":true,"updated_at":1},"verification":{"attempts":1,"error":{"code":"example","long_message":"example","message":"example","meta":{}},"expire_at":1,"external_verification_redirect_url":"example","object":"verification_saml","status":"unverified","strategy":"saml","verified_at_client":"example"}}],"scim":{"directory_enabled":true,"directory_id":"example","external_id":"example"},"totp_enabled":true,"two_factor_enabled":true,"unsafe_metadata":{},"updated_at":1,"username":"example","verification_attempts_remaining":1,"web3_wallets":[{"created_at":1,"id":"example","object":"web3_wallet","updated_at":1,"verification":{"attempts":1,"expire_at":1,"message":"example","nonce":"example","object":"verification_web3","status":"unverified","strategy":"web3_metamask_signature","verified_at_client":"example"},"web3_wallet":"example"}]}"##,
     },
     SpecOp {
@@ -686,6 +760,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"backup_code_enabled":true,"banned":true,"bypass_client_trust":true,"create_organization_enabled":true,"create_organizations_limit":1,"created_at":1,"delete_self_enabled":true,"deprovisioned":true,"email_addresses":[{"created_at":1,"email_address":"example","id":"example","linked_to":[{"id":"example","type":"example"}],"matches_sso_connection":true,"object":"email_address","reserved":true,"updated_at":1,"verification":{"attempts":1,"channel":"example","expire_at":1,"object":"verification_otp","status":"unverified","strategy":"phone_code","verified_at_client":"example"}}],"enterprise_accounts":[{"active":true,"email_address":"example","enterprise_connection":{"active":true,"allow_idp_initiated":true,"allow_subdomains":true,"created_at":1,"disable_additional_identifications":true,"domain":"example","domains":["example"],"id":"example","logo_public_url":"example","name":"example","protocol":"example","provider":"example","sync_user_attributes":true,"updated_at":1},"enterprise_connection_id":"example","first_name":"example","id":"example","last_authenticated_at":1,"last_name":"example","object":"enterprise_account","protocol":"oauth","provider":"example","provider_user_id":"example","public_metadata":{},"verification":{"attempts":1,"expire_at":1,"object":"verification_ticket","status":"unverified","strategy":"ticket","verified_at_client":"example"}}],"external_accounts":[{"approved_scopes":"example","avatar_url":"example","created_at":1,"email_address":"example","email_address_verified":true,"first_name":"example","id":"example","identification_id":"example","image_url":"example","label":"example","last_name":"example","object":"external_account","phone_number":"example","provider":"example","provider_user_id":"example","public_metadata":{},"updated_at":1,"username":"example","verification":{"attempts":1,"error":{"code":"example","long_message":"example","message":"example","meta":{}},"expire_at":1,"external_verification_redirect_url":"example","object":"verification_oauth","status":"unverified","strategy":"example","verified_at_client":"example"}}],"external_id":"example","first_name":"example","has_image":true,"id":"example","image_url":"example","last_active_at":1700690400000,"last_name":"example","last_sign_in_at":1,"legal_accepted_at":1700690400000,"locale":"example","locked":true,"lockout_expires_in_seconds":1,"mfa_disabled_at":1,"mfa_enabled_at":1,"object":"user","organization_memberships":[{"created_at":1,"id":"example","object":"organization_membership","organization":{"admin_delete_enabled":true,"created_at":1,"created_by":"example","has_image":true,"id":"example","image_url":"example","last_active_at":1,"max_allowed_memberships":1,"members_count":1,"missing_member_with_elevated_permissions":true,"name":"example","object":"organization","pending_invitations_count":1,"private_metadata":{},"public_metadata":{},"role_set_key":"example","slug":"example","updated_at":1},"permissions":["example"],"private_metadata":{},"public_metadata":{},"public_user_data":{"banned":true,"deprovisioned":true,"first_name":"example","has_image":true,"identifier":"example","image_url":"example","last_name":"example","profile_image_url":"example","user_id":"example","username":"example"},"role":"example","role_name":"example","updated_at":1}],"passkeys":[{"id":"example","last_used_at":1,"name":"example","object":"passkey","verification":{"attempts":1,"expire_at":1,"message":"example","nonce":"nonce","object":"verification_passkey","status":"verified","strategy":"passkey","verified_at_client":"example"}}],"password_enabled":true,"password_last_updated_at":1,"phone_numbers":[{"backup_codes":["example"],"created_at":1,"default_second_factor":true,"id":"example","linked_to":[{"id":"example","type":"example"}],"object":"phone_number","phone_number":"example","reserved":true,"reserved_for_second_factor":true,"updated_at":1,"verification":{"attempts":1,"channel":"example","expire_at":1,"object":"verification_otp","status":"unverified","strategy":"phone_code","verified_at_client":"example"}}],"primary_email_address_id":"example","primary_phone_number_id":"example","primary_web3_wallet_id":"example","private_metadata":{},"profile_image_url":"example","public_metadata":{},"saml_accounts":[{"active":true,"email_address":"example","first_name":"example","id":"example","last_authenticated_at":1,"last_name":"example","object":"saml_account","provider":"example","provider_user_id":"example","public_metadata":{},"saml_connection":{"active":true,"allow_idp_initiated":true,"allow_subdomains":true,"created_at":1,"disable_additional_identifications":true,"domain":"example","domains":["example"],"id":"example","name":"example","provider":"example","sync_user_attributes":true,"updated_at":1},"verification":{"attempts":1,"error":{"code":"example","long_message":"example","message":"example","meta":{}},"expire_at":1,"external_verification_redirect_url":"example","object":"verification_saml","status":"unverified","strategy":"saml","verified_at_client":"example"}}],"scim":{"directory_enabled":true,"directory_id":"example","external_id":"example"},"totp_enabled":true,"two_factor_enabled":true,"unsafe_metadata":{},"updated_at":1,"username":"example","verification_attempts_remaining":1,"web3_wallets":[{"created_at":1,"id":"example","object":"web3_wallet","updated_at":1,"verification":{"attempts":1,"expire_at":1,"message":"example","nonce":"example","object":"verification_web3","status":"unverified","strategy":"web3_metamask_signature","verified_at_client":"example"},"web3_wallet":"example"}]}"##,
     },
     SpecOp {
@@ -696,6 +772,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"active_at":1,"created_at":1,"eligible_for_free_trial":true,"id":"example","instance_id":"example","next_payment":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"date":1,"per_unit_totals":[{"block_size":1,"name":"example","tiers":[{"fee_per_block":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"quantity":1,"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}]}],"totals":{"base_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"credits":{"payer":{"applied_amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"remaining_balance":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"proration":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_days_remaining":1,"cycle_days_total":1,"cycle_remaining_percent":1},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"discounts":{"proration":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_days_passed":1,"cycle_days_total":1,"cycle_passed_percent":1},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"grand_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"per_unit_totals":[{"block_size":1,"name":"example","tiers":[{"fee_per_block":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"quantity":1,"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}]}],"subtotal":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"tax_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}},"object":"commerce_subscription","past_due_at":1,"payer_id":"example","status":"active","subscription_items":[{"canceled_at":1,"created_at":1,"credit":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_remaining_percent":1},"credits":{"payer":{"applied_amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"remaining_balance":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"proration":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_days_remaining":1,"cycle_days_total":1,"cycle_remaining_percent":1},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"ended_at":1,"id":"example","instance_id":"example","is_free_trial":true,"lifetime_paid":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"next_payment":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"date":1,"per_unit_totals":[{"block_size":1,"name":"example","tiers":[{"fee_per_block":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"quantity":1,"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}]}],"totals":{"base_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"credits":{"payer":{"applied_amount":{},"remaining_balance":{}},"proration":{"amount":{},"cycle_days_remaining":null,"cycle_days_total":null,"cycle_remaining_percent":null},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"discounts":{"proration":{"amount":{},"cycle_days_passed":null,"cycle_days_total":null,"cycle_passed_percent":null},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"grand_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"per_unit_totals":[{"block_size":1,"name":"example","tiers":[{"fee_per_block":{},"quantity":null,"total":{}}]}],"subtotal":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"tax_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}},"object":"commerce_subscription_item","past_due_at":1,"payer":{"created_at":1,"credits_balance":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"email":"example","first_name":"example","id":"example","image_url":"example","instance_id":"example","last_name":"example","object":"commerce_payer","organization_id":"example","organization_name":"example","updated_at":1,"user_id":"example"},"payer_id":"example","payment_method":{"card_type":"example","created_at":1,"expiry_month":1,"expiry_year":1,"gateway":"example","gateway_external_account_id":"example","gateway_external_id":"example","id":"example","is_default":true,"is_removable":true,"last4":"example","object":"commerce_payment_method","payer_id":"example","payment_type":"card","status":"active","updated_at":1,"wallet_type":"example"},"period_end":1,"period_start":1,"plan":{"annual_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"annual_monthly_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"avatar_url":"example","description":"example","features":[{"avatar_url":"example","description":"example","id":"example","name":"example","object":"feature","slug":"example"}],"fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"for_payer_type":"example","free_trial_days":1,"free_trial_enabled":true,"has_base_fee":true,"id":"example","is_default":true,"is_recurring":true,"name":"example","object":"commerce_plan","product_id":"example","publicly_visible":true,"slug":"example","unit_prices":[{"block_size":1,"name":"example","tiers":[{"ends_after_block":1,"fee_per_block":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"starts_at_block":1}]}]},"plan_id":"example","plan_period":"month","price_id":"example","proration_date":"2026-05-12","seats":{"quantity":1,"tiers":[{"fee_per_block":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"quantity":1,"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}]},"status":"active","totals":{"base_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"credits":{"payer":{"applied_amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"remaining_balance":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"proration":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_days_remaining":1,"cycle_days_total":1,"cycle_remaining_percent":1},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"discounts":{"proration":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_days_passed":1,"cycle_days_total":1,"cycle_passed_percent":1},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"grand_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"per_unit_totals":[{"block_size":1,"name":"example","tiers":[{"fee_per_block":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"quantity":1,"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}]}],"subtotal":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"tax_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"updated_at":1}],"updated_at":1}"##,
     },
     SpecOp {
@@ -706,6 +784,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"balance":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"object":"example"}"##,
     },
     SpecOp {
@@ -717,6 +797,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "amount",
@@ -752,6 +833,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"created_at":"2026-05-12T00:00:00Z","id":"example","note":"example","object":"example","payer_id":"example","source_id":"example","source_type":"example"}"##,
     },
     SpecOp {
@@ -778,6 +861,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"data":[{"created_at":1,"email_address":"example","expires_at":1,"id":"example","inviter_id":"example","object":"organization_invitation","organization_id":"example","private_metadata":{},"public_inviter_data":{"first_name":"example","has_image":true,"identifier":"example","image_url":"example","last_name":"example","user_id":"example"},"public_metadata":{},"public_organization_data":{"has_image":true,"id":"example","image_url":"example","name":"example","slug":"example"},"role":"example","role_name":"example","status":"example","updated_at":1,"url":"example"}],"total_count":1}"##,
     },
     SpecOp {
@@ -789,6 +874,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[Field {
                 name: "sign_out_of_other_sessions",
                 kind: Kind::Boolean,
@@ -798,6 +884,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"backup_code_enabled":true,"banned":true,"bypass_client_trust":true,"create_organization_enabled":true,"create_organizations_limit":1,"created_at":1,"delete_self_enabled":true,"deprovisioned":true,"email_addresses":[{"created_at":1,"email_address":"example","id":"example","linked_to":[{"id":"example","type":"example"}],"matches_sso_connection":true,"object":"email_address","reserved":true,"updated_at":1,"verification":{"attempts":1,"channel":"example","expire_at":1,"object":"verification_otp","status":"unverified","strategy":"phone_code","verified_at_client":"example"}}],"enterprise_accounts":[{"active":true,"email_address":"example","enterprise_connection":{"active":true,"allow_idp_initiated":true,"allow_subdomains":true,"created_at":1,"disable_additional_identifications":true,"domain":"example","domains":["example"],"id":"example","logo_public_url":"example","name":"example","protocol":"example","provider":"example","sync_user_attributes":true,"updated_at":1},"enterprise_connection_id":"example","first_name":"example","id":"example","last_authenticated_at":1,"last_name":"example","object":"enterprise_account","protocol":"oauth","provider":"example","provider_user_id":"example","public_metadata":{},"verification":{"attempts":1,"expire_at":1,"object":"verification_ticket","status":"unverified","strategy":"ticket","verified_at_client":"example"}}],"external_accounts":[{"approved_scopes":"example","avatar_url":"example","created_at":1,"email_address":"example","email_address_verified":true,"first_name":"example","id":"example","identification_id":"example","image_url":"example","label":"example","last_name":"example","object":"external_account","phone_number":"example","provider":"example","provider_user_id":"example","public_metadata":{},"updated_at":1,"username":"example","verification":{"attempts":1,"error":{"code":"example","long_message":"example","message":"example","meta":{}},"expire_at":1,"external_verification_redirect_url":"example","object":"verification_oauth","status":"unverified","strategy":"example","verified_at_client":"example"}}],"external_id":"example","first_name":"example","has_image":true,"id":"example","image_url":"example","last_active_at":1700690400000,"last_name":"example","last_sign_in_at":1,"legal_accepted_at":1700690400000,"locale":"example","locked":true,"lockout_expires_in_seconds":1,"mfa_disabled_at":1,"mfa_enabled_at":1,"object":"user","organization_memberships":[{"created_at":1,"id":"example","object":"organization_membership","organization":{"admin_delete_enabled":true,"created_at":1,"created_by":"example","has_image":true,"id":"example","image_url":"example","last_active_at":1,"max_allowed_memberships":1,"members_count":1,"missing_member_with_elevated_permissions":true,"name":"example","object":"organization","pending_invitations_count":1,"private_metadata":{},"public_metadata":{},"role_set_key":"example","slug":"example","updated_at":1},"permissions":["example"],"private_metadata":{},"public_metadata":{},"public_user_data":{"banned":true,"deprovisioned":true,"first_name":"example","has_image":true,"identifier":"example","image_url":"example","last_name":"example","profile_image_url":"example","user_id":"example","username":"example"},"role":"example","role_name":"example","updated_at":1}],"passkeys":[{"id":"example","last_used_at":1,"name":"example","object":"passkey","verification":{"attempts":1,"expire_at":1,"message":"example","nonce":"nonce","object":"verification_passkey","status":"verified","strategy":"passkey","verified_at_client":"example"}}],"password_enabled":true,"password_last_updated_at":1,"phone_numbers":[{"backup_codes":["example"],"created_at":1,"default_second_factor":true,"id":"example","linked_to":[{"id":"example","type":"example"}],"object":"phone_number","phone_number":"example","reserved":true,"reserved_for_second_factor":true,"updated_at":1,"verification":{"attempts":1,"channel":"example","expire_at":1,"object":"verification_otp","status":"unverified","strategy":"phone_code","verified_at_client":"example"}}],"primary_email_address_id":"example","primary_phone_number_id":"example","primary_web3_wallet_id":"example","private_metadata":{},"profile_image_url":"example","public_metadata":{},"saml_accounts":[{"active":true,"email_address":"example","first_name":"example","id":"example","last_authenticated_at":1,"last_name":"example","object":"saml_account","provider":"example","provider_user_id":"example","public_metadata":{},"saml_connection":{"active":true,"allow_idp_initiated":true,"allow_subdomains":true,"created_at":1,"disable_additional_identifications":true,"domain":"example","domains":["example"],"id":"example","name":"example","provider":"example","sync_user_attributes":true,"updated_at":1},"verification":{"attempts":1,"error":{"code":"example","long_message":"example","message":"example","meta":{}},"expire_at":1,"external_verification_redirect_url":"example","object":"verification_saml","status":"unverified","strategy":"saml","verified_at_client":"example"}}],"scim":{"directory_enabled":true,"directory_id":"example","external_id":"example"},"totp_enabled":true,"two_factor_enabled":true,"unsafe_metadata":{},"updated_at":1,"username":"example","verification_attempts_remaining":1,"web3_wallets":[{"created_at":1,"id":"example","object":"web3_wallet","updated_at":1,"verification":{"attempts":1,"expire_at":1,"message":"example","nonce":"example","object":"verification_web3","status":"unverified","strategy":"web3_metamask_signature","verified_at_client":"example"},"web3_wallet":"example"}]}"##,
     },
     SpecOp {
@@ -809,6 +897,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[Field {
                 name: "code",
                 kind: Kind::String,
@@ -818,6 +907,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"code_type":"totp","verified":true}"##,
     },
     SpecOp {
@@ -828,6 +919,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"user_id":"example"}"##,
     },
     SpecOp {
@@ -838,6 +931,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"user_id":"example"}"##,
     },
     SpecOp {
@@ -853,6 +948,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"deleted":true,"external_id":"example","id":"example","object":"example","slug":"example"}"##,
     },
     SpecOp {
@@ -863,6 +960,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"data":[{"algorithm":"ES256","app_identifier":"example","created_at":1,"id":"example","last_used_at":1,"name":"example","object":"trusted_device","platform":"ios","revoked_at":1,"status":"active","updated_at":1}],"total_count":1}"##,
     },
     SpecOp {
@@ -878,6 +977,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"algorithm":"ES256","app_identifier":"example","created_at":1,"id":"example","last_used_at":1,"name":"example","object":"trusted_device","platform":"ios","revoked_at":1,"status":"active","updated_at":1}"##,
     },
     SpecOp {
@@ -893,6 +994,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"deleted":true,"external_id":"example","id":"example","object":"example","slug":"example"}"##,
     },
     SpecOp {
@@ -903,6 +1006,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"user_id":"example"}"##,
     },
     SpecOp {
@@ -918,6 +1023,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"deleted":true,"external_id":"example","id":"example","object":"example","slug":"example"}"##,
     },
     SpecOp {
@@ -929,6 +1036,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[Field {
                 name: "revoke_all_sessions",
                 kind: Kind::Boolean,
@@ -938,6 +1046,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"backup_code_enabled":true,"banned":true,"bypass_client_trust":true,"create_organization_enabled":true,"create_organizations_limit":1,"created_at":1,"delete_self_enabled":true,"deprovisioned":true,"email_addresses":[{"created_at":1,"email_address":"example","id":"example","linked_to":[{"id":"example","type":"example"}],"matches_sso_connection":true,"object":"email_address","reserved":true,"updated_at":1,"verification":{"attempts":1,"channel":"example","expire_at":1,"object":"verification_otp","status":"unverified","strategy":"phone_code","verified_at_client":"example"}}],"enterprise_accounts":[{"active":true,"email_address":"example","enterprise_connection":{"active":true,"allow_idp_initiated":true,"allow_subdomains":true,"created_at":1,"disable_additional_identifications":true,"domain":"example","domains":["example"],"id":"example","logo_public_url":"example","name":"example","protocol":"example","provider":"example","sync_user_attributes":true,"updated_at":1},"enterprise_connection_id":"example","first_name":"example","id":"example","last_authenticated_at":1,"last_name":"example","object":"enterprise_account","protocol":"oauth","provider":"example","provider_user_id":"example","public_metadata":{},"verification":{"attempts":1,"expire_at":1,"object":"verification_ticket","status":"unverified","strategy":"ticket","verified_at_client":"example"}}],"external_accounts":[{"approved_scopes":"example","avatar_url":"example","created_at":1,"email_address":"example","email_address_verified":true,"first_name":"example","id":"example","identification_id":"example","image_url":"example","label":"example","last_name":"example","object":"external_account","phone_number":"example","provider":"example","provider_user_id":"example","public_metadata":{},"updated_at":1,"username":"example","verification":{"attempts":1,"error":{"code":"example","long_message":"example","message":"example","meta":{}},"expire_at":1,"external_verification_redirect_url":"example","object":"verification_oauth","status":"unverified","strategy":"example","verified_at_client":"example"}}],"external_id":"example","first_name":"example","has_image":true,"id":"example","image_url":"example","last_active_at":1700690400000,"last_name":"example","last_sign_in_at":1,"legal_accepted_at":1700690400000,"locale":"example","locked":true,"lockout_expires_in_seconds":1,"mfa_disabled_at":1,"mfa_enabled_at":1,"object":"user","organization_memberships":[{"created_at":1,"id":"example","object":"organization_membership","organization":{"admin_delete_enabled":true,"created_at":1,"created_by":"example","has_image":true,"id":"example","image_url":"example","last_active_at":1,"max_allowed_memberships":1,"members_count":1,"missing_member_with_elevated_permissions":true,"name":"example","object":"organization","pending_invitations_count":1,"private_metadata":{},"public_metadata":{},"role_set_key":"example","slug":"example","updated_at":1},"permissions":["example"],"private_metadata":{},"public_metadata":{},"public_user_data":{"banned":true,"deprovisioned":true,"first_name":"example","has_image":true,"identifier":"example","image_url":"example","last_name":"example","profile_image_url":"example","user_id":"example","username":"example"},"role":"example","role_name":"example","updated_at":1}],"passkeys":[{"id":"example","last_used_at":1,"name":"example","object":"passkey","verification":{"attempts":1,"expire_at":1,"message":"example","nonce":"nonce","object":"verification_passkey","status":"verified","strategy":"passkey","verified_at_client":"example"}}],"password_enabled":true,"password_last_updated_at":1,"phone_numbers":[{"backup_codes":["example"],"created_at":1,"default_second_factor":true,"id":"example","linked_to":[{"id":"example","type":"example"}],"object":"phone_number","phone_number":"example","reserved":true,"reserved_for_second_factor":true,"updated_at":1,"verification":{"attempts":1,"channel":"example","expire_at":1,"object":"verification_otp","status":"unverified","strategy":"phone_code","verified_at_client":"example"}}],"primary_email_address_id":"example","primary_phone_number_id":"example","primary_web3_wallet_id":"example","private_metadata":{},"profile_image_url":"example","public_metadata":{},"saml_accounts":[{"active":true,"email_address":"example","first_name":"example","id":"example","last_authenticated_at":1,"last_name":"example","object":"saml_account","provider":"example","provider_user_id":"example","public_metadata":{},"saml_connection":{"active":true,"allow_idp_initiated":true,"allow_subdomains":true,"created_at":1,"disable_additional_identifications":true,"domain":"example","domains":["example"],"id":"example","name":"example","provider":"example","sync_user_attributes":true,"updated_at":1},"verification":{"attempts":1,"error":{"code":"example","long_message":"example","message":"example","meta":{}},"expire_at":1,"external_verification_redirect_url":"example","object":"verification_saml","status":"unverified","strategy":"saml","verified_at_client":"example"}}],"scim":{"directory_enabled":true,"directory_id":"example","external_id":"example"},"totp_enabled":true,"two_factor_enabled":true,"unsafe_metadata":{},"updated_at":1,"username":"example","verification_attempts_remaining":1,"web3_wallets":[{"created_at":1,"id":"example","object":"web3_wallet","updated_at":1,"verification":{"attempts":1,"expire_at":1,"message":"example","nonce":"example","object":"verification_web3","status":"unverified","strategy":"web3_metamask_signature","verified_at_client":"example"},"web3_wallet":"example"}]}"##,
     },
     SpecOp {
@@ -948,6 +1058,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"backup_code_enabled":true,"banned":true,"bypass_client_trust":true,"create_organization_enabled":true,"create_organizations_limit":1,"created_at":1,"delete_self_enabled":true,"deprovisioned":true,"email_addresses":[{"created_at":1,"email_address":"example","id":"example","linked_to":[{"id":"example","type":"example"}],"matches_sso_connection":true,"object":"email_address","reserved":true,"updated_at":1,"verification":{"attempts":1,"channel":"example","expire_at":1,"object":"verification_otp","status":"unverified","strategy":"phone_code","verified_at_client":"example"}}],"enterprise_accounts":[{"active":true,"email_address":"example","enterprise_connection":{"active":true,"allow_idp_initiated":true,"allow_subdomains":true,"created_at":1,"disable_additional_identifications":true,"domain":"example","domains":["example"],"id":"example","logo_public_url":"example","name":"example","protocol":"example","provider":"example","sync_user_attributes":true,"updated_at":1},"enterprise_connection_id":"example","first_name":"example","id":"example","last_authenticated_at":1,"last_name":"example","object":"enterprise_account","protocol":"oauth","provider":"example","provider_user_id":"example","public_metadata":{},"verification":{"attempts":1,"expire_at":1,"object":"verification_ticket","status":"unverified","strategy":"ticket","verified_at_client":"example"}}],"external_accounts":[{"approved_scopes":"example","avatar_url":"example","created_at":1,"email_address":"example","email_address_verified":true,"first_name":"example","id":"example","identification_id":"example","image_url":"example","label":"example","last_name":"example","object":"external_account","phone_number":"example","provider":"example","provider_user_id":"example","public_metadata":{},"updated_at":1,"username":"example","verification":{"attempts":1,"error":{"code":"example","long_message":"example","message":"example","meta":{}},"expire_at":1,"external_verification_redirect_url":"example","object":"verification_oauth","status":"unverified","strategy":"example","verified_at_client":"example"}}],"external_id":"example","first_name":"example","has_image":true,"id":"example","image_url":"example","last_active_at":1700690400000,"last_name":"example","last_sign_in_at":1,"legal_accepted_at":1700690400000,"locale":"example","locked":true,"lockout_expires_in_seconds":1,"mfa_disabled_at":1,"mfa_enabled_at":1,"object":"user","organization_memberships":[{"created_at":1,"id":"example","object":"organization_membership","organization":{"admin_delete_enabled":true,"created_at":1,"created_by":"example","has_image":true,"id":"example","image_url":"example","last_active_at":1,"max_allowed_memberships":1,"members_count":1,"missing_member_with_elevated_permissions":true,"name":"example","object":"organization","pending_invitations_count":1,"private_metadata":{},"public_metadata":{},"role_set_key":"example","slug":"example","updated_at":1},"permissions":["example"],"private_metadata":{},"public_metadata":{},"public_user_data":{"banned":true,"deprovisioned":true,"first_name":"example","has_image":true,"identifier":"example","image_url":"example","last_name":"example","profile_image_url":"example","user_id":"example","username":"example"},"role":"example","role_name":"example","updated_at":1}],"passkeys":[{"id":"example","last_used_at":1,"name":"example","object":"passkey","verification":{"attempts":1,"expire_at":1,"message":"example","nonce":"nonce","object":"verification_passkey","status":"verified","strategy":"passkey","verified_at_client":"example"}}],"password_enabled":true,"password_last_updated_at":1,"phone_numbers":[{"backup_codes":["example"],"created_at":1,"default_second_factor":true,"id":"example","linked_to":[{"id":"example","type":"example"}],"object":"phone_number","phone_number":"example","reserved":true,"reserved_for_second_factor":true,"updated_at":1,"verification":{"attempts":1,"channel":"example","expire_at":1,"object":"verification_otp","status":"unverified","strategy":"phone_code","verified_at_client":"example"}}],"primary_email_address_id":"example","primary_phone_number_id":"example","primary_web3_wallet_id":"example","private_metadata":{},"profile_image_url":"example","public_metadata":{},"saml_accounts":[{"active":true,"email_address":"example","first_name":"example","id":"example","last_authenticated_at":1,"last_name":"example","object":"saml_account","provider":"example","provider_user_id":"example","public_metadata":{},"saml_connection":{"active":true,"allow_idp_initiated":true,"allow_subdomains":true,"created_at":1,"disable_additional_identifications":true,"domain":"example","domains":["example"],"id":"example","name":"example","provider":"example","sync_user_attributes":true,"updated_at":1},"verification":{"attempts":1,"error":{"code":"example","long_message":"example","message":"example","meta":{}},"expire_at":1,"external_verification_redirect_url":"example","object":"verification_saml","status":"unverified","strategy":"saml","verified_at_client":"example"}}],"scim":{"directory_enabled":true,"directory_id":"example","external_id":"example"},"totp_enabled":true,"two_factor_enabled":true,"unsafe_metadata":{},"updated_at":1,"username":"example","verification_attempts_remaining":1,"web3_wallets":[{"created_at":1,"id":"example","object":"web3_wallet","updated_at":1,"verification":{"attempts":1,"expire_at":1,"message":"example","nonce":"example","object":"verification_web3","status":"unverified","strategy":"web3_metamask_signature","verified_at_client":"example"},"web3_wallet":"example"}]}"##,
     },
     SpecOp {
@@ -959,6 +1071,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: true,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "email_address",
@@ -1006,6 +1119,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"[{"created_at":1,"email_address":"ada@example.com","expires_at":1,"id":"example","object":"invitation","public_metadata":{},"revoked":false,"status":"pending","updated_at":1,"url":"example"}]"##,
     },
     SpecOp {
@@ -1042,6 +1157,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"data":[{"created_at":1,"email_address":"example","expires_at":1,"id":"example","inviter_id":"example","object":"organization_invitation","organization_id":"example","private_metadata":{},"public_inviter_data":{"first_name":"example","has_image":true,"identifier":"example","image_url":"example","last_name":"example","user_id":"example"},"public_metadata":{},"public_organization_data":{"has_image":true,"id":"example","image_url":"example","name":"example","slug":"example"},"role":"example","role_name":"example","status":"example","updated_at":1,"url":"example"}],"total_count":1}"##,
     },
     SpecOp {
@@ -1052,6 +1169,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"data":[{"created_at":1,"id":"example","identifier":"example","identifier_type":"email_address","instance_id":"example","object":"blocklist_identifier","updated_at":1}],"total_count":1}"##,
     },
     SpecOp {
@@ -1063,6 +1182,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[Field {
                 name: "identifier",
                 kind: Kind::String,
@@ -1072,6 +1192,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"id":"example","identifier":"example","identifier_type":"email_address","instance_id":"example","object":"blocklist_identifier","updated_at":1}"##,
     },
     SpecOp {
@@ -1082,6 +1204,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"deleted":true,"external_id":"example","id":"example","object":"example","slug":"example"}"##,
     },
     SpecOp {
@@ -1093,6 +1217,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "restricted_to_allowlist",
@@ -1122,6 +1247,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"enhanced_email_deliverability":true,"from_email_address":"example","id":"example","object":"instance_settings","progressive_sign_up":true,"restricted_to_allowlist":true}"##,
     },
     SpecOp {
@@ -1133,6 +1260,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "home_url",
@@ -1150,6 +1278,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 202,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"null"##,
     },
     SpecOp {
@@ -1161,6 +1291,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "user_id",
@@ -1190,6 +1321,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"actor":{},"created_at":1,"id":"example","object":"actor_token","status":"pending","token":"example","updated_at":1,"url":"example","user_id":"example"}"##,
     },
     SpecOp {
@@ -1200,6 +1333,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"actor":{},"created_at":1,"id":"example","object":"actor_token","status":"pending","token":"example","updated_at":1,"url":"example","user_id":"example"}"##,
     },
     SpecOp {
@@ -1210,6 +1345,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"data":[{"accounts_portal_url":"example","cname_targets":[{"host":"example","required":true,"value":"example"}],"development_origin":"example","frontend_api_url":"example","id":"example","is_satellite":true,"name":"example","object":"domain","proxy_url":"example"}],"total_count":1}"##,
     },
     SpecOp {
@@ -1221,6 +1358,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "name",
@@ -1244,6 +1382,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"accounts_portal_url":"example","cname_targets":[{"host":"example","required":true,"value":"example"}],"development_origin":"example","frontend_api_url":"example","id":"example","is_satellite":true,"name":"example","object":"domain","proxy_url":"example"}"##,
     },
     SpecOp {
@@ -1254,6 +1394,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"deleted":true,"external_id":"example","id":"example","object":"example","slug":"example"}"##,
     },
     SpecOp {
@@ -1265,6 +1407,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "name",
@@ -1288,6 +1431,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"accounts_portal_url":"example","cname_targets":[{"host":"example","required":true,"value":"example"}],"development_origin":"example","frontend_api_url":"example","id":"example","is_satellite":true,"name":"example","object":"domain","proxy_url":"example"}"##,
     },
     SpecOp {
@@ -1298,6 +1443,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"allowed_origins":["http://localhost:3000","https://some-domain"],"environment_type":"development","id":"example","object":"instance","workspace_id":"org_2abc123def456"}"##,
     },
     SpecOp {
@@ -1309,6 +1456,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "test_mode",
@@ -1368,6 +1516,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 204,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"null"##,
     },
     SpecOp {
@@ -1379,6 +1529,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "allowlist",
@@ -1414,6 +1565,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"allowlist":true,"allowlist_blocklist_disabled_on_sign_in":true,"block_disposable_email_domains":true,"block_email_subaddresses":true,"blocklist":true,"object":"instance_restrictions"}"##,
     },
     SpecOp {
@@ -1424,6 +1577,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"checks_bypassed":true,"object":"instance_protect","rules_enabled":true,"specter_enabled":true}"##,
     },
     SpecOp {
@@ -1435,6 +1590,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "rules_enabled",
@@ -1452,6 +1608,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"checks_bypassed":true,"object":"instance_protect","rules_enabled":true,"specter_enabled":true}"##,
     },
     SpecOp {
@@ -1462,6 +1620,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"blocked_country_codes":["example"],"object":"instance_communication"}"##,
     },
     SpecOp {
@@ -1473,6 +1633,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[Field {
                 name: "blocked_country_codes",
                 kind: Kind::Array(&Kind::String),
@@ -1482,6 +1643,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"blocked_country_codes":["example"],"object":"instance_communication"}"##,
     },
     SpecOp {
@@ -1492,6 +1655,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"client_id_metadata_documents_advertised":true,"client_id_metadata_documents_block_implicitly_allowed_clients":true,"client_id_metadata_documents_only_allow_pre_registered_clients":true,"default_scopes":["example"],"dynamic_oauth_client_registration":true,"oauth_jwt_access_tokens":true,"object":"oauth_application_settings"}"##,
     },
     SpecOp {
@@ -1503,6 +1668,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "dynamic_oauth_client_registration",
@@ -1544,6 +1710,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"client_id_metadata_documents_advertised":true,"client_id_metadata_documents_block_implicitly_allowed_clients":true,"client_id_metadata_documents_only_allow_pre_registered_clients":true,"default_scopes":["example"],"dynamic_oauth_client_registration":true,"oauth_jwt_access_tokens":true,"object":"oauth_application_settings"}"##,
     },
     SpecOp {
@@ -1555,6 +1723,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "home_url",
@@ -1572,6 +1741,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 202,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"null"##,
     },
     SpecOp {
@@ -1582,6 +1753,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"admin_delete_enabled":true,"creator_role":"example","domains_default_role":"example","domains_enabled":true,"domains_enrollment_modes":["manual_invitation"],"enabled":true,"initial_role_set_key":"example","max_allowed_domains":1,"max_allowed_memberships":1,"max_allowed_permissions":1,"max_allowed_roles":1,"max_role_sets_allowed":1,"object":"organization_settings","slug_disabled":true}"##,
     },
     SpecOp {
@@ -1593,6 +1766,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "enabled",
@@ -1646,6 +1820,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"admin_delete_enabled":true,"creator_role":"example","domains_default_role":"example","domains_enabled":true,"domains_enrollment_modes":["manual_invitation"],"enabled":true,"initial_role_set_key":"example","max_allowed_domains":1,"max_allowed_memberships":1,"max_allowed_permissions":1,"max_allowed_roles":1,"max_role_sets_allowed":1,"object":"organization_settings","slug_disabled":true}"##,
     },
     SpecOp {
@@ -1656,6 +1832,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"svix_url":"example"}"##,
     },
     SpecOp {
@@ -1666,6 +1844,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 204,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"null"##,
     },
     SpecOp {
@@ -1676,6 +1856,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"svix_url":"example"}"##,
     },
     SpecOp {
@@ -1702,6 +1884,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: true,
+        public: false,
+        html: false,
         example: r##"[{"allowed_clock_skew":1,"claims":{},"created_at":1,"custom_signing_key":true,"id":"example","lifetime":1,"name":"example","object":"jwt_template","signing_algorithm":"example","updated_at":1}]"##,
     },
     SpecOp {
@@ -1713,6 +1897,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "name",
@@ -1760,6 +1945,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"allowed_clock_skew":1,"claims":{},"created_at":1,"custom_signing_key":true,"id":"example","lifetime":1,"name":"example","object":"jwt_template","signing_algorithm":"example","updated_at":1}"##,
     },
     SpecOp {
@@ -1770,6 +1957,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"allowed_clock_skew":1,"claims":{},"created_at":1,"custom_signing_key":true,"id":"example","lifetime":1,"name":"example","object":"jwt_template","signing_algorithm":"example","updated_at":1}"##,
     },
     SpecOp {
@@ -1781,6 +1970,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "name",
@@ -1828,6 +2018,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"allowed_clock_skew":1,"claims":{},"created_at":1,"custom_signing_key":true,"id":"example","lifetime":1,"name":"example","object":"jwt_template","signing_algorithm":"example","updated_at":1}"##,
     },
     SpecOp {
@@ -1838,6 +2030,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"deleted":true,"external_id":"example","id":"example","object":"example","slug":"example"}"##,
     },
     SpecOp {
@@ -1847,12 +2041,28 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         query: &[],
         body: Some(BodySpec {
             array: false,
-            required: false,
-            strict: false,
-            fields: &[],
+            required: true,
+            strict: true,
+            multipart: true,
+            fields: &[
+                Field {
+                    name: "uploader_user_id",
+                    kind: Kind::String,
+                    required: false,
+                    nullable: false,
+                },
+                Field {
+                    name: "file",
+                    kind: Kind::File,
+                    required: true,
+                    nullable: false,
+                },
+            ],
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"admin_delete_enabled":true,"created_at":1,"created_by":"example","has_image":true,"id":"example","image_url":"example","last_active_at":1,"logo_url":"example","max_allowed_memberships":1,"members_count":1,"missing_member_with_elevated_permissions":true,"name":"example","object":"organization","pending_invitations_count":1,"private_metadata":{},"public_metadata":{},"role_set_key":"example","slug":"example","updated_at":1}"##,
     },
     SpecOp {
@@ -1863,6 +2073,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"admin_delete_enabled":true,"created_at":1,"created_by":"example","has_image":true,"id":"example","image_url":"example","last_active_at":1,"max_allowed_memberships":1,"members_count":1,"missing_member_with_elevated_permissions":true,"name":"example","object":"organization","pending_invitations_count":1,"private_metadata":{},"public_metadata":{},"role_set_key":"example","slug":"example","updated_at":1}"##,
     },
     SpecOp {
@@ -1878,6 +2090,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"active_at":1,"created_at":1,"eligible_for_free_trial":true,"id":"example","instance_id":"example","next_payment":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"date":1,"per_unit_totals":[{"block_size":1,"name":"example","tiers":[{"fee_per_block":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"quantity":1,"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}]}],"totals":{"base_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"credits":{"payer":{"applied_amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"remaining_balance":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"proration":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_days_remaining":1,"cycle_days_total":1,"cycle_remaining_percent":1},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"discounts":{"proration":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_days_passed":1,"cycle_days_total":1,"cycle_passed_percent":1},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"grand_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"per_unit_totals":[{"block_size":1,"name":"example","tiers":[{"fee_per_block":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"quantity":1,"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}]}],"subtotal":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"tax_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}},"object":"commerce_subscription","past_due_at":1,"payer_id":"example","status":"active","subscription_items":[{"canceled_at":1,"created_at":1,"credit":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_remaining_percent":1},"credits":{"payer":{"applied_amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"remaining_balance":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"proration":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_days_remaining":1,"cycle_days_total":1,"cycle_remaining_percent":1},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"ended_at":1,"id":"example","instance_id":"example","is_free_trial":true,"lifetime_paid":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"next_payment":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"date":1,"per_unit_totals":[{"block_size":1,"name":"example","tiers":[{"fee_per_block":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"quantity":1,"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}]}],"totals":{"base_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"credits":{"payer":{"applied_amount":{},"remaining_balance":{}},"proration":{"amount":{},"cycle_days_remaining":null,"cycle_days_total":null,"cycle_remaining_percent":null},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"discounts":{"proration":{"amount":{},"cycle_days_passed":null,"cycle_days_total":null,"cycle_passed_percent":null},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"grand_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"per_unit_totals":[{"block_size":1,"name":"example","tiers":[{"fee_per_block":{},"quantity":null,"total":{}}]}],"subtotal":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"tax_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}},"object":"commerce_subscription_item","past_due_at":1,"payer":{"created_at":1,"credits_balance":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"email":"example","first_name":"example","id":"example","image_url":"example","instance_id":"example","last_name":"example","object":"commerce_payer","organization_id":"example","organization_name":"example","updated_at":1,"user_id":"example"},"payer_id":"example","payment_method":{"card_type":"example","created_at":1,"expiry_month":1,"expiry_year":1,"gateway":"example","gateway_external_account_id":"example","gateway_external_id":"example","id":"example","is_default":true,"is_removable":true,"last4":"example","object":"commerce_payment_method","payer_id":"example","payment_type":"card","status":"active","updated_at":1,"wallet_type":"example"},"period_end":1,"period_start":1,"plan":{"annual_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"annual_monthly_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"avatar_url":"example","description":"example","features":[{"avatar_url":"example","description":"example","id":"example","name":"example","object":"feature","slug":"example"}],"fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"for_payer_type":"example","free_trial_days":1,"free_trial_enabled":true,"has_base_fee":true,"id":"example","is_default":true,"is_recurring":true,"name":"example","object":"commerce_plan","product_id":"example","publicly_visible":true,"slug":"example","unit_prices":[{"block_size":1,"name":"example","tiers":[{"ends_after_block":1,"fee_per_block":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"starts_at_block":1}]}]},"plan_id":"example","plan_period":"month","price_id":"example","proration_date":"2026-05-12","seats":{"quantity":1,"tiers":[{"fee_per_block":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"quantity":1,"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}]},"status":"active","totals":{"base_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"credits":{"payer":{"applied_amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"remaining_balance":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"proration":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_days_remaining":1,"cycle_days_total":1,"cycle_remaining_percent":1},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"discounts":{"proration":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_days_passed":1,"cycle_days_total":1,"cycle_passed_percent":1},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"grand_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"per_unit_totals":[{"block_size":1,"name":"example","tiers":[{"fee_per_block":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"quantity":1,"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}]}],"subtotal":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"tax_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"updated_at":1}],"updated_at":1}"##,
     },
     SpecOp {
@@ -1888,6 +2102,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"balance":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"object":"example"}"##,
     },
     SpecOp {
@@ -1899,6 +2115,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "amount",
@@ -1934,6 +2151,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"created_at":"2026-05-12T00:00:00Z","id":"example","note":"example","object":"example","payer_id":"example","source_id":"example","source_type":"example"}"##,
     },
     SpecOp {
@@ -1945,6 +2164,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: true,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "email_address",
@@ -1998,6 +2218,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"data":[{"created_at":1,"email_address":"example","expires_at":1,"id":"example","inviter_id":"example","object":"organization_invitation","organization_id":"example","private_metadata":{},"public_inviter_data":{"first_name":"example","has_image":true,"identifier":"example","image_url":"example","last_name":"example","user_id":"example"},"public_metadata":{},"role":"example","role_name":"example","status":"example","updated_at":1,"url":"example"}],"total_count":1}"##,
     },
     SpecOp {
@@ -2024,6 +2246,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"data":[{"created_at":1,"email_address":"example","expires_at":1,"id":"example","inviter_id":"example","object":"organization_invitation","organization_id":"example","private_metadata":{},"public_inviter_data":{"first_name":"example","has_image":true,"identifier":"example","image_url":"example","last_name":"example","user_id":"example"},"public_metadata":{},"role":"example","role_name":"example","status":"example","updated_at":1,"url":"example"}],"total_count":1}"##,
     },
     SpecOp {
@@ -2055,6 +2279,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"data":[{"created_at":1,"description":"example","id":"example","is_creator_eligible":true,"key":"example","name":"example","object":"role","permissions":[{"created_at":1,"description":"example","id":"example","key":"example","name":"example","object":"permission","type":"example","updated_at":1}],"updated_at":1}],"total_count":1}"##,
     },
     SpecOp {
@@ -2066,6 +2292,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "name",
@@ -2101,6 +2328,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"description":"example","id":"example","is_creator_eligible":true,"key":"example","name":"example","object":"role","permissions":[{"created_at":1,"description":"example","id":"example","key":"example","name":"example","object":"permission","type":"example","updated_at":1}],"updated_at":1}"##,
     },
     SpecOp {
@@ -2111,6 +2340,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"description":"example","id":"example","is_creator_eligible":true,"key":"example","name":"example","object":"role","permissions":[{"created_at":1,"description":"example","id":"example","key":"example","name":"example","object":"permission","type":"example","updated_at":1}],"updated_at":1}"##,
     },
     SpecOp {
@@ -2122,6 +2353,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "name",
@@ -2151,6 +2383,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"description":"example","id":"example","is_creator_eligible":true,"key":"example","name":"example","object":"role","permissions":[{"created_at":1,"description":"example","id":"example","key":"example","name":"example","object":"permission","type":"example","updated_at":1}],"updated_at":1}"##,
     },
     SpecOp {
@@ -2161,6 +2395,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"deleted":true,"external_id":"example","id":"example","object":"example","slug":"example"}"##,
     },
     SpecOp {
@@ -2176,6 +2412,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"description":"example","id":"example","is_creator_eligible":true,"key":"example","name":"example","object":"role","permissions":[{"created_at":1,"description":"example","id":"example","key":"example","name":"example","object":"permission","type":"example","updated_at":1}],"updated_at":1}"##,
     },
     SpecOp {
@@ -2191,6 +2429,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"description":"example","id":"example","is_creator_eligible":true,"key":"example","name":"example","object":"role","permissions":[{"created_at":1,"description":"example","id":"example","key":"example","name":"example","object":"permission","type":"example","updated_at":1}],"updated_at":1}"##,
     },
     SpecOp {
@@ -2202,6 +2442,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "name",
@@ -2225,6 +2466,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"affiliation_email_address":"example","affiliation_verification":{"attempts":1,"expire_at":1,"status":"example","strategy":"example","verified_at":1},"created_at":1,"enrollment_mode":"manual_invitation","id":"example","name":"example","object":"organization_domain","organization_id":"example","ownership_verification":{"attempts":1,"expire_at":1,"status":"example","strategy":"example","verified_at":1},"public_organization_data":{"has_image":true,"id":"example","image_url":"example","name":"example","slug":"example"},"total_pending_invitations":1,"total_pending_suggestions":1,"updated_at":1,"verification":{"attempts":1,"expire_at":1,"status":"example","strategy":"example","verified_at":1}}"##,
     },
     SpecOp {
@@ -2256,6 +2499,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"data":[{"affiliation_email_address":"example","affiliation_verification":{"attempts":1,"expire_at":1,"status":"example","strategy":"example","verified_at":1},"created_at":1,"enrollment_mode":"manual_invitation","id":"example","name":"example","object":"organization_domain","organization_id":"example","ownership_verification":{"attempts":1,"expire_at":1,"status":"example","strategy":"example","verified_at":1},"public_organization_data":{"has_image":true,"id":"example","image_url":"example","name":"example","slug":"example"},"total_pending_invitations":1,"total_pending_suggestions":1,"updated_at":1,"verification":{"attempts":1,"expire_at":1,"status":"example","strategy":"example","verified_at":1}}],"total_count":1}"##,
     },
     SpecOp {
@@ -2272,6 +2517,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "enrollment_mode",
@@ -2289,6 +2535,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"affiliation_email_address":"example","affiliation_verification":{"attempts":1,"expire_at":1,"status":"example","strategy":"example","verified_at":1},"created_at":1,"enrollment_mode":"manual_invitation","id":"example","name":"example","object":"organization_domain","organization_id":"example","ownership_verification":{"attempts":1,"expire_at":1,"status":"example","strategy":"example","verified_at":1},"public_organization_data":{"has_image":true,"id":"example","image_url":"example","name":"example","slug":"example"},"total_pending_invitations":1,"total_pending_suggestions":1,"updated_at":1,"verification":{"attempts":1,"expire_at":1,"status":"example","strategy":"example","verified_at":1}}"##,
     },
     SpecOp {
@@ -2304,6 +2552,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"deleted":true,"external_id":"example","id":"example","object":"example","slug":"example"}"##,
     },
     SpecOp {
@@ -2320,6 +2570,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"affiliation_email_address":"example","affiliation_verification":{"attempts":1,"expire_at":1,"status":"example","strategy":"example","verified_at":1},"created_at":1,"enrollment_mode":"manual_invitation","id":"example","name":"example","object":"organization_domain","organization_id":"example","ownership_verification":{"attempts":1,"expire_at":1,"status":"example","strategy":"example","verified_at":1},"public_organization_data":{"has_image":true,"id":"example","image_url":"example","name":"example","slug":"example"},"total_pending_invitations":1,"total_pending_suggestions":1,"updated_at":1,"verification":{"attempts":1,"expire_at":1,"status":"example","strategy":"example","verified_at":1}}"##,
     },
     SpecOp {
@@ -2380,6 +2632,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"data":[{"affiliation_email_address":"example","affiliation_verification":{"attempts":1,"expire_at":1,"status":"example","strategy":"example","verified_at":1},"created_at":1,"enrollment_mode":"manual_invitation","id":"example","name":"example","object":"organization_domain","organization_id":"example","ownership_verification":{"attempts":1,"expire_at":1,"status":"example","strategy":"example","verified_at":1},"public_organization_data":{"has_image":true,"id":"example","image_url":"example","name":"example","slug":"example"},"total_pending_invitations":1,"total_pending_suggestions":1,"updated_at":1,"verification":{"attempts":1,"expire_at":1,"status":"example","strategy":"example","verified_at":1}}],"total_count":1}"##,
     },
     SpecOp {
@@ -2391,6 +2645,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "domain_id",
@@ -2408,6 +2663,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"domain_id":"example","id":"example","last_run_at":1,"object":"proxy_check","proxy_url":"example","successful":true,"updated_at":1}"##,
     },
     SpecOp {
@@ -2434,6 +2691,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: true,
+        public: false,
+        html: false,
         example: r##"[{"created_at":1,"id":"example","object":"redirect_url","updated_at":1,"url":"example"}]"##,
     },
     SpecOp {
@@ -2445,6 +2704,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[Field {
                 name: "url",
                 kind: Kind::String,
@@ -2454,6 +2714,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"id":"example","object":"redirect_url","updated_at":1,"url":"example"}"##,
     },
     SpecOp {
@@ -2464,6 +2726,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"id":"example","object":"redirect_url","updated_at":1,"url":"example"}"##,
     },
     SpecOp {
@@ -2474,6 +2738,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"deleted":true,"external_id":"example","id":"example","object":"example","slug":"example"}"##,
     },
     SpecOp {
@@ -2485,6 +2751,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "user_id",
@@ -2508,6 +2775,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"id":"example","object":"sign_in_token","status":"pending","token":"example","updated_at":1,"url":"example","user_id":"example"}"##,
     },
     SpecOp {
@@ -2518,6 +2787,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"id":"example","object":"sign_in_token","status":"pending","token":"example","updated_at":1,"url":"example","user_id":"example"}"##,
     },
     SpecOp {
@@ -2528,6 +2799,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"abandon_at":1700690400000,"created_session_id":"example","created_user_id":"example","custom_action":true,"email_address":"example","external_account":{},"external_id":"example","first_name":"example","id":"example","last_name":"example","legal_accepted_at":1700690400000,"locale":"en-US","missing_fields":["example"],"object":"sign_up_attempt","optional_fields":["example"],"password_enabled":true,"phone_number":"example","public_metadata":{},"required_fields":["example"],"status":"missing_requirements","unsafe_metadata":{},"unverified_fields":["example"],"username":"example","verifications":{"email_address":{"next_action":"needs_prepare","supported_strategies":["example"]},"external_account":{},"phone_number":{"next_action":"needs_prepare","supported_strategies":["example"]},"web3_wallet":{"next_action":"needs_prepare","supported_strategies":["example"]}},"web3_wallet":"example"}"##,
     },
     SpecOp {
@@ -2539,6 +2812,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "external_id",
@@ -2556,6 +2830,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"abandon_at":1700690400000,"created_session_id":"example","created_user_id":"example","custom_action":true,"email_address":"example","external_account":{},"external_id":"example","first_name":"example","id":"example","last_name":"example","legal_accepted_at":1700690400000,"locale":"en-US","missing_fields":["example"],"object":"sign_up_attempt","optional_fields":["example"],"password_enabled":true,"phone_number":"example","public_metadata":{},"required_fields":["example"],"status":"missing_requirements","unsafe_metadata":{},"unverified_fields":["example"],"username":"example","verifications":{"email_address":{"next_action":"needs_prepare","supported_strategies":["example"]},"external_account":{},"phone_number":{"next_action":"needs_prepare","supported_strategies":["example"]},"web3_wallet":{"next_action":"needs_prepare","supported_strategies":["example"]}},"web3_wallet":"example"}"##,
     },
     SpecOp {
@@ -2587,6 +2863,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"data":[{"authorize_url":"example","callback_url":"example","client_id":"example","client_image_url":"example","client_uri":"example","consent_screen_enabled":true,"created_at":1,"discovery_url":"example","dynamically_registered":true,"id":"example","instance_id":"example","name":"example","object":"oauth_application","pkce_required":true,"public":true,"redirect_uris":["example"],"scopes":"example","token_fetch_url":"example","token_introspection_url":"example","updated_at":1,"user_info_url":"example"}],"total_count":1}"##,
     },
     SpecOp {
@@ -2598,6 +2876,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "name",
@@ -2645,6 +2924,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"authorize_url":"example","callback_url":"example","client_id":"example","client_image_url":"example","client_secret":"example","client_uri":"example","consent_screen_enabled":true,"created_at":1,"discovery_url":"example","dynamically_registered":true,"id":"example","instance_id":"example","name":"example","object":"oauth_application","pkce_required":true,"public":true,"redirect_uris":["example"],"scopes":"example","token_fetch_url":"example","token_introspection_url":"example","updated_at":1,"user_info_url":"example"}"##,
     },
     SpecOp {
@@ -2655,6 +2936,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"authorize_url":"example","callback_url":"example","client_id":"example","client_image_url":"example","client_uri":"example","consent_screen_enabled":true,"created_at":1,"discovery_url":"example","dynamically_registered":true,"id":"example","instance_id":"example","name":"example","object":"oauth_application","pkce_required":true,"public":true,"redirect_uris":["example"],"scopes":"example","token_fetch_url":"example","token_introspection_url":"example","updated_at":1,"user_info_url":"example"}"##,
     },
     SpecOp {
@@ -2666,6 +2949,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "name",
@@ -2713,6 +2997,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"authorize_url":"example","callback_url":"example","client_id":"example","client_image_url":"example","client_uri":"example","consent_screen_enabled":true,"created_at":1,"discovery_url":"example","dynamically_registered":true,"id":"example","instance_id":"example","name":"example","object":"oauth_application","pkce_required":true,"public":true,"redirect_uris":["example"],"scopes":"example","token_fetch_url":"example","token_introspection_url":"example","updated_at":1,"user_info_url":"example"}"##,
     },
     SpecOp {
@@ -2723,6 +3009,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"deleted":true,"external_id":"example","id":"example","object":"example","slug":"example"}"##,
     },
     SpecOp {
@@ -2732,12 +3020,28 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         query: &[],
         body: Some(BodySpec {
             array: false,
-            required: false,
-            strict: false,
-            fields: &[],
+            required: true,
+            strict: true,
+            multipart: true,
+            fields: &[
+                Field {
+                    name: "uploader_user_id",
+                    kind: Kind::String,
+                    required: false,
+                    nullable: false,
+                },
+                Field {
+                    name: "file",
+                    kind: Kind::File,
+                    required: true,
+                    nullable: false,
+                },
+            ],
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"authorize_url":"example","callback_url":"example","client_id":"example","client_image_url":"example","client_uri":"example","consent_screen_enabled":true,"created_at":1,"discovery_url":"example","dynamically_registered":true,"id":"example","instance_id":"example","name":"example","object":"oauth_application","pkce_required":true,"public":true,"redirect_uris":["example"],"scopes":"example","token_fetch_url":"example","token_introspection_url":"example","updated_at":1,"user_info_url":"example"}"##,
     },
     SpecOp {
@@ -2752,6 +3056,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"authorize_url":"example","callback_url":"example","client_id":"example","client_image_url":"example","client_secret":"example","client_uri":"example","consent_screen_enabled":true,"created_at":1,"discovery_url":"example","dynamically_registered":true,"id":"example","instance_id":"example","name":"example","object":"oauth_application","pkce_required":true,"public":true,"redirect_uris":["example"],"scopes":"example","token_fetch_url":"example","token_introspection_url":"example","updated_at":1,"user_info_url":"example"}"##,
     },
     SpecOp {
@@ -2767,6 +3073,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[Field {
                 name: "token",
                 kind: Kind::String,
@@ -2776,6 +3083,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 204,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"null"##,
     },
     SpecOp {
@@ -2812,6 +3121,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"data":[{"acs_url":"example","active":true,"allow_idp_initiated":true,"allow_organization_account_linking":true,"allow_subdomains":true,"attribute_mapping":{"email_address":"example","first_name":"example","last_name":"example","user_id":"example"},"created_at":1,"disable_additional_identifications":true,"domain":"example","domains":["example"],"enterprise_connection_id":"example","force_authn":true,"id":"example","idp_certificate":"example","idp_certificate_expires_at":1,"idp_certificate_issued_at":1,"idp_entity_id":"example","idp_metadata":"example","idp_metadata_url":"example","idp_sso_url":"example","login_hint":{"mode":"email_address","source":"example"},"name":"example","object":"saml_connection","organization_id":"example","provider":"example","sp_entity_id":"example","sp_metadata_url":"example","sync_user_attributes":true,"updated_at":1,"user_count":1}],"total_count":1}"##,
     },
     SpecOp {
@@ -2823,6 +3134,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "name",
@@ -2911,6 +3223,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"acs_url":"example","active":true,"allow_idp_initiated":true,"allow_organization_account_linking":true,"allow_subdomains":true,"attribute_mapping":{"email_address":"example","first_name":"example","last_name":"example","user_id":"example"},"created_at":1,"disable_additional_identifications":true,"domain":"example","domains":["example"],"enterprise_connection_id":"example","force_authn":true,"id":"example","idp_certificate":"example","idp_certificate_expires_at":1,"idp_certificate_issued_at":1,"idp_entity_id":"example","idp_metadata":"example","idp_metadata_url":"example","idp_sso_url":"example","login_hint":{"mode":"email_address","source":"example"},"name":"example","object":"saml_connection","organization_id":"example","provider":"example","sp_entity_id":"example","sp_metadata_url":"example","sync_user_attributes":true,"updated_at":1,"user_count":1}"##,
     },
     SpecOp {
@@ -2921,6 +3235,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"acs_url":"example","active":true,"allow_idp_initiated":true,"allow_organization_account_linking":true,"allow_subdomains":true,"attribute_mapping":{"email_address":"example","first_name":"example","last_name":"example","user_id":"example"},"created_at":1,"disable_additional_identifications":true,"domain":"example","domains":["example"],"enterprise_connection_id":"example","force_authn":true,"id":"example","idp_certificate":"example","idp_certificate_expires_at":1,"idp_certificate_issued_at":1,"idp_entity_id":"example","idp_metadata":"example","idp_metadata_url":"example","idp_sso_url":"example","login_hint":{"mode":"email_address","source":"example"},"name":"example","object":"saml_connection","organization_id":"example","provider":"example","sp_entity_id":"example","sp_metadata_url":"example","sync_user_attributes":true,"updated_at":1,"user_count":1}"##,
     },
     SpecOp {
@@ -2932,6 +3248,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "name",
@@ -3051,6 +3368,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"acs_url":"example","active":true,"allow_idp_initiated":true,"allow_organization_account_linking":true,"allow_subdomains":true,"attribute_mapping":{"email_address":"example","first_name":"example","last_name":"example","user_id":"example"},"created_at":1,"disable_additional_identifications":true,"domain":"example","domains":["example"],"enterprise_connection_id":"example","force_authn":true,"id":"example","idp_certificate":"example","idp_certificate_expires_at":1,"idp_certificate_issued_at":1,"idp_entity_id":"example","idp_metadata":"example","idp_metadata_url":"example","idp_sso_url":"example","login_hint":{"mode":"email_address","source":"example"},"name":"example","object":"saml_connection","organization_id":"example","provider":"example","sp_entity_id":"example","sp_metadata_url":"example","sync_user_attributes":true,"updated_at":1,"user_count":1}"##,
     },
     SpecOp {
@@ -3061,6 +3380,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"deleted":true,"external_id":"example","id":"example","object":"example","slug":"example"}"##,
     },
     SpecOp {
@@ -3092,6 +3413,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"data":[{"active":true,"allow_organization_account_linking":true,"created_at":1,"custom_attributes":[{"directory_path":"example","key":"example","multi_valued":true,"name":"example","scim_path":"example","sso_path":"example"}],"disable_additional_identifications":true,"domains":["example"],"id":"example","logo_public_url":"example","name":"example","oauth_config":{"auth_url":"example","client_id":"example","created_at":1,"discovery_url":"example","id":"example","logo_public_url":"example","name":"example","provider_key":"example","requires_pkce":true,"token_url":"example","updated_at":1,"user_info_url":"example"},"object":"enterprise_connection","organization_id":"example","provider":"example","saml_connection":{"acs_url":"example","active":true,"allow_idp_initiated":true,"allow_subdomains":true,"force_authn":true,"id":"example","idp_entity_id":"example","idp_metadata_url":"example","idp_sso_url":"example","login_hint":{"mode":"email_address","source":"example"},"name":"example","sp_entity_id":"example","sp_metadata_url":"example"},"sync_user_attributes":true,"updated_at":1}],"total_count":1}"##,
     },
     SpecOp {
@@ -3103,6 +3426,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "name",
@@ -3170,6 +3494,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 201,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"active":true,"allow_organization_account_linking":true,"created_at":1,"custom_attributes":[{"directory_path":"example","key":"example","multi_valued":true,"name":"example","scim_path":"example","sso_path":"example"}],"disable_additional_identifications":true,"domains":["example"],"id":"example","logo_public_url":"example","name":"example","oauth_config":{"auth_url":"example","client_id":"example","created_at":1,"discovery_url":"example","id":"example","logo_public_url":"example","name":"example","provider_key":"example","requires_pkce":true,"token_url":"example","updated_at":1,"user_info_url":"example"},"object":"enterprise_connection","organization_id":"example","provider":"example","saml_connection":{"acs_url":"example","active":true,"allow_idp_initiated":true,"allow_subdomains":true,"force_authn":true,"id":"example","idp_entity_id":"example","idp_metadata_url":"example","idp_sso_url":"example","login_hint":{"mode":"email_address","source":"example"},"name":"example","sp_entity_id":"example","sp_metadata_url":"example"},"sync_user_attributes":true,"updated_at":1}"##,
     },
     SpecOp {
@@ -3180,6 +3506,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"active":true,"allow_organization_account_linking":true,"created_at":1,"custom_attributes":[{"directory_path":"example","key":"example","multi_valued":true,"name":"example","scim_path":"example","sso_path":"example"}],"disable_additional_identifications":true,"domains":["example"],"id":"example","logo_public_url":"example","name":"example","oauth_config":{"auth_url":"example","client_id":"example","created_at":1,"discovery_url":"example","id":"example","logo_public_url":"example","name":"example","provider_key":"example","requires_pkce":true,"token_url":"example","updated_at":1,"user_info_url":"example"},"object":"enterprise_connection","organization_id":"example","provider":"example","saml_connection":{"acs_url":"example","active":true,"allow_idp_initiated":true,"allow_subdomains":true,"force_authn":true,"id":"example","idp_entity_id":"example","idp_metadata_url":"example","idp_sso_url":"example","login_hint":{"mode":"email_address","source":"example"},"name":"example","sp_entity_id":"example","sp_metadata_url":"example"},"sync_user_attributes":true,"updated_at":1}"##,
     },
     SpecOp {
@@ -3191,6 +3519,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "name",
@@ -3256,6 +3585,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"active":true,"allow_organization_account_linking":true,"created_at":1,"custom_attributes":[{"directory_path":"example","key":"example","multi_valued":true,"name":"example","scim_path":"example","sso_path":"example"}],"disable_additional_identifications":true,"domains":["example"],"id":"example","logo_public_url":"example","name":"example","oauth_config":{"auth_url":"example","client_id":"example","created_at":1,"discovery_url":"example","id":"example","logo_public_url":"example","name":"example","provider_key":"example","requires_pkce":true,"token_url":"example","updated_at":1,"user_info_url":"example"},"object":"enterprise_connection","organization_id":"example","provider":"example","saml_connection":{"acs_url":"example","active":true,"allow_idp_initiated":true,"allow_subdomains":true,"force_authn":true,"id":"example","idp_entity_id":"example","idp_metadata_url":"example","idp_sso_url":"example","login_hint":{"mode":"email_address","source":"example"},"name":"example","sp_entity_id":"example","sp_metadata_url":"example"},"sync_user_attributes":true,"updated_at":1}"##,
     },
     SpecOp {
@@ -3266,6 +3597,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"deleted":true,"external_id":"example","id":"example","object":"example","slug":"example"}"##,
     },
     SpecOp {
@@ -3296,6 +3629,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"data":[{"connection_type":"saml","created_at":1,"id":"example","logs":[{"code":"example","level":"example","message":"example","short_message":"example"}],"oauth":{"access_token":"example","id_token":"example","user_info":"example"},"parsed_user_info":{"email_address":"example","first_name":"example","last_name":"example","user_id":"example"},"saml":{"relay_state":"example","saml_request":"example","saml_response":"example"},"status":"pending"}],"total_count":1}"##,
     },
     SpecOp {
@@ -3310,6 +3645,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"url":"example"}"##,
     },
     SpecOp {
@@ -3320,6 +3657,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"expires_at":1713880800,"object":"testing_token","token":"1713877200-c_2J2MvPu9PnXcuhbPZNao0LOXqK9A7YrnBn0HmIWxy"}"##,
     },
     SpecOp {
@@ -3331,6 +3670,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "on_behalf_of",
@@ -3372,6 +3712,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"agent_id":"example","agent_task_id":"example","object":"agent_task","task_id":"example","url":"example"}"##,
     },
     SpecOp {
@@ -3382,6 +3724,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"agent_id":"example","agent_task_id":"example","object":"agent_task","task_id":"example","url":"example"}"##,
     },
     SpecOp {
@@ -3408,6 +3752,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"data":[{"created_at":1,"id":"example","object":"organization_membership","organization":{"admin_delete_enabled":true,"created_at":1,"created_by":"example","has_image":true,"id":"example","image_url":"example","last_active_at":1,"max_allowed_memberships":1,"members_count":1,"missing_member_with_elevated_permissions":true,"name":"example","object":"organization","pending_invitations_count":1,"private_metadata":{},"public_metadata":{},"role_set_key":"example","slug":"example","updated_at":1},"permissions":["example"],"private_metadata":{},"public_metadata":{},"public_user_data":{"banned":true,"deprovisioned":true,"first_name":"example","has_image":true,"identifier":"example","image_url":"example","last_name":"example","profile_image_url":"example","user_id":"example","username":"example"},"role":"example","role_name":"example","updated_at":1}],"total_count":1}"##,
     },
     SpecOp {
@@ -3444,6 +3790,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"data":[{"created_at":1,"email_address":"ada@example.com","id":"example","invitation":{"created_at":1,"email_address":"ada@example.com","expires_at":1,"id":"example","object":"invitation","public_metadata":{},"revoked":false,"status":"pending","updated_at":1,"url":"example"},"is_locked":true,"object":"waitlist_entry","status":"pending","updated_at":1}],"total_count":1}"##,
     },
     SpecOp {
@@ -3455,6 +3803,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "email_address",
@@ -3472,6 +3821,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"email_address":"ada@example.com","id":"example","invitation":{"created_at":1,"email_address":"ada@example.com","expires_at":1,"id":"example","object":"invitation","public_metadata":{},"revoked":false,"status":"pending","updated_at":1,"url":"example"},"is_locked":true,"object":"waitlist_entry","status":"pending","updated_at":1}"##,
     },
     SpecOp {
@@ -3483,6 +3834,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: true,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "email_address",
@@ -3500,6 +3852,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"[{"created_at":1,"email_address":"ada@example.com","id":"example","invitation":{"created_at":1,"email_address":"ada@example.com","expires_at":1,"id":"example","object":"invitation","public_metadata":{},"revoked":false,"status":"pending","updated_at":1,"url":"example"},"is_locked":true,"object":"waitlist_entry","status":"pending","updated_at":1}]"##,
     },
     SpecOp {
@@ -3510,6 +3864,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"deleted":true,"external_id":"example","id":"example","object":"example","slug":"example"}"##,
     },
     SpecOp {
@@ -3521,6 +3877,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[Field {
                 name: "ignore_existing",
                 kind: Kind::Boolean,
@@ -3530,6 +3887,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"email_address":"ada@example.com","id":"example","invitation":{"created_at":1,"email_address":"ada@example.com","expires_at":1,"id":"example","object":"invitation","public_metadata":{},"revoked":false,"status":"pending","updated_at":1,"url":"example"},"is_locked":true,"object":"waitlist_entry","status":"pending","updated_at":1}"##,
     },
     SpecOp {
@@ -3540,6 +3899,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"email_address":"ada@example.com","id":"example","invitation":{"created_at":1,"email_address":"ada@example.com","expires_at":1,"id":"example","object":"invitation","public_metadata":{},"revoked":false,"status":"pending","updated_at":1,"url":"example"},"is_locked":true,"object":"waitlist_entry","status":"pending","updated_at":1}"##,
     },
     SpecOp {
@@ -3571,6 +3932,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: true,
+        public: false,
+        html: false,
         example: r##"{"data":[{"annual_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"annual_monthly_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"avatar_url":"example","description":"example","features":[{"avatar_url":"example","description":"example","id":"example","name":"example","object":"feature","slug":"example"}],"fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"for_payer_type":"example","free_trial_days":1,"free_trial_enabled":true,"has_base_fee":true,"id":"example","is_default":true,"is_recurring":true,"name":"example","object":"commerce_plan","product_id":"example","publicly_visible":true,"slug":"example","unit_prices":[{"block_size":1,"name":"example","tiers":[{"ends_after_block":1,"fee_per_block":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"starts_at_block":1}]}]}],"total_count":1}"##,
     },
     SpecOp {
@@ -3602,6 +3965,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: true,
+        public: false,
+        html: false,
         example: r##"{"data":[{"amount":1,"annual_monthly_amount":1,"annual_monthly_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"created_at":1,"currency":"example","currency_symbol":"example","description":"example","fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"id":"example","instance_id":"example","is_default":true,"object":"commerce_price","plan_id":"example","supported_billing_periods":"month"}],"total_count":1}"##,
     },
     SpecOp {
@@ -3613,6 +3978,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "plan_id",
@@ -3654,6 +4020,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"amount":1,"annual_monthly_amount":1,"annual_monthly_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"created_at":1,"currency":"example","currency_symbol":"example","description":"example","fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"id":"example","instance_id":"example","is_default":true,"object":"commerce_price","plan_id":"example","supported_billing_periods":"month"}"##,
     },
     SpecOp {
@@ -3705,6 +4073,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: true,
+        public: false,
+        html: false,
         example: r##"{"data":[{"canceled_at":1,"created_at":1,"credit":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_remaining_percent":1},"credits":{"payer":{"applied_amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"remaining_balance":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"proration":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_days_remaining":1,"cycle_days_total":1,"cycle_remaining_percent":1},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"ended_at":1,"id":"example","instance_id":"example","is_free_trial":true,"lifetime_paid":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"next_payment":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"date":1,"per_unit_totals":[{"block_size":1,"name":"example","tiers":[{"fee_per_block":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"quantity":1,"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}]}],"totals":{"base_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"credits":{"payer":{"applied_amount":{},"remaining_balance":{}},"proration":{"amount":{},"cycle_days_remaining":null,"cycle_days_total":null,"cycle_remaining_percent":null},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"discounts":{"proration":{"amount":{},"cycle_days_passed":null,"cycle_days_total":null,"cycle_passed_percent":null},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"grand_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"per_unit_totals":[{"block_size":1,"name":"example","tiers":[{"fee_per_block":{},"quantity":null,"total":{}}]}],"subtotal":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"tax_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}},"object":"commerce_subscription_item","past_due_at":1,"payer":{"created_at":1,"credits_balance":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"email":"example","first_name":"example","id":"example","image_url":"example","instance_id":"example","last_name":"example","object":"commerce_payer","organization_id":"example","organization_name":"example","updated_at":1,"user_id":"example"},"payer_id":"example","payment_method":{"card_type":"example","created_at":1,"expiry_month":1,"expiry_year":1,"gateway":"example","gateway_external_account_id":"example","gateway_external_id":"example","id":"example","is_default":true,"is_removable":true,"last4":"example","object":"commerce_payment_method","payer_id":"example","payment_type":"card","status":"active","updated_at":1,"wallet_type":"example"},"period_end":1,"period_start":1,"plan":{"annual_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"annual_monthly_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"avatar_url":"example","description":"example","features":[{"avatar_url":"example","description":"example","id":"example","name":"example","object":"feature","slug":"example"}],"fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"for_payer_type":"example","free_trial_days":1,"free_trial_enabled":true,"has_base_fee":true,"id":"example","is_default":true,"is_recurring":true,"name":"example","object":"commerce_plan","product_id":"example","publicly_visible":true,"slug":"example","unit_prices":[{"block_size":1,"name":"example","tiers":[{"ends_after_block":1,"fee_per_block":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"starts_at_block":1}]}]},"plan_id":"example","plan_period":"month","price_id":"example","proration_date":"2026-05-12","seats":{"quantity":1,"tiers":[{"fee_per_block":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"quantity":1,"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}]},"status":"active","totals":{"base_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"credits":{"payer":{"applied_amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"remaining_balance":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"proration":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_days_remaining":1,"cycle_days_total":1,"cycle_remaining_percent":1},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"discounts":{"proration":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_days_passed":1,"cycle_days_total":1,"cycle_passed_percent":1},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"grand_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"per_unit_totals":[{"block_size":1,"name":"example","tiers":[{"fee_per_block":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"quantity":1,"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}]}],"subtotal":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"tax_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"updated_at":1}],"total_count":1}"##,
     },
     SpecOp {
@@ -3719,6 +4089,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"canceled_at":1,"created_at":1,"credit":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_remaining_percent":1},"credits":{"payer":{"applied_amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"remaining_balance":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"proration":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_days_remaining":1,"cycle_days_total":1,"cycle_remaining_percent":1},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"ended_at":1,"id":"example","instance_id":"example","is_free_trial":true,"lifetime_paid":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"next_payment":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"date":1,"per_unit_totals":[{"block_size":1,"name":"example","tiers":[{"fee_per_block":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"quantity":1,"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}]}],"totals":{"base_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"credits":{"payer":{"applied_amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"remaining_balance":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"proration":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_days_remaining":1,"cycle_days_total":1,"cycle_remaining_percent":1},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"discounts":{"proration":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_days_passed":1,"cycle_days_total":1,"cycle_passed_percent":1},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"grand_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"per_unit_totals":[{"block_size":1,"name":"example","tiers":[{"fee_per_block":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"quantity":1,"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}]}],"subtotal":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"tax_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}},"object":"commerce_subscription_item","past_due_at":1,"payer":{"created_at":1,"credits_balance":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"email":"example","first_name":"example","id":"example","image_url":"example","instance_id":"example","last_name":"example","object":"commerce_payer","organization_id":"example","organization_name":"example","updated_at":1,"user_id":"example"},"payer_id":"example","payment_method":{"card_type":"example","created_at":1,"expiry_month":1,"expiry_year":1,"gateway":"example","gateway_external_account_id":"example","gateway_external_id":"example","id":"example","is_default":true,"is_removable":true,"last4":"example","object":"commerce_payment_method","payer_id":"example","payment_type":"card","status":"active","updated_at":1,"wallet_type":"example"},"period_end":1,"period_start":1,"plan":{"annual_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"annual_monthly_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"avatar_url":"example","description":"example","features":[{"avatar_url":"example","description":"example","id":"example","name":"example","object":"feature","slug":"example"}],"fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"for_payer_type":"example","free_trial_days":1,"free_trial_enabled":true,"has_base_fee":true,"id":"example","is_default":true,"is_recurring":true,"name":"example","object":"commerce_plan","product_id":"example","publicly_visible":true,"slug":"example","unit_prices":[{"block_size":1,"name":"example","tiers":[{"ends_after_block":1,"fee_per_block":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"starts_at_block":1}]}]},"plan_id":"example","plan_period":"month","price_id":"example","proration_date":"2026-05-12","seats":{"quantity":1,"tiers":[{"fee_per_block":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"quantity":1,"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}]},"status":"active","totals":{"base_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"credits":{"payer":{"applied_amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"remaining_balance":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"proration":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_days_remaining":1,"cycle_days_total":1,"cycle_remaining_percent":1},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"discounts":{"proration":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_days_passed":1,"cycle_days_total":1,"cycle_passed_percent":1},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"grand_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"per_unit_totals":[{"block_size":1,"name":"example","tiers":[{"fee_per_block":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"quantity":1,"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}]}],"subtotal":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"tax_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"updated_at":1}"##,
     },
     SpecOp {
@@ -3735,6 +4107,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[Field {
                 name: "extend_to",
                 kind: Kind::String,
@@ -3744,6 +4117,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"canceled_at":1,"created_at":1,"credit":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_remaining_percent":1},"ended_at":1,"id":"example","instance_id":"example","is_free_trial":true,"lifetime_paid":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"next_invoice":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"date":1,"per_unit_totals":[{"block_size":1,"name":"example","tiers":[{"fee_per_block":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"quantity":1,"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}]}],"totals":{"base_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"credits":{"payer":{"applied_amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"remaining_balance":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"proration":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_days_remaining":1,"cycle_days_total":1,"cycle_remaining_percent":1},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"discounts":{"proration":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_days_passed":1,"cycle_days_total":1,"cycle_passed_percent":1},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"grand_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"per_unit_totals":[{"block_size":1,"name":"example","tiers":[{"fee_per_block":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"quantity":1,"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}]}],"subtotal":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"tax_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}},"next_payment":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"date":1,"per_unit_totals":[{"block_size":1,"name":"example","tiers":[{"fee_per_block":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"quantity":1,"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}]}],"totals":{"base_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"credits":{"payer":{"applied_amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"remaining_balance":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"proration":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_days_remaining":1,"cycle_days_total":1,"cycle_remaining_percent":1},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"discounts":{"proration":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_days_passed":1,"cycle_days_total":1,"cycle_passed_percent":1},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"grand_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"per_unit_totals":[{"block_size":1,"name":"example","tiers":[{"fee_per_block":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"quantity":1,"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}]}],"subtotal":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"tax_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}},"object":"commerce_subscription_item","past_due_at":1,"payer":{"created_at":1,"credits_balance":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"email":"example","first_name":"example","id":"example","image_url":"example","instance_id":"example","last_name":"example","object":"commerce_payer","organization_id":"example","organization_name":"example","updated_at":1,"user_id":"example"},"payer_id":"example","payment_source":{"card_type":"example","created_at":1,"expiry_month":1,"expiry_year":1,"gateway":"example","gateway_external_account_id":"example","gateway_external_id":"example","id":"example","is_default":true,"is_removable":true,"last4":"example","object":"commerce_source","payer_id":"example","payment_method":"card","status":"active","updated_at":1,"wallet_type":"example"},"payment_source_id":"example","period_end":1,"period_start":1,"plan":{"amount":1,"amount_formatted":"example","annual_amount":1,"annual_amount_formatted":"example","annual_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"annual_monthly_amount":1,"annual_monthly_amount_formatted":"example","annual_monthly_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"avatar_url":"example","currency":"example","currency_symbol":"example","description":"example","features":[{"avatar_url":"example","description":"example","id":"example","name":"example","object":"feature","slug":"example"}],"fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"for_payer_type":"example","free_trial_days":1,"free_trial_enabled":true,"has_base_fee":true,"id":"example","interval":1,"is_default":true,"is_recurring":true,"name":"example","object":"commerce_plan","payer_type":["example"],"period":"example","product_id":"example","publicly_visible":true,"slug":"example"},"plan_id":"example","plan_period":"month","price_id":"example","proration_date":"example","status":"active","updated_at":1}"##,
     },
     SpecOp {
@@ -3760,6 +4135,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "from_price_id",
@@ -3777,6 +4153,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"object":"commerce_price_transition","subscription_item":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"canceled_at":1,"created_at":1,"credit":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_remaining_percent":1},"ended_at":1,"id":"example","instance_id":"example","is_free_trial":true,"lifetime_paid":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"next_invoice":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"date":1,"per_unit_totals":[{"block_size":1,"name":"example","tiers":[{"fee_per_block":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"quantity":1,"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}]}],"totals":{"base_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"credits":{"payer":{"applied_amount":{"amount":null,"amount_formatted":null,"currency":null,"currency_symbol":null},"remaining_balance":{"amount":null,"amount_formatted":null,"currency":null,"currency_symbol":null}},"proration":{"amount":{"amount":null,"amount_formatted":null,"currency":null,"currency_symbol":null},"cycle_days_remaining":1,"cycle_days_total":1,"cycle_remaining_percent":1},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"discounts":{"proration":{"amount":{"amount":null,"amount_formatted":null,"currency":null,"currency_symbol":null},"cycle_days_passed":1,"cycle_days_total":1,"cycle_passed_percent":1},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"grand_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"per_unit_totals":[{"block_size":1,"name":"example","tiers":[{"fee_per_block":{"amount":null,"amount_formatted":null,"currency":null,"currency_symbol":null},"quantity":1,"total":{"amount":null,"amount_formatted":null,"currency":null,"currency_symbol":null}}]}],"subtotal":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"tax_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}},"next_payment":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"date":1,"per_unit_totals":[{"block_size":1,"name":"example","tiers":[{"fee_per_block":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"quantity":1,"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}]}],"totals":{"base_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"credits":{"payer":{"applied_amount":{"amount":null,"amount_formatted":null,"currency":null,"currency_symbol":null},"remaining_balance":{"amount":null,"amount_formatted":null,"currency":null,"currency_symbol":null}},"proration":{"amount":{"amount":null,"amount_formatted":null,"currency":null,"currency_symbol":null},"cycle_days_remaining":1,"cycle_days_total":1,"cycle_remaining_percent":1},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"discounts":{"proration":{"amount":{"amount":null,"amount_formatted":null,"currency":null,"currency_symbol":null},"cycle_days_passed":1,"cycle_days_total":1,"cycle_passed_percent":1},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"grand_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"per_unit_totals":[{"block_size":1,"name":"example","tiers":[{"fee_per_block":{"amount":null,"amount_formatted":null,"currency":null,"currency_symbol":null},"quantity":1,"total":{"amount":null,"amount_formatted":null,"currency":null,"currency_symbol":null}}]}],"subtotal":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"tax_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}},"object":"commerce_subscription_item","past_due_at":1,"payer":{"created_at":1,"credits_balance":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"email":"example","first_name":"example","id":"example","image_url":"example","instance_id":"example","last_name":"example","object":"commerce_payer","organization_id":"example","organization_name":"example","updated_at":1,"user_id":"example"},"payer_id":"example","payment_source":{"card_type":"example","created_at":1,"expiry_month":1,"expiry_year":1,"gateway":"example","gateway_external_account_id":"example","gateway_external_id":"example","id":"example","is_default":true,"is_removable":true,"last4":"example","object":"commerce_source","payer_id":"example","payment_method":"card","status":"active","updated_at":1,"wallet_type":"example"},"payment_source_id":"example","period_end":1,"period_start":1,"plan":{"amount":1,"amount_formatted":"example","annual_amount":1,"annual_amount_formatted":"example","annual_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"annual_monthly_amount":1,"annual_monthly_amount_formatted":"example","annual_monthly_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"avatar_url":"example","currency":"example","currency_symbol":"example","description":"example","features":[{"avatar_url":"example","description":"example","id":"example","name":"example","object":"feature","slug":"example"}],"fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"for_payer_type":"example","free_trial_days":1,"free_trial_enabled":true,"has_base_fee":true,"id":"example","interval":1,"is_default":true,"is_recurring":true,"name":"example","object":"commerce_plan","payer_type":["example"],"period":"example","product_id":"example","publicly_visible":true,"slug":"example"},"plan_id":"example","plan_period":"month","price_id":"example","proration_date":"example","status":"active","updated_at":1},"transition":{"charged_immediately":true,"effective_at":1,"effective_mode":"immediate","immediate_charge":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"next_billing_date":1,"previous_plan":{"amount":1,"amount_formatted":"example","annual_amount":1,"annual_amount_formatted":"example","annual_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"annual_monthly_amount":1,"annual_monthly_amount_formatted":"example","annual_monthly_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"avatar_url":"example","currency":"example","currency_symbol":"example","description":"example","features":[{"avatar_url":"example","description":"example","id":"example","name":"example","object":"feature","slug":"example"}],"fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"for_payer_type":"example","free_trial_days":1,"free_trial_enabled":true,"has_base_fee":true,"id":"example","interval":1,"is_default":true,"is_recurring":true,"name":"example","object":"commerce_plan","payer_type":["example"],"period":"example","product_id":"example","publicly_visible":true,"slug":"example"},"previous_price":{"amount":1,"annual_monthly_amount":1,"annual_monthly_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"created_at":1,"currency":"example","currency_symbol":"example","description":"example","fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"id":"example","instance_id":"example","is_default":true,"object":"commerce_price","plan_id":"example","supported_billing_periods":"month"},"previous_subscription_item_id":"example","previous_subscription_item_status":"canceled"}}"##,
     },
     SpecOp {
@@ -3793,6 +4171,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[Field {
                 name: "discount_id",
                 kind: Kind::String,
@@ -3802,6 +4181,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"amount_off":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycles_applied":1,"cycles_remaining":1,"discount_id":"example","effect":"percentage","id":"example","name":"example","object":"commerce_discount_redemption","percent_off":1,"promo_code":"example","redeemed_at":1,"redeemed_by":"example","source":"promotion","status":"active","subscription_item_id":"example"}"##,
     },
     SpecOp {
@@ -3818,6 +4199,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"amount_off":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycles_applied":1,"cycles_remaining":1,"discount_id":"example","effect":"percentage","id":"example","name":"example","object":"commerce_discount_redemption","percent_off":1,"promo_code":"example","redeemed_at":1,"redeemed_by":"example","source":"promotion","status":"active","subscription_item_id":"example"}"##,
     },
     SpecOp {
@@ -3844,6 +4227,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: true,
+        public: false,
+        html: false,
         example: r##"{"data":[{"groups":[{"items":[{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"charge_type":"example","created_at":1,"failed_at":1,"gateway_external_id":"example","gateway_external_url":"example","id":"example","instance_id":"example","object":"commerce_payment","paid_at":1,"payee":{},"payee_id":"example","payer":{"created_at":1,"credits_balance":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"email":"example","first_name":"example","id":"example","image_url":"example","instance_id":"example","last_name":"example","object":"commerce_payer","organization_id":"example","organization_name":"example","updated_at":1,"user_id":"example"},"payer_id":"example","payment_id":"example","payment_method":{"card_type":"example","created_at":1,"expiry_month":1,"expiry_year":1,"gateway":"example","gateway_external_account_id":"example","gateway_external_id":"example","id":"example","is_default":true,"is_removable":true,"last4":"example","object":"commerce_payment_method","payer_id":"example","payment_type":"card","status":"active","updated_at":1,"wallet_type":"example"},"payment_method_id":"example","statement_id":"example","status":"pending","subscription_item":{},"subscription_item_id":"example","totals":{"base_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"credits":{"payer":null,"proration":null,"total":{}},"discounts":{"proration":{},"total":{}},"grand_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"per_unit_totals":[{"block_size":null,"name":null,"tiers":[]}],"subtotal":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"tax_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"updated_at":1}],"object":"commerce_statement_group","timestamp":1}],"id":"example","instance_id":"example","object":"commerce_statement","payer":{"created_at":1,"credits_balance":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"email":"example","first_name":"example","id":"example","image_url":"example","instance_id":"example","last_name":"example","object":"commerce_payer","organization_id":"example","organization_name":"example","updated_at":1,"user_id":"example"},"status":"open","timestamp":1,"totals":{"base_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"grand_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"subtotal":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"tax_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}}],"total_count":1}"##,
     },
     SpecOp {
@@ -3854,6 +4239,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"groups":[{"items":[{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"charge_type":"example","created_at":1,"failed_at":1,"gateway_external_id":"example","gateway_external_url":"example","id":"example","instance_id":"example","object":"commerce_payment","paid_at":1,"payee":{},"payee_id":"example","payer":{"created_at":1,"credits_balance":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"email":"example","first_name":"example","id":"example","image_url":"example","instance_id":"example","last_name":"example","object":"commerce_payer","organization_id":"example","organization_name":"example","updated_at":1,"user_id":"example"},"payer_id":"example","payment_id":"example","payment_method":{"card_type":"example","created_at":1,"expiry_month":1,"expiry_year":1,"gateway":"example","gateway_external_account_id":"example","gateway_external_id":"example","id":"example","is_default":true,"is_removable":true,"last4":"example","object":"commerce_payment_method","payer_id":"example","payment_type":"card","status":"active","updated_at":1,"wallet_type":"example"},"payment_method_id":"example","statement_id":"example","status":"pending","subscription_item":{},"subscription_item_id":"example","totals":{"base_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"credits":{"payer":{"applied_amount":{},"remaining_balance":{}},"proration":{"amount":{},"cycle_days_remaining":null,"cycle_days_total":null,"cycle_remaining_percent":null},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"discounts":{"proration":{"amount":{},"cycle_days_passed":null,"cycle_days_total":null,"cycle_passed_percent":null},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"grand_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"per_unit_totals":[{"block_size":1,"name":"example","tiers":[{"fee_per_block":{},"quantity":null,"total":{}}]}],"subtotal":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"tax_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"updated_at":1}],"object":"commerce_statement_group","timestamp":1}],"id":"example","instance_id":"example","object":"commerce_statement","payer":{"created_at":1,"credits_balance":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"email":"example","first_name":"example","id":"example","image_url":"example","instance_id":"example","last_name":"example","object":"commerce_payer","organization_id":"example","organization_name":"example","updated_at":1,"user_id":"example"},"status":"open","timestamp":1,"totals":{"base_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"grand_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"subtotal":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"tax_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}}"##,
     },
     SpecOp {
@@ -3880,6 +4267,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: true,
+        public: false,
+        html: false,
         example: r##"{"data":[{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"charge_type":"example","created_at":1,"failed_at":1,"gateway_external_id":"example","gateway_external_url":"example","id":"example","instance_id":"example","object":"commerce_payment","paid_at":1,"payee":{},"payee_id":"example","payer":{"created_at":1,"credits_balance":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"email":"example","first_name":"example","id":"example","image_url":"example","instance_id":"example","last_name":"example","object":"commerce_payer","organization_id":"example","organization_name":"example","updated_at":1,"user_id":"example"},"payer_id":"example","payment_id":"example","payment_method":{"card_type":"example","created_at":1,"expiry_month":1,"expiry_year":1,"gateway":"example","gateway_external_account_id":"example","gateway_external_id":"example","id":"example","is_default":true,"is_removable":true,"last4":"example","object":"commerce_payment_method","payer_id":"example","payment_type":"card","status":"active","updated_at":1,"wallet_type":"example"},"payment_method_id":"example","statement_id":"example","status":"pending","subscription_item":{},"subscription_item_id":"example","totals":{"base_fee":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"credits":{"payer":{"applied_amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"remaining_balance":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"proration":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_days_remaining":1,"cycle_days_total":1,"cycle_remaining_percent":1},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"discounts":{"proration":{"amount":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"cycle_days_passed":1,"cycle_days_total":1,"cycle_passed_percent":1},"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"grand_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"per_unit_totals":[{"block_size":1,"name":"example","tiers":[{"fee_per_block":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"quantity":1,"total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}}]}],"subtotal":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"},"tax_total":{"amount":1,"amount_formatted":"example","currency":"example","currency_symbol":"example"}},"updated_at":1}],"total_count":1}"##,
     },
     SpecOp {
@@ -3911,6 +4300,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"data":[{"created_at":1,"description":"example","id":"example","key":"example","name":"example","object":"permission","type":"example","updated_at":1}],"total_count":1}"##,
     },
     SpecOp {
@@ -3922,6 +4313,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "name",
@@ -3945,6 +4337,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"description":"example","id":"example","key":"example","name":"example","object":"permission","type":"example","updated_at":1}"##,
     },
     SpecOp {
@@ -3955,6 +4349,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"description":"example","id":"example","key":"example","name":"example","object":"permission","type":"example","updated_at":1}"##,
     },
     SpecOp {
@@ -3966,6 +4362,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "name",
@@ -3989,6 +4386,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"description":"example","id":"example","key":"example","name":"example","object":"permission","type":"example","updated_at":1}"##,
     },
     SpecOp {
@@ -3999,6 +4398,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"deleted":true,"external_id":"example","id":"example","object":"example","slug":"example"}"##,
     },
     SpecOp {
@@ -4030,6 +4431,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"data":[{"created_at":1,"creator_role":{"created_at":1,"description":"example","has_members":true,"id":"example","key":"example","members_count":1,"name":"example","object":"role_set_item","updated_at":1},"default_role":{"created_at":1,"description":"example","has_members":true,"id":"example","key":"example","members_count":1,"name":"example","object":"role_set_item","updated_at":1},"description":"example","id":"example","key":"example","name":"example","object":"role_set","role_set_migration":{"completed_at":1,"created_at":1,"dest_role_set_id":"example","id":"example","instance_id":"example","mappings":{},"migrated_members":1,"object":"role_set_migration","organization_id":"example","source_role_set_id":"example","started_at":1,"status":"example","trigger_type":"example","updated_at":1},"roles":[{"created_at":1,"description":"example","has_members":true,"id":"example","key":"example","members_count":1,"name":"example","object":"role_set_item","updated_at":1}],"type":"initial","updated_at":1}],"total_count":1}"##,
     },
     SpecOp {
@@ -4041,6 +4444,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "name",
@@ -4088,6 +4492,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"creator_role":{"created_at":1,"description":"example","has_members":true,"id":"example","key":"example","members_count":1,"name":"example","object":"role_set_item","updated_at":1},"default_role":{"created_at":1,"description":"example","has_members":true,"id":"example","key":"example","members_count":1,"name":"example","object":"role_set_item","updated_at":1},"description":"example","id":"example","key":"example","name":"example","object":"role_set","role_set_migration":{"completed_at":1,"created_at":1,"dest_role_set_id":"example","id":"example","instance_id":"example","mappings":{},"migrated_members":1,"object":"role_set_migration","organization_id":"example","source_role_set_id":"example","started_at":1,"status":"example","trigger_type":"example","updated_at":1},"roles":[{"created_at":1,"description":"example","has_members":true,"id":"example","key":"example","members_count":1,"name":"example","object":"role_set_item","updated_at":1}],"type":"initial","updated_at":1}"##,
     },
     SpecOp {
@@ -4098,6 +4504,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"creator_role":{"created_at":1,"description":"example","has_members":true,"id":"example","key":"example","members_count":1,"name":"example","object":"role_set_item","updated_at":1},"default_role":{"created_at":1,"description":"example","has_members":true,"id":"example","key":"example","members_count":1,"name":"example","object":"role_set_item","updated_at":1},"description":"example","id":"example","key":"example","name":"example","object":"role_set","role_set_migration":{"completed_at":1,"created_at":1,"dest_role_set_id":"example","id":"example","instance_id":"example","mappings":{},"migrated_members":1,"object":"role_set_migration","organization_id":"example","source_role_set_id":"example","started_at":1,"status":"example","trigger_type":"example","updated_at":1},"roles":[{"created_at":1,"description":"example","has_members":true,"id":"example","key":"example","members_count":1,"name":"example","object":"role_set_item","updated_at":1}],"type":"initial","updated_at":1}"##,
     },
     SpecOp {
@@ -4109,6 +4517,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "name",
@@ -4150,6 +4559,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"creator_role":{"created_at":1,"description":"example","has_members":true,"id":"example","key":"example","members_count":1,"name":"example","object":"role_set_item","updated_at":1},"default_role":{"created_at":1,"description":"example","has_members":true,"id":"example","key":"example","members_count":1,"name":"example","object":"role_set_item","updated_at":1},"description":"example","id":"example","key":"example","name":"example","object":"role_set","role_set_migration":{"completed_at":1,"created_at":1,"dest_role_set_id":"example","id":"example","instance_id":"example","mappings":{},"migrated_members":1,"object":"role_set_migration","organization_id":"example","source_role_set_id":"example","started_at":1,"status":"example","trigger_type":"example","updated_at":1},"roles":[{"created_at":1,"description":"example","has_members":true,"id":"example","key":"example","members_count":1,"name":"example","object":"role_set_item","updated_at":1}],"type":"initial","updated_at":1}"##,
     },
     SpecOp {
@@ -4161,6 +4572,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "dest_role_set_key",
@@ -4178,6 +4590,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"deleted":true,"external_id":"example","id":"example","object":"example","slug":"example"}"##,
     },
     SpecOp {
@@ -4189,6 +4603,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "role_keys",
@@ -4212,6 +4627,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"creator_role":{"created_at":1,"description":"example","has_members":true,"id":"example","key":"example","members_count":1,"name":"example","object":"role_set_item","updated_at":1},"default_role":{"created_at":1,"description":"example","has_members":true,"id":"example","key":"example","members_count":1,"name":"example","object":"role_set_item","updated_at":1},"description":"example","id":"example","key":"example","name":"example","object":"role_set","role_set_migration":{"completed_at":1,"created_at":1,"dest_role_set_id":"example","id":"example","instance_id":"example","mappings":{},"migrated_members":1,"object":"role_set_migration","organization_id":"example","source_role_set_id":"example","started_at":1,"status":"example","trigger_type":"example","updated_at":1},"roles":[{"created_at":1,"description":"example","has_members":true,"id":"example","key":"example","members_count":1,"name":"example","object":"role_set_item","updated_at":1}],"type":"initial","updated_at":1}"##,
     },
     SpecOp {
@@ -4223,6 +4640,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "role_key",
@@ -4240,6 +4658,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"creator_role":{"created_at":1,"description":"example","has_members":true,"id":"example","key":"example","members_count":1,"name":"example","object":"role_set_item","updated_at":1},"default_role":{"created_at":1,"description":"example","has_members":true,"id":"example","key":"example","members_count":1,"name":"example","object":"role_set_item","updated_at":1},"description":"example","id":"example","key":"example","name":"example","object":"role_set","role_set_migration":{"completed_at":1,"created_at":1,"dest_role_set_id":"example","id":"example","instance_id":"example","mappings":{},"migrated_members":1,"object":"role_set_migration","organization_id":"example","source_role_set_id":"example","started_at":1,"status":"example","trigger_type":"example","updated_at":1},"roles":[{"created_at":1,"description":"example","has_members":true,"id":"example","key":"example","members_count":1,"name":"example","object":"role_set_item","updated_at":1}],"type":"initial","updated_at":1}"##,
     },
     SpecOp {
@@ -4261,6 +4681,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"data":[{"api_key":"example","attribute_mapping":{},"created_at":1,"custom_attributes":[{"directory_path":"example","key":"example","multi_valued":true,"name":"example","scim_path":"example","sso_path":"example"}],"enabled":true,"endpoint_url":"example","enterprise_connection_id":"example","group_role_mapping_enabled":true,"id":"example","name":"example","object":"scim_directory","provider":"example","updated_at":1}],"total_count":1}"##,
     },
     SpecOp {
@@ -4272,6 +4694,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "enterprise_connection_id",
@@ -4301,6 +4724,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"api_key":"example","attribute_mapping":{},"created_at":1,"custom_attributes":[{"directory_path":"example","key":"example","multi_valued":true,"name":"example","scim_path":"example","sso_path":"example"}],"enabled":true,"endpoint_url":"example","enterprise_connection_id":"example","group_role_mapping_enabled":true,"id":"example","name":"example","object":"scim_directory","provider":"example","updated_at":1}"##,
     },
     SpecOp {
@@ -4311,6 +4736,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"api_key":"example","attribute_mapping":{},"created_at":1,"custom_attributes":[{"directory_path":"example","key":"example","multi_valued":true,"name":"example","scim_path":"example","sso_path":"example"}],"enabled":true,"endpoint_url":"example","enterprise_connection_id":"example","group_role_mapping_enabled":true,"id":"example","name":"example","object":"scim_directory","provider":"example","updated_at":1}"##,
     },
     SpecOp {
@@ -4322,6 +4749,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "name",
@@ -4357,6 +4785,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"api_key":"example","attribute_mapping":{},"created_at":1,"custom_attributes":[{"directory_path":"example","key":"example","multi_valued":true,"name":"example","scim_path":"example","sso_path":"example"}],"enabled":true,"endpoint_url":"example","enterprise_connection_id":"example","group_role_mapping_enabled":true,"id":"example","name":"example","object":"scim_directory","provider":"example","updated_at":1}"##,
     },
     SpecOp {
@@ -4367,6 +4797,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"deleted":true,"external_id":"example","id":"example","object":"example","slug":"example"}"##,
     },
     SpecOp {
@@ -4377,6 +4809,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"api_key":"example","attribute_mapping":{},"created_at":1,"custom_attributes":[{"directory_path":"example","key":"example","multi_valued":true,"name":"example","scim_path":"example","sso_path":"example"}],"enabled":true,"endpoint_url":"example","enterprise_connection_id":"example","group_role_mapping_enabled":true,"id":"example","name":"example","object":"scim_directory","provider":"example","updated_at":1}"##,
     },
     SpecOp {
@@ -4391,6 +4825,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"data":[{"created_at":1,"directory_group_display_name":"example","directory_group_id":"example","directory_id":"example","id":"example","object":"scim_group_role_mapping","precedence":1,"role":{"created_at":1,"description":"example","id":"example","is_creator_eligible":true,"key":"example","name":"example","object":"role","permissions":[{"created_at":1,"description":"example","id":"example","key":"example","name":"example","object":"permission","type":"example","updated_at":1}],"updated_at":1},"scim_directory_id":"example","scim_group_display_name":"example","scim_group_id":"example","updated_at":1}],"total_count":1}"##,
     },
     SpecOp {
@@ -4406,6 +4842,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "scim_group_id",
@@ -4429,6 +4866,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"directory_group_display_name":"example","directory_group_id":"example","directory_id":"example","id":"example","object":"scim_group_role_mapping","precedence":1,"role":{"created_at":1,"description":"example","id":"example","is_creator_eligible":true,"key":"example","name":"example","object":"role","permissions":[{"created_at":1,"description":"example","id":"example","key":"example","name":"example","object":"permission","type":"example","updated_at":1}],"updated_at":1},"scim_directory_id":"example","scim_group_display_name":"example","scim_group_id":"example","updated_at":1}"##,
     },
     SpecOp {
@@ -4444,6 +4883,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[Field {
                 name: "mappings",
                 kind: Kind::Array(&Kind::Object),
@@ -4453,6 +4893,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"data":[{"created_at":1,"directory_group_display_name":"example","directory_group_id":"example","directory_id":"example","id":"example","object":"scim_group_role_mapping","precedence":1,"role":{"created_at":1,"description":"example","id":"example","is_creator_eligible":true,"key":"example","name":"example","object":"role","permissions":[{"created_at":1,"description":"example","id":"example","key":"example","name":"example","object":"permission","type":"example","updated_at":1}],"updated_at":1},"scim_directory_id":"example","scim_group_display_name":"example","scim_group_id":"example","updated_at":1}],"total_count":1}"##,
     },
     SpecOp {
@@ -4468,6 +4910,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"deleted":true,"id":"example","object":"scim_group_role_mapping"}"##,
     },
     SpecOp {
@@ -4489,6 +4933,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"data":[{"api_key":"example","attribute_mapping":{},"created_at":1,"custom_attributes":[{"directory_path":"example","key":"example","multi_valued":true,"name":"example","scim_path":"example","sso_path":"example"}],"enabled":true,"endpoint_url":"example","enterprise_connection_id":"example","group_role_mapping_enabled":true,"id":"example","name":"example","object":"directory","provider":"example","updated_at":1}],"total_count":1}"##,
     },
     SpecOp {
@@ -4500,6 +4946,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "enterprise_connection_id",
@@ -4529,6 +4976,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"api_key":"example","attribute_mapping":{},"created_at":1,"custom_attributes":[{"directory_path":"example","key":"example","multi_valued":true,"name":"example","scim_path":"example","sso_path":"example"}],"enabled":true,"endpoint_url":"example","enterprise_connection_id":"example","group_role_mapping_enabled":true,"id":"example","name":"example","object":"directory","provider":"example","updated_at":1}"##,
     },
     SpecOp {
@@ -4539,6 +4988,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"api_key":"example","attribute_mapping":{},"created_at":1,"custom_attributes":[{"directory_path":"example","key":"example","multi_valued":true,"name":"example","scim_path":"example","sso_path":"example"}],"enabled":true,"endpoint_url":"example","enterprise_connection_id":"example","group_role_mapping_enabled":true,"id":"example","name":"example","object":"directory","provider":"example","updated_at":1}"##,
     },
     SpecOp {
@@ -4550,6 +5001,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: false,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "name",
@@ -4585,6 +5037,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"api_key":"example","attribute_mapping":{},"created_at":1,"custom_attributes":[{"directory_path":"example","key":"example","multi_valued":true,"name":"example","scim_path":"example","sso_path":"example"}],"enabled":true,"endpoint_url":"example","enterprise_connection_id":"example","group_role_mapping_enabled":true,"id":"example","name":"example","object":"directory","provider":"example","updated_at":1}"##,
     },
     SpecOp {
@@ -4595,6 +5049,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"deleted":true,"external_id":"example","id":"example","object":"example","slug":"example"}"##,
     },
     SpecOp {
@@ -4605,6 +5061,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"api_key":"example","attribute_mapping":{},"created_at":1,"custom_attributes":[{"directory_path":"example","key":"example","multi_valued":true,"name":"example","scim_path":"example","sso_path":"example"}],"enabled":true,"endpoint_url":"example","enterprise_connection_id":"example","group_role_mapping_enabled":true,"id":"example","name":"example","object":"directory","provider":"example","updated_at":1}"##,
     },
     SpecOp {
@@ -4615,6 +5073,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"data":[{"created_at":1,"directory_group_display_name":"example","directory_group_id":"example","directory_id":"example","id":"example","object":"directory_group_role_mapping","precedence":1,"role":{"created_at":1,"description":"example","id":"example","is_creator_eligible":true,"key":"example","name":"example","object":"role","permissions":[{"created_at":1,"description":"example","id":"example","key":"example","name":"example","object":"permission","type":"example","updated_at":1}],"updated_at":1},"scim_directory_id":"example","scim_group_display_name":"example","scim_group_id":"example","updated_at":1}],"total_count":1}"##,
     },
     SpecOp {
@@ -4626,6 +5086,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "directory_group_id",
@@ -4655,6 +5116,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"created_at":1,"directory_group_display_name":"example","directory_group_id":"example","directory_id":"example","id":"example","object":"directory_group_role_mapping","precedence":1,"role":{"created_at":1,"description":"example","id":"example","is_creator_eligible":true,"key":"example","name":"example","object":"role","permissions":[{"created_at":1,"description":"example","id":"example","key":"example","name":"example","object":"permission","type":"example","updated_at":1}],"updated_at":1},"scim_directory_id":"example","scim_group_display_name":"example","scim_group_id":"example","updated_at":1}"##,
     },
     SpecOp {
@@ -4666,6 +5129,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[Field {
                 name: "mappings",
                 kind: Kind::Array(&Kind::Object),
@@ -4675,6 +5139,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"data":[{"created_at":1,"directory_group_display_name":"example","directory_group_id":"example","directory_id":"example","id":"example","object":"directory_group_role_mapping","precedence":1,"role":{"created_at":1,"description":"example","id":"example","is_creator_eligible":true,"key":"example","name":"example","object":"role","permissions":[{"created_at":1,"description":"example","id":"example","key":"example","name":"example","object":"permission","type":"example","updated_at":1}],"updated_at":1},"scim_directory_id":"example","scim_group_display_name":"example","scim_group_id":"example","updated_at":1}],"total_count":1}"##,
     },
     SpecOp {
@@ -4690,6 +5156,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         body: None,
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"deleted":true,"id":"example","object":"directory_group_role_mapping"}"##,
     },
     SpecOp {
@@ -4701,6 +5169,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[
                 Field {
                     name: "organization_id",
@@ -4730,6 +5199,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 201,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"admin_portal_link_id":"apl_3beecc9c60adb5f9b850e91a8d2","created_at":1716883200000,"expiration":1716883200000,"expired":false,"id":"aplt_3beecc9c60adb5f9b850e91a83beecc9","instance_id":"ins_2xhFjEI5X2qWRvtV13BzSj8H6Dk","it_contact_id":"usr_abc123","object":"admin_portal_link_token","organization_id":"org_2xhFjEI5X2qWRvtV13BzSj8H6Dk","revocation_reason":"Revoked by user","revoked":false,"scopes":["admin_portal:read"],"token":"aplt_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX","updated_at":1716883200000}"##,
     },
     SpecOp {
@@ -4745,6 +5216,7 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
             array: false,
             required: true,
             strict: true,
+            multipart: false,
             fields: &[Field {
                 name: "revocation_reason",
                 kind: Kind::String,
@@ -4754,6 +5226,8 @@ pub(super) static OPERATIONS: &[SpecOp] = &[
         }),
         status: 200,
         paginated_list: false,
+        public: false,
+        html: false,
         example: r##"{"admin_portal_link_id":"apl_3beecc9c60adb5f9b850e91a8d2","created_at":1716883200000,"expiration":1716883200000,"expired":false,"id":"aplt_3beecc9c60adb5f9b850e91a83beecc9","instance_id":"ins_2xhFjEI5X2qWRvtV13BzSj8H6Dk","it_contact_id":"usr_abc123","object":"admin_portal_link_token","organization_id":"org_2xhFjEI5X2qWRvtV13BzSj8H6Dk","revocation_reason":"Revoked by user","revoked":false,"scopes":["admin_portal:read"],"updated_at":1716883200000}"##,
     },
 ];
@@ -5030,7 +5504,7 @@ pub(crate) static EXAMPLE_ARGS: &[(&str, &str, &str, &str)] = &[
         "SetUserProfileImage",
         "POST",
         "/users/{user_id}/profile_image",
-        r##"{"body":null,"path":{"user_id":"user_1"},"query":{}}"##,
+        r##"{"body":{"file":{"base64":"iVBORw0KGgo=","content_type":"image/png","name":"example.png"}},"path":{"user_id":"user_1"},"query":{}}"##,
     ),
     (
         "DeleteUserProfileImage",
@@ -5498,7 +5972,7 @@ pub(crate) static EXAMPLE_ARGS: &[(&str, &str, &str, &str)] = &[
         "UploadOrganizationLogo",
         "PUT",
         "/organizations/{organization_id}/logo",
-        r##"{"body":null,"path":{"organization_id":"organization_1"},"query":{}}"##,
+        r##"{"body":{"file":{"base64":"iVBORw0KGgo=","content_type":"image/png","name":"example.png"},"uploader_user_id":"user_1"},"path":{"organization_id":"organization_1"},"query":{}}"##,
     ),
     (
         "DeleteOrganizationLogo",
@@ -5756,7 +6230,7 @@ pub(crate) static EXAMPLE_ARGS: &[(&str, &str, &str, &str)] = &[
         "UploadOAuthApplicationLogo",
         "PUT",
         "/oauth_applications/{oauth_application_id}/logo",
-        r##"{"body":null,"path":{"oauth_application_id":"oauth_application_1"},"query":{}}"##,
+        r##"{"body":{"file":{"base64":"iVBORw0KGgo=","content_type":"image/png","name":"example.png"},"uploader_user_id":"user_1"},"path":{"oauth_application_id":"oauth_application_1"},"query":{}}"##,
     ),
     (
         "RotateOAuthApplicationSecret",

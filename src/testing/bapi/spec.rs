@@ -25,6 +25,10 @@ pub(super) struct SpecOp {
     /// The list answers `{data, total_count}` with `paginated=true`, a bare
     /// array without.
     pub(super) paginated_list: bool,
+    /// The spec's `security: []`: answered without a key.
+    pub(super) public: bool,
+    /// The answer is an HTML page (the example is its JSON string).
+    pub(super) html: bool,
     /// The answer, as JSON text.
     pub(super) example: &'static str,
 }
@@ -42,6 +46,8 @@ pub(super) struct BodySpec {
     pub(super) required: bool,
     /// Unknown members are refused.
     pub(super) strict: bool,
+    /// Sent as `multipart/form-data` (an upload), not JSON.
+    pub(super) multipart: bool,
     pub(super) fields: &'static [Field],
 }
 
@@ -64,6 +70,8 @@ pub(super) enum Kind {
     Object,
     Enum(&'static [&'static str]),
     Array(&'static Kind),
+    /// A file part of a `multipart/form-data` body.
+    File,
 }
 
 impl Kind {
@@ -76,6 +84,7 @@ impl Kind {
             Kind::Enum(values) => values.contains(&text),
             Kind::Array(inner) => inner.accepts_text(text),
             Kind::Any | Kind::String | Kind::Object => true,
+            Kind::File => false,
         }
     }
 
@@ -87,7 +96,8 @@ impl Kind {
             Kind::Integer => value.is_i64() || value.is_u64(),
             Kind::Number => value.is_number(),
             Kind::Boolean => value.is_boolean(),
-            Kind::Object => value.is_object(),
+            // A file part reads as `{filename, content_type, size}`.
+            Kind::Object | Kind::File => value.is_object(),
             Kind::Enum(values) => value.as_str().is_some_and(|v| values.contains(&v)),
             Kind::Array(inner) => value
                 .as_array()
@@ -105,6 +115,7 @@ impl Kind {
             Kind::Object => "an object".into(),
             Kind::Enum(values) => format!("one of {}", values.join(", ")),
             Kind::Array(inner) => format!("a list of {}", inner.describe()),
+            Kind::File => "a file".into(),
         }
     }
 }
@@ -136,6 +147,22 @@ pub(super) fn serve(request: &ApiRequest<'_>) -> Option<Reply> {
     Some(answer(op, request).unwrap_or_else(|reply| reply))
 }
 
+/// Whether `method path` is a public operation (no key needed).
+pub(crate) fn is_public(method: &str, path: &str) -> bool {
+    let Some(rest) = path.strip_prefix("/v1/") else {
+        return false;
+    };
+    let segments: Vec<String> = rest
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(decode_segment)
+        .collect();
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    OPERATIONS
+        .iter()
+        .any(|op| op.public && op.method == method && matches(op.path, &segments))
+}
+
 /// The operation id the table would serve `method path` with, if any.
 #[cfg(test)]
 pub(crate) fn operation_of(method: &str, path: &[&str]) -> Option<&'static str> {
@@ -156,7 +183,7 @@ fn matches(template: &[&str], segments: &[&str]) -> bool {
 
 fn answer(op: &SpecOp, request: &ApiRequest<'_>) -> Result<Reply, Reply> {
     check_query(op, request.query)?;
-    check_body(op, request.body)?;
+    check_body(op, request.body, request.multipart)?;
     let mut value: Value = serde_json::from_str(op.example).unwrap_or(Value::Null);
     let paginated = request
         .query
@@ -167,6 +194,10 @@ fn answer(op: &SpecOp, request: &ApiRequest<'_>) -> Result<Reply, Reply> {
             let total = items.len();
             value = json!({"data": items, "total_count": total});
         }
+    }
+    if op.html {
+        let page = value.as_str().unwrap_or_default().to_owned();
+        return Ok(Reply::html(op.status, page));
     }
     if op.status == 204 {
         return Ok(Reply {
@@ -202,8 +233,20 @@ fn check_query(op: &SpecOp, query: &[(String, String)]) -> Result<(), Reply> {
     Ok(())
 }
 
-fn check_body(op: &SpecOp, body: Option<&Value>) -> Result<(), Reply> {
+fn check_body(op: &SpecOp, body: Option<&Value>, multipart: bool) -> Result<(), Reply> {
     let body = body.filter(|b| !b.is_null());
+    let wants_multipart = op.body.as_ref().is_some_and(|b| b.multipart);
+    if body.is_some() && multipart != wants_multipart {
+        return Err(Reply::error(
+            400,
+            "request_body_invalid",
+            if wants_multipart {
+                "The request body must be multipart/form-data."
+            } else {
+                "The request body must be JSON."
+            },
+        ));
+    }
     let Some(spec) = &op.body else {
         // No body in the spec: any member sent is unknown.
         if let Some(Value::Object(map)) = body {

@@ -22,6 +22,7 @@ fn call(store: &mut Store, method: &str, target: &str, body: Option<Value>) -> R
             path,
             query: &query,
             body: body.as_ref(),
+            multipart: false,
             credential: None,
         },
     )
