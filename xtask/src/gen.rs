@@ -807,7 +807,12 @@ pub fn generate(
             return Err(format!("{} is reached {n} times", r.id));
         }
     }
-    for id in mapping.handwritten.keys().chain(mapping.operations.keys()) {
+    for id in mapping
+        .handwritten
+        .keys()
+        .chain(mapping.operations.keys())
+        .chain(mapping.unlisted_query.keys())
+    {
         if !raw.iter().any(|r| &r.id == id) {
             return Err(format!(
                 "mapping.toml names {id}, which the spec does not have"

@@ -875,19 +875,17 @@ fn body_fields(doc: &Value, schema: &Value) -> String {
 pub fn standin(doc: &Value, mapping: &Mapping, raw: &[RawOp<'_>]) -> String {
     let mut out = String::from(HEADER);
     out.push_str(
-        "\n//! The stand-in's table of the operations it serves from the OpenAPI file:\n\
-         //! each request is validated against the parameters and body the spec gives,\n\
-         //! and answered with a schema-valid example.\n\n\
+        "\n//! The stand-in's table of every operation of the OpenAPI file: each request\n\
+         //! is validated against the parameters and body the spec gives, then\n\
+         //! answered with a schema-valid example, or by the stateful hand-written\n\
+         //! resources (`stateful`).\n\n\
          use super::spec::{BodySpec, Field, Kind, QueryParam, SpecOp};\n\n\
-         /// Every operation the stand-in serves from the spec (the others have\n\
-         /// stateful hand-written routes).\n\
+         /// Every operation: validated, and served from the spec unless `stateful`.\n\
          #[allow(clippy::too_many_lines)]\n\
          pub(super) static OPERATIONS: &[SpecOp] = &[\n",
     );
     for r in raw {
-        if mapping.handwritten.contains_key(&r.id) || mapping.stateful.contains(&r.id) {
-            continue;
-        }
+        let stateful = mapping.handwritten.contains_key(&r.id) || mapping.stateful.contains(&r.id);
         let params = crate::gen::parameters(doc, r);
         let mut query = String::new();
         let mut paginated_list = false;
@@ -903,6 +901,13 @@ pub fn standin(doc: &Value, mapping: &Mapping, raw: &[RawOp<'_>]) -> String {
                 lit(name),
                 kind(doc, schema, 0),
                 crate::spec::bool_of(p, "required")
+            );
+        }
+        for name in mapping.unlisted_query.get(&r.id).into_iter().flatten() {
+            let _ = write!(
+                query,
+                "QueryParam {{ name: {}, kind: Kind::Any, required: false }}, ",
+                lit(name)
             );
         }
         let content = get(r.op, "requestBody")
@@ -983,7 +988,7 @@ pub fn standin(doc: &Value, mapping: &Mapping, raw: &[RawOp<'_>]) -> String {
             .collect();
         let _ = writeln!(
             out,
-            "    SpecOp {{\n        id: {},\n        method: {},\n        path: &[{}],\n        query: &[{}],\n        body: {},\n        status: {},\n        paginated_list: {},\n        public: {public},\n        html: {html},\n        example: r##\"{}\"##,\n    }},",
+            "    SpecOp {{\n        id: {},\n        method: {},\n        path: &[{}],\n        query: &[{}],\n        body: {},\n        status: {},\n        paginated_list: {},\n        stateful: {stateful},\n        public: {public},\n        html: {html},\n        example: r##\"{}\"##,\n    }},",
             lit(&r.id),
             lit(&r.http),
             segments.join(", "),

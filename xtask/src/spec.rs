@@ -19,6 +19,10 @@ pub struct Mapping {
     /// stateful route rather than from the spec.
     #[serde(default)]
     pub stateful: Vec<String>,
+    /// Query parameters the Backend API takes (and @clerk/backend sends)
+    /// that the spec does not list: the stand-in accepts them.
+    #[serde(default)]
+    pub unlisted_query: BTreeMap<String, Vec<String>>,
     pub webhooks: Webhooks,
 }
 

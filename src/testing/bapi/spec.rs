@@ -1,10 +1,11 @@
-//! The operations the stand-in serves from Clerk's OpenAPI file rather than
-//! from its stateful resources: every request is validated against the
-//! parameters and body the spec gives (an unknown query parameter or body
-//! member, a missing required one, or a value of the wrong type gets
-//! Clerk's 422 body naming the parameter), then answered with a
-//! schema-valid example. The table is generated (`cargo xtask generate`,
-//! src/testing/bapi/generated.rs).
+//! Every operation of Clerk's OpenAPI file, as the stand-in sees it: each
+//! request is validated against the parameters and body the spec gives (an
+//! unknown query parameter or body member, a missing required one, or a
+//! value of the wrong type gets Clerk's 422 body naming the parameter) before
+//! anything answers it. The operations without a stateful resource are then
+//! answered with a schema-valid example; the others (`stateful`) go on to
+//! their hand-written resources. The table is generated
+//! (`cargo xtask generate`, src/testing/bapi/generated.rs).
 
 use serde_json::{json, Value};
 
@@ -25,6 +26,8 @@ pub(super) struct SpecOp {
     /// The list answers `{data, total_count}` with `paginated=true`, a bare
     /// array without.
     pub(super) paginated_list: bool,
+    /// Answered by a hand-written, stateful resource once validated.
+    pub(super) stateful: bool,
     /// The spec's `security: []`: answered without a key.
     pub(super) public: bool,
     /// The answer is an HTML page (the example is its JSON string).
@@ -124,9 +127,15 @@ impl Kind {
 /// them (`GET /v1/clients/handshake_payload` is not in the spec).
 const HAND_WRITTEN: &[(&str, &[&str])] = &[("GET", &["clients", "handshake_payload"])];
 
-/// The answer for `request` when the spec table serves it.
+/// The answer for `request` when the spec table serves it, or refuses it:
+/// `None` when a stateful resource is to answer (the request was valid) or
+/// the spec has no such operation.
 pub(super) fn serve(request: &ApiRequest<'_>) -> Option<Reply> {
-    let rest = request.path.strip_prefix("/v1/")?;
+    // The machine-auth endpoints are also called without `/v1`.
+    let rest = request
+        .path
+        .strip_prefix("/v1/")
+        .or_else(|| super::machines_path(request.path))?;
     let segments: Vec<String> = rest
         .split('/')
         .filter(|s| !s.is_empty())
@@ -144,7 +153,16 @@ pub(super) fn serve(request: &ApiRequest<'_>) -> Option<Reply> {
         .iter()
         .filter(|op| op.method == request.method && matches(op.path, &segments))
         .max_by_key(|op| op.path.iter().filter(|s| !s.starts_with('{')).count())?;
+    if op.stateful {
+        return validate(op, request).err();
+    }
     Some(answer(op, request).unwrap_or_else(|reply| reply))
+}
+
+/// The request checked against the operation's query and body.
+fn validate(op: &SpecOp, request: &ApiRequest<'_>) -> Result<(), Reply> {
+    check_query(op, request.query)?;
+    check_body(op, request.body, request.multipart)
 }
 
 /// Whether `method path` is a public operation (no key needed).
@@ -163,13 +181,15 @@ pub(crate) fn is_public(method: &str, path: &str) -> bool {
         .any(|op| op.public && op.method == method && matches(op.path, &segments))
 }
 
-/// The operation id the table would serve `method path` with, if any.
+/// The operation id the table would answer `method path` with (not a
+/// stateful one), if any.
 #[cfg(test)]
 pub(crate) fn operation_of(method: &str, path: &[&str]) -> Option<&'static str> {
     OPERATIONS
         .iter()
         .filter(|op| op.method == method && matches(op.path, path))
         .max_by_key(|op| op.path.iter().filter(|s| !s.starts_with('{')).count())
+        .filter(|op| !op.stateful)
         .map(|op| op.id)
 }
 
@@ -182,8 +202,7 @@ fn matches(template: &[&str], segments: &[&str]) -> bool {
 }
 
 fn answer(op: &SpecOp, request: &ApiRequest<'_>) -> Result<Reply, Reply> {
-    check_query(op, request.query)?;
-    check_body(op, request.body, request.multipart)?;
+    validate(op, request)?;
     let mut value: Value = serde_json::from_str(op.example).unwrap_or(Value::Null);
     let paginated = request
         .query
