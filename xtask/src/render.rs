@@ -141,7 +141,8 @@ fn type_doc(text: &str, name: &str) -> String {
     }
 }
 
-fn is_plain(f: &crate::gen::Field, params: bool) -> bool {
+/// Whether a member is held plainly (`T`) rather than as an `Option<T>`.
+pub fn is_plain(f: &crate::gen::Field, params: bool) -> bool {
     if params {
         f.required
     } else {
