@@ -21,7 +21,7 @@ use base64::Engine as _;
 /// It is sent as the `file` part of a `multipart/form-data` body, as
 /// `@clerk/backend` sends its `File`.
 ///
-/// In wire-form arguments ([`testing::operations::call`](crate::testing)) a
+/// In wire-form arguments (`testing::operations::call`, `testing` feature) a
 /// file is `{"name": .., "content_type": .., "base64": ..}` (standard
 /// alphabet), which is also how it serialises.
 ///
