@@ -362,7 +362,10 @@ mod tests {
     #[test]
     fn an_upload_in_wire_form_sends_the_file_and_one_without_it_gets_clerks_422() {
         actix_web::rt::System::new().block_on(async {
-            let stand_in = StandIn::start().unwrap();
+            let stand_in = StandIn::builder()
+                .organization(json!({"id": "org_1", "name": "Acme"}))
+                .start()
+                .unwrap();
             let client = stand_in.clerk().unwrap().client();
             // The file in wire form: {name, content_type, base64}.
             let file =
@@ -374,7 +377,8 @@ mod tests {
             )
             .await
             .unwrap();
-            assert_eq!(answer["object"], "organization");
+            assert_eq!(answer["id"], "org_1");
+            assert_eq!(answer["has_image"], true);
             let sent = stand_in.requests()[0].body().to_owned();
             assert!(
                 sent.contains("filename=\"logo.png\"\r\nContent-Type: image/png\r\n\r\nhello\r\n"),
