@@ -957,7 +957,6 @@ pub fn standin(doc: &Value, mapping: &Mapping, raw: &[RawOp<'_>]) -> String {
             crate::spec::entries(responses)
                 .into_iter()
                 .find(|(k, _)| k == code)
-                .map(|(k, v)| (k, v))
         });
         let html = mapping.operations.get(&r.id).is_some_and(|o| o.text);
         let public = get(r.op, "security")
