@@ -131,11 +131,19 @@ const HAND_WRITTEN: &[(&str, &[&str])] = &[("GET", &["clients", "handshake_paylo
 /// `None` when a stateful resource is to answer (the request was valid) or
 /// the spec has no such operation.
 pub(super) fn serve(request: &ApiRequest<'_>) -> Option<Reply> {
+    let op = operation(request.method, request.path)?;
+    if op.stateful {
+        return validate(op, request).err();
+    }
+    Some(answer(op, request).unwrap_or_else(|reply| reply))
+}
+
+/// The operation `method path` (still percent-encoded) is, if any.
+fn operation(method: &str, path: &str) -> Option<&'static SpecOp> {
     // The machine-auth endpoints are also called without `/v1`.
-    let rest = request
-        .path
+    let rest = path
         .strip_prefix("/v1/")
-        .or_else(|| super::machines_path(request.path))?;
+        .or_else(|| super::machines_path(path))?;
     let segments: Vec<String> = rest
         .split('/')
         .filter(|s| !s.is_empty())
@@ -144,19 +152,19 @@ pub(super) fn serve(request: &ApiRequest<'_>) -> Option<Reply> {
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     if HAND_WRITTEN
         .iter()
-        .any(|(method, path)| *method == request.method && *path == segments.as_slice())
+        .any(|(m, p)| *m == method && *p == segments.as_slice())
     {
         return None;
     }
-    // The most specific template wins: the most literal segments.
-    let op = OPERATIONS
+    most_specific(method, &segments)
+}
+
+/// The template that fits best: the most literal segments.
+fn most_specific(method: &str, segments: &[&str]) -> Option<&'static SpecOp> {
+    OPERATIONS
         .iter()
-        .filter(|op| op.method == request.method && matches(op.path, &segments))
-        .max_by_key(|op| op.path.iter().filter(|s| !s.starts_with('{')).count())?;
-    if op.stateful {
-        return validate(op, request).err();
-    }
-    Some(answer(op, request).unwrap_or_else(|reply| reply))
+        .filter(|op| op.method == method && matches(op.path, segments))
+        .max_by_key(|op| op.path.iter().filter(|s| !s.starts_with('{')).count())
 }
 
 /// The request checked against the operation's query and body.
@@ -167,28 +175,14 @@ fn validate(op: &SpecOp, request: &ApiRequest<'_>) -> Result<(), Reply> {
 
 /// Whether `method path` is a public operation (no key needed).
 pub(crate) fn is_public(method: &str, path: &str) -> bool {
-    let Some(rest) = path.strip_prefix("/v1/") else {
-        return false;
-    };
-    let segments: Vec<String> = rest
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(decode_segment)
-        .collect();
-    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    OPERATIONS
-        .iter()
-        .any(|op| op.public && op.method == method && matches(op.path, &segments))
+    operation(method, path).is_some_and(|op| op.public)
 }
 
 /// The operation id the table would answer `method path` with (not a
 /// stateful one), if any.
 #[cfg(test)]
 pub(crate) fn operation_of(method: &str, path: &[&str]) -> Option<&'static str> {
-    OPERATIONS
-        .iter()
-        .filter(|op| op.method == method && matches(op.path, path))
-        .max_by_key(|op| op.path.iter().filter(|s| !s.starts_with('{')).count())
+    most_specific(method, path)
         .filter(|op| !op.stateful)
         .map(|op| op.id)
 }
