@@ -185,3 +185,75 @@ fn unknown_fields_and_enum_values_decode() {
         assert_eq!(page.data[0].id, "td_1");
     });
 }
+
+#[test]
+fn a_profile_image_is_uploaded_as_multipart_form_data() {
+    run(async {
+        let stand_in = StandIn::builder()
+            .user(json!({"id": "user_1", "first_name": "Ada"}))
+            .start()
+            .unwrap();
+        let users = stand_in.clerk().unwrap().client().users();
+        let image = clerk_actix::client::FileUpload::new(
+            b"\x89PNG\r\n\x1a\nimage".to_vec(),
+            "ada.png",
+            "image/png",
+        );
+        let user = users
+            .set_profile_image("user_1", &types::SetUserProfileImage::new(image))
+            .await
+            .unwrap();
+        // The stand-in's user now has the image.
+        assert_eq!(user.id, "user_1");
+        assert!(user.has_image);
+        let url = user.image_url.unwrap_or_default();
+        assert!(url.ends_with("/user_1/ada%2Epng"), "{url}");
+        let request = &stand_in.requests()[0];
+        assert_eq!(request.method(), "POST");
+        assert_eq!(request.path(), "/v1/users/user_1/profile_image");
+        let content_type = request.header("content-type").unwrap();
+        let boundary = content_type
+            .strip_prefix("multipart/form-data; boundary=")
+            .unwrap();
+        assert!(request.header("authorization").is_some());
+        let expected = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"ada.png\"\r\nContent-Type: image/png\r\n\r\n\u{fffd}PNG\r\n\u{1a}\nimage\r\n--{boundary}--\r\n"
+        );
+        assert_eq!(request.body(), expected);
+        let user = users.delete_profile_image("user_1").await.unwrap();
+        assert!(!user.has_image);
+    });
+}
+
+#[test]
+fn an_organization_logo_upload_sends_the_file_then_the_uploader() {
+    run(async {
+        let stand_in = StandIn::builder()
+            .organization(json!({"id": "org_1", "name": "Acme"}))
+            .start()
+            .unwrap();
+        let organizations = stand_in.clerk().unwrap().client().organizations();
+        let logo = clerk_actix::client::FileUpload::new(b"gif".to_vec(), "logo.gif", "image/gif");
+        let body = types::UploadOrganizationLogo::new(logo).uploader_user_id("user_1");
+        let organization = organizations.upload_logo("org_1", &body).await.unwrap();
+        assert_eq!(organization.id, "org_1");
+        assert!(organization.has_image);
+        let request = &stand_in.requests()[0];
+        assert_eq!(request.method(), "PUT");
+        assert_eq!(request.path(), "/v1/organizations/org_1/logo");
+        let sent = request.body();
+        let file = sent.find("name=\"file\"; filename=\"logo.gif\"").unwrap();
+        let uploader = sent
+            .find("name=\"uploader_user_id\"\r\n\r\nuser_1\r\n")
+            .unwrap();
+        assert!(file < uploader, "{sent}");
+        // Without the uploader, its part is left out.
+        stand_in.clear_requests();
+        let logo = clerk_actix::client::FileUpload::new(b"gif".to_vec(), "logo.gif", "image/gif");
+        organizations
+            .upload_logo("org_1", &types::UploadOrganizationLogo::new(logo))
+            .await
+            .unwrap();
+        assert!(!stand_in.requests()[0].body().contains("uploader_user_id"));
+    });
+}

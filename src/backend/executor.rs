@@ -45,6 +45,8 @@ pub(crate) enum Credential {
     /// The machine secret key when one is configured, else the secret key:
     /// what the M2M endpoints take.
     MachineSecretKey,
+    /// No key at all: the public endpoints (`GET /v1/public/interstitial`).
+    Public,
 }
 
 impl fmt::Debug for BackendApi {
@@ -100,6 +102,7 @@ impl BackendApi {
             url: format!("{}/{}{path}", self.url, self.version),
             endpoint: format!("GET /{}{path}", self.version),
             body: None,
+            content_type: None,
         }
     }
 
@@ -123,6 +126,7 @@ impl BackendApi {
             url: format!("{}/{}{path}?{query}", self.url, self.version),
             endpoint: format!("POST /{}{path}", self.version),
             body: Some(body),
+            content_type: None,
         }
     }
 
@@ -134,6 +138,7 @@ impl BackendApi {
             url: format!("{}{path}", self.url),
             endpoint: format!("POST {path}"),
             body: serde_json::to_vec(body).ok(),
+            content_type: None,
         }
     }
 }
@@ -151,6 +156,16 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
     };
     serde_json::from_slice(text)
         .map_err(|e| Error::new(ErrorKind::Decode(e.to_string())).at(endpoint))
+}
+
+/// A 2xx answer as text (the HTML of `GET /v1/public/interstitial`).
+pub(crate) fn text(body: &[u8], endpoint: &str) -> Result<String, Error> {
+    String::from_utf8(body.to_vec()).map_err(|e| {
+        Error::new(ErrorKind::Decode(format!(
+            "the answer is not UTF-8 text: {e}"
+        )))
+        .at(endpoint)
+    })
 }
 
 /// The largest answer the client takes by default: 16 MiB (a page of 500
@@ -230,6 +245,9 @@ pub(crate) struct Prepared {
     /// `GET /v1/users`, for messages.
     pub(crate) endpoint: String,
     pub(crate) body: Option<Vec<u8>>,
+    /// The body's `Content-Type`; `None`: `application/json`. A
+    /// `multipart/form-data` upload names its boundary here.
+    pub(crate) content_type: Option<String>,
 }
 
 /// Sends `prepared` with Clerk's headers, retrying as `policy` allows, and
@@ -251,26 +269,38 @@ pub(crate) async fn execute_as(
 ) -> Result<Bytes, Error> {
     let machine = match credential {
         Credential::MachineSecretKey => api.machine_authorization.as_ref(),
-        Credential::SecretKey => None,
+        Credential::SecretKey | Credential::Public => None,
     };
-    let authorization = machine
-        .or(api.authorization.as_ref())
-        .ok_or_else(|| Error::new(ErrorKind::MissingSecretKey))?;
+    let authorization = match credential {
+        Credential::Public => None,
+        _ => Some(
+            machine
+                .or(api.authorization.as_ref())
+                .ok_or_else(|| Error::new(ErrorKind::MissingSecretKey))?,
+        ),
+    };
+    let content_type = prepared
+        .content_type
+        .as_deref()
+        .unwrap_or("application/json");
     let timeout = policy.timeout.unwrap_or(api.timeout);
     if let Err(left) = api.holds.check(&prepared.endpoint).await {
         return Err(Error::new(ErrorKind::HeldOff(left)).at(&prepared.endpoint));
     }
     let mut attempt: u32 = 1;
     loop {
+        let mut headers = vec![
+            ("clerk-api-version", CLERK_API_VERSION_HEADER),
+            ("content-type", content_type),
+            ("user-agent", USER_AGENT),
+        ];
+        if let Some(authorization) = authorization {
+            headers.insert(0, ("authorization", authorization.expose()));
+        }
         let result = transport::send(transport::Request {
             method: prepared.method.clone(),
             url: &prepared.url,
-            headers: vec![
-                ("authorization", authorization.expose()),
-                ("clerk-api-version", CLERK_API_VERSION_HEADER),
-                ("content-type", "application/json"),
-                ("user-agent", USER_AGENT),
-            ],
+            headers,
             body: prepared.body.clone(),
             timeout,
             limit: policy.body_limit,

@@ -16,6 +16,7 @@
 //! * [`budget`]: the calls that requests may trigger, per process;
 //! * [`error`]: the typed [`error::Error`], which also says what a failure
 //!   is ([`error::Class`]: an outage, a rejected key, or an answer);
+//! * [`multipart`]: the `multipart/form-data` bodies of the uploads;
 //! * [`path`], [`query`]: percent-encoding of path segments and queries;
 //! * [`jwks`], [`machine_verify`]: the wire models of the JWKS and of the
 //!   machine-token verify endpoints.
@@ -26,6 +27,7 @@ pub(crate) mod executor;
 pub(crate) mod hold;
 pub(crate) mod jwks;
 pub(crate) mod machine_verify;
+pub(crate) mod multipart;
 pub(crate) mod path;
 pub(crate) mod query;
 pub(crate) mod retry;

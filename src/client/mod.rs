@@ -196,6 +196,7 @@ pub use self::users::{
 pub use crate::backend::error::{ApiError, ApiErrorDetail, Error, ErrorKind};
 pub use crate::backend::jwks::{Jwk, Jwks};
 pub use crate::backend::machine_verify::{ApiKey, IdpOAuthAccessToken, M2mToken};
+pub use crate::backend::multipart::FileUpload;
 
 use crate::backend::executor::{BackendApi, Policy as Settings};
 

@@ -57,6 +57,8 @@ pub struct RequestBuilder<'a> {
     segments: Vec<String>,
     query: Vec<(String, String)>,
     body: Option<Value>,
+    /// A `multipart/form-data` body: its content type and bytes.
+    form: Option<(String, Vec<u8>)>,
     versioned: bool,
     credential: Credential,
     error: Option<Error>,
@@ -84,6 +86,7 @@ impl<'a> RequestBuilder<'a> {
             segments,
             query: Vec::new(),
             body: None,
+            form: None,
             versioned: true,
             credential: Credential::SecretKey,
             error,
@@ -149,6 +152,19 @@ impl<'a> RequestBuilder<'a> {
         }
     }
 
+    /// Sets a `multipart/form-data` body (the uploads), sent instead of any
+    /// JSON body.
+    pub(crate) fn multipart(mut self, form: crate::backend::multipart::Form<'_>) -> Self {
+        self.form = Some(form.encode());
+        self
+    }
+
+    /// Sends the request without any key: the public endpoints.
+    pub(crate) fn public(mut self) -> Self {
+        self.credential = Credential::Public;
+        self
+    }
+
     /// Leaves out the `/v1` version segment, for the unversioned endpoints
     /// (`/api_keys`, `/m2m_tokens`, `/oauth_applications/access_tokens/verify`).
     pub fn unversioned(mut self) -> Self {
@@ -182,6 +198,15 @@ impl<'a> RequestBuilder<'a> {
         executor::decode(&body, &prepared.endpoint)
     }
 
+    /// Sends the request and returns the answer as text (an HTML page).
+    pub(crate) async fn send_text(self) -> Result<String, Error> {
+        let credential = self.credential;
+        let (client, prepared) = self.prepare()?;
+        let body =
+            executor::execute_as(client.api(), &client.settings, &prepared, credential).await?;
+        executor::text(&body, &prepared.endpoint)
+    }
+
     fn prepare(self) -> Result<(&'a ClerkClient, Prepared), Error> {
         if let Some(error) = self.error {
             return Err(error);
@@ -205,7 +230,12 @@ impl<'a> RequestBuilder<'a> {
             url.push('?');
             url.push_str(&query::encode(&self.query));
         }
+        let (content_type, form) = match self.form {
+            Some((content_type, bytes)) => (Some(content_type), Some(bytes)),
+            None => (None, None),
+        };
         let body = match self.body {
+            _ if form.is_some() => form,
             _ if matches!(self.method, Method::GET | Method::HEAD) => None,
             None | Some(Value::Null) => None,
             Some(Value::Object(map)) if map.is_empty() => None,
@@ -220,6 +250,7 @@ impl<'a> RequestBuilder<'a> {
                 url,
                 endpoint,
                 body,
+                content_type,
             },
         ))
     }

@@ -280,6 +280,13 @@ pub(super) fn dispatch<'a>(
     let body = &args.body;
     let _ = (query, body);
     Some(match operation_id {
+        #[cfg(feature = "instance")]
+        "GetPublicInterstitial" => Box::pin(async move {
+            out(client
+                .miscellaneous()
+                .get_public_interstitial(&arg::<types::GetPublicInterstitial>(query)?)
+                .await)
+        }),
         "GetJWKS" => Box::pin(async move { out(client.jwks().await) }),
         #[cfg(feature = "identity")]
         "GetClientList" => Box::pin(async move {
@@ -585,6 +592,13 @@ pub(super) fn dispatch<'a>(
         "UnlockUser" => Box::pin(async move {
             let path_user_id = args.path("user_id");
             out(client.users().unlock(&path_user_id).await)
+        }),
+        "SetUserProfileImage" => Box::pin(async move {
+            let path_user_id = args.path("user_id");
+            out(client
+                .users()
+                .set_profile_image(&path_user_id, &arg::<types::SetUserProfileImage>(body)?)
+                .await)
         }),
         "DeleteUserProfileImage" => Box::pin(async move {
             let path_user_id = args.path("user_id");
@@ -1077,6 +1091,16 @@ pub(super) fn dispatch<'a>(
                 )
                 .await)
         }),
+        "UploadOrganizationLogo" => Box::pin(async move {
+            let path_organization_id = args.path("organization_id");
+            out(client
+                .organizations()
+                .upload_logo(
+                    &path_organization_id,
+                    &arg::<types::UploadOrganizationLogo>(body)?,
+                )
+                .await)
+        }),
         "DeleteOrganizationLogo" => Box::pin(async move {
             let path_organization_id = args.path("organization_id");
             out(client
@@ -1427,6 +1451,17 @@ pub(super) fn dispatch<'a>(
             out(client
                 .oauth_applications()
                 .delete(&path_oauth_application_id)
+                .await)
+        }),
+        #[cfg(feature = "enterprise")]
+        "UploadOAuthApplicationLogo" => Box::pin(async move {
+            let path_oauth_application_id = args.path("oauth_application_id");
+            out(client
+                .oauth_applications()
+                .upload_logo(
+                    &path_oauth_application_id,
+                    &arg::<types::UploadOauthApplicationLogo>(body)?,
+                )
                 .await)
         }),
         #[cfg(feature = "enterprise")]

@@ -634,6 +634,7 @@ async fn dispatch(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     let authorized = bearer == Some(shared.secret_key.as_str())
+        || bapi::spec::is_public(req.method().as_str(), req.path())
         || bearer
             .is_some_and(|key| bapi::is_machine_credential(&lock(&shared.store), req.path(), key));
     if !authorized {
@@ -654,7 +655,20 @@ async fn dispatch(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>)
         return Reply::ok(serde_json::json!({ "keys": keys })).into_response();
     }
 
-    let json_body = if body.iter().all(u8::is_ascii_whitespace) {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let multipart = content_type
+        .to_ascii_lowercase()
+        .starts_with("multipart/form-data");
+    let json_body = if multipart {
+        match multipart_body(content_type, &body) {
+            Ok(value) => Some(value),
+            Err(reply) => return reply.into_response(),
+        }
+    } else if body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
         match serde_json::from_slice::<Value>(&body) {
@@ -673,10 +687,35 @@ async fn dispatch(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>)
         path,
         query: &query,
         body: json_body.as_ref(),
+        multipart,
         credential: bearer,
     };
     let reply = bapi::handle(&mut lock(&shared.store), &api_request);
     reply.into_response()
+}
+
+/// A `multipart/form-data` body as the object [`ApiRequest`] describes.
+fn multipart_body(content_type: &str, body: &[u8]) -> Result<Value, Reply> {
+    let parts = crate::backend::multipart::parse(content_type, body).map_err(|why| {
+        Reply::error(
+            400,
+            "request_body_invalid",
+            &format!("The multipart/form-data body is malformed: {why}."),
+        )
+    })?;
+    let mut members = serde_json::Map::new();
+    for part in parts {
+        let value = match &part.filename {
+            Some(filename) => serde_json::json!({
+                "filename": filename,
+                "content_type": part.content_type,
+                "size": part.data.len(),
+            }),
+            None => Value::String(String::from_utf8_lossy(&part.data).into_owned()),
+        };
+        members.insert(part.name, value);
+    }
+    Ok(Value::Object(members))
 }
 
 impl Reply {
@@ -686,7 +725,9 @@ impl Reply {
         for (name, value) in &self.headers {
             response.insert_header((*name, value.as_str()));
         }
+        let text = self.headers.iter().any(|(n, _)| *n == "content-type");
         match self.body {
+            Some(Value::String(page)) if text => response.body(page),
             Some(body) => response.json(body),
             None => response.finish(),
         }

@@ -14,24 +14,16 @@
     clippy::struct_excessive_bools
 )]
 
-/// `BillingAmount`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-#[non_exhaustive]
-pub struct BillingAmount {
-    /// Amount in the smallest denomination of the currency (e.g., cents for USD)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
-    pub amount: i64,
-    /// Human-readable formatted amount string (e.g., "$10.99")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
-    pub amount_formatted: String,
-    /// Three-letter ISO 4217 currency code (e.g., "USD")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
-    pub currency: String,
-    /// Currency symbol for display (e.g., "$")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
-    pub currency_symbol: String,
-}
+// The payload models of the same shape as a Backend API model are that model.
+pub use crate::client::types::BillingPaymentAttemptStatus as PaymentAttemptEventPayloadStatus;
+pub use crate::client::types::CommerceCreditsResponse as BillingSubscriptionCredits;
+pub use crate::client::types::CommerceMoneyResponse as BillingAmount;
+pub use crate::client::types::CommercePayerCreditResponse as BillingSubscriptionPayerCredit;
+pub use crate::client::types::CommercePaymentMethodResponseStatus as BillingPaymentSourceStatus;
+pub use crate::client::types::CommerceProrationCreditDetailResponse as BillingSubscriptionCredit;
+pub use crate::client::types::CommerceSubscriptionItemPlanPeriod as BillingSubscriptionItemInterval;
+pub use crate::client::types::CommerceSubscriptionItemStatus as BillingSubscriptionItemStatus;
+pub use crate::client::types::CommerceSubscriptionStatus as SubscriptionEventPayloadStatus;
 
 /// `BillingPayee`, as the Backend API sends it.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -146,16 +138,6 @@ crate::client::models::string_enum! {
     }
 }
 
-crate::client::models::string_enum! {
-/// Current status of the payment source
-    pub enum BillingPaymentSourceStatus {
-        /// `active`.
-        Active = "active",
-        /// `disconnected`.
-        Disconnected = "disconnected",
-    }
-}
-
 /// `BillingPlan`, as the Backend API sends it.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -189,41 +171,6 @@ pub struct BillingSeats {
     /// Number of seats available. null means unlimited
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
-}
-
-/// Proration-only credit. Use BillingSubscriptionCredits instead.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-#[non_exhaustive]
-pub struct BillingSubscriptionCredit {
-    /// Proration credit amount
-    #[serde(deserialize_with = "crate::client::models::null_default")]
-    pub amount: BillingAmount,
-    /// Number of days remaining in the billing cycle
-    #[serde(deserialize_with = "crate::client::models::null_default")]
-    pub cycle_days_remaining: i64,
-    /// Total number of days in the billing cycle
-    #[serde(deserialize_with = "crate::client::models::null_default")]
-    pub cycle_days_total: i64,
-    /// Percentage of the billing cycle remaining (0.0 to 1.0)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
-    pub cycle_remaining_percent: f64,
-}
-
-/// Unified credits breakdown including proration and account credits
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-#[non_exhaustive]
-pub struct BillingSubscriptionCredits {
-    /// Proration credit details, present when switching plans mid-cycle
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub proration: Option<BillingSubscriptionCredit>,
-    /// Account credit details, present when the account has a credit balance
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub payer: Option<BillingSubscriptionPayerCredit>,
-    /// Total combined credit amount applied
-    #[serde(deserialize_with = "crate::client::models::null_default")]
-    pub total: BillingAmount,
 }
 
 /// `BillingSubscriptionItem`, as the Backend API sends it.
@@ -425,51 +372,6 @@ pub struct BillingSubscriptionItemEventPlanUnitPriceTier {
     pub currency: String,
 }
 
-crate::client::models::string_enum! {
-/// How frequently the payer will be charged while this subscription item is active
-    pub enum BillingSubscriptionItemInterval {
-        /// `month`.
-        Month = "month",
-        /// `annual`.
-        Annual = "annual",
-    }
-}
-
-crate::client::models::string_enum! {
-/// Current status of the subscription item
-    pub enum BillingSubscriptionItemStatus {
-        /// `abandoned`.
-        Abandoned = "abandoned",
-        /// `active`.
-        Active = "active",
-        /// `canceled`.
-        Canceled = "canceled",
-        /// `ended`.
-        Ended = "ended",
-        /// `expired`.
-        Expired = "expired",
-        /// `incomplete`.
-        Incomplete = "incomplete",
-        /// `past_due`.
-        PastDue = "past_due",
-        /// `upcoming`.
-        Upcoming = "upcoming",
-    }
-}
-
-/// Account credit applied to a subscription item charge
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-#[non_exhaustive]
-pub struct BillingSubscriptionPayerCredit {
-    /// Amount of account credit applied to this charge
-    #[serde(deserialize_with = "crate::client::models::null_default")]
-    pub applied_amount: BillingAmount,
-    /// Remaining account credit balance after this charge
-    #[serde(deserialize_with = "crate::client::models::null_default")]
-    pub remaining_balance: BillingAmount,
-}
-
 /// `BillingTotals`, as the Backend API sends it.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -587,18 +489,6 @@ crate::client::models::string_enum! {
     }
 }
 
-crate::client::models::string_enum! {
-/// Current status of the payment attempt (e.g., "pending", "paid", "failed")
-    pub enum PaymentAttemptEventPayloadStatus {
-        /// `pending`.
-        Pending = "pending",
-        /// `paid`.
-        Paid = "paid",
-        /// `failed`.
-        Failed = "failed",
-    }
-}
-
 /// `SubscriptionEventPayload`, as the Backend API sends it.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -646,22 +536,4 @@ pub struct SubscriptionEventPayload {
     /// Array of subscription items that make up this subscription, each representing the period of time a subscription was in a given state
     #[serde(deserialize_with = "crate::client::models::null_default")]
     pub items: Vec<BillingSubscriptionItemEventPayload>,
-}
-
-crate::client::models::string_enum! {
-/// Current status of the subscription
-    pub enum SubscriptionEventPayloadStatus {
-        /// `ended`.
-        Ended = "ended",
-        /// `canceled`.
-        Canceled = "canceled",
-        /// `abandoned`.
-        Abandoned = "abandoned",
-        /// `past_due`.
-        PastDue = "past_due",
-        /// `active`.
-        Active = "active",
-        /// `incomplete`.
-        Incomplete = "incomplete",
-    }
 }

@@ -141,7 +141,8 @@ fn type_doc(text: &str, name: &str) -> String {
     }
 }
 
-fn is_plain(f: &crate::gen::Field, params: bool) -> bool {
+/// Whether a member is held plainly (`T`) rather than as an `Option<T>`.
+pub fn is_plain(f: &crate::gen::Field, params: bool) -> bool {
     if params {
         f.required
     } else {
@@ -263,7 +264,7 @@ fn signature_args(op: &Operation) -> Vec<String> {
     }
     match &op.body {
         Body::None => {}
-        Body::Struct(name) => args.push(format!("body: &{name}")),
+        Body::Struct(name) | Body::Multipart { name, .. } => args.push(format!("body: &{name}")),
         Body::Array(ty) => args.push(format!("body: &[{}]", ty.rust)),
         Body::Other(ty) => args.push(format!("body: &{}", ty.rust)),
     }
@@ -302,16 +303,43 @@ fn request_chain(op: &Operation, query_var: &str) -> String {
             let _ = write!(chain, ".segment({})", lit(piece));
         }
     }
+    if op.public {
+        chain.push_str(".public()");
+    }
     if op.paginated_flag {
         chain.push_str(".query_pair(\"paginated\", \"true\")");
     }
     if op.query.is_some() {
         let _ = write!(chain, ".query({query_var})");
     }
-    if !matches!(op.body, Body::None) {
-        chain.push_str(".json(body)");
+    match &op.body {
+        Body::None => {}
+        // The file parts first, as @clerk/backend appends them.
+        Body::Multipart { files, texts, .. } => {
+            chain.push_str(".multipart(crate::backend::multipart::Form::new()");
+            for (wire, rust) in files {
+                let _ = write!(chain, ".file({}, &body.{rust})", lit(wire));
+            }
+            for (wire, rust, required) in texts {
+                if *required {
+                    let _ = write!(
+                        chain,
+                        ".text_opt({}, Some(body.{rust}.as_str()))",
+                        lit(wire)
+                    );
+                } else {
+                    let _ = write!(chain, ".text_opt({}, body.{rust}.as_deref())", lit(wire));
+                }
+            }
+            chain.push(')');
+        }
+        Body::Struct(_) | Body::Array(_) | Body::Other(_) => chain.push_str(".json(body)"),
     }
-    chain.push_str(".send().await");
+    if op.text {
+        chain.push_str(".send_text().await");
+    } else {
+        chain.push_str(".send().await");
+    }
     chain
 }
 
@@ -359,7 +387,7 @@ fn group_example(name: &str, ops: &[&Operation]) -> String {
     let score = |op: &&&Operation| -> u8 {
         let body_free = match &op.body {
             Body::None => true,
-            Body::Struct(_) | Body::Array(_) | Body::Other(_) => false,
+            Body::Struct(_) | Body::Array(_) | Body::Other(_) | Body::Multipart { .. } => false,
         };
         match (op.http.as_str(), body_free, op.deprecated.is_some()) {
             (_, _, true) => 9,
@@ -383,7 +411,9 @@ fn group_example(name: &str, ops: &[&Operation]) -> String {
     match &op.body {
         Body::None => {}
         Body::Array(_) => args.push("&[]".into()),
-        Body::Struct(_) | Body::Other(_) => args.push("&Default::default()".into()),
+        Body::Struct(_) | Body::Other(_) | Body::Multipart { .. } => {
+            args.push("&Default::default()".into());
+        }
     }
     let path: String = op
         .path
@@ -592,7 +622,9 @@ pub fn dispatcher(doc: &Value, mapping: &Mapping, raw: &[RawOp<'_>], ops: &[Oper
             }
             match &op.body {
                 Body::None => {}
-                Body::Struct(name) => call_args.push(format!("&arg::<types::{name}>(body)?")),
+                Body::Struct(name) | Body::Multipart { name, .. } => {
+                    call_args.push(format!("&arg::<types::{name}>(body)?"));
+                }
                 Body::Array(ty) => {
                     call_args.push(format!("&arg::<Vec<{}>>(body)?", qualify(&ty.rust)))
                 }
@@ -768,6 +800,9 @@ pub fn examples(doc: &Value, types: &Types<'_>, gates: &Gates) -> String {
 
 // --------------------------------------------------------------- stand-in --
 
+/// The page the stand-in answers for an operation whose answer is HTML.
+const HTML_EXAMPLE: &str = "<!DOCTYPE html><html><head><meta charset=\"UTF-8\" /><title>Clerk interstitial (stand-in)</title></head><body></body></html>";
+
 /// The validation kind of a schema, as Rust source (`Kind::...`).
 fn kind(doc: &Value, schema: &Value, depth: usize) -> String {
     let schema = resolve(doc, schema);
@@ -817,6 +852,15 @@ fn body_fields(doc: &Value, schema: &Value) -> String {
     collect_props(doc, schema, &mut props);
     for (name, prop, required) in props {
         let target = resolve(doc, prop);
+        // An upload's file: always required (see gen::multipart_body).
+        if str_of(target, "format") == Some("binary") {
+            let _ = write!(
+                out,
+                "Field {{ name: {}, kind: Kind::File, required: true, nullable: false }}, ",
+                lit(&name)
+            );
+            continue;
+        }
         let nullable =
             crate::spec::bool_of(prop, "nullable") || crate::spec::bool_of(target, "nullable");
         let _ = write!(
@@ -832,19 +876,17 @@ fn body_fields(doc: &Value, schema: &Value) -> String {
 pub fn standin(doc: &Value, mapping: &Mapping, raw: &[RawOp<'_>]) -> String {
     let mut out = String::from(HEADER);
     out.push_str(
-        "\n//! The stand-in's table of the operations it serves from the OpenAPI file:\n\
-         //! each request is validated against the parameters and body the spec gives,\n\
-         //! and answered with a schema-valid example.\n\n\
+        "\n//! The stand-in's table of every operation of the OpenAPI file: each request\n\
+         //! is validated against the parameters and body the spec gives, then\n\
+         //! answered with a schema-valid example, or by the stateful hand-written\n\
+         //! resources (`stateful`).\n\n\
          use super::spec::{BodySpec, Field, Kind, QueryParam, SpecOp};\n\n\
-         /// Every operation the stand-in serves from the spec (the others have\n\
-         /// stateful hand-written routes).\n\
+         /// Every operation: validated, and served from the spec unless `stateful`.\n\
          #[allow(clippy::too_many_lines)]\n\
          pub(super) static OPERATIONS: &[SpecOp] = &[\n",
     );
     for r in raw {
-        if mapping.handwritten.contains_key(&r.id) || mapping.stateful.contains(&r.id) {
-            continue;
-        }
+        let stateful = mapping.handwritten.contains_key(&r.id) || mapping.stateful.contains(&r.id);
         let params = crate::gen::parameters(doc, r);
         let mut query = String::new();
         let mut paginated_list = false;
@@ -860,6 +902,13 @@ pub fn standin(doc: &Value, mapping: &Mapping, raw: &[RawOp<'_>]) -> String {
                 lit(name),
                 kind(doc, schema, 0),
                 crate::spec::bool_of(p, "required")
+            );
+        }
+        for name in mapping.unlisted_query.get(&r.id).into_iter().flatten() {
+            let _ = write!(
+                query,
+                "QueryParam {{ name: {}, kind: Kind::Any, required: false }}, ",
+                lit(name)
             );
         }
         let content = get(r.op, "requestBody")
@@ -887,11 +936,18 @@ pub fn standin(doc: &Value, mapping: &Mapping, raw: &[RawOp<'_>]) -> String {
                         .map(|b| resolve(doc, b))
                         .is_some_and(|b| crate::spec::bool_of(b, "required"));
                     format!(
-                        "Some(BodySpec {{ array: {array}, required: {required}, strict: {strict}, fields: &[{}] }})",
+                        "Some(BodySpec {{ array: {array}, required: {required}, strict: {strict}, multipart: false, fields: &[{}] }})",
                         body_fields(doc, item)
                     )
+                } else if let Some(schema) =
+                    get(content, "multipart/form-data").and_then(|j| get(j, "schema"))
+                {
+                    format!(
+                        "Some(BodySpec {{ array: false, required: true, strict: true, multipart: true, fields: &[{}] }})",
+                        body_fields(doc, schema)
+                    )
                 } else {
-                    "Some(BodySpec { array: false, required: false, strict: false, fields: &[] })"
+                    "Some(BodySpec { array: false, required: false, strict: false, multipart: false, fields: &[] })"
                         .to_string()
                 }
             }
@@ -901,9 +957,16 @@ pub fn standin(doc: &Value, mapping: &Mapping, raw: &[RawOp<'_>]) -> String {
             crate::spec::entries(responses)
                 .into_iter()
                 .find(|(k, _)| k == code)
-                .map(|(k, v)| (k, v))
         });
+        let html = mapping.operations.get(&r.id).is_some_and(|o| o.text);
+        let public = get(r.op, "security")
+            .and_then(Value::as_sequence)
+            .is_some_and(Vec::is_empty);
         let (status, example_text) = match success {
+            _ if html => (
+                "200".to_string(),
+                serde_json::to_string(HTML_EXAMPLE).unwrap_or_default(),
+            ),
             None => ("200".to_string(), "null".to_string()),
             Some((code, response)) => {
                 let response = resolve(doc, response);
@@ -925,7 +988,7 @@ pub fn standin(doc: &Value, mapping: &Mapping, raw: &[RawOp<'_>]) -> String {
             .collect();
         let _ = writeln!(
             out,
-            "    SpecOp {{\n        id: {},\n        method: {},\n        path: &[{}],\n        query: &[{}],\n        body: {},\n        status: {},\n        paginated_list: {},\n        example: r##\"{}\"##,\n    }},",
+            "    SpecOp {{\n        id: {},\n        method: {},\n        path: &[{}],\n        query: &[{}],\n        body: {},\n        status: {},\n        paginated_list: {},\n        stateful: {stateful},\n        public: {public},\n        html: {html},\n        example: r##\"{}\"##,\n    }},",
             lit(&r.id),
             lit(&r.http),
             segments.join(", "),
@@ -947,12 +1010,29 @@ pub fn standin(doc: &Value, mapping: &Mapping, raw: &[RawOp<'_>]) -> String {
                 );
             }
         }
-        let body = get(r.op, "requestBody")
+        let content = get(r.op, "requestBody")
             .map(|b| resolve(doc, b))
-            .and_then(|b| get(b, "content"))
+            .and_then(|b| get(b, "content"));
+        let mut body = content
             .and_then(|c| get(c, "application/json"))
             .and_then(|j| get(j, "schema"))
             .map_or(Json::Null, |schema| example(doc, schema, 0));
+        // An upload: its files in wire form (`{name, content_type, base64}`).
+        if let Some(schema) = content
+            .and_then(|c| get(c, "multipart/form-data"))
+            .and_then(|j| get(j, "schema"))
+        {
+            let mut members = serde_json::Map::new();
+            for (name, prop) in crate::spec::entries(get(resolve(doc, schema), "properties")) {
+                let value = if str_of(resolve(doc, prop), "format") == Some("binary") {
+                    crate::gen::upload_example()
+                } else {
+                    json!("user_1")
+                };
+                members.insert(name, value);
+            }
+            body = Json::Object(members);
+        }
         let mut query = serde_json::Map::new();
         for p in crate::gen::parameters(doc, r) {
             if str_of(p, "in") == Some("query") && crate::spec::bool_of(p, "required") {

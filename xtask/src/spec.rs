@@ -14,13 +14,15 @@ pub struct Mapping {
     #[serde(default)]
     pub handwritten: BTreeMap<String, String>,
     #[serde(default)]
-    pub unsupported: BTreeMap<String, String>,
-    #[serde(default)]
     pub models: BTreeMap<String, String>,
     /// Generated operations the stand-in serves with a hand-written,
     /// stateful route rather than from the spec.
     #[serde(default)]
     pub stateful: Vec<String>,
+    /// Query parameters the Backend API takes (and @clerk/backend sends)
+    /// that the spec does not list: the stand-in accepts them.
+    #[serde(default)]
+    pub unlisted_query: BTreeMap<String, Vec<String>>,
     pub webhooks: Webhooks,
 }
 
@@ -50,6 +52,10 @@ pub struct OperationOverride {
     pub js: Option<String>,
     #[serde(default)]
     pub paginated: bool,
+    /// The answer is text (an HTML page), not JSON: the method returns a
+    /// `String`.
+    #[serde(default)]
+    pub text: bool,
 }
 
 pub fn get<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {

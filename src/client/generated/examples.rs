@@ -1365,6 +1365,15 @@ fn every_model_decodes_leniently() {
     }
     #[cfg(feature = "instance")]
     {
+        check::<GetPublicInterstitial>(
+            "GetPublicInterstitial",
+            r##"{"domain":"example","frontendApi":"example","frontend_api":"example","proxy_url":"example","publishable_key":"example","sign_in_url":"example","use_domain_for_script":true}"##,
+            &mut failures,
+        );
+        checked += 1;
+    }
+    #[cfg(feature = "instance")]
+    {
         check::<GetTemplateList>(
             "GetTemplateList",
             r##"{"limit":1,"offset":1,"paginated":true}"##,
@@ -1714,6 +1723,14 @@ fn every_model_decodes_leniently() {
         check::<OrganizationSettingsDomainsEnrollmentModesItem>(
             "OrganizationSettingsDomainsEnrollmentModesItem",
             r##""manual_invitation""##,
+            &mut failures,
+        );
+        checked += 1;
+    }
+    {
+        check::<OrganizationWithLogo>(
+            "OrganizationWithLogo",
+            r##"{"admin_delete_enabled":true,"created_at":1,"created_by":"example","has_image":true,"id":"example","image_url":"example","last_active_at":1,"logo_url":"example","max_allowed_memberships":1,"members_count":1,"missing_member_with_elevated_permissions":true,"name":"example","object":"organization","pending_invitations_count":1,"private_metadata":{},"public_metadata":{},"role_set_key":"example","slug":"example","updated_at":1}"##,
             &mut failures,
         );
         checked += 1;

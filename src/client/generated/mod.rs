@@ -63,6 +63,10 @@ mod invitations;
 mod jwt_templates;
 #[cfg(feature = "instance")]
 pub use self::jwt_templates::JwtTemplatesApi;
+#[cfg(feature = "instance")]
+mod miscellaneous;
+#[cfg(feature = "instance")]
+pub use self::miscellaneous::MiscellaneousApi;
 #[cfg(feature = "enterprise")]
 mod oauth_applications;
 #[cfg(feature = "enterprise")]

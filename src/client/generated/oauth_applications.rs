@@ -177,6 +177,37 @@ impl OAuthApplicationsApi {
             .send()
     }
 
+    /// Upload a logo for the OAuth application.
+    ///
+    /// Set or replace an OAuth application's logo by uploading an image file.
+    /// This endpoint uses the `multipart/form-data` request content type and accepts a file of image type.
+    /// The file size cannot exceed 10MB.
+    /// Only the following file content types are supported: `image/jpeg`, `image/png`, `image/gif`, `image/webp`.
+    ///
+    /// `PUT /v1/oauth_applications/{oauth_application_id}/logo` (`UploadOAuthApplicationLogo`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
+    /// a transport failure, or an answer that does not decode.
+    #[doc(alias = "UploadOAuthApplicationLogo")]
+    pub fn upload_logo(
+        &self,
+        oauth_application_id: &str,
+        body: &UploadOauthApplicationLogo,
+    ) -> impl std::future::Future<Output = Result<OauthApplication, Error>> + '_ {
+        self.client
+            .request(crate::client::Method::PUT, "/oauth_applications")
+            .segment(oauth_application_id)
+            .segment("logo")
+            .multipart(
+                crate::backend::multipart::Form::new()
+                    .file("file", &body.file)
+                    .text_opt("uploader_user_id", body.uploader_user_id.as_deref()),
+            )
+            .send()
+    }
+
     /// Rotate the client secret of the given OAuth application.
     ///
     /// Rotates the OAuth application's client secret.

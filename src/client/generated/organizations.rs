@@ -62,6 +62,38 @@ impl crate::client::OrganizationsApi {
         })
     }
 
+    /// Upload a logo for the organization.
+    ///
+    /// Set or replace an organization's logo, by uploading an image file.
+    /// This endpoint uses the `multipart/form-data` request content type and accepts a file of image type.
+    /// The file size cannot exceed 10MB.
+    /// Only the following file content types are supported: `image/jpeg`, `image/png`, `image/gif`, `image/webp`.
+    ///
+    /// `PUT /v1/organizations/{organization_id}/logo` (`UploadOrganizationLogo`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
+    /// a transport failure, or an answer that does not decode.
+    #[doc(alias = "updateOrganizationLogo")]
+    #[doc(alias = "UploadOrganizationLogo")]
+    pub fn upload_logo(
+        &self,
+        organization_id: &str,
+        body: &UploadOrganizationLogo,
+    ) -> impl std::future::Future<Output = Result<OrganizationWithLogo, Error>> + '_ {
+        self.client
+            .request(crate::client::Method::PUT, "/organizations")
+            .segment(organization_id)
+            .segment("logo")
+            .multipart(
+                crate::backend::multipart::Form::new()
+                    .file("file", &body.file)
+                    .text_opt("uploader_user_id", body.uploader_user_id.as_deref()),
+            )
+            .send()
+    }
+
     /// Delete the organization's logo.
     ///
     /// `DELETE /v1/organizations/{organization_id}/logo` (`DeleteOrganizationLogo`).

@@ -5018,6 +5018,87 @@ crate::client::models::string_enum! {
 
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
+/// The query parameters of `GET /public/interstitial` ([`get_public_interstitial`](crate::client::MiscellaneousApi::get_public_interstitial)).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
+#[serde(default)]
+#[non_exhaustive]
+#[must_use]
+pub struct GetPublicInterstitial {
+    /// Please use `frontend_api` instead
+    ///
+    /// Deprecated by Clerk.
+    #[serde(rename = "frontendApi")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frontend_api_deprecated: Option<String>,
+    /// The Frontend API key of your instance
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frontend_api: Option<String>,
+    /// The publishable key of your instance
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publishable_key: Option<String>,
+    /// The proxy URL of your instance
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy_url: Option<String>,
+    /// The domain of your instance
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// The sign in URL of your instance
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sign_in_url: Option<String>,
+    /// Whether to use the domain for the script URL
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub use_domain_for_script: Option<bool>,
+}
+
+#[cfg(feature = "instance")]
+#[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
+impl GetPublicInterstitial {
+    /// Sets `frontendApi`.
+    pub fn frontend_api_deprecated(mut self, value: impl Into<String>) -> Self {
+        self.frontend_api_deprecated = Some(value.into());
+        self
+    }
+
+    /// Sets `frontend_api`.
+    pub fn frontend_api(mut self, value: impl Into<String>) -> Self {
+        self.frontend_api = Some(value.into());
+        self
+    }
+
+    /// Sets `publishable_key`.
+    pub fn publishable_key(mut self, value: impl Into<String>) -> Self {
+        self.publishable_key = Some(value.into());
+        self
+    }
+
+    /// Sets `proxy_url`.
+    pub fn proxy_url(mut self, value: impl Into<String>) -> Self {
+        self.proxy_url = Some(value.into());
+        self
+    }
+
+    /// Sets `domain`.
+    pub fn domain(mut self, value: impl Into<String>) -> Self {
+        self.domain = Some(value.into());
+        self
+    }
+
+    /// Sets `sign_in_url`.
+    pub fn sign_in_url(mut self, value: impl Into<String>) -> Self {
+        self.sign_in_url = Some(value.into());
+        self
+    }
+
+    /// Sets `use_domain_for_script`.
+    pub fn use_domain_for_script(mut self, value: impl Into<bool>) -> Self {
+        self.use_domain_for_script = Some(value.into());
+        self
+    }
+}
+
+#[cfg(feature = "instance")]
+#[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The query parameters of `GET /templates/{template_type}` ([`list`](crate::client::TemplatesApi::list)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "testing", derive(serde::Deserialize))]
@@ -6674,6 +6755,72 @@ crate::client::models::string_enum! {
     }
 }
 
+/// `OrganizationWithLogo`, as the Backend API sends it.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct OrganizationWithLogo {
+    /// `object`.
+    #[serde(deserialize_with = "crate::client::models::null_default")]
+    pub object: String,
+    /// `id`.
+    #[serde(deserialize_with = "crate::client::models::null_default")]
+    pub id: String,
+    /// `name`.
+    #[serde(deserialize_with = "crate::client::models::null_default")]
+    pub name: String,
+    /// `slug`.
+    #[serde(deserialize_with = "crate::client::models::null_default")]
+    pub slug: String,
+    /// `image_url`.
+    #[serde(deserialize_with = "crate::client::models::null_default")]
+    pub image_url: String,
+    /// `has_image`.
+    #[serde(deserialize_with = "crate::client::models::null_default")]
+    pub has_image: bool,
+    /// `members_count`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub members_count: Option<i64>,
+    /// `missing_member_with_elevated_permissions`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing_member_with_elevated_permissions: Option<bool>,
+    /// `pending_invitations_count`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_invitations_count: Option<i64>,
+    /// `max_allowed_memberships`.
+    #[serde(deserialize_with = "crate::client::models::null_default")]
+    pub max_allowed_memberships: i64,
+    /// `admin_delete_enabled`.
+    #[serde(deserialize_with = "crate::client::models::null_default")]
+    pub admin_delete_enabled: bool,
+    /// `public_metadata`.
+    #[serde(deserialize_with = "crate::client::models::null_default")]
+    pub public_metadata: serde_json::Map<String, serde_json::Value>,
+    /// `private_metadata`.
+    #[serde(deserialize_with = "crate::client::models::null_default")]
+    pub private_metadata: serde_json::Map<String, serde_json::Value>,
+    /// `created_by`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    /// Unix timestamp of creation.
+    #[serde(deserialize_with = "crate::client::models::null_default")]
+    pub created_at: i64,
+    /// Unix timestamp of last update.
+    #[serde(deserialize_with = "crate::client::models::null_default")]
+    pub updated_at: i64,
+    /// Unix timestamp of last activity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_active_at: Option<i64>,
+    /// The key of the [role set](https://clerk.com/docs/guides/organizations/control-access/role-sets) assigned to this organization.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_set_key: Option<String>,
+    /// `logo_url`.
+    ///
+    /// Deprecated by Clerk.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logo_url: Option<String>,
+}
+
 #[cfg(any(feature = "enterprise", feature = "roles"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "enterprise", feature = "roles"))))]
 /// `Permission`, as the Backend API sends it.
@@ -7882,6 +8029,35 @@ impl SetUserPasswordCompromised {
     /// Sets `revoke_all_sessions`.
     pub fn revoke_all_sessions(mut self, value: impl Into<bool>) -> Self {
         self.revoke_all_sessions = Some(value.into());
+        self
+    }
+}
+
+/// The body of `POST /users/{user_id}/profile_image` ([`set_profile_image`](crate::client::UsersApi::set_profile_image)), sent as
+/// `multipart/form-data`.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
+#[serde(default)]
+#[non_exhaustive]
+#[must_use]
+pub struct SetUserProfileImage {
+    /// `file`.
+    #[serde(deserialize_with = "crate::client::models::null_default")]
+    pub file: crate::client::FileUpload,
+}
+
+impl SetUserProfileImage {
+    /// With the required fields; set the others with the methods below.
+    pub fn new(file: impl Into<crate::client::FileUpload>) -> Self {
+        Self {
+            file: file.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Sets `file`.
+    pub fn file(mut self, value: impl Into<crate::client::FileUpload>) -> Self {
+        self.file = value.into();
         self
     }
 }
@@ -9928,6 +10104,86 @@ impl UpdateSignUp {
     /// Sets `custom_action`.
     pub fn custom_action(mut self, value: impl Into<bool>) -> Self {
         self.custom_action = Some(value.into());
+        self
+    }
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
+/// The body of `PUT /oauth_applications/{oauth_application_id}/logo` ([`upload_logo`](crate::client::OAuthApplicationsApi::upload_logo)), sent as
+/// `multipart/form-data`.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
+#[serde(default)]
+#[non_exhaustive]
+#[must_use]
+pub struct UploadOauthApplicationLogo {
+    /// The ID of the user that will be credited with the image upload.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uploader_user_id: Option<String>,
+    /// `file`.
+    #[serde(deserialize_with = "crate::client::models::null_default")]
+    pub file: crate::client::FileUpload,
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
+impl UploadOauthApplicationLogo {
+    /// With the required fields; set the others with the methods below.
+    pub fn new(file: impl Into<crate::client::FileUpload>) -> Self {
+        Self {
+            file: file.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Sets `uploader_user_id`.
+    pub fn uploader_user_id(mut self, value: impl Into<String>) -> Self {
+        self.uploader_user_id = Some(value.into());
+        self
+    }
+
+    /// Sets `file`.
+    pub fn file(mut self, value: impl Into<crate::client::FileUpload>) -> Self {
+        self.file = value.into();
+        self
+    }
+}
+
+/// The body of `PUT /organizations/{organization_id}/logo` ([`upload_logo`](crate::client::OrganizationsApi::upload_logo)), sent as
+/// `multipart/form-data`.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
+#[serde(default)]
+#[non_exhaustive]
+#[must_use]
+pub struct UploadOrganizationLogo {
+    /// The ID of the user that will be credited with the image upload.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uploader_user_id: Option<String>,
+    /// `file`.
+    #[serde(deserialize_with = "crate::client::models::null_default")]
+    pub file: crate::client::FileUpload,
+}
+
+impl UploadOrganizationLogo {
+    /// With the required fields; set the others with the methods below.
+    pub fn new(file: impl Into<crate::client::FileUpload>) -> Self {
+        Self {
+            file: file.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Sets `uploader_user_id`.
+    pub fn uploader_user_id(mut self, value: impl Into<String>) -> Self {
+        self.uploader_user_id = Some(value.into());
+        self
+    }
+
+    /// Sets `file`.
+    pub fn file(mut self, value: impl Into<crate::client::FileUpload>) -> Self {
+        self.file = value.into();
         self
     }
 }

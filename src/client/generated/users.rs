@@ -128,6 +128,31 @@ impl crate::client::UsersApi {
             .send()
     }
 
+    /// Set user profile image.
+    ///
+    /// Update a user's profile image
+    ///
+    /// `POST /v1/users/{user_id}/profile_image` (`SetUserProfileImage`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error`]: an error answer of the API (status, Clerk's `errors[]`, trace id),
+    /// a transport failure, or an answer that does not decode.
+    #[doc(alias = "updateUserProfileImage")]
+    #[doc(alias = "SetUserProfileImage")]
+    pub fn set_profile_image(
+        &self,
+        user_id: &str,
+        body: &SetUserProfileImage,
+    ) -> impl std::future::Future<Output = Result<crate::client::User, Error>> + '_ {
+        self.client
+            .request(crate::client::Method::POST, "/users")
+            .segment(user_id)
+            .segment("profile_image")
+            .multipart(crate::backend::multipart::Form::new().file("file", &body.file))
+            .send()
+    }
+
     /// Delete user profile image.
     ///
     /// Delete a user's profile image

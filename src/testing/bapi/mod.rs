@@ -107,8 +107,12 @@ pub(crate) struct ApiRequest<'a> {
     pub(crate) path: &'a str,
     /// Decoded query pairs, repeated keys kept.
     pub(crate) query: &'a [(String, String)],
-    /// The JSON body, if any.
+    /// The JSON body, if any. A `multipart/form-data` body reads as an
+    /// object of its parts: text as strings, files as
+    /// `{"filename", "content_type", "size"}`.
     pub(crate) body: Option<&'a Value>,
+    /// The body came as `multipart/form-data`.
+    pub(crate) multipart: bool,
     /// The bearer key the request was sent with.
     pub(crate) credential: Option<&'a str>,
 }
@@ -124,6 +128,15 @@ pub(crate) struct Reply {
 impl Reply {
     pub(crate) fn ok(body: Value) -> Self {
         Self::with_status(200, body)
+    }
+
+    /// An HTML page.
+    pub(crate) fn html(status: u16, page: String) -> Self {
+        Self {
+            status,
+            body: Some(Value::String(page)),
+            headers: vec![("content-type", "text/html; charset=utf-8".to_owned())],
+        }
     }
 
     pub(crate) fn with_status(status: u16, body: Value) -> Self {

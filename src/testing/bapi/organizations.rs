@@ -43,6 +43,8 @@ pub(super) fn route(store: &mut Store, call: &Call<'_>, path: &[&str]) -> Option
             Ok(Reply::ok(org))
         }),
         ("PATCH", [id]) => update(store, id, body),
+        ("PUT", [id, "logo"]) => logo(store, id, Some(&body["file"])),
+        ("DELETE", [id, "logo"]) => logo(store, id, None),
         ("DELETE", [id]) => delete(store, id),
         ("PATCH", [id, "metadata"]) => metadata(store, id, body, true),
         ("PUT", [id, "metadata"]) => metadata(store, id, body, false),
@@ -374,6 +376,16 @@ fn update(store: &mut Store, id: &str, body: &Value) -> Answer {
 }
 
 /// By id only (the mutating endpoints take ids).
+/// Sets the uploaded `file` as the logo, or removes it (`None`).
+fn logo(store: &mut Store, id: &str, file: Option<&Value>) -> Answer {
+    let index = find_by_id(store, id)?;
+    let org = &mut store.organizations[index];
+    org["image_url"] = json!(super::util::image_url(id, file));
+    org["has_image"] = json!(file.is_some());
+    org["updated_at"] = json!(now_ms());
+    Ok(Reply::ok(render(store, &store.organizations[index], None)))
+}
+
 fn find_by_id(store: &Store, id: &str) -> Result<usize, Reply> {
     store
         .organizations

@@ -1,10 +1,11 @@
-//! The operations the stand-in serves from Clerk's OpenAPI file rather than
-//! from its stateful resources: every request is validated against the
-//! parameters and body the spec gives (an unknown query parameter or body
-//! member, a missing required one, or a value of the wrong type gets
-//! Clerk's 422 body naming the parameter), then answered with a
-//! schema-valid example. The table is generated (`cargo xtask generate`,
-//! src/testing/bapi/generated.rs).
+//! Every operation of Clerk's OpenAPI file, as the stand-in sees it: each
+//! request is validated against the parameters and body the spec gives (an
+//! unknown query parameter or body member, a missing required one, or a
+//! value of the wrong type gets Clerk's 422 body naming the parameter) before
+//! anything answers it. The operations without a stateful resource are then
+//! answered with a schema-valid example; the others (`stateful`) go on to
+//! their hand-written resources. The table is generated
+//! (`cargo xtask generate`, src/testing/bapi/generated.rs).
 
 use serde_json::{json, Value};
 
@@ -25,6 +26,12 @@ pub(super) struct SpecOp {
     /// The list answers `{data, total_count}` with `paginated=true`, a bare
     /// array without.
     pub(super) paginated_list: bool,
+    /// Answered by a hand-written, stateful resource once validated.
+    pub(super) stateful: bool,
+    /// The spec's `security: []`: answered without a key.
+    pub(super) public: bool,
+    /// The answer is an HTML page (the example is its JSON string).
+    pub(super) html: bool,
     /// The answer, as JSON text.
     pub(super) example: &'static str,
 }
@@ -42,6 +49,8 @@ pub(super) struct BodySpec {
     pub(super) required: bool,
     /// Unknown members are refused.
     pub(super) strict: bool,
+    /// Sent as `multipart/form-data` (an upload), not JSON.
+    pub(super) multipart: bool,
     pub(super) fields: &'static [Field],
 }
 
@@ -64,6 +73,8 @@ pub(super) enum Kind {
     Object,
     Enum(&'static [&'static str]),
     Array(&'static Kind),
+    /// A file part of a `multipart/form-data` body.
+    File,
 }
 
 impl Kind {
@@ -76,6 +87,7 @@ impl Kind {
             Kind::Enum(values) => values.contains(&text),
             Kind::Array(inner) => inner.accepts_text(text),
             Kind::Any | Kind::String | Kind::Object => true,
+            Kind::File => false,
         }
     }
 
@@ -87,7 +99,8 @@ impl Kind {
             Kind::Integer => value.is_i64() || value.is_u64(),
             Kind::Number => value.is_number(),
             Kind::Boolean => value.is_boolean(),
-            Kind::Object => value.is_object(),
+            // A file part reads as `{filename, content_type, size}`.
+            Kind::Object | Kind::File => value.is_object(),
             Kind::Enum(values) => value.as_str().is_some_and(|v| values.contains(&v)),
             Kind::Array(inner) => value
                 .as_array()
@@ -105,6 +118,7 @@ impl Kind {
             Kind::Object => "an object".into(),
             Kind::Enum(values) => format!("one of {}", values.join(", ")),
             Kind::Array(inner) => format!("a list of {}", inner.describe()),
+            Kind::File => "a file".into(),
         }
     }
 }
@@ -113,9 +127,23 @@ impl Kind {
 /// them (`GET /v1/clients/handshake_payload` is not in the spec).
 const HAND_WRITTEN: &[(&str, &[&str])] = &[("GET", &["clients", "handshake_payload"])];
 
-/// The answer for `request` when the spec table serves it.
+/// The answer for `request` when the spec table serves it, or refuses it:
+/// `None` when a stateful resource is to answer (the request was valid) or
+/// the spec has no such operation.
 pub(super) fn serve(request: &ApiRequest<'_>) -> Option<Reply> {
-    let rest = request.path.strip_prefix("/v1/")?;
+    let op = operation(request.method, request.path)?;
+    if op.stateful {
+        return validate(op, request).err();
+    }
+    Some(answer(op, request).unwrap_or_else(|reply| reply))
+}
+
+/// The operation `method path` (still percent-encoded) is, if any.
+fn operation(method: &str, path: &str) -> Option<&'static SpecOp> {
+    // The machine-auth endpoints are also called without `/v1`.
+    let rest = path
+        .strip_prefix("/v1/")
+        .or_else(|| super::machines_path(path))?;
     let segments: Vec<String> = rest
         .split('/')
         .filter(|s| !s.is_empty())
@@ -124,25 +152,38 @@ pub(super) fn serve(request: &ApiRequest<'_>) -> Option<Reply> {
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     if HAND_WRITTEN
         .iter()
-        .any(|(method, path)| *method == request.method && *path == segments.as_slice())
+        .any(|(m, p)| *m == method && *p == segments.as_slice())
     {
         return None;
     }
-    // The most specific template wins: the most literal segments.
-    let op = OPERATIONS
-        .iter()
-        .filter(|op| op.method == request.method && matches(op.path, &segments))
-        .max_by_key(|op| op.path.iter().filter(|s| !s.starts_with('{')).count())?;
-    Some(answer(op, request).unwrap_or_else(|reply| reply))
+    most_specific(method, &segments)
 }
 
-/// The operation id the table would serve `method path` with, if any.
-#[cfg(test)]
-pub(crate) fn operation_of(method: &str, path: &[&str]) -> Option<&'static str> {
+/// The template that fits best: the most literal segments.
+fn most_specific(method: &str, segments: &[&str]) -> Option<&'static SpecOp> {
     OPERATIONS
         .iter()
-        .filter(|op| op.method == method && matches(op.path, path))
+        .filter(|op| op.method == method && matches(op.path, segments))
         .max_by_key(|op| op.path.iter().filter(|s| !s.starts_with('{')).count())
+}
+
+/// The request checked against the operation's query and body.
+fn validate(op: &SpecOp, request: &ApiRequest<'_>) -> Result<(), Reply> {
+    check_query(op, request.query)?;
+    check_body(op, request.body, request.multipart)
+}
+
+/// Whether `method path` is a public operation (no key needed).
+pub(crate) fn is_public(method: &str, path: &str) -> bool {
+    operation(method, path).is_some_and(|op| op.public)
+}
+
+/// The operation id the table would answer `method path` with (not a
+/// stateful one), if any.
+#[cfg(test)]
+pub(crate) fn operation_of(method: &str, path: &[&str]) -> Option<&'static str> {
+    most_specific(method, path)
+        .filter(|op| !op.stateful)
         .map(|op| op.id)
 }
 
@@ -155,8 +196,7 @@ fn matches(template: &[&str], segments: &[&str]) -> bool {
 }
 
 fn answer(op: &SpecOp, request: &ApiRequest<'_>) -> Result<Reply, Reply> {
-    check_query(op, request.query)?;
-    check_body(op, request.body)?;
+    validate(op, request)?;
     let mut value: Value = serde_json::from_str(op.example).unwrap_or(Value::Null);
     let paginated = request
         .query
@@ -167,6 +207,10 @@ fn answer(op: &SpecOp, request: &ApiRequest<'_>) -> Result<Reply, Reply> {
             let total = items.len();
             value = json!({"data": items, "total_count": total});
         }
+    }
+    if op.html {
+        let page = value.as_str().unwrap_or_default().to_owned();
+        return Ok(Reply::html(op.status, page));
     }
     if op.status == 204 {
         return Ok(Reply {
@@ -202,8 +246,20 @@ fn check_query(op: &SpecOp, query: &[(String, String)]) -> Result<(), Reply> {
     Ok(())
 }
 
-fn check_body(op: &SpecOp, body: Option<&Value>) -> Result<(), Reply> {
+fn check_body(op: &SpecOp, body: Option<&Value>, multipart: bool) -> Result<(), Reply> {
     let body = body.filter(|b| !b.is_null());
+    let wants_multipart = op.body.as_ref().is_some_and(|b| b.multipart);
+    if body.is_some() && multipart != wants_multipart {
+        return Err(Reply::error(
+            400,
+            "request_body_invalid",
+            if wants_multipart {
+                "The request body must be multipart/form-data."
+            } else {
+                "The request body must be JSON."
+            },
+        ));
+    }
     let Some(spec) = &op.body else {
         // No body in the spec: any member sent is unknown.
         if let Some(Value::Object(map)) = body {

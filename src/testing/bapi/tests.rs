@@ -22,6 +22,7 @@ fn call(store: &mut Store, method: &str, target: &str, body: Option<Value>) -> R
             path,
             query: &query,
             body: body.as_ref(),
+            multipart: false,
             credential: None,
         },
     )
@@ -496,4 +497,99 @@ fn non_object_body_is_400() {
     let mut store = Store::default();
     let reply = call(&mut store, "POST", "/v1/users", Some(json!([1])));
     assert_eq!(error_code(&reply), (400, "request_body_invalid".into()));
+}
+
+// The stateful routes are validated against the spec before they answer:
+// one test per failure kind, each checking that the resource was left alone.
+
+/// A 422's code and the parameter it names.
+fn refusal(reply: &Reply) -> (&str, &str) {
+    assert_eq!(reply.status, 422, "{:?}", reply.body);
+    let detail = &reply.body.as_ref().unwrap()["errors"][0];
+    (
+        detail["code"].as_str().unwrap(),
+        detail["meta"]["param_name"].as_str().unwrap(),
+    )
+}
+
+#[test]
+fn a_stateful_route_refuses_an_unknown_query_parameter() {
+    let mut store = Store::default();
+    let id = store.insert_user(json!({"first_name": "Ada"}));
+    let reply = call(
+        &mut store,
+        "GET",
+        &format!("/v1/users/{id}?expand=all"),
+        None,
+    );
+    assert_eq!(refusal(&reply), ("form_param_unknown", "expand"));
+}
+
+#[test]
+fn a_stateful_route_refuses_a_query_value_of_the_wrong_type() {
+    let mut store = Store::default();
+    store.insert_user(json!({"first_name": "Ada"}));
+    let reply = call(&mut store, "GET", "/v1/users?limit=many", None);
+    assert_eq!(refusal(&reply), ("form_param_format_invalid", "limit"));
+}
+
+#[test]
+fn a_stateful_route_refuses_a_missing_required_member() {
+    let mut store = Store::default();
+    let reply = call(
+        &mut store,
+        "POST",
+        "/v1/organizations",
+        Some(json!({"slug": "acme"})),
+    );
+    assert_eq!(refusal(&reply), ("form_param_missing", "name"));
+    assert!(store.organizations().is_empty());
+}
+
+#[test]
+fn a_stateful_route_refuses_a_member_of_the_wrong_type() {
+    let mut store = Store::default();
+    let id = store.insert_user(json!({"first_name": "Ada"}));
+    let reply = call(
+        &mut store,
+        "PATCH",
+        &format!("/v1/users/{id}"),
+        Some(json!({"first_name": 5})),
+    );
+    assert_eq!(refusal(&reply), ("form_param_format_invalid", "first_name"));
+    assert_eq!(store.user(&id).unwrap()["first_name"], "Ada");
+}
+
+#[test]
+fn a_stateful_route_refuses_an_unknown_body_member() {
+    let mut store = Store::default();
+    let id = store.insert_organization(json!({"name": "Acme"}));
+    let reply = call(
+        &mut store,
+        "PATCH",
+        &format!("/v1/organizations/{id}"),
+        Some(json!({"name": "Acme 2", "colour": "red"})),
+    );
+    assert_eq!(refusal(&reply), ("form_param_unknown", "colour"));
+    assert_eq!(store.organizations()[0]["name"], "Acme");
+}
+
+#[test]
+fn an_unversioned_machine_route_is_validated_too() {
+    let mut store = Store::default();
+    let secret = store.issue_api_key(json!({"subject": "user_1"}));
+    let reply = call(
+        &mut store,
+        "POST",
+        "/api_keys/verify",
+        Some(json!({"secret": secret, "scopes": ["read"]})),
+    );
+    assert_eq!(refusal(&reply), ("form_param_unknown", "scopes"));
+    let reply = call(
+        &mut store,
+        "POST",
+        "/api_keys/verify",
+        Some(json!({"secret": secret})),
+    );
+    assert_eq!(reply.status, 200);
 }

@@ -96,6 +96,8 @@ pub(super) fn route(store: &mut Store, call: &Call<'_>, path: &[&str]) -> Option
         ("PUT", [id, "metadata"]) => metadata(store, id, call.body, false),
         ("POST", [id, action @ ("ban" | "unban" | "lock" | "unlock")]) => flag(store, id, action),
         ("POST", [id, "verify_password"]) => verify_password(store, id, call.body),
+        ("POST", [id, "profile_image"]) => profile_image(store, id, Some(&call.body["file"])),
+        ("DELETE", [id, "profile_image"]) => profile_image(store, id, None),
         ("GET", [id, "organization_memberships"]) => memberships(store, id, call.query),
         ("GET", [id, "oauth_access_tokens", _provider]) => get(store, id)
             .and_then(|_| super::util::list_answer(Vec::new(), 0, call.query.paginated()?)),
@@ -549,6 +551,16 @@ fn metadata(store: &mut Store, id: &str, body: &Value, merge: bool) -> Answer {
     let index = position(store, id)?;
     let user = &mut store.users[index];
     apply_metadata(user, body, METADATA, merge)?;
+    Ok(Reply::ok(user.clone()))
+}
+
+/// Sets the uploaded `file` as the profile image, or removes it (`None`).
+fn profile_image(store: &mut Store, id: &str, file: Option<&Value>) -> Answer {
+    let index = position(store, id)?;
+    let user = &mut store.users[index];
+    user["image_url"] = json!(super::util::image_url(id, file));
+    user["has_image"] = json!(file.is_some());
+    user["updated_at"] = json!(now_ms());
     Ok(Reply::ok(user.clone()))
 }
 

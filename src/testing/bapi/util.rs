@@ -11,6 +11,18 @@ pub(crate) fn now_ms() -> i64 {
     crate::clock::system_millis()
 }
 
+/// The stand-in's URL of an uploaded image (`{"filename", ..}` as the
+/// multipart body reads), or of the default image when there is none.
+pub(crate) fn image_url(owner_id: &str, file: Option<&Value>) -> String {
+    let name = file
+        .and_then(|f| f["filename"].as_str())
+        .map(|n| percent_encoding::utf8_percent_encode(n, percent_encoding::NON_ALPHANUMERIC));
+    match name {
+        Some(name) => format!("https://img.clerk.com/stand-in/{owner_id}/{name}"),
+        None => "https://img.clerk.com/stand-in".to_owned(),
+    }
+}
+
 /// Percent-decodes one path segment (invalid escapes are kept as text).
 pub(crate) fn decode_segment(segment: &str) -> String {
     percent_encoding::percent_decode_str(segment)
