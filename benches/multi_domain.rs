@@ -11,8 +11,8 @@
 //! Every path gets the same request (a page navigation to
 //! `/orgs/acme/settings` with `__session` and `__client_uat`, the token's
 //! active organization `acme`) and answers 200 signed in; only the
-//! configuration differs. At the end the run prints each path's mean time
-//! and its ratio to the primary's, from criterion's estimates.
+//! configuration differs. At the end the run prints each path's time and
+//! its ratio to the primary's, from criterion's estimates.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
@@ -136,7 +136,7 @@ fn multi_domain(c: &mut Criterion) {
     group.finish();
 }
 
-/// Each path's mean and its ratio to the primary's, from the estimates
+/// Each path's time and its ratio to the primary's, from the estimates
 /// criterion just wrote (nothing when it wrote none, e.g. `--profile-time`).
 fn print_ratios() {
     let home = std::env::var_os("CRITERION_HOME")
@@ -146,21 +146,24 @@ fn print_ratios() {
                 .map(|dir| std::path::PathBuf::from(dir).join("criterion"))
         })
         .unwrap_or_else(|| "target/criterion".into());
-    let mean_ns = |name: &str| -> Option<f64> {
+    let time_ns = |name: &str| -> Option<f64> {
         let path = home.join(GROUP).join(name).join("new/estimates.json");
         let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-        json["mean"]["point_estimate"].as_f64()
+        // Criterion's typical time: the slope when it has one.
+        json["slope"]["point_estimate"]
+            .as_f64()
+            .or_else(|| json["mean"]["point_estimate"].as_f64())
     };
-    let Some(primary) = mean_ns("primary") else {
+    let Some(primary) = time_ns("primary") else {
         return;
     };
-    println!("\n{GROUP}: mean per request, and its ratio to the primary's");
+    println!("\n{GROUP}: time per request, and its ratio to the primary's");
     for name in ["no_middleware", "primary", "satellite", "org_sync"] {
-        if let Some(mean) = mean_ns(name) {
+        if let Some(time) = time_ns(name) {
             println!(
                 "  {name:<14} {:>9.2} µs   {:.3}",
-                mean / 1000.0,
-                mean / primary
+                time / 1000.0,
+                time / primary
             );
         }
     }
