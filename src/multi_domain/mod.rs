@@ -148,24 +148,29 @@ impl OrgMatcher {
     /// pattern that matches (`:id` before `:slug`), else a personal-account
     /// pattern.
     pub(crate) fn target<'p>(&self, path: &'p str) -> Option<OrgTarget<'p>> {
-        let path = path.split(['?', '#']).next().unwrap_or_default();
-        if let Some(params) = self.organization.iter().find_map(|p| p.matches(path)) {
-            let get = |name: &str| {
-                params
-                    .iter()
-                    .find(|(n, v)| *n == name && !v.is_empty())
-                    .map(|(_, v)| *v)
-            };
-            if let Some(id) = get("id") {
-                return Some(OrgTarget::Id(id));
-            }
-            if let Some(slug) = get("slug") {
-                return Some(OrgTarget::Slug(slug));
+        let path = memchr::memchr2(b'?', b'#', path.as_bytes()).map_or(path, |end| &path[..end]);
+        for pattern in &self.organization {
+            // The first non-empty `id` and `slug` in the path; captures come
+            // last first, so each one found replaces the one before.
+            let (mut id, mut slug) = (None, None);
+            let matched = pattern.matches_with(path, |name, value| match name {
+                "id" if !value.is_empty() => id = Some(value),
+                "slug" if !value.is_empty() => slug = Some(value),
+                _ => {}
+            });
+            if matched {
+                if let Some(id) = id {
+                    return Some(OrgTarget::Id(id));
+                }
+                if let Some(slug) = slug {
+                    return Some(OrgTarget::Slug(slug));
+                }
+                break;
             }
         }
         self.personal
             .iter()
-            .any(|p| p.matches(path).is_some())
+            .any(|p| p.matches_with(path, |_, _| {}))
             .then_some(OrgTarget::PersonalAccount)
     }
 

@@ -19,7 +19,7 @@ const PREFIXES: &[u8] = b"./";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Token {
-    /// Text that must be there (compared ignoring ASCII case).
+    /// Text that must be there (lower case; compared ignoring ASCII case).
     Literal(String),
     Param(Param),
 }
@@ -171,6 +171,12 @@ impl Pattern {
         if !text.is_empty() {
             tokens.push(Token::Literal(text));
         }
+        // Text is compared ignoring ASCII case: lower-cased once here.
+        for token in &mut tokens {
+            if let Token::Literal(text) = token {
+                text.make_ascii_lowercase();
+            }
+        }
         Ok(Self {
             source: source.to_owned(),
             tokens,
@@ -181,82 +187,200 @@ impl Pattern {
     /// parameters on success, raw.
     pub(crate) fn matches<'p>(&self, path: &'p str) -> Option<Vec<(&str, &'p str)>> {
         let mut params = Vec::new();
-        match_from(&self.tokens, path.as_bytes(), 0, &mut params).then(|| {
-            params
-                .into_iter()
-                .rev()
-                .map(|(name, (start, end))| (name, &path[start..end]))
-                .collect()
+        self.matches_with(path, |name, value| params.push((name, value)))
+            .then(|| {
+                params.reverse();
+                params
+            })
+    }
+
+    /// Whether the whole path matches, as [`matches`](Self::matches), with
+    /// no allocation: `capture` gets each named parameter, the last in the
+    /// path first (only when the path matches).
+    pub(crate) fn matches_with<'s, 'p>(
+        &'s self,
+        path: &'p str,
+        mut capture: impl FnMut(&'s str, &'p str),
+    ) -> bool {
+        match_from(&self.tokens, path.as_bytes(), 0, &mut |name, start, end| {
+            capture(name, &path[start..end]);
         })
     }
 }
 
-type Captures<'t> = Vec<(&'t str, (usize, usize))>;
+/// Where a match's named parameters go, innermost first. A capture is made
+/// only once the rest of the pattern has matched, so a failed branch never
+/// makes one: there is nothing to take back.
+type Captures<'c, 't> = dyn FnMut(&'t str, usize, usize) + 'c;
 
 fn eq_ignore_case(path: &[u8], at: usize, text: &[u8]) -> bool {
     path.len() >= at + text.len() && path[at..at + text.len()].eq_ignore_ascii_case(text)
 }
 
-/// Backtracking match of `tokens` against `path[at..]`; captures are pushed
+/// Whether `path[at..]` starts with `lower` (lower case), ignoring ASCII case.
+fn eq_lowercase(path: &[u8], at: usize, lower: &[u8]) -> bool {
+    path.get(at..at + lower.len()).is_some_and(|part| {
+        part.iter()
+            .zip(lower)
+            .all(|(p, l)| p.to_ascii_lowercase() == *l)
+    })
+}
+
+/// Backtracking match of `tokens` against `path[at..]`; captures are made
 /// innermost first.
-fn match_from<'t>(tokens: &'t [Token], path: &[u8], at: usize, out: &mut Captures<'t>) -> bool {
-    let Some((token, rest)) = tokens.split_first() else {
-        // The end: nothing left, or one delimiter.
-        return at == path.len() || (at + 1 == path.len() && DELIMITERS.contains(&path[at]));
-    };
-    match token {
-        Token::Literal(text) => {
-            eq_ignore_case(path, at, text.as_bytes())
-                && match_from(rest, path, at + text.len(), out)
-        }
-        Token::Param(param) => {
-            let mut start = at;
-            if let Some(prefix) = param.prefix {
-                if path.get(at) == Some(&prefix) {
+///
+/// Steps with one way to go (text, and a segment that what follows ends at
+/// a delimiter) are taken in a loop, their captures held back until the
+/// rest has matched; a parameter with a choice (optional, `(.*)`, or a
+/// segment whose end must be searched for) recurses.
+fn match_from<'t>(
+    tokens: &'t [Token],
+    path: &[u8],
+    mut at: usize,
+    out: &mut Captures<'_, 't>,
+) -> bool {
+    let mut held: [(&'t str, usize, usize); 4] = [("", 0, 0); 4];
+    let mut count = 0;
+    let mut tokens = tokens;
+    let matched = loop {
+        let Some((token, rest)) = tokens.split_first() else {
+            // The end: nothing left, or one delimiter.
+            break at == path.len() || (at + 1 == path.len() && DELIMITERS.contains(&path[at]));
+        };
+        match token {
+            Token::Literal(text) => {
+                if !eq_lowercase(path, at, text.as_bytes()) {
+                    break false;
+                }
+                at += text.len();
+            }
+            Token::Param(param)
+                if !param.any
+                    && !param.optional
+                    && count < held.len()
+                    && needs_delimiter_next(rest) =>
+            {
+                let mut start = at;
+                if let Some(prefix) = param.prefix {
+                    if path.get(at) != Some(&prefix) {
+                        break false;
+                    }
                     start += 1;
-                } else {
-                    return param.optional && match_from(rest, path, at, out);
                 }
+                let end = segment_end(param, path, start);
+                if end == start || !(end == path.len() || DELIMITERS.contains(&path[end])) {
+                    break false;
+                }
+                if let Some(name) = &param.name {
+                    held[count] = (name.as_str(), start, end);
+                    count += 1;
+                }
+                at = end;
             }
-            let mut found = false;
-            if param.any {
-                // Greedy: the longest first. `.` takes any byte but a newline.
-                let limit = path[start..]
-                    .iter()
-                    .position(|&b| b == b'\n' || b == b'\r')
-                    .map_or(path.len(), |p| start + p);
-                for end in (start..=limit).rev() {
-                    if match_from(rest, path, end, out) {
-                        capture(param, start, end, out);
-                        found = true;
-                        break;
-                    }
-                }
-            } else {
-                // Lazy: the shortest first, one character at least.
-                let mut end = start;
-                while end < path.len() && !DELIMITERS.contains(&path[end]) {
-                    if let Some(forbid) = &param.forbid {
-                        if eq_ignore_case(path, end, forbid.as_bytes()) {
-                            break;
-                        }
-                    }
-                    end += 1;
-                    if match_from(rest, path, end, out) {
-                        capture(param, start, end, out);
-                        found = true;
-                        break;
-                    }
-                }
-            }
-            found || (param.optional && match_from(rest, path, at, out))
+            Token::Param(param) => break match_param(param, rest, path, at, out),
         }
+        tokens = rest;
+    };
+    if matched {
+        for &(name, start, end) in held[..count].iter().rev() {
+            out(name, start, end);
+        }
+    }
+    matched
+}
+
+/// Where a segment parameter starting at `start` stops: at a delimiter, at
+/// its forbidden text, or at the end of the path.
+fn segment_end(param: &Param, path: &[u8], start: usize) -> usize {
+    let mut end = start;
+    while end < path.len() && !DELIMITERS.contains(&path[end]) {
+        if let Some(forbid) = &param.forbid {
+            if eq_ignore_case(path, end, forbid.as_bytes()) {
+                break;
+            }
+        }
+        end += 1;
+    }
+    end
+}
+
+/// A parameter with a choice, then `rest`.
+fn match_param<'t>(
+    param: &'t Param,
+    rest: &'t [Token],
+    path: &[u8],
+    at: usize,
+    out: &mut Captures<'_, 't>,
+) -> bool {
+    let mut start = at;
+    if let Some(prefix) = param.prefix {
+        if path.get(at) == Some(&prefix) {
+            start += 1;
+        } else {
+            return param.optional && match_from(rest, path, at, out);
+        }
+    }
+    let mut found = false;
+    if param.any {
+        // Greedy: the longest first. `.` takes any byte but a newline.
+        let limit = path[start..]
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r')
+            .map_or(path.len(), |p| start + p);
+        for end in (start..=limit).rev() {
+            if match_from(rest, path, end, out) {
+                capture(param, start, end, out);
+                found = true;
+                break;
+            }
+        }
+    } else if needs_delimiter_next(rest) {
+        // What follows starts with a delimiter (or nothing does): of the
+        // lazy loop's ends below, only the segment's whole length can
+        // match, so it is the one tried.
+        let end = segment_end(param, path, start);
+        let whole = end == path.len() || DELIMITERS.contains(&path[end]);
+        if end > start && whole && match_from(rest, path, end, out) {
+            capture(param, start, end, out);
+            found = true;
+        }
+    } else {
+        // Lazy: the shortest first, one character at least.
+        let mut end = start;
+        while end < path.len() && !DELIMITERS.contains(&path[end]) {
+            if let Some(forbid) = &param.forbid {
+                if eq_ignore_case(path, end, forbid.as_bytes()) {
+                    break;
+                }
+            }
+            end += 1;
+            if match_from(rest, path, end, out) {
+                capture(param, start, end, out);
+                found = true;
+                break;
+            }
+        }
+    }
+    found || (param.optional && match_from(rest, path, at, out))
+}
+
+fn capture<'t>(param: &'t Param, start: usize, end: usize, out: &mut Captures<'_, 't>) {
+    if let Some(name) = &param.name {
+        out(name.as_str(), start, end);
     }
 }
 
-fn capture<'t>(param: &'t Param, start: usize, end: usize, out: &mut Captures<'t>) {
-    if let Some(name) = &param.name {
-        out.push((name.as_str(), (start, end)));
+/// Whether `rest` matches only at the end of the path or at a delimiter:
+/// nothing left, text starting with a delimiter, or a required parameter
+/// whose prefix is `/`.
+fn needs_delimiter_next(rest: &[Token]) -> bool {
+    match rest.first() {
+        None => true,
+        Some(Token::Literal(text)) => text
+            .as_bytes()
+            .first()
+            .is_some_and(|b| DELIMITERS.contains(b)),
+        Some(Token::Param(next)) => next.prefix == Some(b'/') && !next.optional,
     }
 }
 
@@ -307,6 +431,136 @@ mod tests {
         assert_eq!(params("/file.:ext", "/file.json"), one("ext", "json"));
         assert_eq!(params("/org-:id", "/org-1"), one("id", "1"));
         assert_eq!(params("/a\\:b", "/a:b"), Some(vec![]));
+    }
+
+    #[test]
+    fn many_parameters_come_back_in_path_order() {
+        let five: Vec<_> = ["a", "b", "c", "d", "e"]
+            .iter()
+            .zip(["1", "2", "3", "4", "5"])
+            .map(|(k, v)| ((*k).to_owned(), v.to_owned()))
+            .collect();
+        assert_eq!(params("/:a/:b/:c/:d/:e", "/1/2/3/4/5"), Some(five.clone()));
+        assert_eq!(params("/:a/:b/:c/:d/:e/", "/1/2/3/4/5/"), Some(five));
+        assert_eq!(params("/:a/:b/:c/:d/:e", "/1/2/3/4"), None);
+        assert_eq!(
+            params("/:a/:b/:c/:d/:e/(.*)", "/1/2/3/4/5/x/y").map(|p| p.len()),
+            Some(5)
+        );
+    }
+
+    /// The matcher without its shortcut for a segment followed by a
+    /// delimiter: every end of the segment tried, shortest first.
+    fn reference(
+        tokens: &[super::Token],
+        path: &[u8],
+        at: usize,
+        out: &mut Vec<(usize, usize)>,
+    ) -> bool {
+        use super::{eq_ignore_case, Token, DELIMITERS};
+        let Some((token, rest)) = tokens.split_first() else {
+            return at == path.len() || (at + 1 == path.len() && DELIMITERS.contains(&path[at]));
+        };
+        match token {
+            Token::Literal(text) => {
+                eq_ignore_case(path, at, text.as_bytes())
+                    && reference(rest, path, at + text.len(), out)
+            }
+            Token::Param(param) => {
+                let mut start = at;
+                if let Some(prefix) = param.prefix {
+                    if path.get(at) == Some(&prefix) {
+                        start += 1;
+                    } else {
+                        return param.optional && reference(rest, path, at, out);
+                    }
+                }
+                let mut found = false;
+                if param.any {
+                    let limit = path[start..]
+                        .iter()
+                        .position(|&b| b == b'\n' || b == b'\r')
+                        .map_or(path.len(), |p| start + p);
+                    for end in (start..=limit).rev() {
+                        if reference(rest, path, end, out) {
+                            if param.name.is_some() {
+                                out.push((start, end));
+                            }
+                            found = true;
+                            break;
+                        }
+                    }
+                } else {
+                    let mut end = start;
+                    while end < path.len() && !DELIMITERS.contains(&path[end]) {
+                        if let Some(forbid) = &param.forbid {
+                            if eq_ignore_case(path, end, forbid.as_bytes()) {
+                                break;
+                            }
+                        }
+                        end += 1;
+                        if reference(rest, path, end, out) {
+                            if param.name.is_some() {
+                                out.push((start, end));
+                            }
+                            found = true;
+                            break;
+                        }
+                    }
+                }
+                found || (param.optional && reference(rest, path, at, out))
+            }
+        }
+    }
+
+    #[test]
+    fn the_segment_shortcut_matches_as_the_full_search_does() {
+        let patterns = [
+            "/orgs/:slug",
+            "/orgs/:slug/(.*)",
+            "/orgs/:id/settings",
+            "/:a/:b",
+            "/:a/:b/:c",
+            "/:a/:b?",
+            "/:a?/b",
+            "/a-:id",
+            "/:a-:b",
+            "/:a.:b",
+            "/file.:ext",
+            "/:a/(.*)",
+            "/:a#x",
+            "/:a?x",
+            "/:rest(.*)",
+            "/(.*)/:a",
+            "/a",
+        ];
+        let alphabet = ["/", "a", "b", "-", ".", "?", "#", "x"];
+        // Every string of up to 5 of these.
+        let mut paths = vec![String::new()];
+        let mut level = vec![String::new()];
+        for _ in 0..5 {
+            level = level
+                .iter()
+                .flat_map(|p| alphabet.iter().map(move |c| format!("{p}{c}")))
+                .collect();
+            paths.extend(level.iter().cloned());
+        }
+        let mut compared = 0;
+        for source in patterns {
+            let pattern = Pattern::parse(source).unwrap();
+            for path in &paths {
+                let mut expected = Vec::new();
+                let full = reference(&pattern.tokens, path.as_bytes(), 0, &mut expected);
+                let mut got = Vec::new();
+                let fast = pattern.matches_with(path, |_, value| {
+                    let start = value.as_ptr() as usize - path.as_ptr() as usize;
+                    got.push((start, start + value.len()));
+                });
+                assert_eq!((fast, &got), (full, &expected), "{source} on {path:?}");
+                compared += 1;
+            }
+        }
+        assert!(compared > 100_000, "{compared}");
     }
 
     #[test]
