@@ -46,6 +46,8 @@ pub(crate) enum Credential {
     /// what the M2M endpoints take.
     MachineSecretKey,
     /// No key at all: the public endpoints (`GET /v1/public/interstitial`).
+    // Only the `instance` group's interstitial sends it.
+    #[cfg_attr(not(feature = "instance"), allow(dead_code))]
     Public,
 }
 
@@ -159,6 +161,7 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
 }
 
 /// A 2xx answer as text (the HTML of `GET /v1/public/interstitial`).
+#[cfg_attr(not(feature = "instance"), allow(dead_code))]
 pub(crate) fn text(body: &[u8], endpoint: &str) -> Result<String, Error> {
     String::from_utf8(body.to_vec()).map_err(|e| {
         Error::new(ErrorKind::Decode(format!(

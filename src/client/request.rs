@@ -160,6 +160,7 @@ impl<'a> RequestBuilder<'a> {
     }
 
     /// Sends the request without any key: the public endpoints.
+    #[cfg_attr(not(feature = "instance"), allow(dead_code))]
     pub(crate) fn public(mut self) -> Self {
         self.credential = Credential::Public;
         self
@@ -199,6 +200,7 @@ impl<'a> RequestBuilder<'a> {
     }
 
     /// Sends the request and returns the answer as text (an HTML page).
+    #[cfg_attr(not(feature = "instance"), allow(dead_code))]
     pub(crate) async fn send_text(self) -> Result<String, Error> {
         let credential = self.credential;
         let (client, prepared) = self.prepare()?;

@@ -184,7 +184,9 @@ impl Pattern {
     }
 
     /// Matches a whole path (one trailing `/` allowed); the named
-    /// parameters on success, raw.
+    /// parameters on success, raw. (The request path uses
+    /// [`matches_with`](Self::matches_with), which does not allocate.)
+    #[cfg(any(test, fuzzing, feature = "testing"))]
     pub(crate) fn matches<'p>(&self, path: &'p str) -> Option<Vec<(&str, &'p str)>> {
         let mut params = Vec::new();
         self.matches_with(path, |name, value| params.push((name, value)))
