@@ -663,6 +663,7 @@ impl RequestHead for ServiceRequest {
             Header::ForwardedHost => &X_FORWARDED_HOST,
             Header::ForwardedProto => &X_FORWARDED_PROTO,
             Header::Referer => &header::REFERER,
+            Header::Origin => &header::ORIGIN,
             Header::Upgrade => &header::UPGRADE,
             Header::SecWebSocketProtocol => &header::SEC_WEBSOCKET_PROTOCOL,
         };

@@ -12,6 +12,7 @@ pub(crate) enum Header {
     ForwardedHost,
     ForwardedProto,
     Referer,
+    Origin,
     Upgrade,
     SecWebSocketProtocol,
 }

@@ -67,13 +67,7 @@ pub(crate) fn sign_in_origin_conflict(req: &BrowserRequest<'_>) -> Option<Decisi
     }
     // Most requests (navigations among them) carry no `Origin`: the
     // sign-in URL is parsed only for those that do.
-    let mut origin = None;
-    req.parts.for_each_header(&mut |name, value| {
-        if origin.is_none() && name.eq_ignore_ascii_case("origin") {
-            origin = Some(value.to_vec());
-        }
-    });
-    let origin = origin?;
+    let origin = req.parts.header(Header::Origin)?;
     let sign_in = req.clerk.sign_in_url().and_then(ParsedUrl::parse)?;
     if origin != sign_in.origin().as_bytes() {
         return None;
