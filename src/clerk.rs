@@ -406,11 +406,11 @@ impl Clerk {
             machine: Some(TokenType::OAuthToken),
             error: machine::not_a_machine_jwt(typ),
         };
+        if let Some(answer) = self.verify_now(token, &peek, options, accepts) {
+            return answer;
+        }
         match peek.seen {
             Seen::Malformed(error) => Err(Refusal::invalid(error)),
-            Seen::Cached(hit) if !options.skip_jwks_cache => {
-                self.verify_hit(token.as_bytes(), &hit, options, accepts)
-            }
             Seen::Cached(_) => {
                 let peek = Peek::decode(token, inner.config.max_token_bytes);
                 Box::pin(self.verify_peeked(token, peek, options, accepts)).await
@@ -430,7 +430,7 @@ impl Clerk {
                 let typ = decoded.typ().cloned();
                 let now = inner.config.clock.now_millis();
                 let (claims, key, times) =
-                    token::verify_decoded(*decoded, token, &inner.keys, options, now)
+                    token::verify_decoded(decoded, token, &inner.keys, options, now)
                         .await
                         .map_err(|err| fail(rules, err))?;
                 if let Some(cache) = &inner.cache {
@@ -439,6 +439,24 @@ impl Clerk {
                 }
                 principal(rules, claims, options)
             }
+        }
+    }
+
+    /// [`verify_peeked`](Self::verify_peeked) when it needs no await: a
+    /// token the cache knows, under options that use the cache. `None`:
+    /// verify it with `verify_peeked`.
+    pub(crate) fn verify_now(
+        &self,
+        token: &str,
+        peek: &Peek,
+        options: &VerifyOptions,
+        accepts: Accepts,
+    ) -> Option<Result<Principal, Refusal>> {
+        match &peek.seen {
+            Seen::Cached(hit) if !options.skip_jwks_cache && accepts != Accepts::Handshake => {
+                Some(self.verify_hit(token.as_bytes(), hit, options, accepts))
+            }
+            _ => None,
         }
     }
 

@@ -145,10 +145,13 @@ pub(crate) async fn authenticate(
     } else {
         options
     };
-    let claims = match clerk
-        .verify_peeked(token, peek, options, Accepts::SessionToken)
-        .await
-    {
+    // A cached token is answered here; verifying a new one is boxed, so
+    // the cached path's future does not carry it.
+    let verified = match clerk.verify_now(token, &peek, options, Accepts::SessionToken) {
+        Some(answer) => answer,
+        None => Box::pin(clerk.verify_peeked(token, peek, options, Accepts::SessionToken)).await,
+    };
+    let claims = match verified {
         Ok(Principal::Session(claims)) => claims,
         Ok(_) | Err(Refusal::WrongKind | Refusal::NotAccepted) => {
             return Outcome::type_mismatch(SESSION).into()

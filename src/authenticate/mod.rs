@@ -89,7 +89,10 @@ pub(crate) async fn authenticate(
             AcceptsToken::List(kinds) if !kinds.contains(TokenType::SessionToken) => {
                 Outcome::type_mismatch(None).into()
             }
-            _ => cookie_path::authenticate(clerk, parts, options).await,
+            // Boxed: the cookie path's future is three times the bearer
+            // path's, and the middleware's future (allocated per request)
+            // should stay small for bearer tokens.
+            _ => Box::pin(cookie_path::authenticate(clerk, parts, options)).await,
         };
     };
     match clerk

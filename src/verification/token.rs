@@ -169,7 +169,8 @@ pub(crate) fn session_category_error() -> VerifyError {
 /// Steps 3–8 on a token [`decode`]d already, whose category was checked:
 /// the claims, and the key that verified them.
 pub(crate) async fn verify_decoded(
-    decoded: Decoded,
+    // Boxed: a `Decoded` is ~800 bytes, and this future would carry it.
+    decoded: Box<Decoded>,
     token: &str,
     keys: &KeyStore,
     options: &VerifyOptions,
@@ -182,7 +183,12 @@ pub(crate) async fn verify_decoded(
         |alg, message, signature| key.verify(alg, message, signature),
         options,
     )?;
-    let (claims, times) = check_claims(decoded.payload_json, decoded.fields, options, now_ms)?;
+    let Decoded {
+        payload_json,
+        fields,
+        ..
+    } = *decoded;
+    let (claims, times) = check_claims(payload_json, fields, options, now_ms)?;
     Ok((claims, key, times))
 }
 
