@@ -15,74 +15,93 @@
 )]
 
 /// `BillingAmount`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BillingAmount {
     /// Amount in the smallest denomination of the currency (e.g., cents for USD)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount: i64,
     /// Human-readable formatted amount string (e.g., "$10.99")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount_formatted: String,
     /// Three-letter ISO 4217 currency code (e.g., "USD")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub currency: String,
     /// Currency symbol for display (e.g., "$")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub currency_symbol: String,
 }
 
+impl crate::client::lenient::Object for BillingAmount {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            amount: fields.or_default("amount")?,
+            amount_formatted: fields.or_default("amount_formatted")?,
+            currency: fields.or_default("currency")?,
+            currency_symbol: fields.or_default("currency_symbol")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BillingAmount {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 /// `BillingPayee`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BillingPayee {
     /// Unique identifier for the payee
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Payment gateway used by the payee
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub gateway_type: String,
     /// External identifier from the payment gateway for the payee
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub gateway_external_id: String,
     /// Current status of the payee in the payment gateway
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub gateway_status: String,
 }
 
+impl crate::client::lenient::Object for BillingPayee {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            id: fields.or_default("id")?,
+            gateway_type: fields.or_default("gateway_type")?,
+            gateway_external_id: fields.or_default("gateway_external_id")?,
+            gateway_status: fields.or_default("gateway_status")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BillingPayee {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 /// `BillingPayerEventPayload`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BillingPayerEventPayload {
     /// String representing the object's type
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// Unique identifier for the payer
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Unique identifier for the user (only populated for user payers)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub user_id: String,
     /// First name of the user (only populated for user payers)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub first_name: String,
     /// Last name of the user (only populated for user payers)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub last_name: String,
     /// Email address of the payer
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub email: String,
     /// Unique identifier for the organization (only populated for organization payers)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub organization_id: String,
     /// Name of the organization (only populated for organization payers)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub organization_name: String,
     /// URL of the profile image for the payer (user avatar or organization logo)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub image_url: String,
     /// Unix timestamp in milliseconds when the payer was created
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -92,41 +111,75 @@ pub struct BillingPayerEventPayload {
     pub updated_at: Option<i64>,
 }
 
+impl crate::client::lenient::Object for BillingPayerEventPayload {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.optional("object")?,
+            id: fields.or_default("id")?,
+            user_id: fields.or_default("user_id")?,
+            first_name: fields.or_default("first_name")?,
+            last_name: fields.or_default("last_name")?,
+            email: fields.or_default("email")?,
+            organization_id: fields.or_default("organization_id")?,
+            organization_name: fields.or_default("organization_name")?,
+            image_url: fields.or_default("image_url")?,
+            created_at: fields.optional("created_at")?,
+            updated_at: fields.optional("updated_at")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BillingPayerEventPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 /// `BillingPaymentFailedReason`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BillingPaymentFailedReason {
     /// High-level error code categorizing the failure reason (e.g., "card_declined", "insufficient_funds")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub code: String,
     /// Specific decline code from the payment processor providing detailed failure information
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub decline_code: String,
 }
 
+impl crate::client::lenient::Object for BillingPaymentFailedReason {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            code: fields.or_default("code")?,
+            decline_code: fields.or_default("decline_code")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BillingPaymentFailedReason {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 /// `BillingPaymentSource`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BillingPaymentSource {
     /// Unique identifier for the payment source
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Payment gateway used for processing (e.g., "stripe")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub gateway: String,
     /// Payment gateway's unique identifier for this payment source
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub gateway_external_id: String,
     /// External account identifier from the payment gateway. May be null for some payment methods.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gateway_external_account_id: Option<String>,
     /// Type of payment method (e.g., "card")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payment_method: BillingPaymentSourcePaymentMethod,
     /// Current status of the payment source
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: BillingPaymentSourceStatus,
     /// Type of card when payment method is "card" (e.g., "visa", "mastercard"). Null for non-card payment methods.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -134,6 +187,29 @@ pub struct BillingPaymentSource {
     /// Last 4 digits of the card number when payment method is "card". Null for non-card payment methods.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last4: Option<String>,
+}
+
+impl crate::client::lenient::Object for BillingPaymentSource {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            id: fields.or_default("id")?,
+            gateway: fields.or_default("gateway")?,
+            gateway_external_id: fields.or_default("gateway_external_id")?,
+            gateway_external_account_id: fields.optional("gateway_external_account_id")?,
+            payment_method: fields.or_default("payment_method")?,
+            status: fields.or_default("status")?,
+            card_type: fields.optional("card_type")?,
+            last4: fields.optional("last4")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BillingPaymentSource {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 crate::client::models::string_enum! {
@@ -157,33 +233,46 @@ crate::client::models::string_enum! {
 }
 
 /// `BillingPlan`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BillingPlan {
     /// Unique identifier for the plan
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// URL-friendly identifier for the plan
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub slug: String,
     /// Display name of the plan
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// Whether this plan charges on a recurring basis
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub is_recurring: bool,
     /// Billing amount in the smallest denomination of the currency for the subscription item's billing period (month or annual)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount: i64,
     /// Three-letter ISO 4217 currency code for this plan's pricing
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub currency: String,
 }
 
+impl crate::client::lenient::Object for BillingPlan {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            id: fields.or_default("id")?,
+            slug: fields.or_default("slug")?,
+            name: fields.or_default("name")?,
+            is_recurring: fields.or_default("is_recurring")?,
+            amount: fields.or_default("amount")?,
+            currency: fields.or_default("currency")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BillingPlan {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 /// `BillingSeats`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BillingSeats {
     /// Number of seats available. null means unlimited
@@ -191,28 +280,57 @@ pub struct BillingSeats {
     pub quantity: Option<i64>,
 }
 
+impl crate::client::lenient::Object for BillingSeats {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            quantity: fields.optional("quantity")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BillingSeats {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 /// Proration-only credit. Use BillingSubscriptionCredits instead.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BillingSubscriptionCredit {
     /// Proration credit amount
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount: BillingAmount,
     /// Number of days remaining in the billing cycle
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub cycle_days_remaining: i64,
     /// Total number of days in the billing cycle
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub cycle_days_total: i64,
     /// Percentage of the billing cycle remaining (0.0 to 1.0)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub cycle_remaining_percent: f64,
 }
 
+impl crate::client::lenient::Object for BillingSubscriptionCredit {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            amount: fields.or_default("amount")?,
+            cycle_days_remaining: fields.or_default("cycle_days_remaining")?,
+            cycle_days_total: fields.or_default("cycle_days_total")?,
+            cycle_remaining_percent: fields.or_default("cycle_remaining_percent")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BillingSubscriptionCredit {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 /// Unified credits breakdown including proration and account credits
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BillingSubscriptionCredits {
     /// Proration credit details, present when switching plans mid-cycle
@@ -222,38 +340,46 @@ pub struct BillingSubscriptionCredits {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payer: Option<BillingSubscriptionPayerCredit>,
     /// Total combined credit amount applied
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub total: BillingAmount,
 }
 
+impl crate::client::lenient::Object for BillingSubscriptionCredits {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            proration: fields.optional("proration")?,
+            payer: fields.optional("payer")?,
+            total: fields.or_default("total")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BillingSubscriptionCredits {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 /// `BillingSubscriptionItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BillingSubscriptionItem {
     /// Unique identifier for the subscription item
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// String representing the object's type
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Current status of the subscription item
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: BillingSubscriptionItemStatus,
     /// Unix timestamp in milliseconds when the subscription item was created
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp in milliseconds when the subscription item was most recently updated
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
     /// Unix timestamp in milliseconds when the subscription item period started
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub period_start: i64,
     /// Unix timestamp in milliseconds when the subscription item period ended
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub period_end: i64,
     /// How frequently the payer will be charged while this subscription item is active
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub interval: BillingSubscriptionItemInterval,
     /// Unique identifier for the plan associated with this subscription item
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -277,16 +403,42 @@ pub struct BillingSubscriptionItem {
     pub credits: Option<BillingSubscriptionCredits>,
 }
 
+impl crate::client::lenient::Object for BillingSubscriptionItem {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            id: fields.or_default("id")?,
+            object: fields.or_default("object")?,
+            status: fields.or_default("status")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+            period_start: fields.or_default("period_start")?,
+            period_end: fields.or_default("period_end")?,
+            interval: fields.or_default("interval")?,
+            plan_id: fields.optional("plan_id")?,
+            plan: fields.optional("plan")?,
+            payer: fields.optional("payer")?,
+            subscription_id: fields.optional("subscription_id")?,
+            credit: fields.optional("credit")?,
+            credits: fields.optional("credits")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BillingSubscriptionItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 /// `BillingSubscriptionItemEventPayload`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BillingSubscriptionItemEventPayload {
     /// Object type identifier for webhook events
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the subscription item
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Current status of the subscription item.
     ///
@@ -297,25 +449,19 @@ pub struct BillingSubscriptionItemEventPayload {
     /// * **incomplete**: a subscription item that requires more user action before it can be active.
     /// * **past_due**: a subscription item that a payment is overdue on.
     /// * **upcoming**: a subscription item that is scheduled to start but has not started yet.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: BillingSubscriptionItemEventPayloadStatus,
     /// Whether this subscription item is currently in a free-trial period
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub is_free_trial: bool,
     /// Unix timestamp in milliseconds when the subscription item was created
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp in milliseconds when the subscription item was last modified
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
     /// Unix timestamp in milliseconds when the subscription item period starts and becomes active
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub period_start: i64,
     /// Unix timestamp in milliseconds when the subscription item period ends. The field is null for default plan subscription items.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub period_end: Option<i64>,
     /// Billing interval for this subscription item (e.g., "month", "annual")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub interval: String,
     /// Unique identifier for the plan associated with this subscription item
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -332,6 +478,35 @@ pub struct BillingSubscriptionItemEventPayload {
     /// Seat entitlement for this subscription item
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seats: Option<BillingSeats>,
+}
+
+impl crate::client::lenient::Object for BillingSubscriptionItemEventPayload {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            status: fields.or_default("status")?,
+            is_free_trial: fields.or_default("is_free_trial")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+            period_start: fields.or_default("period_start")?,
+            period_end: fields.optional("period_end")?,
+            interval: fields.or_default("interval")?,
+            plan_id: fields.optional("plan_id")?,
+            plan: fields.optional("plan")?,
+            payer: fields.optional("payer")?,
+            subscription_id: fields.optional("subscription_id")?,
+            seats: fields.optional("seats")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BillingSubscriptionItemEventPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 crate::client::models::string_enum! {
@@ -363,66 +538,109 @@ crate::client::models::string_enum! {
 }
 
 /// `BillingSubscriptionItemEventPlan`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BillingSubscriptionItemEventPlan {
     /// Unique identifier for the plan
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// URL-friendly identifier for the plan
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub slug: String,
     /// Display name of the plan
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// Whether this plan charges on a recurring basis
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub is_recurring: bool,
     /// Plan amount in the smallest currency unit (e.g., cents for USD)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount: i64,
     /// Three-letter ISO 4217 currency code for this plan's pricing (e.g., "USD")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub currency: String,
     /// Tiered unit pricing for this plan. Only present for plans with unit-based pricing.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub unit_prices: Vec<BillingSubscriptionItemEventPlanUnitPrice>,
 }
 
+impl crate::client::lenient::Object for BillingSubscriptionItemEventPlan {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            id: fields.or_default("id")?,
+            slug: fields.or_default("slug")?,
+            name: fields.or_default("name")?,
+            is_recurring: fields.or_default("is_recurring")?,
+            amount: fields.or_default("amount")?,
+            currency: fields.or_default("currency")?,
+            unit_prices: fields.or_default("unit_prices")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BillingSubscriptionItemEventPlan {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 /// `BillingSubscriptionItemEventPlanUnitPrice`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BillingSubscriptionItemEventPlanUnitPrice {
     /// Name of the unit being priced (e.g., "seats")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// Number of units per pricing block
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub block_size: i64,
     /// Pricing tiers sorted by starts_at_block
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub tiers: Vec<BillingSubscriptionItemEventPlanUnitPriceTier>,
 }
 
+impl crate::client::lenient::Object for BillingSubscriptionItemEventPlanUnitPrice {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.or_default("name")?,
+            block_size: fields.or_default("block_size")?,
+            tiers: fields.or_default("tiers")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BillingSubscriptionItemEventPlanUnitPrice {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 /// `BillingSubscriptionItemEventPlanUnitPriceTier`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BillingSubscriptionItemEventPlanUnitPriceTier {
     /// The block number at which this tier begins
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub starts_at_block: i64,
     /// The block number at which this tier ends. Null means this tier has no upper bound (unlimited).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ends_after_block: Option<i64>,
     /// Price per block in the smallest currency unit (e.g., cents for USD)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount_per_block: i64,
     /// Three letter ISO 4217 currency code for this tier's pricing (e.g., "USD")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub currency: String,
+}
+
+impl crate::client::lenient::Object for BillingSubscriptionItemEventPlanUnitPriceTier {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            starts_at_block: fields.or_default("starts_at_block")?,
+            ends_after_block: fields.optional("ends_after_block")?,
+            amount_per_block: fields.or_default("amount_per_block")?,
+            currency: fields.or_default("currency")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BillingSubscriptionItemEventPlanUnitPriceTier {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 crate::client::models::string_enum! {
@@ -458,40 +676,67 @@ crate::client::models::string_enum! {
 }
 
 /// Account credit applied to a subscription item charge
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BillingSubscriptionPayerCredit {
     /// Amount of account credit applied to this charge
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub applied_amount: BillingAmount,
     /// Remaining account credit balance after this charge
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub remaining_balance: BillingAmount,
 }
 
+impl crate::client::lenient::Object for BillingSubscriptionPayerCredit {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            applied_amount: fields.or_default("applied_amount")?,
+            remaining_balance: fields.or_default("remaining_balance")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BillingSubscriptionPayerCredit {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 /// `BillingTotals`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BillingTotals {
     /// Total amount before taxes and fees
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub subtotal: BillingAmount,
     /// Total amount of taxes applied
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub tax_total: BillingAmount,
     /// Final total amount including taxes and fees
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub grand_total: BillingAmount,
     /// Breakdown of per-unit charges
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub per_unit_totals: Vec<BillingUnitTotal>,
 }
 
+impl crate::client::lenient::Object for BillingTotals {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            subtotal: fields.or_default("subtotal")?,
+            tax_total: fields.or_default("tax_total")?,
+            grand_total: fields.or_default("grand_total")?,
+            per_unit_totals: fields.or_default("per_unit_totals")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BillingTotals {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 /// `BillingUnitTotal`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BillingUnitTotal {
     /// Type of unit charged (e.g "seats")
@@ -511,39 +756,49 @@ pub struct BillingUnitTotal {
     pub currency: Option<String>,
 }
 
+impl crate::client::lenient::Object for BillingUnitTotal {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.optional("name")?,
+            amount: fields.optional("amount")?,
+            quantity: fields.optional("quantity")?,
+            total: fields.optional("total")?,
+            currency: fields.optional("currency")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BillingUnitTotal {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 /// `PaymentAttemptEventPayload`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct PaymentAttemptEventPayload {
     /// Unique identifier for the payment attempt
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Unique identifier for the instance where this payment attempt occurred
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub instance_id: String,
     /// Unique identifier for the associated payment record
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payment_id: String,
     /// Unique identifier for the invoice associated with this payment
     ///
     /// Deprecated by Clerk.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub invoice_id: String,
     /// Unique identifier for the statement associated with this payment
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub statement_id: String,
     /// External identifier from the payment gateway for this payment attempt
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub gateway_external_id: String,
     /// Current status of the payment attempt (e.g., "pending", "paid", "failed")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: PaymentAttemptEventPayloadStatus,
     /// Unix timestamp in milliseconds when the payment attempt was created
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp in milliseconds when the payment attempt was last modified
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
     /// Unix timestamp in milliseconds when the payment was successfully completed. Null if payment has not been completed.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -555,26 +810,53 @@ pub struct PaymentAttemptEventPayload {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failed_reason: Option<BillingPaymentFailedReason>,
     /// Unix timestamp in milliseconds representing the date this payment is being billed for
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub billing_date: i64,
     /// The type of charge being processed
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub charge_type: PaymentAttemptEventPayloadChargeType,
     /// The payee this payment was made to
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payee: BillingPayee,
     /// The payer that made the payment
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payer: BillingPayerEventPayload,
     /// The totals this payment was for
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub totals: BillingTotals,
     /// The payment method used to make the payment
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payment_source: BillingPaymentSource,
     /// Array of subscription items associated with this payment attempt
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub subscription_items: Vec<BillingSubscriptionItem>,
+}
+
+impl crate::client::lenient::Object for PaymentAttemptEventPayload {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            id: fields.or_default("id")?,
+            instance_id: fields.or_default("instance_id")?,
+            payment_id: fields.or_default("payment_id")?,
+            invoice_id: fields.or_default("invoice_id")?,
+            statement_id: fields.or_default("statement_id")?,
+            gateway_external_id: fields.or_default("gateway_external_id")?,
+            status: fields.or_default("status")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+            paid_at: fields.optional("paid_at")?,
+            failed_at: fields.optional("failed_at")?,
+            failed_reason: fields.optional("failed_reason")?,
+            billing_date: fields.or_default("billing_date")?,
+            charge_type: fields.or_default("charge_type")?,
+            payee: fields.or_default("payee")?,
+            payer: fields.or_default("payer")?,
+            totals: fields.or_default("totals")?,
+            payment_source: fields.or_default("payment_source")?,
+            subscription_items: fields.or_default("subscription_items")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PaymentAttemptEventPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 crate::client::models::string_enum! {
@@ -600,18 +882,14 @@ crate::client::models::string_enum! {
 }
 
 /// `SubscriptionEventPayload`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct SubscriptionEventPayload {
     /// String representing the object's type
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the subscription
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Current status of the subscription
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: SubscriptionEventPayloadStatus,
     /// Unix timestamp in milliseconds when the subscription became active. Null if subscription has never been active.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -620,7 +898,6 @@ pub struct SubscriptionEventPayload {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub canceled_at: Option<i64>,
     /// Unix timestamp in milliseconds when the subscription was created
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp in milliseconds when the subscription ended. Null if subscription has not ended.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -629,23 +906,48 @@ pub struct SubscriptionEventPayload {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub past_due_at: Option<i64>,
     /// Unix timestamp in milliseconds when the subscription was last modified
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
     /// Unique identifier for the most recent payment attempt associated with this subscription
     #[serde(skip_serializing_if = "Option::is_none")]
     pub latest_payment_id: Option<String>,
     /// Unique identifier for the payer responsible for this subscription
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payer_id: String,
     /// Detailed information about the payer responsible for this subscription
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payer: BillingPayerEventPayload,
     /// Unique identifier for the payment method used to process charges for this subscription
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_source_id: Option<String>,
     /// Array of subscription items that make up this subscription, each representing the period of time a subscription was in a given state
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub items: Vec<BillingSubscriptionItemEventPayload>,
+}
+
+impl crate::client::lenient::Object for SubscriptionEventPayload {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            status: fields.or_default("status")?,
+            active_at: fields.optional("active_at")?,
+            canceled_at: fields.optional("canceled_at")?,
+            created_at: fields.or_default("created_at")?,
+            ended_at: fields.optional("ended_at")?,
+            past_due_at: fields.optional("past_due_at")?,
+            updated_at: fields.or_default("updated_at")?,
+            latest_payment_id: fields.optional("latest_payment_id")?,
+            payer_id: fields.or_default("payer_id")?,
+            payer: fields.or_default("payer")?,
+            payment_source_id: fields.optional("payment_source_id")?,
+            items: fields.or_default("items")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SubscriptionEventPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 crate::client::models::string_enum! {

@@ -159,15 +159,11 @@ fn render_struct(
 ) {
     out.push_str(gate);
     out.push_str(&type_doc(text, name));
-    if params {
-        // Parameters are only read back by the dispatcher (testing).
-        out.push_str("#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]\n#[cfg_attr(feature = \"testing\", derive(serde::Deserialize))]\n");
-    } else {
-        out.push_str(
-            "#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]\n",
-        );
-    }
-    out.push_str("#[serde(default)]\n#[non_exhaustive]\n");
+    // `Deserialize` is written out below (`lenient_deserialize`), not derived:
+    // the derive's visitors per deserializer were most of the compile time.
+    out.push_str(
+        "#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]\n#[non_exhaustive]\n",
+    );
     if params {
         out.push_str("#[must_use]\n");
     }
@@ -185,9 +181,6 @@ fn render_struct(
             let _ = writeln!(out, "    #[serde(rename = {})]", lit(&f.wire));
         }
         if is_plain(f, params) {
-            out.push_str(
-                "    #[serde(deserialize_with = \"crate::client::models::null_default\")]\n",
-            );
             let _ = writeln!(out, "    pub {}: {},", f.rust, f.ty.rust);
         } else {
             out.push_str("    #[serde(skip_serializing_if = \"Option::is_none\")]\n");
@@ -195,6 +188,7 @@ fn render_struct(
         }
     }
     out.push_str("}\n\n");
+    lenient_deserialize(out, name, fields, params, gate);
     if !params {
         return;
     }
@@ -249,6 +243,49 @@ fn render_struct(
         }
     }
     out.push_str("}\n\n");
+}
+
+/// A struct's `Deserialize`: through `crate::client::lenient` (one
+/// non-generic `from_fields` per struct instead of the derive's visitors per
+/// deserializer). Missing and `null` read as the default (`or_default`) or
+/// `None` (`optional`); unknown members are ignored. Parameters are only read
+/// back by the dispatcher, so theirs is behind `testing`.
+fn lenient_deserialize(
+    out: &mut String,
+    name: &str,
+    fields: &[crate::gen::Field],
+    params: bool,
+    gate: &str,
+) {
+    let mut cfg = gate_plain(gate);
+    if params {
+        cfg.push_str("#[cfg(feature = \"testing\")]\n");
+    }
+    out.push_str(&cfg);
+    let _ = writeln!(
+        out,
+        "impl crate::client::lenient::Object for {name} {{\n    fn from_fields({}: &mut crate::client::lenient::Fields) -> crate::client::lenient::Result<Self> {{\n        Ok(Self {{",
+        if fields.is_empty() { "_fields" } else { "fields" }
+    );
+    for f in fields {
+        let take = if is_plain(f, params) {
+            "or_default"
+        } else {
+            "optional"
+        };
+        let _ = writeln!(
+            out,
+            "            {}: fields.{take}({})?,",
+            f.rust,
+            lit(&f.wire)
+        );
+    }
+    out.push_str("        })\n    }\n}\n\n");
+    out.push_str(&cfg);
+    let _ = writeln!(
+        out,
+        "impl<'de> serde::Deserialize<'de> for {name} {{\n    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n        crate::client::lenient::object(deserializer)\n    }}\n}}\n"
+    );
 }
 
 // ---------------------------------------------------------------- groups --

@@ -17,24 +17,18 @@
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `ActorToken`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ActorToken {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `status`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: ActorTokenStatus,
     /// `user_id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub user_id: String,
     /// `actor`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub actor: serde_json::Map<String, serde_json::Value>,
     /// `token`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -43,11 +37,35 @@ pub struct ActorToken {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Unix timestamp of creation.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of last update.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "identity")]
+impl crate::client::lenient::Object for ActorToken {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            status: fields.or_default("status")?,
+            user_id: fields.or_default("user_id")?,
+            actor: fields.or_default("actor")?,
+            token: fields.optional("token")?,
+            url: fields.optional("url")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+impl<'de> serde::Deserialize<'de> for ActorToken {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -67,20 +85,38 @@ crate::client::models::string_enum! {
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `POST /domains` ([`add`](crate::client::DomainsApi::add)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct AddDomain {
     /// The new domain name. Can contain the port for development instances.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// Marks the new domain as satellite. Only `true` is accepted at the moment.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub is_satellite: bool,
     /// The full URL of the proxy which will forward requests to the Clerk Frontend API for this domain. Applicable only to production instances.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proxy_url: Option<String>,
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for AddDomain {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.or_default("name")?,
+            is_satellite: fields.or_default("is_satellite")?,
+            proxy_url: fields.optional("proxy_url")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for AddDomain {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -118,14 +154,11 @@ impl AddDomain {
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `POST /role_sets/{role_set_key_or_id}/roles` ([`add_roles`](crate::client::RoleSetsApi::add_roles)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct AddRolesToRoleSet {
     /// Array of role keys to add to the role set.
     /// Must contain at least one role and no more than 10 roles.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub role_keys: Vec<String>,
     /// Optionally update the default role to one of the newly added roles.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -133,6 +166,28 @@ pub struct AddRolesToRoleSet {
     /// Optionally update the creator role to one of the newly added roles.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub creator_role_key: Option<String>,
+}
+
+#[cfg(feature = "roles")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for AddRolesToRoleSet {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            role_keys: fields.or_default("role_keys")?,
+            default_role_key: fields.optional("default_role_key")?,
+            creator_role_key: fields.optional("creator_role_key")?,
+        })
+    }
+}
+
+#[cfg(feature = "roles")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for AddRolesToRoleSet {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "roles")]
@@ -168,25 +223,43 @@ impl AddRolesToRoleSet {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `AdjustCreditBalanceRequest`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct AdjustCreditBalanceRequest {
     /// The credit amount in cents. Must be greater than zero.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount: i64,
     /// Whether to increase or decrease the credit balance.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub action: AdjustCreditBalanceRequestAction,
     /// The currency code (e.g. "USD"). Defaults to USD if not provided.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// A unique key to ensure the adjustment is applied only once. Repeated requests with the same key return the original ledger entry.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub idempotency_key: String,
     /// An optional note to attach to the ledger entry.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for AdjustCreditBalanceRequest {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            amount: fields.or_default("amount")?,
+            action: fields.or_default("action")?,
+            currency: fields.optional("currency")?,
+            idempotency_key: fields.or_default("idempotency_key")?,
+            note: fields.optional("note")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for AdjustCreditBalanceRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -203,56 +276,106 @@ crate::client::models::string_enum! {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `AgentTask`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct AgentTask {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// A stable identifier for the agent, unique per agent_name within an instance.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub agent_id: String,
     /// A unique identifier for this agent task.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub agent_task_id: String,
     /// A unique identifier for this agent task. Deprecated: use agent_task_id instead.
     ///
     /// Deprecated by Clerk.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub task_id: String,
     /// The URL that, when visited, creates a session for the user. Only present in the response to a create request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
+#[cfg(feature = "identity")]
+impl crate::client::lenient::Object for AgentTask {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            agent_id: fields.or_default("agent_id")?,
+            agent_task_id: fields.or_default("agent_task_id")?,
+            task_id: fields.or_default("task_id")?,
+            url: fields.optional("url")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+impl<'de> serde::Deserialize<'de> for AgentTask {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `ApplyCommerceDiscountRequest`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ApplyCommerceDiscountRequest {
     /// The ID of the discount to apply to the subscription item.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub discount_id: String,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for ApplyCommerceDiscountRequest {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            discount_id: fields.or_default("discount_id")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for ApplyCommerceDiscountRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /email_addresses/{email_address_id}/attempt_verification` ([`attempt_verification`](crate::client::EmailAddressesApi::attempt_verification)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct AttemptEmailAddressVerification {
     /// The ID of the verification to check, such as one returned by prepare_verification
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub verification_id: String,
     /// The verification code that was sent to the email address
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub code: String,
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for AttemptEmailAddressVerification {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            verification_id: fields.or_default("verification_id")?,
+            code: fields.or_default("code")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for AttemptEmailAddressVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -284,17 +407,34 @@ impl AttemptEmailAddressVerification {
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /phone_numbers/{phone_number_id}/attempt_verification` ([`attempt_verification`](crate::client::PhoneNumbersApi::attempt_verification)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct AttemptPhoneNumberVerification {
     /// The ID of the verification to check, such as one returned by prepare_verification
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub verification_id: String,
     /// The verification code that was sent to the phone number
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub code: String,
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for AttemptPhoneNumberVerification {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            verification_id: fields.or_default("verification_id")?,
+            code: fields.or_default("code")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for AttemptPhoneNumberVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -325,72 +465,74 @@ impl AttemptPhoneNumberVerification {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `BillingDiscountsResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BillingDiscountsResponse {
     /// Proration details from passed subscription time
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proration: Option<BillingProrationDiscountDetail>,
     /// Total discounts applied
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub total: CommerceMoneyResponse,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for BillingDiscountsResponse {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            proration: fields.optional("proration")?,
+            total: fields.or_default("total")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for BillingDiscountsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `BillingPaymentAttempt`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BillingPaymentAttempt {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the payment attempt.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Unique identifier for the associated payment.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payment_id: String,
     /// The ID of the instance this payment attempt belongs to.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub instance_id: String,
     /// Type of charge for this payment attempt.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub charge_type: String,
     /// Unique identifier for the payee.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payee_id: String,
     /// The payee associated with this payment attempt.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payee: serde_json::Map<String, serde_json::Value>,
     /// Unique identifier for the payer.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payer_id: String,
     /// The payer associated with this payment attempt.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payer: CommercePayerResponse,
     /// Unique identifier for the associated subscription item.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_item_id: Option<String>,
     /// The subscription item associated with this payment attempt.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub subscription_item: serde_json::Map<String, serde_json::Value>,
     /// The amount for this payment attempt.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount: CommerceMoneyResponse,
     /// Totals breakdown for this payment attempt.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub totals: Option<CommerceTotalsResponse2>,
     /// Unique identifier for the payment method.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payment_method_id: String,
     /// The payment method used for this payment attempt.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payment_method: CommercePaymentMethodResponse,
     /// Unique identifier for the associated statement.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub statement_id: String,
     /// External identifier from the payment gateway.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -399,7 +541,6 @@ pub struct BillingPaymentAttempt {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gateway_external_url: Option<String>,
     /// The current status of the payment attempt.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: BillingPaymentAttemptStatus,
     /// Unix timestamp (in milliseconds) when the payment was completed.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -408,11 +549,49 @@ pub struct BillingPaymentAttempt {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failed_at: Option<i64>,
     /// Unix timestamp (in milliseconds) when the payment attempt was created.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp (in milliseconds) when the payment attempt was last updated.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for BillingPaymentAttempt {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            payment_id: fields.or_default("payment_id")?,
+            instance_id: fields.or_default("instance_id")?,
+            charge_type: fields.or_default("charge_type")?,
+            payee_id: fields.or_default("payee_id")?,
+            payee: fields.or_default("payee")?,
+            payer_id: fields.or_default("payer_id")?,
+            payer: fields.or_default("payer")?,
+            subscription_item_id: fields.optional("subscription_item_id")?,
+            subscription_item: fields.or_default("subscription_item")?,
+            amount: fields.or_default("amount")?,
+            totals: fields.optional("totals")?,
+            payment_method_id: fields.or_default("payment_method_id")?,
+            payment_method: fields.or_default("payment_method")?,
+            statement_id: fields.or_default("statement_id")?,
+            gateway_external_id: fields.optional("gateway_external_id")?,
+            gateway_external_url: fields.optional("gateway_external_url")?,
+            status: fields.or_default("status")?,
+            paid_at: fields.optional("paid_at")?,
+            failed_at: fields.optional("failed_at")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for BillingPaymentAttempt {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -431,33 +610,24 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `BillingPriceResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BillingPriceResponse {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the price.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Unique identifier for the associated plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub plan_id: String,
     /// Unique identifier for the instance.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub instance_id: String,
     /// The currency code (e.g., "USD").
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub currency: String,
     /// The currency symbol (e.g., "$").
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub currency_symbol: String,
     /// The amount in cents for the price.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount: i64,
     /// The monthly amount in cents when billed annually.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub annual_monthly_amount: i64,
     /// `fee`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -469,14 +639,42 @@ pub struct BillingPriceResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Whether this price is the default price for its plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub is_default: bool,
     /// Unix timestamp (milliseconds) of creation.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Which billing periods this price supports.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub supported_billing_periods: BillingPriceResponseSupportedBillingPeriods,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for BillingPriceResponse {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            plan_id: fields.or_default("plan_id")?,
+            instance_id: fields.or_default("instance_id")?,
+            currency: fields.or_default("currency")?,
+            currency_symbol: fields.or_default("currency_symbol")?,
+            amount: fields.or_default("amount")?,
+            annual_monthly_amount: fields.or_default("annual_monthly_amount")?,
+            fee: fields.optional("fee")?,
+            annual_monthly_fee: fields.optional("annual_monthly_fee")?,
+            description: fields.optional("description")?,
+            is_default: fields.or_default("is_default")?,
+            created_at: fields.or_default("created_at")?,
+            supported_billing_periods: fields.or_default("supported_billing_periods")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for BillingPriceResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -495,73 +693,121 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `BillingProrationDiscountDetail`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BillingProrationDiscountDetail {
     /// Credit amount with formatting
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount: CommerceMoneyResponse,
     /// Number of days that have passed in the billing cycle
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub cycle_days_passed: i64,
     /// Total number of days in the billing cycle
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub cycle_days_total: i64,
     /// Percentage of the billing cycle that has passed
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub cycle_passed_percent: f64,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for BillingProrationDiscountDetail {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            amount: fields.or_default("amount")?,
+            cycle_days_passed: fields.or_default("cycle_days_passed")?,
+            cycle_days_total: fields.or_default("cycle_days_total")?,
+            cycle_passed_percent: fields.or_default("cycle_passed_percent")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for BillingProrationDiscountDetail {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `BillingStatement`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BillingStatement {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the billing statement.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The ID of the instance this statement belongs to.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub instance_id: String,
     /// Unix timestamp (in milliseconds) when the statement was created.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub timestamp: i64,
     /// The payer associated with this statement.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payer: CommercePayerResponse,
     /// The current status of the statement.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: BillingStatementStatus,
     /// Totals for the statement.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub totals: BillingStatementTotals,
     /// Array of statement groups.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub groups: Vec<BillingStatementGroupsItem>,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for BillingStatement {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            instance_id: fields.or_default("instance_id")?,
+            timestamp: fields.or_default("timestamp")?,
+            payer: fields.or_default("payer")?,
+            status: fields.or_default("status")?,
+            totals: fields.or_default("totals")?,
+            groups: fields.or_default("groups")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for BillingStatement {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// A statement group.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BillingStatementGroupsItem {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unix timestamp (in milliseconds) of the date the group's payment attempts were created
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub timestamp: i64,
     /// The payment attempts included in the group
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub items: Vec<BillingPaymentAttempt>,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for BillingStatementGroupsItem {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            timestamp: fields.or_default("timestamp")?,
+            items: fields.or_default("items")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for BillingStatementGroupsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -578,29 +824,44 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// Totals for the statement.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BillingStatementTotals {
     /// The grand total amount for the statement.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub grand_total: CommerceMoneyResponse,
     /// The subtotal amount for the statement (base fee + unit price totals).
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub subtotal: CommerceMoneyResponse,
     /// The base plan fee before unit pricing.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub base_fee: CommerceMoneyResponse,
     /// The tax total amount for the statement.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub tax_total: CommerceMoneyResponse,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for BillingStatementTotals {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            grand_total: fields.or_default("grand_total")?,
+            subtotal: fields.or_default("subtotal")?,
+            base_fee: fields.or_default("base_fee")?,
+            tax_total: fields.or_default("tax_total")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for BillingStatementTotals {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `BlocklistIdentifier`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct BlocklistIdentifier {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -627,6 +888,30 @@ pub struct BlocklistIdentifier {
 }
 
 #[cfg(feature = "identity")]
+impl crate::client::lenient::Object for BlocklistIdentifier {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.optional("object")?,
+            id: fields.optional("id")?,
+            identifier: fields.optional("identifier")?,
+            identifier_type: fields.optional("identifier_type")?,
+            instance_id: fields.optional("instance_id")?,
+            created_at: fields.optional("created_at")?,
+            updated_at: fields.optional("updated_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+impl<'de> serde::Deserialize<'de> for BlocklistIdentifier {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "identity")]
 crate::client::models::string_enum! {
 /// `BlocklistIdentifierIdentifierType`, as the Backend API sends it.
     pub enum BlocklistIdentifierIdentifierType {
@@ -642,33 +927,67 @@ crate::client::models::string_enum! {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `CNameTarget`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CNameTarget {
     /// `host`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub host: String,
     /// `value`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub value: String,
     /// Denotes whether this CNAME target is required to be set in order for the domain to be considered deployed.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub required: bool,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Object for CNameTarget {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            host: fields.or_default("host")?,
+            value: fields.or_default("value")?,
+            required: fields.or_default("required")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+impl<'de> serde::Deserialize<'de> for CNameTarget {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// The query parameters of `DELETE /billing/subscription_items/{subscription_item_id}` ([`cancel_subscription_item`](crate::client::BillingApi::cancel_subscription_item)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct CancelCommerceSubscriptionItem {
     /// Whether to cancel the subscription immediately (true) or at the end of the current billing period (false, default)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_now: Option<bool>,
+}
+
+#[cfg(feature = "billing")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for CancelCommerceSubscriptionItem {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            end_now: fields.optional("end_now")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for CancelCommerceSubscriptionItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -685,8 +1004,6 @@ impl CancelCommerceSubscriptionItem {
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `POST /instance/change_domain` ([`change_domain`](crate::client::BetaFeaturesApi::change_domain)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct ChangeProductionInstanceDomain {
@@ -698,6 +1015,27 @@ pub struct ChangeProductionInstanceDomain {
     /// multiple secondaries) on the same root domain (eTLD+1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_secondary: Option<bool>,
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for ChangeProductionInstanceDomain {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            home_url: fields.optional("home_url")?,
+            is_secondary: fields.optional("is_secondary")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for ChangeProductionInstanceDomain {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -719,21 +1057,16 @@ impl ChangeProductionInstanceDomain {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `Client`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Client {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// String representing the identifier of the session.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `session_ids`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub session_ids: Vec<String>,
     /// `sessions`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub sessions: Vec<crate::client::Session>,
     /// `sign_in_id`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -748,22 +1081,45 @@ pub struct Client {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_authentication_strategy: Option<String>,
     /// Unix timestamp of last update.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
     /// Unix timestamp of creation.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
+}
+
+#[cfg(feature = "identity")]
+impl crate::client::lenient::Object for Client {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            session_ids: fields.or_default("session_ids")?,
+            sessions: fields.or_default("sessions")?,
+            sign_in_id: fields.optional("sign_in_id")?,
+            sign_up_id: fields.optional("sign_up_id")?,
+            last_active_session_id: fields.optional("last_active_session_id")?,
+            last_authentication_strategy: fields.optional("last_authentication_strategy")?,
+            updated_at: fields.or_default("updated_at")?,
+            created_at: fields.or_default("created_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+impl<'de> serde::Deserialize<'de> for Client {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceCreditBalanceResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommerceCreditBalanceResponse {
     /// String representing the object's type. Always "commerce_credit_balance".
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// The current credit balance. Null when the payer has never had credits.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -771,43 +1127,78 @@ pub struct CommerceCreditBalanceResponse {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommerceCreditBalanceResponse {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            balance: fields.optional("balance")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommerceCreditBalanceResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceCreditLedgerResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommerceCreditLedgerResponse {
     /// String representing the object's type. Always "commerce_credit_ledger".
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the ledger entry.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The ID of the payer whose balance was adjusted.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payer_id: String,
     /// The credit amount with formatting. Positive for increases, negative for decreases.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount: CommerceMoneyResponse,
     /// The type of source that originated the adjustment (e.g. "grant").
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub source_type: String,
     /// The ID of the source that originated the adjustment.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub source_id: String,
     /// An optional note attached to the ledger entry.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// Timestamp when the ledger entry was created.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: String,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommerceCreditLedgerResponse {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            payer_id: fields.or_default("payer_id")?,
+            amount: fields.or_default("amount")?,
+            source_type: fields.or_default("source_type")?,
+            source_id: fields.or_default("source_id")?,
+            note: fields.optional("note")?,
+            created_at: fields.or_default("created_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommerceCreditLedgerResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceCreditsResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommerceCreditsResponse {
     /// `proration`.
@@ -817,34 +1208,47 @@ pub struct CommerceCreditsResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payer: Option<CommercePayerCreditResponse>,
     /// `total`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub total: CommerceMoneyResponse,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommerceCreditsResponse {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            proration: fields.optional("proration")?,
+            payer: fields.optional("payer")?,
+            total: fields.or_default("total")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommerceCreditsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceDiscountRedemptionResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommerceDiscountRedemptionResponse {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the discount redemption.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Unique identifier for the subscription item the discount was applied to.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub subscription_item_id: String,
     /// Unique identifier for the discount that was applied.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub discount_id: String,
     /// The display name of the discount.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// How the discount was applied to the subscription item.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub source: CommerceDiscountRedemptionResponseSource,
     /// The promo code used to redeem the discount, when applicable.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -866,17 +1270,48 @@ pub struct CommerceDiscountRedemptionResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cycles_remaining: Option<i64>,
     /// Number of billing cycles the discount has already been applied to.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub cycles_applied: i64,
     /// Current status of the discount redemption.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CommerceDiscountRedemptionResponseStatus>,
     /// Unix timestamp (in milliseconds) when the discount was redeemed.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub redeemed_at: i64,
     /// Identifier of the actor that redeemed the discount, when available.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redeemed_by: Option<String>,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommerceDiscountRedemptionResponse {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            subscription_item_id: fields.or_default("subscription_item_id")?,
+            discount_id: fields.or_default("discount_id")?,
+            name: fields.optional("name")?,
+            source: fields.or_default("source")?,
+            promo_code: fields.optional("promo_code")?,
+            effect: fields.optional("effect")?,
+            percent_off: fields.optional("percent_off")?,
+            amount_off: fields.optional("amount_off")?,
+            amount: fields.optional("amount")?,
+            cycles_remaining: fields.optional("cycles_remaining")?,
+            cycles_applied: fields.or_default("cycles_applied")?,
+            status: fields.optional("status")?,
+            redeemed_at: fields.or_default("redeemed_at")?,
+            redeemed_by: fields.optional("redeemed_by")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommerceDiscountRedemptionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -919,69 +1354,114 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceDiscountsResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommerceDiscountsResponse {
     /// `proration`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proration: Option<CommerceProrationDiscountResponse>,
     /// `total`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub total: CommerceMoneyResponse,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommerceDiscountsResponse {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            proration: fields.optional("proration")?,
+            total: fields.or_default("total")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommerceDiscountsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceMoneyResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommerceMoneyResponse {
     /// The amount in cents.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount: i64,
     /// The formatted amount as a string (e.g., "$49.99").
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount_formatted: String,
     /// The currency code (e.g., "USD").
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub currency: String,
     /// The currency symbol (e.g., "$").
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub currency_symbol: String,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommerceMoneyResponse {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            amount: fields.or_default("amount")?,
+            amount_formatted: fields.or_default("amount_formatted")?,
+            currency: fields.or_default("currency")?,
+            currency_symbol: fields.or_default("currency_symbol")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommerceMoneyResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePayerCreditResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommercePayerCreditResponse {
     /// `remaining_balance`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub remaining_balance: CommerceMoneyResponse,
     /// `applied_amount`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub applied_amount: CommerceMoneyResponse,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommercePayerCreditResponse {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            remaining_balance: fields.or_default("remaining_balance")?,
+            applied_amount: fields.or_default("applied_amount")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommercePayerCreditResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePayerResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommercePayerResponse {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the payer.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Unique identifier for the Clerk instance.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub instance_id: String,
     /// User ID for user-type payers.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1016,32 +1496,55 @@ pub struct CommercePayerResponse {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommercePayerResponse {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            instance_id: fields.or_default("instance_id")?,
+            user_id: fields.optional("user_id")?,
+            first_name: fields.optional("first_name")?,
+            last_name: fields.optional("last_name")?,
+            email: fields.optional("email")?,
+            organization_id: fields.optional("organization_id")?,
+            organization_name: fields.optional("organization_name")?,
+            image_url: fields.optional("image_url")?,
+            credits_balance: fields.optional("credits_balance")?,
+            created_at: fields.optional("created_at")?,
+            updated_at: fields.optional("updated_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommercePayerResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePayerResponse2`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommercePayerResponse2 {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the payer.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Unique identifier for the Clerk instance.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub instance_id: String,
     /// User ID for user-type payers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// First name of the payer.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub first_name: String,
     /// Last name of the payer.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub last_name: String,
     /// Email address of the payer.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub email: String,
     /// Organization ID for org-type payers.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1050,46 +1553,66 @@ pub struct CommercePayerResponse2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_name: Option<String>,
     /// URL of the payer's image/avatar.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub image_url: String,
     /// Current credits balance for the payer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credits_balance: Option<CommerceMoneyResponse>,
     /// Unix timestamp (in milliseconds) when the payer was created.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp (in milliseconds) when the payer was last updated.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommercePayerResponse2 {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            instance_id: fields.or_default("instance_id")?,
+            user_id: fields.optional("user_id")?,
+            first_name: fields.or_default("first_name")?,
+            last_name: fields.or_default("last_name")?,
+            email: fields.or_default("email")?,
+            organization_id: fields.optional("organization_id")?,
+            organization_name: fields.optional("organization_name")?,
+            image_url: fields.or_default("image_url")?,
+            credits_balance: fields.optional("credits_balance")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommercePayerResponse2 {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePaymentMethodResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommercePaymentMethodResponse {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the payment method.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Unique identifier for the payer.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payer_id: String,
     /// The payment method type.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payment_type: CommercePaymentMethodResponsePaymentType,
     /// Whether this is the default payment method for the payer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// The payment gateway.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub gateway: String,
     /// External ID in the payment gateway.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub gateway_external_id: String,
     /// External account ID in the payment gateway.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1098,7 +1621,6 @@ pub struct CommercePaymentMethodResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last4: Option<String>,
     /// Status of the payment method.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: CommercePaymentMethodResponseStatus,
     /// Type of wallet (if applicable).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1121,6 +1643,40 @@ pub struct CommercePaymentMethodResponse {
     /// Whether this payment method can be removed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_removable: Option<bool>,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommercePaymentMethodResponse {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            payer_id: fields.or_default("payer_id")?,
+            payment_type: fields.or_default("payment_type")?,
+            is_default: fields.optional("is_default")?,
+            gateway: fields.or_default("gateway")?,
+            gateway_external_id: fields.or_default("gateway_external_id")?,
+            gateway_external_account_id: fields.optional("gateway_external_account_id")?,
+            last4: fields.optional("last4")?,
+            status: fields.or_default("status")?,
+            wallet_type: fields.optional("wallet_type")?,
+            card_type: fields.optional("card_type")?,
+            expiry_year: fields.optional("expiry_year")?,
+            expiry_month: fields.optional("expiry_month")?,
+            created_at: fields.optional("created_at")?,
+            updated_at: fields.optional("updated_at")?,
+            is_removable: fields.optional("is_removable")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommercePaymentMethodResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -1150,45 +1706,34 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePaymentSourceResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommercePaymentSourceResponse {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the payment source.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Unique identifier for the payer.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payer_id: String,
     /// The payment method type.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payment_method: CommercePaymentSourceResponsePaymentMethod,
     /// Whether this is the default payment source for the payer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// The payment gateway.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub gateway: String,
     /// External ID in the payment gateway.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub gateway_external_id: String,
     /// External account ID in the payment gateway.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gateway_external_account_id: Option<String>,
     /// Last 4 digits of the card (for card payment sources).
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub last4: String,
     /// Status of the payment source.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: CommercePaymentSourceResponseStatus,
     /// Type of wallet (if applicable).
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub wallet_type: String,
     /// Type of card (if applicable).
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub card_type: String,
     /// Card expiration year (for card payment sources).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1197,14 +1742,46 @@ pub struct CommercePaymentSourceResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expiry_month: Option<i64>,
     /// Unix timestamp (in milliseconds) when the payment source was created.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp (in milliseconds) when the payment source was last updated.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
     /// Whether this payment source can be removed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_removable: Option<bool>,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommercePaymentSourceResponse {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            payer_id: fields.or_default("payer_id")?,
+            payment_method: fields.or_default("payment_method")?,
+            is_default: fields.optional("is_default")?,
+            gateway: fields.or_default("gateway")?,
+            gateway_external_id: fields.or_default("gateway_external_id")?,
+            gateway_external_account_id: fields.optional("gateway_external_account_id")?,
+            last4: fields.or_default("last4")?,
+            status: fields.or_default("status")?,
+            wallet_type: fields.or_default("wallet_type")?,
+            card_type: fields.or_default("card_type")?,
+            expiry_year: fields.optional("expiry_year")?,
+            expiry_month: fields.optional("expiry_month")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+            is_removable: fields.optional("is_removable")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommercePaymentSourceResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -1234,90 +1811,152 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePerUnitTotal`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommercePerUnitTotal {
     /// Name of the billable unit (for example, `seats`).
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// Number of units included in each pricing block.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub block_size: i64,
     /// Computed totals for each pricing tier.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub tiers: Vec<CommercePerUnitTotalTier>,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommercePerUnitTotal {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.or_default("name")?,
+            block_size: fields.or_default("block_size")?,
+            tiers: fields.or_default("tiers")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommercePerUnitTotal {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePerUnitTotal2`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommercePerUnitTotal2 {
     /// Name of the billable unit (for example, seats)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// Number of units included in each pricing block
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub block_size: i64,
     /// Computed totals for each pricing tier
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub tiers: Vec<CommercePerUnitTotalTier2>,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommercePerUnitTotal2 {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.or_default("name")?,
+            block_size: fields.or_default("block_size")?,
+            tiers: fields.or_default("tiers")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommercePerUnitTotal2 {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePerUnitTotalTier`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommercePerUnitTotalTier {
     /// Units billed in this tier; null means unlimited.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
     /// Price charged per block in this tier.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub fee_per_block: CommerceMoneyResponse,
     /// Total charge for this tier.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub total: CommerceMoneyResponse,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommercePerUnitTotalTier {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            quantity: fields.optional("quantity")?,
+            fee_per_block: fields.or_default("fee_per_block")?,
+            total: fields.or_default("total")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommercePerUnitTotalTier {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePerUnitTotalTier2`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommercePerUnitTotalTier2 {
     /// Units billed in this tier; null means unlimited
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
     /// Price charged per block in this tier
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub fee_per_block: CommerceMoneyResponse,
     /// Total charge for this tier
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub total: CommerceMoneyResponse,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommercePerUnitTotalTier2 {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            quantity: fields.optional("quantity")?,
+            fee_per_block: fields.or_default("fee_per_block")?,
+            total: fields.or_default("total")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommercePerUnitTotalTier2 {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePlan`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommercePlan {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The name of the plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// `fee`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1334,58 +1973,80 @@ pub struct CommercePlan {
     /// The ID of the product this plan belongs to.
     ///
     /// Deprecated by Clerk.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub product_id: String,
     /// Whether this is the default plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub is_default: bool,
     /// Whether this is a recurring plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub is_recurring: bool,
     /// Whether this plan is publicly visible.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub publicly_visible: bool,
     /// Whether this plan has a base fee.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub has_base_fee: bool,
     /// The payer type this plan is designed for.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub for_payer_type: String,
     /// The URL-friendly slug for the plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub slug: String,
     /// The URL of the plan's avatar image.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub avatar_url: Option<String>,
     /// The features included in this plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub features: Vec<FeatureResponse>,
     /// Whether free trial is enabled for this plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub free_trial_enabled: bool,
     /// Number of free trial days for this plan.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub free_trial_days: Option<i64>,
     /// Per-unit pricing tiers for this plan (for example, seats)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub unit_prices: Vec<CommercePlanUnitPrice>,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommercePlan {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            name: fields.or_default("name")?,
+            fee: fields.optional("fee")?,
+            annual_monthly_fee: fields.optional("annual_monthly_fee")?,
+            annual_fee: fields.optional("annual_fee")?,
+            description: fields.optional("description")?,
+            product_id: fields.or_default("product_id")?,
+            is_default: fields.or_default("is_default")?,
+            is_recurring: fields.or_default("is_recurring")?,
+            publicly_visible: fields.or_default("publicly_visible")?,
+            has_base_fee: fields.or_default("has_base_fee")?,
+            for_payer_type: fields.or_default("for_payer_type")?,
+            slug: fields.or_default("slug")?,
+            avatar_url: fields.optional("avatar_url")?,
+            features: fields.or_default("features")?,
+            free_trial_enabled: fields.or_default("free_trial_enabled")?,
+            free_trial_days: fields.optional("free_trial_days")?,
+            unit_prices: fields.or_default("unit_prices")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommercePlan {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePlan2`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommercePlan2 {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the commerce plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The name of the commerce plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// `fee`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1397,58 +2058,40 @@ pub struct CommercePlan2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub annual_fee: Option<CommerceMoneyResponse>,
     /// The amount in cents for the plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount: i64,
     /// The formatted amount as a string (e.g., "$49.99").
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount_formatted: String,
     /// The monthly amount in cents when billed annually.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub annual_monthly_amount: i64,
     /// The formatted annual monthly amount as a string.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub annual_monthly_amount_formatted: String,
     /// The total annual amount in cents.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub annual_amount: i64,
     /// The formatted annual amount as a string.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub annual_amount_formatted: String,
     /// The currency symbol (e.g., "$").
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub currency_symbol: String,
     /// The currency code (e.g., "USD").
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub currency: String,
     /// The description of the commerce plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub description: String,
     /// The ID of the product this plan belongs to.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub product_id: String,
     /// Whether this is the default plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub is_default: bool,
     /// Whether this is a recurring plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub is_recurring: bool,
     /// Whether this plan is publicly visible.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub publicly_visible: bool,
     /// Whether this plan has a base fee.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub has_base_fee: bool,
     /// The types of payers that can use this plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payer_type: Vec<String>,
     /// The payer type this plan is designed for.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub for_payer_type: String,
     /// The URL-friendly slug for the plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub slug: String,
     /// The URL of the plan's avatar image.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub avatar_url: String,
     /// The billing period for the plan.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1457,7 +2100,6 @@ pub struct CommercePlan2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interval: Option<i64>,
     /// The features included in this plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub features: Vec<FeatureResponse2>,
     /// Whether free trial is enabled for this plan.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1468,76 +2110,175 @@ pub struct CommercePlan2 {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommercePlan2 {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            name: fields.or_default("name")?,
+            fee: fields.optional("fee")?,
+            annual_monthly_fee: fields.optional("annual_monthly_fee")?,
+            annual_fee: fields.optional("annual_fee")?,
+            amount: fields.or_default("amount")?,
+            amount_formatted: fields.or_default("amount_formatted")?,
+            annual_monthly_amount: fields.or_default("annual_monthly_amount")?,
+            annual_monthly_amount_formatted: fields
+                .or_default("annual_monthly_amount_formatted")?,
+            annual_amount: fields.or_default("annual_amount")?,
+            annual_amount_formatted: fields.or_default("annual_amount_formatted")?,
+            currency_symbol: fields.or_default("currency_symbol")?,
+            currency: fields.or_default("currency")?,
+            description: fields.or_default("description")?,
+            product_id: fields.or_default("product_id")?,
+            is_default: fields.or_default("is_default")?,
+            is_recurring: fields.or_default("is_recurring")?,
+            publicly_visible: fields.or_default("publicly_visible")?,
+            has_base_fee: fields.or_default("has_base_fee")?,
+            payer_type: fields.or_default("payer_type")?,
+            for_payer_type: fields.or_default("for_payer_type")?,
+            slug: fields.or_default("slug")?,
+            avatar_url: fields.or_default("avatar_url")?,
+            period: fields.optional("period")?,
+            interval: fields.optional("interval")?,
+            features: fields.or_default("features")?,
+            free_trial_enabled: fields.optional("free_trial_enabled")?,
+            free_trial_days: fields.optional("free_trial_days")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommercePlan2 {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePlanUnitPrice`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommercePlanUnitPrice {
     /// Name of the billable unit (for example, seats)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// Number of units included in each pricing block
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub block_size: i64,
     /// Tiered pricing configuration for this unit
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub tiers: Vec<CommercePlanUnitPriceTier>,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommercePlanUnitPrice {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.or_default("name")?,
+            block_size: fields.or_default("block_size")?,
+            tiers: fields.or_default("tiers")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommercePlanUnitPrice {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePlanUnitPriceTier`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommercePlanUnitPriceTier {
     /// Start block (inclusive) for this tier
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub starts_at_block: i64,
     /// End block (inclusive) for this tier; null means unlimited
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ends_after_block: Option<i64>,
     /// Price charged per block in this tier
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub fee_per_block: CommerceMoneyResponse,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommercePlanUnitPriceTier {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            starts_at_block: fields.or_default("starts_at_block")?,
+            ends_after_block: fields.optional("ends_after_block")?,
+            fee_per_block: fields.or_default("fee_per_block")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommercePlanUnitPriceTier {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePriceTransitionDetails`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommercePriceTransitionDetails {
     /// `previous_plan`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub previous_plan: CommercePlan2,
     /// `previous_price`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub previous_price: BillingPriceResponse,
     /// Unix timestamp (milliseconds) when the new price takes effect.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub effective_at: i64,
     /// When the new price takes effect.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub effective_mode: CommercePriceTransitionDetailsEffectiveMode,
     /// Unix timestamp (milliseconds) for the next billing date.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_billing_date: Option<i64>,
     /// Whether an immediate charge was made.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub charged_immediately: bool,
     /// Amount charged immediately, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub immediate_charge: Option<CommerceMoneyResponse>,
     /// The status of the previous subscription item after transition.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub previous_subscription_item_status:
         CommercePriceTransitionDetailsPreviousSubscriptionItemStatus,
     /// The ID of the previous subscription item.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub previous_subscription_item_id: String,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommercePriceTransitionDetails {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            previous_plan: fields.or_default("previous_plan")?,
+            previous_price: fields.or_default("previous_price")?,
+            effective_at: fields.or_default("effective_at")?,
+            effective_mode: fields.or_default("effective_mode")?,
+            next_billing_date: fields.optional("next_billing_date")?,
+            charged_immediately: fields.or_default("charged_immediately")?,
+            immediate_charge: fields.optional("immediate_charge")?,
+            previous_subscription_item_status: fields
+                .or_default("previous_subscription_item_status")?,
+            previous_subscription_item_id: fields.or_default("previous_subscription_item_id")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommercePriceTransitionDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -1567,90 +2308,130 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePriceTransitionResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommercePriceTransitionResponse {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `subscription_item`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub subscription_item: CommerceSubscriptionItem2,
     /// `transition`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub transition: CommercePriceTransitionDetails,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommercePriceTransitionResponse {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            subscription_item: fields.or_default("subscription_item")?,
+            transition: fields.or_default("transition")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommercePriceTransitionResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceProrationCreditDetailResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommerceProrationCreditDetailResponse {
     /// `amount`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount: CommerceMoneyResponse,
     /// `cycle_days_remaining`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub cycle_days_remaining: i64,
     /// `cycle_days_total`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub cycle_days_total: i64,
     /// `cycle_remaining_percent`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub cycle_remaining_percent: f64,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommerceProrationCreditDetailResponse {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            amount: fields.or_default("amount")?,
+            cycle_days_remaining: fields.or_default("cycle_days_remaining")?,
+            cycle_days_total: fields.or_default("cycle_days_total")?,
+            cycle_remaining_percent: fields.or_default("cycle_remaining_percent")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommerceProrationCreditDetailResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceProrationDiscountResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommerceProrationDiscountResponse {
     /// `amount`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount: CommerceMoneyResponse,
     /// `cycle_days_passed`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub cycle_days_passed: i64,
     /// `cycle_days_total`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub cycle_days_total: i64,
     /// `cycle_passed_percent`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub cycle_passed_percent: f64,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommerceProrationDiscountResponse {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            amount: fields.or_default("amount")?,
+            cycle_days_passed: fields.or_default("cycle_days_passed")?,
+            cycle_days_total: fields.or_default("cycle_days_total")?,
+            cycle_passed_percent: fields.or_default("cycle_passed_percent")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommerceProrationDiscountResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceSubscription`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommerceSubscription {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the commerce subscription.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The ID of the instance this subscription belongs to.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub instance_id: String,
     /// The current status of the subscription.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: CommerceSubscriptionStatus,
     /// The ID of the payer for this subscription.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payer_id: String,
     /// Unix timestamp (milliseconds) of creation.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp (milliseconds) of last update.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
     /// Unix timestamp (milliseconds) when the subscription became active.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1659,7 +2440,6 @@ pub struct CommerceSubscription {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub past_due_at: Option<i64>,
     /// Array of subscription items in this subscription.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub subscription_items: Vec<CommerceSubscriptionItem>,
     /// Information about the next scheduled payment.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1670,10 +2450,38 @@ pub struct CommerceSubscription {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommerceSubscription {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            instance_id: fields.or_default("instance_id")?,
+            status: fields.or_default("status")?,
+            payer_id: fields.or_default("payer_id")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+            active_at: fields.optional("active_at")?,
+            past_due_at: fields.optional("past_due_at")?,
+            subscription_items: fields.or_default("subscription_items")?,
+            next_payment: fields.optional("next_payment")?,
+            eligible_for_free_trial: fields.optional("eligible_for_free_trial")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommerceSubscription {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceSubscriptionCreditResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommerceSubscriptionCreditResponse {
     /// Credit amount.
@@ -1685,23 +2493,37 @@ pub struct CommerceSubscriptionCreditResponse {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommerceSubscriptionCreditResponse {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            amount: fields.optional("amount")?,
+            cycle_remaining_percent: fields.optional("cycle_remaining_percent")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommerceSubscriptionCreditResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceSubscriptionItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommerceSubscriptionItem {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the subscription item.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Unique identifier for the Clerk instance.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub instance_id: String,
     /// Current status of the subscription item.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: CommerceSubscriptionItemStatus,
     /// Credit information (only available in PaymentAttempt events).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1719,7 +2541,6 @@ pub struct CommerceSubscriptionItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<CommercePlan>,
     /// The billing period for this subscription item.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub plan_period: CommerceSubscriptionItemPlanPeriod,
     /// The payment method used for this subscription item.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1731,16 +2552,13 @@ pub struct CommerceSubscriptionItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_payment: Option<CommerceSubscriptionItemNextPaymentResponse>,
     /// Unique identifier for the payer.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payer_id: String,
     /// The payer associated with this subscription item.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payer: Option<CommercePayerResponse>,
     /// Whether this subscription item includes a free trial.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub is_free_trial: bool,
     /// Unix timestamp (in milliseconds) when the current period started.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub period_start: i64,
     /// Unix timestamp (in milliseconds) when the current period ends.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1772,29 +2590,66 @@ pub struct CommerceSubscriptionItem {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommerceSubscriptionItem {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            instance_id: fields.or_default("instance_id")?,
+            status: fields.or_default("status")?,
+            credit: fields.optional("credit")?,
+            credits: fields.optional("credits")?,
+            plan_id: fields.optional("plan_id")?,
+            price_id: fields.optional("price_id")?,
+            plan: fields.optional("plan")?,
+            plan_period: fields.or_default("plan_period")?,
+            payment_method: fields.optional("payment_method")?,
+            lifetime_paid: fields.optional("lifetime_paid")?,
+            next_payment: fields.optional("next_payment")?,
+            payer_id: fields.or_default("payer_id")?,
+            payer: fields.optional("payer")?,
+            is_free_trial: fields.or_default("is_free_trial")?,
+            period_start: fields.or_default("period_start")?,
+            period_end: fields.optional("period_end")?,
+            proration_date: fields.optional("proration_date")?,
+            canceled_at: fields.optional("canceled_at")?,
+            past_due_at: fields.optional("past_due_at")?,
+            ended_at: fields.optional("ended_at")?,
+            created_at: fields.optional("created_at")?,
+            updated_at: fields.optional("updated_at")?,
+            seats: fields.optional("seats")?,
+            totals: fields.optional("totals")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommerceSubscriptionItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceSubscriptionItem2`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommerceSubscriptionItem2 {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the subscription item.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Unique identifier for the Clerk instance.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub instance_id: String,
     /// Current status of the subscription item.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: CommerceSubscriptionItem2Status,
     /// Credit information (only available in PaymentAttempt events).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credit: Option<CommerceSubscriptionCreditResponse>,
     /// Unique identifier for the associated plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub plan_id: String,
     /// Unique identifier for the associated price
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1803,10 +2658,8 @@ pub struct CommerceSubscriptionItem2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<CommercePlan2>,
     /// The billing period for this subscription.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub plan_period: CommerceSubscriptionItem2PlanPeriod,
     /// Unique identifier for the payment source.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payment_source_id: String,
     /// The payment source associated with this subscription.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1824,13 +2677,11 @@ pub struct CommerceSubscriptionItem2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_payment: Option<CommerceSubscriptionItemNextPaymentResponse>,
     /// Unique identifier for the payer.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payer_id: String,
     /// The payer associated with this subscription.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payer: Option<CommercePayerResponse2>,
     /// Whether this subscription is currently on a free trial.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub is_free_trial: bool,
     /// Unix timestamp (in milliseconds) when the current period started.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1839,7 +2690,6 @@ pub struct CommerceSubscriptionItem2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub period_end: Option<i64>,
     /// Date used for proration calculations.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub proration_date: String,
     /// Unix timestamp (in milliseconds) when the subscription was canceled.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -1851,11 +2701,52 @@ pub struct CommerceSubscriptionItem2 {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<i64>,
     /// Unix timestamp (in milliseconds) when the subscription was created.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp (in milliseconds) when the subscription was last updated.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommerceSubscriptionItem2 {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            instance_id: fields.or_default("instance_id")?,
+            status: fields.or_default("status")?,
+            credit: fields.optional("credit")?,
+            plan_id: fields.or_default("plan_id")?,
+            price_id: fields.optional("price_id")?,
+            plan: fields.optional("plan")?,
+            plan_period: fields.or_default("plan_period")?,
+            payment_source_id: fields.or_default("payment_source_id")?,
+            payment_source: fields.optional("payment_source")?,
+            lifetime_paid: fields.optional("lifetime_paid")?,
+            amount: fields.optional("amount")?,
+            next_invoice: fields.optional("next_invoice")?,
+            next_payment: fields.optional("next_payment")?,
+            payer_id: fields.or_default("payer_id")?,
+            payer: fields.optional("payer")?,
+            is_free_trial: fields.or_default("is_free_trial")?,
+            period_start: fields.optional("period_start")?,
+            period_end: fields.optional("period_end")?,
+            proration_date: fields.or_default("proration_date")?,
+            canceled_at: fields.optional("canceled_at")?,
+            past_due_at: fields.optional("past_due_at")?,
+            ended_at: fields.optional("ended_at")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommerceSubscriptionItem2 {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -1891,8 +2782,7 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceSubscriptionItemNextPaymentResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommerceSubscriptionItemNextPaymentResponse {
     /// Base plan fee for the next payment. Does not include per-unit (e.g. seat) charges; see `totals.grand_total` for the full amount.
@@ -1902,11 +2792,31 @@ pub struct CommerceSubscriptionItemNextPaymentResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<i64>,
     /// Per-unit total breakdown (for example, seats) for the next payment.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub per_unit_totals: Vec<CommercePerUnitTotal>,
     /// Breakdown of the recurring amount that will be billed at renewal (base fee + per-unit charges). Tax and credits are not previewed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub totals: Option<CommerceTotalsResponse>,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommerceSubscriptionItemNextPaymentResponse {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            amount: fields.optional("amount")?,
+            date: fields.optional("date")?,
+            per_unit_totals: fields.or_default("per_unit_totals")?,
+            totals: fields.optional("totals")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommerceSubscriptionItemNextPaymentResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -1923,16 +2833,33 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceSubscriptionItemSeatsResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommerceSubscriptionItemSeatsResponse {
     /// Seat quantity being billed; null means unlimited
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
     /// Per-unit cost breakdown by pricing tier
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub tiers: Vec<CommercePerUnitTotalTier2>,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommerceSubscriptionItemSeatsResponse {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            quantity: fields.optional("quantity")?,
+            tiers: fields.or_default("tiers")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommerceSubscriptionItemSeatsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -1961,22 +2888,39 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceSubscriptionNextPayment`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommerceSubscriptionNextPayment {
     /// Unix timestamp (milliseconds) of the next payment date.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub date: i64,
     /// The base plan fee for the next payment. Does not include per-unit charges; see `totals.grand_total` for the full amount.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount: CommerceMoneyResponse,
     /// Per-unit total breakdown (for example, seats) for the next payment.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub per_unit_totals: Vec<CommercePerUnitTotal2>,
     /// Breakdown of the recurring amount that will be billed at renewal (base fee + per-unit charges). Tax and credits are not previewed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub totals: Option<CommerceTotalsResponse2>,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommerceSubscriptionNextPayment {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            date: fields.or_default("date")?,
+            amount: fields.or_default("amount")?,
+            per_unit_totals: fields.or_default("per_unit_totals")?,
+            totals: fields.optional("totals")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommerceSubscriptionNextPayment {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -2001,24 +2945,18 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceTotalsResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommerceTotalsResponse {
     /// `subtotal`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub subtotal: CommerceMoneyResponse,
     /// `base_fee`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub base_fee: CommerceMoneyResponse,
     /// `tax_total`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub tax_total: CommerceMoneyResponse,
     /// `grand_total`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub grand_total: CommerceMoneyResponse,
     /// `per_unit_totals`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub per_unit_totals: Vec<CommercePerUnitTotal>,
     /// `credits`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2029,26 +2967,44 @@ pub struct CommerceTotalsResponse {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommerceTotalsResponse {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            subtotal: fields.or_default("subtotal")?,
+            base_fee: fields.or_default("base_fee")?,
+            tax_total: fields.or_default("tax_total")?,
+            grand_total: fields.or_default("grand_total")?,
+            per_unit_totals: fields.or_default("per_unit_totals")?,
+            credits: fields.optional("credits")?,
+            discounts: fields.optional("discounts")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommerceTotalsResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceTotalsResponse2`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CommerceTotalsResponse2 {
     /// `subtotal`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub subtotal: CommerceMoneyResponse,
     /// `base_fee`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub base_fee: CommerceMoneyResponse,
     /// `tax_total`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub tax_total: CommerceMoneyResponse,
     /// `grand_total`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub grand_total: CommerceMoneyResponse,
     /// `per_unit_totals`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub per_unit_totals: Vec<CommercePerUnitTotal2>,
     /// `credits`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2058,21 +3014,41 @@ pub struct CommerceTotalsResponse2 {
     pub discounts: Option<BillingDiscountsResponse>,
 }
 
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CommerceTotalsResponse2 {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            subtotal: fields.or_default("subtotal")?,
+            base_fee: fields.or_default("base_fee")?,
+            tax_total: fields.or_default("tax_total")?,
+            grand_total: fields.or_default("grand_total")?,
+            per_unit_totals: fields.or_default("per_unit_totals")?,
+            credits: fields.optional("credits")?,
+            discounts: fields.optional("discounts")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CommerceTotalsResponse2 {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /actor_tokens` ([`create`](crate::client::ActorTokensApi::create)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateActorToken {
     /// The ID of the user being impersonated.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub user_id: String,
     /// The actor payload. It needs to include a sub property which should contain the ID of the actor.
     /// This whole payload will be also included in the JWT session token.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub actor: CreateActorTokenActor,
     /// Optional parameter to specify the life duration of the actor token in seconds.
     /// By default, the duration is 1 hour.
@@ -2082,6 +3058,29 @@ pub struct CreateActorToken {
     /// By default, the duration of a session created via an actor token, lasts 30 minutes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session_max_duration_in_seconds: Option<i64>,
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for CreateActorToken {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            user_id: fields.or_default("user_id")?,
+            actor: fields.or_default("actor")?,
+            expires_in_seconds: fields.optional("expires_in_seconds")?,
+            session_max_duration_in_seconds: fields.optional("session_max_duration_in_seconds")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for CreateActorToken {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -2125,21 +3124,35 @@ impl CreateActorToken {
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The actor payload. It needs to include a sub property which should contain the ID of the actor.
 /// This whole payload will be also included in the JWT session token.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateActorTokenActor {
     /// The ID of the actor.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub sub: String,
+}
+
+#[cfg(feature = "identity")]
+impl crate::client::lenient::Object for CreateActorTokenActor {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            sub: fields.or_default("sub")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+impl<'de> serde::Deserialize<'de> for CreateActorTokenActor {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /admin_portal_link_tokens` ([`create`](crate::client::AdminPortalLinkTokensApi::create)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateAdminPortalLinkToken {
@@ -2155,6 +3168,29 @@ pub struct CreateAdminPortalLinkToken {
     /// `seconds_until_expiration`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seconds_until_expiration: Option<i64>,
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for CreateAdminPortalLinkToken {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            organization_id: fields.optional("organization_id")?,
+            it_contact_id: fields.optional("it_contact_id")?,
+            scopes: fields.optional("scopes")?,
+            seconds_until_expiration: fields.optional("seconds_until_expiration")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for CreateAdminPortalLinkToken {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -2188,21 +3224,16 @@ impl CreateAdminPortalLinkToken {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `CreateAdminPortalLinkTokenResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateAdminPortalLinkTokenResponse {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The origin-level admin_portal_link this token was issued for.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub admin_portal_link_id: String,
     /// `instance_id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub instance_id: String,
     /// Optional. Present only when the link is scoped to an existing org.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2211,53 +3242,72 @@ pub struct CreateAdminPortalLinkTokenResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub it_contact_id: Option<String>,
     /// Caller-provided scopes for this token.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub scopes: Vec<String>,
     /// The single-use admin portal link token. Returned only on creation. URL-borne; treat as a secret.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub token: String,
     /// `revoked`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub revoked: bool,
     /// `revocation_reason`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revocation_reason: Option<String>,
     /// `expired`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub expired: bool,
     /// The timestamp for when the token will expire, in milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expiration: Option<f64>,
     /// The timestamp for when the token was created, in milliseconds.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: f64,
     /// The timestamp for when the token was last updated, in milliseconds.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: f64,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for CreateAdminPortalLinkTokenResponse {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            admin_portal_link_id: fields.or_default("admin_portal_link_id")?,
+            instance_id: fields.or_default("instance_id")?,
+            organization_id: fields.optional("organization_id")?,
+            it_contact_id: fields.optional("it_contact_id")?,
+            scopes: fields.or_default("scopes")?,
+            token: fields.or_default("token")?,
+            revoked: fields.or_default("revoked")?,
+            revocation_reason: fields.optional("revocation_reason")?,
+            expired: fields.or_default("expired")?,
+            expiration: fields.optional("expiration")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for CreateAdminPortalLinkTokenResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /agents/tasks` ([`create`](crate::client::AgentTasksApi::create)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateAgentTask {
     /// Identifies the user on whose behalf the agent task is created.
     /// Exactly one of user_id or identifier must be provided.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub on_behalf_of: CreateAgentTaskOnBehalfOf,
     /// The permissions granted to the agent task. Must be "*" (all permissions).
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub permissions: String,
     /// A name identifying the agent. Used to derive a stable agent_id per instance.
     /// Logged for audit purposes.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub agent_name: String,
     /// A description of the task being performed. Logged for audit purposes.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub task_description: String,
     /// The URL the user is redirected to after the agent task is accepted.
     /// Must be a valid absolute URL with an `https` scheme in production instances.
@@ -2265,12 +3315,36 @@ pub struct CreateAgentTask {
     /// The URL's domain must belong to one of the instance's associated domains
     /// (primary or satellite); otherwise the redirect will be rejected when the
     /// task ticket is consumed.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub redirect_url: String,
     /// The maximum duration that the session which will be created by the generated agent task should last.
     /// By default, the duration of a session created via an agent task lasts 30 minutes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session_max_duration_in_seconds: Option<i64>,
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for CreateAgentTask {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            on_behalf_of: fields.or_default("on_behalf_of")?,
+            permissions: fields.or_default("permissions")?,
+            agent_name: fields.or_default("agent_name")?,
+            task_description: fields.or_default("task_description")?,
+            redirect_url: fields.or_default("redirect_url")?,
+            session_max_duration_in_seconds: fields.optional("session_max_duration_in_seconds")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for CreateAgentTask {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -2335,8 +3409,7 @@ impl CreateAgentTask {
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// Identifies the user on whose behalf the agent task is created.
 /// Exactly one of user_id or identifier must be provided.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateAgentTaskOnBehalfOf {
     /// The ID of the user.
@@ -2347,15 +3420,32 @@ pub struct CreateAgentTaskOnBehalfOf {
     pub identifier: Option<String>,
 }
 
+#[cfg(feature = "identity")]
+impl crate::client::lenient::Object for CreateAgentTaskOnBehalfOf {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            user_id: fields.optional("user_id")?,
+            identifier: fields.optional("identifier")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+impl<'de> serde::Deserialize<'de> for CreateAgentTaskOnBehalfOf {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CreateBillingPriceRequest`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateBillingPriceRequest {
     /// The ID of the plan this price belongs to.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub plan_id: String,
     /// The currency code (e.g., "USD"). Defaults to USD.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2375,6 +3465,29 @@ pub struct CreateBillingPriceRequest {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Object for CreateBillingPriceRequest {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            plan_id: fields.or_default("plan_id")?,
+            currency: fields.optional("currency")?,
+            amount: fields.optional("amount")?,
+            annual_monthly_amount: fields.optional("annual_monthly_amount")?,
+            description: fields.optional("description")?,
+            supported_billing_periods: fields.optional("supported_billing_periods")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for CreateBillingPriceRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 crate::client::models::string_enum! {
 /// Which billing periods this price supports. Inferred from amounts if omitted.
     pub enum CreateBillingPriceRequestSupportedBillingPeriods {
@@ -2391,15 +3504,32 @@ crate::client::models::string_enum! {
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /blocklist_identifiers` ([`create`](crate::client::BlocklistIdentifiersApi::create)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateBlocklistIdentifier {
     /// The identifier to be added in the block-list.
     /// This can be an email address, a phone number, or a web3 wallet.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub identifier: String,
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for CreateBlocklistIdentifier {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            identifier: fields.or_default("identifier")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for CreateBlocklistIdentifier {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -2421,17 +3551,14 @@ impl CreateBlocklistIdentifier {
 }
 
 /// `CreateBulkInvitationsItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateBulkInvitationsItem {
     /// The email address the invitation will be sent to
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub email_address: String,
     /// Metadata that will be attached to the newly created invitation.
     /// The value of this property should be a well-formed JSON object.
     /// Once the user accepts the invitation and signs up, these metadata will end up in the user's public metadata.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub public_metadata: serde_json::Map<String, serde_json::Value>,
     /// The URL where the user is redirected upon visiting the invitation link, where they can accept the invitation. Required if you have implemented a [custom flow for handling application invitations](/docs/custom-flows/invitations).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2452,6 +3579,28 @@ pub struct CreateBulkInvitationsItem {
     pub template_slug: Option<CreateBulkInvitationsItemTemplateSlug>,
 }
 
+impl crate::client::lenient::Object for CreateBulkInvitationsItem {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            email_address: fields.or_default("email_address")?,
+            public_metadata: fields.or_default("public_metadata")?,
+            redirect_url: fields.optional("redirect_url")?,
+            notify: fields.optional("notify")?,
+            ignore_existing: fields.optional("ignore_existing")?,
+            expires_in_days: fields.optional("expires_in_days")?,
+            template_slug: fields.optional("template_slug")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateBulkInvitationsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 crate::client::models::string_enum! {
 /// The slug of the email template to use for the invitation email.
     pub enum CreateBulkInvitationsItemTemplateSlug {
@@ -2465,12 +3614,10 @@ crate::client::models::string_enum! {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `CreateBulkWaitlistEntriesItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateBulkWaitlistEntriesItem {
     /// The email address to add to the waitlist
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub email_address: String,
     /// Optional flag which denotes whether a confirmation email should be sent to the given email address.
     /// Defaults to `true`.
@@ -2478,27 +3625,65 @@ pub struct CreateBulkWaitlistEntriesItem {
     pub notify: Option<bool>,
 }
 
+#[cfg(feature = "identity")]
+impl crate::client::lenient::Object for CreateBulkWaitlistEntriesItem {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            email_address: fields.or_default("email_address")?,
+            notify: fields.optional("notify")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+impl<'de> serde::Deserialize<'de> for CreateBulkWaitlistEntriesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /directories` ([`create`](crate::client::DirectoriesApi::create)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateDirectory {
     /// The ID of the enterprise connection to associate with this directory.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub enterprise_connection_id: String,
     /// A human-friendly name for the directory.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The identity provider for this directory.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub provider: String,
     /// Optional directory group to organization role mappings to create with the directory.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group_role_mappings: Option<Vec<CreateDirectoryGroupRoleMappingsItem>>,
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for CreateDirectory {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            enterprise_connection_id: fields.or_default("enterprise_connection_id")?,
+            name: fields.optional("name")?,
+            provider: fields.or_default("provider")?,
+            group_role_mappings: fields.optional("group_role_mappings")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for CreateDirectory {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -2548,8 +3733,6 @@ impl CreateDirectory {
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /directories/{directory_id}/group_role_mappings` ([`create_group_role_mapping`](crate::client::DirectoriesApi::create_group_role_mapping)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateDirectoryGroupRoleMapping {
@@ -2560,13 +3743,35 @@ pub struct CreateDirectoryGroupRoleMapping {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scim_group_id: Option<String>,
     /// The ID of the organization role to assign to members of the group.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub role_id: String,
     /// The precedence for this mapping. Lower values take priority when a user belongs
     /// to multiple mapped groups. If omitted, the mapping is appended with the
     /// next-highest precedence.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub precedence: Option<i64>,
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for CreateDirectoryGroupRoleMapping {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            directory_group_id: fields.optional("directory_group_id")?,
+            scim_group_id: fields.optional("scim_group_id")?,
+            role_id: fields.or_default("role_id")?,
+            precedence: fields.optional("precedence")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for CreateDirectoryGroupRoleMapping {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -2608,8 +3813,7 @@ impl CreateDirectoryGroupRoleMapping {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `CreateDirectoryGroupRoleMappingsItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateDirectoryGroupRoleMappingsItem {
     /// The group ID from the identity provider. Exactly one of `directory_group_id` or `scim_group_id` is required.
@@ -2625,27 +3829,45 @@ pub struct CreateDirectoryGroupRoleMappingsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scim_group_display_name: Option<String>,
     /// The organization role ID to assign to members of the group.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub role_id: String,
     /// The precedence for this mapping. If omitted, precedence is assigned by array order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub precedence: Option<i64>,
 }
 
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for CreateDirectoryGroupRoleMappingsItem {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            directory_group_id: fields.optional("directory_group_id")?,
+            scim_group_id: fields.optional("scim_group_id")?,
+            directory_group_display_name: fields.optional("directory_group_display_name")?,
+            scim_group_display_name: fields.optional("scim_group_display_name")?,
+            role_id: fields.or_default("role_id")?,
+            precedence: fields.optional("precedence")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for CreateDirectoryGroupRoleMappingsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /email_addresses` ([`create`](crate::client::EmailAddressesApi::create)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateEmailAddress {
     /// The ID representing the user
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub user_id: String,
     /// The new email address. Must adhere to the RFC 5322 specification for email address format.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub email_address: String,
     /// When created, the email address will be marked as verified.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2659,6 +3881,31 @@ pub struct CreateEmailAddress {
     /// By default, no notification is sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notify_primary_email_address_changed: Option<bool>,
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for CreateEmailAddress {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            user_id: fields.or_default("user_id")?,
+            email_address: fields.or_default("email_address")?,
+            verified: fields.optional("verified")?,
+            primary: fields.optional("primary")?,
+            notify_primary_email_address_changed: fields
+                .optional("notify_primary_email_address_changed")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for CreateEmailAddress {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -2708,19 +3955,14 @@ impl CreateEmailAddress {
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /enterprise_connections` ([`create`](crate::client::EnterpriseConnectionsApi::create)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateEnterpriseConnection {
     /// The display name of the connection
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// The identity provider (e.g. saml_custom, oidc_custom, oidc_github_enterprise, oidc_gitlab)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub provider: CreateEnterpriseConnectionProvider,
     /// Domains associated with the enterprise connection (required; at least one). Values are normalized to lowercase. Each domain must be a valid fully qualified domain name.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub domains: Vec<String>,
     /// Organization ID when the connection is linked to an organization
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2741,6 +3983,35 @@ pub struct CreateEnterpriseConnection {
     /// Custom attributes to map from the IdP to the user's profile via SSO or SCIM provisioning. Requires the custom attributes feature to be enabled for the instance.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_attributes: Option<Vec<CreateEnterpriseConnectionCustomAttributesItem>>,
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for CreateEnterpriseConnection {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.or_default("name")?,
+            provider: fields.or_default("provider")?,
+            domains: fields.or_default("domains")?,
+            organization_id: fields.optional("organization_id")?,
+            allow_organization_account_linking: fields
+                .optional("allow_organization_account_linking")?,
+            active: fields.optional("active")?,
+            saml: fields.optional("saml")?,
+            oidc: fields.optional("oidc")?,
+            custom_attributes: fields.optional("custom_attributes")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for CreateEnterpriseConnection {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -2824,15 +4095,12 @@ impl CreateEnterpriseConnection {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `CreateEnterpriseConnectionCustomAttributesItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateEnterpriseConnectionCustomAttributesItem {
     /// Display name for the custom attribute
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// Key used to store the attribute in the user's metadata
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub key: String,
     /// Path to extract the attribute value from SSO claims
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -2849,10 +4117,32 @@ pub struct CreateEnterpriseConnectionCustomAttributesItem {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for CreateEnterpriseConnectionCustomAttributesItem {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.or_default("name")?,
+            key: fields.or_default("key")?,
+            sso_path: fields.optional("sso_path")?,
+            scim_path: fields.optional("scim_path")?,
+            directory_path: fields.optional("directory_path")?,
+            multi_valued: fields.optional("multi_valued")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for CreateEnterpriseConnectionCustomAttributesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// OIDC connection-specific properties. Only applied when the enterprise connection uses OIDC (e.g. provider is oidc_custom, oidc_github_enterprise, or oidc_gitlab).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateEnterpriseConnectionOidc {
     /// OIDC client ID
@@ -2876,6 +4166,30 @@ pub struct CreateEnterpriseConnectionOidc {
     /// Whether PKCE is required (must be true for public clients with no client secret)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub requires_pkce: Option<bool>,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for CreateEnterpriseConnectionOidc {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            client_id: fields.optional("client_id")?,
+            client_secret: fields.optional("client_secret")?,
+            discovery_url: fields.optional("discovery_url")?,
+            auth_url: fields.optional("auth_url")?,
+            token_url: fields.optional("token_url")?,
+            user_info_url: fields.optional("user_info_url")?,
+            requires_pkce: fields.optional("requires_pkce")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for CreateEnterpriseConnectionOidc {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -2903,8 +4217,7 @@ crate::client::models::string_enum! {
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// SAML connection-specific properties. Only applied when the enterprise connection uses SAML (e.g. provider is saml_custom).
 /// Use this to set IdP configuration, attribute mapping, and other SAML-specific settings at creation time.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateEnterpriseConnectionSaml {
     /// IdP entity ID
@@ -2940,10 +4253,36 @@ pub struct CreateEnterpriseConnectionSaml {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for CreateEnterpriseConnectionSaml {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            idp_entity_id: fields.optional("idp_entity_id")?,
+            idp_sso_url: fields.optional("idp_sso_url")?,
+            idp_certificate: fields.optional("idp_certificate")?,
+            idp_metadata_url: fields.optional("idp_metadata_url")?,
+            idp_metadata: fields.optional("idp_metadata")?,
+            attribute_mapping: fields.optional("attribute_mapping")?,
+            allow_subdomains: fields.optional("allow_subdomains")?,
+            allow_idp_initiated: fields.optional("allow_idp_initiated")?,
+            force_authn: fields.optional("force_authn")?,
+            login_hint: fields.optional("login_hint")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for CreateEnterpriseConnectionSaml {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Attribute mapping for SAML attributes
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateEnterpriseConnectionSamlAttributeMapping {
     /// `user_id`.
@@ -2961,18 +4300,56 @@ pub struct CreateEnterpriseConnectionSamlAttributeMapping {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for CreateEnterpriseConnectionSamlAttributeMapping {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            user_id: fields.optional("user_id")?,
+            email_address: fields.optional("email_address")?,
+            first_name: fields.optional("first_name")?,
+            last_name: fields.optional("last_name")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for CreateEnterpriseConnectionSamlAttributeMapping {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Configuration for the login_hint sent to the IdP on SSO sign-in
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateEnterpriseConnectionSamlLoginHint {
     /// Controls the login_hint sent to the IdP on SSO sign-in
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub mode: CreateEnterpriseConnectionSamlLoginHintMode,
     /// The user public_metadata key whose value is sent as the login_hint when mode is custom_attribute
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for CreateEnterpriseConnectionSamlLoginHint {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            mode: fields.or_default("mode")?,
+            source: fields.optional("source")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for CreateEnterpriseConnectionSamlLoginHint {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -2992,16 +4369,12 @@ crate::client::models::string_enum! {
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `POST /jwt_templates` ([`create`](crate::client::JwtTemplatesApi::create)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateJwtTemplate {
     /// JWT template name
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// JWT template claims in JSON format
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub claims: serde_json::Map<String, serde_json::Value>,
     /// JWT lifetime
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3018,6 +4391,32 @@ pub struct CreateJwtTemplate {
     /// The custom signing private key to use when minting JWTs. Required if `custom_signing_key` is `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signing_key: Option<String>,
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for CreateJwtTemplate {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.or_default("name")?,
+            claims: fields.or_default("claims")?,
+            lifetime: fields.optional("lifetime")?,
+            allowed_clock_skew: fields.optional("allowed_clock_skew")?,
+            custom_signing_key: fields.optional("custom_signing_key")?,
+            signing_algorithm: fields.optional("signing_algorithm")?,
+            signing_key: fields.optional("signing_key")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for CreateJwtTemplate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -3082,14 +4481,11 @@ impl CreateJwtTemplate {
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /oauth_applications` ([`create`](crate::client::OAuthApplicationsApi::create)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateOauthApplication {
     /// The name of the new OAuth application.
     /// Max length: 256
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// An array of redirect URIs of the new OAuth application
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3111,6 +4507,32 @@ pub struct CreateOauthApplication {
     /// If true, this client is public and you can use the Proof Key of Code Exchange (PKCE) flow.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public: Option<bool>,
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for CreateOauthApplication {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.or_default("name")?,
+            redirect_uris: fields.optional("redirect_uris")?,
+            callback_url: fields.optional("callback_url")?,
+            scopes: fields.optional("scopes")?,
+            consent_screen_enabled: fields.optional("consent_screen_enabled")?,
+            pkce_required: fields.optional("pkce_required")?,
+            public: fields.optional("public")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for CreateOauthApplication {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -3169,8 +4591,6 @@ impl CreateOauthApplication {
 
 /// The body of `POST /organizations/{organization_id}/domains` ([`create_domain`](crate::client::OrganizationsApi::create_domain)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateOrganizationDomain {
@@ -3183,6 +4603,26 @@ pub struct CreateOrganizationDomain {
     /// The status of domain's verification. Defaults to true
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
+}
+
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for CreateOrganizationDomain {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.optional("name")?,
+            enrollment_mode: fields.optional("enrollment_mode")?,
+            verified: fields.optional("verified")?,
+        })
+    }
+}
+
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for CreateOrganizationDomain {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 impl CreateOrganizationDomain {
@@ -3206,27 +4646,22 @@ impl CreateOrganizationDomain {
 }
 
 /// `CreateOrganizationInvitationBulkItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateOrganizationInvitationBulkItem {
     /// The email address of the new member that is going to be invited to the organization
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub email_address: String,
     /// The ID of the user that invites the new member to the organization.
     /// Must be an administrator in the organization.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inviter_user_id: Option<String>,
     /// The role of the new member in the organization
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub role: String,
     /// Metadata saved on the organization invitation, read-only from the Frontend API and fully accessible (read/write) from the Backend API.
     /// When the organization invitation is accepted, the metadata will be transferred to the newly created organization membership.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub public_metadata: serde_json::Map<String, serde_json::Value>,
     /// Metadata saved on the organization invitation, fully accessible (read/write) from the Backend API but not visible from the Frontend API.
     /// When the organization invitation is accepted, the metadata will be transferred to the newly created organization membership.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub private_metadata: serde_json::Map<String, serde_json::Value>,
     /// Optional URL that the invitee will be redirected to once they accept the invitation by clicking the join link in the invitation email.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3240,24 +4675,65 @@ pub struct CreateOrganizationInvitationBulkItem {
     pub notify: Option<bool>,
 }
 
+impl crate::client::lenient::Object for CreateOrganizationInvitationBulkItem {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            email_address: fields.or_default("email_address")?,
+            inviter_user_id: fields.optional("inviter_user_id")?,
+            role: fields.or_default("role")?,
+            public_metadata: fields.or_default("public_metadata")?,
+            private_metadata: fields.or_default("private_metadata")?,
+            redirect_url: fields.optional("redirect_url")?,
+            expires_in_days: fields.optional("expires_in_days")?,
+            notify: fields.optional("notify")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CreateOrganizationInvitationBulkItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `POST /organization_permissions` ([`create`](crate::client::OrganizationPermissionsApi::create)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateOrganizationPermission {
     /// The name of the permission.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// The key of the permission. Must have the format "org:feature:action" where feature and action are segments consisting of lowercase letters, digits, or underscores, for example "org:billing:manage" or "org:team:read". Cannot begin with "org:sys_" as that prefix is reserved for system permissions.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub key: String,
     /// A description of the permission.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+}
+
+#[cfg(feature = "roles")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for CreateOrganizationPermission {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.or_default("name")?,
+            key: fields.or_default("key")?,
+            description: fields.optional("description")?,
+        })
+    }
+}
+
+#[cfg(feature = "roles")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for CreateOrganizationPermission {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "roles")]
@@ -3295,16 +4771,12 @@ impl CreateOrganizationPermission {
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `POST /organization_roles` ([`create`](crate::client::OrganizationRolesApi::create)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateOrganizationRole {
     /// The name of the new organization role
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// A unique key for the organization role. Must start with 'org:' and contain only lowercase alphanumeric characters and underscores.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub key: String,
     /// Optional description for the role
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3315,6 +4787,30 @@ pub struct CreateOrganizationRole {
     /// Whether this role should be included in the initial role set
     #[serde(skip_serializing_if = "Option::is_none")]
     pub include_in_initial_role_set: Option<bool>,
+}
+
+#[cfg(feature = "roles")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for CreateOrganizationRole {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.or_default("name")?,
+            key: fields.or_default("key")?,
+            description: fields.optional("description")?,
+            permissions: fields.optional("permissions")?,
+            include_in_initial_role_set: fields.optional("include_in_initial_role_set")?,
+        })
+    }
+}
+
+#[cfg(feature = "roles")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for CreateOrganizationRole {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "roles")]
@@ -3364,16 +4860,12 @@ impl CreateOrganizationRole {
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /phone_numbers` ([`create`](crate::client::PhoneNumbersApi::create)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreatePhoneNumber {
     /// The ID representing the user
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub user_id: String,
     /// The new phone number. Must adhere to the E.164 standard for phone number format.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub phone_number: String,
     /// When created, the phone number will be marked as verified.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3385,6 +4877,30 @@ pub struct CreatePhoneNumber {
     /// If there are no other reserved second factors, the phone number will be set as the default second factor.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reserved_for_second_factor: Option<bool>,
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for CreatePhoneNumber {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            user_id: fields.or_default("user_id")?,
+            phone_number: fields.or_default("phone_number")?,
+            verified: fields.optional("verified")?,
+            primary: fields.optional("primary")?,
+            reserved_for_second_factor: fields.optional("reserved_for_second_factor")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for CreatePhoneNumber {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -3434,14 +4950,31 @@ impl CreatePhoneNumber {
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `POST /redirect_urls` ([`create`](crate::client::RedirectUrlsApi::create)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateRedirectUrl {
     /// The full URL value prefixed with `<https://>` or a custom scheme e.g. `"<https://my-app.com/oauth-callback">` or `"my-app://oauth-callback"`
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub url: String,
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for CreateRedirectUrl {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            url: fields.or_default("url")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for CreateRedirectUrl {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -3466,13 +4999,10 @@ impl CreateRedirectUrl {
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `POST /role_sets` ([`create`](crate::client::RoleSetsApi::create)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateRoleSet {
     /// The name of the new role set
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// A unique key for the role set. Must start with 'role_set:' and contain only lowercase alphanumeric characters and underscores.
     /// If not provided, a key will be generated from the name.
@@ -3483,11 +5013,9 @@ pub struct CreateRoleSet {
     pub description: Option<String>,
     /// The key of the role to use as the default role for new organization members.
     /// Must be one of the roles in the `roles` array.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub default_role_key: String,
     /// The key of the role to assign to organization creators.
     /// Must be one of the roles in the `roles` array.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub creator_role_key: String,
     /// The type of the role set. "initial" role sets are the default for new organizations.
     /// Only one role set can be "initial" per instance.
@@ -3495,8 +5023,33 @@ pub struct CreateRoleSet {
     pub r#type: Option<CreateRoleSetType>,
     /// Array of role keys to include in the role set.
     /// Must contain at least one role and no more than 10 roles.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub roles: Vec<String>,
+}
+
+#[cfg(feature = "roles")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for CreateRoleSet {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.or_default("name")?,
+            key: fields.optional("key")?,
+            description: fields.optional("description")?,
+            default_role_key: fields.or_default("default_role_key")?,
+            creator_role_key: fields.or_default("creator_role_key")?,
+            r#type: fields.optional("type")?,
+            roles: fields.or_default("roles")?,
+        })
+    }
+}
+
+#[cfg(feature = "roles")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for CreateRoleSet {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "roles")]
@@ -3577,13 +5130,10 @@ crate::client::models::string_enum! {
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /saml_connections` ([`create`](crate::client::SamlConnectionsApi::create)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateSamlConnection {
     /// The name to use as a label for this SAML Connection
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// The domain of your organization. Sign in flows using an email with this domain, will use this SAML Connection.
     ///
@@ -3594,7 +5144,6 @@ pub struct CreateSamlConnection {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub domains: Option<Vec<String>>,
     /// The IdP provider of the connection.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub provider: CreateSamlConnectionProvider,
     /// The Entity ID as provided by the IdP
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3623,6 +5172,38 @@ pub struct CreateSamlConnection {
     /// Configuration for the login_hint sent to the IdP on SSO sign-in
     #[serde(skip_serializing_if = "Option::is_none")]
     pub login_hint: Option<CreateSamlConnectionLoginHint>,
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for CreateSamlConnection {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.or_default("name")?,
+            domain: fields.optional("domain")?,
+            domains: fields.optional("domains")?,
+            provider: fields.or_default("provider")?,
+            idp_entity_id: fields.optional("idp_entity_id")?,
+            idp_sso_url: fields.optional("idp_sso_url")?,
+            idp_certificate: fields.optional("idp_certificate")?,
+            idp_metadata_url: fields.optional("idp_metadata_url")?,
+            idp_metadata: fields.optional("idp_metadata")?,
+            organization_id: fields.optional("organization_id")?,
+            attribute_mapping: fields.optional("attribute_mapping")?,
+            force_authn: fields.optional("force_authn")?,
+            login_hint: fields.optional("login_hint")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for CreateSamlConnection {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -3722,8 +5303,7 @@ impl CreateSamlConnection {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Define the attribute name mapping between Identity Provider and Clerk's user properties
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateSamlConnectionAttributeMapping {
     /// `user_id`.
@@ -3741,18 +5321,56 @@ pub struct CreateSamlConnectionAttributeMapping {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for CreateSamlConnectionAttributeMapping {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            user_id: fields.optional("user_id")?,
+            email_address: fields.optional("email_address")?,
+            first_name: fields.optional("first_name")?,
+            last_name: fields.optional("last_name")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for CreateSamlConnectionAttributeMapping {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Configuration for the login_hint sent to the IdP on SSO sign-in
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateSamlConnectionLoginHint {
     /// Controls the login_hint sent to the IdP on SSO sign-in
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub mode: CreateSamlConnectionLoginHintMode,
     /// The user public_metadata key whose value is sent as the login_hint when mode is custom_attribute
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for CreateSamlConnectionLoginHint {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            mode: fields.or_default("mode")?,
+            source: fields.optional("source")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for CreateSamlConnectionLoginHint {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -3787,23 +5405,42 @@ crate::client::models::string_enum! {
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /scim_directories` ([`create`](crate::client::ScimDirectoriesApi::create)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateScimDirectory {
     /// The ID of the enterprise connection to associate with this directory.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub enterprise_connection_id: String,
     /// A human-friendly name for the directory.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The identity provider for this directory.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub provider: String,
     /// Optional SCIM group to organization role mappings to create with the directory.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group_role_mappings: Option<Vec<CreateScimDirectoryGroupRoleMappingsItem>>,
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for CreateScimDirectory {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            enterprise_connection_id: fields.or_default("enterprise_connection_id")?,
+            name: fields.optional("name")?,
+            provider: fields.or_default("provider")?,
+            group_role_mappings: fields.optional("group_role_mappings")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for CreateScimDirectory {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -3852,18 +5489,15 @@ impl CreateScimDirectory {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `CreateScimDirectoryGroupRoleMappingsItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct CreateScimDirectoryGroupRoleMappingsItem {
     /// The SCIM group ID from the identity provider.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub scim_group_id: String,
     /// Optional display name for the SCIM group.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scim_group_display_name: Option<String>,
     /// The organization role ID to assign to members of the SCIM group.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub role_id: String,
     /// The precedence for this mapping. If omitted, precedence is assigned by array order.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -3871,25 +5505,64 @@ pub struct CreateScimDirectoryGroupRoleMappingsItem {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for CreateScimDirectoryGroupRoleMappingsItem {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            scim_group_id: fields.or_default("scim_group_id")?,
+            scim_group_display_name: fields.optional("scim_group_display_name")?,
+            role_id: fields.or_default("role_id")?,
+            precedence: fields.optional("precedence")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for CreateScimDirectoryGroupRoleMappingsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /scim_directories/{scim_directory_id}/group_role_mappings` ([`create_group_role_mapping`](crate::client::ScimDirectoriesApi::create_group_role_mapping)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateScimGroupRoleMapping {
     /// The SCIM group ID from the identity provider.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub scim_group_id: String,
     /// The ID of the organization role to assign to members of the SCIM group.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub role_id: String,
     /// The precedence for this mapping. Lower values take priority when a user belongs
     /// to multiple mapped groups. If omitted, the mapping is appended with the
     /// next-highest precedence.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub precedence: Option<i64>,
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for CreateScimGroupRoleMapping {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            scim_group_id: fields.or_default("scim_group_id")?,
+            role_id: fields.or_default("role_id")?,
+            precedence: fields.optional("precedence")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for CreateScimGroupRoleMapping {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -3927,13 +5600,10 @@ impl CreateScimGroupRoleMapping {
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /sign_in_tokens` ([`create`](crate::client::SignInTokensApi::create)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateSignInToken {
     /// The ID of the user that can use the newly created sign in token
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub user_id: String,
     /// The ID of the organization to activate when the user signs in.
     /// Organizations must be enabled for the instance, and the user must be a member of the organization.
@@ -3943,6 +5613,28 @@ pub struct CreateSignInToken {
     /// By default, the duration is 30 days.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in_seconds: Option<i64>,
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for CreateSignInToken {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            user_id: fields.or_default("user_id")?,
+            org_id: fields.optional("org_id")?,
+            expires_in_seconds: fields.optional("expires_in_seconds")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for CreateSignInToken {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -3979,18 +5671,36 @@ impl CreateSignInToken {
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /waitlist_entries` ([`create`](crate::client::WaitlistEntriesApi::create)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateWaitlistEntry {
     /// The email address to add to the waitlist
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub email_address: String,
     /// Optional flag which denotes whether a confirmation email should be sent to the given email address.
     /// Defaults to `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notify: Option<bool>,
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for CreateWaitlistEntry {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            email_address: fields.or_default("email_address")?,
+            notify: fields.optional("notify")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for CreateWaitlistEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -4018,8 +5728,7 @@ impl CreateWaitlistEntry {
 }
 
 /// `DeleteBackupCodeResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct DeleteBackupCodeResponse {
     /// `user_id`.
@@ -4027,9 +5736,24 @@ pub struct DeleteBackupCodeResponse {
     pub user_id: Option<String>,
 }
 
+impl crate::client::lenient::Object for DeleteBackupCodeResponse {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            user_id: fields.optional("user_id")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DeleteBackupCodeResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 /// `DeleteTotpResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct DeleteTotpResponse {
     /// `user_id`.
@@ -4037,59 +5761,92 @@ pub struct DeleteTotpResponse {
     pub user_id: Option<String>,
 }
 
+impl crate::client::lenient::Object for DeleteTotpResponse {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            user_id: fields.optional("user_id")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DeleteTotpResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// A directory configuration for provisioning users from an identity provider.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Directory {
     /// String representing the object's type. Always "directory".
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the directory.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// A human-friendly name for the directory.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// The ID of the associated enterprise connection.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enterprise_connection_id: Option<String>,
     /// The provisioning endpoint URL for this directory.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub endpoint_url: String,
     /// The identity provider for this directory.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub provider: String,
     /// Whether the directory is enabled.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub enabled: bool,
     /// Whether group-to-role mapping is enabled for this directory.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub group_role_mapping_enabled: bool,
     /// Mapping of user attributes to the directory attribute paths they are extracted from.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub attribute_mapping: serde_json::Map<String, serde_json::Value>,
     /// Custom attributes to map from the IdP to the user's profile via directory sync. Requires the custom attributes feature to be enabled for the instance.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub custom_attributes: Vec<DirectoryCustomAttributesItem>,
     /// The API key for authenticating provisioning requests. Only returned when the directory is created or the key is rotated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
     /// Unix timestamp when the directory was created.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp when the directory was last updated.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for Directory {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            name: fields.or_default("name")?,
+            enterprise_connection_id: fields.optional("enterprise_connection_id")?,
+            endpoint_url: fields.or_default("endpoint_url")?,
+            provider: fields.or_default("provider")?,
+            enabled: fields.or_default("enabled")?,
+            group_role_mapping_enabled: fields.or_default("group_role_mapping_enabled")?,
+            attribute_mapping: fields.or_default("attribute_mapping")?,
+            custom_attributes: fields.or_default("custom_attributes")?,
+            api_key: fields.optional("api_key")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for Directory {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `DirectoryCustomAttributesItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct DirectoryCustomAttributesItem {
     /// Display name for the custom attribute
@@ -4113,71 +5870,126 @@ pub struct DirectoryCustomAttributesItem {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for DirectoryCustomAttributesItem {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.optional("name")?,
+            key: fields.optional("key")?,
+            sso_path: fields.optional("sso_path")?,
+            scim_path: fields.optional("scim_path")?,
+            directory_path: fields.optional("directory_path")?,
+            multi_valued: fields.optional("multi_valued")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for DirectoryCustomAttributesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// A mapping from a directory group to an organization role. Members of the group are assigned the role; the lowest-precedence match wins when a user belongs to multiple mapped groups.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct DirectoryGroupRoleMapping {
     /// String representing the object's type. Always "directory_group_role_mapping".
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the directory group role mapping.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The ID of the directory this mapping belongs to.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub directory_id: String,
     /// The legacy name for `directory_id`. Carries the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub scim_directory_id: String,
     /// The group ID from the identity provider.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub directory_group_id: String,
     /// The legacy name for `directory_group_id`. Carries the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub scim_group_id: String,
     /// The display name of the group, as reported by the identity provider.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub directory_group_display_name: String,
     /// The legacy name for `directory_group_display_name`. Carries the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub scim_group_display_name: String,
     /// `role`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
     /// Mapping precedence, starting at 1. Lower values take priority when a user belongs to multiple mapped groups.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub precedence: i64,
     /// Unix timestamp (milliseconds) of when the mapping was created.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp (milliseconds) of when the mapping was last updated.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for DirectoryGroupRoleMapping {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            directory_id: fields.or_default("directory_id")?,
+            scim_directory_id: fields.or_default("scim_directory_id")?,
+            directory_group_id: fields.or_default("directory_group_id")?,
+            scim_group_id: fields.or_default("scim_group_id")?,
+            directory_group_display_name: fields.or_default("directory_group_display_name")?,
+            scim_group_display_name: fields.or_default("scim_group_display_name")?,
+            role: fields.optional("role")?,
+            precedence: fields.or_default("precedence")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for DirectoryGroupRoleMapping {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `DirectoryGroupRoleMappingDeleted`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct DirectoryGroupRoleMappingDeleted {
     /// String representing the object's type.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// The ID of the deleted directory group role mapping.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Whether the directory group role mapping was successfully deleted.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub deleted: bool,
 }
 
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for DirectoryGroupRoleMappingDeleted {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            deleted: fields.or_default("deleted")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for DirectoryGroupRoleMappingDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 /// `DisableMfaResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct DisableMfaResponse {
     /// `user_id`.
@@ -4185,27 +5997,37 @@ pub struct DisableMfaResponse {
     pub user_id: Option<String>,
 }
 
+impl crate::client::lenient::Object for DisableMfaResponse {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            user_id: fields.optional("user_id")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DisableMfaResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `Domain`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Domain {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `name`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// `is_satellite`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub is_satellite: bool,
     /// `frontend_api_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub frontend_api_url: String,
     /// Null for satellite domains.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4214,40 +6036,57 @@ pub struct Domain {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proxy_url: Option<String>,
     /// `development_origin`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub development_origin: String,
     /// `cname_targets`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub cname_targets: Vec<CNameTarget>,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Object for Domain {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            name: fields.or_default("name")?,
+            is_satellite: fields.or_default("is_satellite")?,
+            frontend_api_url: fields.or_default("frontend_api_url")?,
+            accounts_portal_url: fields.optional("accounts_portal_url")?,
+            proxy_url: fields.optional("proxy_url")?,
+            development_origin: fields.or_default("development_origin")?,
+            cname_targets: fields.or_default("cname_targets")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+impl<'de> serde::Deserialize<'de> for Domain {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `EnterpriseConnection`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct EnterpriseConnection {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// The enterprise connection ID
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The display name of the connection
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// `provider`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub provider: String,
     /// `logo_public_url`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub logo_public_url: Option<String>,
     /// Whether the enterprise connection is active
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub active: bool,
     /// Domains associated with the enterprise connection
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub domains: Vec<String>,
     /// Organization ID when the connection is linked to an organization
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4262,7 +6101,6 @@ pub struct EnterpriseConnection {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_organization_account_linking: Option<bool>,
     /// Custom attributes to map from the IdP to the user's profile via SSO or SCIM provisioning
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub custom_attributes: Vec<EnterpriseConnectionCustomAttributesItem>,
     /// Present when the enterprise connection uses SAML
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4271,25 +6109,55 @@ pub struct EnterpriseConnection {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub oauth_config: Option<EnterpriseConnectionOauthConfig>,
     /// Unix timestamp in milliseconds when the connection was created
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp in milliseconds when the connection was last updated
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for EnterpriseConnection {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            name: fields.or_default("name")?,
+            provider: fields.or_default("provider")?,
+            logo_public_url: fields.optional("logo_public_url")?,
+            active: fields.or_default("active")?,
+            domains: fields.or_default("domains")?,
+            organization_id: fields.optional("organization_id")?,
+            sync_user_attributes: fields.optional("sync_user_attributes")?,
+            disable_additional_identifications: fields
+                .optional("disable_additional_identifications")?,
+            allow_organization_account_linking: fields
+                .optional("allow_organization_account_linking")?,
+            custom_attributes: fields.or_default("custom_attributes")?,
+            saml_connection: fields.optional("saml_connection")?,
+            oauth_config: fields.optional("oauth_config")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for EnterpriseConnection {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `EnterpriseConnectionCustomAttributesItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionCustomAttributesItem {
     /// Display name for the custom attribute
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// Key used to store the attribute in the user's public/private/unsafe metadata
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub key: String,
     /// Path to extract the attribute value from SSO claims (SAML assertions or OIDC claims)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4306,10 +6174,32 @@ pub struct EnterpriseConnectionCustomAttributesItem {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for EnterpriseConnectionCustomAttributesItem {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.or_default("name")?,
+            key: fields.or_default("key")?,
+            sso_path: fields.optional("sso_path")?,
+            scim_path: fields.optional("scim_path")?,
+            directory_path: fields.optional("directory_path")?,
+            multi_valued: fields.optional("multi_valued")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for EnterpriseConnectionCustomAttributesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Present when the enterprise connection uses OIDC or EASIE
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionOauthConfig {
     /// OAuth config ID
@@ -4351,10 +6241,38 @@ pub struct EnterpriseConnectionOauthConfig {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for EnterpriseConnectionOauthConfig {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            id: fields.optional("id")?,
+            name: fields.optional("name")?,
+            provider_key: fields.optional("provider_key")?,
+            client_id: fields.optional("client_id")?,
+            discovery_url: fields.optional("discovery_url")?,
+            auth_url: fields.optional("auth_url")?,
+            token_url: fields.optional("token_url")?,
+            user_info_url: fields.optional("user_info_url")?,
+            requires_pkce: fields.optional("requires_pkce")?,
+            logo_public_url: fields.optional("logo_public_url")?,
+            created_at: fields.optional("created_at")?,
+            updated_at: fields.optional("updated_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for EnterpriseConnectionOauthConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Present when the enterprise connection uses SAML
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionSamlConnection {
     /// SAML connection ID
@@ -4399,18 +6317,65 @@ pub struct EnterpriseConnectionSamlConnection {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for EnterpriseConnectionSamlConnection {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            id: fields.optional("id")?,
+            name: fields.optional("name")?,
+            idp_entity_id: fields.optional("idp_entity_id")?,
+            idp_sso_url: fields.optional("idp_sso_url")?,
+            idp_metadata_url: fields.optional("idp_metadata_url")?,
+            acs_url: fields.optional("acs_url")?,
+            sp_entity_id: fields.optional("sp_entity_id")?,
+            sp_metadata_url: fields.optional("sp_metadata_url")?,
+            active: fields.optional("active")?,
+            allow_idp_initiated: fields.optional("allow_idp_initiated")?,
+            allow_subdomains: fields.optional("allow_subdomains")?,
+            force_authn: fields.optional("force_authn")?,
+            login_hint: fields.optional("login_hint")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for EnterpriseConnectionSamlConnection {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Configuration for the login_hint sent to the IdP on SSO sign-in
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionSamlConnectionLoginHint {
     /// Controls the login_hint sent to the IdP on SSO sign-in
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub mode: EnterpriseConnectionSamlConnectionLoginHintMode,
     /// The user public_metadata key whose value is sent as the login_hint when mode is custom_attribute
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for EnterpriseConnectionSamlConnectionLoginHint {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            mode: fields.or_default("mode")?,
+            source: fields.optional("source")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for EnterpriseConnectionSamlConnectionLoginHint {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -4429,24 +6394,19 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `EnterpriseConnectionTestRun`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionTestRun {
     /// The test run ID
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The status of the test run
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: EnterpriseConnectionTestRunStatus,
     /// The type of enterprise connection the test run was performed against
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub connection_type: EnterpriseConnectionTestRunConnectionType,
     /// The user information parsed from the IdP response
     #[serde(skip_serializing_if = "Option::is_none")]
     pub parsed_user_info: Option<EnterpriseConnectionTestRunParsedUserInfo>,
     /// Log entries captured during the test run
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub logs: Vec<EnterpriseConnectionTestRunLogsItem>,
     /// SAML-specific metadata, present for SAML connections
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4455,8 +6415,32 @@ pub struct EnterpriseConnectionTestRun {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub oauth: Option<EnterpriseConnectionTestRunOauth>,
     /// Unix timestamp in milliseconds when the test run was created
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for EnterpriseConnectionTestRun {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            id: fields.or_default("id")?,
+            status: fields.or_default("status")?,
+            connection_type: fields.or_default("connection_type")?,
+            parsed_user_info: fields.optional("parsed_user_info")?,
+            logs: fields.or_default("logs")?,
+            saml: fields.optional("saml")?,
+            oauth: fields.optional("oauth")?,
+            created_at: fields.or_default("created_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for EnterpriseConnectionTestRun {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -4473,12 +6457,10 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `EnterpriseConnectionTestRunLogsItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionTestRunLogsItem {
     /// `level`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub level: String,
     /// `code`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4487,15 +6469,34 @@ pub struct EnterpriseConnectionTestRunLogsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub short_message: Option<String>,
     /// `message`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub message: String,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for EnterpriseConnectionTestRunLogsItem {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            level: fields.or_default("level")?,
+            code: fields.optional("code")?,
+            short_message: fields.optional("short_message")?,
+            message: fields.or_default("message")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for EnterpriseConnectionTestRunLogsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// OAuth-specific metadata, present for OIDC connections
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionTestRunOauth {
     /// `id_token`.
@@ -4510,10 +6511,29 @@ pub struct EnterpriseConnectionTestRunOauth {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for EnterpriseConnectionTestRunOauth {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            id_token: fields.optional("id_token")?,
+            access_token: fields.optional("access_token")?,
+            user_info: fields.optional("user_info")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for EnterpriseConnectionTestRunOauth {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The user information parsed from the IdP response
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionTestRunParsedUserInfo {
     /// `email_address`.
@@ -4531,22 +6551,58 @@ pub struct EnterpriseConnectionTestRunParsedUserInfo {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for EnterpriseConnectionTestRunParsedUserInfo {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            email_address: fields.optional("email_address")?,
+            first_name: fields.optional("first_name")?,
+            last_name: fields.optional("last_name")?,
+            user_id: fields.optional("user_id")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for EnterpriseConnectionTestRunParsedUserInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `EnterpriseConnectionTestRunResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionTestRunResponse {
     /// A short-lived URL that can be used to initiate the test run flow
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub url: String,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for EnterpriseConnectionTestRunResponse {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            url: fields.or_default("url")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for EnterpriseConnectionTestRunResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// SAML-specific metadata, present for SAML connections
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionTestRunSaml {
     /// `saml_request`.
@@ -4558,6 +6614,26 @@ pub struct EnterpriseConnectionTestRunSaml {
     /// `relay_state`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub relay_state: Option<String>,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for EnterpriseConnectionTestRunSaml {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            saml_request: fields.optional("saml_request")?,
+            saml_response: fields.optional("saml_response")?,
+            relay_state: fields.optional("relay_state")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for EnterpriseConnectionTestRunSaml {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -4576,37 +6652,48 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `ExtendFreeTrialRequest`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ExtendFreeTrialRequest {
     /// RFC3339 timestamp to extend the free trial to.
     /// Must be in the future and not more than 365 days from now.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub extend_to: String,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for ExtendFreeTrialRequest {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            extend_to: fields.or_default("extend_to")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for ExtendFreeTrialRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `FeatureResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct FeatureResponse {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the feature.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The name of the feature.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// The description of the feature.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The URL-friendly slug for the feature.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub slug: String,
     /// The URL of the feature's avatar image.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -4614,38 +6701,75 @@ pub struct FeatureResponse {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Object for FeatureResponse {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            name: fields.or_default("name")?,
+            description: fields.optional("description")?,
+            slug: fields.or_default("slug")?,
+            avatar_url: fields.optional("avatar_url")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for FeatureResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `FeatureResponse2`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct FeatureResponse2 {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the feature.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The name of the feature.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// The description of the feature.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub description: String,
     /// The URL-friendly slug for the feature.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub slug: String,
     /// The URL of the feature's avatar image.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub avatar_url: String,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for FeatureResponse2 {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            name: fields.or_default("name")?,
+            description: fields.or_default("description")?,
+            slug: fields.or_default("slug")?,
+            avatar_url: fields.or_default("avatar_url")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for FeatureResponse2 {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// The query parameters of `GET /billing/prices` ([`list_prices`](crate::client::BillingApi::list_prices)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct GetBillingPriceList {
@@ -4666,6 +6790,29 @@ pub struct GetBillingPriceList {
     /// Filter prices by plan ID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_id: Option<String>,
+}
+
+#[cfg(feature = "billing")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for GetBillingPriceList {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            paginated: fields.optional("paginated")?,
+            limit: fields.optional("limit")?,
+            offset: fields.optional("offset")?,
+            plan_id: fields.optional("plan_id")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for GetBillingPriceList {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -4700,8 +6847,6 @@ impl GetBillingPriceList {
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// The query parameters of `GET /billing/statements` ([`list_statements`](crate::client::BillingApi::list_statements)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct GetBillingStatementList {
@@ -4719,6 +6864,28 @@ pub struct GetBillingStatementList {
     /// To be used in conjunction with `limit`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "billing")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for GetBillingStatementList {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            paginated: fields.optional("paginated")?,
+            limit: fields.optional("limit")?,
+            offset: fields.optional("offset")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for GetBillingStatementList {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -4747,8 +6914,6 @@ impl GetBillingStatementList {
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// The query parameters of `GET /billing/statements/{statementID}/payment_attempts` ([`get_statement_payment_attempts`](crate::client::BillingApi::get_statement_payment_attempts)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct GetBillingStatementPaymentAttempts {
@@ -4766,6 +6931,28 @@ pub struct GetBillingStatementPaymentAttempts {
     /// To be used in conjunction with `limit`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "billing")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for GetBillingStatementPaymentAttempts {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            paginated: fields.optional("paginated")?,
+            limit: fields.optional("limit")?,
+            offset: fields.optional("offset")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for GetBillingStatementPaymentAttempts {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -4794,8 +6981,6 @@ impl GetBillingStatementPaymentAttempts {
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The query parameters of `GET /clients` ([`list`](crate::client::ClientsApi::list)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct GetClientList {
@@ -4808,6 +6993,27 @@ pub struct GetClientList {
     /// To be used in conjunction with `limit`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for GetClientList {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            limit: fields.optional("limit")?,
+            offset: fields.optional("offset")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for GetClientList {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -4830,8 +7036,6 @@ impl GetClientList {
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// The query parameters of `GET /billing/plans` ([`list_plans`](crate::client::BillingApi::list_plans)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct GetCommercePlanList {
@@ -4852,6 +7056,29 @@ pub struct GetCommercePlanList {
     /// Filter plans by payer type
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payer_type: Option<GetCommercePlanListPayerType>,
+}
+
+#[cfg(feature = "billing")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for GetCommercePlanList {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            paginated: fields.optional("paginated")?,
+            limit: fields.optional("limit")?,
+            offset: fields.optional("offset")?,
+            payer_type: fields.optional("payer_type")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for GetCommercePlanList {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -4897,8 +7124,6 @@ crate::client::models::string_enum! {
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// The query parameters of `GET /billing/subscription_items` ([`list_subscription_items`](crate::client::BillingApi::list_subscription_items)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct GetCommerceSubscriptionItemList {
@@ -4931,6 +7156,33 @@ pub struct GetCommerceSubscriptionItemList {
     /// Search query to filter subscription items
     #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
+}
+
+#[cfg(feature = "billing")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for GetCommerceSubscriptionItemList {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            paginated: fields.optional("paginated")?,
+            limit: fields.optional("limit")?,
+            offset: fields.optional("offset")?,
+            status: fields.optional("status")?,
+            payer_type: fields.optional("payer_type")?,
+            plan_id: fields.optional("plan_id")?,
+            include_free: fields.optional("include_free")?,
+            query: fields.optional("query")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for GetCommerceSubscriptionItemList {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -5020,8 +7272,6 @@ crate::client::models::string_enum! {
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The query parameters of `GET /templates/{template_type}` ([`list`](crate::client::TemplatesApi::list)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct GetTemplateList {
@@ -5039,6 +7289,28 @@ pub struct GetTemplateList {
     /// To be used in conjunction with `limit`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for GetTemplateList {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            paginated: fields.optional("paginated")?,
+            limit: fields.optional("limit")?,
+            offset: fields.optional("offset")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for GetTemplateList {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -5066,21 +7338,16 @@ impl GetTemplateList {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `Instance`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Instance {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `environment_type`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub environment_type: String,
     /// `allowed_origins`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub allowed_origins: Vec<String>,
     /// The ID of the Clerk workspace that owns the instance's application. It is null when the application has no owner.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -5088,24 +7355,60 @@ pub struct Instance {
 }
 
 #[cfg(feature = "instance")]
+impl crate::client::lenient::Object for Instance {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            environment_type: fields.or_default("environment_type")?,
+            allowed_origins: fields.or_default("allowed_origins")?,
+            workspace_id: fields.optional("workspace_id")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+impl<'de> serde::Deserialize<'de> for Instance {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// Per-instance SMS communication settings, including the SMS country blocklist.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct InstanceCommunication {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// ISO 3166-1 alpha-2 country codes that are blocked for SMS delivery on this instance. Codes that aren't recognized are silently dropped.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub blocked_country_codes: Vec<String>,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Object for InstanceCommunication {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            blocked_country_codes: fields.or_default("blocked_country_codes")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+impl<'de> serde::Deserialize<'de> for InstanceCommunication {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 /// The query parameters of `GET /organization_memberships` ([`list_instance_memberships`](crate::client::OrganizationsApi::list_instance_memberships)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct InstanceGetOrganizationMemberships {
@@ -5123,6 +7426,26 @@ pub struct InstanceGetOrganizationMemberships {
     /// To be used in conjunction with `limit`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for InstanceGetOrganizationMemberships {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            order_by: fields.optional("order_by")?,
+            limit: fields.optional("limit")?,
+            offset: fields.optional("offset")?,
+        })
+    }
+}
+
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for InstanceGetOrganizationMemberships {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 impl InstanceGetOrganizationMemberships {
@@ -5148,56 +7471,88 @@ impl InstanceGetOrganizationMemberships {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `InstanceProtect`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct InstanceProtect {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `rules_enabled`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub rules_enabled: bool,
     /// `specter_enabled`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub specter_enabled: bool,
     /// Whether the instance has opted out of the Protect prerequisite checks, asserting its setup already meets the requirements.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub checks_bypassed: bool,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Object for InstanceProtect {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            rules_enabled: fields.or_default("rules_enabled")?,
+            specter_enabled: fields.or_default("specter_enabled")?,
+            checks_bypassed: fields.or_default("checks_bypassed")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+impl<'de> serde::Deserialize<'de> for InstanceProtect {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `InstanceRestrictions`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct InstanceRestrictions {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `allowlist`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub allowlist: bool,
     /// `blocklist`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub blocklist: bool,
     /// `allowlist_blocklist_disabled_on_sign_in`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub allowlist_blocklist_disabled_on_sign_in: bool,
     /// `block_email_subaddresses`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub block_email_subaddresses: bool,
     /// `block_disposable_email_domains`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub block_disposable_email_domains: bool,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Object for InstanceRestrictions {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            allowlist: fields.or_default("allowlist")?,
+            blocklist: fields.or_default("blocklist")?,
+            allowlist_blocklist_disabled_on_sign_in: fields
+                .or_default("allowlist_blocklist_disabled_on_sign_in")?,
+            block_email_subaddresses: fields.or_default("block_email_subaddresses")?,
+            block_disposable_email_domains: fields.or_default("block_disposable_email_domains")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+impl<'de> serde::Deserialize<'de> for InstanceRestrictions {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `InstanceSettings`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct InstanceSettings {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -5222,18 +7577,59 @@ pub struct InstanceSettings {
     pub enhanced_email_deliverability: Option<bool>,
 }
 
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Object for InstanceSettings {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.optional("object")?,
+            id: fields.optional("id")?,
+            restricted_to_allowlist: fields.optional("restricted_to_allowlist")?,
+            from_email_address: fields.optional("from_email_address")?,
+            progressive_sign_up: fields.optional("progressive_sign_up")?,
+            enhanced_email_deliverability: fields.optional("enhanced_email_deliverability")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+impl<'de> serde::Deserialize<'de> for InstanceSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /waitlist_entries/{waitlist_entry_id}/invite` ([`invite`](crate::client::WaitlistEntriesApi::invite)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct InviteWaitlistEntry {
     /// Whether an invitation should be created if there is already an existing invitation for this email address, or it's claimed by another user.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ignore_existing: Option<bool>,
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for InviteWaitlistEntry {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            ignore_existing: fields.optional("ignore_existing")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for InviteWaitlistEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -5249,46 +7645,60 @@ impl InviteWaitlistEntry {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `JwtTemplate`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct JwtTemplate {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `name`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// `claims`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub claims: serde_json::Map<String, serde_json::Value>,
     /// `lifetime`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub lifetime: i64,
     /// `allowed_clock_skew`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub allowed_clock_skew: i64,
     /// `custom_signing_key`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub custom_signing_key: bool,
     /// `signing_algorithm`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub signing_algorithm: String,
     /// Unix timestamp of creation.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of last update.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Object for JwtTemplate {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            name: fields.or_default("name")?,
+            claims: fields.or_default("claims")?,
+            lifetime: fields.or_default("lifetime")?,
+            allowed_clock_skew: fields.or_default("allowed_clock_skew")?,
+            custom_signing_key: fields.or_default("custom_signing_key")?,
+            signing_algorithm: fields.or_default("signing_algorithm")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+impl<'de> serde::Deserialize<'de> for JwtTemplate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 /// The query parameters of `GET /organization_domains` ([`list_all_domains`](crate::client::OrganizationsApi::list_all_domains)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListAllOrganizationDomains {
@@ -5329,6 +7739,31 @@ pub struct ListAllOrganizationDomains {
     /// Can be used for paginating the results together with `offset`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+}
+
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for ListAllOrganizationDomains {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            organization_id: fields.optional("organization_id")?,
+            verified: fields.optional("verified")?,
+            enrollment_mode: fields.optional("enrollment_mode")?,
+            query: fields.optional("query")?,
+            domains: fields.optional("domains")?,
+            order_by: fields.optional("order_by")?,
+            offset: fields.optional("offset")?,
+            limit: fields.optional("limit")?,
+        })
+    }
+}
+
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for ListAllOrganizationDomains {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 impl ListAllOrganizationDomains {
@@ -5423,8 +7858,6 @@ crate::client::models::string_enum! {
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The query parameters of `GET /directories` ([`list`](crate::client::DirectoriesApi::list)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListDirectories {
@@ -5437,6 +7870,27 @@ pub struct ListDirectories {
     /// To be used in conjunction with `limit`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for ListDirectories {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            limit: fields.optional("limit")?,
+            offset: fields.optional("offset")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for ListDirectories {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -5459,8 +7913,6 @@ impl ListDirectories {
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The query parameters of `GET /enterprise_connections/{enterprise_connection_id}/test_runs` ([`list_test_runs`](crate::client::EnterpriseConnectionsApi::list_test_runs)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListEnterpriseConnectionTestRuns {
@@ -5476,6 +7928,28 @@ pub struct ListEnterpriseConnectionTestRuns {
     /// To be used in conjunction with `limit`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for ListEnterpriseConnectionTestRuns {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            status: fields.optional("status")?,
+            limit: fields.optional("limit")?,
+            offset: fields.optional("offset")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for ListEnterpriseConnectionTestRuns {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -5523,8 +7997,6 @@ crate::client::models::string_enum! {
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The query parameters of `GET /enterprise_connections` ([`list`](crate::client::EnterpriseConnectionsApi::list)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListEnterpriseConnections {
@@ -5543,6 +8015,29 @@ pub struct ListEnterpriseConnections {
     /// Filter by active status. If true, only active connections are returned. If false, only inactive connections are returned. If omitted, all connections are returned.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for ListEnterpriseConnections {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            limit: fields.optional("limit")?,
+            offset: fields.optional("offset")?,
+            organization_id: fields.optional("organization_id")?,
+            active: fields.optional("active")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for ListEnterpriseConnections {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -5575,8 +8070,6 @@ impl ListEnterpriseConnections {
 
 /// The query parameters of `GET /organization_invitations` ([`list_instance_invitations`](crate::client::OrganizationsApi::list_instance_invitations)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListInstanceOrganizationInvitations {
@@ -5603,6 +8096,28 @@ pub struct ListInstanceOrganizationInvitations {
     /// To be used in conjunction with `limit`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for ListInstanceOrganizationInvitations {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            order_by: fields.optional("order_by")?,
+            status: fields.optional("status")?,
+            query: fields.optional("query")?,
+            limit: fields.optional("limit")?,
+            offset: fields.optional("offset")?,
+        })
+    }
+}
+
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for ListInstanceOrganizationInvitations {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 impl ListInstanceOrganizationInvitations {
@@ -5655,8 +8170,6 @@ crate::client::models::string_enum! {
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The query parameters of `GET /jwt_templates` ([`list`](crate::client::JwtTemplatesApi::list)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListJwtTemplates {
@@ -5669,6 +8182,27 @@ pub struct ListJwtTemplates {
     /// To be used in conjunction with `limit`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for ListJwtTemplates {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            limit: fields.optional("limit")?,
+            offset: fields.optional("offset")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for ListJwtTemplates {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -5691,8 +8225,6 @@ impl ListJwtTemplates {
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The query parameters of `GET /oauth_applications` ([`list`](crate::client::OAuthApplicationsApi::list)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListOauthApplications {
@@ -5718,6 +8250,29 @@ pub struct ListOauthApplications {
     /// resolving a `client_id` to the OAuth application `id` required by the read, update and delete endpoints.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name_query: Option<String>,
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for ListOauthApplications {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            limit: fields.optional("limit")?,
+            offset: fields.optional("offset")?,
+            order_by: fields.optional("order_by")?,
+            name_query: fields.optional("name_query")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for ListOauthApplications {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -5750,8 +8305,6 @@ impl ListOauthApplications {
 
 /// The query parameters of `GET /organizations/{organization_id}/domains` ([`list_domains`](crate::client::OrganizationsApi::list_domains)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListOrganizationDomains {
@@ -5771,6 +8324,27 @@ pub struct ListOrganizationDomains {
     /// To be used in conjunction with `limit`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for ListOrganizationDomains {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            verified: fields.optional("verified")?,
+            enrollment_mode: fields.optional("enrollment_mode")?,
+            limit: fields.optional("limit")?,
+            offset: fields.optional("offset")?,
+        })
+    }
+}
+
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for ListOrganizationDomains {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 impl ListOrganizationDomains {
@@ -5803,8 +8377,6 @@ impl ListOrganizationDomains {
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The query parameters of `GET /organization_permissions` ([`list`](crate::client::OrganizationPermissionsApi::list)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListOrganizationPermissions {
@@ -5827,6 +8399,29 @@ pub struct ListOrganizationPermissions {
     /// To be used in conjunction with `limit`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "roles")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for ListOrganizationPermissions {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            query: fields.optional("query")?,
+            order_by: fields.optional("order_by")?,
+            limit: fields.optional("limit")?,
+            offset: fields.optional("offset")?,
+        })
+    }
+}
+
+#[cfg(feature = "roles")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for ListOrganizationPermissions {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "roles")]
@@ -5861,8 +8456,6 @@ impl ListOrganizationPermissions {
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The query parameters of `GET /organization_roles` ([`list`](crate::client::OrganizationRolesApi::list)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListOrganizationRoles {
@@ -5887,6 +8480,29 @@ pub struct ListOrganizationRoles {
     /// To be used in conjunction with `limit`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "roles")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for ListOrganizationRoles {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            query: fields.optional("query")?,
+            order_by: fields.optional("order_by")?,
+            limit: fields.optional("limit")?,
+            offset: fields.optional("offset")?,
+        })
+    }
+}
+
+#[cfg(feature = "roles")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for ListOrganizationRoles {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "roles")]
@@ -5919,8 +8535,6 @@ impl ListOrganizationRoles {
 
 /// The query parameters of `GET /organizations/{organization_id}/invitations/pending` ([`list_pending_invitations`](crate::client::OrganizationsApi::list_pending_invitations)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListPendingOrganizationInvitations {
@@ -5933,6 +8547,25 @@ pub struct ListPendingOrganizationInvitations {
     /// To be used in conjunction with `limit`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for ListPendingOrganizationInvitations {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            limit: fields.optional("limit")?,
+            offset: fields.optional("offset")?,
+        })
+    }
+}
+
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for ListPendingOrganizationInvitations {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 impl ListPendingOrganizationInvitations {
@@ -5953,8 +8586,6 @@ impl ListPendingOrganizationInvitations {
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The query parameters of `GET /redirect_urls` ([`list`](crate::client::RedirectUrlsApi::list)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListRedirectUrls {
@@ -5967,6 +8598,27 @@ pub struct ListRedirectUrls {
     /// To be used in conjunction with `limit`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for ListRedirectUrls {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            limit: fields.optional("limit")?,
+            offset: fields.optional("offset")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for ListRedirectUrls {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -5989,8 +8641,6 @@ impl ListRedirectUrls {
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The query parameters of `GET /role_sets` ([`list`](crate::client::RoleSetsApi::list)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListRoleSets {
@@ -6015,6 +8665,29 @@ pub struct ListRoleSets {
     /// To be used in conjunction with `limit`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "roles")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for ListRoleSets {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            query: fields.optional("query")?,
+            order_by: fields.optional("order_by")?,
+            limit: fields.optional("limit")?,
+            offset: fields.optional("offset")?,
+        })
+    }
+}
+
+#[cfg(feature = "roles")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for ListRoleSets {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "roles")]
@@ -6049,8 +8722,6 @@ impl ListRoleSets {
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The query parameters of `GET /saml_connections` ([`list`](crate::client::SamlConnectionsApi::list)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListSamlConnections {
@@ -6080,6 +8751,30 @@ pub struct ListSamlConnections {
     /// Accepts up to 100 organization IDs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<Vec<String>>,
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for ListSamlConnections {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            limit: fields.optional("limit")?,
+            offset: fields.optional("offset")?,
+            query: fields.optional("query")?,
+            order_by: fields.optional("order_by")?,
+            organization_id: fields.optional("organization_id")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for ListSamlConnections {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -6123,8 +8818,6 @@ impl ListSamlConnections {
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The query parameters of `GET /scim_directories` ([`list`](crate::client::ScimDirectoriesApi::list)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListScimDirectories {
@@ -6137,6 +8830,27 @@ pub struct ListScimDirectories {
     /// To be used in conjunction with `limit`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for ListScimDirectories {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            limit: fields.optional("limit")?,
+            offset: fields.optional("offset")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for ListScimDirectories {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -6159,8 +8873,6 @@ impl ListScimDirectories {
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The query parameters of `GET /waitlist_entries` ([`list`](crate::client::WaitlistEntriesApi::list)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListWaitlistEntries {
@@ -6187,6 +8899,30 @@ pub struct ListWaitlistEntries {
     /// Use `+` for ascending or `-` for descending order. Defaults to `-created_at`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order_by: Option<String>,
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for ListWaitlistEntries {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            limit: fields.optional("limit")?,
+            offset: fields.optional("offset")?,
+            query: fields.optional("query")?,
+            status: fields.optional("status")?,
+            order_by: fields.optional("order_by")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for ListWaitlistEntries {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -6241,24 +8977,18 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `OauthApplication`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct OauthApplication {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `instance_id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub instance_id: String,
     /// `name`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// `client_id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub client_id: String,
     /// `client_uri`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6267,102 +8997,140 @@ pub struct OauthApplication {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_image_url: Option<String>,
     /// `dynamically_registered`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub dynamically_registered: bool,
     /// `consent_screen_enabled`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub consent_screen_enabled: bool,
     /// `pkce_required`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub pkce_required: bool,
     /// `public`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub public: bool,
     /// `scopes`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub scopes: String,
     /// `redirect_uris`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub redirect_uris: Vec<String>,
     /// Deprecated: Use redirect_uris instead.
     ///
     /// Deprecated by Clerk.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub callback_url: String,
     /// `authorize_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub authorize_url: String,
     /// `token_fetch_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub token_fetch_url: String,
     /// `user_info_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub user_info_url: String,
     /// `discovery_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub discovery_url: String,
     /// `token_introspection_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub token_introspection_url: String,
     /// Unix timestamp of creation.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of last update.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for OauthApplication {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            instance_id: fields.or_default("instance_id")?,
+            name: fields.or_default("name")?,
+            client_id: fields.or_default("client_id")?,
+            client_uri: fields.optional("client_uri")?,
+            client_image_url: fields.optional("client_image_url")?,
+            dynamically_registered: fields.or_default("dynamically_registered")?,
+            consent_screen_enabled: fields.or_default("consent_screen_enabled")?,
+            pkce_required: fields.or_default("pkce_required")?,
+            public: fields.or_default("public")?,
+            scopes: fields.or_default("scopes")?,
+            redirect_uris: fields.or_default("redirect_uris")?,
+            callback_url: fields.or_default("callback_url")?,
+            authorize_url: fields.or_default("authorize_url")?,
+            token_fetch_url: fields.or_default("token_fetch_url")?,
+            user_info_url: fields.or_default("user_info_url")?,
+            discovery_url: fields.or_default("discovery_url")?,
+            token_introspection_url: fields.or_default("token_introspection_url")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for OauthApplication {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `OauthApplicationSettings`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct OauthApplicationSettings {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Whether dynamic OAuth client registration is enabled for the instance (RFC 7591).
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub dynamic_oauth_client_registration: bool,
     /// Default scopes.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub default_scopes: Vec<String>,
     /// Whether OAuth JWT access tokens are enabled for the instance (disabled indicates opaque access tokens).
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub oauth_jwt_access_tokens: bool,
     /// Whether the instance advertises support for Client ID Metadata Documents in its OAuth authorization server metadata.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub client_id_metadata_documents_advertised: bool,
     /// When true, new unknown CIMD clients are rejected. Previously auto-connected and pre-registered clients remain admitted; deleting a client makes it unknown again.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub client_id_metadata_documents_only_allow_pre_registered_clients: bool,
     /// When true, recorded implicitly allowed CIMD clients are rejected on future client lookups. Explicitly allowed clients remain accepted. This does not revoke previously issued access tokens.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub client_id_metadata_documents_block_implicitly_allowed_clients: bool,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Object for OauthApplicationSettings {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            dynamic_oauth_client_registration: fields
+                .or_default("dynamic_oauth_client_registration")?,
+            default_scopes: fields.or_default("default_scopes")?,
+            oauth_jwt_access_tokens: fields.or_default("oauth_jwt_access_tokens")?,
+            client_id_metadata_documents_advertised: fields
+                .or_default("client_id_metadata_documents_advertised")?,
+            client_id_metadata_documents_only_allow_pre_registered_clients: fields
+                .or_default("client_id_metadata_documents_only_allow_pre_registered_clients")?,
+            client_id_metadata_documents_block_implicitly_allowed_clients: fields
+                .or_default("client_id_metadata_documents_block_implicitly_allowed_clients")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+impl<'de> serde::Deserialize<'de> for OauthApplicationSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `OauthApplicationWithSecret`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct OauthApplicationWithSecret {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `instance_id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub instance_id: String,
     /// `name`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// `client_id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub client_id: String,
     /// `client_uri`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6371,73 +9139,92 @@ pub struct OauthApplicationWithSecret {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_image_url: Option<String>,
     /// `dynamically_registered`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub dynamically_registered: bool,
     /// `consent_screen_enabled`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub consent_screen_enabled: bool,
     /// `pkce_required`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub pkce_required: bool,
     /// `public`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub public: bool,
     /// `scopes`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub scopes: String,
     /// `redirect_uris`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub redirect_uris: Vec<String>,
     /// Deprecated: Use redirect_uris instead.
     ///
     /// Deprecated by Clerk.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub callback_url: String,
     /// `authorize_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub authorize_url: String,
     /// `token_fetch_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub token_fetch_url: String,
     /// `user_info_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub user_info_url: String,
     /// `discovery_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub discovery_url: String,
     /// `token_introspection_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub token_introspection_url: String,
     /// Unix timestamp of creation.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of last update.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
     /// Empty if public client.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
 }
 
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for OauthApplicationWithSecret {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            instance_id: fields.or_default("instance_id")?,
+            name: fields.or_default("name")?,
+            client_id: fields.or_default("client_id")?,
+            client_uri: fields.optional("client_uri")?,
+            client_image_url: fields.optional("client_image_url")?,
+            dynamically_registered: fields.or_default("dynamically_registered")?,
+            consent_screen_enabled: fields.or_default("consent_screen_enabled")?,
+            pkce_required: fields.or_default("pkce_required")?,
+            public: fields.or_default("public")?,
+            scopes: fields.or_default("scopes")?,
+            redirect_uris: fields.or_default("redirect_uris")?,
+            callback_url: fields.or_default("callback_url")?,
+            authorize_url: fields.or_default("authorize_url")?,
+            token_fetch_url: fields.or_default("token_fetch_url")?,
+            user_info_url: fields.or_default("user_info_url")?,
+            discovery_url: fields.or_default("discovery_url")?,
+            token_introspection_url: fields.or_default("token_introspection_url")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+            client_secret: fields.optional("client_secret")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for OauthApplicationWithSecret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 /// An organization domain
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct OrganizationDomain {
     /// String representing the object's type. Objects of the same type share the same value. Always `organization_domain`
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the organization domain
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Unique identifier for the organization
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub organization_id: String,
     /// Name of the organization domain
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// Mode of enrollment for the domain
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub enrollment_mode: OrganizationDomainEnrollmentMode,
     /// Affiliation email address for the domain, if available.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6454,20 +9241,45 @@ pub struct OrganizationDomain {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verification: Option<OrganizationDomainVerification>,
     /// Total number of pending invitations associated with this domain
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub total_pending_invitations: i64,
     /// Total number of pending suggestions associated with this domain
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub total_pending_suggestions: i64,
     /// Public organization data associated with this domain
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public_organization_data: Option<OrganizationInvitationPublicOrganizationData>,
     /// Unix timestamp when the domain was created
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of the last update to the domain
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+impl crate::client::lenient::Object for OrganizationDomain {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            organization_id: fields.or_default("organization_id")?,
+            name: fields.or_default("name")?,
+            enrollment_mode: fields.or_default("enrollment_mode")?,
+            affiliation_email_address: fields.optional("affiliation_email_address")?,
+            affiliation_verification: fields.optional("affiliation_verification")?,
+            ownership_verification: fields.optional("ownership_verification")?,
+            verification: fields.optional("verification")?,
+            total_pending_invitations: fields.or_default("total_pending_invitations")?,
+            total_pending_suggestions: fields.or_default("total_pending_suggestions")?,
+            public_organization_data: fields.optional("public_organization_data")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OrganizationDomain {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 crate::client::models::string_enum! {
@@ -6485,15 +9297,12 @@ crate::client::models::string_enum! {
 }
 
 /// The verification object from an organization domain
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct OrganizationDomainVerification {
     /// Status of the verification. It can be `unverified`, `verified`, `failed`, or `expired`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: String,
     /// Name of the strategy used to verify the domain
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub strategy: String,
     /// How many attempts have been made to verify the domain
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6506,35 +9315,68 @@ pub struct OrganizationDomainVerification {
     pub verified_at: Option<i64>,
 }
 
+impl crate::client::lenient::Object for OrganizationDomainVerification {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            status: fields.or_default("status")?,
+            strategy: fields.or_default("strategy")?,
+            attempts: fields.optional("attempts")?,
+            expire_at: fields.optional("expire_at")?,
+            verified_at: fields.optional("verified_at")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OrganizationDomainVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 /// `OrganizationInvitationPublicOrganizationData`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct OrganizationInvitationPublicOrganizationData {
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `name`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// `slug`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub slug: String,
     /// `image_url`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
     /// `has_image`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub has_image: bool,
 }
 
+impl crate::client::lenient::Object for OrganizationInvitationPublicOrganizationData {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            id: fields.or_default("id")?,
+            name: fields.or_default("name")?,
+            slug: fields.or_default("slug")?,
+            image_url: fields.optional("image_url")?,
+            has_image: fields.or_default("has_image")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OrganizationInvitationPublicOrganizationData {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 /// An organization inviter's public user data
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct OrganizationInvitationPublicUserData {
     /// `user_id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub user_id: String,
     /// `first_name`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6543,19 +9385,36 @@ pub struct OrganizationInvitationPublicUserData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// `image_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub image_url: String,
     /// `has_image`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub has_image: bool,
     /// `identifier`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub identifier: String,
 }
 
+impl crate::client::lenient::Object for OrganizationInvitationPublicUserData {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            user_id: fields.or_default("user_id")?,
+            first_name: fields.optional("first_name")?,
+            last_name: fields.optional("last_name")?,
+            image_url: fields.or_default("image_url")?,
+            has_image: fields.or_default("has_image")?,
+            identifier: fields.or_default("identifier")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OrganizationInvitationPublicUserData {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 /// An organization invitation with public organization data populated
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct OrganizationInvitationWithPublicOrganizationData {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -6586,10 +9445,8 @@ pub struct OrganizationInvitationWithPublicOrganizationData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// `public_metadata`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub public_metadata: serde_json::Map<String, serde_json::Value>,
     /// `private_metadata`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub private_metadata: serde_json::Map<String, serde_json::Value>,
     /// `url`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6608,30 +9465,55 @@ pub struct OrganizationInvitationWithPublicOrganizationData {
     pub public_organization_data: Option<OrganizationInvitationPublicOrganizationData>,
 }
 
+impl crate::client::lenient::Object for OrganizationInvitationWithPublicOrganizationData {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.optional("object")?,
+            id: fields.optional("id")?,
+            email_address: fields.optional("email_address")?,
+            role: fields.optional("role")?,
+            role_name: fields.optional("role_name")?,
+            organization_id: fields.optional("organization_id")?,
+            inviter_id: fields.optional("inviter_id")?,
+            public_inviter_data: fields.optional("public_inviter_data")?,
+            status: fields.optional("status")?,
+            public_metadata: fields.or_default("public_metadata")?,
+            private_metadata: fields.or_default("private_metadata")?,
+            url: fields.optional("url")?,
+            expires_at: fields.optional("expires_at")?,
+            created_at: fields.optional("created_at")?,
+            updated_at: fields.optional("updated_at")?,
+            public_organization_data: fields.optional("public_organization_data")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OrganizationInvitationWithPublicOrganizationData {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `OrganizationSettings`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct OrganizationSettings {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `enabled`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub enabled: bool,
     /// `max_allowed_memberships`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub max_allowed_memberships: i64,
     /// `max_allowed_roles`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub max_allowed_roles: i64,
     /// `max_role_sets_allowed`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_role_sets_allowed: Option<i64>,
     /// `max_allowed_domains`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub max_allowed_domains: i64,
     /// max_allowed_permissions is now a no-op, as permissions are now unlimited
     ///
@@ -6639,26 +9521,52 @@ pub struct OrganizationSettings {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_allowed_permissions: Option<i64>,
     /// The role key that a user will be assigned after creating an organization.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub creator_role: String,
     /// The default for whether an admin can delete an organization with the Frontend API.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub admin_delete_enabled: bool,
     /// `domains_enabled`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub domains_enabled: bool,
     /// `slug_disabled`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slug_disabled: Option<bool>,
     /// `domains_enrollment_modes`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub domains_enrollment_modes: Vec<OrganizationSettingsDomainsEnrollmentModesItem>,
     /// The role key that it will be used in order to create an organization invitation or suggestion.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub domains_default_role: String,
     /// The role set key that it will be used to create new organizations.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub initial_role_set_key: Option<String>,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Object for OrganizationSettings {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            enabled: fields.or_default("enabled")?,
+            max_allowed_memberships: fields.or_default("max_allowed_memberships")?,
+            max_allowed_roles: fields.or_default("max_allowed_roles")?,
+            max_role_sets_allowed: fields.optional("max_role_sets_allowed")?,
+            max_allowed_domains: fields.or_default("max_allowed_domains")?,
+            max_allowed_permissions: fields.optional("max_allowed_permissions")?,
+            creator_role: fields.or_default("creator_role")?,
+            admin_delete_enabled: fields.or_default("admin_delete_enabled")?,
+            domains_enabled: fields.or_default("domains_enabled")?,
+            slug_disabled: fields.optional("slug_disabled")?,
+            domains_enrollment_modes: fields.or_default("domains_enrollment_modes")?,
+            domains_default_role: fields.or_default("domains_default_role")?,
+            initial_role_set_key: fields.optional("initial_role_set_key")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+impl<'de> serde::Deserialize<'de> for OrganizationSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -6677,42 +9585,56 @@ crate::client::models::string_enum! {
 #[cfg(any(feature = "enterprise", feature = "roles"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "enterprise", feature = "roles"))))]
 /// `Permission`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Permission {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `name`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// `key`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub key: String,
     /// `description`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub description: String,
     /// `type`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub r#type: String,
     /// Unix timestamp of creation.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of last update.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(any(feature = "enterprise", feature = "roles"))]
+impl crate::client::lenient::Object for Permission {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            name: fields.or_default("name")?,
+            key: fields.or_default("key")?,
+            description: fields.or_default("description")?,
+            r#type: fields.or_default("type")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+        })
+    }
+}
+
+#[cfg(any(feature = "enterprise", feature = "roles"))]
+impl<'de> serde::Deserialize<'de> for Permission {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `POST /templates/{template_type}/{slug}/preview` ([`preview`](crate::client::TemplatesApi::preview)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct PreviewTemplate {
@@ -6733,6 +9655,29 @@ pub struct PreviewTemplate {
     /// Applicable only to email templates.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_to_email_name: Option<String>,
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for PreviewTemplate {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            subject: fields.optional("subject")?,
+            body: fields.optional("body")?,
+            from_email_name: fields.optional("from_email_name")?,
+            reply_to_email_name: fields.optional("reply_to_email_name")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for PreviewTemplate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -6766,91 +9711,135 @@ impl PreviewTemplate {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `PriceTransitionRequest`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct PriceTransitionRequest {
     /// The current price ID of the subscription item.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub from_price_id: String,
     /// The target price ID to transition to.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub to_price_id: String,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Object for PriceTransitionRequest {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            from_price_id: fields.or_default("from_price_id")?,
+            to_price_id: fields.or_default("to_price_id")?,
+        })
+    }
+}
+
+#[cfg(feature = "billing")]
+impl<'de> serde::Deserialize<'de> for PriceTransitionRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `ProxyCheck`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ProxyCheck {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `domain_id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub domain_id: String,
     /// Unix timestamp of last run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_run_at: Option<i64>,
     /// `proxy_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub proxy_url: String,
     /// `successful`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub successful: bool,
     /// Unix timestamp of creation.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of last update.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Object for ProxyCheck {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            domain_id: fields.or_default("domain_id")?,
+            last_run_at: fields.optional("last_run_at")?,
+            proxy_url: fields.or_default("proxy_url")?,
+            successful: fields.or_default("successful")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+impl<'de> serde::Deserialize<'de> for ProxyCheck {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `RedirectUrl`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct RedirectUrl {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub url: String,
     /// Unix timestamp of creation.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of last update.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Object for RedirectUrl {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            url: fields.or_default("url")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+impl<'de> serde::Deserialize<'de> for RedirectUrl {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 /// The body of `POST /sessions/{session_id}/refresh` ([`refresh`](crate::client::SessionsApi::refresh)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct RefreshSession {
     /// The JWT that is sent via the `__session` cookie from your frontend.
     /// Note: this JWT must be associated with the supplied session ID.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub expired_token: String,
     /// The refresh token from the `__refresh` cookie set via FAPI's handshake flow.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub refresh_token: String,
     /// The origin of the request.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub request_origin: String,
     /// The headers of the request.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -6861,6 +9850,29 @@ pub struct RefreshSession {
     /// The IP address of the request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_originating_ip: Option<String>,
+}
+
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for RefreshSession {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            expired_token: fields.or_default("expired_token")?,
+            refresh_token: fields.or_default("refresh_token")?,
+            request_origin: fields.or_default("request_origin")?,
+            request_headers: fields.optional("request_headers")?,
+            format: fields.optional("format")?,
+            request_originating_ip: fields.optional("request_originating_ip")?,
+        })
+    }
+}
+
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for RefreshSession {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 impl RefreshSession {
@@ -6930,14 +9942,30 @@ crate::client::models::string_enum! {
 
 /// The body of `POST /users/{user_id}/remove_password` ([`remove_password`](crate::client::UsersApi::remove_password)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct RemoveUserPassword {
     /// Set to `true` to revoke all of the user's active sessions after removing the password.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_out_of_other_sessions: Option<bool>,
+}
+
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for RemoveUserPassword {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            sign_out_of_other_sessions: fields.optional("sign_out_of_other_sessions")?,
+        })
+    }
+}
+
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for RemoveUserPassword {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 impl RemoveUserPassword {
@@ -6952,14 +9980,31 @@ impl RemoveUserPassword {
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `PUT /directories/{directory_id}/group_role_mappings` ([`replace_group_role_mappings`](crate::client::DirectoriesApi::replace_group_role_mappings)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct ReplaceDirectoryGroupRoleMappings {
     /// The desired set of mappings. Array order sets precedence (1-indexed). An empty array clears all mappings.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub mappings: Vec<ReplaceDirectoryGroupRoleMappingsMappingsItem>,
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for ReplaceDirectoryGroupRoleMappings {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            mappings: fields.or_default("mappings")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for ReplaceDirectoryGroupRoleMappings {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -6989,8 +10034,7 @@ impl ReplaceDirectoryGroupRoleMappings {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `ReplaceDirectoryGroupRoleMappingsMappingsItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ReplaceDirectoryGroupRoleMappingsMappingsItem {
     /// The group ID from the identity provider. Exactly one of `directory_group_id` or `scim_group_id` is required.
@@ -7000,25 +10044,61 @@ pub struct ReplaceDirectoryGroupRoleMappingsMappingsItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scim_group_id: Option<String>,
     /// The ID of the organization role to assign to members of the group.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub role_id: String,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for ReplaceDirectoryGroupRoleMappingsMappingsItem {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            directory_group_id: fields.optional("directory_group_id")?,
+            scim_group_id: fields.optional("scim_group_id")?,
+            role_id: fields.or_default("role_id")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for ReplaceDirectoryGroupRoleMappingsMappingsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `POST /role_sets/{role_set_key_or_id}/roles/replace` ([`replace_role`](crate::client::RoleSetsApi::replace_role)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct ReplaceRoleInRoleSet {
     /// The key of the role to remove from the role set
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub role_key: String,
     /// The key of the role to reassign members to
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub to_role_key: String,
+}
+
+#[cfg(feature = "roles")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for ReplaceRoleInRoleSet {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            role_key: fields.or_default("role_key")?,
+            to_role_key: fields.or_default("to_role_key")?,
+        })
+    }
+}
+
+#[cfg(feature = "roles")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for ReplaceRoleInRoleSet {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "roles")]
@@ -7050,18 +10130,36 @@ impl ReplaceRoleInRoleSet {
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `POST /role_sets/{role_set_key_or_id}/replace` ([`replace`](crate::client::RoleSetsApi::replace)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct ReplaceRoleSet {
     /// The key of the destination role set
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub dest_role_set_key: String,
     /// Mappings from source role keys to destination role keys.
     /// Required if members have roles that need to be reassigned.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reassignment_mappings: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+#[cfg(feature = "roles")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for ReplaceRoleSet {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            dest_role_set_key: fields.or_default("dest_role_set_key")?,
+            reassignment_mappings: fields.optional("reassignment_mappings")?,
+        })
+    }
+}
+
+#[cfg(feature = "roles")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for ReplaceRoleSet {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "roles")]
@@ -7095,14 +10193,31 @@ impl ReplaceRoleSet {
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `PUT /scim_directories/{scim_directory_id}/group_role_mappings` ([`replace_group_role_mappings`](crate::client::ScimDirectoriesApi::replace_group_role_mappings)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct ReplaceScimGroupRoleMappings {
     /// The desired set of mappings. Array order sets precedence (1-indexed). An empty array clears all mappings.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub mappings: Vec<ReplaceScimGroupRoleMappingsMappingsItem>,
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for ReplaceScimGroupRoleMappings {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            mappings: fields.or_default("mappings")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for ReplaceScimGroupRoleMappings {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -7132,27 +10247,40 @@ impl ReplaceScimGroupRoleMappings {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `ReplaceScimGroupRoleMappingsMappingsItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ReplaceScimGroupRoleMappingsMappingsItem {
     /// The SCIM group ID from the identity provider.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub scim_group_id: String,
     /// The ID of the organization role to assign to members of the SCIM group.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub role_id: String,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for ReplaceScimGroupRoleMappingsMappingsItem {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            scim_group_id: fields.or_default("scim_group_id")?,
+            role_id: fields.or_default("role_id")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for ReplaceScimGroupRoleMappingsMappingsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 /// The body of `PUT /users/{user_id}/email_address` ([`replace_email_address`](crate::client::UsersApi::replace_email_address)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct ReplaceUserEmailAddress {
     /// The new email address. Must adhere to the RFC 5322 specification for email address format.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub email_address: String,
     /// Controls the status of the replacement email address. Defaults to `verified`. Set to
     /// `reserved` to create it reserved (unverified but usable for sign-in and locked so no
@@ -7171,6 +10299,27 @@ pub struct ReplaceUserEmailAddress {
     /// is the user's current primary email address. By default, no notification is sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notify_primary_email_address_changed: Option<bool>,
+}
+
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for ReplaceUserEmailAddress {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            email_address: fields.or_default("email_address")?,
+            identification_status: fields.optional("identification_status")?,
+            notify_primary_email_address_changed: fields
+                .optional("notify_primary_email_address_changed")?,
+        })
+    }
+}
+
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for ReplaceUserEmailAddress {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 impl ReplaceUserEmailAddress {
@@ -7227,13 +10376,10 @@ crate::client::models::string_enum! {
 
 /// The body of `PUT /users/{user_id}/phone_number` ([`replace_phone_number`](crate::client::UsersApi::replace_phone_number)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct ReplaceUserPhoneNumber {
     /// The new phone number. Must adhere to the E.164 standard for phone number format.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub phone_number: String,
     /// Controls the status of the replacement phone number. Defaults to `verified`. Set to
     /// `reserved` to create it reserved (unverified but usable for sign-in and locked so no
@@ -7247,6 +10393,25 @@ pub struct ReplaceUserPhoneNumber {
     /// example so that another user can also hold it until one of them verifies it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub identification_status: Option<ReplaceUserPhoneNumberIdentificationStatus>,
+}
+
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for ReplaceUserPhoneNumber {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            phone_number: fields.or_default("phone_number")?,
+            identification_status: fields.optional("identification_status")?,
+        })
+    }
+}
+
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for ReplaceUserPhoneNumber {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 impl ReplaceUserPhoneNumber {
@@ -7299,14 +10464,32 @@ crate::client::models::string_enum! {
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke` ([`revoke`](crate::client::AdminPortalLinkTokensApi::revoke)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct RevokeAdminPortalLinkToken {
     /// `revocation_reason`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revocation_reason: Option<String>,
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for RevokeAdminPortalLinkToken {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            revocation_reason: fields.optional("revocation_reason")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for RevokeAdminPortalLinkToken {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -7322,21 +10505,16 @@ impl RevokeAdminPortalLinkToken {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `RevokeAdminPortalLinkTokenResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct RevokeAdminPortalLinkTokenResponse {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The origin-level admin_portal_link this token was issued for.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub admin_portal_link_id: String,
     /// `instance_id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub instance_id: String,
     /// Optional. Present only when the link is scoped to an existing org.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7345,40 +10523,82 @@ pub struct RevokeAdminPortalLinkTokenResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub it_contact_id: Option<String>,
     /// Caller-provided scopes for this token.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub scopes: Vec<String>,
     /// `revoked`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub revoked: bool,
     /// `revocation_reason`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revocation_reason: Option<String>,
     /// `expired`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub expired: bool,
     /// The timestamp for when the token will expire, in milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expiration: Option<f64>,
     /// The timestamp for when the token was created, in milliseconds.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: f64,
     /// The timestamp for when the token was last updated, in milliseconds.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: f64,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for RevokeAdminPortalLinkTokenResponse {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            admin_portal_link_id: fields.or_default("admin_portal_link_id")?,
+            instance_id: fields.or_default("instance_id")?,
+            organization_id: fields.optional("organization_id")?,
+            it_contact_id: fields.optional("it_contact_id")?,
+            scopes: fields.or_default("scopes")?,
+            revoked: fields.or_default("revoked")?,
+            revocation_reason: fields.optional("revocation_reason")?,
+            expired: fields.or_default("expired")?,
+            expiration: fields.optional("expiration")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for RevokeAdminPortalLinkTokenResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /oauth_applications/{oauth_application_id}/revoke_token` ([`revoke_token`](crate::client::OAuthApplicationsApi::revoke_token)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct RevokeOauthApplicationToken {
     /// The opaque OAuth access token or refresh token to revoke. All tokens associated with the same OAuth grant are also revoked.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub token: String,
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for RevokeOauthApplicationToken {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            token: fields.or_default("token")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for RevokeOauthApplicationToken {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -7402,63 +10622,74 @@ impl RevokeOauthApplicationToken {
 #[cfg(any(feature = "enterprise", feature = "roles"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "enterprise", feature = "roles"))))]
 /// `Role`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Role {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `name`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// `key`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub key: String,
     /// `description`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Whether this role is eligible to be an organization creator role
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub is_creator_eligible: bool,
     /// `permissions`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub permissions: Vec<Permission>,
     /// Unix timestamp of creation.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of last update.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(any(feature = "enterprise", feature = "roles"))]
+impl crate::client::lenient::Object for Role {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            name: fields.or_default("name")?,
+            key: fields.or_default("key")?,
+            description: fields.optional("description")?,
+            is_creator_eligible: fields.or_default("is_creator_eligible")?,
+            permissions: fields.or_default("permissions")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+        })
+    }
+}
+
+#[cfg(any(feature = "enterprise", feature = "roles"))]
+impl<'de> serde::Deserialize<'de> for Role {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// A role set defines a collection of roles that can be assigned to organization members
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct RoleSet {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// The unique identifier of the role set
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The name of the role set
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// A unique key for the role set (e.g., "role_set:default")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub key: String,
     /// Optional description of the role set
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The list of roles in this role set
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub roles: Vec<RoleSetItem>,
     /// The default role assigned to new organization members
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7467,37 +10698,58 @@ pub struct RoleSet {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub creator_role: Option<RoleSetItem>,
     /// The type of the role set ("initial" or "custom")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub r#type: RoleSetType,
     /// Active migration information, only present when status is "enqueued" or "in_progress"
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role_set_migration: Option<RoleSetMigration>,
     /// Unix timestamp of role set creation
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of last role set update
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "roles")]
+impl crate::client::lenient::Object for RoleSet {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            name: fields.or_default("name")?,
+            key: fields.or_default("key")?,
+            description: fields.optional("description")?,
+            roles: fields.or_default("roles")?,
+            default_role: fields.optional("default_role")?,
+            creator_role: fields.optional("creator_role")?,
+            r#type: fields.or_default("type")?,
+            role_set_migration: fields.optional("role_set_migration")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "roles")]
+impl<'de> serde::Deserialize<'de> for RoleSet {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// A role within a role set
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct RoleSetItem {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// The unique identifier of the role
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The name of the role
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// The key of the role (e.g., "org:admin", "org:member")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub key: String,
     /// Optional description of the role
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7509,49 +10761,64 @@ pub struct RoleSetItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub has_members: Option<bool>,
     /// Unix timestamp of role creation
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of last role update
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "roles")]
+impl crate::client::lenient::Object for RoleSetItem {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            name: fields.or_default("name")?,
+            key: fields.or_default("key")?,
+            description: fields.optional("description")?,
+            members_count: fields.optional("members_count")?,
+            has_members: fields.optional("has_members")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "roles")]
+impl<'de> serde::Deserialize<'de> for RoleSetItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// Information about an ongoing role set migration
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct RoleSetMigration {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// The unique identifier of the migration
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The organization ID if the migration is scoped to a specific organization
     #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// The instance ID this migration belongs to
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub instance_id: String,
     /// The ID of the source role set being migrated from
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub source_role_set_id: String,
     /// The ID of the destination role set being migrated to
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dest_role_set_id: Option<String>,
     /// What triggered this migration (e.g., "role_set_deletion", "role_removal")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub trigger_type: String,
     /// Current status of the migration (e.g., "enqueued", "in_progress", "completed")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: String,
     /// Number of members that have been migrated so far
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub migrated_members: i64,
     /// Role key mappings from source to destination roles
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub mappings: serde_json::Map<String, serde_json::Value>,
     /// Unix timestamp when the migration started
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7560,11 +10827,40 @@ pub struct RoleSetMigration {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<i64>,
     /// Unix timestamp of migration creation
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of last migration update
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "roles")]
+impl crate::client::lenient::Object for RoleSetMigration {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            organization_id: fields.optional("organization_id")?,
+            instance_id: fields.or_default("instance_id")?,
+            source_role_set_id: fields.or_default("source_role_set_id")?,
+            dest_role_set_id: fields.optional("dest_role_set_id")?,
+            trigger_type: fields.or_default("trigger_type")?,
+            status: fields.or_default("status")?,
+            migrated_members: fields.or_default("migrated_members")?,
+            mappings: fields.or_default("mappings")?,
+            started_at: fields.optional("started_at")?,
+            completed_at: fields.optional("completed_at")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "roles")]
+impl<'de> serde::Deserialize<'de> for RoleSetMigration {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "roles")]
@@ -7581,18 +10877,14 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `SamlConnection`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct SamlConnection {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `name`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// `domain`.
     ///
@@ -7600,7 +10892,6 @@ pub struct SamlConnection {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// `domains`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub domains: Vec<String>,
     /// `idp_entity_id`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7624,13 +10915,10 @@ pub struct SamlConnection {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_metadata: Option<String>,
     /// `acs_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub acs_url: String,
     /// `sp_entity_id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub sp_entity_id: String,
     /// `sp_metadata_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub sp_metadata_url: String,
     /// `organization_id`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7639,80 +10927,150 @@ pub struct SamlConnection {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attribute_mapping: Option<SamlConnectionAttributeMapping>,
     /// `active`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub active: bool,
     /// `provider`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub provider: String,
     /// `user_count`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub user_count: i64,
     /// `sync_user_attributes`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub sync_user_attributes: bool,
     /// `allow_subdomains`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub allow_subdomains: bool,
     /// `allow_idp_initiated`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub allow_idp_initiated: bool,
     /// `disable_additional_identifications`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub disable_additional_identifications: bool,
     /// `allow_organization_account_linking`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub allow_organization_account_linking: bool,
     /// Enable or deactivate ForceAuthn
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub force_authn: bool,
     /// Configuration for the login_hint sent to the IdP on SSO sign-in
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub login_hint: SamlConnectionLoginHint,
     /// `enterprise_connection_id`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enterprise_connection_id: Option<String>,
     /// Unix timestamp of creation.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of last update.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for SamlConnection {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            name: fields.or_default("name")?,
+            domain: fields.optional("domain")?,
+            domains: fields.or_default("domains")?,
+            idp_entity_id: fields.optional("idp_entity_id")?,
+            idp_sso_url: fields.optional("idp_sso_url")?,
+            idp_certificate: fields.optional("idp_certificate")?,
+            idp_certificate_issued_at: fields.optional("idp_certificate_issued_at")?,
+            idp_certificate_expires_at: fields.optional("idp_certificate_expires_at")?,
+            idp_metadata_url: fields.optional("idp_metadata_url")?,
+            idp_metadata: fields.optional("idp_metadata")?,
+            acs_url: fields.or_default("acs_url")?,
+            sp_entity_id: fields.or_default("sp_entity_id")?,
+            sp_metadata_url: fields.or_default("sp_metadata_url")?,
+            organization_id: fields.optional("organization_id")?,
+            attribute_mapping: fields.optional("attribute_mapping")?,
+            active: fields.or_default("active")?,
+            provider: fields.or_default("provider")?,
+            user_count: fields.or_default("user_count")?,
+            sync_user_attributes: fields.or_default("sync_user_attributes")?,
+            allow_subdomains: fields.or_default("allow_subdomains")?,
+            allow_idp_initiated: fields.or_default("allow_idp_initiated")?,
+            disable_additional_identifications: fields
+                .or_default("disable_additional_identifications")?,
+            allow_organization_account_linking: fields
+                .or_default("allow_organization_account_linking")?,
+            force_authn: fields.or_default("force_authn")?,
+            login_hint: fields.or_default("login_hint")?,
+            enterprise_connection_id: fields.optional("enterprise_connection_id")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for SamlConnection {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `SamlConnectionAttributeMapping`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct SamlConnectionAttributeMapping {
     /// `user_id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub user_id: String,
     /// `email_address`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub email_address: String,
     /// `first_name`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub first_name: String,
     /// `last_name`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub last_name: String,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for SamlConnectionAttributeMapping {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            user_id: fields.or_default("user_id")?,
+            email_address: fields.or_default("email_address")?,
+            first_name: fields.or_default("first_name")?,
+            last_name: fields.or_default("last_name")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for SamlConnectionAttributeMapping {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Configuration for the login_hint sent to the IdP on SSO sign-in
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct SamlConnectionLoginHint {
     /// Controls the login_hint sent to the IdP on SSO sign-in
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub mode: SamlConnectionLoginHintMode,
     /// The user public_metadata key whose value is sent as the login_hint when mode is custom_attribute
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for SamlConnectionLoginHint {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            mode: fields.or_default("mode")?,
+            source: fields.optional("source")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for SamlConnectionLoginHint {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -7731,56 +11089,73 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// A directory configuration for provisioning users via SCIM protocol.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ScimDirectory {
     /// String representing the object's type. Always "scim_directory".
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the directory.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// A human-friendly name for the directory.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// The ID of the associated enterprise connection.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enterprise_connection_id: Option<String>,
     /// The SCIM endpoint URL for this directory.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub endpoint_url: String,
     /// The identity provider for this directory.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub provider: String,
     /// Whether the directory is enabled.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub enabled: bool,
     /// Whether group-to-role mapping is enabled for this directory.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub group_role_mapping_enabled: bool,
     /// Mapping of user attributes to the SCIM attribute paths they are extracted from.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub attribute_mapping: serde_json::Map<String, serde_json::Value>,
     /// Custom attributes to map from the IdP to the user's profile via SCIM provisioning. Requires the custom attributes feature to be enabled for the instance.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub custom_attributes: Vec<ScimDirectoryCustomAttributesItem>,
     /// The API key for authenticating SCIM requests. Only returned when the directory is created or the key is rotated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
     /// Unix timestamp when the directory was created.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp when the directory was last updated.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for ScimDirectory {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            name: fields.or_default("name")?,
+            enterprise_connection_id: fields.optional("enterprise_connection_id")?,
+            endpoint_url: fields.or_default("endpoint_url")?,
+            provider: fields.or_default("provider")?,
+            enabled: fields.or_default("enabled")?,
+            group_role_mapping_enabled: fields.or_default("group_role_mapping_enabled")?,
+            attribute_mapping: fields.or_default("attribute_mapping")?,
+            custom_attributes: fields.or_default("custom_attributes")?,
+            api_key: fields.optional("api_key")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for ScimDirectory {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `ScimDirectoryCustomAttributesItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ScimDirectoryCustomAttributesItem {
     /// Display name for the custom attribute
@@ -7804,78 +11179,150 @@ pub struct ScimDirectoryCustomAttributesItem {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for ScimDirectoryCustomAttributesItem {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.optional("name")?,
+            key: fields.optional("key")?,
+            sso_path: fields.optional("sso_path")?,
+            scim_path: fields.optional("scim_path")?,
+            directory_path: fields.optional("directory_path")?,
+            multi_valued: fields.optional("multi_valued")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for ScimDirectoryCustomAttributesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// A mapping from a SCIM group to an organization role. Members of the group are assigned the role; the lowest-precedence match wins when a user belongs to multiple mapped groups.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ScimGroupRoleMapping {
     /// String representing the object's type. Always "scim_group_role_mapping".
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the SCIM group role mapping.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The ID of the directory this mapping belongs to.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub scim_directory_id: String,
     /// The ID of the directory this mapping belongs to. Same value as `scim_directory_id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub directory_id: String,
     /// The SCIM group ID from the identity provider.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub scim_group_id: String,
     /// The group ID from the identity provider. Same value as `scim_group_id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub directory_group_id: String,
     /// The display name of the SCIM group, as reported by the identity provider.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub scim_group_display_name: String,
     /// The display name of the group, as reported by the identity provider. Same value as `scim_group_display_name`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub directory_group_display_name: String,
     /// `role`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
     /// Mapping precedence, starting at 1. Lower values take priority when a user belongs to multiple mapped groups.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub precedence: i64,
     /// Unix timestamp (milliseconds) of when the mapping was created.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp (milliseconds) of when the mapping was last updated.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for ScimGroupRoleMapping {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            scim_directory_id: fields.or_default("scim_directory_id")?,
+            directory_id: fields.or_default("directory_id")?,
+            scim_group_id: fields.or_default("scim_group_id")?,
+            directory_group_id: fields.or_default("directory_group_id")?,
+            scim_group_display_name: fields.or_default("scim_group_display_name")?,
+            directory_group_display_name: fields.or_default("directory_group_display_name")?,
+            role: fields.optional("role")?,
+            precedence: fields.or_default("precedence")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for ScimGroupRoleMapping {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `ScimGroupRoleMappingDeleted`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ScimGroupRoleMappingDeleted {
     /// String representing the object's type.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// The ID of the deleted SCIM group role mapping.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Whether the SCIM group role mapping was successfully deleted.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub deleted: bool,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for ScimGroupRoleMappingDeleted {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            deleted: fields.or_default("deleted")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for ScimGroupRoleMappingDeleted {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 /// The body of `POST /users/{user_id}/password/set_compromised` ([`set_password_compromised`](crate::client::UsersApi::set_password_compromised)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct SetUserPasswordCompromised {
     /// `revoke_all_sessions`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revoke_all_sessions: Option<bool>,
+}
+
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for SetUserPasswordCompromised {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            revoke_all_sessions: fields.optional("revoke_all_sessions")?,
+        })
+    }
+}
+
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for SetUserPasswordCompromised {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 impl SetUserPasswordCompromised {
@@ -7889,21 +11336,16 @@ impl SetUserPasswordCompromised {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `SignInToken`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct SignInToken {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `status`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: SignInTokenStatus,
     /// `user_id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub user_id: String,
     /// `token`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7912,11 +11354,34 @@ pub struct SignInToken {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Unix timestamp of creation.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of last update.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "identity")]
+impl crate::client::lenient::Object for SignInToken {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            status: fields.or_default("status")?,
+            user_id: fields.or_default("user_id")?,
+            token: fields.optional("token")?,
+            url: fields.optional("url")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+impl<'de> serde::Deserialize<'de> for SignInToken {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -7935,33 +11400,24 @@ crate::client::models::string_enum! {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `SignUp`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct SignUp {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `status`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: SignUpStatus,
     /// `required_fields`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub required_fields: Vec<String>,
     /// `optional_fields`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub optional_fields: Vec<String>,
     /// `missing_fields`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub missing_fields: Vec<String>,
     /// `unverified_fields`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub unverified_fields: Vec<String>,
     /// `verifications`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub verifications: SignUpVerifications,
     /// `username`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7976,7 +11432,6 @@ pub struct SignUp {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub web3_wallet: Option<String>,
     /// `password_enabled`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub password_enabled: bool,
     /// `first_name`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -7985,13 +11440,10 @@ pub struct SignUp {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// `unsafe_metadata`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub unsafe_metadata: serde_json::Map<String, serde_json::Value>,
     /// `public_metadata`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub public_metadata: serde_json::Map<String, serde_json::Value>,
     /// `custom_action`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub custom_action: bool,
     /// `external_id`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8003,7 +11455,6 @@ pub struct SignUp {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created_user_id: Option<String>,
     /// Unix timestamp at which the user abandoned the sign up attempt.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub abandon_at: i64,
     /// Unix timestamp at which the user accepted the legal requirements.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8014,8 +11465,49 @@ pub struct SignUp {
     /// `external_account`.
     ///
     /// Deprecated by Clerk.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub external_account: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(feature = "identity")]
+impl crate::client::lenient::Object for SignUp {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            status: fields.or_default("status")?,
+            required_fields: fields.or_default("required_fields")?,
+            optional_fields: fields.or_default("optional_fields")?,
+            missing_fields: fields.or_default("missing_fields")?,
+            unverified_fields: fields.or_default("unverified_fields")?,
+            verifications: fields.or_default("verifications")?,
+            username: fields.optional("username")?,
+            email_address: fields.optional("email_address")?,
+            phone_number: fields.optional("phone_number")?,
+            web3_wallet: fields.optional("web3_wallet")?,
+            password_enabled: fields.or_default("password_enabled")?,
+            first_name: fields.optional("first_name")?,
+            last_name: fields.optional("last_name")?,
+            unsafe_metadata: fields.or_default("unsafe_metadata")?,
+            public_metadata: fields.or_default("public_metadata")?,
+            custom_action: fields.or_default("custom_action")?,
+            external_id: fields.optional("external_id")?,
+            created_session_id: fields.optional("created_session_id")?,
+            created_user_id: fields.optional("created_user_id")?,
+            abandon_at: fields.or_default("abandon_at")?,
+            legal_accepted_at: fields.optional("legal_accepted_at")?,
+            locale: fields.optional("locale")?,
+            external_account: fields.or_default("external_account")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+impl<'de> serde::Deserialize<'de> for SignUp {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -8034,16 +11526,33 @@ crate::client::models::string_enum! {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `SignUpVerification`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct SignUpVerification {
     /// `next_action`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_action: Option<SignUpVerificationNextAction>,
     /// `supported_strategies`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub supported_strategies: Vec<String>,
+}
+
+#[cfg(feature = "identity")]
+impl crate::client::lenient::Object for SignUpVerification {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            next_action: fields.optional("next_action")?,
+            supported_strategies: fields.or_default("supported_strategies")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+impl<'de> serde::Deserialize<'de> for SignUpVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -8062,8 +11571,7 @@ crate::client::models::string_enum! {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `SignUpVerifications`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct SignUpVerifications {
     /// `email_address`.
@@ -8076,27 +11584,62 @@ pub struct SignUpVerifications {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub web3_wallet: Option<SignUpVerification>,
     /// `external_account`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub external_account: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(feature = "identity")]
+impl crate::client::lenient::Object for SignUpVerifications {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            email_address: fields.optional("email_address")?,
+            phone_number: fields.optional("phone_number")?,
+            web3_wallet: fields.optional("web3_wallet")?,
+            external_account: fields.or_default("external_account")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+impl<'de> serde::Deserialize<'de> for SignUpVerifications {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `SvixUrl`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct SvixUrl {
     /// `svix_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub svix_url: String,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Object for SvixUrl {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            svix_url: fields.or_default("svix_url")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+impl<'de> serde::Deserialize<'de> for SvixUrl {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `Template`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Template {
     /// `id`.
@@ -8145,10 +11688,8 @@ pub struct Template {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// list of variables that are available for use in the template body
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub available_variables: Vec<String>,
     /// list of variables that must be contained in the template body
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub required_variables: Vec<String>,
     /// `from_email_name`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8173,36 +11714,111 @@ pub struct Template {
     pub created_at: Option<i64>,
 }
 
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Object for Template {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            id: fields.optional("id")?,
+            object: fields.optional("object")?,
+            instance_id: fields.optional("instance_id")?,
+            resource_type: fields.optional("resource_type")?,
+            template_type: fields.optional("template_type")?,
+            name: fields.optional("name")?,
+            slug: fields.optional("slug")?,
+            position: fields.optional("position")?,
+            can_revert: fields.optional("can_revert")?,
+            can_delete: fields.optional("can_delete")?,
+            can_edit_body: fields.optional("can_edit_body")?,
+            can_toggle: fields.optional("can_toggle")?,
+            subject: fields.optional("subject")?,
+            markup: fields.optional("markup")?,
+            body: fields.optional("body")?,
+            available_variables: fields.or_default("available_variables")?,
+            required_variables: fields.or_default("required_variables")?,
+            from_email_name: fields.optional("from_email_name")?,
+            reply_to_email_name: fields.optional("reply_to_email_name")?,
+            delivered_by_clerk: fields.optional("delivered_by_clerk")?,
+            enabled: fields.optional("enabled")?,
+            flagged_as_suspicious: fields.optional("flagged_as_suspicious")?,
+            updated_at: fields.optional("updated_at")?,
+            created_at: fields.optional("created_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+impl<'de> serde::Deserialize<'de> for Template {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `TestingToken`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct TestingToken {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// The actual token. This value is meant to be passed in the `__clerk_testing_token` query parameter with requests to the Frontend API.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub token: String,
     /// Unix timestamp of the token's expiration time.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub expires_at: i64,
+}
+
+#[cfg(feature = "identity")]
+impl crate::client::lenient::Object for TestingToken {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            token: fields.or_default("token")?,
+            expires_at: fields.or_default("expires_at")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+impl<'de> serde::Deserialize<'de> for TestingToken {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `POST /templates/{template_type}/{slug}/toggle_delivery` ([`toggle_delivery`](crate::client::TemplatesApi::toggle_delivery)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct ToggleTemplateDelivery {
     /// Whether Clerk should deliver emails or SMS messages based on the current template
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delivered_by_clerk: Option<bool>,
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for ToggleTemplateDelivery {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            delivered_by_clerk: fields.optional("delivered_by_clerk")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for ToggleTemplateDelivery {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -8216,36 +11832,27 @@ impl ToggleTemplateDelivery {
 }
 
 /// `TrustedDevice`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct TrustedDevice {
     /// String representing the object's type.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `platform`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub platform: TrustedDevicePlatform,
     /// `app_identifier`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub app_identifier: String,
     /// `name`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `algorithm`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub algorithm: String,
     /// `status`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: TrustedDeviceStatus,
     /// Unix timestamp of creation in milliseconds.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of the last update in milliseconds.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
     /// Unix timestamp of the last use in milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8253,6 +11860,32 @@ pub struct TrustedDevice {
     /// Unix timestamp of revocation in milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<i64>,
+}
+
+impl crate::client::lenient::Object for TrustedDevice {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            platform: fields.or_default("platform")?,
+            app_identifier: fields.or_default("app_identifier")?,
+            name: fields.optional("name")?,
+            algorithm: fields.or_default("algorithm")?,
+            status: fields.or_default("status")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+            last_used_at: fields.optional("last_used_at")?,
+            revoked_at: fields.optional("revoked_at")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TrustedDevice {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 crate::client::models::string_enum! {
@@ -8279,8 +11912,6 @@ crate::client::models::string_enum! {
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `PATCH /directories/{directory_id}` ([`update`](crate::client::DirectoriesApi::update)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateDirectory {
@@ -8300,6 +11931,30 @@ pub struct UpdateDirectory {
     /// Whether group-to-role mapping is enabled for this directory.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group_role_mapping_enabled: Option<bool>,
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for UpdateDirectory {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.optional("name")?,
+            enabled: fields.optional("enabled")?,
+            provider: fields.optional("provider")?,
+            attribute_mapping: fields.optional("attribute_mapping")?,
+            group_role_mapping_enabled: fields.optional("group_role_mapping_enabled")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for UpdateDirectory {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -8343,8 +11998,6 @@ impl UpdateDirectory {
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /domains/{domain_id}` ([`update`](crate::client::DomainsApi::update)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateDomain {
@@ -8362,6 +12015,28 @@ pub struct UpdateDomain {
     /// multiple secondaries) on the same root domain (eTLD+1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_secondary: Option<bool>,
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for UpdateDomain {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.optional("name")?,
+            proxy_url: fields.optional("proxy_url")?,
+            is_secondary: fields.optional("is_secondary")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for UpdateDomain {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -8390,8 +12065,6 @@ impl UpdateDomain {
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `PATCH /email_addresses/{email_address_id}` ([`update`](crate::client::EmailAddressesApi::update)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateEmailAddress {
@@ -8406,6 +12079,29 @@ pub struct UpdateEmailAddress {
     /// By default, no notification is sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notify_primary_email_address_changed: Option<bool>,
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for UpdateEmailAddress {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            verified: fields.optional("verified")?,
+            primary: fields.optional("primary")?,
+            notify_primary_email_address_changed: fields
+                .optional("notify_primary_email_address_changed")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for UpdateEmailAddress {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -8434,8 +12130,6 @@ impl UpdateEmailAddress {
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `PATCH /enterprise_connections/{enterprise_connection_id}` ([`update`](crate::client::EnterpriseConnectionsApi::update)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateEnterpriseConnection {
@@ -8471,6 +12165,37 @@ pub struct UpdateEnterpriseConnection {
     /// Custom attributes to map from the IdP to the user's profile via SSO or SCIM provisioning. Requires the custom attributes feature to be enabled for the instance.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_attributes: Option<Vec<UpdateEnterpriseConnectionCustomAttributesItem>>,
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for UpdateEnterpriseConnection {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.optional("name")?,
+            domains: fields.optional("domains")?,
+            active: fields.optional("active")?,
+            sync_user_attributes: fields.optional("sync_user_attributes")?,
+            disable_additional_identifications: fields
+                .optional("disable_additional_identifications")?,
+            allow_organization_account_linking: fields
+                .optional("allow_organization_account_linking")?,
+            organization_id: fields.optional("organization_id")?,
+            saml: fields.optional("saml")?,
+            oidc: fields.optional("oidc")?,
+            custom_attributes: fields.optional("custom_attributes")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for UpdateEnterpriseConnection {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -8546,15 +12271,12 @@ impl UpdateEnterpriseConnection {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `UpdateEnterpriseConnectionCustomAttributesItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct UpdateEnterpriseConnectionCustomAttributesItem {
     /// Display name for the custom attribute
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// Key used to store the attribute in the user's metadata
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub key: String,
     /// Path to extract the attribute value from SSO claims
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -8571,10 +12293,32 @@ pub struct UpdateEnterpriseConnectionCustomAttributesItem {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for UpdateEnterpriseConnectionCustomAttributesItem {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.or_default("name")?,
+            key: fields.or_default("key")?,
+            sso_path: fields.optional("sso_path")?,
+            scim_path: fields.optional("scim_path")?,
+            directory_path: fields.optional("directory_path")?,
+            multi_valued: fields.optional("multi_valued")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for UpdateEnterpriseConnectionCustomAttributesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// OIDC connection-specific properties. Only applied when the enterprise connection uses OIDC (e.g. oidc_custom, oidc_github_enterprise, or oidc_gitlab).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct UpdateEnterpriseConnectionOidc {
     /// OIDC client ID
@@ -8601,11 +12345,34 @@ pub struct UpdateEnterpriseConnectionOidc {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for UpdateEnterpriseConnectionOidc {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            client_id: fields.optional("client_id")?,
+            client_secret: fields.optional("client_secret")?,
+            discovery_url: fields.optional("discovery_url")?,
+            auth_url: fields.optional("auth_url")?,
+            token_url: fields.optional("token_url")?,
+            user_info_url: fields.optional("user_info_url")?,
+            requires_pkce: fields.optional("requires_pkce")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for UpdateEnterpriseConnectionOidc {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// SAML connection-specific properties. Only applied when the enterprise connection uses SAML.
 /// Use this to update IdP configuration, attribute mapping, and other SAML-specific settings.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct UpdateEnterpriseConnectionSaml {
     /// Display name of the SAML connection
@@ -8644,10 +12411,37 @@ pub struct UpdateEnterpriseConnectionSaml {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for UpdateEnterpriseConnectionSaml {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.optional("name")?,
+            idp_entity_id: fields.optional("idp_entity_id")?,
+            idp_sso_url: fields.optional("idp_sso_url")?,
+            idp_certificate: fields.optional("idp_certificate")?,
+            idp_metadata_url: fields.optional("idp_metadata_url")?,
+            idp_metadata: fields.optional("idp_metadata")?,
+            attribute_mapping: fields.optional("attribute_mapping")?,
+            allow_subdomains: fields.optional("allow_subdomains")?,
+            allow_idp_initiated: fields.optional("allow_idp_initiated")?,
+            force_authn: fields.optional("force_authn")?,
+            login_hint: fields.optional("login_hint")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for UpdateEnterpriseConnectionSaml {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Attribute mapping for SAML attributes
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct UpdateEnterpriseConnectionSamlAttributeMapping {
     /// `user_id`.
@@ -8665,18 +12459,56 @@ pub struct UpdateEnterpriseConnectionSamlAttributeMapping {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for UpdateEnterpriseConnectionSamlAttributeMapping {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            user_id: fields.optional("user_id")?,
+            email_address: fields.optional("email_address")?,
+            first_name: fields.optional("first_name")?,
+            last_name: fields.optional("last_name")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for UpdateEnterpriseConnectionSamlAttributeMapping {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Configuration for the login_hint sent to the IdP on SSO sign-in
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct UpdateEnterpriseConnectionSamlLoginHint {
     /// Controls the login_hint sent to the IdP on SSO sign-in
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub mode: UpdateEnterpriseConnectionSamlLoginHintMode,
     /// The user public_metadata key whose value is sent as the login_hint when mode is custom_attribute
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for UpdateEnterpriseConnectionSamlLoginHint {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            mode: fields.or_default("mode")?,
+            source: fields.optional("source")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for UpdateEnterpriseConnectionSamlLoginHint {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -8696,8 +12528,6 @@ crate::client::models::string_enum! {
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /instance` ([`update`](crate::client::InstanceApi::update)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateInstance {
@@ -8733,6 +12563,35 @@ pub struct UpdateInstance {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub preferred_sign_in_strategy_when_password_required:
         Option<UpdateInstancePreferredSignInStrategyWhenPasswordRequired>,
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for UpdateInstance {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            test_mode: fields.optional("test_mode")?,
+            hibp: fields.optional("hibp")?,
+            support_email: fields.optional("support_email")?,
+            clerk_js_version: fields.optional("clerk_js_version")?,
+            development_origin: fields.optional("development_origin")?,
+            allowed_origins: fields.optional("allowed_origins")?,
+            cookieless_dev: fields.optional("cookieless_dev")?,
+            url_based_session_syncing: fields.optional("url_based_session_syncing")?,
+            preferred_sign_in_strategy_when_password_required: fields
+                .optional("preferred_sign_in_strategy_when_password_required")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for UpdateInstance {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -8803,8 +12662,6 @@ impl UpdateInstance {
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /beta_features/instance_settings` ([`update_instance_settings`](crate::client::BetaFeaturesApi::update_instance_settings)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateInstanceAuthConfig {
@@ -8823,6 +12680,29 @@ pub struct UpdateInstanceAuthConfig {
     /// Defaults to true for development instances.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub test_mode: Option<bool>,
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for UpdateInstanceAuthConfig {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            restricted_to_allowlist: fields.optional("restricted_to_allowlist")?,
+            from_email_address: fields.optional("from_email_address")?,
+            progressive_sign_up: fields.optional("progressive_sign_up")?,
+            test_mode: fields.optional("test_mode")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for UpdateInstanceAuthConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -8857,14 +12737,32 @@ impl UpdateInstanceAuthConfig {
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /instance/communication` ([`update_communication`](crate::client::InstanceApi::update_communication)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateInstanceCommunication {
     /// ISO 3166-1 alpha-2 country codes to block for SMS delivery. Whole-list replacement. Codes must be uppercase, 2-letter, and unique within the array.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blocked_country_codes: Option<Vec<String>>,
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for UpdateInstanceCommunication {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            blocked_country_codes: fields.optional("blocked_country_codes")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for UpdateInstanceCommunication {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -8884,8 +12782,6 @@ impl UpdateInstanceCommunication {
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /instance/oauth_application_settings` ([`update_oauth_application_settings`](crate::client::InstanceApi::update_oauth_application_settings)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateInstanceOauthApplicationSettings {
@@ -8907,6 +12803,35 @@ pub struct UpdateInstanceOauthApplicationSettings {
     /// When true, recorded implicitly allowed CIMD clients are rejected on future client lookups. Explicitly allowed clients remain accepted. This does not revoke previously issued access tokens.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id_metadata_documents_block_implicitly_allowed_clients: Option<bool>,
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for UpdateInstanceOauthApplicationSettings {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            dynamic_oauth_client_registration: fields
+                .optional("dynamic_oauth_client_registration")?,
+            default_scopes: fields.optional("default_scopes")?,
+            oauth_jwt_access_tokens: fields.optional("oauth_jwt_access_tokens")?,
+            client_id_metadata_documents_advertised: fields
+                .optional("client_id_metadata_documents_advertised")?,
+            client_id_metadata_documents_only_allow_pre_registered_clients: fields
+                .optional("client_id_metadata_documents_only_allow_pre_registered_clients")?,
+            client_id_metadata_documents_block_implicitly_allowed_clients: fields
+                .optional("client_id_metadata_documents_block_implicitly_allowed_clients")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for UpdateInstanceOauthApplicationSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -8959,8 +12884,6 @@ impl UpdateInstanceOauthApplicationSettings {
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /instance/organization_settings` ([`update_organization_settings`](crate::client::InstanceApi::update_organization_settings)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateInstanceOrganizationSettings {
@@ -8989,6 +12912,33 @@ pub struct UpdateInstanceOrganizationSettings {
     /// Specify what the default organization role is for the organization domains.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub domains_default_role_id: Option<String>,
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for UpdateInstanceOrganizationSettings {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            enabled: fields.optional("enabled")?,
+            max_allowed_memberships: fields.optional("max_allowed_memberships")?,
+            admin_delete_enabled: fields.optional("admin_delete_enabled")?,
+            domains_enabled: fields.optional("domains_enabled")?,
+            slug_disabled: fields.optional("slug_disabled")?,
+            domains_enrollment_modes: fields.optional("domains_enrollment_modes")?,
+            creator_role_id: fields.optional("creator_role_id")?,
+            domains_default_role_id: fields.optional("domains_default_role_id")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for UpdateInstanceOrganizationSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -9063,8 +13013,6 @@ crate::client::models::string_enum! {
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /instance/protect` ([`update_protect`](crate::client::InstanceApi::update_protect)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateInstanceProtect {
@@ -9074,6 +13022,27 @@ pub struct UpdateInstanceProtect {
     /// `specter_enabled`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub specter_enabled: Option<bool>,
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for UpdateInstanceProtect {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            rules_enabled: fields.optional("rules_enabled")?,
+            specter_enabled: fields.optional("specter_enabled")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for UpdateInstanceProtect {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -9096,8 +13065,6 @@ impl UpdateInstanceProtect {
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /instance/restrictions` ([`update_restrictions`](crate::client::InstanceApi::update_restrictions)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateInstanceRestrictions {
@@ -9116,6 +13083,31 @@ pub struct UpdateInstanceRestrictions {
     /// `block_disposable_email_domains`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub block_disposable_email_domains: Option<bool>,
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for UpdateInstanceRestrictions {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            allowlist: fields.optional("allowlist")?,
+            blocklist: fields.optional("blocklist")?,
+            allowlist_blocklist_disabled_on_sign_in: fields
+                .optional("allowlist_blocklist_disabled_on_sign_in")?,
+            block_email_subaddresses: fields.optional("block_email_subaddresses")?,
+            block_disposable_email_domains: fields.optional("block_disposable_email_domains")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for UpdateInstanceRestrictions {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -9156,16 +13148,12 @@ impl UpdateInstanceRestrictions {
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /jwt_templates/{template_id}` ([`update`](crate::client::JwtTemplatesApi::update)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateJwtTemplate {
     /// JWT template name
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// JWT template claims in JSON format
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub claims: serde_json::Map<String, serde_json::Value>,
     /// JWT lifetime
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9182,6 +13170,32 @@ pub struct UpdateJwtTemplate {
     /// The custom signing private key to use when minting JWTs. Required if `custom_signing_key` is `true`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signing_key: Option<String>,
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for UpdateJwtTemplate {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.or_default("name")?,
+            claims: fields.or_default("claims")?,
+            lifetime: fields.optional("lifetime")?,
+            allowed_clock_skew: fields.optional("allowed_clock_skew")?,
+            custom_signing_key: fields.optional("custom_signing_key")?,
+            signing_algorithm: fields.optional("signing_algorithm")?,
+            signing_key: fields.optional("signing_key")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for UpdateJwtTemplate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -9246,8 +13260,6 @@ impl UpdateJwtTemplate {
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `PATCH /oauth_applications/{oauth_application_id}` ([`update`](crate::client::OAuthApplicationsApi::update)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateOauthApplication {
@@ -9275,6 +13287,32 @@ pub struct UpdateOauthApplication {
     /// If true, this client is public and you can use the Proof Key of Code Exchange (PKCE) flow.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public: Option<bool>,
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for UpdateOauthApplication {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.optional("name")?,
+            redirect_uris: fields.optional("redirect_uris")?,
+            callback_url: fields.optional("callback_url")?,
+            scopes: fields.optional("scopes")?,
+            consent_screen_enabled: fields.optional("consent_screen_enabled")?,
+            pkce_required: fields.optional("pkce_required")?,
+            public: fields.optional("public")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for UpdateOauthApplication {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -9325,8 +13363,6 @@ impl UpdateOauthApplication {
 
 /// The body of `PATCH /organizations/{organization_id}/domains/{domain_id}` ([`update_domain`](crate::client::OrganizationsApi::update_domain)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateOrganizationDomain {
@@ -9336,6 +13372,25 @@ pub struct UpdateOrganizationDomain {
     /// The status of the domain's verification
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
+}
+
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for UpdateOrganizationDomain {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            enrollment_mode: fields.optional("enrollment_mode")?,
+            verified: fields.optional("verified")?,
+        })
+    }
+}
+
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for UpdateOrganizationDomain {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 impl UpdateOrganizationDomain {
@@ -9356,8 +13411,6 @@ impl UpdateOrganizationDomain {
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `PATCH /organization_permissions/{permission_id}` ([`update`](crate::client::OrganizationPermissionsApi::update)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateOrganizationPermission {
@@ -9370,6 +13423,28 @@ pub struct UpdateOrganizationPermission {
     /// A description of the permission.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+}
+
+#[cfg(feature = "roles")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for UpdateOrganizationPermission {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.optional("name")?,
+            key: fields.optional("key")?,
+            description: fields.optional("description")?,
+        })
+    }
+}
+
+#[cfg(feature = "roles")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for UpdateOrganizationPermission {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "roles")]
@@ -9398,8 +13473,6 @@ impl UpdateOrganizationPermission {
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `PATCH /organization_roles/{organization_role_id}` ([`update`](crate::client::OrganizationRolesApi::update)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateOrganizationRole {
@@ -9415,6 +13488,29 @@ pub struct UpdateOrganizationRole {
     /// Array of permission IDs to assign to the role. If provided, this will replace the existing permissions.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<String>>,
+}
+
+#[cfg(feature = "roles")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for UpdateOrganizationRole {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.optional("name")?,
+            key: fields.optional("key")?,
+            description: fields.optional("description")?,
+            permissions: fields.optional("permissions")?,
+        })
+    }
+}
+
+#[cfg(feature = "roles")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for UpdateOrganizationRole {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "roles")]
@@ -9449,8 +13545,6 @@ impl UpdateOrganizationRole {
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `PATCH /phone_numbers/{phone_number_id}` ([`update`](crate::client::PhoneNumbersApi::update)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdatePhoneNumber {
@@ -9465,6 +13559,28 @@ pub struct UpdatePhoneNumber {
     /// If there are no other reserved second factors, the phone number will be set as the default second factor.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reserved_for_second_factor: Option<bool>,
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for UpdatePhoneNumber {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            verified: fields.optional("verified")?,
+            primary: fields.optional("primary")?,
+            reserved_for_second_factor: fields.optional("reserved_for_second_factor")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for UpdatePhoneNumber {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -9493,8 +13609,6 @@ impl UpdatePhoneNumber {
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PUT /beta_features/domain` ([`update_production_instance_domain`](crate::client::BetaFeaturesApi::update_production_instance_domain)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateProductionInstanceDomain {
@@ -9504,6 +13618,27 @@ pub struct UpdateProductionInstanceDomain {
     /// Whether the domain is a secondary app.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_secondary: Option<bool>,
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for UpdateProductionInstanceDomain {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            home_url: fields.optional("home_url")?,
+            is_secondary: fields.optional("is_secondary")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for UpdateProductionInstanceDomain {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -9526,8 +13661,6 @@ impl UpdateProductionInstanceDomain {
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `PATCH /role_sets/{role_set_key_or_id}` ([`update`](crate::client::RoleSetsApi::update)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateRoleSet {
@@ -9552,6 +13685,31 @@ pub struct UpdateRoleSet {
     /// Must be an existing role in the role set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub creator_role_key: Option<String>,
+}
+
+#[cfg(feature = "roles")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for UpdateRoleSet {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.optional("name")?,
+            key: fields.optional("key")?,
+            description: fields.optional("description")?,
+            r#type: fields.optional("type")?,
+            default_role_key: fields.optional("default_role_key")?,
+            creator_role_key: fields.optional("creator_role_key")?,
+        })
+    }
+}
+
+#[cfg(feature = "roles")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for UpdateRoleSet {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "roles")]
@@ -9598,8 +13756,6 @@ impl UpdateRoleSet {
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `PATCH /saml_connections/{saml_connection_id}` ([`update`](crate::client::SamlConnectionsApi::update)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateSamlConnection {
@@ -9662,6 +13818,47 @@ pub struct UpdateSamlConnection {
     /// When enabling the connection, controls behavior when verified domains used for enrollment modes like automatic invitation or automatic suggestion already exist for the same domain. If true, those verified domains are removed and the connection is enabled. If false or omitted, the request fails when any such verified domain exists.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consent_verified_domains_deletion: Option<bool>,
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for UpdateSamlConnection {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.optional("name")?,
+            domain: fields.optional("domain")?,
+            domains: fields.optional("domains")?,
+            idp_entity_id: fields.optional("idp_entity_id")?,
+            idp_sso_url: fields.optional("idp_sso_url")?,
+            idp_certificate: fields.optional("idp_certificate")?,
+            idp_metadata_url: fields.optional("idp_metadata_url")?,
+            idp_metadata: fields.optional("idp_metadata")?,
+            organization_id: fields.optional("organization_id")?,
+            attribute_mapping: fields.optional("attribute_mapping")?,
+            active: fields.optional("active")?,
+            sync_user_attributes: fields.optional("sync_user_attributes")?,
+            allow_subdomains: fields.optional("allow_subdomains")?,
+            allow_idp_initiated: fields.optional("allow_idp_initiated")?,
+            disable_additional_identifications: fields
+                .optional("disable_additional_identifications")?,
+            allow_organization_account_linking: fields
+                .optional("allow_organization_account_linking")?,
+            force_authn: fields.optional("force_authn")?,
+            login_hint: fields.optional("login_hint")?,
+            consent_verified_domains_deletion: fields
+                .optional("consent_verified_domains_deletion")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for UpdateSamlConnection {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -9788,8 +13985,7 @@ impl UpdateSamlConnection {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Define the attribute name mapping between Identity Provider and Clerk's user properties
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct UpdateSamlConnectionAttributeMapping {
     /// `user_id`.
@@ -9807,18 +14003,56 @@ pub struct UpdateSamlConnectionAttributeMapping {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for UpdateSamlConnectionAttributeMapping {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            user_id: fields.optional("user_id")?,
+            email_address: fields.optional("email_address")?,
+            first_name: fields.optional("first_name")?,
+            last_name: fields.optional("last_name")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for UpdateSamlConnectionAttributeMapping {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Configuration for the login_hint sent to the IdP on SSO sign-in
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct UpdateSamlConnectionLoginHint {
     /// Controls the login_hint sent to the IdP on SSO sign-in
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub mode: UpdateSamlConnectionLoginHintMode,
     /// The user public_metadata key whose value is sent as the login_hint when mode is custom_attribute
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Object for UpdateSamlConnectionLoginHint {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            mode: fields.or_default("mode")?,
+            source: fields.optional("source")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl<'de> serde::Deserialize<'de> for UpdateSamlConnectionLoginHint {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -9838,8 +14072,6 @@ crate::client::models::string_enum! {
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `PATCH /scim_directories/{scim_directory_id}` ([`update`](crate::client::ScimDirectoriesApi::update)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateScimDirectory {
@@ -9859,6 +14091,30 @@ pub struct UpdateScimDirectory {
     /// Whether group-to-role mapping is enabled for this directory.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group_role_mapping_enabled: Option<bool>,
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for UpdateScimDirectory {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.optional("name")?,
+            enabled: fields.optional("enabled")?,
+            provider: fields.optional("provider")?,
+            attribute_mapping: fields.optional("attribute_mapping")?,
+            group_role_mapping_enabled: fields.optional("group_role_mapping_enabled")?,
+        })
+    }
+}
+
+#[cfg(feature = "enterprise")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for UpdateScimDirectory {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -9902,8 +14158,6 @@ impl UpdateScimDirectory {
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `PATCH /sign_ups/{id}` ([`update`](crate::client::SignUpsApi::update)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateSignUp {
@@ -9914,6 +14168,27 @@ pub struct UpdateSignUp {
     /// If true, the sign-up will be marked as a custom action.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_action: Option<bool>,
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for UpdateSignUp {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            external_id: fields.optional("external_id")?,
+            custom_action: fields.optional("custom_action")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for UpdateSignUp {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -9936,8 +14211,6 @@ impl UpdateSignUp {
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PUT /templates/{template_type}/{slug}` ([`upsert`](crate::client::TemplatesApi::upsert)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpsertTemplate {
@@ -9967,6 +14240,32 @@ pub struct UpsertTemplate {
     /// Applicable only to email templates.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_to_email_name: Option<String>,
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for UpsertTemplate {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            name: fields.optional("name")?,
+            subject: fields.optional("subject")?,
+            markup: fields.optional("markup")?,
+            body: fields.optional("body")?,
+            delivered_by_clerk: fields.optional("delivered_by_clerk")?,
+            from_email_name: fields.optional("from_email_name")?,
+            reply_to_email_name: fields.optional("reply_to_email_name")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for UpsertTemplate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -10017,14 +14316,29 @@ impl UpsertTemplate {
 
 /// The body of `POST /users/ban` ([`bulk_ban`](crate::client::UsersApi::bulk_ban)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct UsersBan {
     /// Array of user IDs to ban
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub user_ids: Vec<String>,
+}
+
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for UsersBan {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            user_ids: fields.or_default("user_ids")?,
+        })
+    }
+}
+
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for UsersBan {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 impl UsersBan {
@@ -10045,8 +14359,6 @@ impl UsersBan {
 
 /// The query parameters of `GET /users/{user_id}/organization_invitations` ([`organization_invitations`](crate::client::UsersApi::organization_invitations)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct UsersGetOrganizationInvitations {
@@ -10062,6 +14374,26 @@ pub struct UsersGetOrganizationInvitations {
     /// Filter organization invitations based on their status
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<UsersGetOrganizationInvitationsStatus>,
+}
+
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for UsersGetOrganizationInvitations {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            limit: fields.optional("limit")?,
+            offset: fields.optional("offset")?,
+            status: fields.optional("status")?,
+        })
+    }
+}
+
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for UsersGetOrganizationInvitations {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 impl UsersGetOrganizationInvitations {
@@ -10100,14 +14432,29 @@ crate::client::models::string_enum! {
 
 /// The body of `POST /users/unban` ([`bulk_unban`](crate::client::UsersApi::bulk_unban)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct UsersUnban {
     /// Array of user IDs to unban
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub user_ids: Vec<String>,
+}
+
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for UsersUnban {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            user_ids: fields.or_default("user_ids")?,
+        })
+    }
+}
+
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for UsersUnban {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 impl UsersUnban {
@@ -10129,8 +14476,7 @@ impl UsersUnban {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `VerificationResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VerificationResponse {
     /// The type of the verification object.
@@ -10157,10 +14503,33 @@ pub struct VerificationResponse {
 }
 
 #[cfg(feature = "identity")]
+impl crate::client::lenient::Object for VerificationResponse {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.optional("object")?,
+            id: fields.optional("id")?,
+            status: fields.optional("status")?,
+            strategy: fields.optional("strategy")?,
+            attempts: fields.optional("attempts")?,
+            expire_at: fields.optional("expire_at")?,
+            channel: fields.optional("channel")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+impl<'de> serde::Deserialize<'de> for VerificationResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `VerificationResponse2`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VerificationResponse2 {
     /// The type of the verification object.
@@ -10187,10 +14556,33 @@ pub struct VerificationResponse2 {
 }
 
 #[cfg(feature = "identity")]
+impl crate::client::lenient::Object for VerificationResponse2 {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.optional("object")?,
+            id: fields.optional("id")?,
+            status: fields.optional("status")?,
+            strategy: fields.optional("strategy")?,
+            attempts: fields.optional("attempts")?,
+            expire_at: fields.optional("expire_at")?,
+            channel: fields.optional("channel")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+impl<'de> serde::Deserialize<'de> for VerificationResponse2 {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `VerificationResponse3`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VerificationResponse3 {
     /// The type of the verification object.
@@ -10217,10 +14609,33 @@ pub struct VerificationResponse3 {
 }
 
 #[cfg(feature = "identity")]
+impl crate::client::lenient::Object for VerificationResponse3 {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.optional("object")?,
+            id: fields.optional("id")?,
+            status: fields.optional("status")?,
+            strategy: fields.optional("strategy")?,
+            attempts: fields.optional("attempts")?,
+            expire_at: fields.optional("expire_at")?,
+            channel: fields.optional("channel")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+impl<'de> serde::Deserialize<'de> for VerificationResponse3 {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `VerificationResponse4`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VerificationResponse4 {
     /// The type of the verification object.
@@ -10247,17 +14662,58 @@ pub struct VerificationResponse4 {
 }
 
 #[cfg(feature = "identity")]
+impl crate::client::lenient::Object for VerificationResponse4 {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.optional("object")?,
+            id: fields.optional("id")?,
+            status: fields.optional("status")?,
+            strategy: fields.optional("strategy")?,
+            attempts: fields.optional("attempts")?,
+            expire_at: fields.optional("expire_at")?,
+            channel: fields.optional("channel")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+impl<'de> serde::Deserialize<'de> for VerificationResponse4 {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
+}
+
+#[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /clients/verify` ([`verify`](crate::client::ClientsApi::verify)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct VerifyClient {
     /// A JWT that represents the active client.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub token: String,
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for VerifyClient {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            token: fields.or_default("token")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for VerifyClient {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -10282,8 +14738,6 @@ impl VerifyClient {
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `POST /proxy_checks` ([`verify`](crate::client::ProxyChecksApi::verify)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct VerifyDomainProxy {
@@ -10293,6 +14747,27 @@ pub struct VerifyDomainProxy {
     /// The full URL of the proxy which will forward requests to the Clerk Frontend API for this domain. e.g. <https://example.com/__clerk>
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proxy_url: Option<String>,
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for VerifyDomainProxy {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            domain_id: fields.optional("domain_id")?,
+            proxy_url: fields.optional("proxy_url")?,
+        })
+    }
+}
+
+#[cfg(feature = "instance")]
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for VerifyDomainProxy {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -10313,14 +14788,29 @@ impl VerifyDomainProxy {
 
 /// The body of `POST /users/{user_id}/verify_totp` ([`verify_totp`](crate::client::UsersApi::verify_totp)).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
 #[non_exhaustive]
 #[must_use]
 pub struct VerifyTotp {
     /// The TOTP or backup code to verify
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub code: String,
+}
+
+#[cfg(feature = "testing")]
+impl crate::client::lenient::Object for VerifyTotp {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            code: fields.or_default("code")?,
+        })
+    }
+}
+
+#[cfg(feature = "testing")]
+impl<'de> serde::Deserialize<'de> for VerifyTotp {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 impl VerifyTotp {
@@ -10340,8 +14830,7 @@ impl VerifyTotp {
 }
 
 /// `VerifyTotpResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct VerifyTotpResponse {
     /// `verified`.
@@ -10350,6 +14839,23 @@ pub struct VerifyTotpResponse {
     /// `code_type`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code_type: Option<VerifyTotpResponseCodeType>,
+}
+
+impl crate::client::lenient::Object for VerifyTotpResponse {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            verified: fields.optional("verified")?,
+            code_type: fields.optional("code_type")?,
+        })
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for VerifyTotpResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 crate::client::models::string_enum! {
@@ -10365,34 +14871,52 @@ crate::client::models::string_enum! {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `WaitlistEntry`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct WaitlistEntry {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `email_address`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub email_address: String,
     /// `status`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: WaitlistEntryStatus,
     /// Indicates if the waitlist entry is locked. Locked entries are being processed in a batch action and are unavailable for other actions.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_locked: Option<bool>,
     /// Unix timestamp of creation.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of last update.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
     /// `invitation`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invitation: Option<crate::client::Invitation>,
+}
+
+#[cfg(feature = "identity")]
+impl crate::client::lenient::Object for WaitlistEntry {
+    fn from_fields(
+        fields: &mut crate::client::lenient::Fields,
+    ) -> crate::client::lenient::Result<Self> {
+        Ok(Self {
+            object: fields.or_default("object")?,
+            id: fields.or_default("id")?,
+            email_address: fields.or_default("email_address")?,
+            status: fields.or_default("status")?,
+            is_locked: fields.optional("is_locked")?,
+            created_at: fields.or_default("created_at")?,
+            updated_at: fields.or_default("updated_at")?,
+            invitation: fields.optional("invitation")?,
+        })
+    }
+}
+
+#[cfg(feature = "identity")]
+impl<'de> serde::Deserialize<'de> for WaitlistEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        crate::client::lenient::object(deserializer)
+    }
 }
 
 #[cfg(feature = "identity")]
