@@ -10,9 +10,14 @@
 //! member decoded from its `Value`. The rules are the hand-written models'
 //! ones: unknown members are ignored, `null` and missing read alike (as the
 //! default, or `None`), and an error names the member.
+//!
+//! `Serialize` goes the same way back ([`Members::members`] builds the JSON
+//! object; `None` members are left out), so the derive's per-serializer
+//! code is gone too. The object's keys come out in `serde_json::Map`'s
+//! order, which is what `to_value` (the request body, the query) gave anyway.
 
 use serde::de::{DeserializeOwned, Deserializer, Error as _};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 /// The result of decoding one member or model.
@@ -21,32 +26,112 @@ pub(crate) type Result<T> = std::result::Result<T, serde_json::Error>;
 /// A model read from a JSON object, member by member (written by
 /// `cargo xtask generate`).
 pub(crate) trait Object: Sized {
-    /// Takes the model's members out of `fields`.
-    fn from_fields(fields: &mut Fields) -> Result<Self>;
+    /// Takes the model's members out of `fields`. A member that does not
+    /// decode reads as its default here and is reported by [`object`].
+    fn from_fields(fields: &mut Fields) -> Self;
 }
 
-/// The members of one JSON object, taken out by name.
+/// The members of one JSON object, taken out by name, and the first member
+/// that did not decode. (No `?` per member in the generated code: that and
+/// the clean-up paths it needs were most of each model's code.)
 pub(crate) struct Fields {
     map: Map<String, Value>,
+    error: Option<serde_json::Error>,
 }
 
 impl Fields {
     /// A member where `null` and missing read as `T::default()`.
-    pub(crate) fn or_default<T: DeserializeOwned + Default>(&mut self, name: &str) -> Result<T> {
-        match self.map.remove(name) {
-            None | Some(Value::Null) => Ok(T::default()),
-            Some(value) => T::deserialize(value).map_err(|e| member_error(name, &e)),
-        }
+    pub(crate) fn or_default<T: DeserializeOwned + Default>(&mut self, name: &str) -> T {
+        self.optional(name).unwrap_or_default()
     }
 
     /// A member where `null` and missing read as `None`.
-    pub(crate) fn optional<T: DeserializeOwned>(&mut self, name: &str) -> Result<Option<T>> {
+    pub(crate) fn optional<T: DeserializeOwned>(&mut self, name: &str) -> Option<T> {
         match self.map.remove(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(value) => T::deserialize(value)
-                .map(Some)
-                .map_err(|e| member_error(name, &e)),
+            None | Some(Value::Null) => None,
+            Some(value) => match T::deserialize(value) {
+                Ok(value) => Some(value),
+                Err(e) => {
+                    self.fail(name, &e);
+                    None
+                }
+            },
         }
+    }
+
+    fn fail(&mut self, name: &str, error: &serde_json::Error) {
+        if self.error.is_none() {
+            self.error = Some(member_error(name, error));
+        }
+    }
+}
+
+/// A model written as a JSON object, member by member (written by
+/// `cargo xtask generate`).
+pub(crate) trait Members {
+    /// Puts the model's members into `out`.
+    fn members(&self, out: &mut Out);
+}
+
+/// The members of one JSON object being written, and the first member that
+/// did not serialize.
+pub(crate) struct Out {
+    map: Map<String, Value>,
+    error: Option<serde_json::Error>,
+}
+
+impl Out {
+    /// Writes a member.
+    pub(crate) fn put<T: Serialize>(&mut self, name: &str, value: &T) {
+        match serde_json::to_value(value) {
+            Ok(value) => self.insert(name, value),
+            Err(e) => self.fail(&e),
+        }
+    }
+
+    /// Writes a member unless it is `None`.
+    pub(crate) fn put_some<T: Serialize>(&mut self, name: &str, value: Option<&T>) {
+        if let Some(value) = value {
+            self.put(name, value);
+        }
+    }
+
+    fn insert(&mut self, name: &str, value: Value) {
+        self.map.insert(name.to_owned(), value);
+    }
+
+    fn fail(&mut self, error: &serde_json::Error) {
+        if self.error.is_none() {
+            self.error = Some(serde_json::Error::custom(error));
+        }
+    }
+}
+
+/// The body of a generated model's `Serialize::serialize`.
+///
+/// # Errors
+///
+/// A member that does not serialize, or the serializer's error.
+pub(crate) fn serialize<S: Serializer>(
+    model: &dyn Members,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    use serde::ser::Error as _;
+    match to_map(model) {
+        Ok(map) => map.serialize(serializer),
+        Err(e) => Err(S::Error::custom(e)),
+    }
+}
+
+fn to_map(model: &dyn Members) -> Result<Map<String, Value>> {
+    let mut out = Out {
+        map: Map::new(),
+        error: None,
+    };
+    model.members(&mut out);
+    match out.error {
+        None => Ok(out.map),
+        Some(e) => Err(e),
     }
 }
 
@@ -68,8 +153,17 @@ pub(crate) fn object<'de, D: Deserializer<'de>, T: Object>(
 }
 
 fn from_value<T: Object>(value: Value) -> Result<T> {
+    let mut fields = fields_of(value)?;
+    let model = T::from_fields(&mut fields);
+    match fields.error {
+        None => Ok(model),
+        Some(e) => Err(e),
+    }
+}
+
+fn fields_of(value: Value) -> Result<Fields> {
     match value {
-        Value::Object(map) => T::from_fields(&mut Fields { map }),
+        Value::Object(map) => Ok(Fields { map, error: None }),
         other => Err(serde_json::Error::custom(format_args!(
             "invalid type: {}, expected a JSON object",
             kind(&other)
@@ -90,7 +184,7 @@ fn kind(value: &Value) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::{Fields, Object, Result};
+    use super::{Fields, Members, Object, Out};
 
     #[derive(Debug, Default, PartialEq)]
     struct Probe {
@@ -101,13 +195,31 @@ mod tests {
     }
 
     impl Object for Probe {
-        fn from_fields(fields: &mut Fields) -> Result<Self> {
-            Ok(Self {
-                name: fields.or_default("name")?,
-                count: fields.or_default("count")?,
-                tags: fields.or_default("tags")?,
-                note: fields.optional("note")?,
-            })
+        fn from_fields(fields: &mut Fields) -> Self {
+            Self {
+                name: fields.or_default("name"),
+                count: fields.or_default("count"),
+                tags: fields.or_default("tags"),
+                note: fields.optional("note"),
+            }
+        }
+    }
+
+    impl Members for Probe {
+        fn members(&self, out: &mut Out) {
+            out.put("name", &self.name);
+            out.put("count", &self.count);
+            out.put("tags", &self.tags);
+            out.put_some("note", self.note.as_ref());
+        }
+    }
+
+    impl serde::Serialize for Probe {
+        fn serialize<S: serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> std::result::Result<S::Ok, S::Error> {
+            super::serialize(self, serializer)
         }
     }
 
@@ -139,6 +251,23 @@ mod tests {
         assert_eq!(nulls.ok(), Some(Probe::default()));
         let empty: std::result::Result<Probe, _> = serde_json::from_value(serde_json::json!({}));
         assert_eq!(empty.ok(), Some(Probe::default()));
+    }
+
+    #[test]
+    fn members_write_by_name_and_leave_none_out() {
+        let probe = Probe {
+            name: "a".into(),
+            count: 0,
+            tags: Vec::new(),
+            note: None,
+        };
+        let written = serde_json::to_value(&probe).unwrap_or_default();
+        assert_eq!(
+            written,
+            serde_json::json!({"name": "a", "count": 0, "tags": []})
+        );
+        let again: std::result::Result<Probe, _> = serde_json::from_value(written);
+        assert_eq!(again.ok(), Some(probe));
     }
 
     #[test]

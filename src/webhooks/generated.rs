@@ -15,7 +15,7 @@
 )]
 
 /// `BillingAmount`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingAmount {
     /// Amount in the smallest denomination of the currency (e.g., cents for USD)
@@ -28,16 +28,29 @@ pub struct BillingAmount {
     pub currency_symbol: String,
 }
 
+impl crate::client::lenient::Members for BillingAmount {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("amount", &self.amount);
+        out.put("amount_formatted", &self.amount_formatted);
+        out.put("currency", &self.currency);
+        out.put("currency_symbol", &self.currency_symbol);
+    }
+}
+
+impl serde::Serialize for BillingAmount {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for BillingAmount {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            amount: fields.or_default("amount")?,
-            amount_formatted: fields.or_default("amount_formatted")?,
-            currency: fields.or_default("currency")?,
-            currency_symbol: fields.or_default("currency_symbol")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            amount: fields.or_default("amount"),
+            amount_formatted: fields.or_default("amount_formatted"),
+            currency: fields.or_default("currency"),
+            currency_symbol: fields.or_default("currency_symbol"),
+        }
     }
 }
 
@@ -48,7 +61,7 @@ impl<'de> serde::Deserialize<'de> for BillingAmount {
 }
 
 /// `BillingPayee`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingPayee {
     /// Unique identifier for the payee
@@ -61,16 +74,29 @@ pub struct BillingPayee {
     pub gateway_status: String,
 }
 
+impl crate::client::lenient::Members for BillingPayee {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("id", &self.id);
+        out.put("gateway_type", &self.gateway_type);
+        out.put("gateway_external_id", &self.gateway_external_id);
+        out.put("gateway_status", &self.gateway_status);
+    }
+}
+
+impl serde::Serialize for BillingPayee {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for BillingPayee {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            id: fields.or_default("id")?,
-            gateway_type: fields.or_default("gateway_type")?,
-            gateway_external_id: fields.or_default("gateway_external_id")?,
-            gateway_status: fields.or_default("gateway_status")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            id: fields.or_default("id"),
+            gateway_type: fields.or_default("gateway_type"),
+            gateway_external_id: fields.or_default("gateway_external_id"),
+            gateway_status: fields.or_default("gateway_status"),
+        }
     }
 }
 
@@ -81,11 +107,10 @@ impl<'de> serde::Deserialize<'de> for BillingPayee {
 }
 
 /// `BillingPayerEventPayload`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingPayerEventPayload {
     /// String representing the object's type
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// Unique identifier for the payer
     pub id: String,
@@ -104,30 +129,48 @@ pub struct BillingPayerEventPayload {
     /// URL of the profile image for the payer (user avatar or organization logo)
     pub image_url: String,
     /// Unix timestamp in milliseconds when the payer was created
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<i64>,
     /// Unix timestamp in milliseconds when the payer was last modified
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<i64>,
 }
 
+impl crate::client::lenient::Members for BillingPayerEventPayload {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("object", self.object.as_ref());
+        out.put("id", &self.id);
+        out.put("user_id", &self.user_id);
+        out.put("first_name", &self.first_name);
+        out.put("last_name", &self.last_name);
+        out.put("email", &self.email);
+        out.put("organization_id", &self.organization_id);
+        out.put("organization_name", &self.organization_name);
+        out.put("image_url", &self.image_url);
+        out.put_some("created_at", self.created_at.as_ref());
+        out.put_some("updated_at", self.updated_at.as_ref());
+    }
+}
+
+impl serde::Serialize for BillingPayerEventPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for BillingPayerEventPayload {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.optional("object")?,
-            id: fields.or_default("id")?,
-            user_id: fields.or_default("user_id")?,
-            first_name: fields.or_default("first_name")?,
-            last_name: fields.or_default("last_name")?,
-            email: fields.or_default("email")?,
-            organization_id: fields.or_default("organization_id")?,
-            organization_name: fields.or_default("organization_name")?,
-            image_url: fields.or_default("image_url")?,
-            created_at: fields.optional("created_at")?,
-            updated_at: fields.optional("updated_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.optional("object"),
+            id: fields.or_default("id"),
+            user_id: fields.or_default("user_id"),
+            first_name: fields.or_default("first_name"),
+            last_name: fields.or_default("last_name"),
+            email: fields.or_default("email"),
+            organization_id: fields.or_default("organization_id"),
+            organization_name: fields.or_default("organization_name"),
+            image_url: fields.or_default("image_url"),
+            created_at: fields.optional("created_at"),
+            updated_at: fields.optional("updated_at"),
+        }
     }
 }
 
@@ -138,7 +181,7 @@ impl<'de> serde::Deserialize<'de> for BillingPayerEventPayload {
 }
 
 /// `BillingPaymentFailedReason`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingPaymentFailedReason {
     /// High-level error code categorizing the failure reason (e.g., "card_declined", "insufficient_funds")
@@ -147,14 +190,25 @@ pub struct BillingPaymentFailedReason {
     pub decline_code: String,
 }
 
+impl crate::client::lenient::Members for BillingPaymentFailedReason {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("code", &self.code);
+        out.put("decline_code", &self.decline_code);
+    }
+}
+
+impl serde::Serialize for BillingPaymentFailedReason {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for BillingPaymentFailedReason {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            code: fields.or_default("code")?,
-            decline_code: fields.or_default("decline_code")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            code: fields.or_default("code"),
+            decline_code: fields.or_default("decline_code"),
+        }
     }
 }
 
@@ -165,7 +219,7 @@ impl<'de> serde::Deserialize<'de> for BillingPaymentFailedReason {
 }
 
 /// `BillingPaymentSource`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingPaymentSource {
     /// Unique identifier for the payment source
@@ -175,34 +229,51 @@ pub struct BillingPaymentSource {
     /// Payment gateway's unique identifier for this payment source
     pub gateway_external_id: String,
     /// External account identifier from the payment gateway. May be null for some payment methods.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub gateway_external_account_id: Option<String>,
     /// Type of payment method (e.g., "card")
     pub payment_method: BillingPaymentSourcePaymentMethod,
     /// Current status of the payment source
     pub status: BillingPaymentSourceStatus,
     /// Type of card when payment method is "card" (e.g., "visa", "mastercard"). Null for non-card payment methods.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub card_type: Option<String>,
     /// Last 4 digits of the card number when payment method is "card". Null for non-card payment methods.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last4: Option<String>,
 }
 
+impl crate::client::lenient::Members for BillingPaymentSource {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("id", &self.id);
+        out.put("gateway", &self.gateway);
+        out.put("gateway_external_id", &self.gateway_external_id);
+        out.put_some(
+            "gateway_external_account_id",
+            self.gateway_external_account_id.as_ref(),
+        );
+        out.put("payment_method", &self.payment_method);
+        out.put("status", &self.status);
+        out.put_some("card_type", self.card_type.as_ref());
+        out.put_some("last4", self.last4.as_ref());
+    }
+}
+
+impl serde::Serialize for BillingPaymentSource {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for BillingPaymentSource {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            id: fields.or_default("id")?,
-            gateway: fields.or_default("gateway")?,
-            gateway_external_id: fields.or_default("gateway_external_id")?,
-            gateway_external_account_id: fields.optional("gateway_external_account_id")?,
-            payment_method: fields.or_default("payment_method")?,
-            status: fields.or_default("status")?,
-            card_type: fields.optional("card_type")?,
-            last4: fields.optional("last4")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            id: fields.or_default("id"),
+            gateway: fields.or_default("gateway"),
+            gateway_external_id: fields.or_default("gateway_external_id"),
+            gateway_external_account_id: fields.optional("gateway_external_account_id"),
+            payment_method: fields.or_default("payment_method"),
+            status: fields.or_default("status"),
+            card_type: fields.optional("card_type"),
+            last4: fields.optional("last4"),
+        }
     }
 }
 
@@ -233,7 +304,7 @@ crate::client::models::string_enum! {
 }
 
 /// `BillingPlan`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingPlan {
     /// Unique identifier for the plan
@@ -250,18 +321,33 @@ pub struct BillingPlan {
     pub currency: String,
 }
 
+impl crate::client::lenient::Members for BillingPlan {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("id", &self.id);
+        out.put("slug", &self.slug);
+        out.put("name", &self.name);
+        out.put("is_recurring", &self.is_recurring);
+        out.put("amount", &self.amount);
+        out.put("currency", &self.currency);
+    }
+}
+
+impl serde::Serialize for BillingPlan {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for BillingPlan {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            id: fields.or_default("id")?,
-            slug: fields.or_default("slug")?,
-            name: fields.or_default("name")?,
-            is_recurring: fields.or_default("is_recurring")?,
-            amount: fields.or_default("amount")?,
-            currency: fields.or_default("currency")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            id: fields.or_default("id"),
+            slug: fields.or_default("slug"),
+            name: fields.or_default("name"),
+            is_recurring: fields.or_default("is_recurring"),
+            amount: fields.or_default("amount"),
+            currency: fields.or_default("currency"),
+        }
     }
 }
 
@@ -272,21 +358,30 @@ impl<'de> serde::Deserialize<'de> for BillingPlan {
 }
 
 /// `BillingSeats`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingSeats {
     /// Number of seats available. null means unlimited
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
 }
 
+impl crate::client::lenient::Members for BillingSeats {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("quantity", self.quantity.as_ref());
+    }
+}
+
+impl serde::Serialize for BillingSeats {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for BillingSeats {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            quantity: fields.optional("quantity")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            quantity: fields.optional("quantity"),
+        }
     }
 }
 
@@ -297,7 +392,7 @@ impl<'de> serde::Deserialize<'de> for BillingSeats {
 }
 
 /// Proration-only credit. Use BillingSubscriptionCredits instead.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingSubscriptionCredit {
     /// Proration credit amount
@@ -310,16 +405,29 @@ pub struct BillingSubscriptionCredit {
     pub cycle_remaining_percent: f64,
 }
 
+impl crate::client::lenient::Members for BillingSubscriptionCredit {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("amount", &self.amount);
+        out.put("cycle_days_remaining", &self.cycle_days_remaining);
+        out.put("cycle_days_total", &self.cycle_days_total);
+        out.put("cycle_remaining_percent", &self.cycle_remaining_percent);
+    }
+}
+
+impl serde::Serialize for BillingSubscriptionCredit {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for BillingSubscriptionCredit {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            amount: fields.or_default("amount")?,
-            cycle_days_remaining: fields.or_default("cycle_days_remaining")?,
-            cycle_days_total: fields.or_default("cycle_days_total")?,
-            cycle_remaining_percent: fields.or_default("cycle_remaining_percent")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            amount: fields.or_default("amount"),
+            cycle_days_remaining: fields.or_default("cycle_days_remaining"),
+            cycle_days_total: fields.or_default("cycle_days_total"),
+            cycle_remaining_percent: fields.or_default("cycle_remaining_percent"),
+        }
     }
 }
 
@@ -330,28 +438,38 @@ impl<'de> serde::Deserialize<'de> for BillingSubscriptionCredit {
 }
 
 /// Unified credits breakdown including proration and account credits
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingSubscriptionCredits {
     /// Proration credit details, present when switching plans mid-cycle
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub proration: Option<BillingSubscriptionCredit>,
     /// Account credit details, present when the account has a credit balance
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payer: Option<BillingSubscriptionPayerCredit>,
     /// Total combined credit amount applied
     pub total: BillingAmount,
 }
 
+impl crate::client::lenient::Members for BillingSubscriptionCredits {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("proration", self.proration.as_ref());
+        out.put_some("payer", self.payer.as_ref());
+        out.put("total", &self.total);
+    }
+}
+
+impl serde::Serialize for BillingSubscriptionCredits {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for BillingSubscriptionCredits {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            proration: fields.optional("proration")?,
-            payer: fields.optional("payer")?,
-            total: fields.or_default("total")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            proration: fields.optional("proration"),
+            payer: fields.optional("payer"),
+            total: fields.or_default("total"),
+        }
     }
 }
 
@@ -362,7 +480,7 @@ impl<'de> serde::Deserialize<'de> for BillingSubscriptionCredits {
 }
 
 /// `BillingSubscriptionItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingSubscriptionItem {
     /// Unique identifier for the subscription item
@@ -382,47 +500,64 @@ pub struct BillingSubscriptionItem {
     /// How frequently the payer will be charged while this subscription item is active
     pub interval: BillingSubscriptionItemInterval,
     /// Unique identifier for the plan associated with this subscription item
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_id: Option<String>,
     /// Details of the plan associated with this subscription item
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<BillingPlan>,
     /// The payer responsible for this subscription item
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payer: Option<BillingPayerEventPayload>,
     /// The identifier of the subscription this subscription item belongs to
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
     /// Proration-only credit. Use credits instead.
     ///
     /// Deprecated by Clerk.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credit: Option<BillingSubscriptionCredit>,
     /// Unified credits breakdown including proration and account credits
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credits: Option<BillingSubscriptionCredits>,
 }
 
+impl crate::client::lenient::Members for BillingSubscriptionItem {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("id", &self.id);
+        out.put("object", &self.object);
+        out.put("status", &self.status);
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+        out.put("period_start", &self.period_start);
+        out.put("period_end", &self.period_end);
+        out.put("interval", &self.interval);
+        out.put_some("plan_id", self.plan_id.as_ref());
+        out.put_some("plan", self.plan.as_ref());
+        out.put_some("payer", self.payer.as_ref());
+        out.put_some("subscription_id", self.subscription_id.as_ref());
+        out.put_some("credit", self.credit.as_ref());
+        out.put_some("credits", self.credits.as_ref());
+    }
+}
+
+impl serde::Serialize for BillingSubscriptionItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for BillingSubscriptionItem {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            id: fields.or_default("id")?,
-            object: fields.or_default("object")?,
-            status: fields.or_default("status")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-            period_start: fields.or_default("period_start")?,
-            period_end: fields.or_default("period_end")?,
-            interval: fields.or_default("interval")?,
-            plan_id: fields.optional("plan_id")?,
-            plan: fields.optional("plan")?,
-            payer: fields.optional("payer")?,
-            subscription_id: fields.optional("subscription_id")?,
-            credit: fields.optional("credit")?,
-            credits: fields.optional("credits")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            id: fields.or_default("id"),
+            object: fields.or_default("object"),
+            status: fields.or_default("status"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+            period_start: fields.or_default("period_start"),
+            period_end: fields.or_default("period_end"),
+            interval: fields.or_default("interval"),
+            plan_id: fields.optional("plan_id"),
+            plan: fields.optional("plan"),
+            payer: fields.optional("payer"),
+            subscription_id: fields.optional("subscription_id"),
+            credit: fields.optional("credit"),
+            credits: fields.optional("credits"),
+        }
     }
 }
 
@@ -433,7 +568,7 @@ impl<'de> serde::Deserialize<'de> for BillingSubscriptionItem {
 }
 
 /// `BillingSubscriptionItemEventPayload`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingSubscriptionItemEventPayload {
     /// Object type identifier for webhook events
@@ -459,47 +594,64 @@ pub struct BillingSubscriptionItemEventPayload {
     /// Unix timestamp in milliseconds when the subscription item period starts and becomes active
     pub period_start: i64,
     /// Unix timestamp in milliseconds when the subscription item period ends. The field is null for default plan subscription items.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub period_end: Option<i64>,
     /// Billing interval for this subscription item (e.g., "month", "annual")
     pub interval: String,
     /// Unique identifier for the plan associated with this subscription item
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_id: Option<String>,
     /// Detailed information about the plan associated with this subscription item
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<BillingSubscriptionItemEventPlan>,
     /// Detailed information about the payer responsible for this subscription item. Only populated when this item is sent as a standalone event, null when included within a subscription event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payer: Option<BillingPayerEventPayload>,
     /// Unique identifier for the parent subscription. Only populated when this item is sent as a standalone event, null when included within a subscription event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
     /// Seat entitlement for this subscription item
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub seats: Option<BillingSeats>,
 }
 
+impl crate::client::lenient::Members for BillingSubscriptionItemEventPayload {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("status", &self.status);
+        out.put("is_free_trial", &self.is_free_trial);
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+        out.put("period_start", &self.period_start);
+        out.put_some("period_end", self.period_end.as_ref());
+        out.put("interval", &self.interval);
+        out.put_some("plan_id", self.plan_id.as_ref());
+        out.put_some("plan", self.plan.as_ref());
+        out.put_some("payer", self.payer.as_ref());
+        out.put_some("subscription_id", self.subscription_id.as_ref());
+        out.put_some("seats", self.seats.as_ref());
+    }
+}
+
+impl serde::Serialize for BillingSubscriptionItemEventPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for BillingSubscriptionItemEventPayload {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            status: fields.or_default("status")?,
-            is_free_trial: fields.or_default("is_free_trial")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-            period_start: fields.or_default("period_start")?,
-            period_end: fields.optional("period_end")?,
-            interval: fields.or_default("interval")?,
-            plan_id: fields.optional("plan_id")?,
-            plan: fields.optional("plan")?,
-            payer: fields.optional("payer")?,
-            subscription_id: fields.optional("subscription_id")?,
-            seats: fields.optional("seats")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            status: fields.or_default("status"),
+            is_free_trial: fields.or_default("is_free_trial"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+            period_start: fields.or_default("period_start"),
+            period_end: fields.optional("period_end"),
+            interval: fields.or_default("interval"),
+            plan_id: fields.optional("plan_id"),
+            plan: fields.optional("plan"),
+            payer: fields.optional("payer"),
+            subscription_id: fields.optional("subscription_id"),
+            seats: fields.optional("seats"),
+        }
     }
 }
 
@@ -538,7 +690,7 @@ crate::client::models::string_enum! {
 }
 
 /// `BillingSubscriptionItemEventPlan`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingSubscriptionItemEventPlan {
     /// Unique identifier for the plan
@@ -557,19 +709,35 @@ pub struct BillingSubscriptionItemEventPlan {
     pub unit_prices: Vec<BillingSubscriptionItemEventPlanUnitPrice>,
 }
 
+impl crate::client::lenient::Members for BillingSubscriptionItemEventPlan {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("id", &self.id);
+        out.put("slug", &self.slug);
+        out.put("name", &self.name);
+        out.put("is_recurring", &self.is_recurring);
+        out.put("amount", &self.amount);
+        out.put("currency", &self.currency);
+        out.put("unit_prices", &self.unit_prices);
+    }
+}
+
+impl serde::Serialize for BillingSubscriptionItemEventPlan {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for BillingSubscriptionItemEventPlan {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            id: fields.or_default("id")?,
-            slug: fields.or_default("slug")?,
-            name: fields.or_default("name")?,
-            is_recurring: fields.or_default("is_recurring")?,
-            amount: fields.or_default("amount")?,
-            currency: fields.or_default("currency")?,
-            unit_prices: fields.or_default("unit_prices")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            id: fields.or_default("id"),
+            slug: fields.or_default("slug"),
+            name: fields.or_default("name"),
+            is_recurring: fields.or_default("is_recurring"),
+            amount: fields.or_default("amount"),
+            currency: fields.or_default("currency"),
+            unit_prices: fields.or_default("unit_prices"),
+        }
     }
 }
 
@@ -580,7 +748,7 @@ impl<'de> serde::Deserialize<'de> for BillingSubscriptionItemEventPlan {
 }
 
 /// `BillingSubscriptionItemEventPlanUnitPrice`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingSubscriptionItemEventPlanUnitPrice {
     /// Name of the unit being priced (e.g., "seats")
@@ -591,15 +759,27 @@ pub struct BillingSubscriptionItemEventPlanUnitPrice {
     pub tiers: Vec<BillingSubscriptionItemEventPlanUnitPriceTier>,
 }
 
+impl crate::client::lenient::Members for BillingSubscriptionItemEventPlanUnitPrice {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("name", &self.name);
+        out.put("block_size", &self.block_size);
+        out.put("tiers", &self.tiers);
+    }
+}
+
+impl serde::Serialize for BillingSubscriptionItemEventPlanUnitPrice {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for BillingSubscriptionItemEventPlanUnitPrice {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.or_default("name")?,
-            block_size: fields.or_default("block_size")?,
-            tiers: fields.or_default("tiers")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.or_default("name"),
+            block_size: fields.or_default("block_size"),
+            tiers: fields.or_default("tiers"),
+        }
     }
 }
 
@@ -610,13 +790,12 @@ impl<'de> serde::Deserialize<'de> for BillingSubscriptionItemEventPlanUnitPrice 
 }
 
 /// `BillingSubscriptionItemEventPlanUnitPriceTier`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingSubscriptionItemEventPlanUnitPriceTier {
     /// The block number at which this tier begins
     pub starts_at_block: i64,
     /// The block number at which this tier ends. Null means this tier has no upper bound (unlimited).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ends_after_block: Option<i64>,
     /// Price per block in the smallest currency unit (e.g., cents for USD)
     pub amount_per_block: i64,
@@ -624,16 +803,29 @@ pub struct BillingSubscriptionItemEventPlanUnitPriceTier {
     pub currency: String,
 }
 
+impl crate::client::lenient::Members for BillingSubscriptionItemEventPlanUnitPriceTier {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("starts_at_block", &self.starts_at_block);
+        out.put_some("ends_after_block", self.ends_after_block.as_ref());
+        out.put("amount_per_block", &self.amount_per_block);
+        out.put("currency", &self.currency);
+    }
+}
+
+impl serde::Serialize for BillingSubscriptionItemEventPlanUnitPriceTier {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for BillingSubscriptionItemEventPlanUnitPriceTier {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            starts_at_block: fields.or_default("starts_at_block")?,
-            ends_after_block: fields.optional("ends_after_block")?,
-            amount_per_block: fields.or_default("amount_per_block")?,
-            currency: fields.or_default("currency")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            starts_at_block: fields.or_default("starts_at_block"),
+            ends_after_block: fields.optional("ends_after_block"),
+            amount_per_block: fields.or_default("amount_per_block"),
+            currency: fields.or_default("currency"),
+        }
     }
 }
 
@@ -676,7 +868,7 @@ crate::client::models::string_enum! {
 }
 
 /// Account credit applied to a subscription item charge
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingSubscriptionPayerCredit {
     /// Amount of account credit applied to this charge
@@ -685,14 +877,25 @@ pub struct BillingSubscriptionPayerCredit {
     pub remaining_balance: BillingAmount,
 }
 
+impl crate::client::lenient::Members for BillingSubscriptionPayerCredit {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("applied_amount", &self.applied_amount);
+        out.put("remaining_balance", &self.remaining_balance);
+    }
+}
+
+impl serde::Serialize for BillingSubscriptionPayerCredit {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for BillingSubscriptionPayerCredit {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            applied_amount: fields.or_default("applied_amount")?,
-            remaining_balance: fields.or_default("remaining_balance")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            applied_amount: fields.or_default("applied_amount"),
+            remaining_balance: fields.or_default("remaining_balance"),
+        }
     }
 }
 
@@ -703,7 +906,7 @@ impl<'de> serde::Deserialize<'de> for BillingSubscriptionPayerCredit {
 }
 
 /// `BillingTotals`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingTotals {
     /// Total amount before taxes and fees
@@ -716,16 +919,29 @@ pub struct BillingTotals {
     pub per_unit_totals: Vec<BillingUnitTotal>,
 }
 
+impl crate::client::lenient::Members for BillingTotals {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("subtotal", &self.subtotal);
+        out.put("tax_total", &self.tax_total);
+        out.put("grand_total", &self.grand_total);
+        out.put("per_unit_totals", &self.per_unit_totals);
+    }
+}
+
+impl serde::Serialize for BillingTotals {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for BillingTotals {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            subtotal: fields.or_default("subtotal")?,
-            tax_total: fields.or_default("tax_total")?,
-            grand_total: fields.or_default("grand_total")?,
-            per_unit_totals: fields.or_default("per_unit_totals")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            subtotal: fields.or_default("subtotal"),
+            tax_total: fields.or_default("tax_total"),
+            grand_total: fields.or_default("grand_total"),
+            per_unit_totals: fields.or_default("per_unit_totals"),
+        }
     }
 }
 
@@ -736,37 +952,46 @@ impl<'de> serde::Deserialize<'de> for BillingTotals {
 }
 
 /// `BillingUnitTotal`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingUnitTotal {
     /// Type of unit charged (e.g "seats")
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Price per unit in smallest currency unit
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<i64>,
     /// Number of units at this price. Null indicates unlimited units.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
     /// Total charge for these units (amount x quantity)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
     /// `currency`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
 }
 
+impl crate::client::lenient::Members for BillingUnitTotal {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("name", self.name.as_ref());
+        out.put_some("amount", self.amount.as_ref());
+        out.put_some("quantity", self.quantity.as_ref());
+        out.put_some("total", self.total.as_ref());
+        out.put_some("currency", self.currency.as_ref());
+    }
+}
+
+impl serde::Serialize for BillingUnitTotal {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for BillingUnitTotal {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.optional("name")?,
-            amount: fields.optional("amount")?,
-            quantity: fields.optional("quantity")?,
-            total: fields.optional("total")?,
-            currency: fields.optional("currency")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.optional("name"),
+            amount: fields.optional("amount"),
+            quantity: fields.optional("quantity"),
+            total: fields.optional("total"),
+            currency: fields.optional("currency"),
+        }
     }
 }
 
@@ -777,7 +1002,7 @@ impl<'de> serde::Deserialize<'de> for BillingUnitTotal {
 }
 
 /// `PaymentAttemptEventPayload`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PaymentAttemptEventPayload {
     /// Unique identifier for the payment attempt
@@ -801,13 +1026,10 @@ pub struct PaymentAttemptEventPayload {
     /// Unix timestamp in milliseconds when the payment attempt was last modified
     pub updated_at: i64,
     /// Unix timestamp in milliseconds when the payment was successfully completed. Null if payment has not been completed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub paid_at: Option<i64>,
     /// Unix timestamp in milliseconds when the payment failed. Null if the payment has not failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub failed_at: Option<i64>,
     /// The reason the payment failed. Null if the payment has not failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub failed_reason: Option<BillingPaymentFailedReason>,
     /// Unix timestamp in milliseconds representing the date this payment is being billed for
     pub billing_date: i64,
@@ -825,31 +1047,59 @@ pub struct PaymentAttemptEventPayload {
     pub subscription_items: Vec<BillingSubscriptionItem>,
 }
 
+impl crate::client::lenient::Members for PaymentAttemptEventPayload {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("id", &self.id);
+        out.put("instance_id", &self.instance_id);
+        out.put("payment_id", &self.payment_id);
+        out.put("invoice_id", &self.invoice_id);
+        out.put("statement_id", &self.statement_id);
+        out.put("gateway_external_id", &self.gateway_external_id);
+        out.put("status", &self.status);
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+        out.put_some("paid_at", self.paid_at.as_ref());
+        out.put_some("failed_at", self.failed_at.as_ref());
+        out.put_some("failed_reason", self.failed_reason.as_ref());
+        out.put("billing_date", &self.billing_date);
+        out.put("charge_type", &self.charge_type);
+        out.put("payee", &self.payee);
+        out.put("payer", &self.payer);
+        out.put("totals", &self.totals);
+        out.put("payment_source", &self.payment_source);
+        out.put("subscription_items", &self.subscription_items);
+    }
+}
+
+impl serde::Serialize for PaymentAttemptEventPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for PaymentAttemptEventPayload {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            id: fields.or_default("id")?,
-            instance_id: fields.or_default("instance_id")?,
-            payment_id: fields.or_default("payment_id")?,
-            invoice_id: fields.or_default("invoice_id")?,
-            statement_id: fields.or_default("statement_id")?,
-            gateway_external_id: fields.or_default("gateway_external_id")?,
-            status: fields.or_default("status")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-            paid_at: fields.optional("paid_at")?,
-            failed_at: fields.optional("failed_at")?,
-            failed_reason: fields.optional("failed_reason")?,
-            billing_date: fields.or_default("billing_date")?,
-            charge_type: fields.or_default("charge_type")?,
-            payee: fields.or_default("payee")?,
-            payer: fields.or_default("payer")?,
-            totals: fields.or_default("totals")?,
-            payment_source: fields.or_default("payment_source")?,
-            subscription_items: fields.or_default("subscription_items")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            id: fields.or_default("id"),
+            instance_id: fields.or_default("instance_id"),
+            payment_id: fields.or_default("payment_id"),
+            invoice_id: fields.or_default("invoice_id"),
+            statement_id: fields.or_default("statement_id"),
+            gateway_external_id: fields.or_default("gateway_external_id"),
+            status: fields.or_default("status"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+            paid_at: fields.optional("paid_at"),
+            failed_at: fields.optional("failed_at"),
+            failed_reason: fields.optional("failed_reason"),
+            billing_date: fields.or_default("billing_date"),
+            charge_type: fields.or_default("charge_type"),
+            payee: fields.or_default("payee"),
+            payer: fields.or_default("payer"),
+            totals: fields.or_default("totals"),
+            payment_source: fields.or_default("payment_source"),
+            subscription_items: fields.or_default("subscription_items"),
+        }
     }
 }
 
@@ -882,7 +1132,7 @@ crate::client::models::string_enum! {
 }
 
 /// `SubscriptionEventPayload`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SubscriptionEventPayload {
     /// String representing the object's type
@@ -892,55 +1142,72 @@ pub struct SubscriptionEventPayload {
     /// Current status of the subscription
     pub status: SubscriptionEventPayloadStatus,
     /// Unix timestamp in milliseconds when the subscription became active. Null if subscription has never been active.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active_at: Option<i64>,
     /// Unix timestamp in milliseconds when the subscription was canceled. Null if not canceled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub canceled_at: Option<i64>,
     /// Unix timestamp in milliseconds when the subscription was created
     pub created_at: i64,
     /// Unix timestamp in milliseconds when the subscription ended. Null if subscription has not ended.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<i64>,
     /// Unix timestamp in milliseconds when the subscription became past due. Null if subscription is not past due.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub past_due_at: Option<i64>,
     /// Unix timestamp in milliseconds when the subscription was last modified
     pub updated_at: i64,
     /// Unique identifier for the most recent payment attempt associated with this subscription
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub latest_payment_id: Option<String>,
     /// Unique identifier for the payer responsible for this subscription
     pub payer_id: String,
     /// Detailed information about the payer responsible for this subscription
     pub payer: BillingPayerEventPayload,
     /// Unique identifier for the payment method used to process charges for this subscription
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_source_id: Option<String>,
     /// Array of subscription items that make up this subscription, each representing the period of time a subscription was in a given state
     pub items: Vec<BillingSubscriptionItemEventPayload>,
 }
 
+impl crate::client::lenient::Members for SubscriptionEventPayload {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("status", &self.status);
+        out.put_some("active_at", self.active_at.as_ref());
+        out.put_some("canceled_at", self.canceled_at.as_ref());
+        out.put("created_at", &self.created_at);
+        out.put_some("ended_at", self.ended_at.as_ref());
+        out.put_some("past_due_at", self.past_due_at.as_ref());
+        out.put("updated_at", &self.updated_at);
+        out.put_some("latest_payment_id", self.latest_payment_id.as_ref());
+        out.put("payer_id", &self.payer_id);
+        out.put("payer", &self.payer);
+        out.put_some("payment_source_id", self.payment_source_id.as_ref());
+        out.put("items", &self.items);
+    }
+}
+
+impl serde::Serialize for SubscriptionEventPayload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for SubscriptionEventPayload {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            status: fields.or_default("status")?,
-            active_at: fields.optional("active_at")?,
-            canceled_at: fields.optional("canceled_at")?,
-            created_at: fields.or_default("created_at")?,
-            ended_at: fields.optional("ended_at")?,
-            past_due_at: fields.optional("past_due_at")?,
-            updated_at: fields.or_default("updated_at")?,
-            latest_payment_id: fields.optional("latest_payment_id")?,
-            payer_id: fields.or_default("payer_id")?,
-            payer: fields.or_default("payer")?,
-            payment_source_id: fields.optional("payment_source_id")?,
-            items: fields.or_default("items")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            status: fields.or_default("status"),
+            active_at: fields.optional("active_at"),
+            canceled_at: fields.optional("canceled_at"),
+            created_at: fields.or_default("created_at"),
+            ended_at: fields.optional("ended_at"),
+            past_due_at: fields.optional("past_due_at"),
+            updated_at: fields.or_default("updated_at"),
+            latest_payment_id: fields.optional("latest_payment_id"),
+            payer_id: fields.or_default("payer_id"),
+            payer: fields.or_default("payer"),
+            payment_source_id: fields.optional("payment_source_id"),
+            items: fields.or_default("items"),
+        }
     }
 }
 

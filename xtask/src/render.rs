@@ -159,11 +159,10 @@ fn render_struct(
 ) {
     out.push_str(gate);
     out.push_str(&type_doc(text, name));
-    // `Deserialize` is written out below (`lenient_deserialize`), not derived:
-    // the derive's visitors per deserializer were most of the compile time.
-    out.push_str(
-        "#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]\n#[non_exhaustive]\n",
-    );
+    // `Serialize` and `Deserialize` are written out below (`lenient_serde`),
+    // not derived: the derives' code per (de)serializer was most of the
+    // crate's compile time.
+    out.push_str("#[derive(Clone, Debug, Default, PartialEq)]\n#[non_exhaustive]\n");
     if params {
         out.push_str("#[must_use]\n");
     }
@@ -177,18 +176,14 @@ fn render_struct(
             text.push_str("\n\nDeprecated by Clerk.");
         }
         out.push_str(&doc(&text, "    "));
-        if raw_name(&f.rust) != f.wire {
-            let _ = writeln!(out, "    #[serde(rename = {})]", lit(&f.wire));
-        }
         if is_plain(f, params) {
             let _ = writeln!(out, "    pub {}: {},", f.rust, f.ty.rust);
         } else {
-            out.push_str("    #[serde(skip_serializing_if = \"Option::is_none\")]\n");
             let _ = writeln!(out, "    pub {}: Option<{}>,", f.rust, f.ty.rust);
         }
     }
     out.push_str("}\n\n");
-    lenient_deserialize(out, name, fields, params, gate);
+    lenient_serde(out, name, fields, params, gate);
     if !params {
         return;
     }
@@ -245,27 +240,60 @@ fn render_struct(
     out.push_str("}\n\n");
 }
 
-/// A struct's `Deserialize`: through `crate::client::lenient` (one
-/// non-generic `from_fields` per struct instead of the derive's visitors per
-/// deserializer). Missing and `null` read as the default (`or_default`) or
+/// A struct's `Serialize` and `Deserialize`, through `crate::client::lenient`:
+/// one non-generic `members` / `from_fields` per struct instead of the
+/// derives' code per (de)serializer. Members go by their wire names; `None`
+/// is left out; missing and `null` read as the default (`or_default`) or
 /// `None` (`optional`); unknown members are ignored. Parameters are only read
-/// back by the dispatcher, so theirs is behind `testing`.
-fn lenient_deserialize(
+/// back by the dispatcher, so their `Deserialize` is behind `testing`.
+fn lenient_serde(
     out: &mut String,
     name: &str,
     fields: &[crate::gen::Field],
     params: bool,
     gate: &str,
 ) {
-    let mut cfg = gate_plain(gate);
+    let plain_cfg = gate_plain(gate);
+    let var = |name: &str| {
+        if fields.is_empty() {
+            format!("_{name}")
+        } else {
+            name.to_string()
+        }
+    };
+    out.push_str(&plain_cfg);
+    let _ = writeln!(
+        out,
+        "impl crate::client::lenient::Members for {name} {{\n    fn members(&self, {}: &mut crate::client::lenient::Out) {{",
+        var("out")
+    );
+    for f in fields {
+        if is_plain(f, params) {
+            let _ = writeln!(out, "        out.put({}, &self.{});", lit(&f.wire), f.rust);
+        } else {
+            let _ = writeln!(
+                out,
+                "        out.put_some({}, self.{}.as_ref());",
+                lit(&f.wire),
+                f.rust
+            );
+        }
+    }
+    out.push_str("    }\n}\n\n");
+    out.push_str(&plain_cfg);
+    let _ = writeln!(
+        out,
+        "impl serde::Serialize for {name} {{\n    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\n        crate::client::lenient::serialize(self, serializer)\n    }}\n}}\n"
+    );
+    let mut cfg = plain_cfg;
     if params {
         cfg.push_str("#[cfg(feature = \"testing\")]\n");
     }
     out.push_str(&cfg);
     let _ = writeln!(
         out,
-        "impl crate::client::lenient::Object for {name} {{\n    fn from_fields({}: &mut crate::client::lenient::Fields) -> crate::client::lenient::Result<Self> {{\n        Ok(Self {{",
-        if fields.is_empty() { "_fields" } else { "fields" }
+        "impl crate::client::lenient::Object for {name} {{\n    fn from_fields({}: &mut crate::client::lenient::Fields) -> Self {{\n        Self {{",
+        var("fields")
     );
     for f in fields {
         let take = if is_plain(f, params) {
@@ -275,12 +303,12 @@ fn lenient_deserialize(
         };
         let _ = writeln!(
             out,
-            "            {}: fields.{take}({})?,",
+            "            {}: fields.{take}({}),",
             f.rust,
             lit(&f.wire)
         );
     }
-    out.push_str("        })\n    }\n}\n\n");
+    out.push_str("        }\n    }\n}\n\n");
     out.push_str(&cfg);
     let _ = writeln!(
         out,

@@ -17,7 +17,7 @@
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `ActorToken`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ActorToken {
     /// `object`.
@@ -31,10 +31,8 @@ pub struct ActorToken {
     /// `actor`.
     pub actor: serde_json::Map<String, serde_json::Value>,
     /// `token`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     /// `url`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Unix timestamp of creation.
     pub created_at: i64,
@@ -43,21 +41,41 @@ pub struct ActorToken {
 }
 
 #[cfg(feature = "identity")]
+impl crate::client::lenient::Members for ActorToken {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("status", &self.status);
+        out.put("user_id", &self.user_id);
+        out.put("actor", &self.actor);
+        out.put_some("token", self.token.as_ref());
+        out.put_some("url", self.url.as_ref());
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for ActorToken {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "identity")]
 impl crate::client::lenient::Object for ActorToken {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            status: fields.or_default("status")?,
-            user_id: fields.or_default("user_id")?,
-            actor: fields.or_default("actor")?,
-            token: fields.optional("token")?,
-            url: fields.optional("url")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            status: fields.or_default("status"),
+            user_id: fields.or_default("user_id"),
+            actor: fields.or_default("actor"),
+            token: fields.optional("token"),
+            url: fields.optional("url"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+        }
     }
 }
 
@@ -84,7 +102,7 @@ crate::client::models::string_enum! {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `POST /domains` ([`add`](crate::client::DomainsApi::add)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct AddDomain {
@@ -93,21 +111,34 @@ pub struct AddDomain {
     /// Marks the new domain as satellite. Only `true` is accepted at the moment.
     pub is_satellite: bool,
     /// The full URL of the proxy which will forward requests to the Clerk Frontend API for this domain. Applicable only to production instances.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub proxy_url: Option<String>,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Members for AddDomain {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("name", &self.name);
+        out.put("is_satellite", &self.is_satellite);
+        out.put_some("proxy_url", self.proxy_url.as_ref());
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for AddDomain {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for AddDomain {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.or_default("name")?,
-            is_satellite: fields.or_default("is_satellite")?,
-            proxy_url: fields.optional("proxy_url")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.or_default("name"),
+            is_satellite: fields.or_default("is_satellite"),
+            proxy_url: fields.optional("proxy_url"),
+        }
     }
 }
 
@@ -153,7 +184,7 @@ impl AddDomain {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `POST /role_sets/{role_set_key_or_id}/roles` ([`add_roles`](crate::client::RoleSetsApi::add_roles)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct AddRolesToRoleSet {
@@ -161,24 +192,36 @@ pub struct AddRolesToRoleSet {
     /// Must contain at least one role and no more than 10 roles.
     pub role_keys: Vec<String>,
     /// Optionally update the default role to one of the newly added roles.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_role_key: Option<String>,
     /// Optionally update the creator role to one of the newly added roles.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub creator_role_key: Option<String>,
+}
+
+#[cfg(feature = "roles")]
+impl crate::client::lenient::Members for AddRolesToRoleSet {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("role_keys", &self.role_keys);
+        out.put_some("default_role_key", self.default_role_key.as_ref());
+        out.put_some("creator_role_key", self.creator_role_key.as_ref());
+    }
+}
+
+#[cfg(feature = "roles")]
+impl serde::Serialize for AddRolesToRoleSet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "roles")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for AddRolesToRoleSet {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            role_keys: fields.or_default("role_keys")?,
-            default_role_key: fields.optional("default_role_key")?,
-            creator_role_key: fields.optional("creator_role_key")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            role_keys: fields.or_default("role_keys"),
+            default_role_key: fields.optional("default_role_key"),
+            creator_role_key: fields.optional("creator_role_key"),
+        }
     }
 }
 
@@ -223,7 +266,7 @@ impl AddRolesToRoleSet {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `AdjustCreditBalanceRequest`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AdjustCreditBalanceRequest {
     /// The credit amount in cents. Must be greater than zero.
@@ -231,27 +274,41 @@ pub struct AdjustCreditBalanceRequest {
     /// Whether to increase or decrease the credit balance.
     pub action: AdjustCreditBalanceRequestAction,
     /// The currency code (e.g. "USD"). Defaults to USD if not provided.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// A unique key to ensure the adjustment is applied only once. Repeated requests with the same key return the original ledger entry.
     pub idempotency_key: String,
     /// An optional note to attach to the ledger entry.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for AdjustCreditBalanceRequest {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("amount", &self.amount);
+        out.put("action", &self.action);
+        out.put_some("currency", self.currency.as_ref());
+        out.put("idempotency_key", &self.idempotency_key);
+        out.put_some("note", self.note.as_ref());
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for AdjustCreditBalanceRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for AdjustCreditBalanceRequest {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            amount: fields.or_default("amount")?,
-            action: fields.or_default("action")?,
-            currency: fields.optional("currency")?,
-            idempotency_key: fields.or_default("idempotency_key")?,
-            note: fields.optional("note")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            amount: fields.or_default("amount"),
+            action: fields.or_default("action"),
+            currency: fields.optional("currency"),
+            idempotency_key: fields.or_default("idempotency_key"),
+            note: fields.optional("note"),
+        }
     }
 }
 
@@ -276,7 +333,7 @@ crate::client::models::string_enum! {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `AgentTask`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AgentTask {
     /// `object`.
@@ -290,22 +347,37 @@ pub struct AgentTask {
     /// Deprecated by Clerk.
     pub task_id: String,
     /// The URL that, when visited, creates a session for the user. Only present in the response to a create request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
 #[cfg(feature = "identity")]
+impl crate::client::lenient::Members for AgentTask {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("agent_id", &self.agent_id);
+        out.put("agent_task_id", &self.agent_task_id);
+        out.put("task_id", &self.task_id);
+        out.put_some("url", self.url.as_ref());
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for AgentTask {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "identity")]
 impl crate::client::lenient::Object for AgentTask {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            agent_id: fields.or_default("agent_id")?,
-            agent_task_id: fields.or_default("agent_task_id")?,
-            task_id: fields.or_default("task_id")?,
-            url: fields.optional("url")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            agent_id: fields.or_default("agent_id"),
+            agent_task_id: fields.or_default("agent_task_id"),
+            task_id: fields.or_default("task_id"),
+            url: fields.optional("url"),
+        }
     }
 }
 
@@ -319,7 +391,7 @@ impl<'de> serde::Deserialize<'de> for AgentTask {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `ApplyCommerceDiscountRequest`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ApplyCommerceDiscountRequest {
     /// The ID of the discount to apply to the subscription item.
@@ -327,13 +399,25 @@ pub struct ApplyCommerceDiscountRequest {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for ApplyCommerceDiscountRequest {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("discount_id", &self.discount_id);
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for ApplyCommerceDiscountRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for ApplyCommerceDiscountRequest {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            discount_id: fields.or_default("discount_id")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            discount_id: fields.or_default("discount_id"),
+        }
     }
 }
 
@@ -347,7 +431,7 @@ impl<'de> serde::Deserialize<'de> for ApplyCommerceDiscountRequest {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /email_addresses/{email_address_id}/attempt_verification` ([`attempt_verification`](crate::client::EmailAddressesApi::attempt_verification)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct AttemptEmailAddressVerification {
@@ -358,15 +442,28 @@ pub struct AttemptEmailAddressVerification {
 }
 
 #[cfg(feature = "identity")]
+impl crate::client::lenient::Members for AttemptEmailAddressVerification {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("verification_id", &self.verification_id);
+        out.put("code", &self.code);
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for AttemptEmailAddressVerification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for AttemptEmailAddressVerification {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            verification_id: fields.or_default("verification_id")?,
-            code: fields.or_default("code")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            verification_id: fields.or_default("verification_id"),
+            code: fields.or_default("code"),
+        }
     }
 }
 
@@ -406,7 +503,7 @@ impl AttemptEmailAddressVerification {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /phone_numbers/{phone_number_id}/attempt_verification` ([`attempt_verification`](crate::client::PhoneNumbersApi::attempt_verification)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct AttemptPhoneNumberVerification {
@@ -417,15 +514,28 @@ pub struct AttemptPhoneNumberVerification {
 }
 
 #[cfg(feature = "identity")]
+impl crate::client::lenient::Members for AttemptPhoneNumberVerification {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("verification_id", &self.verification_id);
+        out.put("code", &self.code);
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for AttemptPhoneNumberVerification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for AttemptPhoneNumberVerification {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            verification_id: fields.or_default("verification_id")?,
-            code: fields.or_default("code")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            verification_id: fields.or_default("verification_id"),
+            code: fields.or_default("code"),
+        }
     }
 }
 
@@ -465,25 +575,37 @@ impl AttemptPhoneNumberVerification {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `BillingDiscountsResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingDiscountsResponse {
     /// Proration details from passed subscription time
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub proration: Option<BillingProrationDiscountDetail>,
     /// Total discounts applied
     pub total: CommerceMoneyResponse,
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for BillingDiscountsResponse {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("proration", self.proration.as_ref());
+        out.put("total", &self.total);
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for BillingDiscountsResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for BillingDiscountsResponse {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            proration: fields.optional("proration")?,
-            total: fields.or_default("total")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            proration: fields.optional("proration"),
+            total: fields.or_default("total"),
+        }
     }
 }
 
@@ -497,7 +619,7 @@ impl<'de> serde::Deserialize<'de> for BillingDiscountsResponse {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `BillingPaymentAttempt`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingPaymentAttempt {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -519,14 +641,12 @@ pub struct BillingPaymentAttempt {
     /// The payer associated with this payment attempt.
     pub payer: CommercePayerResponse,
     /// Unique identifier for the associated subscription item.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_item_id: Option<String>,
     /// The subscription item associated with this payment attempt.
     pub subscription_item: serde_json::Map<String, serde_json::Value>,
     /// The amount for this payment attempt.
     pub amount: CommerceMoneyResponse,
     /// Totals breakdown for this payment attempt.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub totals: Option<CommerceTotalsResponse2>,
     /// Unique identifier for the payment method.
     pub payment_method_id: String,
@@ -535,18 +655,14 @@ pub struct BillingPaymentAttempt {
     /// Unique identifier for the associated statement.
     pub statement_id: String,
     /// External identifier from the payment gateway.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub gateway_external_id: Option<String>,
     /// External URL from the payment gateway.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub gateway_external_url: Option<String>,
     /// The current status of the payment attempt.
     pub status: BillingPaymentAttemptStatus,
     /// Unix timestamp (in milliseconds) when the payment was completed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub paid_at: Option<i64>,
     /// Unix timestamp (in milliseconds) when the payment failed to be processed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub failed_at: Option<i64>,
     /// Unix timestamp (in milliseconds) when the payment attempt was created.
     pub created_at: i64,
@@ -555,35 +671,69 @@ pub struct BillingPaymentAttempt {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for BillingPaymentAttempt {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("payment_id", &self.payment_id);
+        out.put("instance_id", &self.instance_id);
+        out.put("charge_type", &self.charge_type);
+        out.put("payee_id", &self.payee_id);
+        out.put("payee", &self.payee);
+        out.put("payer_id", &self.payer_id);
+        out.put("payer", &self.payer);
+        out.put_some("subscription_item_id", self.subscription_item_id.as_ref());
+        out.put("subscription_item", &self.subscription_item);
+        out.put("amount", &self.amount);
+        out.put_some("totals", self.totals.as_ref());
+        out.put("payment_method_id", &self.payment_method_id);
+        out.put("payment_method", &self.payment_method);
+        out.put("statement_id", &self.statement_id);
+        out.put_some("gateway_external_id", self.gateway_external_id.as_ref());
+        out.put_some("gateway_external_url", self.gateway_external_url.as_ref());
+        out.put("status", &self.status);
+        out.put_some("paid_at", self.paid_at.as_ref());
+        out.put_some("failed_at", self.failed_at.as_ref());
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for BillingPaymentAttempt {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for BillingPaymentAttempt {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            payment_id: fields.or_default("payment_id")?,
-            instance_id: fields.or_default("instance_id")?,
-            charge_type: fields.or_default("charge_type")?,
-            payee_id: fields.or_default("payee_id")?,
-            payee: fields.or_default("payee")?,
-            payer_id: fields.or_default("payer_id")?,
-            payer: fields.or_default("payer")?,
-            subscription_item_id: fields.optional("subscription_item_id")?,
-            subscription_item: fields.or_default("subscription_item")?,
-            amount: fields.or_default("amount")?,
-            totals: fields.optional("totals")?,
-            payment_method_id: fields.or_default("payment_method_id")?,
-            payment_method: fields.or_default("payment_method")?,
-            statement_id: fields.or_default("statement_id")?,
-            gateway_external_id: fields.optional("gateway_external_id")?,
-            gateway_external_url: fields.optional("gateway_external_url")?,
-            status: fields.or_default("status")?,
-            paid_at: fields.optional("paid_at")?,
-            failed_at: fields.optional("failed_at")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            payment_id: fields.or_default("payment_id"),
+            instance_id: fields.or_default("instance_id"),
+            charge_type: fields.or_default("charge_type"),
+            payee_id: fields.or_default("payee_id"),
+            payee: fields.or_default("payee"),
+            payer_id: fields.or_default("payer_id"),
+            payer: fields.or_default("payer"),
+            subscription_item_id: fields.optional("subscription_item_id"),
+            subscription_item: fields.or_default("subscription_item"),
+            amount: fields.or_default("amount"),
+            totals: fields.optional("totals"),
+            payment_method_id: fields.or_default("payment_method_id"),
+            payment_method: fields.or_default("payment_method"),
+            statement_id: fields.or_default("statement_id"),
+            gateway_external_id: fields.optional("gateway_external_id"),
+            gateway_external_url: fields.optional("gateway_external_url"),
+            status: fields.or_default("status"),
+            paid_at: fields.optional("paid_at"),
+            failed_at: fields.optional("failed_at"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+        }
     }
 }
 
@@ -610,7 +760,7 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `BillingPriceResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingPriceResponse {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -630,13 +780,10 @@ pub struct BillingPriceResponse {
     /// The monthly amount in cents when billed annually.
     pub annual_monthly_amount: i64,
     /// `fee`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fee: Option<CommerceMoneyResponse>,
     /// `annual_monthly_fee`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub annual_monthly_fee: Option<CommerceMoneyResponse>,
     /// The description of the price.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Whether this price is the default price for its plan.
     pub is_default: bool,
@@ -647,26 +794,51 @@ pub struct BillingPriceResponse {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for BillingPriceResponse {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("plan_id", &self.plan_id);
+        out.put("instance_id", &self.instance_id);
+        out.put("currency", &self.currency);
+        out.put("currency_symbol", &self.currency_symbol);
+        out.put("amount", &self.amount);
+        out.put("annual_monthly_amount", &self.annual_monthly_amount);
+        out.put_some("fee", self.fee.as_ref());
+        out.put_some("annual_monthly_fee", self.annual_monthly_fee.as_ref());
+        out.put_some("description", self.description.as_ref());
+        out.put("is_default", &self.is_default);
+        out.put("created_at", &self.created_at);
+        out.put("supported_billing_periods", &self.supported_billing_periods);
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for BillingPriceResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for BillingPriceResponse {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            plan_id: fields.or_default("plan_id")?,
-            instance_id: fields.or_default("instance_id")?,
-            currency: fields.or_default("currency")?,
-            currency_symbol: fields.or_default("currency_symbol")?,
-            amount: fields.or_default("amount")?,
-            annual_monthly_amount: fields.or_default("annual_monthly_amount")?,
-            fee: fields.optional("fee")?,
-            annual_monthly_fee: fields.optional("annual_monthly_fee")?,
-            description: fields.optional("description")?,
-            is_default: fields.or_default("is_default")?,
-            created_at: fields.or_default("created_at")?,
-            supported_billing_periods: fields.or_default("supported_billing_periods")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            plan_id: fields.or_default("plan_id"),
+            instance_id: fields.or_default("instance_id"),
+            currency: fields.or_default("currency"),
+            currency_symbol: fields.or_default("currency_symbol"),
+            amount: fields.or_default("amount"),
+            annual_monthly_amount: fields.or_default("annual_monthly_amount"),
+            fee: fields.optional("fee"),
+            annual_monthly_fee: fields.optional("annual_monthly_fee"),
+            description: fields.optional("description"),
+            is_default: fields.or_default("is_default"),
+            created_at: fields.or_default("created_at"),
+            supported_billing_periods: fields.or_default("supported_billing_periods"),
+        }
     }
 }
 
@@ -693,7 +865,7 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `BillingProrationDiscountDetail`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingProrationDiscountDetail {
     /// Credit amount with formatting
@@ -707,16 +879,31 @@ pub struct BillingProrationDiscountDetail {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for BillingProrationDiscountDetail {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("amount", &self.amount);
+        out.put("cycle_days_passed", &self.cycle_days_passed);
+        out.put("cycle_days_total", &self.cycle_days_total);
+        out.put("cycle_passed_percent", &self.cycle_passed_percent);
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for BillingProrationDiscountDetail {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for BillingProrationDiscountDetail {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            amount: fields.or_default("amount")?,
-            cycle_days_passed: fields.or_default("cycle_days_passed")?,
-            cycle_days_total: fields.or_default("cycle_days_total")?,
-            cycle_passed_percent: fields.or_default("cycle_passed_percent")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            amount: fields.or_default("amount"),
+            cycle_days_passed: fields.or_default("cycle_days_passed"),
+            cycle_days_total: fields.or_default("cycle_days_total"),
+            cycle_passed_percent: fields.or_default("cycle_passed_percent"),
+        }
     }
 }
 
@@ -730,7 +917,7 @@ impl<'de> serde::Deserialize<'de> for BillingProrationDiscountDetail {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `BillingStatement`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingStatement {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -752,20 +939,39 @@ pub struct BillingStatement {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for BillingStatement {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("instance_id", &self.instance_id);
+        out.put("timestamp", &self.timestamp);
+        out.put("payer", &self.payer);
+        out.put("status", &self.status);
+        out.put("totals", &self.totals);
+        out.put("groups", &self.groups);
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for BillingStatement {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for BillingStatement {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            instance_id: fields.or_default("instance_id")?,
-            timestamp: fields.or_default("timestamp")?,
-            payer: fields.or_default("payer")?,
-            status: fields.or_default("status")?,
-            totals: fields.or_default("totals")?,
-            groups: fields.or_default("groups")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            instance_id: fields.or_default("instance_id"),
+            timestamp: fields.or_default("timestamp"),
+            payer: fields.or_default("payer"),
+            status: fields.or_default("status"),
+            totals: fields.or_default("totals"),
+            groups: fields.or_default("groups"),
+        }
     }
 }
 
@@ -779,7 +985,7 @@ impl<'de> serde::Deserialize<'de> for BillingStatement {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// A statement group.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingStatementGroupsItem {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -791,15 +997,29 @@ pub struct BillingStatementGroupsItem {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for BillingStatementGroupsItem {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("timestamp", &self.timestamp);
+        out.put("items", &self.items);
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for BillingStatementGroupsItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for BillingStatementGroupsItem {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            timestamp: fields.or_default("timestamp")?,
-            items: fields.or_default("items")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            timestamp: fields.or_default("timestamp"),
+            items: fields.or_default("items"),
+        }
     }
 }
 
@@ -824,7 +1044,7 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// Totals for the statement.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingStatementTotals {
     /// The grand total amount for the statement.
@@ -838,16 +1058,31 @@ pub struct BillingStatementTotals {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for BillingStatementTotals {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("grand_total", &self.grand_total);
+        out.put("subtotal", &self.subtotal);
+        out.put("base_fee", &self.base_fee);
+        out.put("tax_total", &self.tax_total);
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for BillingStatementTotals {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for BillingStatementTotals {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            grand_total: fields.or_default("grand_total")?,
-            subtotal: fields.or_default("subtotal")?,
-            base_fee: fields.or_default("base_fee")?,
-            tax_total: fields.or_default("tax_total")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            grand_total: fields.or_default("grand_total"),
+            subtotal: fields.or_default("subtotal"),
+            base_fee: fields.or_default("base_fee"),
+            tax_total: fields.or_default("tax_total"),
+        }
     }
 }
 
@@ -861,46 +1096,57 @@ impl<'de> serde::Deserialize<'de> for BillingStatementTotals {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `BlocklistIdentifier`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BlocklistIdentifier {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// `id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// An email address, email domain, phone number or web3 wallet.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
     /// `identifier_type`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub identifier_type: Option<BlocklistIdentifierIdentifierType>,
     /// `instance_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
     /// Unix timestamp of creation
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<i64>,
     /// Unix timestamp of last update.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<i64>,
 }
 
 #[cfg(feature = "identity")]
+impl crate::client::lenient::Members for BlocklistIdentifier {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("object", self.object.as_ref());
+        out.put_some("id", self.id.as_ref());
+        out.put_some("identifier", self.identifier.as_ref());
+        out.put_some("identifier_type", self.identifier_type.as_ref());
+        out.put_some("instance_id", self.instance_id.as_ref());
+        out.put_some("created_at", self.created_at.as_ref());
+        out.put_some("updated_at", self.updated_at.as_ref());
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for BlocklistIdentifier {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "identity")]
 impl crate::client::lenient::Object for BlocklistIdentifier {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.optional("object")?,
-            id: fields.optional("id")?,
-            identifier: fields.optional("identifier")?,
-            identifier_type: fields.optional("identifier_type")?,
-            instance_id: fields.optional("instance_id")?,
-            created_at: fields.optional("created_at")?,
-            updated_at: fields.optional("updated_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.optional("object"),
+            id: fields.optional("id"),
+            identifier: fields.optional("identifier"),
+            identifier_type: fields.optional("identifier_type"),
+            instance_id: fields.optional("instance_id"),
+            created_at: fields.optional("created_at"),
+            updated_at: fields.optional("updated_at"),
+        }
     }
 }
 
@@ -927,7 +1173,7 @@ crate::client::models::string_enum! {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `CNameTarget`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CNameTarget {
     /// `host`.
@@ -939,15 +1185,29 @@ pub struct CNameTarget {
 }
 
 #[cfg(feature = "instance")]
+impl crate::client::lenient::Members for CNameTarget {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("host", &self.host);
+        out.put("value", &self.value);
+        out.put("required", &self.required);
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for CNameTarget {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "instance")]
 impl crate::client::lenient::Object for CNameTarget {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            host: fields.or_default("host")?,
-            value: fields.or_default("value")?,
-            required: fields.or_default("required")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            host: fields.or_default("host"),
+            value: fields.or_default("value"),
+            required: fields.or_default("required"),
+        }
     }
 }
 
@@ -961,24 +1221,35 @@ impl<'de> serde::Deserialize<'de> for CNameTarget {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// The query parameters of `DELETE /billing/subscription_items/{subscription_item_id}` ([`cancel_subscription_item`](crate::client::BillingApi::cancel_subscription_item)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CancelCommerceSubscriptionItem {
     /// Whether to cancel the subscription immediately (true) or at the end of the current billing period (false, default)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_now: Option<bool>,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CancelCommerceSubscriptionItem {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("end_now", self.end_now.as_ref());
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CancelCommerceSubscriptionItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CancelCommerceSubscriptionItem {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            end_now: fields.optional("end_now")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            end_now: fields.optional("end_now"),
+        }
     }
 }
 
@@ -1003,30 +1274,41 @@ impl CancelCommerceSubscriptionItem {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `POST /instance/change_domain` ([`change_domain`](crate::client::BetaFeaturesApi::change_domain)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ChangeProductionInstanceDomain {
     /// The new home URL of the production instance e.g. <https://www.example.com>
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub home_url: Option<String>,
     /// Whether this is a domain for a secondary app, meaning that any subdomain provided is significant and
     /// will be stored as part of the domain. This is useful for supporting multiple apps (one primary and
     /// multiple secondaries) on the same root domain (eTLD+1).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_secondary: Option<bool>,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Members for ChangeProductionInstanceDomain {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("home_url", self.home_url.as_ref());
+        out.put_some("is_secondary", self.is_secondary.as_ref());
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for ChangeProductionInstanceDomain {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ChangeProductionInstanceDomain {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            home_url: fields.optional("home_url")?,
-            is_secondary: fields.optional("is_secondary")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            home_url: fields.optional("home_url"),
+            is_secondary: fields.optional("is_secondary"),
+        }
     }
 }
 
@@ -1057,7 +1339,7 @@ impl ChangeProductionInstanceDomain {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `Client`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Client {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -1069,16 +1351,12 @@ pub struct Client {
     /// `sessions`.
     pub sessions: Vec<crate::client::Session>,
     /// `sign_in_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_in_id: Option<String>,
     /// `sign_up_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_up_id: Option<String>,
     /// Last active session_id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_active_session_id: Option<String>,
     /// The authentication strategy that was last used to authenticate the user on this client.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_authentication_strategy: Option<String>,
     /// Unix timestamp of last update.
     pub updated_at: i64,
@@ -1087,22 +1365,49 @@ pub struct Client {
 }
 
 #[cfg(feature = "identity")]
+impl crate::client::lenient::Members for Client {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("session_ids", &self.session_ids);
+        out.put("sessions", &self.sessions);
+        out.put_some("sign_in_id", self.sign_in_id.as_ref());
+        out.put_some("sign_up_id", self.sign_up_id.as_ref());
+        out.put_some(
+            "last_active_session_id",
+            self.last_active_session_id.as_ref(),
+        );
+        out.put_some(
+            "last_authentication_strategy",
+            self.last_authentication_strategy.as_ref(),
+        );
+        out.put("updated_at", &self.updated_at);
+        out.put("created_at", &self.created_at);
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for Client {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "identity")]
 impl crate::client::lenient::Object for Client {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            session_ids: fields.or_default("session_ids")?,
-            sessions: fields.or_default("sessions")?,
-            sign_in_id: fields.optional("sign_in_id")?,
-            sign_up_id: fields.optional("sign_up_id")?,
-            last_active_session_id: fields.optional("last_active_session_id")?,
-            last_authentication_strategy: fields.optional("last_authentication_strategy")?,
-            updated_at: fields.or_default("updated_at")?,
-            created_at: fields.or_default("created_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            session_ids: fields.or_default("session_ids"),
+            sessions: fields.or_default("sessions"),
+            sign_in_id: fields.optional("sign_in_id"),
+            sign_up_id: fields.optional("sign_up_id"),
+            last_active_session_id: fields.optional("last_active_session_id"),
+            last_authentication_strategy: fields.optional("last_authentication_strategy"),
+            updated_at: fields.or_default("updated_at"),
+            created_at: fields.or_default("created_at"),
+        }
     }
 }
 
@@ -1116,25 +1421,37 @@ impl<'de> serde::Deserialize<'de> for Client {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceCreditBalanceResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceCreditBalanceResponse {
     /// String representing the object's type. Always "commerce_credit_balance".
     pub object: String,
     /// The current credit balance. Null when the payer has never had credits.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub balance: Option<CommerceMoneyResponse>,
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommerceCreditBalanceResponse {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put_some("balance", self.balance.as_ref());
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommerceCreditBalanceResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceCreditBalanceResponse {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            balance: fields.optional("balance")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            balance: fields.optional("balance"),
+        }
     }
 }
 
@@ -1148,7 +1465,7 @@ impl<'de> serde::Deserialize<'de> for CommerceCreditBalanceResponse {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceCreditLedgerResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceCreditLedgerResponse {
     /// String representing the object's type. Always "commerce_credit_ledger".
@@ -1164,27 +1481,45 @@ pub struct CommerceCreditLedgerResponse {
     /// The ID of the source that originated the adjustment.
     pub source_id: String,
     /// An optional note attached to the ledger entry.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// Timestamp when the ledger entry was created.
     pub created_at: String,
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommerceCreditLedgerResponse {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("payer_id", &self.payer_id);
+        out.put("amount", &self.amount);
+        out.put("source_type", &self.source_type);
+        out.put("source_id", &self.source_id);
+        out.put_some("note", self.note.as_ref());
+        out.put("created_at", &self.created_at);
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommerceCreditLedgerResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceCreditLedgerResponse {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            payer_id: fields.or_default("payer_id")?,
-            amount: fields.or_default("amount")?,
-            source_type: fields.or_default("source_type")?,
-            source_id: fields.or_default("source_id")?,
-            note: fields.optional("note")?,
-            created_at: fields.or_default("created_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            payer_id: fields.or_default("payer_id"),
+            amount: fields.or_default("amount"),
+            source_type: fields.or_default("source_type"),
+            source_id: fields.or_default("source_id"),
+            note: fields.optional("note"),
+            created_at: fields.or_default("created_at"),
+        }
     }
 }
 
@@ -1198,29 +1533,41 @@ impl<'de> serde::Deserialize<'de> for CommerceCreditLedgerResponse {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceCreditsResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceCreditsResponse {
     /// `proration`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub proration: Option<CommerceProrationCreditDetailResponse>,
     /// `payer`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payer: Option<CommercePayerCreditResponse>,
     /// `total`.
     pub total: CommerceMoneyResponse,
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommerceCreditsResponse {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("proration", self.proration.as_ref());
+        out.put_some("payer", self.payer.as_ref());
+        out.put("total", &self.total);
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommerceCreditsResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceCreditsResponse {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            proration: fields.optional("proration")?,
-            payer: fields.optional("payer")?,
-            total: fields.or_default("total")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            proration: fields.optional("proration"),
+            payer: fields.optional("payer"),
+            total: fields.or_default("total"),
+        }
     }
 }
 
@@ -1234,7 +1581,7 @@ impl<'de> serde::Deserialize<'de> for CommerceCreditsResponse {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceDiscountRedemptionResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceDiscountRedemptionResponse {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -1246,64 +1593,82 @@ pub struct CommerceDiscountRedemptionResponse {
     /// Unique identifier for the discount that was applied.
     pub discount_id: String,
     /// The display name of the discount.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// How the discount was applied to the subscription item.
     pub source: CommerceDiscountRedemptionResponseSource,
     /// The promo code used to redeem the discount, when applicable.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub promo_code: Option<String>,
     /// The snapshotted discount effect.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub effect: Option<CommerceDiscountRedemptionResponseEffect>,
     /// Percent off when the effect is percentage.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub percent_off: Option<f64>,
     /// Fixed amount off when the effect is fixed_amount.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount_off: Option<CommerceMoneyResponse>,
     /// How much this discount takes off the subscription item's next renewal charge.
     /// Present for either effect when next-payment data is available.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<CommerceMoneyResponse>,
     /// Remaining billing cycles the discount applies to. Null means the discount lasts forever.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cycles_remaining: Option<i64>,
     /// Number of billing cycles the discount has already been applied to.
     pub cycles_applied: i64,
     /// Current status of the discount redemption.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CommerceDiscountRedemptionResponseStatus>,
     /// Unix timestamp (in milliseconds) when the discount was redeemed.
     pub redeemed_at: i64,
     /// Identifier of the actor that redeemed the discount, when available.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub redeemed_by: Option<String>,
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommerceDiscountRedemptionResponse {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("subscription_item_id", &self.subscription_item_id);
+        out.put("discount_id", &self.discount_id);
+        out.put_some("name", self.name.as_ref());
+        out.put("source", &self.source);
+        out.put_some("promo_code", self.promo_code.as_ref());
+        out.put_some("effect", self.effect.as_ref());
+        out.put_some("percent_off", self.percent_off.as_ref());
+        out.put_some("amount_off", self.amount_off.as_ref());
+        out.put_some("amount", self.amount.as_ref());
+        out.put_some("cycles_remaining", self.cycles_remaining.as_ref());
+        out.put("cycles_applied", &self.cycles_applied);
+        out.put_some("status", self.status.as_ref());
+        out.put("redeemed_at", &self.redeemed_at);
+        out.put_some("redeemed_by", self.redeemed_by.as_ref());
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommerceDiscountRedemptionResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceDiscountRedemptionResponse {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            subscription_item_id: fields.or_default("subscription_item_id")?,
-            discount_id: fields.or_default("discount_id")?,
-            name: fields.optional("name")?,
-            source: fields.or_default("source")?,
-            promo_code: fields.optional("promo_code")?,
-            effect: fields.optional("effect")?,
-            percent_off: fields.optional("percent_off")?,
-            amount_off: fields.optional("amount_off")?,
-            amount: fields.optional("amount")?,
-            cycles_remaining: fields.optional("cycles_remaining")?,
-            cycles_applied: fields.or_default("cycles_applied")?,
-            status: fields.optional("status")?,
-            redeemed_at: fields.or_default("redeemed_at")?,
-            redeemed_by: fields.optional("redeemed_by")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            subscription_item_id: fields.or_default("subscription_item_id"),
+            discount_id: fields.or_default("discount_id"),
+            name: fields.optional("name"),
+            source: fields.or_default("source"),
+            promo_code: fields.optional("promo_code"),
+            effect: fields.optional("effect"),
+            percent_off: fields.optional("percent_off"),
+            amount_off: fields.optional("amount_off"),
+            amount: fields.optional("amount"),
+            cycles_remaining: fields.optional("cycles_remaining"),
+            cycles_applied: fields.or_default("cycles_applied"),
+            status: fields.optional("status"),
+            redeemed_at: fields.or_default("redeemed_at"),
+            redeemed_by: fields.optional("redeemed_by"),
+        }
     }
 }
 
@@ -1354,25 +1719,37 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceDiscountsResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceDiscountsResponse {
     /// `proration`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub proration: Option<CommerceProrationDiscountResponse>,
     /// `total`.
     pub total: CommerceMoneyResponse,
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommerceDiscountsResponse {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("proration", self.proration.as_ref());
+        out.put("total", &self.total);
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommerceDiscountsResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceDiscountsResponse {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            proration: fields.optional("proration")?,
-            total: fields.or_default("total")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            proration: fields.optional("proration"),
+            total: fields.or_default("total"),
+        }
     }
 }
 
@@ -1386,7 +1763,7 @@ impl<'de> serde::Deserialize<'de> for CommerceDiscountsResponse {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceMoneyResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceMoneyResponse {
     /// The amount in cents.
@@ -1400,16 +1777,31 @@ pub struct CommerceMoneyResponse {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommerceMoneyResponse {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("amount", &self.amount);
+        out.put("amount_formatted", &self.amount_formatted);
+        out.put("currency", &self.currency);
+        out.put("currency_symbol", &self.currency_symbol);
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommerceMoneyResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceMoneyResponse {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            amount: fields.or_default("amount")?,
-            amount_formatted: fields.or_default("amount_formatted")?,
-            currency: fields.or_default("currency")?,
-            currency_symbol: fields.or_default("currency_symbol")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            amount: fields.or_default("amount"),
+            amount_formatted: fields.or_default("amount_formatted"),
+            currency: fields.or_default("currency"),
+            currency_symbol: fields.or_default("currency_symbol"),
+        }
     }
 }
 
@@ -1423,7 +1815,7 @@ impl<'de> serde::Deserialize<'de> for CommerceMoneyResponse {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePayerCreditResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePayerCreditResponse {
     /// `remaining_balance`.
@@ -1433,14 +1825,27 @@ pub struct CommercePayerCreditResponse {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommercePayerCreditResponse {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("remaining_balance", &self.remaining_balance);
+        out.put("applied_amount", &self.applied_amount);
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommercePayerCreditResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePayerCreditResponse {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            remaining_balance: fields.or_default("remaining_balance")?,
-            applied_amount: fields.or_default("applied_amount")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            remaining_balance: fields.or_default("remaining_balance"),
+            applied_amount: fields.or_default("applied_amount"),
+        }
     }
 }
 
@@ -1454,7 +1859,7 @@ impl<'de> serde::Deserialize<'de> for CommercePayerCreditResponse {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePayerResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePayerResponse {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -1464,57 +1869,71 @@ pub struct CommercePayerResponse {
     /// Unique identifier for the Clerk instance.
     pub instance_id: String,
     /// User ID for user-type payers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// First name of the payer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Last name of the payer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Email address of the payer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Organization ID for org-type payers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// Organization name for org-type payers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_name: Option<String>,
     /// URL of the payer's image/avatar.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
     /// Current credits balance for the payer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credits_balance: Option<CommerceMoneyResponse>,
     /// Unix timestamp (in milliseconds) when the payer was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<i64>,
     /// Unix timestamp (in milliseconds) when the payer was last updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<i64>,
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommercePayerResponse {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("instance_id", &self.instance_id);
+        out.put_some("user_id", self.user_id.as_ref());
+        out.put_some("first_name", self.first_name.as_ref());
+        out.put_some("last_name", self.last_name.as_ref());
+        out.put_some("email", self.email.as_ref());
+        out.put_some("organization_id", self.organization_id.as_ref());
+        out.put_some("organization_name", self.organization_name.as_ref());
+        out.put_some("image_url", self.image_url.as_ref());
+        out.put_some("credits_balance", self.credits_balance.as_ref());
+        out.put_some("created_at", self.created_at.as_ref());
+        out.put_some("updated_at", self.updated_at.as_ref());
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommercePayerResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePayerResponse {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            instance_id: fields.or_default("instance_id")?,
-            user_id: fields.optional("user_id")?,
-            first_name: fields.optional("first_name")?,
-            last_name: fields.optional("last_name")?,
-            email: fields.optional("email")?,
-            organization_id: fields.optional("organization_id")?,
-            organization_name: fields.optional("organization_name")?,
-            image_url: fields.optional("image_url")?,
-            credits_balance: fields.optional("credits_balance")?,
-            created_at: fields.optional("created_at")?,
-            updated_at: fields.optional("updated_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            instance_id: fields.or_default("instance_id"),
+            user_id: fields.optional("user_id"),
+            first_name: fields.optional("first_name"),
+            last_name: fields.optional("last_name"),
+            email: fields.optional("email"),
+            organization_id: fields.optional("organization_id"),
+            organization_name: fields.optional("organization_name"),
+            image_url: fields.optional("image_url"),
+            credits_balance: fields.optional("credits_balance"),
+            created_at: fields.optional("created_at"),
+            updated_at: fields.optional("updated_at"),
+        }
     }
 }
 
@@ -1528,7 +1947,7 @@ impl<'de> serde::Deserialize<'de> for CommercePayerResponse {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePayerResponse2`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePayerResponse2 {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -1538,7 +1957,6 @@ pub struct CommercePayerResponse2 {
     /// Unique identifier for the Clerk instance.
     pub instance_id: String,
     /// User ID for user-type payers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// First name of the payer.
     pub first_name: String,
@@ -1547,15 +1965,12 @@ pub struct CommercePayerResponse2 {
     /// Email address of the payer.
     pub email: String,
     /// Organization ID for org-type payers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// Organization name for org-type payers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_name: Option<String>,
     /// URL of the payer's image/avatar.
     pub image_url: String,
     /// Current credits balance for the payer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credits_balance: Option<CommerceMoneyResponse>,
     /// Unix timestamp (in milliseconds) when the payer was created.
     pub created_at: i64,
@@ -1564,25 +1979,49 @@ pub struct CommercePayerResponse2 {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommercePayerResponse2 {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("instance_id", &self.instance_id);
+        out.put_some("user_id", self.user_id.as_ref());
+        out.put("first_name", &self.first_name);
+        out.put("last_name", &self.last_name);
+        out.put("email", &self.email);
+        out.put_some("organization_id", self.organization_id.as_ref());
+        out.put_some("organization_name", self.organization_name.as_ref());
+        out.put("image_url", &self.image_url);
+        out.put_some("credits_balance", self.credits_balance.as_ref());
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommercePayerResponse2 {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePayerResponse2 {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            instance_id: fields.or_default("instance_id")?,
-            user_id: fields.optional("user_id")?,
-            first_name: fields.or_default("first_name")?,
-            last_name: fields.or_default("last_name")?,
-            email: fields.or_default("email")?,
-            organization_id: fields.optional("organization_id")?,
-            organization_name: fields.optional("organization_name")?,
-            image_url: fields.or_default("image_url")?,
-            credits_balance: fields.optional("credits_balance")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            instance_id: fields.or_default("instance_id"),
+            user_id: fields.optional("user_id"),
+            first_name: fields.or_default("first_name"),
+            last_name: fields.or_default("last_name"),
+            email: fields.or_default("email"),
+            organization_id: fields.optional("organization_id"),
+            organization_name: fields.optional("organization_name"),
+            image_url: fields.or_default("image_url"),
+            credits_balance: fields.optional("credits_balance"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+        }
     }
 }
 
@@ -1596,7 +2035,7 @@ impl<'de> serde::Deserialize<'de> for CommercePayerResponse2 {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePaymentMethodResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePaymentMethodResponse {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -1608,67 +2047,88 @@ pub struct CommercePaymentMethodResponse {
     /// The payment method type.
     pub payment_type: CommercePaymentMethodResponsePaymentType,
     /// Whether this is the default payment method for the payer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// The payment gateway.
     pub gateway: String,
     /// External ID in the payment gateway.
     pub gateway_external_id: String,
     /// External account ID in the payment gateway.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub gateway_external_account_id: Option<String>,
     /// Last 4 digits of the card (for card payment methods).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last4: Option<String>,
     /// Status of the payment method.
     pub status: CommercePaymentMethodResponseStatus,
     /// Type of wallet (if applicable).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub wallet_type: Option<String>,
     /// Type of card (if applicable).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub card_type: Option<String>,
     /// Card expiration year (for card payment methods).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiry_year: Option<i64>,
     /// Card expiration month (for card payment methods).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiry_month: Option<i64>,
     /// Unix timestamp (in milliseconds) when the payment method was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<i64>,
     /// Unix timestamp (in milliseconds) when the payment method was last updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<i64>,
     /// Whether this payment method can be removed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_removable: Option<bool>,
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommercePaymentMethodResponse {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("payer_id", &self.payer_id);
+        out.put("payment_type", &self.payment_type);
+        out.put_some("is_default", self.is_default.as_ref());
+        out.put("gateway", &self.gateway);
+        out.put("gateway_external_id", &self.gateway_external_id);
+        out.put_some(
+            "gateway_external_account_id",
+            self.gateway_external_account_id.as_ref(),
+        );
+        out.put_some("last4", self.last4.as_ref());
+        out.put("status", &self.status);
+        out.put_some("wallet_type", self.wallet_type.as_ref());
+        out.put_some("card_type", self.card_type.as_ref());
+        out.put_some("expiry_year", self.expiry_year.as_ref());
+        out.put_some("expiry_month", self.expiry_month.as_ref());
+        out.put_some("created_at", self.created_at.as_ref());
+        out.put_some("updated_at", self.updated_at.as_ref());
+        out.put_some("is_removable", self.is_removable.as_ref());
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommercePaymentMethodResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePaymentMethodResponse {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            payer_id: fields.or_default("payer_id")?,
-            payment_type: fields.or_default("payment_type")?,
-            is_default: fields.optional("is_default")?,
-            gateway: fields.or_default("gateway")?,
-            gateway_external_id: fields.or_default("gateway_external_id")?,
-            gateway_external_account_id: fields.optional("gateway_external_account_id")?,
-            last4: fields.optional("last4")?,
-            status: fields.or_default("status")?,
-            wallet_type: fields.optional("wallet_type")?,
-            card_type: fields.optional("card_type")?,
-            expiry_year: fields.optional("expiry_year")?,
-            expiry_month: fields.optional("expiry_month")?,
-            created_at: fields.optional("created_at")?,
-            updated_at: fields.optional("updated_at")?,
-            is_removable: fields.optional("is_removable")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            payer_id: fields.or_default("payer_id"),
+            payment_type: fields.or_default("payment_type"),
+            is_default: fields.optional("is_default"),
+            gateway: fields.or_default("gateway"),
+            gateway_external_id: fields.or_default("gateway_external_id"),
+            gateway_external_account_id: fields.optional("gateway_external_account_id"),
+            last4: fields.optional("last4"),
+            status: fields.or_default("status"),
+            wallet_type: fields.optional("wallet_type"),
+            card_type: fields.optional("card_type"),
+            expiry_year: fields.optional("expiry_year"),
+            expiry_month: fields.optional("expiry_month"),
+            created_at: fields.optional("created_at"),
+            updated_at: fields.optional("updated_at"),
+            is_removable: fields.optional("is_removable"),
+        }
     }
 }
 
@@ -1706,7 +2166,7 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePaymentSourceResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePaymentSourceResponse {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -1718,14 +2178,12 @@ pub struct CommercePaymentSourceResponse {
     /// The payment method type.
     pub payment_method: CommercePaymentSourceResponsePaymentMethod,
     /// Whether this is the default payment source for the payer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// The payment gateway.
     pub gateway: String,
     /// External ID in the payment gateway.
     pub gateway_external_id: String,
     /// External account ID in the payment gateway.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub gateway_external_account_id: Option<String>,
     /// Last 4 digits of the card (for card payment sources).
     pub last4: String,
@@ -1736,44 +2194,72 @@ pub struct CommercePaymentSourceResponse {
     /// Type of card (if applicable).
     pub card_type: String,
     /// Card expiration year (for card payment sources).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiry_year: Option<i64>,
     /// Card expiration month (for card payment sources).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiry_month: Option<i64>,
     /// Unix timestamp (in milliseconds) when the payment source was created.
     pub created_at: i64,
     /// Unix timestamp (in milliseconds) when the payment source was last updated.
     pub updated_at: i64,
     /// Whether this payment source can be removed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_removable: Option<bool>,
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommercePaymentSourceResponse {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("payer_id", &self.payer_id);
+        out.put("payment_method", &self.payment_method);
+        out.put_some("is_default", self.is_default.as_ref());
+        out.put("gateway", &self.gateway);
+        out.put("gateway_external_id", &self.gateway_external_id);
+        out.put_some(
+            "gateway_external_account_id",
+            self.gateway_external_account_id.as_ref(),
+        );
+        out.put("last4", &self.last4);
+        out.put("status", &self.status);
+        out.put("wallet_type", &self.wallet_type);
+        out.put("card_type", &self.card_type);
+        out.put_some("expiry_year", self.expiry_year.as_ref());
+        out.put_some("expiry_month", self.expiry_month.as_ref());
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+        out.put_some("is_removable", self.is_removable.as_ref());
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommercePaymentSourceResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePaymentSourceResponse {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            payer_id: fields.or_default("payer_id")?,
-            payment_method: fields.or_default("payment_method")?,
-            is_default: fields.optional("is_default")?,
-            gateway: fields.or_default("gateway")?,
-            gateway_external_id: fields.or_default("gateway_external_id")?,
-            gateway_external_account_id: fields.optional("gateway_external_account_id")?,
-            last4: fields.or_default("last4")?,
-            status: fields.or_default("status")?,
-            wallet_type: fields.or_default("wallet_type")?,
-            card_type: fields.or_default("card_type")?,
-            expiry_year: fields.optional("expiry_year")?,
-            expiry_month: fields.optional("expiry_month")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-            is_removable: fields.optional("is_removable")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            payer_id: fields.or_default("payer_id"),
+            payment_method: fields.or_default("payment_method"),
+            is_default: fields.optional("is_default"),
+            gateway: fields.or_default("gateway"),
+            gateway_external_id: fields.or_default("gateway_external_id"),
+            gateway_external_account_id: fields.optional("gateway_external_account_id"),
+            last4: fields.or_default("last4"),
+            status: fields.or_default("status"),
+            wallet_type: fields.or_default("wallet_type"),
+            card_type: fields.or_default("card_type"),
+            expiry_year: fields.optional("expiry_year"),
+            expiry_month: fields.optional("expiry_month"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+            is_removable: fields.optional("is_removable"),
+        }
     }
 }
 
@@ -1811,7 +2297,7 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePerUnitTotal`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePerUnitTotal {
     /// Name of the billable unit (for example, `seats`).
@@ -1823,15 +2309,29 @@ pub struct CommercePerUnitTotal {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommercePerUnitTotal {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("name", &self.name);
+        out.put("block_size", &self.block_size);
+        out.put("tiers", &self.tiers);
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommercePerUnitTotal {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePerUnitTotal {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.or_default("name")?,
-            block_size: fields.or_default("block_size")?,
-            tiers: fields.or_default("tiers")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.or_default("name"),
+            block_size: fields.or_default("block_size"),
+            tiers: fields.or_default("tiers"),
+        }
     }
 }
 
@@ -1845,7 +2345,7 @@ impl<'de> serde::Deserialize<'de> for CommercePerUnitTotal {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePerUnitTotal2`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePerUnitTotal2 {
     /// Name of the billable unit (for example, seats)
@@ -1857,15 +2357,29 @@ pub struct CommercePerUnitTotal2 {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommercePerUnitTotal2 {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("name", &self.name);
+        out.put("block_size", &self.block_size);
+        out.put("tiers", &self.tiers);
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommercePerUnitTotal2 {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePerUnitTotal2 {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.or_default("name")?,
-            block_size: fields.or_default("block_size")?,
-            tiers: fields.or_default("tiers")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.or_default("name"),
+            block_size: fields.or_default("block_size"),
+            tiers: fields.or_default("tiers"),
+        }
     }
 }
 
@@ -1879,11 +2393,10 @@ impl<'de> serde::Deserialize<'de> for CommercePerUnitTotal2 {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePerUnitTotalTier`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePerUnitTotalTier {
     /// Units billed in this tier; null means unlimited.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
     /// Price charged per block in this tier.
     pub fee_per_block: CommerceMoneyResponse,
@@ -1892,15 +2405,29 @@ pub struct CommercePerUnitTotalTier {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommercePerUnitTotalTier {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("quantity", self.quantity.as_ref());
+        out.put("fee_per_block", &self.fee_per_block);
+        out.put("total", &self.total);
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommercePerUnitTotalTier {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePerUnitTotalTier {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            quantity: fields.optional("quantity")?,
-            fee_per_block: fields.or_default("fee_per_block")?,
-            total: fields.or_default("total")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            quantity: fields.optional("quantity"),
+            fee_per_block: fields.or_default("fee_per_block"),
+            total: fields.or_default("total"),
+        }
     }
 }
 
@@ -1914,11 +2441,10 @@ impl<'de> serde::Deserialize<'de> for CommercePerUnitTotalTier {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePerUnitTotalTier2`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePerUnitTotalTier2 {
     /// Units billed in this tier; null means unlimited
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
     /// Price charged per block in this tier
     pub fee_per_block: CommerceMoneyResponse,
@@ -1927,15 +2453,29 @@ pub struct CommercePerUnitTotalTier2 {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommercePerUnitTotalTier2 {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("quantity", self.quantity.as_ref());
+        out.put("fee_per_block", &self.fee_per_block);
+        out.put("total", &self.total);
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommercePerUnitTotalTier2 {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePerUnitTotalTier2 {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            quantity: fields.optional("quantity")?,
-            fee_per_block: fields.or_default("fee_per_block")?,
-            total: fields.or_default("total")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            quantity: fields.optional("quantity"),
+            fee_per_block: fields.or_default("fee_per_block"),
+            total: fields.or_default("total"),
+        }
     }
 }
 
@@ -1949,7 +2489,7 @@ impl<'de> serde::Deserialize<'de> for CommercePerUnitTotalTier2 {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePlan`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePlan {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -1959,16 +2499,12 @@ pub struct CommercePlan {
     /// The name of the plan.
     pub name: String,
     /// `fee`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fee: Option<CommerceMoneyResponse>,
     /// `annual_monthly_fee`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub annual_monthly_fee: Option<CommerceMoneyResponse>,
     /// `annual_fee`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub annual_fee: Option<CommerceMoneyResponse>,
     /// The description of the plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The ID of the product this plan belongs to.
     ///
@@ -1987,45 +2523,73 @@ pub struct CommercePlan {
     /// The URL-friendly slug for the plan.
     pub slug: String,
     /// The URL of the plan's avatar image.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub avatar_url: Option<String>,
     /// The features included in this plan.
     pub features: Vec<FeatureResponse>,
     /// Whether free trial is enabled for this plan.
     pub free_trial_enabled: bool,
     /// Number of free trial days for this plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub free_trial_days: Option<i64>,
     /// Per-unit pricing tiers for this plan (for example, seats)
     pub unit_prices: Vec<CommercePlanUnitPrice>,
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommercePlan {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("name", &self.name);
+        out.put_some("fee", self.fee.as_ref());
+        out.put_some("annual_monthly_fee", self.annual_monthly_fee.as_ref());
+        out.put_some("annual_fee", self.annual_fee.as_ref());
+        out.put_some("description", self.description.as_ref());
+        out.put("product_id", &self.product_id);
+        out.put("is_default", &self.is_default);
+        out.put("is_recurring", &self.is_recurring);
+        out.put("publicly_visible", &self.publicly_visible);
+        out.put("has_base_fee", &self.has_base_fee);
+        out.put("for_payer_type", &self.for_payer_type);
+        out.put("slug", &self.slug);
+        out.put_some("avatar_url", self.avatar_url.as_ref());
+        out.put("features", &self.features);
+        out.put("free_trial_enabled", &self.free_trial_enabled);
+        out.put_some("free_trial_days", self.free_trial_days.as_ref());
+        out.put("unit_prices", &self.unit_prices);
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommercePlan {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePlan {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            name: fields.or_default("name")?,
-            fee: fields.optional("fee")?,
-            annual_monthly_fee: fields.optional("annual_monthly_fee")?,
-            annual_fee: fields.optional("annual_fee")?,
-            description: fields.optional("description")?,
-            product_id: fields.or_default("product_id")?,
-            is_default: fields.or_default("is_default")?,
-            is_recurring: fields.or_default("is_recurring")?,
-            publicly_visible: fields.or_default("publicly_visible")?,
-            has_base_fee: fields.or_default("has_base_fee")?,
-            for_payer_type: fields.or_default("for_payer_type")?,
-            slug: fields.or_default("slug")?,
-            avatar_url: fields.optional("avatar_url")?,
-            features: fields.or_default("features")?,
-            free_trial_enabled: fields.or_default("free_trial_enabled")?,
-            free_trial_days: fields.optional("free_trial_days")?,
-            unit_prices: fields.or_default("unit_prices")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            name: fields.or_default("name"),
+            fee: fields.optional("fee"),
+            annual_monthly_fee: fields.optional("annual_monthly_fee"),
+            annual_fee: fields.optional("annual_fee"),
+            description: fields.optional("description"),
+            product_id: fields.or_default("product_id"),
+            is_default: fields.or_default("is_default"),
+            is_recurring: fields.or_default("is_recurring"),
+            publicly_visible: fields.or_default("publicly_visible"),
+            has_base_fee: fields.or_default("has_base_fee"),
+            for_payer_type: fields.or_default("for_payer_type"),
+            slug: fields.or_default("slug"),
+            avatar_url: fields.optional("avatar_url"),
+            features: fields.or_default("features"),
+            free_trial_enabled: fields.or_default("free_trial_enabled"),
+            free_trial_days: fields.optional("free_trial_days"),
+            unit_prices: fields.or_default("unit_prices"),
+        }
     }
 }
 
@@ -2039,7 +2603,7 @@ impl<'de> serde::Deserialize<'de> for CommercePlan {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePlan2`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePlan2 {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -2049,13 +2613,10 @@ pub struct CommercePlan2 {
     /// The name of the commerce plan.
     pub name: String,
     /// `fee`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fee: Option<CommerceMoneyResponse>,
     /// `annual_monthly_fee`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub annual_monthly_fee: Option<CommerceMoneyResponse>,
     /// `annual_fee`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub annual_fee: Option<CommerceMoneyResponse>,
     /// The amount in cents for the plan.
     pub amount: i64,
@@ -2094,58 +2655,96 @@ pub struct CommercePlan2 {
     /// The URL of the plan's avatar image.
     pub avatar_url: String,
     /// The billing period for the plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub period: Option<String>,
     /// The billing interval.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub interval: Option<i64>,
     /// The features included in this plan.
     pub features: Vec<FeatureResponse2>,
     /// Whether free trial is enabled for this plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub free_trial_enabled: Option<bool>,
     /// Number of free trial days for this plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub free_trial_days: Option<i64>,
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommercePlan2 {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("name", &self.name);
+        out.put_some("fee", self.fee.as_ref());
+        out.put_some("annual_monthly_fee", self.annual_monthly_fee.as_ref());
+        out.put_some("annual_fee", self.annual_fee.as_ref());
+        out.put("amount", &self.amount);
+        out.put("amount_formatted", &self.amount_formatted);
+        out.put("annual_monthly_amount", &self.annual_monthly_amount);
+        out.put(
+            "annual_monthly_amount_formatted",
+            &self.annual_monthly_amount_formatted,
+        );
+        out.put("annual_amount", &self.annual_amount);
+        out.put("annual_amount_formatted", &self.annual_amount_formatted);
+        out.put("currency_symbol", &self.currency_symbol);
+        out.put("currency", &self.currency);
+        out.put("description", &self.description);
+        out.put("product_id", &self.product_id);
+        out.put("is_default", &self.is_default);
+        out.put("is_recurring", &self.is_recurring);
+        out.put("publicly_visible", &self.publicly_visible);
+        out.put("has_base_fee", &self.has_base_fee);
+        out.put("payer_type", &self.payer_type);
+        out.put("for_payer_type", &self.for_payer_type);
+        out.put("slug", &self.slug);
+        out.put("avatar_url", &self.avatar_url);
+        out.put_some("period", self.period.as_ref());
+        out.put_some("interval", self.interval.as_ref());
+        out.put("features", &self.features);
+        out.put_some("free_trial_enabled", self.free_trial_enabled.as_ref());
+        out.put_some("free_trial_days", self.free_trial_days.as_ref());
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommercePlan2 {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePlan2 {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            name: fields.or_default("name")?,
-            fee: fields.optional("fee")?,
-            annual_monthly_fee: fields.optional("annual_monthly_fee")?,
-            annual_fee: fields.optional("annual_fee")?,
-            amount: fields.or_default("amount")?,
-            amount_formatted: fields.or_default("amount_formatted")?,
-            annual_monthly_amount: fields.or_default("annual_monthly_amount")?,
-            annual_monthly_amount_formatted: fields
-                .or_default("annual_monthly_amount_formatted")?,
-            annual_amount: fields.or_default("annual_amount")?,
-            annual_amount_formatted: fields.or_default("annual_amount_formatted")?,
-            currency_symbol: fields.or_default("currency_symbol")?,
-            currency: fields.or_default("currency")?,
-            description: fields.or_default("description")?,
-            product_id: fields.or_default("product_id")?,
-            is_default: fields.or_default("is_default")?,
-            is_recurring: fields.or_default("is_recurring")?,
-            publicly_visible: fields.or_default("publicly_visible")?,
-            has_base_fee: fields.or_default("has_base_fee")?,
-            payer_type: fields.or_default("payer_type")?,
-            for_payer_type: fields.or_default("for_payer_type")?,
-            slug: fields.or_default("slug")?,
-            avatar_url: fields.or_default("avatar_url")?,
-            period: fields.optional("period")?,
-            interval: fields.optional("interval")?,
-            features: fields.or_default("features")?,
-            free_trial_enabled: fields.optional("free_trial_enabled")?,
-            free_trial_days: fields.optional("free_trial_days")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            name: fields.or_default("name"),
+            fee: fields.optional("fee"),
+            annual_monthly_fee: fields.optional("annual_monthly_fee"),
+            annual_fee: fields.optional("annual_fee"),
+            amount: fields.or_default("amount"),
+            amount_formatted: fields.or_default("amount_formatted"),
+            annual_monthly_amount: fields.or_default("annual_monthly_amount"),
+            annual_monthly_amount_formatted: fields.or_default("annual_monthly_amount_formatted"),
+            annual_amount: fields.or_default("annual_amount"),
+            annual_amount_formatted: fields.or_default("annual_amount_formatted"),
+            currency_symbol: fields.or_default("currency_symbol"),
+            currency: fields.or_default("currency"),
+            description: fields.or_default("description"),
+            product_id: fields.or_default("product_id"),
+            is_default: fields.or_default("is_default"),
+            is_recurring: fields.or_default("is_recurring"),
+            publicly_visible: fields.or_default("publicly_visible"),
+            has_base_fee: fields.or_default("has_base_fee"),
+            payer_type: fields.or_default("payer_type"),
+            for_payer_type: fields.or_default("for_payer_type"),
+            slug: fields.or_default("slug"),
+            avatar_url: fields.or_default("avatar_url"),
+            period: fields.optional("period"),
+            interval: fields.optional("interval"),
+            features: fields.or_default("features"),
+            free_trial_enabled: fields.optional("free_trial_enabled"),
+            free_trial_days: fields.optional("free_trial_days"),
+        }
     }
 }
 
@@ -2159,7 +2758,7 @@ impl<'de> serde::Deserialize<'de> for CommercePlan2 {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePlanUnitPrice`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePlanUnitPrice {
     /// Name of the billable unit (for example, seats)
@@ -2171,15 +2770,29 @@ pub struct CommercePlanUnitPrice {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommercePlanUnitPrice {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("name", &self.name);
+        out.put("block_size", &self.block_size);
+        out.put("tiers", &self.tiers);
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommercePlanUnitPrice {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePlanUnitPrice {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.or_default("name")?,
-            block_size: fields.or_default("block_size")?,
-            tiers: fields.or_default("tiers")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.or_default("name"),
+            block_size: fields.or_default("block_size"),
+            tiers: fields.or_default("tiers"),
+        }
     }
 }
 
@@ -2193,28 +2806,41 @@ impl<'de> serde::Deserialize<'de> for CommercePlanUnitPrice {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePlanUnitPriceTier`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePlanUnitPriceTier {
     /// Start block (inclusive) for this tier
     pub starts_at_block: i64,
     /// End block (inclusive) for this tier; null means unlimited
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ends_after_block: Option<i64>,
     /// Price charged per block in this tier
     pub fee_per_block: CommerceMoneyResponse,
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommercePlanUnitPriceTier {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("starts_at_block", &self.starts_at_block);
+        out.put_some("ends_after_block", self.ends_after_block.as_ref());
+        out.put("fee_per_block", &self.fee_per_block);
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommercePlanUnitPriceTier {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePlanUnitPriceTier {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            starts_at_block: fields.or_default("starts_at_block")?,
-            ends_after_block: fields.optional("ends_after_block")?,
-            fee_per_block: fields.or_default("fee_per_block")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            starts_at_block: fields.or_default("starts_at_block"),
+            ends_after_block: fields.optional("ends_after_block"),
+            fee_per_block: fields.or_default("fee_per_block"),
+        }
     }
 }
 
@@ -2228,7 +2854,7 @@ impl<'de> serde::Deserialize<'de> for CommercePlanUnitPriceTier {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePriceTransitionDetails`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePriceTransitionDetails {
     /// `previous_plan`.
@@ -2240,12 +2866,10 @@ pub struct CommercePriceTransitionDetails {
     /// When the new price takes effect.
     pub effective_mode: CommercePriceTransitionDetailsEffectiveMode,
     /// Unix timestamp (milliseconds) for the next billing date.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_billing_date: Option<i64>,
     /// Whether an immediate charge was made.
     pub charged_immediately: bool,
     /// Amount charged immediately, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub immediate_charge: Option<CommerceMoneyResponse>,
     /// The status of the previous subscription item after transition.
     pub previous_subscription_item_status:
@@ -2255,22 +2879,48 @@ pub struct CommercePriceTransitionDetails {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommercePriceTransitionDetails {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("previous_plan", &self.previous_plan);
+        out.put("previous_price", &self.previous_price);
+        out.put("effective_at", &self.effective_at);
+        out.put("effective_mode", &self.effective_mode);
+        out.put_some("next_billing_date", self.next_billing_date.as_ref());
+        out.put("charged_immediately", &self.charged_immediately);
+        out.put_some("immediate_charge", self.immediate_charge.as_ref());
+        out.put(
+            "previous_subscription_item_status",
+            &self.previous_subscription_item_status,
+        );
+        out.put(
+            "previous_subscription_item_id",
+            &self.previous_subscription_item_id,
+        );
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommercePriceTransitionDetails {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePriceTransitionDetails {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            previous_plan: fields.or_default("previous_plan")?,
-            previous_price: fields.or_default("previous_price")?,
-            effective_at: fields.or_default("effective_at")?,
-            effective_mode: fields.or_default("effective_mode")?,
-            next_billing_date: fields.optional("next_billing_date")?,
-            charged_immediately: fields.or_default("charged_immediately")?,
-            immediate_charge: fields.optional("immediate_charge")?,
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            previous_plan: fields.or_default("previous_plan"),
+            previous_price: fields.or_default("previous_price"),
+            effective_at: fields.or_default("effective_at"),
+            effective_mode: fields.or_default("effective_mode"),
+            next_billing_date: fields.optional("next_billing_date"),
+            charged_immediately: fields.or_default("charged_immediately"),
+            immediate_charge: fields.optional("immediate_charge"),
             previous_subscription_item_status: fields
-                .or_default("previous_subscription_item_status")?,
-            previous_subscription_item_id: fields.or_default("previous_subscription_item_id")?,
-        })
+                .or_default("previous_subscription_item_status"),
+            previous_subscription_item_id: fields.or_default("previous_subscription_item_id"),
+        }
     }
 }
 
@@ -2308,7 +2958,7 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePriceTransitionResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePriceTransitionResponse {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -2320,15 +2970,29 @@ pub struct CommercePriceTransitionResponse {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommercePriceTransitionResponse {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("subscription_item", &self.subscription_item);
+        out.put("transition", &self.transition);
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommercePriceTransitionResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePriceTransitionResponse {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            subscription_item: fields.or_default("subscription_item")?,
-            transition: fields.or_default("transition")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            subscription_item: fields.or_default("subscription_item"),
+            transition: fields.or_default("transition"),
+        }
     }
 }
 
@@ -2342,7 +3006,7 @@ impl<'de> serde::Deserialize<'de> for CommercePriceTransitionResponse {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceProrationCreditDetailResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceProrationCreditDetailResponse {
     /// `amount`.
@@ -2356,16 +3020,31 @@ pub struct CommerceProrationCreditDetailResponse {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommerceProrationCreditDetailResponse {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("amount", &self.amount);
+        out.put("cycle_days_remaining", &self.cycle_days_remaining);
+        out.put("cycle_days_total", &self.cycle_days_total);
+        out.put("cycle_remaining_percent", &self.cycle_remaining_percent);
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommerceProrationCreditDetailResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceProrationCreditDetailResponse {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            amount: fields.or_default("amount")?,
-            cycle_days_remaining: fields.or_default("cycle_days_remaining")?,
-            cycle_days_total: fields.or_default("cycle_days_total")?,
-            cycle_remaining_percent: fields.or_default("cycle_remaining_percent")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            amount: fields.or_default("amount"),
+            cycle_days_remaining: fields.or_default("cycle_days_remaining"),
+            cycle_days_total: fields.or_default("cycle_days_total"),
+            cycle_remaining_percent: fields.or_default("cycle_remaining_percent"),
+        }
     }
 }
 
@@ -2379,7 +3058,7 @@ impl<'de> serde::Deserialize<'de> for CommerceProrationCreditDetailResponse {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceProrationDiscountResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceProrationDiscountResponse {
     /// `amount`.
@@ -2393,16 +3072,31 @@ pub struct CommerceProrationDiscountResponse {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommerceProrationDiscountResponse {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("amount", &self.amount);
+        out.put("cycle_days_passed", &self.cycle_days_passed);
+        out.put("cycle_days_total", &self.cycle_days_total);
+        out.put("cycle_passed_percent", &self.cycle_passed_percent);
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommerceProrationDiscountResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceProrationDiscountResponse {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            amount: fields.or_default("amount")?,
-            cycle_days_passed: fields.or_default("cycle_days_passed")?,
-            cycle_days_total: fields.or_default("cycle_days_total")?,
-            cycle_passed_percent: fields.or_default("cycle_passed_percent")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            amount: fields.or_default("amount"),
+            cycle_days_passed: fields.or_default("cycle_days_passed"),
+            cycle_days_total: fields.or_default("cycle_days_total"),
+            cycle_passed_percent: fields.or_default("cycle_passed_percent"),
+        }
     }
 }
 
@@ -2416,7 +3110,7 @@ impl<'de> serde::Deserialize<'de> for CommerceProrationDiscountResponse {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceSubscription`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceSubscription {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -2434,40 +3128,62 @@ pub struct CommerceSubscription {
     /// Unix timestamp (milliseconds) of last update.
     pub updated_at: i64,
     /// Unix timestamp (milliseconds) when the subscription became active.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active_at: Option<i64>,
     /// Unix timestamp (milliseconds) when the subscription became past due.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub past_due_at: Option<i64>,
     /// Array of subscription items in this subscription.
     pub subscription_items: Vec<CommerceSubscriptionItem>,
     /// Information about the next scheduled payment.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_payment: Option<CommerceSubscriptionNextPayment>,
     /// Whether the payer is eligible for a free trial.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub eligible_for_free_trial: Option<bool>,
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommerceSubscription {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("instance_id", &self.instance_id);
+        out.put("status", &self.status);
+        out.put("payer_id", &self.payer_id);
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+        out.put_some("active_at", self.active_at.as_ref());
+        out.put_some("past_due_at", self.past_due_at.as_ref());
+        out.put("subscription_items", &self.subscription_items);
+        out.put_some("next_payment", self.next_payment.as_ref());
+        out.put_some(
+            "eligible_for_free_trial",
+            self.eligible_for_free_trial.as_ref(),
+        );
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommerceSubscription {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceSubscription {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            instance_id: fields.or_default("instance_id")?,
-            status: fields.or_default("status")?,
-            payer_id: fields.or_default("payer_id")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-            active_at: fields.optional("active_at")?,
-            past_due_at: fields.optional("past_due_at")?,
-            subscription_items: fields.or_default("subscription_items")?,
-            next_payment: fields.optional("next_payment")?,
-            eligible_for_free_trial: fields.optional("eligible_for_free_trial")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            instance_id: fields.or_default("instance_id"),
+            status: fields.or_default("status"),
+            payer_id: fields.or_default("payer_id"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+            active_at: fields.optional("active_at"),
+            past_due_at: fields.optional("past_due_at"),
+            subscription_items: fields.or_default("subscription_items"),
+            next_payment: fields.optional("next_payment"),
+            eligible_for_free_trial: fields.optional("eligible_for_free_trial"),
+        }
     }
 }
 
@@ -2481,26 +3197,40 @@ impl<'de> serde::Deserialize<'de> for CommerceSubscription {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceSubscriptionCreditResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceSubscriptionCreditResponse {
     /// Credit amount.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<CommerceMoneyResponse>,
     /// Percentage of the billing cycle remaining.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cycle_remaining_percent: Option<f64>,
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommerceSubscriptionCreditResponse {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("amount", self.amount.as_ref());
+        out.put_some(
+            "cycle_remaining_percent",
+            self.cycle_remaining_percent.as_ref(),
+        );
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommerceSubscriptionCreditResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceSubscriptionCreditResponse {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            amount: fields.optional("amount")?,
-            cycle_remaining_percent: fields.optional("cycle_remaining_percent")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            amount: fields.optional("amount"),
+            cycle_remaining_percent: fields.optional("cycle_remaining_percent"),
+        }
     }
 }
 
@@ -2514,7 +3244,7 @@ impl<'de> serde::Deserialize<'de> for CommerceSubscriptionCreditResponse {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceSubscriptionItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceSubscriptionItem {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -2526,102 +3256,121 @@ pub struct CommerceSubscriptionItem {
     /// Current status of the subscription item.
     pub status: CommerceSubscriptionItemStatus,
     /// Credit information (only available in PaymentAttempt events).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credit: Option<CommerceSubscriptionCreditResponse>,
     /// Unified credits breakdown for this subscription item.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credits: Option<CommerceCreditsResponse>,
     /// Unique identifier for the associated plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_id: Option<String>,
     /// Unique identifier for the associated price
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_id: Option<String>,
     /// The associated plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<CommercePlan>,
     /// The billing period for this subscription item.
     pub plan_period: CommerceSubscriptionItemPlanPeriod,
     /// The payment method used for this subscription item.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_method: Option<CommercePaymentMethodResponse>,
     /// Total amount paid over the lifetime of this subscription item.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub lifetime_paid: Option<CommerceMoneyResponse>,
     /// Information about the next payment.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_payment: Option<CommerceSubscriptionItemNextPaymentResponse>,
     /// Unique identifier for the payer.
     pub payer_id: String,
     /// The payer associated with this subscription item.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payer: Option<CommercePayerResponse>,
     /// Whether this subscription item includes a free trial.
     pub is_free_trial: bool,
     /// Unix timestamp (in milliseconds) when the current period started.
     pub period_start: i64,
     /// Unix timestamp (in milliseconds) when the current period ends.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub period_end: Option<i64>,
     /// The day the subscription item was prorated from. Only available in some responses.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub proration_date: Option<String>,
     /// Unix timestamp (in milliseconds) when the subscription item was canceled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub canceled_at: Option<i64>,
     /// Unix timestamp (in milliseconds) when the subscription item became past due.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub past_due_at: Option<i64>,
     /// Unix timestamp (in milliseconds) when the subscription item ended.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<i64>,
     /// Unix timestamp (in milliseconds) when the subscription item was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<i64>,
     /// Unix timestamp (in milliseconds) when the subscription item was last updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<i64>,
     /// Seat quantity for seat-based billing.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub seats: Option<CommerceSubscriptionItemSeatsResponse>,
     /// Totals for this subscription item.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub totals: Option<CommerceTotalsResponse2>,
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommerceSubscriptionItem {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("instance_id", &self.instance_id);
+        out.put("status", &self.status);
+        out.put_some("credit", self.credit.as_ref());
+        out.put_some("credits", self.credits.as_ref());
+        out.put_some("plan_id", self.plan_id.as_ref());
+        out.put_some("price_id", self.price_id.as_ref());
+        out.put_some("plan", self.plan.as_ref());
+        out.put("plan_period", &self.plan_period);
+        out.put_some("payment_method", self.payment_method.as_ref());
+        out.put_some("lifetime_paid", self.lifetime_paid.as_ref());
+        out.put_some("next_payment", self.next_payment.as_ref());
+        out.put("payer_id", &self.payer_id);
+        out.put_some("payer", self.payer.as_ref());
+        out.put("is_free_trial", &self.is_free_trial);
+        out.put("period_start", &self.period_start);
+        out.put_some("period_end", self.period_end.as_ref());
+        out.put_some("proration_date", self.proration_date.as_ref());
+        out.put_some("canceled_at", self.canceled_at.as_ref());
+        out.put_some("past_due_at", self.past_due_at.as_ref());
+        out.put_some("ended_at", self.ended_at.as_ref());
+        out.put_some("created_at", self.created_at.as_ref());
+        out.put_some("updated_at", self.updated_at.as_ref());
+        out.put_some("seats", self.seats.as_ref());
+        out.put_some("totals", self.totals.as_ref());
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommerceSubscriptionItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceSubscriptionItem {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            instance_id: fields.or_default("instance_id")?,
-            status: fields.or_default("status")?,
-            credit: fields.optional("credit")?,
-            credits: fields.optional("credits")?,
-            plan_id: fields.optional("plan_id")?,
-            price_id: fields.optional("price_id")?,
-            plan: fields.optional("plan")?,
-            plan_period: fields.or_default("plan_period")?,
-            payment_method: fields.optional("payment_method")?,
-            lifetime_paid: fields.optional("lifetime_paid")?,
-            next_payment: fields.optional("next_payment")?,
-            payer_id: fields.or_default("payer_id")?,
-            payer: fields.optional("payer")?,
-            is_free_trial: fields.or_default("is_free_trial")?,
-            period_start: fields.or_default("period_start")?,
-            period_end: fields.optional("period_end")?,
-            proration_date: fields.optional("proration_date")?,
-            canceled_at: fields.optional("canceled_at")?,
-            past_due_at: fields.optional("past_due_at")?,
-            ended_at: fields.optional("ended_at")?,
-            created_at: fields.optional("created_at")?,
-            updated_at: fields.optional("updated_at")?,
-            seats: fields.optional("seats")?,
-            totals: fields.optional("totals")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            instance_id: fields.or_default("instance_id"),
+            status: fields.or_default("status"),
+            credit: fields.optional("credit"),
+            credits: fields.optional("credits"),
+            plan_id: fields.optional("plan_id"),
+            price_id: fields.optional("price_id"),
+            plan: fields.optional("plan"),
+            plan_period: fields.or_default("plan_period"),
+            payment_method: fields.optional("payment_method"),
+            lifetime_paid: fields.optional("lifetime_paid"),
+            next_payment: fields.optional("next_payment"),
+            payer_id: fields.or_default("payer_id"),
+            payer: fields.optional("payer"),
+            is_free_trial: fields.or_default("is_free_trial"),
+            period_start: fields.or_default("period_start"),
+            period_end: fields.optional("period_end"),
+            proration_date: fields.optional("proration_date"),
+            canceled_at: fields.optional("canceled_at"),
+            past_due_at: fields.optional("past_due_at"),
+            ended_at: fields.optional("ended_at"),
+            created_at: fields.optional("created_at"),
+            updated_at: fields.optional("updated_at"),
+            seats: fields.optional("seats"),
+            totals: fields.optional("totals"),
+        }
     }
 }
 
@@ -2635,7 +3384,7 @@ impl<'de> serde::Deserialize<'de> for CommerceSubscriptionItem {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceSubscriptionItem2`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceSubscriptionItem2 {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -2647,58 +3396,44 @@ pub struct CommerceSubscriptionItem2 {
     /// Current status of the subscription item.
     pub status: CommerceSubscriptionItem2Status,
     /// Credit information (only available in PaymentAttempt events).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credit: Option<CommerceSubscriptionCreditResponse>,
     /// Unique identifier for the associated plan.
     pub plan_id: String,
     /// Unique identifier for the associated price
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_id: Option<String>,
     /// The associated commerce plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<CommercePlan2>,
     /// The billing period for this subscription.
     pub plan_period: CommerceSubscriptionItem2PlanPeriod,
     /// Unique identifier for the payment source.
     pub payment_source_id: String,
     /// The payment source associated with this subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_source: Option<CommercePaymentSourceResponse>,
     /// Total amount paid over the lifetime of this subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub lifetime_paid: Option<CommerceMoneyResponse>,
     /// Current amount for this subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<CommerceMoneyResponse>,
     /// Information about the next invoice.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_invoice: Option<CommerceSubscriptionItemNextPaymentResponse>,
     /// Information about the next payment.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_payment: Option<CommerceSubscriptionItemNextPaymentResponse>,
     /// Unique identifier for the payer.
     pub payer_id: String,
     /// The payer associated with this subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payer: Option<CommercePayerResponse2>,
     /// Whether this subscription is currently on a free trial.
     pub is_free_trial: bool,
     /// Unix timestamp (in milliseconds) when the current period started.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub period_start: Option<i64>,
     /// Unix timestamp (in milliseconds) when the current period ends.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub period_end: Option<i64>,
     /// Date used for proration calculations.
     pub proration_date: String,
     /// Unix timestamp (in milliseconds) when the subscription was canceled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub canceled_at: Option<i64>,
     /// Unix timestamp (in milliseconds) when the subscription became past due.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub past_due_at: Option<i64>,
     /// Unix timestamp (in milliseconds) when the subscription ended.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<i64>,
     /// Unix timestamp (in milliseconds) when the subscription was created.
     pub created_at: i64,
@@ -2707,38 +3442,75 @@ pub struct CommerceSubscriptionItem2 {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommerceSubscriptionItem2 {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("instance_id", &self.instance_id);
+        out.put("status", &self.status);
+        out.put_some("credit", self.credit.as_ref());
+        out.put("plan_id", &self.plan_id);
+        out.put_some("price_id", self.price_id.as_ref());
+        out.put_some("plan", self.plan.as_ref());
+        out.put("plan_period", &self.plan_period);
+        out.put("payment_source_id", &self.payment_source_id);
+        out.put_some("payment_source", self.payment_source.as_ref());
+        out.put_some("lifetime_paid", self.lifetime_paid.as_ref());
+        out.put_some("amount", self.amount.as_ref());
+        out.put_some("next_invoice", self.next_invoice.as_ref());
+        out.put_some("next_payment", self.next_payment.as_ref());
+        out.put("payer_id", &self.payer_id);
+        out.put_some("payer", self.payer.as_ref());
+        out.put("is_free_trial", &self.is_free_trial);
+        out.put_some("period_start", self.period_start.as_ref());
+        out.put_some("period_end", self.period_end.as_ref());
+        out.put("proration_date", &self.proration_date);
+        out.put_some("canceled_at", self.canceled_at.as_ref());
+        out.put_some("past_due_at", self.past_due_at.as_ref());
+        out.put_some("ended_at", self.ended_at.as_ref());
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommerceSubscriptionItem2 {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceSubscriptionItem2 {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            instance_id: fields.or_default("instance_id")?,
-            status: fields.or_default("status")?,
-            credit: fields.optional("credit")?,
-            plan_id: fields.or_default("plan_id")?,
-            price_id: fields.optional("price_id")?,
-            plan: fields.optional("plan")?,
-            plan_period: fields.or_default("plan_period")?,
-            payment_source_id: fields.or_default("payment_source_id")?,
-            payment_source: fields.optional("payment_source")?,
-            lifetime_paid: fields.optional("lifetime_paid")?,
-            amount: fields.optional("amount")?,
-            next_invoice: fields.optional("next_invoice")?,
-            next_payment: fields.optional("next_payment")?,
-            payer_id: fields.or_default("payer_id")?,
-            payer: fields.optional("payer")?,
-            is_free_trial: fields.or_default("is_free_trial")?,
-            period_start: fields.optional("period_start")?,
-            period_end: fields.optional("period_end")?,
-            proration_date: fields.or_default("proration_date")?,
-            canceled_at: fields.optional("canceled_at")?,
-            past_due_at: fields.optional("past_due_at")?,
-            ended_at: fields.optional("ended_at")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            instance_id: fields.or_default("instance_id"),
+            status: fields.or_default("status"),
+            credit: fields.optional("credit"),
+            plan_id: fields.or_default("plan_id"),
+            price_id: fields.optional("price_id"),
+            plan: fields.optional("plan"),
+            plan_period: fields.or_default("plan_period"),
+            payment_source_id: fields.or_default("payment_source_id"),
+            payment_source: fields.optional("payment_source"),
+            lifetime_paid: fields.optional("lifetime_paid"),
+            amount: fields.optional("amount"),
+            next_invoice: fields.optional("next_invoice"),
+            next_payment: fields.optional("next_payment"),
+            payer_id: fields.or_default("payer_id"),
+            payer: fields.optional("payer"),
+            is_free_trial: fields.or_default("is_free_trial"),
+            period_start: fields.optional("period_start"),
+            period_end: fields.optional("period_end"),
+            proration_date: fields.or_default("proration_date"),
+            canceled_at: fields.optional("canceled_at"),
+            past_due_at: fields.optional("past_due_at"),
+            ended_at: fields.optional("ended_at"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+        }
     }
 }
 
@@ -2782,33 +3554,45 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceSubscriptionItemNextPaymentResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceSubscriptionItemNextPaymentResponse {
     /// Base plan fee for the next payment. Does not include per-unit (e.g. seat) charges; see `totals.grand_total` for the full amount.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<CommerceMoneyResponse>,
     /// Unix timestamp (in milliseconds) for the next payment date.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<i64>,
     /// Per-unit total breakdown (for example, seats) for the next payment.
     pub per_unit_totals: Vec<CommercePerUnitTotal>,
     /// Breakdown of the recurring amount that will be billed at renewal (base fee + per-unit charges). Tax and credits are not previewed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub totals: Option<CommerceTotalsResponse>,
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommerceSubscriptionItemNextPaymentResponse {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("amount", self.amount.as_ref());
+        out.put_some("date", self.date.as_ref());
+        out.put("per_unit_totals", &self.per_unit_totals);
+        out.put_some("totals", self.totals.as_ref());
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommerceSubscriptionItemNextPaymentResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceSubscriptionItemNextPaymentResponse {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            amount: fields.optional("amount")?,
-            date: fields.optional("date")?,
-            per_unit_totals: fields.or_default("per_unit_totals")?,
-            totals: fields.optional("totals")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            amount: fields.optional("amount"),
+            date: fields.optional("date"),
+            per_unit_totals: fields.or_default("per_unit_totals"),
+            totals: fields.optional("totals"),
+        }
     }
 }
 
@@ -2833,25 +3617,37 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceSubscriptionItemSeatsResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceSubscriptionItemSeatsResponse {
     /// Seat quantity being billed; null means unlimited
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
     /// Per-unit cost breakdown by pricing tier
     pub tiers: Vec<CommercePerUnitTotalTier2>,
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommerceSubscriptionItemSeatsResponse {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("quantity", self.quantity.as_ref());
+        out.put("tiers", &self.tiers);
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommerceSubscriptionItemSeatsResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceSubscriptionItemSeatsResponse {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            quantity: fields.optional("quantity")?,
-            tiers: fields.or_default("tiers")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            quantity: fields.optional("quantity"),
+            tiers: fields.or_default("tiers"),
+        }
     }
 }
 
@@ -2888,7 +3684,7 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceSubscriptionNextPayment`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceSubscriptionNextPayment {
     /// Unix timestamp (milliseconds) of the next payment date.
@@ -2898,21 +3694,35 @@ pub struct CommerceSubscriptionNextPayment {
     /// Per-unit total breakdown (for example, seats) for the next payment.
     pub per_unit_totals: Vec<CommercePerUnitTotal2>,
     /// Breakdown of the recurring amount that will be billed at renewal (base fee + per-unit charges). Tax and credits are not previewed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub totals: Option<CommerceTotalsResponse2>,
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommerceSubscriptionNextPayment {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("date", &self.date);
+        out.put("amount", &self.amount);
+        out.put("per_unit_totals", &self.per_unit_totals);
+        out.put_some("totals", self.totals.as_ref());
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommerceSubscriptionNextPayment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceSubscriptionNextPayment {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            date: fields.or_default("date")?,
-            amount: fields.or_default("amount")?,
-            per_unit_totals: fields.or_default("per_unit_totals")?,
-            totals: fields.optional("totals")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            date: fields.or_default("date"),
+            amount: fields.or_default("amount"),
+            per_unit_totals: fields.or_default("per_unit_totals"),
+            totals: fields.optional("totals"),
+        }
     }
 }
 
@@ -2945,7 +3755,7 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceTotalsResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceTotalsResponse {
     /// `subtotal`.
@@ -2959,27 +3769,43 @@ pub struct CommerceTotalsResponse {
     /// `per_unit_totals`.
     pub per_unit_totals: Vec<CommercePerUnitTotal>,
     /// `credits`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credits: Option<CommerceCreditsResponse>,
     /// `discounts`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub discounts: Option<CommerceDiscountsResponse>,
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommerceTotalsResponse {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("subtotal", &self.subtotal);
+        out.put("base_fee", &self.base_fee);
+        out.put("tax_total", &self.tax_total);
+        out.put("grand_total", &self.grand_total);
+        out.put("per_unit_totals", &self.per_unit_totals);
+        out.put_some("credits", self.credits.as_ref());
+        out.put_some("discounts", self.discounts.as_ref());
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommerceTotalsResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceTotalsResponse {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            subtotal: fields.or_default("subtotal")?,
-            base_fee: fields.or_default("base_fee")?,
-            tax_total: fields.or_default("tax_total")?,
-            grand_total: fields.or_default("grand_total")?,
-            per_unit_totals: fields.or_default("per_unit_totals")?,
-            credits: fields.optional("credits")?,
-            discounts: fields.optional("discounts")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            subtotal: fields.or_default("subtotal"),
+            base_fee: fields.or_default("base_fee"),
+            tax_total: fields.or_default("tax_total"),
+            grand_total: fields.or_default("grand_total"),
+            per_unit_totals: fields.or_default("per_unit_totals"),
+            credits: fields.optional("credits"),
+            discounts: fields.optional("discounts"),
+        }
     }
 }
 
@@ -2993,7 +3819,7 @@ impl<'de> serde::Deserialize<'de> for CommerceTotalsResponse {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceTotalsResponse2`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceTotalsResponse2 {
     /// `subtotal`.
@@ -3007,27 +3833,43 @@ pub struct CommerceTotalsResponse2 {
     /// `per_unit_totals`.
     pub per_unit_totals: Vec<CommercePerUnitTotal2>,
     /// `credits`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credits: Option<CommerceCreditsResponse>,
     /// Information about the discounts applied to the payment
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub discounts: Option<BillingDiscountsResponse>,
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CommerceTotalsResponse2 {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("subtotal", &self.subtotal);
+        out.put("base_fee", &self.base_fee);
+        out.put("tax_total", &self.tax_total);
+        out.put("grand_total", &self.grand_total);
+        out.put("per_unit_totals", &self.per_unit_totals);
+        out.put_some("credits", self.credits.as_ref());
+        out.put_some("discounts", self.discounts.as_ref());
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CommerceTotalsResponse2 {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceTotalsResponse2 {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            subtotal: fields.or_default("subtotal")?,
-            base_fee: fields.or_default("base_fee")?,
-            tax_total: fields.or_default("tax_total")?,
-            grand_total: fields.or_default("grand_total")?,
-            per_unit_totals: fields.or_default("per_unit_totals")?,
-            credits: fields.optional("credits")?,
-            discounts: fields.optional("discounts")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            subtotal: fields.or_default("subtotal"),
+            base_fee: fields.or_default("base_fee"),
+            tax_total: fields.or_default("tax_total"),
+            grand_total: fields.or_default("grand_total"),
+            per_unit_totals: fields.or_default("per_unit_totals"),
+            credits: fields.optional("credits"),
+            discounts: fields.optional("discounts"),
+        }
     }
 }
 
@@ -3041,7 +3883,7 @@ impl<'de> serde::Deserialize<'de> for CommerceTotalsResponse2 {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /actor_tokens` ([`create`](crate::client::ActorTokensApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateActorToken {
@@ -3052,26 +3894,42 @@ pub struct CreateActorToken {
     pub actor: CreateActorTokenActor,
     /// Optional parameter to specify the life duration of the actor token in seconds.
     /// By default, the duration is 1 hour.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in_seconds: Option<i64>,
     /// The maximum duration that the session which will be created by the generated actor token should last.
     /// By default, the duration of a session created via an actor token, lasts 30 minutes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_max_duration_in_seconds: Option<i64>,
+}
+
+#[cfg(feature = "identity")]
+impl crate::client::lenient::Members for CreateActorToken {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("user_id", &self.user_id);
+        out.put("actor", &self.actor);
+        out.put_some("expires_in_seconds", self.expires_in_seconds.as_ref());
+        out.put_some(
+            "session_max_duration_in_seconds",
+            self.session_max_duration_in_seconds.as_ref(),
+        );
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for CreateActorToken {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateActorToken {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            user_id: fields.or_default("user_id")?,
-            actor: fields.or_default("actor")?,
-            expires_in_seconds: fields.optional("expires_in_seconds")?,
-            session_max_duration_in_seconds: fields.optional("session_max_duration_in_seconds")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            user_id: fields.or_default("user_id"),
+            actor: fields.or_default("actor"),
+            expires_in_seconds: fields.optional("expires_in_seconds"),
+            session_max_duration_in_seconds: fields.optional("session_max_duration_in_seconds"),
+        }
     }
 }
 
@@ -3124,7 +3982,7 @@ impl CreateActorToken {
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The actor payload. It needs to include a sub property which should contain the ID of the actor.
 /// This whole payload will be also included in the JWT session token.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateActorTokenActor {
     /// The ID of the actor.
@@ -3132,13 +3990,25 @@ pub struct CreateActorTokenActor {
 }
 
 #[cfg(feature = "identity")]
+impl crate::client::lenient::Members for CreateActorTokenActor {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("sub", &self.sub);
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for CreateActorTokenActor {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "identity")]
 impl crate::client::lenient::Object for CreateActorTokenActor {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            sub: fields.or_default("sub")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            sub: fields.or_default("sub"),
+        }
     }
 }
 
@@ -3152,36 +4022,50 @@ impl<'de> serde::Deserialize<'de> for CreateActorTokenActor {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /admin_portal_link_tokens` ([`create`](crate::client::AdminPortalLinkTokensApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateAdminPortalLinkToken {
     /// `organization_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// `it_contact_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub it_contact_id: Option<String>,
     /// `scopes`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
     /// `seconds_until_expiration`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub seconds_until_expiration: Option<i64>,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for CreateAdminPortalLinkToken {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("organization_id", self.organization_id.as_ref());
+        out.put_some("it_contact_id", self.it_contact_id.as_ref());
+        out.put_some("scopes", self.scopes.as_ref());
+        out.put_some(
+            "seconds_until_expiration",
+            self.seconds_until_expiration.as_ref(),
+        );
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for CreateAdminPortalLinkToken {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateAdminPortalLinkToken {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            organization_id: fields.optional("organization_id")?,
-            it_contact_id: fields.optional("it_contact_id")?,
-            scopes: fields.optional("scopes")?,
-            seconds_until_expiration: fields.optional("seconds_until_expiration")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            organization_id: fields.optional("organization_id"),
+            it_contact_id: fields.optional("it_contact_id"),
+            scopes: fields.optional("scopes"),
+            seconds_until_expiration: fields.optional("seconds_until_expiration"),
+        }
     }
 }
 
@@ -3224,7 +4108,7 @@ impl CreateAdminPortalLinkToken {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `CreateAdminPortalLinkTokenResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateAdminPortalLinkTokenResponse {
     /// `object`.
@@ -3236,10 +4120,8 @@ pub struct CreateAdminPortalLinkTokenResponse {
     /// `instance_id`.
     pub instance_id: String,
     /// Optional. Present only when the link is scoped to an existing org.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// Optional opaque reference to the IT contact associated with this link.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub it_contact_id: Option<String>,
     /// Caller-provided scopes for this token.
     pub scopes: Vec<String>,
@@ -3248,12 +4130,10 @@ pub struct CreateAdminPortalLinkTokenResponse {
     /// `revoked`.
     pub revoked: bool,
     /// `revocation_reason`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub revocation_reason: Option<String>,
     /// `expired`.
     pub expired: bool,
     /// The timestamp for when the token will expire, in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiration: Option<f64>,
     /// The timestamp for when the token was created, in milliseconds.
     pub created_at: f64,
@@ -3262,26 +4142,51 @@ pub struct CreateAdminPortalLinkTokenResponse {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for CreateAdminPortalLinkTokenResponse {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("admin_portal_link_id", &self.admin_portal_link_id);
+        out.put("instance_id", &self.instance_id);
+        out.put_some("organization_id", self.organization_id.as_ref());
+        out.put_some("it_contact_id", self.it_contact_id.as_ref());
+        out.put("scopes", &self.scopes);
+        out.put("token", &self.token);
+        out.put("revoked", &self.revoked);
+        out.put_some("revocation_reason", self.revocation_reason.as_ref());
+        out.put("expired", &self.expired);
+        out.put_some("expiration", self.expiration.as_ref());
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for CreateAdminPortalLinkTokenResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for CreateAdminPortalLinkTokenResponse {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            admin_portal_link_id: fields.or_default("admin_portal_link_id")?,
-            instance_id: fields.or_default("instance_id")?,
-            organization_id: fields.optional("organization_id")?,
-            it_contact_id: fields.optional("it_contact_id")?,
-            scopes: fields.or_default("scopes")?,
-            token: fields.or_default("token")?,
-            revoked: fields.or_default("revoked")?,
-            revocation_reason: fields.optional("revocation_reason")?,
-            expired: fields.or_default("expired")?,
-            expiration: fields.optional("expiration")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            admin_portal_link_id: fields.or_default("admin_portal_link_id"),
+            instance_id: fields.or_default("instance_id"),
+            organization_id: fields.optional("organization_id"),
+            it_contact_id: fields.optional("it_contact_id"),
+            scopes: fields.or_default("scopes"),
+            token: fields.or_default("token"),
+            revoked: fields.or_default("revoked"),
+            revocation_reason: fields.optional("revocation_reason"),
+            expired: fields.or_default("expired"),
+            expiration: fields.optional("expiration"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+        }
     }
 }
 
@@ -3295,7 +4200,7 @@ impl<'de> serde::Deserialize<'de> for CreateAdminPortalLinkTokenResponse {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /agents/tasks` ([`create`](crate::client::AgentTasksApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateAgentTask {
@@ -3318,24 +4223,43 @@ pub struct CreateAgentTask {
     pub redirect_url: String,
     /// The maximum duration that the session which will be created by the generated agent task should last.
     /// By default, the duration of a session created via an agent task lasts 30 minutes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_max_duration_in_seconds: Option<i64>,
+}
+
+#[cfg(feature = "identity")]
+impl crate::client::lenient::Members for CreateAgentTask {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("on_behalf_of", &self.on_behalf_of);
+        out.put("permissions", &self.permissions);
+        out.put("agent_name", &self.agent_name);
+        out.put("task_description", &self.task_description);
+        out.put("redirect_url", &self.redirect_url);
+        out.put_some(
+            "session_max_duration_in_seconds",
+            self.session_max_duration_in_seconds.as_ref(),
+        );
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for CreateAgentTask {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateAgentTask {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            on_behalf_of: fields.or_default("on_behalf_of")?,
-            permissions: fields.or_default("permissions")?,
-            agent_name: fields.or_default("agent_name")?,
-            task_description: fields.or_default("task_description")?,
-            redirect_url: fields.or_default("redirect_url")?,
-            session_max_duration_in_seconds: fields.optional("session_max_duration_in_seconds")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            on_behalf_of: fields.or_default("on_behalf_of"),
+            permissions: fields.or_default("permissions"),
+            agent_name: fields.or_default("agent_name"),
+            task_description: fields.or_default("task_description"),
+            redirect_url: fields.or_default("redirect_url"),
+            session_max_duration_in_seconds: fields.optional("session_max_duration_in_seconds"),
+        }
     }
 }
 
@@ -3409,26 +4333,37 @@ impl CreateAgentTask {
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// Identifies the user on whose behalf the agent task is created.
 /// Exactly one of user_id or identifier must be provided.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateAgentTaskOnBehalfOf {
     /// The ID of the user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// A verified identifier (e.g. email address) belonging to the user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
 }
 
 #[cfg(feature = "identity")]
+impl crate::client::lenient::Members for CreateAgentTaskOnBehalfOf {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("user_id", self.user_id.as_ref());
+        out.put_some("identifier", self.identifier.as_ref());
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for CreateAgentTaskOnBehalfOf {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "identity")]
 impl crate::client::lenient::Object for CreateAgentTaskOnBehalfOf {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            user_id: fields.optional("user_id")?,
-            identifier: fields.optional("identifier")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            user_id: fields.optional("user_id"),
+            identifier: fields.optional("identifier"),
+        }
     }
 }
 
@@ -3442,41 +4377,56 @@ impl<'de> serde::Deserialize<'de> for CreateAgentTaskOnBehalfOf {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CreateBillingPriceRequest`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateBillingPriceRequest {
     /// The ID of the plan this price belongs to.
     pub plan_id: String,
     /// The currency code (e.g., "USD"). Defaults to USD.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// The monthly amount in cents. Use `0` for a complimentary price. Positive amounts must be at least $1 (100 cents).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<i64>,
     /// The monthly amount in cents when billed annually. Use `0` for a complimentary price. Positive amounts must be at least $1 (100 cents).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub annual_monthly_amount: Option<i64>,
     /// An optional description for this custom price.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Which billing periods this price supports. Inferred from amounts if omitted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub supported_billing_periods: Option<CreateBillingPriceRequestSupportedBillingPeriods>,
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for CreateBillingPriceRequest {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("plan_id", &self.plan_id);
+        out.put_some("currency", self.currency.as_ref());
+        out.put_some("amount", self.amount.as_ref());
+        out.put_some("annual_monthly_amount", self.annual_monthly_amount.as_ref());
+        out.put_some("description", self.description.as_ref());
+        out.put_some(
+            "supported_billing_periods",
+            self.supported_billing_periods.as_ref(),
+        );
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for CreateBillingPriceRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CreateBillingPriceRequest {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            plan_id: fields.or_default("plan_id")?,
-            currency: fields.optional("currency")?,
-            amount: fields.optional("amount")?,
-            annual_monthly_amount: fields.optional("annual_monthly_amount")?,
-            description: fields.optional("description")?,
-            supported_billing_periods: fields.optional("supported_billing_periods")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            plan_id: fields.or_default("plan_id"),
+            currency: fields.optional("currency"),
+            amount: fields.optional("amount"),
+            annual_monthly_amount: fields.optional("annual_monthly_amount"),
+            description: fields.optional("description"),
+            supported_billing_periods: fields.optional("supported_billing_periods"),
+        }
     }
 }
 
@@ -3503,7 +4453,7 @@ crate::client::models::string_enum! {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /blocklist_identifiers` ([`create`](crate::client::BlocklistIdentifiersApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateBlocklistIdentifier {
@@ -3513,14 +4463,26 @@ pub struct CreateBlocklistIdentifier {
 }
 
 #[cfg(feature = "identity")]
+impl crate::client::lenient::Members for CreateBlocklistIdentifier {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("identifier", &self.identifier);
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for CreateBlocklistIdentifier {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateBlocklistIdentifier {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            identifier: fields.or_default("identifier")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            identifier: fields.or_default("identifier"),
+        }
     }
 }
 
@@ -3551,7 +4513,7 @@ impl CreateBlocklistIdentifier {
 }
 
 /// `CreateBulkInvitationsItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateBulkInvitationsItem {
     /// The email address the invitation will be sent to
@@ -3561,37 +4523,48 @@ pub struct CreateBulkInvitationsItem {
     /// Once the user accepts the invitation and signs up, these metadata will end up in the user's public metadata.
     pub public_metadata: serde_json::Map<String, serde_json::Value>,
     /// The URL where the user is redirected upon visiting the invitation link, where they can accept the invitation. Required if you have implemented a [custom flow for handling application invitations](/docs/custom-flows/invitations).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_url: Option<String>,
     /// Optional flag which denotes whether an email invitation should be sent to the given email address.
     /// Defaults to true.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notify: Option<bool>,
     /// Whether an invitation should be created if there is already an existing invitation for this email
     /// address, or it's claimed by another user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ignore_existing: Option<bool>,
     /// The number of days the invitation will be valid for. By default, the invitation expires after 30 days.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in_days: Option<i64>,
     /// The slug of the email template to use for the invitation email.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub template_slug: Option<CreateBulkInvitationsItemTemplateSlug>,
 }
 
+impl crate::client::lenient::Members for CreateBulkInvitationsItem {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("email_address", &self.email_address);
+        out.put("public_metadata", &self.public_metadata);
+        out.put_some("redirect_url", self.redirect_url.as_ref());
+        out.put_some("notify", self.notify.as_ref());
+        out.put_some("ignore_existing", self.ignore_existing.as_ref());
+        out.put_some("expires_in_days", self.expires_in_days.as_ref());
+        out.put_some("template_slug", self.template_slug.as_ref());
+    }
+}
+
+impl serde::Serialize for CreateBulkInvitationsItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for CreateBulkInvitationsItem {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            email_address: fields.or_default("email_address")?,
-            public_metadata: fields.or_default("public_metadata")?,
-            redirect_url: fields.optional("redirect_url")?,
-            notify: fields.optional("notify")?,
-            ignore_existing: fields.optional("ignore_existing")?,
-            expires_in_days: fields.optional("expires_in_days")?,
-            template_slug: fields.optional("template_slug")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            email_address: fields.or_default("email_address"),
+            public_metadata: fields.or_default("public_metadata"),
+            redirect_url: fields.optional("redirect_url"),
+            notify: fields.optional("notify"),
+            ignore_existing: fields.optional("ignore_existing"),
+            expires_in_days: fields.optional("expires_in_days"),
+            template_slug: fields.optional("template_slug"),
+        }
     }
 }
 
@@ -3614,26 +4587,38 @@ crate::client::models::string_enum! {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `CreateBulkWaitlistEntriesItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateBulkWaitlistEntriesItem {
     /// The email address to add to the waitlist
     pub email_address: String,
     /// Optional flag which denotes whether a confirmation email should be sent to the given email address.
     /// Defaults to `true`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notify: Option<bool>,
 }
 
 #[cfg(feature = "identity")]
+impl crate::client::lenient::Members for CreateBulkWaitlistEntriesItem {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("email_address", &self.email_address);
+        out.put_some("notify", self.notify.as_ref());
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for CreateBulkWaitlistEntriesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "identity")]
 impl crate::client::lenient::Object for CreateBulkWaitlistEntriesItem {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            email_address: fields.or_default("email_address")?,
-            notify: fields.optional("notify")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            email_address: fields.or_default("email_address"),
+            notify: fields.optional("notify"),
+        }
     }
 }
 
@@ -3647,34 +4632,47 @@ impl<'de> serde::Deserialize<'de> for CreateBulkWaitlistEntriesItem {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /directories` ([`create`](crate::client::DirectoriesApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateDirectory {
     /// The ID of the enterprise connection to associate with this directory.
     pub enterprise_connection_id: String,
     /// A human-friendly name for the directory.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The identity provider for this directory.
     pub provider: String,
     /// Optional directory group to organization role mappings to create with the directory.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_role_mappings: Option<Vec<CreateDirectoryGroupRoleMappingsItem>>,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for CreateDirectory {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("enterprise_connection_id", &self.enterprise_connection_id);
+        out.put_some("name", self.name.as_ref());
+        out.put("provider", &self.provider);
+        out.put_some("group_role_mappings", self.group_role_mappings.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for CreateDirectory {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateDirectory {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            enterprise_connection_id: fields.or_default("enterprise_connection_id")?,
-            name: fields.optional("name")?,
-            provider: fields.or_default("provider")?,
-            group_role_mappings: fields.optional("group_role_mappings")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            enterprise_connection_id: fields.or_default("enterprise_connection_id"),
+            name: fields.optional("name"),
+            provider: fields.or_default("provider"),
+            group_role_mappings: fields.optional("group_role_mappings"),
+        }
     }
 }
 
@@ -3732,37 +4730,49 @@ impl CreateDirectory {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /directories/{directory_id}/group_role_mappings` ([`create_group_role_mapping`](crate::client::DirectoriesApi::create_group_role_mapping)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateDirectoryGroupRoleMapping {
     /// The group ID from the identity provider. Exactly one of `directory_group_id` or `scim_group_id` is required.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub directory_group_id: Option<String>,
     /// The legacy name for `directory_group_id`. Send either one, or both with the same value; sending both with different values is rejected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scim_group_id: Option<String>,
     /// The ID of the organization role to assign to members of the group.
     pub role_id: String,
     /// The precedence for this mapping. Lower values take priority when a user belongs
     /// to multiple mapped groups. If omitted, the mapping is appended with the
     /// next-highest precedence.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub precedence: Option<i64>,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for CreateDirectoryGroupRoleMapping {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("directory_group_id", self.directory_group_id.as_ref());
+        out.put_some("scim_group_id", self.scim_group_id.as_ref());
+        out.put("role_id", &self.role_id);
+        out.put_some("precedence", self.precedence.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for CreateDirectoryGroupRoleMapping {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateDirectoryGroupRoleMapping {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            directory_group_id: fields.optional("directory_group_id")?,
-            scim_group_id: fields.optional("scim_group_id")?,
-            role_id: fields.or_default("role_id")?,
-            precedence: fields.optional("precedence")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            directory_group_id: fields.optional("directory_group_id"),
+            scim_group_id: fields.optional("scim_group_id"),
+            role_id: fields.or_default("role_id"),
+            precedence: fields.optional("precedence"),
+        }
     }
 }
 
@@ -3813,41 +4823,59 @@ impl CreateDirectoryGroupRoleMapping {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `CreateDirectoryGroupRoleMappingsItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateDirectoryGroupRoleMappingsItem {
     /// The group ID from the identity provider. Exactly one of `directory_group_id` or `scim_group_id` is required.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub directory_group_id: Option<String>,
     /// The legacy name for `directory_group_id`. Send either one, or both with the same value; sending both with different values is rejected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scim_group_id: Option<String>,
     /// Optional display name for the group.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub directory_group_display_name: Option<String>,
     /// The legacy name for `directory_group_display_name`. Send either one, or both with the same value; sending both with different values is rejected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scim_group_display_name: Option<String>,
     /// The organization role ID to assign to members of the group.
     pub role_id: String,
     /// The precedence for this mapping. If omitted, precedence is assigned by array order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub precedence: Option<i64>,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for CreateDirectoryGroupRoleMappingsItem {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("directory_group_id", self.directory_group_id.as_ref());
+        out.put_some("scim_group_id", self.scim_group_id.as_ref());
+        out.put_some(
+            "directory_group_display_name",
+            self.directory_group_display_name.as_ref(),
+        );
+        out.put_some(
+            "scim_group_display_name",
+            self.scim_group_display_name.as_ref(),
+        );
+        out.put("role_id", &self.role_id);
+        out.put_some("precedence", self.precedence.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for CreateDirectoryGroupRoleMappingsItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for CreateDirectoryGroupRoleMappingsItem {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            directory_group_id: fields.optional("directory_group_id")?,
-            scim_group_id: fields.optional("scim_group_id")?,
-            directory_group_display_name: fields.optional("directory_group_display_name")?,
-            scim_group_display_name: fields.optional("scim_group_display_name")?,
-            role_id: fields.or_default("role_id")?,
-            precedence: fields.optional("precedence")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            directory_group_id: fields.optional("directory_group_id"),
+            scim_group_id: fields.optional("scim_group_id"),
+            directory_group_display_name: fields.optional("directory_group_display_name"),
+            scim_group_display_name: fields.optional("scim_group_display_name"),
+            role_id: fields.or_default("role_id"),
+            precedence: fields.optional("precedence"),
+        }
     }
 }
 
@@ -3861,7 +4889,7 @@ impl<'de> serde::Deserialize<'de> for CreateDirectoryGroupRoleMappingsItem {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /email_addresses` ([`create`](crate::client::EmailAddressesApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateEmailAddress {
@@ -3870,33 +4898,49 @@ pub struct CreateEmailAddress {
     /// The new email address. Must adhere to the RFC 5322 specification for email address format.
     pub email_address: String,
     /// When created, the email address will be marked as verified.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
     /// Create this email address as the primary email address for the user.
     /// Default: false, unless it is the first email address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary: Option<bool>,
     /// If set to `true` and the email address is created as the user's new primary,
     /// the previous primary email address is notified of the change.
     /// By default, no notification is sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notify_primary_email_address_changed: Option<bool>,
+}
+
+#[cfg(feature = "identity")]
+impl crate::client::lenient::Members for CreateEmailAddress {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("user_id", &self.user_id);
+        out.put("email_address", &self.email_address);
+        out.put_some("verified", self.verified.as_ref());
+        out.put_some("primary", self.primary.as_ref());
+        out.put_some(
+            "notify_primary_email_address_changed",
+            self.notify_primary_email_address_changed.as_ref(),
+        );
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for CreateEmailAddress {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateEmailAddress {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            user_id: fields.or_default("user_id")?,
-            email_address: fields.or_default("email_address")?,
-            verified: fields.optional("verified")?,
-            primary: fields.optional("primary")?,
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            user_id: fields.or_default("user_id"),
+            email_address: fields.or_default("email_address"),
+            verified: fields.optional("verified"),
+            primary: fields.optional("primary"),
             notify_primary_email_address_changed: fields
-                .optional("notify_primary_email_address_changed")?,
-        })
+                .optional("notify_primary_email_address_changed"),
+        }
     }
 }
 
@@ -3954,7 +4998,7 @@ impl CreateEmailAddress {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /enterprise_connections` ([`create`](crate::client::EnterpriseConnectionsApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateEnterpriseConnection {
@@ -3965,44 +5009,61 @@ pub struct CreateEnterpriseConnection {
     /// Domains associated with the enterprise connection (required; at least one). Values are normalized to lowercase. Each domain must be a valid fully qualified domain name.
     pub domains: Vec<String>,
     /// Organization ID when the connection is linked to an organization
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// Whether this connection supports account linking via organization membership
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_organization_account_linking: Option<bool>,
     /// Whether the enterprise connection is active. When true, IdP metadata must be provided via the `saml` object.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// SAML connection-specific properties. Only applied when the enterprise connection uses SAML (e.g. provider is saml_custom).
     /// Use this to set IdP configuration, attribute mapping, and other SAML-specific settings at creation time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub saml: Option<CreateEnterpriseConnectionSaml>,
     /// OIDC connection-specific properties. Only applied when the enterprise connection uses OIDC (e.g. provider is oidc_custom, oidc_github_enterprise, or oidc_gitlab).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc: Option<CreateEnterpriseConnectionOidc>,
     /// Custom attributes to map from the IdP to the user's profile via SSO or SCIM provisioning. Requires the custom attributes feature to be enabled for the instance.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_attributes: Option<Vec<CreateEnterpriseConnectionCustomAttributesItem>>,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for CreateEnterpriseConnection {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("name", &self.name);
+        out.put("provider", &self.provider);
+        out.put("domains", &self.domains);
+        out.put_some("organization_id", self.organization_id.as_ref());
+        out.put_some(
+            "allow_organization_account_linking",
+            self.allow_organization_account_linking.as_ref(),
+        );
+        out.put_some("active", self.active.as_ref());
+        out.put_some("saml", self.saml.as_ref());
+        out.put_some("oidc", self.oidc.as_ref());
+        out.put_some("custom_attributes", self.custom_attributes.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for CreateEnterpriseConnection {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateEnterpriseConnection {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.or_default("name")?,
-            provider: fields.or_default("provider")?,
-            domains: fields.or_default("domains")?,
-            organization_id: fields.optional("organization_id")?,
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.or_default("name"),
+            provider: fields.or_default("provider"),
+            domains: fields.or_default("domains"),
+            organization_id: fields.optional("organization_id"),
             allow_organization_account_linking: fields
-                .optional("allow_organization_account_linking")?,
-            active: fields.optional("active")?,
-            saml: fields.optional("saml")?,
-            oidc: fields.optional("oidc")?,
-            custom_attributes: fields.optional("custom_attributes")?,
-        })
+                .optional("allow_organization_account_linking"),
+            active: fields.optional("active"),
+            saml: fields.optional("saml"),
+            oidc: fields.optional("oidc"),
+            custom_attributes: fields.optional("custom_attributes"),
+        }
     }
 }
 
@@ -4095,7 +5156,7 @@ impl CreateEnterpriseConnection {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `CreateEnterpriseConnectionCustomAttributesItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateEnterpriseConnectionCustomAttributesItem {
     /// Display name for the custom attribute
@@ -4103,32 +5164,45 @@ pub struct CreateEnterpriseConnectionCustomAttributesItem {
     /// Key used to store the attribute in the user's metadata
     pub key: String,
     /// Path to extract the attribute value from SSO claims
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sso_path: Option<String>,
     /// GJSON path to extract the attribute value from SCIM user resources
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scim_path: Option<String>,
     /// The new name for `scim_path`. Send either one, or both with the same value; sending both with different values is rejected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub directory_path: Option<String>,
     /// When true, the attribute supports multiple values; values from the IdP are written to public_metadata as an array. Defaults to false.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub multi_valued: Option<bool>,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for CreateEnterpriseConnectionCustomAttributesItem {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("name", &self.name);
+        out.put("key", &self.key);
+        out.put_some("sso_path", self.sso_path.as_ref());
+        out.put_some("scim_path", self.scim_path.as_ref());
+        out.put_some("directory_path", self.directory_path.as_ref());
+        out.put_some("multi_valued", self.multi_valued.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for CreateEnterpriseConnectionCustomAttributesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for CreateEnterpriseConnectionCustomAttributesItem {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.or_default("name")?,
-            key: fields.or_default("key")?,
-            sso_path: fields.optional("sso_path")?,
-            scim_path: fields.optional("scim_path")?,
-            directory_path: fields.optional("directory_path")?,
-            multi_valued: fields.optional("multi_valued")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.or_default("name"),
+            key: fields.or_default("key"),
+            sso_path: fields.optional("sso_path"),
+            scim_path: fields.optional("scim_path"),
+            directory_path: fields.optional("directory_path"),
+            multi_valued: fields.optional("multi_valued"),
+        }
     }
 }
 
@@ -4142,46 +5216,57 @@ impl<'de> serde::Deserialize<'de> for CreateEnterpriseConnectionCustomAttributes
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// OIDC connection-specific properties. Only applied when the enterprise connection uses OIDC (e.g. provider is oidc_custom, oidc_github_enterprise, or oidc_gitlab).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateEnterpriseConnectionOidc {
     /// OIDC client ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// OIDC client secret
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
     /// OIDC discovery URL
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub discovery_url: Option<String>,
     /// OIDC authorization URL
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_url: Option<String>,
     /// OIDC token URL
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_url: Option<String>,
     /// OIDC userinfo URL
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_info_url: Option<String>,
     /// Whether PKCE is required (must be true for public clients with no client secret)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requires_pkce: Option<bool>,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for CreateEnterpriseConnectionOidc {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("client_id", self.client_id.as_ref());
+        out.put_some("client_secret", self.client_secret.as_ref());
+        out.put_some("discovery_url", self.discovery_url.as_ref());
+        out.put_some("auth_url", self.auth_url.as_ref());
+        out.put_some("token_url", self.token_url.as_ref());
+        out.put_some("user_info_url", self.user_info_url.as_ref());
+        out.put_some("requires_pkce", self.requires_pkce.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for CreateEnterpriseConnectionOidc {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for CreateEnterpriseConnectionOidc {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            client_id: fields.optional("client_id")?,
-            client_secret: fields.optional("client_secret")?,
-            discovery_url: fields.optional("discovery_url")?,
-            auth_url: fields.optional("auth_url")?,
-            token_url: fields.optional("token_url")?,
-            user_info_url: fields.optional("user_info_url")?,
-            requires_pkce: fields.optional("requires_pkce")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            client_id: fields.optional("client_id"),
+            client_secret: fields.optional("client_secret"),
+            discovery_url: fields.optional("discovery_url"),
+            auth_url: fields.optional("auth_url"),
+            token_url: fields.optional("token_url"),
+            user_info_url: fields.optional("user_info_url"),
+            requires_pkce: fields.optional("requires_pkce"),
+        }
     }
 }
 
@@ -4217,58 +5302,69 @@ crate::client::models::string_enum! {
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// SAML connection-specific properties. Only applied when the enterprise connection uses SAML (e.g. provider is saml_custom).
 /// Use this to set IdP configuration, attribute mapping, and other SAML-specific settings at creation time.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateEnterpriseConnectionSaml {
     /// IdP entity ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_entity_id: Option<String>,
     /// IdP SSO URL
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_sso_url: Option<String>,
     /// IdP certificate (PEM)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_certificate: Option<String>,
     /// URL to IdP metadata
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_metadata_url: Option<String>,
     /// Raw IdP metadata XML
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_metadata: Option<String>,
     /// Attribute mapping for SAML attributes
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attribute_mapping: Option<CreateEnterpriseConnectionSamlAttributeMapping>,
     /// `allow_subdomains`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_subdomains: Option<bool>,
     /// `allow_idp_initiated`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_idp_initiated: Option<bool>,
     /// `force_authn`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub force_authn: Option<bool>,
     /// Configuration for the login_hint sent to the IdP on SSO sign-in
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub login_hint: Option<CreateEnterpriseConnectionSamlLoginHint>,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for CreateEnterpriseConnectionSaml {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("idp_entity_id", self.idp_entity_id.as_ref());
+        out.put_some("idp_sso_url", self.idp_sso_url.as_ref());
+        out.put_some("idp_certificate", self.idp_certificate.as_ref());
+        out.put_some("idp_metadata_url", self.idp_metadata_url.as_ref());
+        out.put_some("idp_metadata", self.idp_metadata.as_ref());
+        out.put_some("attribute_mapping", self.attribute_mapping.as_ref());
+        out.put_some("allow_subdomains", self.allow_subdomains.as_ref());
+        out.put_some("allow_idp_initiated", self.allow_idp_initiated.as_ref());
+        out.put_some("force_authn", self.force_authn.as_ref());
+        out.put_some("login_hint", self.login_hint.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for CreateEnterpriseConnectionSaml {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for CreateEnterpriseConnectionSaml {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            idp_entity_id: fields.optional("idp_entity_id")?,
-            idp_sso_url: fields.optional("idp_sso_url")?,
-            idp_certificate: fields.optional("idp_certificate")?,
-            idp_metadata_url: fields.optional("idp_metadata_url")?,
-            idp_metadata: fields.optional("idp_metadata")?,
-            attribute_mapping: fields.optional("attribute_mapping")?,
-            allow_subdomains: fields.optional("allow_subdomains")?,
-            allow_idp_initiated: fields.optional("allow_idp_initiated")?,
-            force_authn: fields.optional("force_authn")?,
-            login_hint: fields.optional("login_hint")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            idp_entity_id: fields.optional("idp_entity_id"),
+            idp_sso_url: fields.optional("idp_sso_url"),
+            idp_certificate: fields.optional("idp_certificate"),
+            idp_metadata_url: fields.optional("idp_metadata_url"),
+            idp_metadata: fields.optional("idp_metadata"),
+            attribute_mapping: fields.optional("attribute_mapping"),
+            allow_subdomains: fields.optional("allow_subdomains"),
+            allow_idp_initiated: fields.optional("allow_idp_initiated"),
+            force_authn: fields.optional("force_authn"),
+            login_hint: fields.optional("login_hint"),
+        }
     }
 }
 
@@ -4282,34 +5378,45 @@ impl<'de> serde::Deserialize<'de> for CreateEnterpriseConnectionSaml {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Attribute mapping for SAML attributes
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateEnterpriseConnectionSamlAttributeMapping {
     /// `user_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// `email_address`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<String>,
     /// `first_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// `last_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for CreateEnterpriseConnectionSamlAttributeMapping {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("user_id", self.user_id.as_ref());
+        out.put_some("email_address", self.email_address.as_ref());
+        out.put_some("first_name", self.first_name.as_ref());
+        out.put_some("last_name", self.last_name.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for CreateEnterpriseConnectionSamlAttributeMapping {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for CreateEnterpriseConnectionSamlAttributeMapping {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            user_id: fields.optional("user_id")?,
-            email_address: fields.optional("email_address")?,
-            first_name: fields.optional("first_name")?,
-            last_name: fields.optional("last_name")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            user_id: fields.optional("user_id"),
+            email_address: fields.optional("email_address"),
+            first_name: fields.optional("first_name"),
+            last_name: fields.optional("last_name"),
+        }
     }
 }
 
@@ -4323,25 +5430,37 @@ impl<'de> serde::Deserialize<'de> for CreateEnterpriseConnectionSamlAttributeMap
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Configuration for the login_hint sent to the IdP on SSO sign-in
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateEnterpriseConnectionSamlLoginHint {
     /// Controls the login_hint sent to the IdP on SSO sign-in
     pub mode: CreateEnterpriseConnectionSamlLoginHintMode,
     /// The user public_metadata key whose value is sent as the login_hint when mode is custom_attribute
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for CreateEnterpriseConnectionSamlLoginHint {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("mode", &self.mode);
+        out.put_some("source", self.source.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for CreateEnterpriseConnectionSamlLoginHint {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for CreateEnterpriseConnectionSamlLoginHint {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            mode: fields.or_default("mode")?,
-            source: fields.optional("source")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            mode: fields.or_default("mode"),
+            source: fields.optional("source"),
+        }
     }
 }
 
@@ -4368,7 +5487,7 @@ crate::client::models::string_enum! {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `POST /jwt_templates` ([`create`](crate::client::JwtTemplatesApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateJwtTemplate {
@@ -4377,37 +5496,50 @@ pub struct CreateJwtTemplate {
     /// JWT template claims in JSON format
     pub claims: serde_json::Map<String, serde_json::Value>,
     /// JWT lifetime
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub lifetime: Option<i64>,
     /// JWT allowed clock skew
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_clock_skew: Option<i64>,
     /// Whether a custom signing key/algorithm is also provided for this template
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_signing_key: Option<bool>,
     /// The custom signing algorithm to use when minting JWTs. Required if `custom_signing_key` is `true`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub signing_algorithm: Option<String>,
     /// The custom signing private key to use when minting JWTs. Required if `custom_signing_key` is `true`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub signing_key: Option<String>,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Members for CreateJwtTemplate {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("name", &self.name);
+        out.put("claims", &self.claims);
+        out.put_some("lifetime", self.lifetime.as_ref());
+        out.put_some("allowed_clock_skew", self.allowed_clock_skew.as_ref());
+        out.put_some("custom_signing_key", self.custom_signing_key.as_ref());
+        out.put_some("signing_algorithm", self.signing_algorithm.as_ref());
+        out.put_some("signing_key", self.signing_key.as_ref());
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for CreateJwtTemplate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateJwtTemplate {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.or_default("name")?,
-            claims: fields.or_default("claims")?,
-            lifetime: fields.optional("lifetime")?,
-            allowed_clock_skew: fields.optional("allowed_clock_skew")?,
-            custom_signing_key: fields.optional("custom_signing_key")?,
-            signing_algorithm: fields.optional("signing_algorithm")?,
-            signing_key: fields.optional("signing_key")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.or_default("name"),
+            claims: fields.or_default("claims"),
+            lifetime: fields.optional("lifetime"),
+            allowed_clock_skew: fields.optional("allowed_clock_skew"),
+            custom_signing_key: fields.optional("custom_signing_key"),
+            signing_algorithm: fields.optional("signing_algorithm"),
+            signing_key: fields.optional("signing_key"),
+        }
     }
 }
 
@@ -4480,7 +5612,7 @@ impl CreateJwtTemplate {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /oauth_applications` ([`create`](crate::client::OAuthApplicationsApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateOauthApplication {
@@ -4488,42 +5620,57 @@ pub struct CreateOauthApplication {
     /// Max length: 256
     pub name: String,
     /// An array of redirect URIs of the new OAuth application
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_uris: Option<Vec<String>>,
     /// The callback URL of the new OAuth application
     ///
     /// Deprecated by Clerk.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
     /// Define the allowed scopes for the new OAuth applications that dictate the user payload of the OAuth user info endpoint. Available scopes are `profile`, `email`, `public_metadata`, `private_metadata`. Provide the requested scopes as a string, separated by spaces.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scopes: Option<String>,
     /// True to enable a consent screen to display in the authentication flow.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub consent_screen_enabled: Option<bool>,
     /// True to require the Proof Key of Code Exchange (PKCE) flow.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pkce_required: Option<bool>,
     /// If true, this client is public and you can use the Proof Key of Code Exchange (PKCE) flow.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub public: Option<bool>,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for CreateOauthApplication {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("name", &self.name);
+        out.put_some("redirect_uris", self.redirect_uris.as_ref());
+        out.put_some("callback_url", self.callback_url.as_ref());
+        out.put_some("scopes", self.scopes.as_ref());
+        out.put_some(
+            "consent_screen_enabled",
+            self.consent_screen_enabled.as_ref(),
+        );
+        out.put_some("pkce_required", self.pkce_required.as_ref());
+        out.put_some("public", self.public.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for CreateOauthApplication {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateOauthApplication {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.or_default("name")?,
-            redirect_uris: fields.optional("redirect_uris")?,
-            callback_url: fields.optional("callback_url")?,
-            scopes: fields.optional("scopes")?,
-            consent_screen_enabled: fields.optional("consent_screen_enabled")?,
-            pkce_required: fields.optional("pkce_required")?,
-            public: fields.optional("public")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.or_default("name"),
+            redirect_uris: fields.optional("redirect_uris"),
+            callback_url: fields.optional("callback_url"),
+            scopes: fields.optional("scopes"),
+            consent_screen_enabled: fields.optional("consent_screen_enabled"),
+            pkce_required: fields.optional("pkce_required"),
+            public: fields.optional("public"),
+        }
     }
 }
 
@@ -4590,31 +5737,40 @@ impl CreateOauthApplication {
 }
 
 /// The body of `POST /organizations/{organization_id}/domains` ([`create_domain`](crate::client::OrganizationsApi::create_domain)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateOrganizationDomain {
     /// The name of the new domain
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The enrollment_mode for the new domain. This can be `automatic_invitation`, `automatic_suggestion`, `manual_invitation` or `enterprise_sso`
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enrollment_mode: Option<String>,
     /// The status of domain's verification. Defaults to true
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
+}
+
+impl crate::client::lenient::Members for CreateOrganizationDomain {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("name", self.name.as_ref());
+        out.put_some("enrollment_mode", self.enrollment_mode.as_ref());
+        out.put_some("verified", self.verified.as_ref());
+    }
+}
+
+impl serde::Serialize for CreateOrganizationDomain {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateOrganizationDomain {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.optional("name")?,
-            enrollment_mode: fields.optional("enrollment_mode")?,
-            verified: fields.optional("verified")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.optional("name"),
+            enrollment_mode: fields.optional("enrollment_mode"),
+            verified: fields.optional("verified"),
+        }
     }
 }
 
@@ -4646,14 +5802,13 @@ impl CreateOrganizationDomain {
 }
 
 /// `CreateOrganizationInvitationBulkItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateOrganizationInvitationBulkItem {
     /// The email address of the new member that is going to be invited to the organization
     pub email_address: String,
     /// The ID of the user that invites the new member to the organization.
     /// Must be an administrator in the organization.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inviter_user_id: Option<String>,
     /// The role of the new member in the organization
     pub role: String,
@@ -4664,31 +5819,45 @@ pub struct CreateOrganizationInvitationBulkItem {
     /// When the organization invitation is accepted, the metadata will be transferred to the newly created organization membership.
     pub private_metadata: serde_json::Map<String, serde_json::Value>,
     /// Optional URL that the invitee will be redirected to once they accept the invitation by clicking the join link in the invitation email.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_url: Option<String>,
     /// The number of days the invitation will be valid for. By default, the invitation has a 30 days expire.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in_days: Option<i64>,
     /// Optional flag which denotes whether an email invitation should be sent to the given email address.
     /// Defaults to `true`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notify: Option<bool>,
 }
 
+impl crate::client::lenient::Members for CreateOrganizationInvitationBulkItem {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("email_address", &self.email_address);
+        out.put_some("inviter_user_id", self.inviter_user_id.as_ref());
+        out.put("role", &self.role);
+        out.put("public_metadata", &self.public_metadata);
+        out.put("private_metadata", &self.private_metadata);
+        out.put_some("redirect_url", self.redirect_url.as_ref());
+        out.put_some("expires_in_days", self.expires_in_days.as_ref());
+        out.put_some("notify", self.notify.as_ref());
+    }
+}
+
+impl serde::Serialize for CreateOrganizationInvitationBulkItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for CreateOrganizationInvitationBulkItem {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            email_address: fields.or_default("email_address")?,
-            inviter_user_id: fields.optional("inviter_user_id")?,
-            role: fields.or_default("role")?,
-            public_metadata: fields.or_default("public_metadata")?,
-            private_metadata: fields.or_default("private_metadata")?,
-            redirect_url: fields.optional("redirect_url")?,
-            expires_in_days: fields.optional("expires_in_days")?,
-            notify: fields.optional("notify")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            email_address: fields.or_default("email_address"),
+            inviter_user_id: fields.optional("inviter_user_id"),
+            role: fields.or_default("role"),
+            public_metadata: fields.or_default("public_metadata"),
+            private_metadata: fields.or_default("private_metadata"),
+            redirect_url: fields.optional("redirect_url"),
+            expires_in_days: fields.optional("expires_in_days"),
+            notify: fields.optional("notify"),
+        }
     }
 }
 
@@ -4701,7 +5870,7 @@ impl<'de> serde::Deserialize<'de> for CreateOrganizationInvitationBulkItem {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `POST /organization_permissions` ([`create`](crate::client::OrganizationPermissionsApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateOrganizationPermission {
@@ -4710,21 +5879,34 @@ pub struct CreateOrganizationPermission {
     /// The key of the permission. Must have the format "org:feature:action" where feature and action are segments consisting of lowercase letters, digits, or underscores, for example "org:billing:manage" or "org:team:read". Cannot begin with "org:sys_" as that prefix is reserved for system permissions.
     pub key: String,
     /// A description of the permission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+}
+
+#[cfg(feature = "roles")]
+impl crate::client::lenient::Members for CreateOrganizationPermission {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("name", &self.name);
+        out.put("key", &self.key);
+        out.put_some("description", self.description.as_ref());
+    }
+}
+
+#[cfg(feature = "roles")]
+impl serde::Serialize for CreateOrganizationPermission {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "roles")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateOrganizationPermission {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.or_default("name")?,
-            key: fields.or_default("key")?,
-            description: fields.optional("description")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.or_default("name"),
+            key: fields.or_default("key"),
+            description: fields.optional("description"),
+        }
     }
 }
 
@@ -4770,7 +5952,7 @@ impl CreateOrganizationPermission {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `POST /organization_roles` ([`create`](crate::client::OrganizationRolesApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateOrganizationRole {
@@ -4779,29 +5961,45 @@ pub struct CreateOrganizationRole {
     /// A unique key for the organization role. Must start with 'org:' and contain only lowercase alphanumeric characters and underscores.
     pub key: String,
     /// Optional description for the role
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Array of permission IDs to assign to the role
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<String>>,
     /// Whether this role should be included in the initial role set
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub include_in_initial_role_set: Option<bool>,
+}
+
+#[cfg(feature = "roles")]
+impl crate::client::lenient::Members for CreateOrganizationRole {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("name", &self.name);
+        out.put("key", &self.key);
+        out.put_some("description", self.description.as_ref());
+        out.put_some("permissions", self.permissions.as_ref());
+        out.put_some(
+            "include_in_initial_role_set",
+            self.include_in_initial_role_set.as_ref(),
+        );
+    }
+}
+
+#[cfg(feature = "roles")]
+impl serde::Serialize for CreateOrganizationRole {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "roles")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateOrganizationRole {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.or_default("name")?,
-            key: fields.or_default("key")?,
-            description: fields.optional("description")?,
-            permissions: fields.optional("permissions")?,
-            include_in_initial_role_set: fields.optional("include_in_initial_role_set")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.or_default("name"),
+            key: fields.or_default("key"),
+            description: fields.optional("description"),
+            permissions: fields.optional("permissions"),
+            include_in_initial_role_set: fields.optional("include_in_initial_role_set"),
+        }
     }
 }
 
@@ -4859,7 +6057,7 @@ impl CreateOrganizationRole {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /phone_numbers` ([`create`](crate::client::PhoneNumbersApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreatePhoneNumber {
@@ -4868,30 +6066,46 @@ pub struct CreatePhoneNumber {
     /// The new phone number. Must adhere to the E.164 standard for phone number format.
     pub phone_number: String,
     /// When created, the phone number will be marked as verified.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
     /// Create this phone number as the primary phone number for the user. Default: false, unless it is the first phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary: Option<bool>,
     /// Create this phone number as reserved for multi-factor authentication. The phone number must also be verified.
     /// If there are no other reserved second factors, the phone number will be set as the default second factor.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reserved_for_second_factor: Option<bool>,
+}
+
+#[cfg(feature = "identity")]
+impl crate::client::lenient::Members for CreatePhoneNumber {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("user_id", &self.user_id);
+        out.put("phone_number", &self.phone_number);
+        out.put_some("verified", self.verified.as_ref());
+        out.put_some("primary", self.primary.as_ref());
+        out.put_some(
+            "reserved_for_second_factor",
+            self.reserved_for_second_factor.as_ref(),
+        );
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for CreatePhoneNumber {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreatePhoneNumber {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            user_id: fields.or_default("user_id")?,
-            phone_number: fields.or_default("phone_number")?,
-            verified: fields.optional("verified")?,
-            primary: fields.optional("primary")?,
-            reserved_for_second_factor: fields.optional("reserved_for_second_factor")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            user_id: fields.or_default("user_id"),
+            phone_number: fields.or_default("phone_number"),
+            verified: fields.optional("verified"),
+            primary: fields.optional("primary"),
+            reserved_for_second_factor: fields.optional("reserved_for_second_factor"),
+        }
     }
 }
 
@@ -4949,7 +6163,7 @@ impl CreatePhoneNumber {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `POST /redirect_urls` ([`create`](crate::client::RedirectUrlsApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateRedirectUrl {
@@ -4958,14 +6172,26 @@ pub struct CreateRedirectUrl {
 }
 
 #[cfg(feature = "instance")]
+impl crate::client::lenient::Members for CreateRedirectUrl {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("url", &self.url);
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for CreateRedirectUrl {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateRedirectUrl {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            url: fields.or_default("url")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            url: fields.or_default("url"),
+        }
     }
 }
 
@@ -4998,7 +6224,7 @@ impl CreateRedirectUrl {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `POST /role_sets` ([`create`](crate::client::RoleSetsApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateRoleSet {
@@ -5006,10 +6232,8 @@ pub struct CreateRoleSet {
     pub name: String,
     /// A unique key for the role set. Must start with 'role_set:' and contain only lowercase alphanumeric characters and underscores.
     /// If not provided, a key will be generated from the name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// Optional description for the role set
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The key of the role to use as the default role for new organization members.
     /// Must be one of the roles in the `roles` array.
@@ -5019,7 +6243,6 @@ pub struct CreateRoleSet {
     pub creator_role_key: String,
     /// The type of the role set. "initial" role sets are the default for new organizations.
     /// Only one role set can be "initial" per instance.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<CreateRoleSetType>,
     /// Array of role keys to include in the role set.
     /// Must contain at least one role and no more than 10 roles.
@@ -5027,20 +6250,38 @@ pub struct CreateRoleSet {
 }
 
 #[cfg(feature = "roles")]
+impl crate::client::lenient::Members for CreateRoleSet {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("name", &self.name);
+        out.put_some("key", self.key.as_ref());
+        out.put_some("description", self.description.as_ref());
+        out.put("default_role_key", &self.default_role_key);
+        out.put("creator_role_key", &self.creator_role_key);
+        out.put_some("type", self.r#type.as_ref());
+        out.put("roles", &self.roles);
+    }
+}
+
+#[cfg(feature = "roles")]
+impl serde::Serialize for CreateRoleSet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "roles")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateRoleSet {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.or_default("name")?,
-            key: fields.optional("key")?,
-            description: fields.optional("description")?,
-            default_role_key: fields.or_default("default_role_key")?,
-            creator_role_key: fields.or_default("creator_role_key")?,
-            r#type: fields.optional("type")?,
-            roles: fields.or_default("roles")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.or_default("name"),
+            key: fields.optional("key"),
+            description: fields.optional("description"),
+            default_role_key: fields.or_default("default_role_key"),
+            creator_role_key: fields.or_default("creator_role_key"),
+            r#type: fields.optional("type"),
+            roles: fields.or_default("roles"),
+        }
     }
 }
 
@@ -5129,7 +6370,7 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /saml_connections` ([`create`](crate::client::SamlConnectionsApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateSamlConnection {
@@ -5138,63 +6379,76 @@ pub struct CreateSamlConnection {
     /// The domain of your organization. Sign in flows using an email with this domain, will use this SAML Connection.
     ///
     /// Deprecated by Clerk.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// The domains of your organization. Sign in flows using an email with one of these domains, will use this SAML Connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub domains: Option<Vec<String>>,
     /// The IdP provider of the connection.
     pub provider: CreateSamlConnectionProvider,
     /// The Entity ID as provided by the IdP
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_entity_id: Option<String>,
     /// The Single-Sign On URL as provided by the IdP
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_sso_url: Option<String>,
     /// The X.509 certificate as provided by the IdP
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_certificate: Option<String>,
     /// The URL which serves the IdP metadata. If present, it takes priority over the corresponding individual properties
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_metadata_url: Option<String>,
     /// The XML content of the IdP metadata file. If present, it takes priority over the corresponding individual properties
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_metadata: Option<String>,
     /// The ID of the organization to which users of this SAML Connection will be added
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// Define the attribute name mapping between Identity Provider and Clerk's user properties
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attribute_mapping: Option<CreateSamlConnectionAttributeMapping>,
     /// Enable or deactivate ForceAuthn
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub force_authn: Option<bool>,
     /// Configuration for the login_hint sent to the IdP on SSO sign-in
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub login_hint: Option<CreateSamlConnectionLoginHint>,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for CreateSamlConnection {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("name", &self.name);
+        out.put_some("domain", self.domain.as_ref());
+        out.put_some("domains", self.domains.as_ref());
+        out.put("provider", &self.provider);
+        out.put_some("idp_entity_id", self.idp_entity_id.as_ref());
+        out.put_some("idp_sso_url", self.idp_sso_url.as_ref());
+        out.put_some("idp_certificate", self.idp_certificate.as_ref());
+        out.put_some("idp_metadata_url", self.idp_metadata_url.as_ref());
+        out.put_some("idp_metadata", self.idp_metadata.as_ref());
+        out.put_some("organization_id", self.organization_id.as_ref());
+        out.put_some("attribute_mapping", self.attribute_mapping.as_ref());
+        out.put_some("force_authn", self.force_authn.as_ref());
+        out.put_some("login_hint", self.login_hint.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for CreateSamlConnection {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateSamlConnection {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.or_default("name")?,
-            domain: fields.optional("domain")?,
-            domains: fields.optional("domains")?,
-            provider: fields.or_default("provider")?,
-            idp_entity_id: fields.optional("idp_entity_id")?,
-            idp_sso_url: fields.optional("idp_sso_url")?,
-            idp_certificate: fields.optional("idp_certificate")?,
-            idp_metadata_url: fields.optional("idp_metadata_url")?,
-            idp_metadata: fields.optional("idp_metadata")?,
-            organization_id: fields.optional("organization_id")?,
-            attribute_mapping: fields.optional("attribute_mapping")?,
-            force_authn: fields.optional("force_authn")?,
-            login_hint: fields.optional("login_hint")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.or_default("name"),
+            domain: fields.optional("domain"),
+            domains: fields.optional("domains"),
+            provider: fields.or_default("provider"),
+            idp_entity_id: fields.optional("idp_entity_id"),
+            idp_sso_url: fields.optional("idp_sso_url"),
+            idp_certificate: fields.optional("idp_certificate"),
+            idp_metadata_url: fields.optional("idp_metadata_url"),
+            idp_metadata: fields.optional("idp_metadata"),
+            organization_id: fields.optional("organization_id"),
+            attribute_mapping: fields.optional("attribute_mapping"),
+            force_authn: fields.optional("force_authn"),
+            login_hint: fields.optional("login_hint"),
+        }
     }
 }
 
@@ -5303,34 +6557,45 @@ impl CreateSamlConnection {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Define the attribute name mapping between Identity Provider and Clerk's user properties
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateSamlConnectionAttributeMapping {
     /// `user_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// `email_address`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<String>,
     /// `first_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// `last_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for CreateSamlConnectionAttributeMapping {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("user_id", self.user_id.as_ref());
+        out.put_some("email_address", self.email_address.as_ref());
+        out.put_some("first_name", self.first_name.as_ref());
+        out.put_some("last_name", self.last_name.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for CreateSamlConnectionAttributeMapping {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for CreateSamlConnectionAttributeMapping {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            user_id: fields.optional("user_id")?,
-            email_address: fields.optional("email_address")?,
-            first_name: fields.optional("first_name")?,
-            last_name: fields.optional("last_name")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            user_id: fields.optional("user_id"),
+            email_address: fields.optional("email_address"),
+            first_name: fields.optional("first_name"),
+            last_name: fields.optional("last_name"),
+        }
     }
 }
 
@@ -5344,25 +6609,37 @@ impl<'de> serde::Deserialize<'de> for CreateSamlConnectionAttributeMapping {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Configuration for the login_hint sent to the IdP on SSO sign-in
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateSamlConnectionLoginHint {
     /// Controls the login_hint sent to the IdP on SSO sign-in
     pub mode: CreateSamlConnectionLoginHintMode,
     /// The user public_metadata key whose value is sent as the login_hint when mode is custom_attribute
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for CreateSamlConnectionLoginHint {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("mode", &self.mode);
+        out.put_some("source", self.source.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for CreateSamlConnectionLoginHint {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for CreateSamlConnectionLoginHint {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            mode: fields.or_default("mode")?,
-            source: fields.optional("source")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            mode: fields.or_default("mode"),
+            source: fields.optional("source"),
+        }
     }
 }
 
@@ -5404,34 +6681,47 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /scim_directories` ([`create`](crate::client::ScimDirectoriesApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateScimDirectory {
     /// The ID of the enterprise connection to associate with this directory.
     pub enterprise_connection_id: String,
     /// A human-friendly name for the directory.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The identity provider for this directory.
     pub provider: String,
     /// Optional SCIM group to organization role mappings to create with the directory.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_role_mappings: Option<Vec<CreateScimDirectoryGroupRoleMappingsItem>>,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for CreateScimDirectory {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("enterprise_connection_id", &self.enterprise_connection_id);
+        out.put_some("name", self.name.as_ref());
+        out.put("provider", &self.provider);
+        out.put_some("group_role_mappings", self.group_role_mappings.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for CreateScimDirectory {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateScimDirectory {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            enterprise_connection_id: fields.or_default("enterprise_connection_id")?,
-            name: fields.optional("name")?,
-            provider: fields.or_default("provider")?,
-            group_role_mappings: fields.optional("group_role_mappings")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            enterprise_connection_id: fields.or_default("enterprise_connection_id"),
+            name: fields.optional("name"),
+            provider: fields.or_default("provider"),
+            group_role_mappings: fields.optional("group_role_mappings"),
+        }
     }
 }
 
@@ -5489,32 +6779,48 @@ impl CreateScimDirectory {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `CreateScimDirectoryGroupRoleMappingsItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateScimDirectoryGroupRoleMappingsItem {
     /// The SCIM group ID from the identity provider.
     pub scim_group_id: String,
     /// Optional display name for the SCIM group.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scim_group_display_name: Option<String>,
     /// The organization role ID to assign to members of the SCIM group.
     pub role_id: String,
     /// The precedence for this mapping. If omitted, precedence is assigned by array order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub precedence: Option<i64>,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for CreateScimDirectoryGroupRoleMappingsItem {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("scim_group_id", &self.scim_group_id);
+        out.put_some(
+            "scim_group_display_name",
+            self.scim_group_display_name.as_ref(),
+        );
+        out.put("role_id", &self.role_id);
+        out.put_some("precedence", self.precedence.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for CreateScimDirectoryGroupRoleMappingsItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for CreateScimDirectoryGroupRoleMappingsItem {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            scim_group_id: fields.or_default("scim_group_id")?,
-            scim_group_display_name: fields.optional("scim_group_display_name")?,
-            role_id: fields.or_default("role_id")?,
-            precedence: fields.optional("precedence")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            scim_group_id: fields.or_default("scim_group_id"),
+            scim_group_display_name: fields.optional("scim_group_display_name"),
+            role_id: fields.or_default("role_id"),
+            precedence: fields.optional("precedence"),
+        }
     }
 }
 
@@ -5528,7 +6834,7 @@ impl<'de> serde::Deserialize<'de> for CreateScimDirectoryGroupRoleMappingsItem {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /scim_directories/{scim_directory_id}/group_role_mappings` ([`create_group_role_mapping`](crate::client::ScimDirectoriesApi::create_group_role_mapping)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateScimGroupRoleMapping {
@@ -5539,21 +6845,34 @@ pub struct CreateScimGroupRoleMapping {
     /// The precedence for this mapping. Lower values take priority when a user belongs
     /// to multiple mapped groups. If omitted, the mapping is appended with the
     /// next-highest precedence.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub precedence: Option<i64>,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for CreateScimGroupRoleMapping {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("scim_group_id", &self.scim_group_id);
+        out.put("role_id", &self.role_id);
+        out.put_some("precedence", self.precedence.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for CreateScimGroupRoleMapping {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateScimGroupRoleMapping {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            scim_group_id: fields.or_default("scim_group_id")?,
-            role_id: fields.or_default("role_id")?,
-            precedence: fields.optional("precedence")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            scim_group_id: fields.or_default("scim_group_id"),
+            role_id: fields.or_default("role_id"),
+            precedence: fields.optional("precedence"),
+        }
     }
 }
 
@@ -5599,7 +6918,7 @@ impl CreateScimGroupRoleMapping {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /sign_in_tokens` ([`create`](crate::client::SignInTokensApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateSignInToken {
@@ -5607,25 +6926,37 @@ pub struct CreateSignInToken {
     pub user_id: String,
     /// The ID of the organization to activate when the user signs in.
     /// Organizations must be enabled for the instance, and the user must be a member of the organization.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub org_id: Option<String>,
     /// Optional parameter to specify the life duration of the sign in token in seconds.
     /// By default, the duration is 30 days.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in_seconds: Option<i64>,
+}
+
+#[cfg(feature = "identity")]
+impl crate::client::lenient::Members for CreateSignInToken {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("user_id", &self.user_id);
+        out.put_some("org_id", self.org_id.as_ref());
+        out.put_some("expires_in_seconds", self.expires_in_seconds.as_ref());
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for CreateSignInToken {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateSignInToken {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            user_id: fields.or_default("user_id")?,
-            org_id: fields.optional("org_id")?,
-            expires_in_seconds: fields.optional("expires_in_seconds")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            user_id: fields.or_default("user_id"),
+            org_id: fields.optional("org_id"),
+            expires_in_seconds: fields.optional("expires_in_seconds"),
+        }
     }
 }
 
@@ -5670,7 +7001,7 @@ impl CreateSignInToken {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /waitlist_entries` ([`create`](crate::client::WaitlistEntriesApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateWaitlistEntry {
@@ -5678,20 +7009,32 @@ pub struct CreateWaitlistEntry {
     pub email_address: String,
     /// Optional flag which denotes whether a confirmation email should be sent to the given email address.
     /// Defaults to `true`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notify: Option<bool>,
+}
+
+#[cfg(feature = "identity")]
+impl crate::client::lenient::Members for CreateWaitlistEntry {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("email_address", &self.email_address);
+        out.put_some("notify", self.notify.as_ref());
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for CreateWaitlistEntry {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateWaitlistEntry {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            email_address: fields.or_default("email_address")?,
-            notify: fields.optional("notify")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            email_address: fields.or_default("email_address"),
+            notify: fields.optional("notify"),
+        }
     }
 }
 
@@ -5728,21 +7071,30 @@ impl CreateWaitlistEntry {
 }
 
 /// `DeleteBackupCodeResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteBackupCodeResponse {
     /// `user_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 
+impl crate::client::lenient::Members for DeleteBackupCodeResponse {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("user_id", self.user_id.as_ref());
+    }
+}
+
+impl serde::Serialize for DeleteBackupCodeResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for DeleteBackupCodeResponse {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            user_id: fields.optional("user_id")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            user_id: fields.optional("user_id"),
+        }
     }
 }
 
@@ -5753,21 +7105,30 @@ impl<'de> serde::Deserialize<'de> for DeleteBackupCodeResponse {
 }
 
 /// `DeleteTotpResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteTotpResponse {
     /// `user_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 
+impl crate::client::lenient::Members for DeleteTotpResponse {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("user_id", self.user_id.as_ref());
+    }
+}
+
+impl serde::Serialize for DeleteTotpResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for DeleteTotpResponse {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            user_id: fields.optional("user_id")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            user_id: fields.optional("user_id"),
+        }
     }
 }
 
@@ -5780,7 +7141,7 @@ impl<'de> serde::Deserialize<'de> for DeleteTotpResponse {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// A directory configuration for provisioning users from an identity provider.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Directory {
     /// String representing the object's type. Always "directory".
@@ -5790,7 +7151,6 @@ pub struct Directory {
     /// A human-friendly name for the directory.
     pub name: String,
     /// The ID of the associated enterprise connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enterprise_connection_id: Option<String>,
     /// The provisioning endpoint URL for this directory.
     pub endpoint_url: String,
@@ -5805,7 +7165,6 @@ pub struct Directory {
     /// Custom attributes to map from the IdP to the user's profile via directory sync. Requires the custom attributes feature to be enabled for the instance.
     pub custom_attributes: Vec<DirectoryCustomAttributesItem>,
     /// The API key for authenticating provisioning requests. Only returned when the directory is created or the key is rotated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
     /// Unix timestamp when the directory was created.
     pub created_at: i64,
@@ -5814,25 +7173,55 @@ pub struct Directory {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for Directory {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("name", &self.name);
+        out.put_some(
+            "enterprise_connection_id",
+            self.enterprise_connection_id.as_ref(),
+        );
+        out.put("endpoint_url", &self.endpoint_url);
+        out.put("provider", &self.provider);
+        out.put("enabled", &self.enabled);
+        out.put(
+            "group_role_mapping_enabled",
+            &self.group_role_mapping_enabled,
+        );
+        out.put("attribute_mapping", &self.attribute_mapping);
+        out.put("custom_attributes", &self.custom_attributes);
+        out.put_some("api_key", self.api_key.as_ref());
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for Directory {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for Directory {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            name: fields.or_default("name")?,
-            enterprise_connection_id: fields.optional("enterprise_connection_id")?,
-            endpoint_url: fields.or_default("endpoint_url")?,
-            provider: fields.or_default("provider")?,
-            enabled: fields.or_default("enabled")?,
-            group_role_mapping_enabled: fields.or_default("group_role_mapping_enabled")?,
-            attribute_mapping: fields.or_default("attribute_mapping")?,
-            custom_attributes: fields.or_default("custom_attributes")?,
-            api_key: fields.optional("api_key")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            name: fields.or_default("name"),
+            enterprise_connection_id: fields.optional("enterprise_connection_id"),
+            endpoint_url: fields.or_default("endpoint_url"),
+            provider: fields.or_default("provider"),
+            enabled: fields.or_default("enabled"),
+            group_role_mapping_enabled: fields.or_default("group_role_mapping_enabled"),
+            attribute_mapping: fields.or_default("attribute_mapping"),
+            custom_attributes: fields.or_default("custom_attributes"),
+            api_key: fields.optional("api_key"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+        }
     }
 }
 
@@ -5846,42 +7235,53 @@ impl<'de> serde::Deserialize<'de> for Directory {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `DirectoryCustomAttributesItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct DirectoryCustomAttributesItem {
     /// Display name for the custom attribute
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Key used to store the attribute in the user's public/private/unsafe metadata
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// Path to extract the attribute value from SSO claims (SAML assertions or OIDC claims)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sso_path: Option<String>,
     /// The legacy name for `directory_path`. Carries the same value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scim_path: Option<String>,
     /// GJSON path to extract the attribute value from directory sync user resources
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub directory_path: Option<String>,
     /// When true, the attribute supports multiple values; values from the IdP are written to public_metadata as an array. Defaults to false.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub multi_valued: Option<bool>,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for DirectoryCustomAttributesItem {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("name", self.name.as_ref());
+        out.put_some("key", self.key.as_ref());
+        out.put_some("sso_path", self.sso_path.as_ref());
+        out.put_some("scim_path", self.scim_path.as_ref());
+        out.put_some("directory_path", self.directory_path.as_ref());
+        out.put_some("multi_valued", self.multi_valued.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for DirectoryCustomAttributesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for DirectoryCustomAttributesItem {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.optional("name")?,
-            key: fields.optional("key")?,
-            sso_path: fields.optional("sso_path")?,
-            scim_path: fields.optional("scim_path")?,
-            directory_path: fields.optional("directory_path")?,
-            multi_valued: fields.optional("multi_valued")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.optional("name"),
+            key: fields.optional("key"),
+            sso_path: fields.optional("sso_path"),
+            scim_path: fields.optional("scim_path"),
+            directory_path: fields.optional("directory_path"),
+            multi_valued: fields.optional("multi_valued"),
+        }
     }
 }
 
@@ -5895,7 +7295,7 @@ impl<'de> serde::Deserialize<'de> for DirectoryCustomAttributesItem {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// A mapping from a directory group to an organization role. Members of the group are assigned the role; the lowest-precedence match wins when a user belongs to multiple mapped groups.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct DirectoryGroupRoleMapping {
     /// String representing the object's type. Always "directory_group_role_mapping".
@@ -5915,7 +7315,6 @@ pub struct DirectoryGroupRoleMapping {
     /// The legacy name for `directory_group_display_name`. Carries the same value.
     pub scim_group_display_name: String,
     /// `role`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
     /// Mapping precedence, starting at 1. Lower values take priority when a user belongs to multiple mapped groups.
     pub precedence: i64,
@@ -5926,24 +7325,50 @@ pub struct DirectoryGroupRoleMapping {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for DirectoryGroupRoleMapping {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("directory_id", &self.directory_id);
+        out.put("scim_directory_id", &self.scim_directory_id);
+        out.put("directory_group_id", &self.directory_group_id);
+        out.put("scim_group_id", &self.scim_group_id);
+        out.put(
+            "directory_group_display_name",
+            &self.directory_group_display_name,
+        );
+        out.put("scim_group_display_name", &self.scim_group_display_name);
+        out.put_some("role", self.role.as_ref());
+        out.put("precedence", &self.precedence);
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for DirectoryGroupRoleMapping {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for DirectoryGroupRoleMapping {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            directory_id: fields.or_default("directory_id")?,
-            scim_directory_id: fields.or_default("scim_directory_id")?,
-            directory_group_id: fields.or_default("directory_group_id")?,
-            scim_group_id: fields.or_default("scim_group_id")?,
-            directory_group_display_name: fields.or_default("directory_group_display_name")?,
-            scim_group_display_name: fields.or_default("scim_group_display_name")?,
-            role: fields.optional("role")?,
-            precedence: fields.or_default("precedence")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            directory_id: fields.or_default("directory_id"),
+            scim_directory_id: fields.or_default("scim_directory_id"),
+            directory_group_id: fields.or_default("directory_group_id"),
+            scim_group_id: fields.or_default("scim_group_id"),
+            directory_group_display_name: fields.or_default("directory_group_display_name"),
+            scim_group_display_name: fields.or_default("scim_group_display_name"),
+            role: fields.optional("role"),
+            precedence: fields.or_default("precedence"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+        }
     }
 }
 
@@ -5957,7 +7382,7 @@ impl<'de> serde::Deserialize<'de> for DirectoryGroupRoleMapping {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `DirectoryGroupRoleMappingDeleted`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct DirectoryGroupRoleMappingDeleted {
     /// String representing the object's type.
@@ -5969,15 +7394,29 @@ pub struct DirectoryGroupRoleMappingDeleted {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for DirectoryGroupRoleMappingDeleted {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("deleted", &self.deleted);
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for DirectoryGroupRoleMappingDeleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for DirectoryGroupRoleMappingDeleted {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            deleted: fields.or_default("deleted")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            deleted: fields.or_default("deleted"),
+        }
     }
 }
 
@@ -5989,21 +7428,30 @@ impl<'de> serde::Deserialize<'de> for DirectoryGroupRoleMappingDeleted {
 }
 
 /// `DisableMfaResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct DisableMfaResponse {
     /// `user_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 
+impl crate::client::lenient::Members for DisableMfaResponse {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("user_id", self.user_id.as_ref());
+    }
+}
+
+impl serde::Serialize for DisableMfaResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for DisableMfaResponse {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            user_id: fields.optional("user_id")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            user_id: fields.optional("user_id"),
+        }
     }
 }
 
@@ -6016,7 +7464,7 @@ impl<'de> serde::Deserialize<'de> for DisableMfaResponse {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `Domain`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Domain {
     /// `object`.
@@ -6030,10 +7478,8 @@ pub struct Domain {
     /// `frontend_api_url`.
     pub frontend_api_url: String,
     /// Null for satellite domains.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub accounts_portal_url: Option<String>,
     /// `proxy_url`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub proxy_url: Option<String>,
     /// `development_origin`.
     pub development_origin: String,
@@ -6042,21 +7488,41 @@ pub struct Domain {
 }
 
 #[cfg(feature = "instance")]
+impl crate::client::lenient::Members for Domain {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("name", &self.name);
+        out.put("is_satellite", &self.is_satellite);
+        out.put("frontend_api_url", &self.frontend_api_url);
+        out.put_some("accounts_portal_url", self.accounts_portal_url.as_ref());
+        out.put_some("proxy_url", self.proxy_url.as_ref());
+        out.put("development_origin", &self.development_origin);
+        out.put("cname_targets", &self.cname_targets);
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for Domain {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "instance")]
 impl crate::client::lenient::Object for Domain {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            name: fields.or_default("name")?,
-            is_satellite: fields.or_default("is_satellite")?,
-            frontend_api_url: fields.or_default("frontend_api_url")?,
-            accounts_portal_url: fields.optional("accounts_portal_url")?,
-            proxy_url: fields.optional("proxy_url")?,
-            development_origin: fields.or_default("development_origin")?,
-            cname_targets: fields.or_default("cname_targets")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            name: fields.or_default("name"),
+            is_satellite: fields.or_default("is_satellite"),
+            frontend_api_url: fields.or_default("frontend_api_url"),
+            accounts_portal_url: fields.optional("accounts_portal_url"),
+            proxy_url: fields.optional("proxy_url"),
+            development_origin: fields.or_default("development_origin"),
+            cname_targets: fields.or_default("cname_targets"),
+        }
     }
 }
 
@@ -6070,7 +7536,7 @@ impl<'de> serde::Deserialize<'de> for Domain {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `EnterpriseConnection`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EnterpriseConnection {
     /// `object`.
@@ -6082,31 +7548,24 @@ pub struct EnterpriseConnection {
     /// `provider`.
     pub provider: String,
     /// `logo_public_url`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub logo_public_url: Option<String>,
     /// Whether the enterprise connection is active
     pub active: bool,
     /// Domains associated with the enterprise connection
     pub domains: Vec<String>,
     /// Organization ID when the connection is linked to an organization
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// Controls whether to update the user's attributes on each sign-in
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sync_user_attributes: Option<bool>,
     /// When true, users cannot add additional identifications when using this connection
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_additional_identifications: Option<bool>,
     /// Whether this connection supports account linking via organization membership
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_organization_account_linking: Option<bool>,
     /// Custom attributes to map from the IdP to the user's profile via SSO or SCIM provisioning
     pub custom_attributes: Vec<EnterpriseConnectionCustomAttributesItem>,
     /// Present when the enterprise connection uses SAML
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub saml_connection: Option<EnterpriseConnectionSamlConnection>,
     /// Present when the enterprise connection uses OIDC or EASIE
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub oauth_config: Option<EnterpriseConnectionOauthConfig>,
     /// Unix timestamp in milliseconds when the connection was created
     pub created_at: i64,
@@ -6115,30 +7574,63 @@ pub struct EnterpriseConnection {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for EnterpriseConnection {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("name", &self.name);
+        out.put("provider", &self.provider);
+        out.put_some("logo_public_url", self.logo_public_url.as_ref());
+        out.put("active", &self.active);
+        out.put("domains", &self.domains);
+        out.put_some("organization_id", self.organization_id.as_ref());
+        out.put_some("sync_user_attributes", self.sync_user_attributes.as_ref());
+        out.put_some(
+            "disable_additional_identifications",
+            self.disable_additional_identifications.as_ref(),
+        );
+        out.put_some(
+            "allow_organization_account_linking",
+            self.allow_organization_account_linking.as_ref(),
+        );
+        out.put("custom_attributes", &self.custom_attributes);
+        out.put_some("saml_connection", self.saml_connection.as_ref());
+        out.put_some("oauth_config", self.oauth_config.as_ref());
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for EnterpriseConnection {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for EnterpriseConnection {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            name: fields.or_default("name")?,
-            provider: fields.or_default("provider")?,
-            logo_public_url: fields.optional("logo_public_url")?,
-            active: fields.or_default("active")?,
-            domains: fields.or_default("domains")?,
-            organization_id: fields.optional("organization_id")?,
-            sync_user_attributes: fields.optional("sync_user_attributes")?,
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            name: fields.or_default("name"),
+            provider: fields.or_default("provider"),
+            logo_public_url: fields.optional("logo_public_url"),
+            active: fields.or_default("active"),
+            domains: fields.or_default("domains"),
+            organization_id: fields.optional("organization_id"),
+            sync_user_attributes: fields.optional("sync_user_attributes"),
             disable_additional_identifications: fields
-                .optional("disable_additional_identifications")?,
+                .optional("disable_additional_identifications"),
             allow_organization_account_linking: fields
-                .optional("allow_organization_account_linking")?,
-            custom_attributes: fields.or_default("custom_attributes")?,
-            saml_connection: fields.optional("saml_connection")?,
-            oauth_config: fields.optional("oauth_config")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-        })
+                .optional("allow_organization_account_linking"),
+            custom_attributes: fields.or_default("custom_attributes"),
+            saml_connection: fields.optional("saml_connection"),
+            oauth_config: fields.optional("oauth_config"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+        }
     }
 }
 
@@ -6152,7 +7644,7 @@ impl<'de> serde::Deserialize<'de> for EnterpriseConnection {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `EnterpriseConnectionCustomAttributesItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionCustomAttributesItem {
     /// Display name for the custom attribute
@@ -6160,32 +7652,45 @@ pub struct EnterpriseConnectionCustomAttributesItem {
     /// Key used to store the attribute in the user's public/private/unsafe metadata
     pub key: String,
     /// Path to extract the attribute value from SSO claims (SAML assertions or OIDC claims)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sso_path: Option<String>,
     /// GJSON path to extract the attribute value from SCIM user resources
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scim_path: Option<String>,
     /// GJSON path to extract the attribute value from directory sync user resources. Same value as `scim_path`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub directory_path: Option<String>,
     /// When true, the attribute supports multiple values; values from the IdP are written to public_metadata as an array. Defaults to false.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub multi_valued: Option<bool>,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for EnterpriseConnectionCustomAttributesItem {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("name", &self.name);
+        out.put("key", &self.key);
+        out.put_some("sso_path", self.sso_path.as_ref());
+        out.put_some("scim_path", self.scim_path.as_ref());
+        out.put_some("directory_path", self.directory_path.as_ref());
+        out.put_some("multi_valued", self.multi_valued.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for EnterpriseConnectionCustomAttributesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for EnterpriseConnectionCustomAttributesItem {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.or_default("name")?,
-            key: fields.or_default("key")?,
-            sso_path: fields.optional("sso_path")?,
-            scim_path: fields.optional("scim_path")?,
-            directory_path: fields.optional("directory_path")?,
-            multi_valued: fields.optional("multi_valued")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.or_default("name"),
+            key: fields.or_default("key"),
+            sso_path: fields.optional("sso_path"),
+            scim_path: fields.optional("scim_path"),
+            directory_path: fields.optional("directory_path"),
+            multi_valued: fields.optional("multi_valued"),
+        }
     }
 }
 
@@ -6199,66 +7704,77 @@ impl<'de> serde::Deserialize<'de> for EnterpriseConnectionCustomAttributesItem {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Present when the enterprise connection uses OIDC or EASIE
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionOauthConfig {
     /// OAuth config ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Custom OIDC provider display name
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// OAuth provider key (e.g. oidc_custom, oidc_ghe_*, oidc_gitlab_ent_*)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub provider_key: Option<String>,
     /// OAuth client ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// OIDC discovery URL
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub discovery_url: Option<String>,
     /// OAuth authorization endpoint URL (present when configured or resolved from discovery)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_url: Option<String>,
     /// OAuth token endpoint URL (present when configured or resolved from discovery)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_url: Option<String>,
     /// OIDC userinfo endpoint URL (present when configured or resolved from discovery)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_info_url: Option<String>,
     /// Whether PKCE is required for this OAuth client
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requires_pkce: Option<bool>,
     /// Logo URL for the provider
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub logo_public_url: Option<String>,
     /// Unix timestamp in milliseconds when the config was created
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<i64>,
     /// Unix timestamp in milliseconds when the config was last updated
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<i64>,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for EnterpriseConnectionOauthConfig {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("id", self.id.as_ref());
+        out.put_some("name", self.name.as_ref());
+        out.put_some("provider_key", self.provider_key.as_ref());
+        out.put_some("client_id", self.client_id.as_ref());
+        out.put_some("discovery_url", self.discovery_url.as_ref());
+        out.put_some("auth_url", self.auth_url.as_ref());
+        out.put_some("token_url", self.token_url.as_ref());
+        out.put_some("user_info_url", self.user_info_url.as_ref());
+        out.put_some("requires_pkce", self.requires_pkce.as_ref());
+        out.put_some("logo_public_url", self.logo_public_url.as_ref());
+        out.put_some("created_at", self.created_at.as_ref());
+        out.put_some("updated_at", self.updated_at.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for EnterpriseConnectionOauthConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for EnterpriseConnectionOauthConfig {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            id: fields.optional("id")?,
-            name: fields.optional("name")?,
-            provider_key: fields.optional("provider_key")?,
-            client_id: fields.optional("client_id")?,
-            discovery_url: fields.optional("discovery_url")?,
-            auth_url: fields.optional("auth_url")?,
-            token_url: fields.optional("token_url")?,
-            user_info_url: fields.optional("user_info_url")?,
-            requires_pkce: fields.optional("requires_pkce")?,
-            logo_public_url: fields.optional("logo_public_url")?,
-            created_at: fields.optional("created_at")?,
-            updated_at: fields.optional("updated_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            id: fields.optional("id"),
+            name: fields.optional("name"),
+            provider_key: fields.optional("provider_key"),
+            client_id: fields.optional("client_id"),
+            discovery_url: fields.optional("discovery_url"),
+            auth_url: fields.optional("auth_url"),
+            token_url: fields.optional("token_url"),
+            user_info_url: fields.optional("user_info_url"),
+            requires_pkce: fields.optional("requires_pkce"),
+            logo_public_url: fields.optional("logo_public_url"),
+            created_at: fields.optional("created_at"),
+            updated_at: fields.optional("updated_at"),
+        }
     }
 }
 
@@ -6272,70 +7788,81 @@ impl<'de> serde::Deserialize<'de> for EnterpriseConnectionOauthConfig {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Present when the enterprise connection uses SAML
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionSamlConnection {
     /// SAML connection ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// SAML connection display name
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// IdP entity ID (optional, when connection details are loaded)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_entity_id: Option<String>,
     /// IdP SSO URL (optional, when connection details are loaded)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_sso_url: Option<String>,
     /// IdP metadata URL (optional, when connection details are loaded)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_metadata_url: Option<String>,
     /// Assertion Consumer Service URL
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub acs_url: Option<String>,
     /// Service Provider entity ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sp_entity_id: Option<String>,
     /// Service Provider metadata URL
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sp_metadata_url: Option<String>,
     /// Whether the SAML connection is active
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Whether IdP-initiated SSO is allowed
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_idp_initiated: Option<bool>,
     /// Whether subdomains are allowed for domain matching
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_subdomains: Option<bool>,
     /// Whether to force re-authentication
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub force_authn: Option<bool>,
     /// Configuration for the login_hint sent to the IdP on SSO sign-in
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub login_hint: Option<EnterpriseConnectionSamlConnectionLoginHint>,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for EnterpriseConnectionSamlConnection {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("id", self.id.as_ref());
+        out.put_some("name", self.name.as_ref());
+        out.put_some("idp_entity_id", self.idp_entity_id.as_ref());
+        out.put_some("idp_sso_url", self.idp_sso_url.as_ref());
+        out.put_some("idp_metadata_url", self.idp_metadata_url.as_ref());
+        out.put_some("acs_url", self.acs_url.as_ref());
+        out.put_some("sp_entity_id", self.sp_entity_id.as_ref());
+        out.put_some("sp_metadata_url", self.sp_metadata_url.as_ref());
+        out.put_some("active", self.active.as_ref());
+        out.put_some("allow_idp_initiated", self.allow_idp_initiated.as_ref());
+        out.put_some("allow_subdomains", self.allow_subdomains.as_ref());
+        out.put_some("force_authn", self.force_authn.as_ref());
+        out.put_some("login_hint", self.login_hint.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for EnterpriseConnectionSamlConnection {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for EnterpriseConnectionSamlConnection {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            id: fields.optional("id")?,
-            name: fields.optional("name")?,
-            idp_entity_id: fields.optional("idp_entity_id")?,
-            idp_sso_url: fields.optional("idp_sso_url")?,
-            idp_metadata_url: fields.optional("idp_metadata_url")?,
-            acs_url: fields.optional("acs_url")?,
-            sp_entity_id: fields.optional("sp_entity_id")?,
-            sp_metadata_url: fields.optional("sp_metadata_url")?,
-            active: fields.optional("active")?,
-            allow_idp_initiated: fields.optional("allow_idp_initiated")?,
-            allow_subdomains: fields.optional("allow_subdomains")?,
-            force_authn: fields.optional("force_authn")?,
-            login_hint: fields.optional("login_hint")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            id: fields.optional("id"),
+            name: fields.optional("name"),
+            idp_entity_id: fields.optional("idp_entity_id"),
+            idp_sso_url: fields.optional("idp_sso_url"),
+            idp_metadata_url: fields.optional("idp_metadata_url"),
+            acs_url: fields.optional("acs_url"),
+            sp_entity_id: fields.optional("sp_entity_id"),
+            sp_metadata_url: fields.optional("sp_metadata_url"),
+            active: fields.optional("active"),
+            allow_idp_initiated: fields.optional("allow_idp_initiated"),
+            allow_subdomains: fields.optional("allow_subdomains"),
+            force_authn: fields.optional("force_authn"),
+            login_hint: fields.optional("login_hint"),
+        }
     }
 }
 
@@ -6349,25 +7876,37 @@ impl<'de> serde::Deserialize<'de> for EnterpriseConnectionSamlConnection {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Configuration for the login_hint sent to the IdP on SSO sign-in
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionSamlConnectionLoginHint {
     /// Controls the login_hint sent to the IdP on SSO sign-in
     pub mode: EnterpriseConnectionSamlConnectionLoginHintMode,
     /// The user public_metadata key whose value is sent as the login_hint when mode is custom_attribute
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for EnterpriseConnectionSamlConnectionLoginHint {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("mode", &self.mode);
+        out.put_some("source", self.source.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for EnterpriseConnectionSamlConnectionLoginHint {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for EnterpriseConnectionSamlConnectionLoginHint {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            mode: fields.or_default("mode")?,
-            source: fields.optional("source")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            mode: fields.or_default("mode"),
+            source: fields.optional("source"),
+        }
     }
 }
 
@@ -6394,7 +7933,7 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `EnterpriseConnectionTestRun`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionTestRun {
     /// The test run ID
@@ -6404,35 +7943,51 @@ pub struct EnterpriseConnectionTestRun {
     /// The type of enterprise connection the test run was performed against
     pub connection_type: EnterpriseConnectionTestRunConnectionType,
     /// The user information parsed from the IdP response
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub parsed_user_info: Option<EnterpriseConnectionTestRunParsedUserInfo>,
     /// Log entries captured during the test run
     pub logs: Vec<EnterpriseConnectionTestRunLogsItem>,
     /// SAML-specific metadata, present for SAML connections
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub saml: Option<EnterpriseConnectionTestRunSaml>,
     /// OAuth-specific metadata, present for OIDC connections
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub oauth: Option<EnterpriseConnectionTestRunOauth>,
     /// Unix timestamp in milliseconds when the test run was created
     pub created_at: i64,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for EnterpriseConnectionTestRun {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("id", &self.id);
+        out.put("status", &self.status);
+        out.put("connection_type", &self.connection_type);
+        out.put_some("parsed_user_info", self.parsed_user_info.as_ref());
+        out.put("logs", &self.logs);
+        out.put_some("saml", self.saml.as_ref());
+        out.put_some("oauth", self.oauth.as_ref());
+        out.put("created_at", &self.created_at);
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for EnterpriseConnectionTestRun {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for EnterpriseConnectionTestRun {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            id: fields.or_default("id")?,
-            status: fields.or_default("status")?,
-            connection_type: fields.or_default("connection_type")?,
-            parsed_user_info: fields.optional("parsed_user_info")?,
-            logs: fields.or_default("logs")?,
-            saml: fields.optional("saml")?,
-            oauth: fields.optional("oauth")?,
-            created_at: fields.or_default("created_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            id: fields.or_default("id"),
+            status: fields.or_default("status"),
+            connection_type: fields.or_default("connection_type"),
+            parsed_user_info: fields.optional("parsed_user_info"),
+            logs: fields.or_default("logs"),
+            saml: fields.optional("saml"),
+            oauth: fields.optional("oauth"),
+            created_at: fields.or_default("created_at"),
+        }
     }
 }
 
@@ -6457,32 +8012,45 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `EnterpriseConnectionTestRunLogsItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionTestRunLogsItem {
     /// `level`.
     pub level: String,
     /// `code`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// `short_message`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub short_message: Option<String>,
     /// `message`.
     pub message: String,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for EnterpriseConnectionTestRunLogsItem {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("level", &self.level);
+        out.put_some("code", self.code.as_ref());
+        out.put_some("short_message", self.short_message.as_ref());
+        out.put("message", &self.message);
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for EnterpriseConnectionTestRunLogsItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for EnterpriseConnectionTestRunLogsItem {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            level: fields.or_default("level")?,
-            code: fields.optional("code")?,
-            short_message: fields.optional("short_message")?,
-            message: fields.or_default("message")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            level: fields.or_default("level"),
+            code: fields.optional("code"),
+            short_message: fields.optional("short_message"),
+            message: fields.or_default("message"),
+        }
     }
 }
 
@@ -6496,30 +8064,41 @@ impl<'de> serde::Deserialize<'de> for EnterpriseConnectionTestRunLogsItem {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// OAuth-specific metadata, present for OIDC connections
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionTestRunOauth {
     /// `id_token`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id_token: Option<String>,
     /// `access_token`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
     /// `user_info`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_info: Option<String>,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for EnterpriseConnectionTestRunOauth {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("id_token", self.id_token.as_ref());
+        out.put_some("access_token", self.access_token.as_ref());
+        out.put_some("user_info", self.user_info.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for EnterpriseConnectionTestRunOauth {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for EnterpriseConnectionTestRunOauth {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            id_token: fields.optional("id_token")?,
-            access_token: fields.optional("access_token")?,
-            user_info: fields.optional("user_info")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            id_token: fields.optional("id_token"),
+            access_token: fields.optional("access_token"),
+            user_info: fields.optional("user_info"),
+        }
     }
 }
 
@@ -6533,34 +8112,45 @@ impl<'de> serde::Deserialize<'de> for EnterpriseConnectionTestRunOauth {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The user information parsed from the IdP response
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionTestRunParsedUserInfo {
     /// `email_address`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<String>,
     /// `first_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// `last_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// `user_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for EnterpriseConnectionTestRunParsedUserInfo {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("email_address", self.email_address.as_ref());
+        out.put_some("first_name", self.first_name.as_ref());
+        out.put_some("last_name", self.last_name.as_ref());
+        out.put_some("user_id", self.user_id.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for EnterpriseConnectionTestRunParsedUserInfo {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for EnterpriseConnectionTestRunParsedUserInfo {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            email_address: fields.optional("email_address")?,
-            first_name: fields.optional("first_name")?,
-            last_name: fields.optional("last_name")?,
-            user_id: fields.optional("user_id")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            email_address: fields.optional("email_address"),
+            first_name: fields.optional("first_name"),
+            last_name: fields.optional("last_name"),
+            user_id: fields.optional("user_id"),
+        }
     }
 }
 
@@ -6574,7 +8164,7 @@ impl<'de> serde::Deserialize<'de> for EnterpriseConnectionTestRunParsedUserInfo 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `EnterpriseConnectionTestRunResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionTestRunResponse {
     /// A short-lived URL that can be used to initiate the test run flow
@@ -6582,13 +8172,25 @@ pub struct EnterpriseConnectionTestRunResponse {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for EnterpriseConnectionTestRunResponse {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("url", &self.url);
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for EnterpriseConnectionTestRunResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for EnterpriseConnectionTestRunResponse {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            url: fields.or_default("url")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            url: fields.or_default("url"),
+        }
     }
 }
 
@@ -6602,30 +8204,41 @@ impl<'de> serde::Deserialize<'de> for EnterpriseConnectionTestRunResponse {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// SAML-specific metadata, present for SAML connections
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionTestRunSaml {
     /// `saml_request`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub saml_request: Option<String>,
     /// `saml_response`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub saml_response: Option<String>,
     /// `relay_state`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub relay_state: Option<String>,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for EnterpriseConnectionTestRunSaml {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("saml_request", self.saml_request.as_ref());
+        out.put_some("saml_response", self.saml_response.as_ref());
+        out.put_some("relay_state", self.relay_state.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for EnterpriseConnectionTestRunSaml {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for EnterpriseConnectionTestRunSaml {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            saml_request: fields.optional("saml_request")?,
-            saml_response: fields.optional("saml_response")?,
-            relay_state: fields.optional("relay_state")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            saml_request: fields.optional("saml_request"),
+            saml_response: fields.optional("saml_response"),
+            relay_state: fields.optional("relay_state"),
+        }
     }
 }
 
@@ -6652,7 +8265,7 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `ExtendFreeTrialRequest`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ExtendFreeTrialRequest {
     /// RFC3339 timestamp to extend the free trial to.
@@ -6661,13 +8274,25 @@ pub struct ExtendFreeTrialRequest {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for ExtendFreeTrialRequest {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("extend_to", &self.extend_to);
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for ExtendFreeTrialRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for ExtendFreeTrialRequest {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            extend_to: fields.or_default("extend_to")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            extend_to: fields.or_default("extend_to"),
+        }
     }
 }
 
@@ -6681,7 +8306,7 @@ impl<'de> serde::Deserialize<'de> for ExtendFreeTrialRequest {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `FeatureResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct FeatureResponse {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -6691,28 +8316,43 @@ pub struct FeatureResponse {
     /// The name of the feature.
     pub name: String,
     /// The description of the feature.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The URL-friendly slug for the feature.
     pub slug: String,
     /// The URL of the feature's avatar image.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub avatar_url: Option<String>,
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for FeatureResponse {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("name", &self.name);
+        out.put_some("description", self.description.as_ref());
+        out.put("slug", &self.slug);
+        out.put_some("avatar_url", self.avatar_url.as_ref());
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for FeatureResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for FeatureResponse {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            name: fields.or_default("name")?,
-            description: fields.optional("description")?,
-            slug: fields.or_default("slug")?,
-            avatar_url: fields.optional("avatar_url")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            name: fields.or_default("name"),
+            description: fields.optional("description"),
+            slug: fields.or_default("slug"),
+            avatar_url: fields.optional("avatar_url"),
+        }
     }
 }
 
@@ -6726,7 +8366,7 @@ impl<'de> serde::Deserialize<'de> for FeatureResponse {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `FeatureResponse2`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct FeatureResponse2 {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -6744,18 +8384,35 @@ pub struct FeatureResponse2 {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for FeatureResponse2 {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("name", &self.name);
+        out.put("description", &self.description);
+        out.put("slug", &self.slug);
+        out.put("avatar_url", &self.avatar_url);
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for FeatureResponse2 {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for FeatureResponse2 {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            name: fields.or_default("name")?,
-            description: fields.or_default("description")?,
-            slug: fields.or_default("slug")?,
-            avatar_url: fields.or_default("avatar_url")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            name: fields.or_default("name"),
+            description: fields.or_default("description"),
+            slug: fields.or_default("slug"),
+            avatar_url: fields.or_default("avatar_url"),
+        }
     }
 }
 
@@ -6769,41 +8426,52 @@ impl<'de> serde::Deserialize<'de> for FeatureResponse2 {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// The query parameters of `GET /billing/prices` ([`list_prices`](crate::client::BillingApi::list_prices)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct GetBillingPriceList {
     /// Whether to paginate the results.
     /// If true, the results will be paginated.
     /// If false, the results will not be paginated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub paginated: Option<bool>,
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Filter prices by plan ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_id: Option<String>,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Members for GetBillingPriceList {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("paginated", self.paginated.as_ref());
+        out.put_some("limit", self.limit.as_ref());
+        out.put_some("offset", self.offset.as_ref());
+        out.put_some("plan_id", self.plan_id.as_ref());
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for GetBillingPriceList {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for GetBillingPriceList {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            paginated: fields.optional("paginated")?,
-            limit: fields.optional("limit")?,
-            offset: fields.optional("offset")?,
-            plan_id: fields.optional("plan_id")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            paginated: fields.optional("paginated"),
+            limit: fields.optional("limit"),
+            offset: fields.optional("offset"),
+            plan_id: fields.optional("plan_id"),
+        }
     }
 }
 
@@ -6846,37 +8514,48 @@ impl GetBillingPriceList {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// The query parameters of `GET /billing/statements` ([`list_statements`](crate::client::BillingApi::list_statements)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct GetBillingStatementList {
     /// Whether to paginate the results.
     /// If true, the results will be paginated.
     /// If false, the results will not be paginated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub paginated: Option<bool>,
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Members for GetBillingStatementList {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("paginated", self.paginated.as_ref());
+        out.put_some("limit", self.limit.as_ref());
+        out.put_some("offset", self.offset.as_ref());
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for GetBillingStatementList {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for GetBillingStatementList {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            paginated: fields.optional("paginated")?,
-            limit: fields.optional("limit")?,
-            offset: fields.optional("offset")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            paginated: fields.optional("paginated"),
+            limit: fields.optional("limit"),
+            offset: fields.optional("offset"),
+        }
     }
 }
 
@@ -6913,37 +8592,48 @@ impl GetBillingStatementList {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// The query parameters of `GET /billing/statements/{statementID}/payment_attempts` ([`get_statement_payment_attempts`](crate::client::BillingApi::get_statement_payment_attempts)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct GetBillingStatementPaymentAttempts {
     /// Whether to paginate the results.
     /// If true, the results will be paginated.
     /// If false, the results will not be paginated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub paginated: Option<bool>,
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Members for GetBillingStatementPaymentAttempts {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("paginated", self.paginated.as_ref());
+        out.put_some("limit", self.limit.as_ref());
+        out.put_some("offset", self.offset.as_ref());
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for GetBillingStatementPaymentAttempts {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for GetBillingStatementPaymentAttempts {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            paginated: fields.optional("paginated")?,
-            limit: fields.optional("limit")?,
-            offset: fields.optional("offset")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            paginated: fields.optional("paginated"),
+            limit: fields.optional("limit"),
+            offset: fields.optional("offset"),
+        }
     }
 }
 
@@ -6980,31 +8670,42 @@ impl GetBillingStatementPaymentAttempts {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The query parameters of `GET /clients` ([`list`](crate::client::ClientsApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct GetClientList {
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "identity")]
+impl crate::client::lenient::Members for GetClientList {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("limit", self.limit.as_ref());
+        out.put_some("offset", self.offset.as_ref());
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for GetClientList {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for GetClientList {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            limit: fields.optional("limit")?,
-            offset: fields.optional("offset")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            limit: fields.optional("limit"),
+            offset: fields.optional("offset"),
+        }
     }
 }
 
@@ -7035,41 +8736,52 @@ impl GetClientList {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// The query parameters of `GET /billing/plans` ([`list_plans`](crate::client::BillingApi::list_plans)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct GetCommercePlanList {
     /// Whether to paginate the results.
     /// If true, the results will be paginated.
     /// If false, the results will not be paginated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub paginated: Option<bool>,
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Filter plans by payer type
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payer_type: Option<GetCommercePlanListPayerType>,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Members for GetCommercePlanList {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("paginated", self.paginated.as_ref());
+        out.put_some("limit", self.limit.as_ref());
+        out.put_some("offset", self.offset.as_ref());
+        out.put_some("payer_type", self.payer_type.as_ref());
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for GetCommercePlanList {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for GetCommercePlanList {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            paginated: fields.optional("paginated")?,
-            limit: fields.optional("limit")?,
-            offset: fields.optional("offset")?,
-            payer_type: fields.optional("payer_type")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            paginated: fields.optional("paginated"),
+            limit: fields.optional("limit"),
+            offset: fields.optional("offset"),
+            payer_type: fields.optional("payer_type"),
+        }
     }
 }
 
@@ -7123,57 +8835,68 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// The query parameters of `GET /billing/subscription_items` ([`list_subscription_items`](crate::client::BillingApi::list_subscription_items)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct GetCommerceSubscriptionItemList {
     /// Whether to paginate the results.
     /// If true, the results will be paginated.
     /// If false, the results will not be paginated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub paginated: Option<bool>,
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Filter subscription items by status
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<GetCommerceSubscriptionItemListStatus>,
     /// Filter subscription items by payer type
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payer_type: Option<GetCommerceSubscriptionItemListPayerType>,
     /// Filter subscription items by plan ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_id: Option<String>,
     /// Whether to include free plan subscription items
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub include_free: Option<bool>,
     /// Search query to filter subscription items
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
+}
+
+#[cfg(feature = "billing")]
+impl crate::client::lenient::Members for GetCommerceSubscriptionItemList {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("paginated", self.paginated.as_ref());
+        out.put_some("limit", self.limit.as_ref());
+        out.put_some("offset", self.offset.as_ref());
+        out.put_some("status", self.status.as_ref());
+        out.put_some("payer_type", self.payer_type.as_ref());
+        out.put_some("plan_id", self.plan_id.as_ref());
+        out.put_some("include_free", self.include_free.as_ref());
+        out.put_some("query", self.query.as_ref());
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for GetCommerceSubscriptionItemList {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for GetCommerceSubscriptionItemList {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            paginated: fields.optional("paginated")?,
-            limit: fields.optional("limit")?,
-            offset: fields.optional("offset")?,
-            status: fields.optional("status")?,
-            payer_type: fields.optional("payer_type")?,
-            plan_id: fields.optional("plan_id")?,
-            include_free: fields.optional("include_free")?,
-            query: fields.optional("query")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            paginated: fields.optional("paginated"),
+            limit: fields.optional("limit"),
+            offset: fields.optional("offset"),
+            status: fields.optional("status"),
+            payer_type: fields.optional("payer_type"),
+            plan_id: fields.optional("plan_id"),
+            include_free: fields.optional("include_free"),
+            query: fields.optional("query"),
+        }
     }
 }
 
@@ -7271,37 +8994,48 @@ crate::client::models::string_enum! {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The query parameters of `GET /templates/{template_type}` ([`list`](crate::client::TemplatesApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct GetTemplateList {
     /// Whether to paginate the results.
     /// If true, the results will be paginated.
     /// If false, the results will not be paginated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub paginated: Option<bool>,
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Members for GetTemplateList {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("paginated", self.paginated.as_ref());
+        out.put_some("limit", self.limit.as_ref());
+        out.put_some("offset", self.offset.as_ref());
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for GetTemplateList {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for GetTemplateList {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            paginated: fields.optional("paginated")?,
-            limit: fields.optional("limit")?,
-            offset: fields.optional("offset")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            paginated: fields.optional("paginated"),
+            limit: fields.optional("limit"),
+            offset: fields.optional("offset"),
+        }
     }
 }
 
@@ -7338,7 +9072,7 @@ impl GetTemplateList {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `Instance`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Instance {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -7350,22 +9084,37 @@ pub struct Instance {
     /// `allowed_origins`.
     pub allowed_origins: Vec<String>,
     /// The ID of the Clerk workspace that owns the instance's application. It is null when the application has no owner.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
 }
 
 #[cfg(feature = "instance")]
+impl crate::client::lenient::Members for Instance {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("environment_type", &self.environment_type);
+        out.put("allowed_origins", &self.allowed_origins);
+        out.put_some("workspace_id", self.workspace_id.as_ref());
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for Instance {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "instance")]
 impl crate::client::lenient::Object for Instance {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            environment_type: fields.or_default("environment_type")?,
-            allowed_origins: fields.or_default("allowed_origins")?,
-            workspace_id: fields.optional("workspace_id")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            environment_type: fields.or_default("environment_type"),
+            allowed_origins: fields.or_default("allowed_origins"),
+            workspace_id: fields.optional("workspace_id"),
+        }
     }
 }
 
@@ -7379,7 +9128,7 @@ impl<'de> serde::Deserialize<'de> for Instance {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// Per-instance SMS communication settings, including the SMS country blocklist.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct InstanceCommunication {
     /// `object`.
@@ -7389,14 +9138,27 @@ pub struct InstanceCommunication {
 }
 
 #[cfg(feature = "instance")]
+impl crate::client::lenient::Members for InstanceCommunication {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("blocked_country_codes", &self.blocked_country_codes);
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for InstanceCommunication {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "instance")]
 impl crate::client::lenient::Object for InstanceCommunication {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            blocked_country_codes: fields.or_default("blocked_country_codes")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            blocked_country_codes: fields.or_default("blocked_country_codes"),
+        }
     }
 }
 
@@ -7408,36 +9170,45 @@ impl<'de> serde::Deserialize<'de> for InstanceCommunication {
 }
 
 /// The query parameters of `GET /organization_memberships` ([`list_instance_memberships`](crate::client::OrganizationsApi::list_instance_memberships)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct InstanceGetOrganizationMemberships {
     /// Sorts organizations memberships by phone_number, email_address, created_at, first_name, last_name or username.
     /// By prepending one of those values with + or -,
     /// we can choose to sort in ascending (ASC) or descending (DESC) order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_by: Option<String>,
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+impl crate::client::lenient::Members for InstanceGetOrganizationMemberships {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("order_by", self.order_by.as_ref());
+        out.put_some("limit", self.limit.as_ref());
+        out.put_some("offset", self.offset.as_ref());
+    }
+}
+
+impl serde::Serialize for InstanceGetOrganizationMemberships {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for InstanceGetOrganizationMemberships {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            order_by: fields.optional("order_by")?,
-            limit: fields.optional("limit")?,
-            offset: fields.optional("offset")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            order_by: fields.optional("order_by"),
+            limit: fields.optional("limit"),
+            offset: fields.optional("offset"),
+        }
     }
 }
 
@@ -7471,7 +9242,7 @@ impl InstanceGetOrganizationMemberships {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `InstanceProtect`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct InstanceProtect {
     /// `object`.
@@ -7485,16 +9256,31 @@ pub struct InstanceProtect {
 }
 
 #[cfg(feature = "instance")]
+impl crate::client::lenient::Members for InstanceProtect {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("rules_enabled", &self.rules_enabled);
+        out.put("specter_enabled", &self.specter_enabled);
+        out.put("checks_bypassed", &self.checks_bypassed);
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for InstanceProtect {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "instance")]
 impl crate::client::lenient::Object for InstanceProtect {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            rules_enabled: fields.or_default("rules_enabled")?,
-            specter_enabled: fields.or_default("specter_enabled")?,
-            checks_bypassed: fields.or_default("checks_bypassed")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            rules_enabled: fields.or_default("rules_enabled"),
+            specter_enabled: fields.or_default("specter_enabled"),
+            checks_bypassed: fields.or_default("checks_bypassed"),
+        }
     }
 }
 
@@ -7508,7 +9294,7 @@ impl<'de> serde::Deserialize<'de> for InstanceProtect {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `InstanceRestrictions`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct InstanceRestrictions {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -7526,19 +9312,42 @@ pub struct InstanceRestrictions {
 }
 
 #[cfg(feature = "instance")]
+impl crate::client::lenient::Members for InstanceRestrictions {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("allowlist", &self.allowlist);
+        out.put("blocklist", &self.blocklist);
+        out.put(
+            "allowlist_blocklist_disabled_on_sign_in",
+            &self.allowlist_blocklist_disabled_on_sign_in,
+        );
+        out.put("block_email_subaddresses", &self.block_email_subaddresses);
+        out.put(
+            "block_disposable_email_domains",
+            &self.block_disposable_email_domains,
+        );
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for InstanceRestrictions {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "instance")]
 impl crate::client::lenient::Object for InstanceRestrictions {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            allowlist: fields.or_default("allowlist")?,
-            blocklist: fields.or_default("blocklist")?,
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            allowlist: fields.or_default("allowlist"),
+            blocklist: fields.or_default("blocklist"),
             allowlist_blocklist_disabled_on_sign_in: fields
-                .or_default("allowlist_blocklist_disabled_on_sign_in")?,
-            block_email_subaddresses: fields.or_default("block_email_subaddresses")?,
-            block_disposable_email_domains: fields.or_default("block_disposable_email_domains")?,
-        })
+                .or_default("allowlist_blocklist_disabled_on_sign_in"),
+            block_email_subaddresses: fields.or_default("block_email_subaddresses"),
+            block_disposable_email_domains: fields.or_default("block_disposable_email_domains"),
+        }
     }
 }
 
@@ -7552,44 +9361,61 @@ impl<'de> serde::Deserialize<'de> for InstanceRestrictions {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `InstanceSettings`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct InstanceSettings {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// `id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// `restricted_to_allowlist`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub restricted_to_allowlist: Option<bool>,
     /// `from_email_address`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from_email_address: Option<String>,
     /// `progressive_sign_up`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub progressive_sign_up: Option<bool>,
     /// Deprecated. When enabled, production authentication emails for this instance are sent through Clerk's legacy managed email delivery path. This setting is being retired; use the instance's configured email sending domain instead.
     ///
     /// Deprecated by Clerk.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enhanced_email_deliverability: Option<bool>,
 }
 
 #[cfg(feature = "instance")]
+impl crate::client::lenient::Members for InstanceSettings {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("object", self.object.as_ref());
+        out.put_some("id", self.id.as_ref());
+        out.put_some(
+            "restricted_to_allowlist",
+            self.restricted_to_allowlist.as_ref(),
+        );
+        out.put_some("from_email_address", self.from_email_address.as_ref());
+        out.put_some("progressive_sign_up", self.progressive_sign_up.as_ref());
+        out.put_some(
+            "enhanced_email_deliverability",
+            self.enhanced_email_deliverability.as_ref(),
+        );
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for InstanceSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "instance")]
 impl crate::client::lenient::Object for InstanceSettings {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.optional("object")?,
-            id: fields.optional("id")?,
-            restricted_to_allowlist: fields.optional("restricted_to_allowlist")?,
-            from_email_address: fields.optional("from_email_address")?,
-            progressive_sign_up: fields.optional("progressive_sign_up")?,
-            enhanced_email_deliverability: fields.optional("enhanced_email_deliverability")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.optional("object"),
+            id: fields.optional("id"),
+            restricted_to_allowlist: fields.optional("restricted_to_allowlist"),
+            from_email_address: fields.optional("from_email_address"),
+            progressive_sign_up: fields.optional("progressive_sign_up"),
+            enhanced_email_deliverability: fields.optional("enhanced_email_deliverability"),
+        }
     }
 }
 
@@ -7603,24 +9429,35 @@ impl<'de> serde::Deserialize<'de> for InstanceSettings {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /waitlist_entries/{waitlist_entry_id}/invite` ([`invite`](crate::client::WaitlistEntriesApi::invite)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct InviteWaitlistEntry {
     /// Whether an invitation should be created if there is already an existing invitation for this email address, or it's claimed by another user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ignore_existing: Option<bool>,
+}
+
+#[cfg(feature = "identity")]
+impl crate::client::lenient::Members for InviteWaitlistEntry {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("ignore_existing", self.ignore_existing.as_ref());
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for InviteWaitlistEntry {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for InviteWaitlistEntry {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            ignore_existing: fields.optional("ignore_existing")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            ignore_existing: fields.optional("ignore_existing"),
+        }
     }
 }
 
@@ -7645,7 +9482,7 @@ impl InviteWaitlistEntry {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `JwtTemplate`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct JwtTemplate {
     /// `object`.
@@ -7671,22 +9508,43 @@ pub struct JwtTemplate {
 }
 
 #[cfg(feature = "instance")]
+impl crate::client::lenient::Members for JwtTemplate {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("name", &self.name);
+        out.put("claims", &self.claims);
+        out.put("lifetime", &self.lifetime);
+        out.put("allowed_clock_skew", &self.allowed_clock_skew);
+        out.put("custom_signing_key", &self.custom_signing_key);
+        out.put("signing_algorithm", &self.signing_algorithm);
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for JwtTemplate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "instance")]
 impl crate::client::lenient::Object for JwtTemplate {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            name: fields.or_default("name")?,
-            claims: fields.or_default("claims")?,
-            lifetime: fields.or_default("lifetime")?,
-            allowed_clock_skew: fields.or_default("allowed_clock_skew")?,
-            custom_signing_key: fields.or_default("custom_signing_key")?,
-            signing_algorithm: fields.or_default("signing_algorithm")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            name: fields.or_default("name"),
+            claims: fields.or_default("claims"),
+            lifetime: fields.or_default("lifetime"),
+            allowed_clock_skew: fields.or_default("allowed_clock_skew"),
+            custom_signing_key: fields.or_default("custom_signing_key"),
+            signing_algorithm: fields.or_default("signing_algorithm"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+        }
     }
 }
 
@@ -7698,29 +9556,24 @@ impl<'de> serde::Deserialize<'de> for JwtTemplate {
 }
 
 /// The query parameters of `GET /organization_domains` ([`list_all_domains`](crate::client::OrganizationsApi::list_all_domains)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListAllOrganizationDomains {
     /// The ID of the organization to filter domains by
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// Filter by verification status
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<ListAllOrganizationDomainsVerified>,
     /// Filter by enrollment mode. Prefix a value with `-` to exclude it instead
     /// (e.g. `-enterprise_sso`). Include and exclude filters can be combined and compose as AND.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enrollment_mode: Option<Vec<ListAllOrganizationDomainsEnrollmentModeItem>>,
     /// Search domains by name or organization ID.
     /// If the query starts with "org_", it will search by exact organization ID match.
     /// Otherwise, it performs a case-insensitive partial match on the domain name.
     ///
     /// Note: An empty string or whitespace-only value is not allowed and will result in a validation error.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     /// Filter by exact domain names. Accepts multiple values (e.g. domains=example.com&domains=test.org).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub domains: Option<Vec<String>>,
     /// Allows to return organization domains in a particular order.
     /// At the moment, you can order the returned domains by their `name` or `created_at`.
@@ -7728,34 +9581,48 @@ pub struct ListAllOrganizationDomains {
     /// For example, if you want domains to be returned in descending order according to their `created_at` property, you can use `-created_at`.
     /// If you don't use `+` or `-`, then `+` is implied.
     /// Defaults to `-created_at`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_by: Option<String>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+}
+
+impl crate::client::lenient::Members for ListAllOrganizationDomains {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("organization_id", self.organization_id.as_ref());
+        out.put_some("verified", self.verified.as_ref());
+        out.put_some("enrollment_mode", self.enrollment_mode.as_ref());
+        out.put_some("query", self.query.as_ref());
+        out.put_some("domains", self.domains.as_ref());
+        out.put_some("order_by", self.order_by.as_ref());
+        out.put_some("offset", self.offset.as_ref());
+        out.put_some("limit", self.limit.as_ref());
+    }
+}
+
+impl serde::Serialize for ListAllOrganizationDomains {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListAllOrganizationDomains {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            organization_id: fields.optional("organization_id")?,
-            verified: fields.optional("verified")?,
-            enrollment_mode: fields.optional("enrollment_mode")?,
-            query: fields.optional("query")?,
-            domains: fields.optional("domains")?,
-            order_by: fields.optional("order_by")?,
-            offset: fields.optional("offset")?,
-            limit: fields.optional("limit")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            organization_id: fields.optional("organization_id"),
+            verified: fields.optional("verified"),
+            enrollment_mode: fields.optional("enrollment_mode"),
+            query: fields.optional("query"),
+            domains: fields.optional("domains"),
+            order_by: fields.optional("order_by"),
+            offset: fields.optional("offset"),
+            limit: fields.optional("limit"),
+        }
     }
 }
 
@@ -7857,31 +9724,42 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The query parameters of `GET /directories` ([`list`](crate::client::DirectoriesApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListDirectories {
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for ListDirectories {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("limit", self.limit.as_ref());
+        out.put_some("offset", self.offset.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for ListDirectories {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListDirectories {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            limit: fields.optional("limit")?,
-            offset: fields.optional("offset")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            limit: fields.optional("limit"),
+            offset: fields.optional("offset"),
+        }
     }
 }
 
@@ -7912,35 +9790,46 @@ impl ListDirectories {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The query parameters of `GET /enterprise_connections/{enterprise_connection_id}/test_runs` ([`list_test_runs`](crate::client::EnterpriseConnectionsApi::list_test_runs)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListEnterpriseConnectionTestRuns {
     /// Filter test runs by status (may be repeated)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Vec<ListEnterpriseConnectionTestRunsStatusItem>>,
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for ListEnterpriseConnectionTestRuns {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("status", self.status.as_ref());
+        out.put_some("limit", self.limit.as_ref());
+        out.put_some("offset", self.offset.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for ListEnterpriseConnectionTestRuns {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListEnterpriseConnectionTestRuns {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            status: fields.optional("status")?,
-            limit: fields.optional("limit")?,
-            offset: fields.optional("offset")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            status: fields.optional("status"),
+            limit: fields.optional("limit"),
+            offset: fields.optional("offset"),
+        }
     }
 }
 
@@ -7996,39 +9885,50 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The query parameters of `GET /enterprise_connections` ([`list`](crate::client::EnterpriseConnectionsApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListEnterpriseConnections {
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Filter enterprise connections by organization ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// Filter by active status. If true, only active connections are returned. If false, only inactive connections are returned. If omitted, all connections are returned.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for ListEnterpriseConnections {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("limit", self.limit.as_ref());
+        out.put_some("offset", self.offset.as_ref());
+        out.put_some("organization_id", self.organization_id.as_ref());
+        out.put_some("active", self.active.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for ListEnterpriseConnections {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListEnterpriseConnections {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            limit: fields.optional("limit")?,
-            offset: fields.optional("offset")?,
-            organization_id: fields.optional("organization_id")?,
-            active: fields.optional("active")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            limit: fields.optional("limit"),
+            offset: fields.optional("offset"),
+            organization_id: fields.optional("organization_id"),
+            active: fields.optional("active"),
+        }
     }
 }
 
@@ -8069,7 +9969,7 @@ impl ListEnterpriseConnections {
 }
 
 /// The query parameters of `GET /organization_invitations` ([`list_instance_invitations`](crate::client::OrganizationsApi::list_instance_invitations)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListInstanceOrganizationInvitations {
@@ -8079,37 +9979,46 @@ pub struct ListInstanceOrganizationInvitations {
     /// For example, if you want organization invitations to be returned in descending order according to their `created_at` property, you can use `-created_at`.
     /// If you don't use `+` or `-`, then `+` is implied.
     /// Defaults to `-created_at`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_by: Option<String>,
     /// Filter organization invitations based on their status
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ListInstanceOrganizationInvitationsStatus>,
     /// Filter organization invitations based on their `email_address`
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+impl crate::client::lenient::Members for ListInstanceOrganizationInvitations {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("order_by", self.order_by.as_ref());
+        out.put_some("status", self.status.as_ref());
+        out.put_some("query", self.query.as_ref());
+        out.put_some("limit", self.limit.as_ref());
+        out.put_some("offset", self.offset.as_ref());
+    }
+}
+
+impl serde::Serialize for ListInstanceOrganizationInvitations {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListInstanceOrganizationInvitations {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            order_by: fields.optional("order_by")?,
-            status: fields.optional("status")?,
-            query: fields.optional("query")?,
-            limit: fields.optional("limit")?,
-            offset: fields.optional("offset")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            order_by: fields.optional("order_by"),
+            status: fields.optional("status"),
+            query: fields.optional("query"),
+            limit: fields.optional("limit"),
+            offset: fields.optional("offset"),
+        }
     }
 }
 
@@ -8169,31 +10078,42 @@ crate::client::models::string_enum! {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The query parameters of `GET /jwt_templates` ([`list`](crate::client::JwtTemplatesApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListJwtTemplates {
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Members for ListJwtTemplates {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("limit", self.limit.as_ref());
+        out.put_some("offset", self.offset.as_ref());
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for ListJwtTemplates {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListJwtTemplates {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            limit: fields.optional("limit")?,
-            offset: fields.optional("offset")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            limit: fields.optional("limit"),
+            offset: fields.optional("offset"),
+        }
     }
 }
 
@@ -8224,18 +10144,16 @@ impl ListJwtTemplates {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The query parameters of `GET /oauth_applications` ([`list`](crate::client::OAuthApplicationsApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListOauthApplications {
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Allows to return OAuth applications in a particular order.
     /// At the moment, you can order the returned OAuth applications by their `created_at` and `name`.
@@ -8243,27 +10161,40 @@ pub struct ListOauthApplications {
     /// For example, if you want OAuth applications to be returned in descending order according to their `created_at` property, you can use `-created_at`.
     /// If you don't use `+` or `-`, then `+` is implied. We only support one `order_by` parameter, and if multiple `order_by` parameters are provided, we will only keep the first one. For example,
     /// if you pass `order_by=name&order_by=created_at`, we will consider only the first `order_by` parameter, which is `name`. The `created_at` parameter will be ignored in this case.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_by: Option<String>,
     /// Returns OAuth applications with names that match the given query, via case-insensitive partial match.
     /// Also returns the OAuth application whose `client_id` is exactly the given query, which is useful for
     /// resolving a `client_id` to the OAuth application `id` required by the read, update and delete endpoints.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name_query: Option<String>,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for ListOauthApplications {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("limit", self.limit.as_ref());
+        out.put_some("offset", self.offset.as_ref());
+        out.put_some("order_by", self.order_by.as_ref());
+        out.put_some("name_query", self.name_query.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for ListOauthApplications {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListOauthApplications {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            limit: fields.optional("limit")?,
-            offset: fields.optional("offset")?,
-            order_by: fields.optional("order_by")?,
-            name_query: fields.optional("name_query")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            limit: fields.optional("limit"),
+            offset: fields.optional("offset"),
+            order_by: fields.optional("order_by"),
+            name_query: fields.optional("name_query"),
+        }
     }
 }
 
@@ -8304,39 +10235,48 @@ impl ListOauthApplications {
 }
 
 /// The query parameters of `GET /organizations/{organization_id}/domains` ([`list_domains`](crate::client::OrganizationsApi::list_domains)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListOrganizationDomains {
     /// Filter domains by their verification status. `true` or `false`
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<String>,
     /// Filter domains by their enrollment mode. Accepts `automatic_invitation`, `automatic_suggestion`, `manual_invitation` or `enterprise_sso`.
     /// Prefix a value with `-` to exclude it instead (e.g. `-enterprise_sso`). Include and exclude filters can be combined and compose as AND.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enrollment_mode: Option<String>,
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+impl crate::client::lenient::Members for ListOrganizationDomains {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("verified", self.verified.as_ref());
+        out.put_some("enrollment_mode", self.enrollment_mode.as_ref());
+        out.put_some("limit", self.limit.as_ref());
+        out.put_some("offset", self.offset.as_ref());
+    }
+}
+
+impl serde::Serialize for ListOrganizationDomains {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListOrganizationDomains {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            verified: fields.optional("verified")?,
-            enrollment_mode: fields.optional("enrollment_mode")?,
-            limit: fields.optional("limit")?,
-            offset: fields.optional("offset")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            verified: fields.optional("verified"),
+            enrollment_mode: fields.optional("enrollment_mode"),
+            limit: fields.optional("limit"),
+            offset: fields.optional("offset"),
+        }
     }
 }
 
@@ -8376,43 +10316,54 @@ impl ListOrganizationDomains {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The query parameters of `GET /organization_permissions` ([`list`](crate::client::OrganizationPermissionsApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListOrganizationPermissions {
     /// Returns organization permissions with ID, name, or key that match the given query.
     /// Uses exact match for permission ID and partial match for name and key.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     /// Allows to return organization permissions in a particular order.
     /// At the moment, you can order the returned permissions by their `created_at`, `name`, or `key`.
     /// In order to specify the direction, you can use the `+/-` symbols prepended in the property to order by.
     /// For example, if you want permissions to be returned in descending order according to their `created_at` property, you can use `-created_at`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_by: Option<String>,
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "roles")]
+impl crate::client::lenient::Members for ListOrganizationPermissions {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("query", self.query.as_ref());
+        out.put_some("order_by", self.order_by.as_ref());
+        out.put_some("limit", self.limit.as_ref());
+        out.put_some("offset", self.offset.as_ref());
+    }
+}
+
+#[cfg(feature = "roles")]
+impl serde::Serialize for ListOrganizationPermissions {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "roles")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListOrganizationPermissions {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            query: fields.optional("query")?,
-            order_by: fields.optional("order_by")?,
-            limit: fields.optional("limit")?,
-            offset: fields.optional("offset")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            query: fields.optional("query"),
+            order_by: fields.optional("order_by"),
+            limit: fields.optional("limit"),
+            offset: fields.optional("offset"),
+        }
     }
 }
 
@@ -8455,13 +10406,12 @@ impl ListOrganizationPermissions {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The query parameters of `GET /organization_roles` ([`list`](crate::client::OrganizationRolesApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListOrganizationRoles {
     /// Returns organization roles with ID, name, or key that match the given query.
     /// Uses exact match for organization role ID and partial match for name and key.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     /// Allows to return organization roles in a particular order.
     /// At the moment, you can order the returned organization roles by their `created_at`, `name`, or `key`.
@@ -8469,31 +10419,43 @@ pub struct ListOrganizationRoles {
     /// For example, if you want organization roles to be returned in descending order according to their `created_at` property, you can use `-created_at`.
     /// If you don't use `+` or `-`, then `+` is implied.
     /// Defaults to `-created_at`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_by: Option<String>,
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "roles")]
+impl crate::client::lenient::Members for ListOrganizationRoles {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("query", self.query.as_ref());
+        out.put_some("order_by", self.order_by.as_ref());
+        out.put_some("limit", self.limit.as_ref());
+        out.put_some("offset", self.offset.as_ref());
+    }
+}
+
+#[cfg(feature = "roles")]
+impl serde::Serialize for ListOrganizationRoles {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "roles")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListOrganizationRoles {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            query: fields.optional("query")?,
-            order_by: fields.optional("order_by")?,
-            limit: fields.optional("limit")?,
-            offset: fields.optional("offset")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            query: fields.optional("query"),
+            order_by: fields.optional("order_by"),
+            limit: fields.optional("limit"),
+            offset: fields.optional("offset"),
+        }
     }
 }
 
@@ -8534,30 +10496,39 @@ impl ListOrganizationRoles {
 }
 
 /// The query parameters of `GET /organizations/{organization_id}/invitations/pending` ([`list_pending_invitations`](crate::client::OrganizationsApi::list_pending_invitations)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListPendingOrganizationInvitations {
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+impl crate::client::lenient::Members for ListPendingOrganizationInvitations {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("limit", self.limit.as_ref());
+        out.put_some("offset", self.offset.as_ref());
+    }
+}
+
+impl serde::Serialize for ListPendingOrganizationInvitations {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListPendingOrganizationInvitations {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            limit: fields.optional("limit")?,
-            offset: fields.optional("offset")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            limit: fields.optional("limit"),
+            offset: fields.optional("offset"),
+        }
     }
 }
 
@@ -8585,31 +10556,42 @@ impl ListPendingOrganizationInvitations {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The query parameters of `GET /redirect_urls` ([`list`](crate::client::RedirectUrlsApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListRedirectUrls {
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Members for ListRedirectUrls {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("limit", self.limit.as_ref());
+        out.put_some("offset", self.offset.as_ref());
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for ListRedirectUrls {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListRedirectUrls {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            limit: fields.optional("limit")?,
-            offset: fields.optional("offset")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            limit: fields.optional("limit"),
+            offset: fields.optional("offset"),
+        }
     }
 }
 
@@ -8640,13 +10622,12 @@ impl ListRedirectUrls {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The query parameters of `GET /role_sets` ([`list`](crate::client::RoleSetsApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListRoleSets {
     /// Returns role sets with ID, name, or key that match the given query.
     /// Uses exact match for role set ID and partial match for name and key.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     /// Allows to return role sets in a particular order.
     /// At the moment, you can order the returned role sets by their `created_at`, `name`, or `key`.
@@ -8654,31 +10635,43 @@ pub struct ListRoleSets {
     /// For example, if you want role sets to be returned in descending order according to their `created_at` property, you can use `-created_at`.
     /// If you don't use `+` or `-`, then `+` is implied.
     /// Defaults to `-created_at`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_by: Option<String>,
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "roles")]
+impl crate::client::lenient::Members for ListRoleSets {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("query", self.query.as_ref());
+        out.put_some("order_by", self.order_by.as_ref());
+        out.put_some("limit", self.limit.as_ref());
+        out.put_some("offset", self.offset.as_ref());
+    }
+}
+
+#[cfg(feature = "roles")]
+impl serde::Serialize for ListRoleSets {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "roles")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListRoleSets {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            query: fields.optional("query")?,
-            order_by: fields.optional("order_by")?,
-            limit: fields.optional("limit")?,
-            offset: fields.optional("offset")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            query: fields.optional("query"),
+            order_by: fields.optional("order_by"),
+            limit: fields.optional("limit"),
+            offset: fields.optional("offset"),
+        }
     }
 }
 
@@ -8721,26 +10714,22 @@ impl ListRoleSets {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The query parameters of `GET /saml_connections` ([`list`](crate::client::SamlConnectionsApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListSamlConnections {
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Returns SAML connections that have a name that matches the given query, via case-insensitive partial match.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     /// Sorts organizations memberships by phone_number, email_address, created_at, first_name, last_name or username.
     /// By prepending one of those values with + or -,
     /// we can choose to sort in ascending (ASC) or descending (DESC) order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_by: Option<String>,
     /// Returns SAML connections that have an associated organization ID to the
     /// given organizations.
@@ -8749,23 +10738,38 @@ pub struct ListSamlConnections {
     /// respective organization should be included or
     /// excluded from the result set.
     /// Accepts up to 100 organization IDs.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<Vec<String>>,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for ListSamlConnections {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("limit", self.limit.as_ref());
+        out.put_some("offset", self.offset.as_ref());
+        out.put_some("query", self.query.as_ref());
+        out.put_some("order_by", self.order_by.as_ref());
+        out.put_some("organization_id", self.organization_id.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for ListSamlConnections {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListSamlConnections {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            limit: fields.optional("limit")?,
-            offset: fields.optional("offset")?,
-            query: fields.optional("query")?,
-            order_by: fields.optional("order_by")?,
-            organization_id: fields.optional("organization_id")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            limit: fields.optional("limit"),
+            offset: fields.optional("offset"),
+            query: fields.optional("query"),
+            order_by: fields.optional("order_by"),
+            organization_id: fields.optional("organization_id"),
+        }
     }
 }
 
@@ -8817,31 +10821,42 @@ impl ListSamlConnections {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The query parameters of `GET /scim_directories` ([`list`](crate::client::ScimDirectoriesApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListScimDirectories {
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for ListScimDirectories {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("limit", self.limit.as_ref());
+        out.put_some("offset", self.offset.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for ListScimDirectories {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListScimDirectories {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            limit: fields.optional("limit")?,
-            offset: fields.optional("offset")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            limit: fields.optional("limit"),
+            offset: fields.optional("offset"),
+        }
     }
 }
 
@@ -8872,24 +10887,20 @@ impl ListScimDirectories {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The query parameters of `GET /waitlist_entries` ([`list`](crate::client::WaitlistEntriesApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListWaitlistEntries {
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Filter waitlist entries by `email_address` or `id`
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     /// Filter waitlist entries by their status
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ListWaitlistEntriesStatus>,
     /// Specify the order of results. Supported values are:
     /// - `created_at`
@@ -8897,23 +10908,38 @@ pub struct ListWaitlistEntries {
     /// - `invited_at`
     ///
     /// Use `+` for ascending or `-` for descending order. Defaults to `-created_at`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_by: Option<String>,
+}
+
+#[cfg(feature = "identity")]
+impl crate::client::lenient::Members for ListWaitlistEntries {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("limit", self.limit.as_ref());
+        out.put_some("offset", self.offset.as_ref());
+        out.put_some("query", self.query.as_ref());
+        out.put_some("status", self.status.as_ref());
+        out.put_some("order_by", self.order_by.as_ref());
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for ListWaitlistEntries {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListWaitlistEntries {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            limit: fields.optional("limit")?,
-            offset: fields.optional("offset")?,
-            query: fields.optional("query")?,
-            status: fields.optional("status")?,
-            order_by: fields.optional("order_by")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            limit: fields.optional("limit"),
+            offset: fields.optional("offset"),
+            query: fields.optional("query"),
+            status: fields.optional("status"),
+            order_by: fields.optional("order_by"),
+        }
     }
 }
 
@@ -8977,7 +11003,7 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `OauthApplication`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OauthApplication {
     /// `object`.
@@ -8991,10 +11017,8 @@ pub struct OauthApplication {
     /// `client_id`.
     pub client_id: String,
     /// `client_uri`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_uri: Option<String>,
     /// `client_image_url`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_image_url: Option<String>,
     /// `dynamically_registered`.
     pub dynamically_registered: bool,
@@ -9029,33 +11053,65 @@ pub struct OauthApplication {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for OauthApplication {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("instance_id", &self.instance_id);
+        out.put("name", &self.name);
+        out.put("client_id", &self.client_id);
+        out.put_some("client_uri", self.client_uri.as_ref());
+        out.put_some("client_image_url", self.client_image_url.as_ref());
+        out.put("dynamically_registered", &self.dynamically_registered);
+        out.put("consent_screen_enabled", &self.consent_screen_enabled);
+        out.put("pkce_required", &self.pkce_required);
+        out.put("public", &self.public);
+        out.put("scopes", &self.scopes);
+        out.put("redirect_uris", &self.redirect_uris);
+        out.put("callback_url", &self.callback_url);
+        out.put("authorize_url", &self.authorize_url);
+        out.put("token_fetch_url", &self.token_fetch_url);
+        out.put("user_info_url", &self.user_info_url);
+        out.put("discovery_url", &self.discovery_url);
+        out.put("token_introspection_url", &self.token_introspection_url);
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for OauthApplication {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for OauthApplication {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            instance_id: fields.or_default("instance_id")?,
-            name: fields.or_default("name")?,
-            client_id: fields.or_default("client_id")?,
-            client_uri: fields.optional("client_uri")?,
-            client_image_url: fields.optional("client_image_url")?,
-            dynamically_registered: fields.or_default("dynamically_registered")?,
-            consent_screen_enabled: fields.or_default("consent_screen_enabled")?,
-            pkce_required: fields.or_default("pkce_required")?,
-            public: fields.or_default("public")?,
-            scopes: fields.or_default("scopes")?,
-            redirect_uris: fields.or_default("redirect_uris")?,
-            callback_url: fields.or_default("callback_url")?,
-            authorize_url: fields.or_default("authorize_url")?,
-            token_fetch_url: fields.or_default("token_fetch_url")?,
-            user_info_url: fields.or_default("user_info_url")?,
-            discovery_url: fields.or_default("discovery_url")?,
-            token_introspection_url: fields.or_default("token_introspection_url")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            instance_id: fields.or_default("instance_id"),
+            name: fields.or_default("name"),
+            client_id: fields.or_default("client_id"),
+            client_uri: fields.optional("client_uri"),
+            client_image_url: fields.optional("client_image_url"),
+            dynamically_registered: fields.or_default("dynamically_registered"),
+            consent_screen_enabled: fields.or_default("consent_screen_enabled"),
+            pkce_required: fields.or_default("pkce_required"),
+            public: fields.or_default("public"),
+            scopes: fields.or_default("scopes"),
+            redirect_uris: fields.or_default("redirect_uris"),
+            callback_url: fields.or_default("callback_url"),
+            authorize_url: fields.or_default("authorize_url"),
+            token_fetch_url: fields.or_default("token_fetch_url"),
+            user_info_url: fields.or_default("user_info_url"),
+            discovery_url: fields.or_default("discovery_url"),
+            token_introspection_url: fields.or_default("token_introspection_url"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+        }
     }
 }
 
@@ -9069,7 +11125,7 @@ impl<'de> serde::Deserialize<'de> for OauthApplication {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `OauthApplicationSettings`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OauthApplicationSettings {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -9089,23 +11145,53 @@ pub struct OauthApplicationSettings {
 }
 
 #[cfg(feature = "instance")]
+impl crate::client::lenient::Members for OauthApplicationSettings {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put(
+            "dynamic_oauth_client_registration",
+            &self.dynamic_oauth_client_registration,
+        );
+        out.put("default_scopes", &self.default_scopes);
+        out.put("oauth_jwt_access_tokens", &self.oauth_jwt_access_tokens);
+        out.put(
+            "client_id_metadata_documents_advertised",
+            &self.client_id_metadata_documents_advertised,
+        );
+        out.put(
+            "client_id_metadata_documents_only_allow_pre_registered_clients",
+            &self.client_id_metadata_documents_only_allow_pre_registered_clients,
+        );
+        out.put(
+            "client_id_metadata_documents_block_implicitly_allowed_clients",
+            &self.client_id_metadata_documents_block_implicitly_allowed_clients,
+        );
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for OauthApplicationSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "instance")]
 impl crate::client::lenient::Object for OauthApplicationSettings {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
             dynamic_oauth_client_registration: fields
-                .or_default("dynamic_oauth_client_registration")?,
-            default_scopes: fields.or_default("default_scopes")?,
-            oauth_jwt_access_tokens: fields.or_default("oauth_jwt_access_tokens")?,
+                .or_default("dynamic_oauth_client_registration"),
+            default_scopes: fields.or_default("default_scopes"),
+            oauth_jwt_access_tokens: fields.or_default("oauth_jwt_access_tokens"),
             client_id_metadata_documents_advertised: fields
-                .or_default("client_id_metadata_documents_advertised")?,
+                .or_default("client_id_metadata_documents_advertised"),
             client_id_metadata_documents_only_allow_pre_registered_clients: fields
-                .or_default("client_id_metadata_documents_only_allow_pre_registered_clients")?,
+                .or_default("client_id_metadata_documents_only_allow_pre_registered_clients"),
             client_id_metadata_documents_block_implicitly_allowed_clients: fields
-                .or_default("client_id_metadata_documents_block_implicitly_allowed_clients")?,
-        })
+                .or_default("client_id_metadata_documents_block_implicitly_allowed_clients"),
+        }
     }
 }
 
@@ -9119,7 +11205,7 @@ impl<'de> serde::Deserialize<'de> for OauthApplicationSettings {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `OauthApplicationWithSecret`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OauthApplicationWithSecret {
     /// `object`.
@@ -9133,10 +11219,8 @@ pub struct OauthApplicationWithSecret {
     /// `client_id`.
     pub client_id: String,
     /// `client_uri`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_uri: Option<String>,
     /// `client_image_url`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_image_url: Option<String>,
     /// `dynamically_registered`.
     pub dynamically_registered: bool,
@@ -9169,39 +11253,71 @@ pub struct OauthApplicationWithSecret {
     /// Unix timestamp of last update.
     pub updated_at: i64,
     /// Empty if public client.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for OauthApplicationWithSecret {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("instance_id", &self.instance_id);
+        out.put("name", &self.name);
+        out.put("client_id", &self.client_id);
+        out.put_some("client_uri", self.client_uri.as_ref());
+        out.put_some("client_image_url", self.client_image_url.as_ref());
+        out.put("dynamically_registered", &self.dynamically_registered);
+        out.put("consent_screen_enabled", &self.consent_screen_enabled);
+        out.put("pkce_required", &self.pkce_required);
+        out.put("public", &self.public);
+        out.put("scopes", &self.scopes);
+        out.put("redirect_uris", &self.redirect_uris);
+        out.put("callback_url", &self.callback_url);
+        out.put("authorize_url", &self.authorize_url);
+        out.put("token_fetch_url", &self.token_fetch_url);
+        out.put("user_info_url", &self.user_info_url);
+        out.put("discovery_url", &self.discovery_url);
+        out.put("token_introspection_url", &self.token_introspection_url);
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+        out.put_some("client_secret", self.client_secret.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for OauthApplicationWithSecret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for OauthApplicationWithSecret {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            instance_id: fields.or_default("instance_id")?,
-            name: fields.or_default("name")?,
-            client_id: fields.or_default("client_id")?,
-            client_uri: fields.optional("client_uri")?,
-            client_image_url: fields.optional("client_image_url")?,
-            dynamically_registered: fields.or_default("dynamically_registered")?,
-            consent_screen_enabled: fields.or_default("consent_screen_enabled")?,
-            pkce_required: fields.or_default("pkce_required")?,
-            public: fields.or_default("public")?,
-            scopes: fields.or_default("scopes")?,
-            redirect_uris: fields.or_default("redirect_uris")?,
-            callback_url: fields.or_default("callback_url")?,
-            authorize_url: fields.or_default("authorize_url")?,
-            token_fetch_url: fields.or_default("token_fetch_url")?,
-            user_info_url: fields.or_default("user_info_url")?,
-            discovery_url: fields.or_default("discovery_url")?,
-            token_introspection_url: fields.or_default("token_introspection_url")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-            client_secret: fields.optional("client_secret")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            instance_id: fields.or_default("instance_id"),
+            name: fields.or_default("name"),
+            client_id: fields.or_default("client_id"),
+            client_uri: fields.optional("client_uri"),
+            client_image_url: fields.optional("client_image_url"),
+            dynamically_registered: fields.or_default("dynamically_registered"),
+            consent_screen_enabled: fields.or_default("consent_screen_enabled"),
+            pkce_required: fields.or_default("pkce_required"),
+            public: fields.or_default("public"),
+            scopes: fields.or_default("scopes"),
+            redirect_uris: fields.or_default("redirect_uris"),
+            callback_url: fields.or_default("callback_url"),
+            authorize_url: fields.or_default("authorize_url"),
+            token_fetch_url: fields.or_default("token_fetch_url"),
+            user_info_url: fields.or_default("user_info_url"),
+            discovery_url: fields.or_default("discovery_url"),
+            token_introspection_url: fields.or_default("token_introspection_url"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+            client_secret: fields.optional("client_secret"),
+        }
     }
 }
 
@@ -9213,7 +11329,7 @@ impl<'de> serde::Deserialize<'de> for OauthApplicationWithSecret {
 }
 
 /// An organization domain
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OrganizationDomain {
     /// String representing the object's type. Objects of the same type share the same value. Always `organization_domain`
@@ -9227,25 +11343,20 @@ pub struct OrganizationDomain {
     /// Mode of enrollment for the domain
     pub enrollment_mode: OrganizationDomainEnrollmentMode,
     /// Affiliation email address for the domain, if available.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub affiliation_email_address: Option<String>,
     /// Verification details for the user-facing affiliation between the domain and the organization (e.g. affiliation_email_code).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub affiliation_verification: Option<OrganizationDomainVerification>,
     /// Verification details for the underlying DNS domain ownership proof (TXT challenge or dashboard override). Null until ownership has been attempted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ownership_verification: Option<OrganizationDomainVerification>,
     /// Deprecated alias for `affiliation_verification`. Kept for backward compatibility on the current API version; will be removed in the next API version. Prefer `affiliation_verification`.
     ///
     /// Deprecated by Clerk.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verification: Option<OrganizationDomainVerification>,
     /// Total number of pending invitations associated with this domain
     pub total_pending_invitations: i64,
     /// Total number of pending suggestions associated with this domain
     pub total_pending_suggestions: i64,
     /// Public organization data associated with this domain
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_organization_data: Option<OrganizationInvitationPublicOrganizationData>,
     /// Unix timestamp when the domain was created
     pub created_at: i64,
@@ -9253,26 +11364,61 @@ pub struct OrganizationDomain {
     pub updated_at: i64,
 }
 
+impl crate::client::lenient::Members for OrganizationDomain {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("organization_id", &self.organization_id);
+        out.put("name", &self.name);
+        out.put("enrollment_mode", &self.enrollment_mode);
+        out.put_some(
+            "affiliation_email_address",
+            self.affiliation_email_address.as_ref(),
+        );
+        out.put_some(
+            "affiliation_verification",
+            self.affiliation_verification.as_ref(),
+        );
+        out.put_some(
+            "ownership_verification",
+            self.ownership_verification.as_ref(),
+        );
+        out.put_some("verification", self.verification.as_ref());
+        out.put("total_pending_invitations", &self.total_pending_invitations);
+        out.put("total_pending_suggestions", &self.total_pending_suggestions);
+        out.put_some(
+            "public_organization_data",
+            self.public_organization_data.as_ref(),
+        );
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+    }
+}
+
+impl serde::Serialize for OrganizationDomain {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for OrganizationDomain {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            organization_id: fields.or_default("organization_id")?,
-            name: fields.or_default("name")?,
-            enrollment_mode: fields.or_default("enrollment_mode")?,
-            affiliation_email_address: fields.optional("affiliation_email_address")?,
-            affiliation_verification: fields.optional("affiliation_verification")?,
-            ownership_verification: fields.optional("ownership_verification")?,
-            verification: fields.optional("verification")?,
-            total_pending_invitations: fields.or_default("total_pending_invitations")?,
-            total_pending_suggestions: fields.or_default("total_pending_suggestions")?,
-            public_organization_data: fields.optional("public_organization_data")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            organization_id: fields.or_default("organization_id"),
+            name: fields.or_default("name"),
+            enrollment_mode: fields.or_default("enrollment_mode"),
+            affiliation_email_address: fields.optional("affiliation_email_address"),
+            affiliation_verification: fields.optional("affiliation_verification"),
+            ownership_verification: fields.optional("ownership_verification"),
+            verification: fields.optional("verification"),
+            total_pending_invitations: fields.or_default("total_pending_invitations"),
+            total_pending_suggestions: fields.or_default("total_pending_suggestions"),
+            public_organization_data: fields.optional("public_organization_data"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+        }
     }
 }
 
@@ -9297,7 +11443,7 @@ crate::client::models::string_enum! {
 }
 
 /// The verification object from an organization domain
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OrganizationDomainVerification {
     /// Status of the verification. It can be `unverified`, `verified`, `failed`, or `expired`.
@@ -9305,27 +11451,38 @@ pub struct OrganizationDomainVerification {
     /// Name of the strategy used to verify the domain
     pub strategy: String,
     /// How many attempts have been made to verify the domain
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attempts: Option<i64>,
     /// Unix timestamp of when the verification will expire
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expire_at: Option<i64>,
     /// Unix timestamp of when ownership was verified. Only populated on `ownership_verification`; null on `affiliation_verification`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified_at: Option<i64>,
 }
 
+impl crate::client::lenient::Members for OrganizationDomainVerification {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("status", &self.status);
+        out.put("strategy", &self.strategy);
+        out.put_some("attempts", self.attempts.as_ref());
+        out.put_some("expire_at", self.expire_at.as_ref());
+        out.put_some("verified_at", self.verified_at.as_ref());
+    }
+}
+
+impl serde::Serialize for OrganizationDomainVerification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for OrganizationDomainVerification {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            status: fields.or_default("status")?,
-            strategy: fields.or_default("strategy")?,
-            attempts: fields.optional("attempts")?,
-            expire_at: fields.optional("expire_at")?,
-            verified_at: fields.optional("verified_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            status: fields.or_default("status"),
+            strategy: fields.or_default("strategy"),
+            attempts: fields.optional("attempts"),
+            expire_at: fields.optional("expire_at"),
+            verified_at: fields.optional("verified_at"),
+        }
     }
 }
 
@@ -9336,7 +11493,7 @@ impl<'de> serde::Deserialize<'de> for OrganizationDomainVerification {
 }
 
 /// `OrganizationInvitationPublicOrganizationData`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OrganizationInvitationPublicOrganizationData {
     /// `id`.
@@ -9346,23 +11503,36 @@ pub struct OrganizationInvitationPublicOrganizationData {
     /// `slug`.
     pub slug: String,
     /// `image_url`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
     /// `has_image`.
     pub has_image: bool,
 }
 
+impl crate::client::lenient::Members for OrganizationInvitationPublicOrganizationData {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("id", &self.id);
+        out.put("name", &self.name);
+        out.put("slug", &self.slug);
+        out.put_some("image_url", self.image_url.as_ref());
+        out.put("has_image", &self.has_image);
+    }
+}
+
+impl serde::Serialize for OrganizationInvitationPublicOrganizationData {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for OrganizationInvitationPublicOrganizationData {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            id: fields.or_default("id")?,
-            name: fields.or_default("name")?,
-            slug: fields.or_default("slug")?,
-            image_url: fields.optional("image_url")?,
-            has_image: fields.or_default("has_image")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            id: fields.or_default("id"),
+            name: fields.or_default("name"),
+            slug: fields.or_default("slug"),
+            image_url: fields.optional("image_url"),
+            has_image: fields.or_default("has_image"),
+        }
     }
 }
 
@@ -9373,16 +11543,14 @@ impl<'de> serde::Deserialize<'de> for OrganizationInvitationPublicOrganizationDa
 }
 
 /// An organization inviter's public user data
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OrganizationInvitationPublicUserData {
     /// `user_id`.
     pub user_id: String,
     /// `first_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// `last_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// `image_url`.
     pub image_url: String,
@@ -9392,18 +11560,33 @@ pub struct OrganizationInvitationPublicUserData {
     pub identifier: String,
 }
 
+impl crate::client::lenient::Members for OrganizationInvitationPublicUserData {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("user_id", &self.user_id);
+        out.put_some("first_name", self.first_name.as_ref());
+        out.put_some("last_name", self.last_name.as_ref());
+        out.put("image_url", &self.image_url);
+        out.put("has_image", &self.has_image);
+        out.put("identifier", &self.identifier);
+    }
+}
+
+impl serde::Serialize for OrganizationInvitationPublicUserData {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for OrganizationInvitationPublicUserData {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            user_id: fields.or_default("user_id")?,
-            first_name: fields.optional("first_name")?,
-            last_name: fields.optional("last_name")?,
-            image_url: fields.or_default("image_url")?,
-            has_image: fields.or_default("has_image")?,
-            identifier: fields.or_default("identifier")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            user_id: fields.or_default("user_id"),
+            first_name: fields.optional("first_name"),
+            last_name: fields.optional("last_name"),
+            image_url: fields.or_default("image_url"),
+            has_image: fields.or_default("has_image"),
+            identifier: fields.or_default("identifier"),
+        }
     }
 }
 
@@ -9414,79 +11597,93 @@ impl<'de> serde::Deserialize<'de> for OrganizationInvitationPublicUserData {
 }
 
 /// An organization invitation with public organization data populated
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OrganizationInvitationWithPublicOrganizationData {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// `id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// `email_address`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<String>,
     /// `role`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     /// `role_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub role_name: Option<String>,
     /// `organization_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// `inviter_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inviter_id: Option<String>,
     /// An organization inviter's public user data
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_inviter_data: Option<OrganizationInvitationPublicUserData>,
     /// `status`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// `public_metadata`.
     pub public_metadata: serde_json::Map<String, serde_json::Value>,
     /// `private_metadata`.
     pub private_metadata: serde_json::Map<String, serde_json::Value>,
     /// `url`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Unix timestamp of expiration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
     /// Unix timestamp of creation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<i64>,
     /// Unix timestamp of last update.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<i64>,
     /// `public_organization_data`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_organization_data: Option<OrganizationInvitationPublicOrganizationData>,
 }
 
+impl crate::client::lenient::Members for OrganizationInvitationWithPublicOrganizationData {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("object", self.object.as_ref());
+        out.put_some("id", self.id.as_ref());
+        out.put_some("email_address", self.email_address.as_ref());
+        out.put_some("role", self.role.as_ref());
+        out.put_some("role_name", self.role_name.as_ref());
+        out.put_some("organization_id", self.organization_id.as_ref());
+        out.put_some("inviter_id", self.inviter_id.as_ref());
+        out.put_some("public_inviter_data", self.public_inviter_data.as_ref());
+        out.put_some("status", self.status.as_ref());
+        out.put("public_metadata", &self.public_metadata);
+        out.put("private_metadata", &self.private_metadata);
+        out.put_some("url", self.url.as_ref());
+        out.put_some("expires_at", self.expires_at.as_ref());
+        out.put_some("created_at", self.created_at.as_ref());
+        out.put_some("updated_at", self.updated_at.as_ref());
+        out.put_some(
+            "public_organization_data",
+            self.public_organization_data.as_ref(),
+        );
+    }
+}
+
+impl serde::Serialize for OrganizationInvitationWithPublicOrganizationData {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for OrganizationInvitationWithPublicOrganizationData {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.optional("object")?,
-            id: fields.optional("id")?,
-            email_address: fields.optional("email_address")?,
-            role: fields.optional("role")?,
-            role_name: fields.optional("role_name")?,
-            organization_id: fields.optional("organization_id")?,
-            inviter_id: fields.optional("inviter_id")?,
-            public_inviter_data: fields.optional("public_inviter_data")?,
-            status: fields.optional("status")?,
-            public_metadata: fields.or_default("public_metadata")?,
-            private_metadata: fields.or_default("private_metadata")?,
-            url: fields.optional("url")?,
-            expires_at: fields.optional("expires_at")?,
-            created_at: fields.optional("created_at")?,
-            updated_at: fields.optional("updated_at")?,
-            public_organization_data: fields.optional("public_organization_data")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.optional("object"),
+            id: fields.optional("id"),
+            email_address: fields.optional("email_address"),
+            role: fields.optional("role"),
+            role_name: fields.optional("role_name"),
+            organization_id: fields.optional("organization_id"),
+            inviter_id: fields.optional("inviter_id"),
+            public_inviter_data: fields.optional("public_inviter_data"),
+            status: fields.optional("status"),
+            public_metadata: fields.or_default("public_metadata"),
+            private_metadata: fields.or_default("private_metadata"),
+            url: fields.optional("url"),
+            expires_at: fields.optional("expires_at"),
+            created_at: fields.optional("created_at"),
+            updated_at: fields.optional("updated_at"),
+            public_organization_data: fields.optional("public_organization_data"),
+        }
     }
 }
 
@@ -9499,7 +11696,7 @@ impl<'de> serde::Deserialize<'de> for OrganizationInvitationWithPublicOrganizati
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `OrganizationSettings`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OrganizationSettings {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -9511,14 +11708,12 @@ pub struct OrganizationSettings {
     /// `max_allowed_roles`.
     pub max_allowed_roles: i64,
     /// `max_role_sets_allowed`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_role_sets_allowed: Option<i64>,
     /// `max_allowed_domains`.
     pub max_allowed_domains: i64,
     /// max_allowed_permissions is now a no-op, as permissions are now unlimited
     ///
     /// Deprecated by Clerk.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_allowed_permissions: Option<i64>,
     /// The role key that a user will be assigned after creating an organization.
     pub creator_role: String,
@@ -9527,38 +11722,64 @@ pub struct OrganizationSettings {
     /// `domains_enabled`.
     pub domains_enabled: bool,
     /// `slug_disabled`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub slug_disabled: Option<bool>,
     /// `domains_enrollment_modes`.
     pub domains_enrollment_modes: Vec<OrganizationSettingsDomainsEnrollmentModesItem>,
     /// The role key that it will be used in order to create an organization invitation or suggestion.
     pub domains_default_role: String,
     /// The role set key that it will be used to create new organizations.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub initial_role_set_key: Option<String>,
 }
 
 #[cfg(feature = "instance")]
+impl crate::client::lenient::Members for OrganizationSettings {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("enabled", &self.enabled);
+        out.put("max_allowed_memberships", &self.max_allowed_memberships);
+        out.put("max_allowed_roles", &self.max_allowed_roles);
+        out.put_some("max_role_sets_allowed", self.max_role_sets_allowed.as_ref());
+        out.put("max_allowed_domains", &self.max_allowed_domains);
+        out.put_some(
+            "max_allowed_permissions",
+            self.max_allowed_permissions.as_ref(),
+        );
+        out.put("creator_role", &self.creator_role);
+        out.put("admin_delete_enabled", &self.admin_delete_enabled);
+        out.put("domains_enabled", &self.domains_enabled);
+        out.put_some("slug_disabled", self.slug_disabled.as_ref());
+        out.put("domains_enrollment_modes", &self.domains_enrollment_modes);
+        out.put("domains_default_role", &self.domains_default_role);
+        out.put_some("initial_role_set_key", self.initial_role_set_key.as_ref());
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for OrganizationSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "instance")]
 impl crate::client::lenient::Object for OrganizationSettings {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            enabled: fields.or_default("enabled")?,
-            max_allowed_memberships: fields.or_default("max_allowed_memberships")?,
-            max_allowed_roles: fields.or_default("max_allowed_roles")?,
-            max_role_sets_allowed: fields.optional("max_role_sets_allowed")?,
-            max_allowed_domains: fields.or_default("max_allowed_domains")?,
-            max_allowed_permissions: fields.optional("max_allowed_permissions")?,
-            creator_role: fields.or_default("creator_role")?,
-            admin_delete_enabled: fields.or_default("admin_delete_enabled")?,
-            domains_enabled: fields.or_default("domains_enabled")?,
-            slug_disabled: fields.optional("slug_disabled")?,
-            domains_enrollment_modes: fields.or_default("domains_enrollment_modes")?,
-            domains_default_role: fields.or_default("domains_default_role")?,
-            initial_role_set_key: fields.optional("initial_role_set_key")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            enabled: fields.or_default("enabled"),
+            max_allowed_memberships: fields.or_default("max_allowed_memberships"),
+            max_allowed_roles: fields.or_default("max_allowed_roles"),
+            max_role_sets_allowed: fields.optional("max_role_sets_allowed"),
+            max_allowed_domains: fields.or_default("max_allowed_domains"),
+            max_allowed_permissions: fields.optional("max_allowed_permissions"),
+            creator_role: fields.or_default("creator_role"),
+            admin_delete_enabled: fields.or_default("admin_delete_enabled"),
+            domains_enabled: fields.or_default("domains_enabled"),
+            slug_disabled: fields.optional("slug_disabled"),
+            domains_enrollment_modes: fields.or_default("domains_enrollment_modes"),
+            domains_default_role: fields.or_default("domains_default_role"),
+            initial_role_set_key: fields.optional("initial_role_set_key"),
+        }
     }
 }
 
@@ -9585,7 +11806,7 @@ crate::client::models::string_enum! {
 #[cfg(any(feature = "enterprise", feature = "roles"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "enterprise", feature = "roles"))))]
 /// `Permission`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Permission {
     /// `object`.
@@ -9607,20 +11828,39 @@ pub struct Permission {
 }
 
 #[cfg(any(feature = "enterprise", feature = "roles"))]
+impl crate::client::lenient::Members for Permission {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("name", &self.name);
+        out.put("key", &self.key);
+        out.put("description", &self.description);
+        out.put("type", &self.r#type);
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+    }
+}
+
+#[cfg(any(feature = "enterprise", feature = "roles"))]
+impl serde::Serialize for Permission {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(any(feature = "enterprise", feature = "roles"))]
 impl crate::client::lenient::Object for Permission {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            name: fields.or_default("name")?,
-            key: fields.or_default("key")?,
-            description: fields.or_default("description")?,
-            r#type: fields.or_default("type")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            name: fields.or_default("name"),
+            key: fields.or_default("key"),
+            description: fields.or_default("description"),
+            r#type: fields.or_default("type"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+        }
     }
 }
 
@@ -9634,41 +11874,52 @@ impl<'de> serde::Deserialize<'de> for Permission {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `POST /templates/{template_type}/{slug}/preview` ([`preview`](crate::client::TemplatesApi::preview)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct PreviewTemplate {
     /// The email subject.
     /// Applicable only to email templates.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// The template body before variable interpolation
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// The local part of the From email address that will be used for emails.
     /// For example, in the address 'hello@example.com', the local part is 'hello'.
     /// Applicable only to email templates.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from_email_name: Option<String>,
     /// The local part of the Reply To email address that will be used for emails.
     /// For example, in the address 'hello@example.com', the local part is 'hello'.
     /// Applicable only to email templates.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_to_email_name: Option<String>,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Members for PreviewTemplate {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("subject", self.subject.as_ref());
+        out.put_some("body", self.body.as_ref());
+        out.put_some("from_email_name", self.from_email_name.as_ref());
+        out.put_some("reply_to_email_name", self.reply_to_email_name.as_ref());
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for PreviewTemplate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for PreviewTemplate {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            subject: fields.optional("subject")?,
-            body: fields.optional("body")?,
-            from_email_name: fields.optional("from_email_name")?,
-            reply_to_email_name: fields.optional("reply_to_email_name")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            subject: fields.optional("subject"),
+            body: fields.optional("body"),
+            from_email_name: fields.optional("from_email_name"),
+            reply_to_email_name: fields.optional("reply_to_email_name"),
+        }
     }
 }
 
@@ -9711,7 +11962,7 @@ impl PreviewTemplate {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `PriceTransitionRequest`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PriceTransitionRequest {
     /// The current price ID of the subscription item.
@@ -9721,14 +11972,27 @@ pub struct PriceTransitionRequest {
 }
 
 #[cfg(feature = "billing")]
+impl crate::client::lenient::Members for PriceTransitionRequest {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("from_price_id", &self.from_price_id);
+        out.put("to_price_id", &self.to_price_id);
+    }
+}
+
+#[cfg(feature = "billing")]
+impl serde::Serialize for PriceTransitionRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "billing")]
 impl crate::client::lenient::Object for PriceTransitionRequest {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            from_price_id: fields.or_default("from_price_id")?,
-            to_price_id: fields.or_default("to_price_id")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            from_price_id: fields.or_default("from_price_id"),
+            to_price_id: fields.or_default("to_price_id"),
+        }
     }
 }
 
@@ -9742,7 +12006,7 @@ impl<'de> serde::Deserialize<'de> for PriceTransitionRequest {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `ProxyCheck`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ProxyCheck {
     /// `object`.
@@ -9752,7 +12016,6 @@ pub struct ProxyCheck {
     /// `domain_id`.
     pub domain_id: String,
     /// Unix timestamp of last run.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_run_at: Option<i64>,
     /// `proxy_url`.
     pub proxy_url: String,
@@ -9765,20 +12028,39 @@ pub struct ProxyCheck {
 }
 
 #[cfg(feature = "instance")]
+impl crate::client::lenient::Members for ProxyCheck {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("domain_id", &self.domain_id);
+        out.put_some("last_run_at", self.last_run_at.as_ref());
+        out.put("proxy_url", &self.proxy_url);
+        out.put("successful", &self.successful);
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for ProxyCheck {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "instance")]
 impl crate::client::lenient::Object for ProxyCheck {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            domain_id: fields.or_default("domain_id")?,
-            last_run_at: fields.optional("last_run_at")?,
-            proxy_url: fields.or_default("proxy_url")?,
-            successful: fields.or_default("successful")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            domain_id: fields.or_default("domain_id"),
+            last_run_at: fields.optional("last_run_at"),
+            proxy_url: fields.or_default("proxy_url"),
+            successful: fields.or_default("successful"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+        }
     }
 }
 
@@ -9792,7 +12074,7 @@ impl<'de> serde::Deserialize<'de> for ProxyCheck {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `RedirectUrl`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct RedirectUrl {
     /// `object`.
@@ -9808,17 +12090,33 @@ pub struct RedirectUrl {
 }
 
 #[cfg(feature = "instance")]
+impl crate::client::lenient::Members for RedirectUrl {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("url", &self.url);
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for RedirectUrl {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "instance")]
 impl crate::client::lenient::Object for RedirectUrl {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            url: fields.or_default("url")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            url: fields.or_default("url"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+        }
     }
 }
 
@@ -9830,7 +12128,7 @@ impl<'de> serde::Deserialize<'de> for RedirectUrl {
 }
 
 /// The body of `POST /sessions/{session_id}/refresh` ([`refresh`](crate::client::SessionsApi::refresh)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct RefreshSession {
@@ -9842,29 +12140,44 @@ pub struct RefreshSession {
     /// The origin of the request.
     pub request_origin: String,
     /// The headers of the request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_headers: Option<serde_json::Map<String, serde_json::Value>>,
     /// The format of the response.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<RefreshSessionFormat>,
     /// The IP address of the request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_originating_ip: Option<String>,
+}
+
+impl crate::client::lenient::Members for RefreshSession {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("expired_token", &self.expired_token);
+        out.put("refresh_token", &self.refresh_token);
+        out.put("request_origin", &self.request_origin);
+        out.put_some("request_headers", self.request_headers.as_ref());
+        out.put_some("format", self.format.as_ref());
+        out.put_some(
+            "request_originating_ip",
+            self.request_originating_ip.as_ref(),
+        );
+    }
+}
+
+impl serde::Serialize for RefreshSession {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for RefreshSession {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            expired_token: fields.or_default("expired_token")?,
-            refresh_token: fields.or_default("refresh_token")?,
-            request_origin: fields.or_default("request_origin")?,
-            request_headers: fields.optional("request_headers")?,
-            format: fields.optional("format")?,
-            request_originating_ip: fields.optional("request_originating_ip")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            expired_token: fields.or_default("expired_token"),
+            refresh_token: fields.or_default("refresh_token"),
+            request_origin: fields.or_default("request_origin"),
+            request_headers: fields.optional("request_headers"),
+            format: fields.optional("format"),
+            request_originating_ip: fields.optional("request_originating_ip"),
+        }
     }
 }
 
@@ -9941,23 +12254,35 @@ crate::client::models::string_enum! {
 }
 
 /// The body of `POST /users/{user_id}/remove_password` ([`remove_password`](crate::client::UsersApi::remove_password)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct RemoveUserPassword {
     /// Set to `true` to revoke all of the user's active sessions after removing the password.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_out_of_other_sessions: Option<bool>,
+}
+
+impl crate::client::lenient::Members for RemoveUserPassword {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some(
+            "sign_out_of_other_sessions",
+            self.sign_out_of_other_sessions.as_ref(),
+        );
+    }
+}
+
+impl serde::Serialize for RemoveUserPassword {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for RemoveUserPassword {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            sign_out_of_other_sessions: fields.optional("sign_out_of_other_sessions")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            sign_out_of_other_sessions: fields.optional("sign_out_of_other_sessions"),
+        }
     }
 }
 
@@ -9979,7 +12304,7 @@ impl RemoveUserPassword {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `PUT /directories/{directory_id}/group_role_mappings` ([`replace_group_role_mappings`](crate::client::DirectoriesApi::replace_group_role_mappings)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ReplaceDirectoryGroupRoleMappings {
@@ -9988,14 +12313,26 @@ pub struct ReplaceDirectoryGroupRoleMappings {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for ReplaceDirectoryGroupRoleMappings {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("mappings", &self.mappings);
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for ReplaceDirectoryGroupRoleMappings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ReplaceDirectoryGroupRoleMappings {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            mappings: fields.or_default("mappings")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            mappings: fields.or_default("mappings"),
+        }
     }
 }
 
@@ -10034,29 +12371,41 @@ impl ReplaceDirectoryGroupRoleMappings {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `ReplaceDirectoryGroupRoleMappingsMappingsItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ReplaceDirectoryGroupRoleMappingsMappingsItem {
     /// The group ID from the identity provider. Exactly one of `directory_group_id` or `scim_group_id` is required.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub directory_group_id: Option<String>,
     /// The legacy name for `directory_group_id`. Send either one, or both with the same value; sending both with different values is rejected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scim_group_id: Option<String>,
     /// The ID of the organization role to assign to members of the group.
     pub role_id: String,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for ReplaceDirectoryGroupRoleMappingsMappingsItem {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("directory_group_id", self.directory_group_id.as_ref());
+        out.put_some("scim_group_id", self.scim_group_id.as_ref());
+        out.put("role_id", &self.role_id);
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for ReplaceDirectoryGroupRoleMappingsMappingsItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for ReplaceDirectoryGroupRoleMappingsMappingsItem {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            directory_group_id: fields.optional("directory_group_id")?,
-            scim_group_id: fields.optional("scim_group_id")?,
-            role_id: fields.or_default("role_id")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            directory_group_id: fields.optional("directory_group_id"),
+            scim_group_id: fields.optional("scim_group_id"),
+            role_id: fields.or_default("role_id"),
+        }
     }
 }
 
@@ -10070,7 +12419,7 @@ impl<'de> serde::Deserialize<'de> for ReplaceDirectoryGroupRoleMappingsMappingsI
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `POST /role_sets/{role_set_key_or_id}/roles/replace` ([`replace_role`](crate::client::RoleSetsApi::replace_role)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ReplaceRoleInRoleSet {
@@ -10081,15 +12430,28 @@ pub struct ReplaceRoleInRoleSet {
 }
 
 #[cfg(feature = "roles")]
+impl crate::client::lenient::Members for ReplaceRoleInRoleSet {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("role_key", &self.role_key);
+        out.put("to_role_key", &self.to_role_key);
+    }
+}
+
+#[cfg(feature = "roles")]
+impl serde::Serialize for ReplaceRoleInRoleSet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "roles")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ReplaceRoleInRoleSet {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            role_key: fields.or_default("role_key")?,
-            to_role_key: fields.or_default("to_role_key")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            role_key: fields.or_default("role_key"),
+            to_role_key: fields.or_default("to_role_key"),
+        }
     }
 }
 
@@ -10129,7 +12491,7 @@ impl ReplaceRoleInRoleSet {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `POST /role_sets/{role_set_key_or_id}/replace` ([`replace`](crate::client::RoleSetsApi::replace)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ReplaceRoleSet {
@@ -10137,20 +12499,32 @@ pub struct ReplaceRoleSet {
     pub dest_role_set_key: String,
     /// Mappings from source role keys to destination role keys.
     /// Required if members have roles that need to be reassigned.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reassignment_mappings: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+#[cfg(feature = "roles")]
+impl crate::client::lenient::Members for ReplaceRoleSet {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("dest_role_set_key", &self.dest_role_set_key);
+        out.put_some("reassignment_mappings", self.reassignment_mappings.as_ref());
+    }
+}
+
+#[cfg(feature = "roles")]
+impl serde::Serialize for ReplaceRoleSet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "roles")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ReplaceRoleSet {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            dest_role_set_key: fields.or_default("dest_role_set_key")?,
-            reassignment_mappings: fields.optional("reassignment_mappings")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            dest_role_set_key: fields.or_default("dest_role_set_key"),
+            reassignment_mappings: fields.optional("reassignment_mappings"),
+        }
     }
 }
 
@@ -10192,7 +12566,7 @@ impl ReplaceRoleSet {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `PUT /scim_directories/{scim_directory_id}/group_role_mappings` ([`replace_group_role_mappings`](crate::client::ScimDirectoriesApi::replace_group_role_mappings)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ReplaceScimGroupRoleMappings {
@@ -10201,14 +12575,26 @@ pub struct ReplaceScimGroupRoleMappings {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for ReplaceScimGroupRoleMappings {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("mappings", &self.mappings);
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for ReplaceScimGroupRoleMappings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ReplaceScimGroupRoleMappings {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            mappings: fields.or_default("mappings")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            mappings: fields.or_default("mappings"),
+        }
     }
 }
 
@@ -10247,7 +12633,7 @@ impl ReplaceScimGroupRoleMappings {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `ReplaceScimGroupRoleMappingsMappingsItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ReplaceScimGroupRoleMappingsMappingsItem {
     /// The SCIM group ID from the identity provider.
@@ -10257,14 +12643,27 @@ pub struct ReplaceScimGroupRoleMappingsMappingsItem {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for ReplaceScimGroupRoleMappingsMappingsItem {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("scim_group_id", &self.scim_group_id);
+        out.put("role_id", &self.role_id);
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for ReplaceScimGroupRoleMappingsMappingsItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for ReplaceScimGroupRoleMappingsMappingsItem {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            scim_group_id: fields.or_default("scim_group_id")?,
-            role_id: fields.or_default("role_id")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            scim_group_id: fields.or_default("scim_group_id"),
+            role_id: fields.or_default("role_id"),
+        }
     }
 }
 
@@ -10276,7 +12675,7 @@ impl<'de> serde::Deserialize<'de> for ReplaceScimGroupRoleMappingsMappingsItem {
 }
 
 /// The body of `PUT /users/{user_id}/email_address` ([`replace_email_address`](crate::client::UsersApi::replace_email_address)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ReplaceUserEmailAddress {
@@ -10292,26 +12691,39 @@ pub struct ReplaceUserEmailAddress {
     /// identifier, they will be unable to authenticate and unable to verify this address.
     /// Prefer `reserved` unless you specifically need the address left unclaimed — for
     /// example so that another user can also hold it until one of them verifies it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub identification_status: Option<ReplaceUserEmailAddressIdentificationStatus>,
     /// If set to `true`, the user's previous primary email address is notified that the
     /// primary email address has changed. No notification is sent when the replacement
     /// is the user's current primary email address. By default, no notification is sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notify_primary_email_address_changed: Option<bool>,
+}
+
+impl crate::client::lenient::Members for ReplaceUserEmailAddress {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("email_address", &self.email_address);
+        out.put_some("identification_status", self.identification_status.as_ref());
+        out.put_some(
+            "notify_primary_email_address_changed",
+            self.notify_primary_email_address_changed.as_ref(),
+        );
+    }
+}
+
+impl serde::Serialize for ReplaceUserEmailAddress {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ReplaceUserEmailAddress {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            email_address: fields.or_default("email_address")?,
-            identification_status: fields.optional("identification_status")?,
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            email_address: fields.or_default("email_address"),
+            identification_status: fields.optional("identification_status"),
             notify_primary_email_address_changed: fields
-                .optional("notify_primary_email_address_changed")?,
-        })
+                .optional("notify_primary_email_address_changed"),
+        }
     }
 }
 
@@ -10375,7 +12787,7 @@ crate::client::models::string_enum! {
 }
 
 /// The body of `PUT /users/{user_id}/phone_number` ([`replace_phone_number`](crate::client::UsersApi::replace_phone_number)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ReplaceUserPhoneNumber {
@@ -10391,19 +12803,29 @@ pub struct ReplaceUserPhoneNumber {
     /// identifier, they will be unable to authenticate and unable to verify this number.
     /// Prefer `reserved` unless you specifically need the number left unclaimed — for
     /// example so that another user can also hold it until one of them verifies it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub identification_status: Option<ReplaceUserPhoneNumberIdentificationStatus>,
+}
+
+impl crate::client::lenient::Members for ReplaceUserPhoneNumber {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("phone_number", &self.phone_number);
+        out.put_some("identification_status", self.identification_status.as_ref());
+    }
+}
+
+impl serde::Serialize for ReplaceUserPhoneNumber {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ReplaceUserPhoneNumber {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            phone_number: fields.or_default("phone_number")?,
-            identification_status: fields.optional("identification_status")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            phone_number: fields.or_default("phone_number"),
+            identification_status: fields.optional("identification_status"),
+        }
     }
 }
 
@@ -10463,24 +12885,35 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke` ([`revoke`](crate::client::AdminPortalLinkTokensApi::revoke)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct RevokeAdminPortalLinkToken {
     /// `revocation_reason`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub revocation_reason: Option<String>,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for RevokeAdminPortalLinkToken {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("revocation_reason", self.revocation_reason.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for RevokeAdminPortalLinkToken {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for RevokeAdminPortalLinkToken {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            revocation_reason: fields.optional("revocation_reason")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            revocation_reason: fields.optional("revocation_reason"),
+        }
     }
 }
 
@@ -10505,7 +12938,7 @@ impl RevokeAdminPortalLinkToken {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `RevokeAdminPortalLinkTokenResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct RevokeAdminPortalLinkTokenResponse {
     /// `object`.
@@ -10517,22 +12950,18 @@ pub struct RevokeAdminPortalLinkTokenResponse {
     /// `instance_id`.
     pub instance_id: String,
     /// Optional. Present only when the link is scoped to an existing org.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// Optional opaque reference to the IT contact associated with this link.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub it_contact_id: Option<String>,
     /// Caller-provided scopes for this token.
     pub scopes: Vec<String>,
     /// `revoked`.
     pub revoked: bool,
     /// `revocation_reason`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub revocation_reason: Option<String>,
     /// `expired`.
     pub expired: bool,
     /// The timestamp for when the token will expire, in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiration: Option<f64>,
     /// The timestamp for when the token was created, in milliseconds.
     pub created_at: f64,
@@ -10541,25 +12970,49 @@ pub struct RevokeAdminPortalLinkTokenResponse {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for RevokeAdminPortalLinkTokenResponse {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("admin_portal_link_id", &self.admin_portal_link_id);
+        out.put("instance_id", &self.instance_id);
+        out.put_some("organization_id", self.organization_id.as_ref());
+        out.put_some("it_contact_id", self.it_contact_id.as_ref());
+        out.put("scopes", &self.scopes);
+        out.put("revoked", &self.revoked);
+        out.put_some("revocation_reason", self.revocation_reason.as_ref());
+        out.put("expired", &self.expired);
+        out.put_some("expiration", self.expiration.as_ref());
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for RevokeAdminPortalLinkTokenResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for RevokeAdminPortalLinkTokenResponse {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            admin_portal_link_id: fields.or_default("admin_portal_link_id")?,
-            instance_id: fields.or_default("instance_id")?,
-            organization_id: fields.optional("organization_id")?,
-            it_contact_id: fields.optional("it_contact_id")?,
-            scopes: fields.or_default("scopes")?,
-            revoked: fields.or_default("revoked")?,
-            revocation_reason: fields.optional("revocation_reason")?,
-            expired: fields.or_default("expired")?,
-            expiration: fields.optional("expiration")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            admin_portal_link_id: fields.or_default("admin_portal_link_id"),
+            instance_id: fields.or_default("instance_id"),
+            organization_id: fields.optional("organization_id"),
+            it_contact_id: fields.optional("it_contact_id"),
+            scopes: fields.or_default("scopes"),
+            revoked: fields.or_default("revoked"),
+            revocation_reason: fields.optional("revocation_reason"),
+            expired: fields.or_default("expired"),
+            expiration: fields.optional("expiration"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+        }
     }
 }
 
@@ -10573,7 +13026,7 @@ impl<'de> serde::Deserialize<'de> for RevokeAdminPortalLinkTokenResponse {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /oauth_applications/{oauth_application_id}/revoke_token` ([`revoke_token`](crate::client::OAuthApplicationsApi::revoke_token)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct RevokeOauthApplicationToken {
@@ -10582,14 +13035,26 @@ pub struct RevokeOauthApplicationToken {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for RevokeOauthApplicationToken {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("token", &self.token);
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for RevokeOauthApplicationToken {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for RevokeOauthApplicationToken {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            token: fields.or_default("token")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            token: fields.or_default("token"),
+        }
     }
 }
 
@@ -10622,7 +13087,7 @@ impl RevokeOauthApplicationToken {
 #[cfg(any(feature = "enterprise", feature = "roles"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "enterprise", feature = "roles"))))]
 /// `Role`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Role {
     /// `object`.
@@ -10634,7 +13099,6 @@ pub struct Role {
     /// `key`.
     pub key: String,
     /// `description`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Whether this role is eligible to be an organization creator role
     pub is_creator_eligible: bool,
@@ -10647,21 +13111,41 @@ pub struct Role {
 }
 
 #[cfg(any(feature = "enterprise", feature = "roles"))]
+impl crate::client::lenient::Members for Role {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("name", &self.name);
+        out.put("key", &self.key);
+        out.put_some("description", self.description.as_ref());
+        out.put("is_creator_eligible", &self.is_creator_eligible);
+        out.put("permissions", &self.permissions);
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+    }
+}
+
+#[cfg(any(feature = "enterprise", feature = "roles"))]
+impl serde::Serialize for Role {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(any(feature = "enterprise", feature = "roles"))]
 impl crate::client::lenient::Object for Role {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            name: fields.or_default("name")?,
-            key: fields.or_default("key")?,
-            description: fields.optional("description")?,
-            is_creator_eligible: fields.or_default("is_creator_eligible")?,
-            permissions: fields.or_default("permissions")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            name: fields.or_default("name"),
+            key: fields.or_default("key"),
+            description: fields.optional("description"),
+            is_creator_eligible: fields.or_default("is_creator_eligible"),
+            permissions: fields.or_default("permissions"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+        }
     }
 }
 
@@ -10675,7 +13159,7 @@ impl<'de> serde::Deserialize<'de> for Role {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// A role set defines a collection of roles that can be assigned to organization members
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct RoleSet {
     /// `object`.
@@ -10687,20 +13171,16 @@ pub struct RoleSet {
     /// A unique key for the role set (e.g., "role_set:default")
     pub key: String,
     /// Optional description of the role set
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The list of roles in this role set
     pub roles: Vec<RoleSetItem>,
     /// The default role assigned to new organization members
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_role: Option<RoleSetItem>,
     /// The role assigned to the creator of an organization
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub creator_role: Option<RoleSetItem>,
     /// The type of the role set ("initial" or "custom")
     pub r#type: RoleSetType,
     /// Active migration information, only present when status is "enqueued" or "in_progress"
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub role_set_migration: Option<RoleSetMigration>,
     /// Unix timestamp of role set creation
     pub created_at: i64,
@@ -10709,24 +13189,47 @@ pub struct RoleSet {
 }
 
 #[cfg(feature = "roles")]
+impl crate::client::lenient::Members for RoleSet {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("name", &self.name);
+        out.put("key", &self.key);
+        out.put_some("description", self.description.as_ref());
+        out.put("roles", &self.roles);
+        out.put_some("default_role", self.default_role.as_ref());
+        out.put_some("creator_role", self.creator_role.as_ref());
+        out.put("type", &self.r#type);
+        out.put_some("role_set_migration", self.role_set_migration.as_ref());
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+    }
+}
+
+#[cfg(feature = "roles")]
+impl serde::Serialize for RoleSet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "roles")]
 impl crate::client::lenient::Object for RoleSet {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            name: fields.or_default("name")?,
-            key: fields.or_default("key")?,
-            description: fields.optional("description")?,
-            roles: fields.or_default("roles")?,
-            default_role: fields.optional("default_role")?,
-            creator_role: fields.optional("creator_role")?,
-            r#type: fields.or_default("type")?,
-            role_set_migration: fields.optional("role_set_migration")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            name: fields.or_default("name"),
+            key: fields.or_default("key"),
+            description: fields.optional("description"),
+            roles: fields.or_default("roles"),
+            default_role: fields.optional("default_role"),
+            creator_role: fields.optional("creator_role"),
+            r#type: fields.or_default("type"),
+            role_set_migration: fields.optional("role_set_migration"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+        }
     }
 }
 
@@ -10740,7 +13243,7 @@ impl<'de> serde::Deserialize<'de> for RoleSet {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// A role within a role set
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct RoleSetItem {
     /// `object`.
@@ -10752,13 +13255,10 @@ pub struct RoleSetItem {
     /// The key of the role (e.g., "org:admin", "org:member")
     pub key: String,
     /// Optional description of the role
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The number of members assigned to this role within the role set
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub members_count: Option<i64>,
     /// Whether this role has any members assigned within the role set
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub has_members: Option<bool>,
     /// Unix timestamp of role creation
     pub created_at: i64,
@@ -10767,21 +13267,41 @@ pub struct RoleSetItem {
 }
 
 #[cfg(feature = "roles")]
+impl crate::client::lenient::Members for RoleSetItem {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("name", &self.name);
+        out.put("key", &self.key);
+        out.put_some("description", self.description.as_ref());
+        out.put_some("members_count", self.members_count.as_ref());
+        out.put_some("has_members", self.has_members.as_ref());
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+    }
+}
+
+#[cfg(feature = "roles")]
+impl serde::Serialize for RoleSetItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "roles")]
 impl crate::client::lenient::Object for RoleSetItem {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            name: fields.or_default("name")?,
-            key: fields.or_default("key")?,
-            description: fields.optional("description")?,
-            members_count: fields.optional("members_count")?,
-            has_members: fields.optional("has_members")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            name: fields.or_default("name"),
+            key: fields.or_default("key"),
+            description: fields.optional("description"),
+            members_count: fields.optional("members_count"),
+            has_members: fields.optional("has_members"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+        }
     }
 }
 
@@ -10795,7 +13315,7 @@ impl<'de> serde::Deserialize<'de> for RoleSetItem {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// Information about an ongoing role set migration
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct RoleSetMigration {
     /// `object`.
@@ -10803,14 +13323,12 @@ pub struct RoleSetMigration {
     /// The unique identifier of the migration
     pub id: String,
     /// The organization ID if the migration is scoped to a specific organization
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// The instance ID this migration belongs to
     pub instance_id: String,
     /// The ID of the source role set being migrated from
     pub source_role_set_id: String,
     /// The ID of the destination role set being migrated to
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dest_role_set_id: Option<String>,
     /// What triggered this migration (e.g., "role_set_deletion", "role_removal")
     pub trigger_type: String,
@@ -10821,10 +13339,8 @@ pub struct RoleSetMigration {
     /// Role key mappings from source to destination roles
     pub mappings: serde_json::Map<String, serde_json::Value>,
     /// Unix timestamp when the migration started
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub started_at: Option<i64>,
     /// Unix timestamp when the migration completed
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<i64>,
     /// Unix timestamp of migration creation
     pub created_at: i64,
@@ -10833,26 +13349,51 @@ pub struct RoleSetMigration {
 }
 
 #[cfg(feature = "roles")]
+impl crate::client::lenient::Members for RoleSetMigration {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put_some("organization_id", self.organization_id.as_ref());
+        out.put("instance_id", &self.instance_id);
+        out.put("source_role_set_id", &self.source_role_set_id);
+        out.put_some("dest_role_set_id", self.dest_role_set_id.as_ref());
+        out.put("trigger_type", &self.trigger_type);
+        out.put("status", &self.status);
+        out.put("migrated_members", &self.migrated_members);
+        out.put("mappings", &self.mappings);
+        out.put_some("started_at", self.started_at.as_ref());
+        out.put_some("completed_at", self.completed_at.as_ref());
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+    }
+}
+
+#[cfg(feature = "roles")]
+impl serde::Serialize for RoleSetMigration {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "roles")]
 impl crate::client::lenient::Object for RoleSetMigration {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            organization_id: fields.optional("organization_id")?,
-            instance_id: fields.or_default("instance_id")?,
-            source_role_set_id: fields.or_default("source_role_set_id")?,
-            dest_role_set_id: fields.optional("dest_role_set_id")?,
-            trigger_type: fields.or_default("trigger_type")?,
-            status: fields.or_default("status")?,
-            migrated_members: fields.or_default("migrated_members")?,
-            mappings: fields.or_default("mappings")?,
-            started_at: fields.optional("started_at")?,
-            completed_at: fields.optional("completed_at")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            organization_id: fields.optional("organization_id"),
+            instance_id: fields.or_default("instance_id"),
+            source_role_set_id: fields.or_default("source_role_set_id"),
+            dest_role_set_id: fields.optional("dest_role_set_id"),
+            trigger_type: fields.or_default("trigger_type"),
+            status: fields.or_default("status"),
+            migrated_members: fields.or_default("migrated_members"),
+            mappings: fields.or_default("mappings"),
+            started_at: fields.optional("started_at"),
+            completed_at: fields.optional("completed_at"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+        }
     }
 }
 
@@ -10877,7 +13418,7 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `SamlConnection`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SamlConnection {
     /// `object`.
@@ -10889,30 +13430,22 @@ pub struct SamlConnection {
     /// `domain`.
     ///
     /// Deprecated by Clerk.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// `domains`.
     pub domains: Vec<String>,
     /// `idp_entity_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_entity_id: Option<String>,
     /// `idp_sso_url`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_sso_url: Option<String>,
     /// `idp_certificate`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_certificate: Option<String>,
     /// Unix timestamp (milliseconds) of the start of the IdP certificate validity window (X.509 NotBefore). Null when no certificate is configured.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_certificate_issued_at: Option<i64>,
     /// Unix timestamp (milliseconds) of the end of the IdP certificate validity window (X.509 NotAfter). Null when no certificate is configured.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_certificate_expires_at: Option<i64>,
     /// `idp_metadata_url`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_metadata_url: Option<String>,
     /// `idp_metadata`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_metadata: Option<String>,
     /// `acs_url`.
     pub acs_url: String,
@@ -10921,10 +13454,8 @@ pub struct SamlConnection {
     /// `sp_metadata_url`.
     pub sp_metadata_url: String,
     /// `organization_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// `attribute_mapping`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attribute_mapping: Option<SamlConnectionAttributeMapping>,
     /// `active`.
     pub active: bool,
@@ -10947,7 +13478,6 @@ pub struct SamlConnection {
     /// Configuration for the login_hint sent to the IdP on SSO sign-in
     pub login_hint: SamlConnectionLoginHint,
     /// `enterprise_connection_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enterprise_connection_id: Option<String>,
     /// Unix timestamp of creation.
     pub created_at: i64,
@@ -10956,44 +13486,100 @@ pub struct SamlConnection {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for SamlConnection {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("name", &self.name);
+        out.put_some("domain", self.domain.as_ref());
+        out.put("domains", &self.domains);
+        out.put_some("idp_entity_id", self.idp_entity_id.as_ref());
+        out.put_some("idp_sso_url", self.idp_sso_url.as_ref());
+        out.put_some("idp_certificate", self.idp_certificate.as_ref());
+        out.put_some(
+            "idp_certificate_issued_at",
+            self.idp_certificate_issued_at.as_ref(),
+        );
+        out.put_some(
+            "idp_certificate_expires_at",
+            self.idp_certificate_expires_at.as_ref(),
+        );
+        out.put_some("idp_metadata_url", self.idp_metadata_url.as_ref());
+        out.put_some("idp_metadata", self.idp_metadata.as_ref());
+        out.put("acs_url", &self.acs_url);
+        out.put("sp_entity_id", &self.sp_entity_id);
+        out.put("sp_metadata_url", &self.sp_metadata_url);
+        out.put_some("organization_id", self.organization_id.as_ref());
+        out.put_some("attribute_mapping", self.attribute_mapping.as_ref());
+        out.put("active", &self.active);
+        out.put("provider", &self.provider);
+        out.put("user_count", &self.user_count);
+        out.put("sync_user_attributes", &self.sync_user_attributes);
+        out.put("allow_subdomains", &self.allow_subdomains);
+        out.put("allow_idp_initiated", &self.allow_idp_initiated);
+        out.put(
+            "disable_additional_identifications",
+            &self.disable_additional_identifications,
+        );
+        out.put(
+            "allow_organization_account_linking",
+            &self.allow_organization_account_linking,
+        );
+        out.put("force_authn", &self.force_authn);
+        out.put("login_hint", &self.login_hint);
+        out.put_some(
+            "enterprise_connection_id",
+            self.enterprise_connection_id.as_ref(),
+        );
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for SamlConnection {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for SamlConnection {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            name: fields.or_default("name")?,
-            domain: fields.optional("domain")?,
-            domains: fields.or_default("domains")?,
-            idp_entity_id: fields.optional("idp_entity_id")?,
-            idp_sso_url: fields.optional("idp_sso_url")?,
-            idp_certificate: fields.optional("idp_certificate")?,
-            idp_certificate_issued_at: fields.optional("idp_certificate_issued_at")?,
-            idp_certificate_expires_at: fields.optional("idp_certificate_expires_at")?,
-            idp_metadata_url: fields.optional("idp_metadata_url")?,
-            idp_metadata: fields.optional("idp_metadata")?,
-            acs_url: fields.or_default("acs_url")?,
-            sp_entity_id: fields.or_default("sp_entity_id")?,
-            sp_metadata_url: fields.or_default("sp_metadata_url")?,
-            organization_id: fields.optional("organization_id")?,
-            attribute_mapping: fields.optional("attribute_mapping")?,
-            active: fields.or_default("active")?,
-            provider: fields.or_default("provider")?,
-            user_count: fields.or_default("user_count")?,
-            sync_user_attributes: fields.or_default("sync_user_attributes")?,
-            allow_subdomains: fields.or_default("allow_subdomains")?,
-            allow_idp_initiated: fields.or_default("allow_idp_initiated")?,
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            name: fields.or_default("name"),
+            domain: fields.optional("domain"),
+            domains: fields.or_default("domains"),
+            idp_entity_id: fields.optional("idp_entity_id"),
+            idp_sso_url: fields.optional("idp_sso_url"),
+            idp_certificate: fields.optional("idp_certificate"),
+            idp_certificate_issued_at: fields.optional("idp_certificate_issued_at"),
+            idp_certificate_expires_at: fields.optional("idp_certificate_expires_at"),
+            idp_metadata_url: fields.optional("idp_metadata_url"),
+            idp_metadata: fields.optional("idp_metadata"),
+            acs_url: fields.or_default("acs_url"),
+            sp_entity_id: fields.or_default("sp_entity_id"),
+            sp_metadata_url: fields.or_default("sp_metadata_url"),
+            organization_id: fields.optional("organization_id"),
+            attribute_mapping: fields.optional("attribute_mapping"),
+            active: fields.or_default("active"),
+            provider: fields.or_default("provider"),
+            user_count: fields.or_default("user_count"),
+            sync_user_attributes: fields.or_default("sync_user_attributes"),
+            allow_subdomains: fields.or_default("allow_subdomains"),
+            allow_idp_initiated: fields.or_default("allow_idp_initiated"),
             disable_additional_identifications: fields
-                .or_default("disable_additional_identifications")?,
+                .or_default("disable_additional_identifications"),
             allow_organization_account_linking: fields
-                .or_default("allow_organization_account_linking")?,
-            force_authn: fields.or_default("force_authn")?,
-            login_hint: fields.or_default("login_hint")?,
-            enterprise_connection_id: fields.optional("enterprise_connection_id")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-        })
+                .or_default("allow_organization_account_linking"),
+            force_authn: fields.or_default("force_authn"),
+            login_hint: fields.or_default("login_hint"),
+            enterprise_connection_id: fields.optional("enterprise_connection_id"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+        }
     }
 }
 
@@ -11007,7 +13593,7 @@ impl<'de> serde::Deserialize<'de> for SamlConnection {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `SamlConnectionAttributeMapping`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SamlConnectionAttributeMapping {
     /// `user_id`.
@@ -11021,16 +13607,31 @@ pub struct SamlConnectionAttributeMapping {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for SamlConnectionAttributeMapping {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("user_id", &self.user_id);
+        out.put("email_address", &self.email_address);
+        out.put("first_name", &self.first_name);
+        out.put("last_name", &self.last_name);
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for SamlConnectionAttributeMapping {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for SamlConnectionAttributeMapping {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            user_id: fields.or_default("user_id")?,
-            email_address: fields.or_default("email_address")?,
-            first_name: fields.or_default("first_name")?,
-            last_name: fields.or_default("last_name")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            user_id: fields.or_default("user_id"),
+            email_address: fields.or_default("email_address"),
+            first_name: fields.or_default("first_name"),
+            last_name: fields.or_default("last_name"),
+        }
     }
 }
 
@@ -11044,25 +13645,37 @@ impl<'de> serde::Deserialize<'de> for SamlConnectionAttributeMapping {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Configuration for the login_hint sent to the IdP on SSO sign-in
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SamlConnectionLoginHint {
     /// Controls the login_hint sent to the IdP on SSO sign-in
     pub mode: SamlConnectionLoginHintMode,
     /// The user public_metadata key whose value is sent as the login_hint when mode is custom_attribute
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for SamlConnectionLoginHint {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("mode", &self.mode);
+        out.put_some("source", self.source.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for SamlConnectionLoginHint {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for SamlConnectionLoginHint {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            mode: fields.or_default("mode")?,
-            source: fields.optional("source")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            mode: fields.or_default("mode"),
+            source: fields.optional("source"),
+        }
     }
 }
 
@@ -11089,7 +13702,7 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// A directory configuration for provisioning users via SCIM protocol.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ScimDirectory {
     /// String representing the object's type. Always "scim_directory".
@@ -11099,7 +13712,6 @@ pub struct ScimDirectory {
     /// A human-friendly name for the directory.
     pub name: String,
     /// The ID of the associated enterprise connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enterprise_connection_id: Option<String>,
     /// The SCIM endpoint URL for this directory.
     pub endpoint_url: String,
@@ -11114,7 +13726,6 @@ pub struct ScimDirectory {
     /// Custom attributes to map from the IdP to the user's profile via SCIM provisioning. Requires the custom attributes feature to be enabled for the instance.
     pub custom_attributes: Vec<ScimDirectoryCustomAttributesItem>,
     /// The API key for authenticating SCIM requests. Only returned when the directory is created or the key is rotated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
     /// Unix timestamp when the directory was created.
     pub created_at: i64,
@@ -11123,25 +13734,55 @@ pub struct ScimDirectory {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for ScimDirectory {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("name", &self.name);
+        out.put_some(
+            "enterprise_connection_id",
+            self.enterprise_connection_id.as_ref(),
+        );
+        out.put("endpoint_url", &self.endpoint_url);
+        out.put("provider", &self.provider);
+        out.put("enabled", &self.enabled);
+        out.put(
+            "group_role_mapping_enabled",
+            &self.group_role_mapping_enabled,
+        );
+        out.put("attribute_mapping", &self.attribute_mapping);
+        out.put("custom_attributes", &self.custom_attributes);
+        out.put_some("api_key", self.api_key.as_ref());
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for ScimDirectory {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for ScimDirectory {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            name: fields.or_default("name")?,
-            enterprise_connection_id: fields.optional("enterprise_connection_id")?,
-            endpoint_url: fields.or_default("endpoint_url")?,
-            provider: fields.or_default("provider")?,
-            enabled: fields.or_default("enabled")?,
-            group_role_mapping_enabled: fields.or_default("group_role_mapping_enabled")?,
-            attribute_mapping: fields.or_default("attribute_mapping")?,
-            custom_attributes: fields.or_default("custom_attributes")?,
-            api_key: fields.optional("api_key")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            name: fields.or_default("name"),
+            enterprise_connection_id: fields.optional("enterprise_connection_id"),
+            endpoint_url: fields.or_default("endpoint_url"),
+            provider: fields.or_default("provider"),
+            enabled: fields.or_default("enabled"),
+            group_role_mapping_enabled: fields.or_default("group_role_mapping_enabled"),
+            attribute_mapping: fields.or_default("attribute_mapping"),
+            custom_attributes: fields.or_default("custom_attributes"),
+            api_key: fields.optional("api_key"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+        }
     }
 }
 
@@ -11155,42 +13796,53 @@ impl<'de> serde::Deserialize<'de> for ScimDirectory {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `ScimDirectoryCustomAttributesItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ScimDirectoryCustomAttributesItem {
     /// Display name for the custom attribute
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Key used to store the attribute in the user's public/private/unsafe metadata
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// Path to extract the attribute value from SSO claims (SAML assertions or OIDC claims)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sso_path: Option<String>,
     /// GJSON path to extract the attribute value from SCIM user resources
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scim_path: Option<String>,
     /// GJSON path to extract the attribute value from directory sync user resources. Same value as `scim_path`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub directory_path: Option<String>,
     /// When true, the attribute supports multiple values; values from the IdP are written to public_metadata as an array. Defaults to false.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub multi_valued: Option<bool>,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for ScimDirectoryCustomAttributesItem {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("name", self.name.as_ref());
+        out.put_some("key", self.key.as_ref());
+        out.put_some("sso_path", self.sso_path.as_ref());
+        out.put_some("scim_path", self.scim_path.as_ref());
+        out.put_some("directory_path", self.directory_path.as_ref());
+        out.put_some("multi_valued", self.multi_valued.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for ScimDirectoryCustomAttributesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for ScimDirectoryCustomAttributesItem {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.optional("name")?,
-            key: fields.optional("key")?,
-            sso_path: fields.optional("sso_path")?,
-            scim_path: fields.optional("scim_path")?,
-            directory_path: fields.optional("directory_path")?,
-            multi_valued: fields.optional("multi_valued")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.optional("name"),
+            key: fields.optional("key"),
+            sso_path: fields.optional("sso_path"),
+            scim_path: fields.optional("scim_path"),
+            directory_path: fields.optional("directory_path"),
+            multi_valued: fields.optional("multi_valued"),
+        }
     }
 }
 
@@ -11204,7 +13856,7 @@ impl<'de> serde::Deserialize<'de> for ScimDirectoryCustomAttributesItem {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// A mapping from a SCIM group to an organization role. Members of the group are assigned the role; the lowest-precedence match wins when a user belongs to multiple mapped groups.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ScimGroupRoleMapping {
     /// String representing the object's type. Always "scim_group_role_mapping".
@@ -11224,7 +13876,6 @@ pub struct ScimGroupRoleMapping {
     /// The display name of the group, as reported by the identity provider. Same value as `scim_group_display_name`.
     pub directory_group_display_name: String,
     /// `role`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
     /// Mapping precedence, starting at 1. Lower values take priority when a user belongs to multiple mapped groups.
     pub precedence: i64,
@@ -11235,24 +13886,50 @@ pub struct ScimGroupRoleMapping {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for ScimGroupRoleMapping {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("scim_directory_id", &self.scim_directory_id);
+        out.put("directory_id", &self.directory_id);
+        out.put("scim_group_id", &self.scim_group_id);
+        out.put("directory_group_id", &self.directory_group_id);
+        out.put("scim_group_display_name", &self.scim_group_display_name);
+        out.put(
+            "directory_group_display_name",
+            &self.directory_group_display_name,
+        );
+        out.put_some("role", self.role.as_ref());
+        out.put("precedence", &self.precedence);
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for ScimGroupRoleMapping {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for ScimGroupRoleMapping {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            scim_directory_id: fields.or_default("scim_directory_id")?,
-            directory_id: fields.or_default("directory_id")?,
-            scim_group_id: fields.or_default("scim_group_id")?,
-            directory_group_id: fields.or_default("directory_group_id")?,
-            scim_group_display_name: fields.or_default("scim_group_display_name")?,
-            directory_group_display_name: fields.or_default("directory_group_display_name")?,
-            role: fields.optional("role")?,
-            precedence: fields.or_default("precedence")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            scim_directory_id: fields.or_default("scim_directory_id"),
+            directory_id: fields.or_default("directory_id"),
+            scim_group_id: fields.or_default("scim_group_id"),
+            directory_group_id: fields.or_default("directory_group_id"),
+            scim_group_display_name: fields.or_default("scim_group_display_name"),
+            directory_group_display_name: fields.or_default("directory_group_display_name"),
+            role: fields.optional("role"),
+            precedence: fields.or_default("precedence"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+        }
     }
 }
 
@@ -11266,7 +13943,7 @@ impl<'de> serde::Deserialize<'de> for ScimGroupRoleMapping {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `ScimGroupRoleMappingDeleted`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ScimGroupRoleMappingDeleted {
     /// String representing the object's type.
@@ -11278,15 +13955,29 @@ pub struct ScimGroupRoleMappingDeleted {
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for ScimGroupRoleMappingDeleted {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("deleted", &self.deleted);
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for ScimGroupRoleMappingDeleted {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for ScimGroupRoleMappingDeleted {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            deleted: fields.or_default("deleted")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            deleted: fields.or_default("deleted"),
+        }
     }
 }
 
@@ -11298,23 +13989,32 @@ impl<'de> serde::Deserialize<'de> for ScimGroupRoleMappingDeleted {
 }
 
 /// The body of `POST /users/{user_id}/password/set_compromised` ([`set_password_compromised`](crate::client::UsersApi::set_password_compromised)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct SetUserPasswordCompromised {
     /// `revoke_all_sessions`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub revoke_all_sessions: Option<bool>,
+}
+
+impl crate::client::lenient::Members for SetUserPasswordCompromised {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("revoke_all_sessions", self.revoke_all_sessions.as_ref());
+    }
+}
+
+impl serde::Serialize for SetUserPasswordCompromised {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for SetUserPasswordCompromised {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            revoke_all_sessions: fields.optional("revoke_all_sessions")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            revoke_all_sessions: fields.optional("revoke_all_sessions"),
+        }
     }
 }
 
@@ -11336,7 +14036,7 @@ impl SetUserPasswordCompromised {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `SignInToken`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SignInToken {
     /// `object`.
@@ -11348,10 +14048,8 @@ pub struct SignInToken {
     /// `user_id`.
     pub user_id: String,
     /// `token`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     /// `url`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Unix timestamp of creation.
     pub created_at: i64,
@@ -11360,20 +14058,39 @@ pub struct SignInToken {
 }
 
 #[cfg(feature = "identity")]
+impl crate::client::lenient::Members for SignInToken {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("status", &self.status);
+        out.put("user_id", &self.user_id);
+        out.put_some("token", self.token.as_ref());
+        out.put_some("url", self.url.as_ref());
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for SignInToken {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "identity")]
 impl crate::client::lenient::Object for SignInToken {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            status: fields.or_default("status")?,
-            user_id: fields.or_default("user_id")?,
-            token: fields.optional("token")?,
-            url: fields.optional("url")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            status: fields.or_default("status"),
+            user_id: fields.or_default("user_id"),
+            token: fields.optional("token"),
+            url: fields.optional("url"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+        }
     }
 }
 
@@ -11400,7 +14117,7 @@ crate::client::models::string_enum! {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `SignUp`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SignUp {
     /// `object`.
@@ -11420,24 +14137,18 @@ pub struct SignUp {
     /// `verifications`.
     pub verifications: SignUpVerifications,
     /// `username`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     /// `email_address`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<String>,
     /// `phone_number`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// `web3_wallet`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub web3_wallet: Option<String>,
     /// `password_enabled`.
     pub password_enabled: bool,
     /// `first_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// `last_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// `unsafe_metadata`.
     pub unsafe_metadata: serde_json::Map<String, serde_json::Value>,
@@ -11446,21 +14157,16 @@ pub struct SignUp {
     /// `custom_action`.
     pub custom_action: bool,
     /// `external_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// `created_session_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_session_id: Option<String>,
     /// `created_user_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_user_id: Option<String>,
     /// Unix timestamp at which the user abandoned the sign up attempt.
     pub abandon_at: i64,
     /// Unix timestamp at which the user accepted the legal requirements.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub legal_accepted_at: Option<i64>,
     /// The user locale preference for the sign-up specified as a BCP-47 language tag.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
     /// `external_account`.
     ///
@@ -11469,37 +14175,73 @@ pub struct SignUp {
 }
 
 #[cfg(feature = "identity")]
+impl crate::client::lenient::Members for SignUp {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("status", &self.status);
+        out.put("required_fields", &self.required_fields);
+        out.put("optional_fields", &self.optional_fields);
+        out.put("missing_fields", &self.missing_fields);
+        out.put("unverified_fields", &self.unverified_fields);
+        out.put("verifications", &self.verifications);
+        out.put_some("username", self.username.as_ref());
+        out.put_some("email_address", self.email_address.as_ref());
+        out.put_some("phone_number", self.phone_number.as_ref());
+        out.put_some("web3_wallet", self.web3_wallet.as_ref());
+        out.put("password_enabled", &self.password_enabled);
+        out.put_some("first_name", self.first_name.as_ref());
+        out.put_some("last_name", self.last_name.as_ref());
+        out.put("unsafe_metadata", &self.unsafe_metadata);
+        out.put("public_metadata", &self.public_metadata);
+        out.put("custom_action", &self.custom_action);
+        out.put_some("external_id", self.external_id.as_ref());
+        out.put_some("created_session_id", self.created_session_id.as_ref());
+        out.put_some("created_user_id", self.created_user_id.as_ref());
+        out.put("abandon_at", &self.abandon_at);
+        out.put_some("legal_accepted_at", self.legal_accepted_at.as_ref());
+        out.put_some("locale", self.locale.as_ref());
+        out.put("external_account", &self.external_account);
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for SignUp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "identity")]
 impl crate::client::lenient::Object for SignUp {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            status: fields.or_default("status")?,
-            required_fields: fields.or_default("required_fields")?,
-            optional_fields: fields.or_default("optional_fields")?,
-            missing_fields: fields.or_default("missing_fields")?,
-            unverified_fields: fields.or_default("unverified_fields")?,
-            verifications: fields.or_default("verifications")?,
-            username: fields.optional("username")?,
-            email_address: fields.optional("email_address")?,
-            phone_number: fields.optional("phone_number")?,
-            web3_wallet: fields.optional("web3_wallet")?,
-            password_enabled: fields.or_default("password_enabled")?,
-            first_name: fields.optional("first_name")?,
-            last_name: fields.optional("last_name")?,
-            unsafe_metadata: fields.or_default("unsafe_metadata")?,
-            public_metadata: fields.or_default("public_metadata")?,
-            custom_action: fields.or_default("custom_action")?,
-            external_id: fields.optional("external_id")?,
-            created_session_id: fields.optional("created_session_id")?,
-            created_user_id: fields.optional("created_user_id")?,
-            abandon_at: fields.or_default("abandon_at")?,
-            legal_accepted_at: fields.optional("legal_accepted_at")?,
-            locale: fields.optional("locale")?,
-            external_account: fields.or_default("external_account")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            status: fields.or_default("status"),
+            required_fields: fields.or_default("required_fields"),
+            optional_fields: fields.or_default("optional_fields"),
+            missing_fields: fields.or_default("missing_fields"),
+            unverified_fields: fields.or_default("unverified_fields"),
+            verifications: fields.or_default("verifications"),
+            username: fields.optional("username"),
+            email_address: fields.optional("email_address"),
+            phone_number: fields.optional("phone_number"),
+            web3_wallet: fields.optional("web3_wallet"),
+            password_enabled: fields.or_default("password_enabled"),
+            first_name: fields.optional("first_name"),
+            last_name: fields.optional("last_name"),
+            unsafe_metadata: fields.or_default("unsafe_metadata"),
+            public_metadata: fields.or_default("public_metadata"),
+            custom_action: fields.or_default("custom_action"),
+            external_id: fields.optional("external_id"),
+            created_session_id: fields.optional("created_session_id"),
+            created_user_id: fields.optional("created_user_id"),
+            abandon_at: fields.or_default("abandon_at"),
+            legal_accepted_at: fields.optional("legal_accepted_at"),
+            locale: fields.optional("locale"),
+            external_account: fields.or_default("external_account"),
+        }
     }
 }
 
@@ -11526,25 +14268,37 @@ crate::client::models::string_enum! {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `SignUpVerification`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SignUpVerification {
     /// `next_action`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_action: Option<SignUpVerificationNextAction>,
     /// `supported_strategies`.
     pub supported_strategies: Vec<String>,
 }
 
 #[cfg(feature = "identity")]
+impl crate::client::lenient::Members for SignUpVerification {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("next_action", self.next_action.as_ref());
+        out.put("supported_strategies", &self.supported_strategies);
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for SignUpVerification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "identity")]
 impl crate::client::lenient::Object for SignUpVerification {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            next_action: fields.optional("next_action")?,
-            supported_strategies: fields.or_default("supported_strategies")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            next_action: fields.optional("next_action"),
+            supported_strategies: fields.or_default("supported_strategies"),
+        }
     }
 }
 
@@ -11571,33 +14325,45 @@ crate::client::models::string_enum! {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `SignUpVerifications`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SignUpVerifications {
     /// `email_address`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<SignUpVerification>,
     /// `phone_number`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<SignUpVerification>,
     /// `web3_wallet`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub web3_wallet: Option<SignUpVerification>,
     /// `external_account`.
     pub external_account: serde_json::Map<String, serde_json::Value>,
 }
 
 #[cfg(feature = "identity")]
+impl crate::client::lenient::Members for SignUpVerifications {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("email_address", self.email_address.as_ref());
+        out.put_some("phone_number", self.phone_number.as_ref());
+        out.put_some("web3_wallet", self.web3_wallet.as_ref());
+        out.put("external_account", &self.external_account);
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for SignUpVerifications {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "identity")]
 impl crate::client::lenient::Object for SignUpVerifications {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            email_address: fields.optional("email_address")?,
-            phone_number: fields.optional("phone_number")?,
-            web3_wallet: fields.optional("web3_wallet")?,
-            external_account: fields.or_default("external_account")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            email_address: fields.optional("email_address"),
+            phone_number: fields.optional("phone_number"),
+            web3_wallet: fields.optional("web3_wallet"),
+            external_account: fields.or_default("external_account"),
+        }
     }
 }
 
@@ -11611,7 +14377,7 @@ impl<'de> serde::Deserialize<'de> for SignUpVerifications {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `SvixUrl`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SvixUrl {
     /// `svix_url`.
@@ -11619,13 +14385,25 @@ pub struct SvixUrl {
 }
 
 #[cfg(feature = "instance")]
+impl crate::client::lenient::Members for SvixUrl {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("svix_url", &self.svix_url);
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for SvixUrl {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "instance")]
 impl crate::client::lenient::Object for SvixUrl {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            svix_url: fields.or_default("svix_url")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            svix_url: fields.or_default("svix_url"),
+        }
     }
 }
 
@@ -11639,112 +14417,125 @@ impl<'de> serde::Deserialize<'de> for SvixUrl {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `Template`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Template {
     /// `id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// The ID of the instance to which the template belongs
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
     /// whether this is a system (default) or user overridden) template
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<String>,
     /// whether this is an email or SMS template
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub template_type: Option<String>,
     /// user-friendly name of the template
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// machine-friendly name of the template
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub slug: Option<String>,
     /// position with the listing of templates
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub position: Option<i64>,
     /// whether this template can be reverted to the corresponding system default
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub can_revert: Option<bool>,
     /// whether this template can be deleted
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub can_delete: Option<bool>,
     /// whether the body of this template can be edited
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub can_edit_body: Option<bool>,
     /// whether this template can be enabled or disabled, true only for notification SMS templates
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub can_toggle: Option<bool>,
     /// email subject
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// the editor markup used to generate the body of the template
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub markup: Option<String>,
     /// the template body before variable interpolation
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// list of variables that are available for use in the template body
     pub available_variables: Vec<String>,
     /// list of variables that must be contained in the template body
     pub required_variables: Vec<String>,
     /// `from_email_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from_email_name: Option<String>,
     /// `reply_to_email_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_to_email_name: Option<String>,
     /// `delivered_by_clerk`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub delivered_by_clerk: Option<bool>,
     /// `enabled`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// `flagged_as_suspicious`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub flagged_as_suspicious: Option<bool>,
     /// Unix timestamp of last update.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<i64>,
     /// Unix timestamp of creation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<i64>,
 }
 
 #[cfg(feature = "instance")]
+impl crate::client::lenient::Members for Template {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("id", self.id.as_ref());
+        out.put_some("object", self.object.as_ref());
+        out.put_some("instance_id", self.instance_id.as_ref());
+        out.put_some("resource_type", self.resource_type.as_ref());
+        out.put_some("template_type", self.template_type.as_ref());
+        out.put_some("name", self.name.as_ref());
+        out.put_some("slug", self.slug.as_ref());
+        out.put_some("position", self.position.as_ref());
+        out.put_some("can_revert", self.can_revert.as_ref());
+        out.put_some("can_delete", self.can_delete.as_ref());
+        out.put_some("can_edit_body", self.can_edit_body.as_ref());
+        out.put_some("can_toggle", self.can_toggle.as_ref());
+        out.put_some("subject", self.subject.as_ref());
+        out.put_some("markup", self.markup.as_ref());
+        out.put_some("body", self.body.as_ref());
+        out.put("available_variables", &self.available_variables);
+        out.put("required_variables", &self.required_variables);
+        out.put_some("from_email_name", self.from_email_name.as_ref());
+        out.put_some("reply_to_email_name", self.reply_to_email_name.as_ref());
+        out.put_some("delivered_by_clerk", self.delivered_by_clerk.as_ref());
+        out.put_some("enabled", self.enabled.as_ref());
+        out.put_some("flagged_as_suspicious", self.flagged_as_suspicious.as_ref());
+        out.put_some("updated_at", self.updated_at.as_ref());
+        out.put_some("created_at", self.created_at.as_ref());
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for Template {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "instance")]
 impl crate::client::lenient::Object for Template {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            id: fields.optional("id")?,
-            object: fields.optional("object")?,
-            instance_id: fields.optional("instance_id")?,
-            resource_type: fields.optional("resource_type")?,
-            template_type: fields.optional("template_type")?,
-            name: fields.optional("name")?,
-            slug: fields.optional("slug")?,
-            position: fields.optional("position")?,
-            can_revert: fields.optional("can_revert")?,
-            can_delete: fields.optional("can_delete")?,
-            can_edit_body: fields.optional("can_edit_body")?,
-            can_toggle: fields.optional("can_toggle")?,
-            subject: fields.optional("subject")?,
-            markup: fields.optional("markup")?,
-            body: fields.optional("body")?,
-            available_variables: fields.or_default("available_variables")?,
-            required_variables: fields.or_default("required_variables")?,
-            from_email_name: fields.optional("from_email_name")?,
-            reply_to_email_name: fields.optional("reply_to_email_name")?,
-            delivered_by_clerk: fields.optional("delivered_by_clerk")?,
-            enabled: fields.optional("enabled")?,
-            flagged_as_suspicious: fields.optional("flagged_as_suspicious")?,
-            updated_at: fields.optional("updated_at")?,
-            created_at: fields.optional("created_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            id: fields.optional("id"),
+            object: fields.optional("object"),
+            instance_id: fields.optional("instance_id"),
+            resource_type: fields.optional("resource_type"),
+            template_type: fields.optional("template_type"),
+            name: fields.optional("name"),
+            slug: fields.optional("slug"),
+            position: fields.optional("position"),
+            can_revert: fields.optional("can_revert"),
+            can_delete: fields.optional("can_delete"),
+            can_edit_body: fields.optional("can_edit_body"),
+            can_toggle: fields.optional("can_toggle"),
+            subject: fields.optional("subject"),
+            markup: fields.optional("markup"),
+            body: fields.optional("body"),
+            available_variables: fields.or_default("available_variables"),
+            required_variables: fields.or_default("required_variables"),
+            from_email_name: fields.optional("from_email_name"),
+            reply_to_email_name: fields.optional("reply_to_email_name"),
+            delivered_by_clerk: fields.optional("delivered_by_clerk"),
+            enabled: fields.optional("enabled"),
+            flagged_as_suspicious: fields.optional("flagged_as_suspicious"),
+            updated_at: fields.optional("updated_at"),
+            created_at: fields.optional("created_at"),
+        }
     }
 }
 
@@ -11758,7 +14549,7 @@ impl<'de> serde::Deserialize<'de> for Template {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `TestingToken`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct TestingToken {
     /// `object`.
@@ -11770,15 +14561,29 @@ pub struct TestingToken {
 }
 
 #[cfg(feature = "identity")]
+impl crate::client::lenient::Members for TestingToken {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("token", &self.token);
+        out.put("expires_at", &self.expires_at);
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for TestingToken {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "identity")]
 impl crate::client::lenient::Object for TestingToken {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            token: fields.or_default("token")?,
-            expires_at: fields.or_default("expires_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            token: fields.or_default("token"),
+            expires_at: fields.or_default("expires_at"),
+        }
     }
 }
 
@@ -11792,24 +14597,35 @@ impl<'de> serde::Deserialize<'de> for TestingToken {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `POST /templates/{template_type}/{slug}/toggle_delivery` ([`toggle_delivery`](crate::client::TemplatesApi::toggle_delivery)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ToggleTemplateDelivery {
     /// Whether Clerk should deliver emails or SMS messages based on the current template
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub delivered_by_clerk: Option<bool>,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Members for ToggleTemplateDelivery {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("delivered_by_clerk", self.delivered_by_clerk.as_ref());
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for ToggleTemplateDelivery {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ToggleTemplateDelivery {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            delivered_by_clerk: fields.optional("delivered_by_clerk")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            delivered_by_clerk: fields.optional("delivered_by_clerk"),
+        }
     }
 }
 
@@ -11832,7 +14648,7 @@ impl ToggleTemplateDelivery {
 }
 
 /// `TrustedDevice`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct TrustedDevice {
     /// String representing the object's type.
@@ -11844,7 +14660,6 @@ pub struct TrustedDevice {
     /// `app_identifier`.
     pub app_identifier: String,
     /// `name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `algorithm`.
     pub algorithm: String,
@@ -11855,30 +14670,48 @@ pub struct TrustedDevice {
     /// Unix timestamp of the last update in milliseconds.
     pub updated_at: i64,
     /// Unix timestamp of the last use in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_used_at: Option<i64>,
     /// Unix timestamp of revocation in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<i64>,
 }
 
+impl crate::client::lenient::Members for TrustedDevice {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("platform", &self.platform);
+        out.put("app_identifier", &self.app_identifier);
+        out.put_some("name", self.name.as_ref());
+        out.put("algorithm", &self.algorithm);
+        out.put("status", &self.status);
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+        out.put_some("last_used_at", self.last_used_at.as_ref());
+        out.put_some("revoked_at", self.revoked_at.as_ref());
+    }
+}
+
+impl serde::Serialize for TrustedDevice {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for TrustedDevice {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            platform: fields.or_default("platform")?,
-            app_identifier: fields.or_default("app_identifier")?,
-            name: fields.optional("name")?,
-            algorithm: fields.or_default("algorithm")?,
-            status: fields.or_default("status")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-            last_used_at: fields.optional("last_used_at")?,
-            revoked_at: fields.optional("revoked_at")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            platform: fields.or_default("platform"),
+            app_identifier: fields.or_default("app_identifier"),
+            name: fields.optional("name"),
+            algorithm: fields.or_default("algorithm"),
+            status: fields.or_default("status"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+            last_used_at: fields.optional("last_used_at"),
+            revoked_at: fields.optional("revoked_at"),
+        }
     }
 }
 
@@ -11911,41 +14744,55 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `PATCH /directories/{directory_id}` ([`update`](crate::client::DirectoriesApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateDirectory {
     /// A human-friendly name for the directory.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Whether the directory is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// The identity provider for this directory.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
     /// Attribute-to-directory-path entries to merge into the directory's attribute mapping.
     /// Set a key to `null` to remove it from the mapping.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attribute_mapping: Option<serde_json::Map<String, serde_json::Value>>,
     /// Whether group-to-role mapping is enabled for this directory.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_role_mapping_enabled: Option<bool>,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for UpdateDirectory {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("name", self.name.as_ref());
+        out.put_some("enabled", self.enabled.as_ref());
+        out.put_some("provider", self.provider.as_ref());
+        out.put_some("attribute_mapping", self.attribute_mapping.as_ref());
+        out.put_some(
+            "group_role_mapping_enabled",
+            self.group_role_mapping_enabled.as_ref(),
+        );
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for UpdateDirectory {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateDirectory {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.optional("name")?,
-            enabled: fields.optional("enabled")?,
-            provider: fields.optional("provider")?,
-            attribute_mapping: fields.optional("attribute_mapping")?,
-            group_role_mapping_enabled: fields.optional("group_role_mapping_enabled")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.optional("name"),
+            enabled: fields.optional("enabled"),
+            provider: fields.optional("provider"),
+            attribute_mapping: fields.optional("attribute_mapping"),
+            group_role_mapping_enabled: fields.optional("group_role_mapping_enabled"),
+        }
     }
 }
 
@@ -11997,37 +14844,48 @@ impl UpdateDirectory {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /domains/{domain_id}` ([`update`](crate::client::DomainsApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateDomain {
     /// The new domain name. For development instances, can contain the port,
     /// i.e `myhostname:3000`. For production instances, must be a valid FQDN,
     /// i.e `mysite.com`. Cannot contain protocol scheme.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The full URL of the proxy that will forward requests to Clerk's Frontend API.
     /// Can only be updated for production instances.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub proxy_url: Option<String>,
     /// Whether this is a domain for a secondary app, meaning that any subdomain provided is significant and
     /// will be stored as part of the domain. This is useful for supporting multiple apps (one primary and
     /// multiple secondaries) on the same root domain (eTLD+1).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_secondary: Option<bool>,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Members for UpdateDomain {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("name", self.name.as_ref());
+        out.put_some("proxy_url", self.proxy_url.as_ref());
+        out.put_some("is_secondary", self.is_secondary.as_ref());
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for UpdateDomain {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateDomain {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.optional("name")?,
-            proxy_url: fields.optional("proxy_url")?,
-            is_secondary: fields.optional("is_secondary")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.optional("name"),
+            proxy_url: fields.optional("proxy_url"),
+            is_secondary: fields.optional("is_secondary"),
+        }
     }
 }
 
@@ -12064,35 +14922,49 @@ impl UpdateDomain {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `PATCH /email_addresses/{email_address_id}` ([`update`](crate::client::EmailAddressesApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateEmailAddress {
     /// The email address will be marked as verified.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
     /// Set this email address as the primary email address for the user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary: Option<bool>,
     /// If set to `true` and this update makes the email address the user's new primary,
     /// the previous primary email address is notified of the change.
     /// By default, no notification is sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notify_primary_email_address_changed: Option<bool>,
+}
+
+#[cfg(feature = "identity")]
+impl crate::client::lenient::Members for UpdateEmailAddress {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("verified", self.verified.as_ref());
+        out.put_some("primary", self.primary.as_ref());
+        out.put_some(
+            "notify_primary_email_address_changed",
+            self.notify_primary_email_address_changed.as_ref(),
+        );
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for UpdateEmailAddress {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateEmailAddress {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            verified: fields.optional("verified")?,
-            primary: fields.optional("primary")?,
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            verified: fields.optional("verified"),
+            primary: fields.optional("primary"),
             notify_primary_email_address_changed: fields
-                .optional("notify_primary_email_address_changed")?,
-        })
+                .optional("notify_primary_email_address_changed"),
+        }
     }
 }
 
@@ -12129,64 +15001,81 @@ impl UpdateEmailAddress {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `PATCH /enterprise_connections/{enterprise_connection_id}` ([`update`](crate::client::EnterpriseConnectionsApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateEnterpriseConnection {
     /// The display name of the enterprise connection
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Domains associated with the enterprise connection. Values are normalized to lowercase.
     /// Empty array means ignored (no change); non-empty array means set domains to the given list (replaces existing).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub domains: Option<Vec<String>>,
     /// Whether the enterprise connection is active. When set to true (enabling), any existing verified organization domains for the same domain(s) will be removed so the connection can be enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Whether to sync user attributes on sign-in
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sync_user_attributes: Option<bool>,
     /// Whether to disable additional identifications
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_additional_identifications: Option<bool>,
     /// Whether this connection supports account linking via organization membership
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_organization_account_linking: Option<bool>,
     /// Organization ID to link to this enterprise connection. Only linking is supported; sending this field sets or changes the linked organization. There is no way to unlink an organization once linked.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// SAML connection-specific properties. Only applied when the enterprise connection uses SAML.
     /// Use this to update IdP configuration, attribute mapping, and other SAML-specific settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub saml: Option<UpdateEnterpriseConnectionSaml>,
     /// OIDC connection-specific properties. Only applied when the enterprise connection uses OIDC (e.g. oidc_custom, oidc_github_enterprise, or oidc_gitlab).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc: Option<UpdateEnterpriseConnectionOidc>,
     /// Custom attributes to map from the IdP to the user's profile via SSO or SCIM provisioning. Requires the custom attributes feature to be enabled for the instance.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_attributes: Option<Vec<UpdateEnterpriseConnectionCustomAttributesItem>>,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for UpdateEnterpriseConnection {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("name", self.name.as_ref());
+        out.put_some("domains", self.domains.as_ref());
+        out.put_some("active", self.active.as_ref());
+        out.put_some("sync_user_attributes", self.sync_user_attributes.as_ref());
+        out.put_some(
+            "disable_additional_identifications",
+            self.disable_additional_identifications.as_ref(),
+        );
+        out.put_some(
+            "allow_organization_account_linking",
+            self.allow_organization_account_linking.as_ref(),
+        );
+        out.put_some("organization_id", self.organization_id.as_ref());
+        out.put_some("saml", self.saml.as_ref());
+        out.put_some("oidc", self.oidc.as_ref());
+        out.put_some("custom_attributes", self.custom_attributes.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for UpdateEnterpriseConnection {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateEnterpriseConnection {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.optional("name")?,
-            domains: fields.optional("domains")?,
-            active: fields.optional("active")?,
-            sync_user_attributes: fields.optional("sync_user_attributes")?,
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.optional("name"),
+            domains: fields.optional("domains"),
+            active: fields.optional("active"),
+            sync_user_attributes: fields.optional("sync_user_attributes"),
             disable_additional_identifications: fields
-                .optional("disable_additional_identifications")?,
+                .optional("disable_additional_identifications"),
             allow_organization_account_linking: fields
-                .optional("allow_organization_account_linking")?,
-            organization_id: fields.optional("organization_id")?,
-            saml: fields.optional("saml")?,
-            oidc: fields.optional("oidc")?,
-            custom_attributes: fields.optional("custom_attributes")?,
-        })
+                .optional("allow_organization_account_linking"),
+            organization_id: fields.optional("organization_id"),
+            saml: fields.optional("saml"),
+            oidc: fields.optional("oidc"),
+            custom_attributes: fields.optional("custom_attributes"),
+        }
     }
 }
 
@@ -12271,7 +15160,7 @@ impl UpdateEnterpriseConnection {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `UpdateEnterpriseConnectionCustomAttributesItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateEnterpriseConnectionCustomAttributesItem {
     /// Display name for the custom attribute
@@ -12279,32 +15168,45 @@ pub struct UpdateEnterpriseConnectionCustomAttributesItem {
     /// Key used to store the attribute in the user's metadata
     pub key: String,
     /// Path to extract the attribute value from SSO claims
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sso_path: Option<String>,
     /// GJSON path to extract the attribute value from SCIM user resources
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scim_path: Option<String>,
     /// The new name for `scim_path`. Send either one, or both with the same value; sending both with different values is rejected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub directory_path: Option<String>,
     /// When true, the attribute supports multiple values; values from the IdP are written to public_metadata as an array. Defaults to false.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub multi_valued: Option<bool>,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for UpdateEnterpriseConnectionCustomAttributesItem {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("name", &self.name);
+        out.put("key", &self.key);
+        out.put_some("sso_path", self.sso_path.as_ref());
+        out.put_some("scim_path", self.scim_path.as_ref());
+        out.put_some("directory_path", self.directory_path.as_ref());
+        out.put_some("multi_valued", self.multi_valued.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for UpdateEnterpriseConnectionCustomAttributesItem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for UpdateEnterpriseConnectionCustomAttributesItem {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.or_default("name")?,
-            key: fields.or_default("key")?,
-            sso_path: fields.optional("sso_path")?,
-            scim_path: fields.optional("scim_path")?,
-            directory_path: fields.optional("directory_path")?,
-            multi_valued: fields.optional("multi_valued")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.or_default("name"),
+            key: fields.or_default("key"),
+            sso_path: fields.optional("sso_path"),
+            scim_path: fields.optional("scim_path"),
+            directory_path: fields.optional("directory_path"),
+            multi_valued: fields.optional("multi_valued"),
+        }
     }
 }
 
@@ -12318,46 +15220,57 @@ impl<'de> serde::Deserialize<'de> for UpdateEnterpriseConnectionCustomAttributes
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// OIDC connection-specific properties. Only applied when the enterprise connection uses OIDC (e.g. oidc_custom, oidc_github_enterprise, or oidc_gitlab).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateEnterpriseConnectionOidc {
     /// OIDC client ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// OIDC client secret
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
     /// OIDC discovery URL
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub discovery_url: Option<String>,
     /// OIDC authorization URL
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_url: Option<String>,
     /// OIDC token URL
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_url: Option<String>,
     /// OIDC userinfo URL
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_info_url: Option<String>,
     /// Whether PKCE is required (must be true for public clients with no client secret)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requires_pkce: Option<bool>,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for UpdateEnterpriseConnectionOidc {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("client_id", self.client_id.as_ref());
+        out.put_some("client_secret", self.client_secret.as_ref());
+        out.put_some("discovery_url", self.discovery_url.as_ref());
+        out.put_some("auth_url", self.auth_url.as_ref());
+        out.put_some("token_url", self.token_url.as_ref());
+        out.put_some("user_info_url", self.user_info_url.as_ref());
+        out.put_some("requires_pkce", self.requires_pkce.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for UpdateEnterpriseConnectionOidc {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for UpdateEnterpriseConnectionOidc {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            client_id: fields.optional("client_id")?,
-            client_secret: fields.optional("client_secret")?,
-            discovery_url: fields.optional("discovery_url")?,
-            auth_url: fields.optional("auth_url")?,
-            token_url: fields.optional("token_url")?,
-            user_info_url: fields.optional("user_info_url")?,
-            requires_pkce: fields.optional("requires_pkce")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            client_id: fields.optional("client_id"),
+            client_secret: fields.optional("client_secret"),
+            discovery_url: fields.optional("discovery_url"),
+            auth_url: fields.optional("auth_url"),
+            token_url: fields.optional("token_url"),
+            user_info_url: fields.optional("user_info_url"),
+            requires_pkce: fields.optional("requires_pkce"),
+        }
     }
 }
 
@@ -12372,62 +15285,73 @@ impl<'de> serde::Deserialize<'de> for UpdateEnterpriseConnectionOidc {
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// SAML connection-specific properties. Only applied when the enterprise connection uses SAML.
 /// Use this to update IdP configuration, attribute mapping, and other SAML-specific settings.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateEnterpriseConnectionSaml {
     /// Display name of the SAML connection
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// IdP entity ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_entity_id: Option<String>,
     /// IdP SSO URL
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_sso_url: Option<String>,
     /// IdP certificate (PEM)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_certificate: Option<String>,
     /// URL to IdP metadata
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_metadata_url: Option<String>,
     /// Raw IdP metadata XML
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_metadata: Option<String>,
     /// Attribute mapping for SAML attributes
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attribute_mapping: Option<UpdateEnterpriseConnectionSamlAttributeMapping>,
     /// `allow_subdomains`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_subdomains: Option<bool>,
     /// `allow_idp_initiated`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_idp_initiated: Option<bool>,
     /// `force_authn`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub force_authn: Option<bool>,
     /// Configuration for the login_hint sent to the IdP on SSO sign-in
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub login_hint: Option<UpdateEnterpriseConnectionSamlLoginHint>,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for UpdateEnterpriseConnectionSaml {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("name", self.name.as_ref());
+        out.put_some("idp_entity_id", self.idp_entity_id.as_ref());
+        out.put_some("idp_sso_url", self.idp_sso_url.as_ref());
+        out.put_some("idp_certificate", self.idp_certificate.as_ref());
+        out.put_some("idp_metadata_url", self.idp_metadata_url.as_ref());
+        out.put_some("idp_metadata", self.idp_metadata.as_ref());
+        out.put_some("attribute_mapping", self.attribute_mapping.as_ref());
+        out.put_some("allow_subdomains", self.allow_subdomains.as_ref());
+        out.put_some("allow_idp_initiated", self.allow_idp_initiated.as_ref());
+        out.put_some("force_authn", self.force_authn.as_ref());
+        out.put_some("login_hint", self.login_hint.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for UpdateEnterpriseConnectionSaml {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for UpdateEnterpriseConnectionSaml {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.optional("name")?,
-            idp_entity_id: fields.optional("idp_entity_id")?,
-            idp_sso_url: fields.optional("idp_sso_url")?,
-            idp_certificate: fields.optional("idp_certificate")?,
-            idp_metadata_url: fields.optional("idp_metadata_url")?,
-            idp_metadata: fields.optional("idp_metadata")?,
-            attribute_mapping: fields.optional("attribute_mapping")?,
-            allow_subdomains: fields.optional("allow_subdomains")?,
-            allow_idp_initiated: fields.optional("allow_idp_initiated")?,
-            force_authn: fields.optional("force_authn")?,
-            login_hint: fields.optional("login_hint")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.optional("name"),
+            idp_entity_id: fields.optional("idp_entity_id"),
+            idp_sso_url: fields.optional("idp_sso_url"),
+            idp_certificate: fields.optional("idp_certificate"),
+            idp_metadata_url: fields.optional("idp_metadata_url"),
+            idp_metadata: fields.optional("idp_metadata"),
+            attribute_mapping: fields.optional("attribute_mapping"),
+            allow_subdomains: fields.optional("allow_subdomains"),
+            allow_idp_initiated: fields.optional("allow_idp_initiated"),
+            force_authn: fields.optional("force_authn"),
+            login_hint: fields.optional("login_hint"),
+        }
     }
 }
 
@@ -12441,34 +15365,45 @@ impl<'de> serde::Deserialize<'de> for UpdateEnterpriseConnectionSaml {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Attribute mapping for SAML attributes
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateEnterpriseConnectionSamlAttributeMapping {
     /// `user_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// `email_address`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<String>,
     /// `first_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// `last_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for UpdateEnterpriseConnectionSamlAttributeMapping {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("user_id", self.user_id.as_ref());
+        out.put_some("email_address", self.email_address.as_ref());
+        out.put_some("first_name", self.first_name.as_ref());
+        out.put_some("last_name", self.last_name.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for UpdateEnterpriseConnectionSamlAttributeMapping {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for UpdateEnterpriseConnectionSamlAttributeMapping {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            user_id: fields.optional("user_id")?,
-            email_address: fields.optional("email_address")?,
-            first_name: fields.optional("first_name")?,
-            last_name: fields.optional("last_name")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            user_id: fields.optional("user_id"),
+            email_address: fields.optional("email_address"),
+            first_name: fields.optional("first_name"),
+            last_name: fields.optional("last_name"),
+        }
     }
 }
 
@@ -12482,25 +15417,37 @@ impl<'de> serde::Deserialize<'de> for UpdateEnterpriseConnectionSamlAttributeMap
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Configuration for the login_hint sent to the IdP on SSO sign-in
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateEnterpriseConnectionSamlLoginHint {
     /// Controls the login_hint sent to the IdP on SSO sign-in
     pub mode: UpdateEnterpriseConnectionSamlLoginHintMode,
     /// The user public_metadata key whose value is sent as the login_hint when mode is custom_attribute
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for UpdateEnterpriseConnectionSamlLoginHint {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("mode", &self.mode);
+        out.put_some("source", self.source.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for UpdateEnterpriseConnectionSamlLoginHint {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for UpdateEnterpriseConnectionSamlLoginHint {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            mode: fields.or_default("mode")?,
-            source: fields.optional("source")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            mode: fields.or_default("mode"),
+            source: fields.optional("source"),
+        }
     }
 }
 
@@ -12527,62 +15474,80 @@ crate::client::models::string_enum! {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /instance` ([`update`](crate::client::InstanceApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateInstance {
     /// Toggles test mode for this instance, allowing the use of test email addresses and phone numbers.
     /// Defaults to true for development instances.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub test_mode: Option<bool>,
     /// Whether the instance should be using the HIBP service to check passwords for breaches
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hibp: Option<bool>,
     /// `support_email`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub support_email: Option<String>,
     /// `clerk_js_version`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub clerk_js_version: Option<String>,
     /// `development_origin`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub development_origin: Option<String>,
     /// For browser-like stacks such as browser extensions, Electron (not officially supported), or Capacitor.js (not officially supported), the instance allowed origins need to be updated with the request origin value. For Chrome extensions popup, background, or service worker pages, the origin is chrome-extension://extension_uuid. For Electron apps the default origin is <http://localhost:3000>. For Capacitor, the origin is capacitor://localhost.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_origins: Option<Vec<String>>,
     /// Whether the instance should operate in cookieless development mode (i.e. without third-party cookies).
     /// Deprecated: Please use `url_based_session_syncing` instead.
     ///
     /// Deprecated by Clerk.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cookieless_dev: Option<bool>,
     /// Whether the instance should use URL-based session syncing in development mode (i.e. without third-party cookies).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url_based_session_syncing: Option<bool>,
     /// When password is required at the instance level, sets the preferred sign-in strategy surfaced to Clerk components. Has no effect when password is not required. Defaults to `password`. Set to an empty string to clear the override.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub preferred_sign_in_strategy_when_password_required:
         Option<UpdateInstancePreferredSignInStrategyWhenPasswordRequired>,
 }
 
 #[cfg(feature = "instance")]
+impl crate::client::lenient::Members for UpdateInstance {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("test_mode", self.test_mode.as_ref());
+        out.put_some("hibp", self.hibp.as_ref());
+        out.put_some("support_email", self.support_email.as_ref());
+        out.put_some("clerk_js_version", self.clerk_js_version.as_ref());
+        out.put_some("development_origin", self.development_origin.as_ref());
+        out.put_some("allowed_origins", self.allowed_origins.as_ref());
+        out.put_some("cookieless_dev", self.cookieless_dev.as_ref());
+        out.put_some(
+            "url_based_session_syncing",
+            self.url_based_session_syncing.as_ref(),
+        );
+        out.put_some(
+            "preferred_sign_in_strategy_when_password_required",
+            self.preferred_sign_in_strategy_when_password_required
+                .as_ref(),
+        );
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for UpdateInstance {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateInstance {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            test_mode: fields.optional("test_mode")?,
-            hibp: fields.optional("hibp")?,
-            support_email: fields.optional("support_email")?,
-            clerk_js_version: fields.optional("clerk_js_version")?,
-            development_origin: fields.optional("development_origin")?,
-            allowed_origins: fields.optional("allowed_origins")?,
-            cookieless_dev: fields.optional("cookieless_dev")?,
-            url_based_session_syncing: fields.optional("url_based_session_syncing")?,
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            test_mode: fields.optional("test_mode"),
+            hibp: fields.optional("hibp"),
+            support_email: fields.optional("support_email"),
+            clerk_js_version: fields.optional("clerk_js_version"),
+            development_origin: fields.optional("development_origin"),
+            allowed_origins: fields.optional("allowed_origins"),
+            cookieless_dev: fields.optional("cookieless_dev"),
+            url_based_session_syncing: fields.optional("url_based_session_syncing"),
             preferred_sign_in_strategy_when_password_required: fields
-                .optional("preferred_sign_in_strategy_when_password_required")?,
-        })
+                .optional("preferred_sign_in_strategy_when_password_required"),
+        }
     }
 }
 
@@ -12661,39 +15626,53 @@ impl UpdateInstance {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /beta_features/instance_settings` ([`update_instance_settings`](crate::client::BetaFeaturesApi::update_instance_settings)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateInstanceAuthConfig {
     /// Whether sign up is restricted to email addresses, phone numbers and usernames that are on the allowlist.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub restricted_to_allowlist: Option<bool>,
     /// The local part of the email address from which authentication-related emails (e.g. OTP code, magic links) will be sent.
     /// Only alphanumeric values are allowed.
     /// Note that this value should contain only the local part of the address (e.g. `foo` for `foo@example.com`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from_email_address: Option<String>,
     /// Enable the Progressive Sign Up algorithm. This feature is deprecated, please contact support if you need assistance.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub progressive_sign_up: Option<bool>,
     /// Toggles test mode for this instance, allowing the use of test email addresses and phone numbers.
     /// Defaults to true for development instances.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub test_mode: Option<bool>,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Members for UpdateInstanceAuthConfig {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some(
+            "restricted_to_allowlist",
+            self.restricted_to_allowlist.as_ref(),
+        );
+        out.put_some("from_email_address", self.from_email_address.as_ref());
+        out.put_some("progressive_sign_up", self.progressive_sign_up.as_ref());
+        out.put_some("test_mode", self.test_mode.as_ref());
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for UpdateInstanceAuthConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateInstanceAuthConfig {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            restricted_to_allowlist: fields.optional("restricted_to_allowlist")?,
-            from_email_address: fields.optional("from_email_address")?,
-            progressive_sign_up: fields.optional("progressive_sign_up")?,
-            test_mode: fields.optional("test_mode")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            restricted_to_allowlist: fields.optional("restricted_to_allowlist"),
+            from_email_address: fields.optional("from_email_address"),
+            progressive_sign_up: fields.optional("progressive_sign_up"),
+            test_mode: fields.optional("test_mode"),
+        }
     }
 }
 
@@ -12736,24 +15715,35 @@ impl UpdateInstanceAuthConfig {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /instance/communication` ([`update_communication`](crate::client::InstanceApi::update_communication)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateInstanceCommunication {
     /// ISO 3166-1 alpha-2 country codes to block for SMS delivery. Whole-list replacement. Codes must be uppercase, 2-letter, and unique within the array.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub blocked_country_codes: Option<Vec<String>>,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Members for UpdateInstanceCommunication {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("blocked_country_codes", self.blocked_country_codes.as_ref());
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for UpdateInstanceCommunication {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateInstanceCommunication {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            blocked_country_codes: fields.optional("blocked_country_codes")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            blocked_country_codes: fields.optional("blocked_country_codes"),
+        }
     }
 }
 
@@ -12781,48 +15771,75 @@ impl UpdateInstanceCommunication {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /instance/oauth_application_settings` ([`update_oauth_application_settings`](crate::client::InstanceApi::update_oauth_application_settings)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateInstanceOauthApplicationSettings {
     /// Whether dynamic OAuth client registration is enabled for the instance (RFC 7591).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dynamic_oauth_client_registration: Option<bool>,
     /// Default scopes. Set to null to reset to Clerk-provided defaults.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_scopes: Option<Vec<String>>,
     /// Whether OAuth JWT access tokens are enabled for the instance (disabled indicates opaque access tokens).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub oauth_jwt_access_tokens: Option<bool>,
     /// Whether the instance advertises support for Client ID Metadata Documents in its OAuth authorization server metadata.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id_metadata_documents_advertised: Option<bool>,
     /// When true, new unknown CIMD clients are rejected. Previously auto-connected and pre-registered clients remain admitted; deleting a client makes it unknown again.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id_metadata_documents_only_allow_pre_registered_clients: Option<bool>,
     /// When true, recorded implicitly allowed CIMD clients are rejected on future client lookups. Explicitly allowed clients remain accepted. This does not revoke previously issued access tokens.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id_metadata_documents_block_implicitly_allowed_clients: Option<bool>,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Members for UpdateInstanceOauthApplicationSettings {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some(
+            "dynamic_oauth_client_registration",
+            self.dynamic_oauth_client_registration.as_ref(),
+        );
+        out.put_some("default_scopes", self.default_scopes.as_ref());
+        out.put_some(
+            "oauth_jwt_access_tokens",
+            self.oauth_jwt_access_tokens.as_ref(),
+        );
+        out.put_some(
+            "client_id_metadata_documents_advertised",
+            self.client_id_metadata_documents_advertised.as_ref(),
+        );
+        out.put_some(
+            "client_id_metadata_documents_only_allow_pre_registered_clients",
+            self.client_id_metadata_documents_only_allow_pre_registered_clients
+                .as_ref(),
+        );
+        out.put_some(
+            "client_id_metadata_documents_block_implicitly_allowed_clients",
+            self.client_id_metadata_documents_block_implicitly_allowed_clients
+                .as_ref(),
+        );
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for UpdateInstanceOauthApplicationSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateInstanceOauthApplicationSettings {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            dynamic_oauth_client_registration: fields
-                .optional("dynamic_oauth_client_registration")?,
-            default_scopes: fields.optional("default_scopes")?,
-            oauth_jwt_access_tokens: fields.optional("oauth_jwt_access_tokens")?,
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            dynamic_oauth_client_registration: fields.optional("dynamic_oauth_client_registration"),
+            default_scopes: fields.optional("default_scopes"),
+            oauth_jwt_access_tokens: fields.optional("oauth_jwt_access_tokens"),
             client_id_metadata_documents_advertised: fields
-                .optional("client_id_metadata_documents_advertised")?,
+                .optional("client_id_metadata_documents_advertised"),
             client_id_metadata_documents_only_allow_pre_registered_clients: fields
-                .optional("client_id_metadata_documents_only_allow_pre_registered_clients")?,
+                .optional("client_id_metadata_documents_only_allow_pre_registered_clients"),
             client_id_metadata_documents_block_implicitly_allowed_clients: fields
-                .optional("client_id_metadata_documents_block_implicitly_allowed_clients")?,
-        })
+                .optional("client_id_metadata_documents_block_implicitly_allowed_clients"),
+        }
     }
 }
 
@@ -12883,53 +15900,73 @@ impl UpdateInstanceOauthApplicationSettings {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /instance/organization_settings` ([`update_organization_settings`](crate::client::InstanceApi::update_organization_settings)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateInstanceOrganizationSettings {
     /// `enabled`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// `max_allowed_memberships`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_allowed_memberships: Option<i64>,
     /// `admin_delete_enabled`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub admin_delete_enabled: Option<bool>,
     /// `domains_enabled`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub domains_enabled: Option<bool>,
     /// `slug_disabled`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub slug_disabled: Option<bool>,
     /// Specify which enrollment modes to enable for your Organization Domains.
     /// Supported modes are 'automatic_invitation' & 'automatic_suggestion'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub domains_enrollment_modes: Option<Vec<String>>,
     /// Specify what the default organization role is for an organization creator.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub creator_role_id: Option<String>,
     /// Specify what the default organization role is for the organization domains.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub domains_default_role_id: Option<String>,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Members for UpdateInstanceOrganizationSettings {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("enabled", self.enabled.as_ref());
+        out.put_some(
+            "max_allowed_memberships",
+            self.max_allowed_memberships.as_ref(),
+        );
+        out.put_some("admin_delete_enabled", self.admin_delete_enabled.as_ref());
+        out.put_some("domains_enabled", self.domains_enabled.as_ref());
+        out.put_some("slug_disabled", self.slug_disabled.as_ref());
+        out.put_some(
+            "domains_enrollment_modes",
+            self.domains_enrollment_modes.as_ref(),
+        );
+        out.put_some("creator_role_id", self.creator_role_id.as_ref());
+        out.put_some(
+            "domains_default_role_id",
+            self.domains_default_role_id.as_ref(),
+        );
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for UpdateInstanceOrganizationSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateInstanceOrganizationSettings {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            enabled: fields.optional("enabled")?,
-            max_allowed_memberships: fields.optional("max_allowed_memberships")?,
-            admin_delete_enabled: fields.optional("admin_delete_enabled")?,
-            domains_enabled: fields.optional("domains_enabled")?,
-            slug_disabled: fields.optional("slug_disabled")?,
-            domains_enrollment_modes: fields.optional("domains_enrollment_modes")?,
-            creator_role_id: fields.optional("creator_role_id")?,
-            domains_default_role_id: fields.optional("domains_default_role_id")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            enabled: fields.optional("enabled"),
+            max_allowed_memberships: fields.optional("max_allowed_memberships"),
+            admin_delete_enabled: fields.optional("admin_delete_enabled"),
+            domains_enabled: fields.optional("domains_enabled"),
+            slug_disabled: fields.optional("slug_disabled"),
+            domains_enrollment_modes: fields.optional("domains_enrollment_modes"),
+            creator_role_id: fields.optional("creator_role_id"),
+            domains_default_role_id: fields.optional("domains_default_role_id"),
+        }
     }
 }
 
@@ -13012,28 +16049,39 @@ crate::client::models::string_enum! {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /instance/protect` ([`update_protect`](crate::client::InstanceApi::update_protect)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateInstanceProtect {
     /// `rules_enabled`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rules_enabled: Option<bool>,
     /// `specter_enabled`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub specter_enabled: Option<bool>,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Members for UpdateInstanceProtect {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("rules_enabled", self.rules_enabled.as_ref());
+        out.put_some("specter_enabled", self.specter_enabled.as_ref());
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for UpdateInstanceProtect {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateInstanceProtect {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            rules_enabled: fields.optional("rules_enabled")?,
-            specter_enabled: fields.optional("specter_enabled")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            rules_enabled: fields.optional("rules_enabled"),
+            specter_enabled: fields.optional("specter_enabled"),
+        }
     }
 }
 
@@ -13064,41 +16112,61 @@ impl UpdateInstanceProtect {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /instance/restrictions` ([`update_restrictions`](crate::client::InstanceApi::update_restrictions)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateInstanceRestrictions {
     /// `allowlist`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allowlist: Option<bool>,
     /// `blocklist`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub blocklist: Option<bool>,
     /// `allowlist_blocklist_disabled_on_sign_in`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allowlist_blocklist_disabled_on_sign_in: Option<bool>,
     /// `block_email_subaddresses`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub block_email_subaddresses: Option<bool>,
     /// `block_disposable_email_domains`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub block_disposable_email_domains: Option<bool>,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Members for UpdateInstanceRestrictions {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("allowlist", self.allowlist.as_ref());
+        out.put_some("blocklist", self.blocklist.as_ref());
+        out.put_some(
+            "allowlist_blocklist_disabled_on_sign_in",
+            self.allowlist_blocklist_disabled_on_sign_in.as_ref(),
+        );
+        out.put_some(
+            "block_email_subaddresses",
+            self.block_email_subaddresses.as_ref(),
+        );
+        out.put_some(
+            "block_disposable_email_domains",
+            self.block_disposable_email_domains.as_ref(),
+        );
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for UpdateInstanceRestrictions {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateInstanceRestrictions {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            allowlist: fields.optional("allowlist")?,
-            blocklist: fields.optional("blocklist")?,
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            allowlist: fields.optional("allowlist"),
+            blocklist: fields.optional("blocklist"),
             allowlist_blocklist_disabled_on_sign_in: fields
-                .optional("allowlist_blocklist_disabled_on_sign_in")?,
-            block_email_subaddresses: fields.optional("block_email_subaddresses")?,
-            block_disposable_email_domains: fields.optional("block_disposable_email_domains")?,
-        })
+                .optional("allowlist_blocklist_disabled_on_sign_in"),
+            block_email_subaddresses: fields.optional("block_email_subaddresses"),
+            block_disposable_email_domains: fields.optional("block_disposable_email_domains"),
+        }
     }
 }
 
@@ -13147,7 +16215,7 @@ impl UpdateInstanceRestrictions {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /jwt_templates/{template_id}` ([`update`](crate::client::JwtTemplatesApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateJwtTemplate {
@@ -13156,37 +16224,50 @@ pub struct UpdateJwtTemplate {
     /// JWT template claims in JSON format
     pub claims: serde_json::Map<String, serde_json::Value>,
     /// JWT lifetime
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub lifetime: Option<i64>,
     /// JWT allowed clock skew
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_clock_skew: Option<i64>,
     /// Whether a custom signing key/algorithm is also provided for this template
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_signing_key: Option<bool>,
     /// The custom signing algorithm to use when minting JWTs. Required if `custom_signing_key` is `true`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub signing_algorithm: Option<String>,
     /// The custom signing private key to use when minting JWTs. Required if `custom_signing_key` is `true`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub signing_key: Option<String>,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Members for UpdateJwtTemplate {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("name", &self.name);
+        out.put("claims", &self.claims);
+        out.put_some("lifetime", self.lifetime.as_ref());
+        out.put_some("allowed_clock_skew", self.allowed_clock_skew.as_ref());
+        out.put_some("custom_signing_key", self.custom_signing_key.as_ref());
+        out.put_some("signing_algorithm", self.signing_algorithm.as_ref());
+        out.put_some("signing_key", self.signing_key.as_ref());
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for UpdateJwtTemplate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateJwtTemplate {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.or_default("name")?,
-            claims: fields.or_default("claims")?,
-            lifetime: fields.optional("lifetime")?,
-            allowed_clock_skew: fields.optional("allowed_clock_skew")?,
-            custom_signing_key: fields.optional("custom_signing_key")?,
-            signing_algorithm: fields.optional("signing_algorithm")?,
-            signing_key: fields.optional("signing_key")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.or_default("name"),
+            claims: fields.or_default("claims"),
+            lifetime: fields.optional("lifetime"),
+            allowed_clock_skew: fields.optional("allowed_clock_skew"),
+            custom_signing_key: fields.optional("custom_signing_key"),
+            signing_algorithm: fields.optional("signing_algorithm"),
+            signing_key: fields.optional("signing_key"),
+        }
     }
 }
 
@@ -13259,51 +16340,65 @@ impl UpdateJwtTemplate {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `PATCH /oauth_applications/{oauth_application_id}` ([`update`](crate::client::OAuthApplicationsApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateOauthApplication {
     /// The new name of the OAuth application.
     /// Max length: 256
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// An array of redirect URIs of the new OAuth application
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_uris: Option<Vec<String>>,
     /// The new callback URL of the OAuth application
     ///
     /// Deprecated by Clerk.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
     /// Define the allowed scopes for the new OAuth applications that dictate the user payload of the OAuth user info endpoint. Available scopes are `profile`, `email`, `public_metadata`, `private_metadata`. Provide the requested scopes as a string, separated by spaces.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scopes: Option<String>,
     /// True to enable a consent screen to display in the authentication flow. This cannot be disabled for dynamically registered OAuth Applications.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub consent_screen_enabled: Option<bool>,
     /// True to require the Proof Key of Code Exchange (PKCE) flow.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pkce_required: Option<bool>,
     /// If true, this client is public and you can use the Proof Key of Code Exchange (PKCE) flow.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub public: Option<bool>,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for UpdateOauthApplication {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("name", self.name.as_ref());
+        out.put_some("redirect_uris", self.redirect_uris.as_ref());
+        out.put_some("callback_url", self.callback_url.as_ref());
+        out.put_some("scopes", self.scopes.as_ref());
+        out.put_some(
+            "consent_screen_enabled",
+            self.consent_screen_enabled.as_ref(),
+        );
+        out.put_some("pkce_required", self.pkce_required.as_ref());
+        out.put_some("public", self.public.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for UpdateOauthApplication {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateOauthApplication {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.optional("name")?,
-            redirect_uris: fields.optional("redirect_uris")?,
-            callback_url: fields.optional("callback_url")?,
-            scopes: fields.optional("scopes")?,
-            consent_screen_enabled: fields.optional("consent_screen_enabled")?,
-            pkce_required: fields.optional("pkce_required")?,
-            public: fields.optional("public")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.optional("name"),
+            redirect_uris: fields.optional("redirect_uris"),
+            callback_url: fields.optional("callback_url"),
+            scopes: fields.optional("scopes"),
+            consent_screen_enabled: fields.optional("consent_screen_enabled"),
+            pkce_required: fields.optional("pkce_required"),
+            public: fields.optional("public"),
+        }
     }
 }
 
@@ -13362,27 +16457,36 @@ impl UpdateOauthApplication {
 }
 
 /// The body of `PATCH /organizations/{organization_id}/domains/{domain_id}` ([`update_domain`](crate::client::OrganizationsApi::update_domain)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateOrganizationDomain {
     /// The enrollment_mode for the new domain. This can be `automatic_invitation`, `automatic_suggestion`, `manual_invitation` or `enterprise_sso`
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enrollment_mode: Option<String>,
     /// The status of the domain's verification
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
+}
+
+impl crate::client::lenient::Members for UpdateOrganizationDomain {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("enrollment_mode", self.enrollment_mode.as_ref());
+        out.put_some("verified", self.verified.as_ref());
+    }
+}
+
+impl serde::Serialize for UpdateOrganizationDomain {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateOrganizationDomain {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            enrollment_mode: fields.optional("enrollment_mode")?,
-            verified: fields.optional("verified")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            enrollment_mode: fields.optional("enrollment_mode"),
+            verified: fields.optional("verified"),
+        }
     }
 }
 
@@ -13410,32 +16514,43 @@ impl UpdateOrganizationDomain {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `PATCH /organization_permissions/{permission_id}` ([`update`](crate::client::OrganizationPermissionsApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateOrganizationPermission {
     /// The name of the permission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The key of the permission. Must have the format "org:feature:action" where feature and action are segments consisting of lowercase letters, digits, or underscores. Cannot begin with "org:sys_" as that prefix is reserved for system permissions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// A description of the permission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+}
+
+#[cfg(feature = "roles")]
+impl crate::client::lenient::Members for UpdateOrganizationPermission {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("name", self.name.as_ref());
+        out.put_some("key", self.key.as_ref());
+        out.put_some("description", self.description.as_ref());
+    }
+}
+
+#[cfg(feature = "roles")]
+impl serde::Serialize for UpdateOrganizationPermission {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "roles")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateOrganizationPermission {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.optional("name")?,
-            key: fields.optional("key")?,
-            description: fields.optional("description")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.optional("name"),
+            key: fields.optional("key"),
+            description: fields.optional("description"),
+        }
     }
 }
 
@@ -13472,36 +16587,47 @@ impl UpdateOrganizationPermission {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `PATCH /organization_roles/{organization_role_id}` ([`update`](crate::client::OrganizationRolesApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateOrganizationRole {
     /// The new name for the organization role
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A unique key for the organization role. Must start with 'org:' and contain only lowercase alphanumeric characters and underscores.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// Optional description for the role
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Array of permission IDs to assign to the role. If provided, this will replace the existing permissions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<String>>,
+}
+
+#[cfg(feature = "roles")]
+impl crate::client::lenient::Members for UpdateOrganizationRole {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("name", self.name.as_ref());
+        out.put_some("key", self.key.as_ref());
+        out.put_some("description", self.description.as_ref());
+        out.put_some("permissions", self.permissions.as_ref());
+    }
+}
+
+#[cfg(feature = "roles")]
+impl serde::Serialize for UpdateOrganizationRole {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "roles")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateOrganizationRole {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.optional("name")?,
-            key: fields.optional("key")?,
-            description: fields.optional("description")?,
-            permissions: fields.optional("permissions")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.optional("name"),
+            key: fields.optional("key"),
+            description: fields.optional("description"),
+            permissions: fields.optional("permissions"),
+        }
     }
 }
 
@@ -13544,34 +16670,48 @@ impl UpdateOrganizationRole {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `PATCH /phone_numbers/{phone_number_id}` ([`update`](crate::client::PhoneNumbersApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdatePhoneNumber {
     /// The phone number will be marked as verified.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
     /// Set this phone number as the primary phone number for the user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary: Option<bool>,
     /// Set this phone number as reserved for multi-factor authentication.
     /// The phone number must also be verified.
     /// If there are no other reserved second factors, the phone number will be set as the default second factor.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reserved_for_second_factor: Option<bool>,
+}
+
+#[cfg(feature = "identity")]
+impl crate::client::lenient::Members for UpdatePhoneNumber {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("verified", self.verified.as_ref());
+        out.put_some("primary", self.primary.as_ref());
+        out.put_some(
+            "reserved_for_second_factor",
+            self.reserved_for_second_factor.as_ref(),
+        );
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for UpdatePhoneNumber {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdatePhoneNumber {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            verified: fields.optional("verified")?,
-            primary: fields.optional("primary")?,
-            reserved_for_second_factor: fields.optional("reserved_for_second_factor")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            verified: fields.optional("verified"),
+            primary: fields.optional("primary"),
+            reserved_for_second_factor: fields.optional("reserved_for_second_factor"),
+        }
     }
 }
 
@@ -13608,28 +16748,39 @@ impl UpdatePhoneNumber {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PUT /beta_features/domain` ([`update_production_instance_domain`](crate::client::BetaFeaturesApi::update_production_instance_domain)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateProductionInstanceDomain {
     /// The new home URL of the production instance e.g. <https://www.example.com>
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub home_url: Option<String>,
     /// Whether the domain is a secondary app.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_secondary: Option<bool>,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Members for UpdateProductionInstanceDomain {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("home_url", self.home_url.as_ref());
+        out.put_some("is_secondary", self.is_secondary.as_ref());
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for UpdateProductionInstanceDomain {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateProductionInstanceDomain {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            home_url: fields.optional("home_url")?,
-            is_secondary: fields.optional("is_secondary")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            home_url: fields.optional("home_url"),
+            is_secondary: fields.optional("is_secondary"),
+        }
     }
 }
 
@@ -13660,47 +16811,58 @@ impl UpdateProductionInstanceDomain {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `PATCH /role_sets/{role_set_key_or_id}` ([`update`](crate::client::RoleSetsApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateRoleSet {
     /// The new name for the role set
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A unique key for the role set. Must start with 'role_set:' and contain only lowercase alphanumeric characters and underscores.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// Optional description for the role set
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Set to "initial" to make this the default role set for new organizations.
     /// Only one role set can be "initial" per instance; setting this will change any existing initial role set to "custom".
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// The key of the role to use as the default role for new organization members.
     /// Must be an existing role in the role set.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_role_key: Option<String>,
     /// The key of the role to assign to organization creators.
     /// Must be an existing role in the role set.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub creator_role_key: Option<String>,
+}
+
+#[cfg(feature = "roles")]
+impl crate::client::lenient::Members for UpdateRoleSet {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("name", self.name.as_ref());
+        out.put_some("key", self.key.as_ref());
+        out.put_some("description", self.description.as_ref());
+        out.put_some("type", self.r#type.as_ref());
+        out.put_some("default_role_key", self.default_role_key.as_ref());
+        out.put_some("creator_role_key", self.creator_role_key.as_ref());
+    }
+}
+
+#[cfg(feature = "roles")]
+impl serde::Serialize for UpdateRoleSet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "roles")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateRoleSet {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.optional("name")?,
-            key: fields.optional("key")?,
-            description: fields.optional("description")?,
-            r#type: fields.optional("type")?,
-            default_role_key: fields.optional("default_role_key")?,
-            creator_role_key: fields.optional("creator_role_key")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.optional("name"),
+            key: fields.optional("key"),
+            description: fields.optional("description"),
+            r#type: fields.optional("type"),
+            default_role_key: fields.optional("default_role_key"),
+            creator_role_key: fields.optional("creator_role_key"),
+        }
     }
 }
 
@@ -13755,101 +16917,120 @@ impl UpdateRoleSet {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `PATCH /saml_connections/{saml_connection_id}` ([`update`](crate::client::SamlConnectionsApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateSamlConnection {
     /// The name of the new SAML Connection
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The domain to use for the new SAML Connection
     ///
     /// Deprecated by Clerk.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// A list of the domains on use for the SAML connection
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub domains: Option<Vec<String>>,
     /// The Entity ID as provided by the IdP
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_entity_id: Option<String>,
     /// The SSO URL as provided by the IdP
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_sso_url: Option<String>,
     /// The x509 certificated as provided by the IdP
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_certificate: Option<String>,
     /// The URL which serves the IdP metadata. If present, it takes priority over the corresponding individual properties and replaces them
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_metadata_url: Option<String>,
     /// The XML content of the IdP metadata file. If present, it takes priority over the corresponding individual properties
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_metadata: Option<String>,
     /// The ID of the organization to which users of this SAML Connection will be added
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// Define the attribute name mapping between Identity Provider and Clerk's user properties
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attribute_mapping: Option<UpdateSamlConnectionAttributeMapping>,
     /// Activate or de-activate the SAML Connection
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Controls whether to update the user's attributes in each sign-in
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sync_user_attributes: Option<bool>,
     /// Allow users with an email address subdomain to use this connection in order to authenticate
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_subdomains: Option<bool>,
     /// Enable or deactivate IdP-initiated flows
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_idp_initiated: Option<bool>,
     /// Enable or deactivate additional identifications
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_additional_identifications: Option<bool>,
     /// Whether this connection supports account linking via organization membership
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_organization_account_linking: Option<bool>,
     /// Enable or deactivate ForceAuthn
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub force_authn: Option<bool>,
     /// Configuration for the login_hint sent to the IdP on SSO sign-in
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub login_hint: Option<UpdateSamlConnectionLoginHint>,
     /// When enabling the connection, controls behavior when verified domains used for enrollment modes like automatic invitation or automatic suggestion already exist for the same domain. If true, those verified domains are removed and the connection is enabled. If false or omitted, the request fails when any such verified domain exists.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub consent_verified_domains_deletion: Option<bool>,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for UpdateSamlConnection {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("name", self.name.as_ref());
+        out.put_some("domain", self.domain.as_ref());
+        out.put_some("domains", self.domains.as_ref());
+        out.put_some("idp_entity_id", self.idp_entity_id.as_ref());
+        out.put_some("idp_sso_url", self.idp_sso_url.as_ref());
+        out.put_some("idp_certificate", self.idp_certificate.as_ref());
+        out.put_some("idp_metadata_url", self.idp_metadata_url.as_ref());
+        out.put_some("idp_metadata", self.idp_metadata.as_ref());
+        out.put_some("organization_id", self.organization_id.as_ref());
+        out.put_some("attribute_mapping", self.attribute_mapping.as_ref());
+        out.put_some("active", self.active.as_ref());
+        out.put_some("sync_user_attributes", self.sync_user_attributes.as_ref());
+        out.put_some("allow_subdomains", self.allow_subdomains.as_ref());
+        out.put_some("allow_idp_initiated", self.allow_idp_initiated.as_ref());
+        out.put_some(
+            "disable_additional_identifications",
+            self.disable_additional_identifications.as_ref(),
+        );
+        out.put_some(
+            "allow_organization_account_linking",
+            self.allow_organization_account_linking.as_ref(),
+        );
+        out.put_some("force_authn", self.force_authn.as_ref());
+        out.put_some("login_hint", self.login_hint.as_ref());
+        out.put_some(
+            "consent_verified_domains_deletion",
+            self.consent_verified_domains_deletion.as_ref(),
+        );
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for UpdateSamlConnection {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateSamlConnection {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.optional("name")?,
-            domain: fields.optional("domain")?,
-            domains: fields.optional("domains")?,
-            idp_entity_id: fields.optional("idp_entity_id")?,
-            idp_sso_url: fields.optional("idp_sso_url")?,
-            idp_certificate: fields.optional("idp_certificate")?,
-            idp_metadata_url: fields.optional("idp_metadata_url")?,
-            idp_metadata: fields.optional("idp_metadata")?,
-            organization_id: fields.optional("organization_id")?,
-            attribute_mapping: fields.optional("attribute_mapping")?,
-            active: fields.optional("active")?,
-            sync_user_attributes: fields.optional("sync_user_attributes")?,
-            allow_subdomains: fields.optional("allow_subdomains")?,
-            allow_idp_initiated: fields.optional("allow_idp_initiated")?,
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.optional("name"),
+            domain: fields.optional("domain"),
+            domains: fields.optional("domains"),
+            idp_entity_id: fields.optional("idp_entity_id"),
+            idp_sso_url: fields.optional("idp_sso_url"),
+            idp_certificate: fields.optional("idp_certificate"),
+            idp_metadata_url: fields.optional("idp_metadata_url"),
+            idp_metadata: fields.optional("idp_metadata"),
+            organization_id: fields.optional("organization_id"),
+            attribute_mapping: fields.optional("attribute_mapping"),
+            active: fields.optional("active"),
+            sync_user_attributes: fields.optional("sync_user_attributes"),
+            allow_subdomains: fields.optional("allow_subdomains"),
+            allow_idp_initiated: fields.optional("allow_idp_initiated"),
             disable_additional_identifications: fields
-                .optional("disable_additional_identifications")?,
+                .optional("disable_additional_identifications"),
             allow_organization_account_linking: fields
-                .optional("allow_organization_account_linking")?,
-            force_authn: fields.optional("force_authn")?,
-            login_hint: fields.optional("login_hint")?,
-            consent_verified_domains_deletion: fields
-                .optional("consent_verified_domains_deletion")?,
-        })
+                .optional("allow_organization_account_linking"),
+            force_authn: fields.optional("force_authn"),
+            login_hint: fields.optional("login_hint"),
+            consent_verified_domains_deletion: fields.optional("consent_verified_domains_deletion"),
+        }
     }
 }
 
@@ -13985,34 +17166,45 @@ impl UpdateSamlConnection {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Define the attribute name mapping between Identity Provider and Clerk's user properties
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateSamlConnectionAttributeMapping {
     /// `user_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// `email_address`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<String>,
     /// `first_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// `last_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for UpdateSamlConnectionAttributeMapping {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("user_id", self.user_id.as_ref());
+        out.put_some("email_address", self.email_address.as_ref());
+        out.put_some("first_name", self.first_name.as_ref());
+        out.put_some("last_name", self.last_name.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for UpdateSamlConnectionAttributeMapping {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for UpdateSamlConnectionAttributeMapping {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            user_id: fields.optional("user_id")?,
-            email_address: fields.optional("email_address")?,
-            first_name: fields.optional("first_name")?,
-            last_name: fields.optional("last_name")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            user_id: fields.optional("user_id"),
+            email_address: fields.optional("email_address"),
+            first_name: fields.optional("first_name"),
+            last_name: fields.optional("last_name"),
+        }
     }
 }
 
@@ -14026,25 +17218,37 @@ impl<'de> serde::Deserialize<'de> for UpdateSamlConnectionAttributeMapping {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Configuration for the login_hint sent to the IdP on SSO sign-in
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateSamlConnectionLoginHint {
     /// Controls the login_hint sent to the IdP on SSO sign-in
     pub mode: UpdateSamlConnectionLoginHintMode,
     /// The user public_metadata key whose value is sent as the login_hint when mode is custom_attribute
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
 
 #[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for UpdateSamlConnectionLoginHint {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("mode", &self.mode);
+        out.put_some("source", self.source.as_ref());
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for UpdateSamlConnectionLoginHint {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for UpdateSamlConnectionLoginHint {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            mode: fields.or_default("mode")?,
-            source: fields.optional("source")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            mode: fields.or_default("mode"),
+            source: fields.optional("source"),
+        }
     }
 }
 
@@ -14071,41 +17275,55 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `PATCH /scim_directories/{scim_directory_id}` ([`update`](crate::client::ScimDirectoriesApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateScimDirectory {
     /// A human-friendly name for the directory.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Whether the directory is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// The identity provider for this directory.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
     /// Attribute-to-SCIM-path entries to merge into the directory's attribute mapping.
     /// Set a key to `null` to remove it from the mapping.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attribute_mapping: Option<serde_json::Map<String, serde_json::Value>>,
     /// Whether group-to-role mapping is enabled for this directory.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_role_mapping_enabled: Option<bool>,
+}
+
+#[cfg(feature = "enterprise")]
+impl crate::client::lenient::Members for UpdateScimDirectory {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("name", self.name.as_ref());
+        out.put_some("enabled", self.enabled.as_ref());
+        out.put_some("provider", self.provider.as_ref());
+        out.put_some("attribute_mapping", self.attribute_mapping.as_ref());
+        out.put_some(
+            "group_role_mapping_enabled",
+            self.group_role_mapping_enabled.as_ref(),
+        );
+    }
+}
+
+#[cfg(feature = "enterprise")]
+impl serde::Serialize for UpdateScimDirectory {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateScimDirectory {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.optional("name")?,
-            enabled: fields.optional("enabled")?,
-            provider: fields.optional("provider")?,
-            attribute_mapping: fields.optional("attribute_mapping")?,
-            group_role_mapping_enabled: fields.optional("group_role_mapping_enabled")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.optional("name"),
+            enabled: fields.optional("enabled"),
+            provider: fields.optional("provider"),
+            attribute_mapping: fields.optional("attribute_mapping"),
+            group_role_mapping_enabled: fields.optional("group_role_mapping_enabled"),
+        }
     }
 }
 
@@ -14157,29 +17375,40 @@ impl UpdateScimDirectory {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `PATCH /sign_ups/{id}` ([`update`](crate::client::SignUpsApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateSignUp {
     /// The ID of the guest attempting to sign up as used in your external systems or your previous authentication solution.
     /// This will be copied to the resulting user when the sign-up is completed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// If true, the sign-up will be marked as a custom action.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_action: Option<bool>,
+}
+
+#[cfg(feature = "identity")]
+impl crate::client::lenient::Members for UpdateSignUp {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("external_id", self.external_id.as_ref());
+        out.put_some("custom_action", self.custom_action.as_ref());
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for UpdateSignUp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateSignUp {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            external_id: fields.optional("external_id")?,
-            custom_action: fields.optional("custom_action")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            external_id: fields.optional("external_id"),
+            custom_action: fields.optional("custom_action"),
+        }
     }
 }
 
@@ -14210,53 +17439,64 @@ impl UpdateSignUp {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PUT /templates/{template_type}/{slug}` ([`upsert`](crate::client::TemplatesApi::upsert)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpsertTemplate {
     /// The user-friendly name of the template
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The email subject.
     /// Applicable only to email templates.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// The editor markup used to generate the body of the template
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub markup: Option<String>,
     /// The template body before variable interpolation
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// Whether Clerk should deliver emails or SMS messages based on the current template
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub delivered_by_clerk: Option<bool>,
     /// The local part of the From email address that will be used for emails.
     /// For example, in the address 'hello@example.com', the local part is 'hello'.
     /// Applicable only to email templates.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from_email_name: Option<String>,
     /// The local part of the Reply To email address that will be used for emails.
     /// For example, in the address 'hello@example.com', the local part is 'hello'.
     /// Applicable only to email templates.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_to_email_name: Option<String>,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Members for UpsertTemplate {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("name", self.name.as_ref());
+        out.put_some("subject", self.subject.as_ref());
+        out.put_some("markup", self.markup.as_ref());
+        out.put_some("body", self.body.as_ref());
+        out.put_some("delivered_by_clerk", self.delivered_by_clerk.as_ref());
+        out.put_some("from_email_name", self.from_email_name.as_ref());
+        out.put_some("reply_to_email_name", self.reply_to_email_name.as_ref());
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for UpsertTemplate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpsertTemplate {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            name: fields.optional("name")?,
-            subject: fields.optional("subject")?,
-            markup: fields.optional("markup")?,
-            body: fields.optional("body")?,
-            delivered_by_clerk: fields.optional("delivered_by_clerk")?,
-            from_email_name: fields.optional("from_email_name")?,
-            reply_to_email_name: fields.optional("reply_to_email_name")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            name: fields.optional("name"),
+            subject: fields.optional("subject"),
+            markup: fields.optional("markup"),
+            body: fields.optional("body"),
+            delivered_by_clerk: fields.optional("delivered_by_clerk"),
+            from_email_name: fields.optional("from_email_name"),
+            reply_to_email_name: fields.optional("reply_to_email_name"),
+        }
     }
 }
 
@@ -14315,7 +17555,7 @@ impl UpsertTemplate {
 }
 
 /// The body of `POST /users/ban` ([`bulk_ban`](crate::client::UsersApi::bulk_ban)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UsersBan {
@@ -14323,14 +17563,24 @@ pub struct UsersBan {
     pub user_ids: Vec<String>,
 }
 
+impl crate::client::lenient::Members for UsersBan {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("user_ids", &self.user_ids);
+    }
+}
+
+impl serde::Serialize for UsersBan {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UsersBan {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            user_ids: fields.or_default("user_ids")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            user_ids: fields.or_default("user_ids"),
+        }
     }
 }
 
@@ -14358,34 +17608,43 @@ impl UsersBan {
 }
 
 /// The query parameters of `GET /users/{user_id}/organization_invitations` ([`organization_invitations`](crate::client::UsersApi::organization_invitations)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UsersGetOrganizationInvitations {
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Filter organization invitations based on their status
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<UsersGetOrganizationInvitationsStatus>,
+}
+
+impl crate::client::lenient::Members for UsersGetOrganizationInvitations {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("limit", self.limit.as_ref());
+        out.put_some("offset", self.offset.as_ref());
+        out.put_some("status", self.status.as_ref());
+    }
+}
+
+impl serde::Serialize for UsersGetOrganizationInvitations {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UsersGetOrganizationInvitations {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            limit: fields.optional("limit")?,
-            offset: fields.optional("offset")?,
-            status: fields.optional("status")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            limit: fields.optional("limit"),
+            offset: fields.optional("offset"),
+            status: fields.optional("status"),
+        }
     }
 }
 
@@ -14431,7 +17690,7 @@ crate::client::models::string_enum! {
 }
 
 /// The body of `POST /users/unban` ([`bulk_unban`](crate::client::UsersApi::bulk_unban)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UsersUnban {
@@ -14439,14 +17698,24 @@ pub struct UsersUnban {
     pub user_ids: Vec<String>,
 }
 
+impl crate::client::lenient::Members for UsersUnban {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("user_ids", &self.user_ids);
+    }
+}
+
+impl serde::Serialize for UsersUnban {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UsersUnban {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            user_ids: fields.or_default("user_ids")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            user_ids: fields.or_default("user_ids"),
+        }
     }
 }
 
@@ -14476,46 +17745,57 @@ impl UsersUnban {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `VerificationResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct VerificationResponse {
     /// The type of the verification object.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// The ID of the verification. Pass this to attempt_verification.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The status of the verification (unverified, verified, expired, or failed).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// The verification strategy (email_code or phone_code).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub strategy: Option<String>,
     /// The number of attempts made against this verification.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attempts: Option<i64>,
     /// Unix timestamp (milliseconds) at which the code expires.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expire_at: Option<i64>,
     /// The channel the code was sent over (phone numbers only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
 }
 
 #[cfg(feature = "identity")]
+impl crate::client::lenient::Members for VerificationResponse {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("object", self.object.as_ref());
+        out.put_some("id", self.id.as_ref());
+        out.put_some("status", self.status.as_ref());
+        out.put_some("strategy", self.strategy.as_ref());
+        out.put_some("attempts", self.attempts.as_ref());
+        out.put_some("expire_at", self.expire_at.as_ref());
+        out.put_some("channel", self.channel.as_ref());
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for VerificationResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "identity")]
 impl crate::client::lenient::Object for VerificationResponse {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.optional("object")?,
-            id: fields.optional("id")?,
-            status: fields.optional("status")?,
-            strategy: fields.optional("strategy")?,
-            attempts: fields.optional("attempts")?,
-            expire_at: fields.optional("expire_at")?,
-            channel: fields.optional("channel")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.optional("object"),
+            id: fields.optional("id"),
+            status: fields.optional("status"),
+            strategy: fields.optional("strategy"),
+            attempts: fields.optional("attempts"),
+            expire_at: fields.optional("expire_at"),
+            channel: fields.optional("channel"),
+        }
     }
 }
 
@@ -14529,46 +17809,57 @@ impl<'de> serde::Deserialize<'de> for VerificationResponse {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `VerificationResponse2`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct VerificationResponse2 {
     /// The type of the verification object.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// The ID of the verification. Pass this to attempt_verification.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The status of the verification (unverified, verified, expired, or failed).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// The verification strategy (email_code or phone_code).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub strategy: Option<String>,
     /// The number of attempts made against this verification.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attempts: Option<i64>,
     /// Unix timestamp (milliseconds) at which the code expires.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expire_at: Option<i64>,
     /// The channel the code was sent over (phone numbers only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
 }
 
 #[cfg(feature = "identity")]
+impl crate::client::lenient::Members for VerificationResponse2 {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("object", self.object.as_ref());
+        out.put_some("id", self.id.as_ref());
+        out.put_some("status", self.status.as_ref());
+        out.put_some("strategy", self.strategy.as_ref());
+        out.put_some("attempts", self.attempts.as_ref());
+        out.put_some("expire_at", self.expire_at.as_ref());
+        out.put_some("channel", self.channel.as_ref());
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for VerificationResponse2 {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "identity")]
 impl crate::client::lenient::Object for VerificationResponse2 {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.optional("object")?,
-            id: fields.optional("id")?,
-            status: fields.optional("status")?,
-            strategy: fields.optional("strategy")?,
-            attempts: fields.optional("attempts")?,
-            expire_at: fields.optional("expire_at")?,
-            channel: fields.optional("channel")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.optional("object"),
+            id: fields.optional("id"),
+            status: fields.optional("status"),
+            strategy: fields.optional("strategy"),
+            attempts: fields.optional("attempts"),
+            expire_at: fields.optional("expire_at"),
+            channel: fields.optional("channel"),
+        }
     }
 }
 
@@ -14582,46 +17873,57 @@ impl<'de> serde::Deserialize<'de> for VerificationResponse2 {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `VerificationResponse3`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct VerificationResponse3 {
     /// The type of the verification object.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// The ID of the verification. Pass this to attempt_verification.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The status of the verification (unverified, verified, expired, or failed).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// The verification strategy (email_code or phone_code).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub strategy: Option<String>,
     /// The number of attempts made against this verification.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attempts: Option<i64>,
     /// Unix timestamp (milliseconds) at which the code expires.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expire_at: Option<i64>,
     /// The channel the code was sent over (phone numbers only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
 }
 
 #[cfg(feature = "identity")]
+impl crate::client::lenient::Members for VerificationResponse3 {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("object", self.object.as_ref());
+        out.put_some("id", self.id.as_ref());
+        out.put_some("status", self.status.as_ref());
+        out.put_some("strategy", self.strategy.as_ref());
+        out.put_some("attempts", self.attempts.as_ref());
+        out.put_some("expire_at", self.expire_at.as_ref());
+        out.put_some("channel", self.channel.as_ref());
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for VerificationResponse3 {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "identity")]
 impl crate::client::lenient::Object for VerificationResponse3 {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.optional("object")?,
-            id: fields.optional("id")?,
-            status: fields.optional("status")?,
-            strategy: fields.optional("strategy")?,
-            attempts: fields.optional("attempts")?,
-            expire_at: fields.optional("expire_at")?,
-            channel: fields.optional("channel")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.optional("object"),
+            id: fields.optional("id"),
+            status: fields.optional("status"),
+            strategy: fields.optional("strategy"),
+            attempts: fields.optional("attempts"),
+            expire_at: fields.optional("expire_at"),
+            channel: fields.optional("channel"),
+        }
     }
 }
 
@@ -14635,46 +17937,57 @@ impl<'de> serde::Deserialize<'de> for VerificationResponse3 {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `VerificationResponse4`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct VerificationResponse4 {
     /// The type of the verification object.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// The ID of the verification. Pass this to attempt_verification.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The status of the verification (unverified, verified, expired, or failed).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// The verification strategy (email_code or phone_code).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub strategy: Option<String>,
     /// The number of attempts made against this verification.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attempts: Option<i64>,
     /// Unix timestamp (milliseconds) at which the code expires.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expire_at: Option<i64>,
     /// The channel the code was sent over (phone numbers only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
 }
 
 #[cfg(feature = "identity")]
+impl crate::client::lenient::Members for VerificationResponse4 {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("object", self.object.as_ref());
+        out.put_some("id", self.id.as_ref());
+        out.put_some("status", self.status.as_ref());
+        out.put_some("strategy", self.strategy.as_ref());
+        out.put_some("attempts", self.attempts.as_ref());
+        out.put_some("expire_at", self.expire_at.as_ref());
+        out.put_some("channel", self.channel.as_ref());
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for VerificationResponse4 {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "identity")]
 impl crate::client::lenient::Object for VerificationResponse4 {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.optional("object")?,
-            id: fields.optional("id")?,
-            status: fields.optional("status")?,
-            strategy: fields.optional("strategy")?,
-            attempts: fields.optional("attempts")?,
-            expire_at: fields.optional("expire_at")?,
-            channel: fields.optional("channel")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.optional("object"),
+            id: fields.optional("id"),
+            status: fields.optional("status"),
+            strategy: fields.optional("strategy"),
+            attempts: fields.optional("attempts"),
+            expire_at: fields.optional("expire_at"),
+            channel: fields.optional("channel"),
+        }
     }
 }
 
@@ -14688,7 +18001,7 @@ impl<'de> serde::Deserialize<'de> for VerificationResponse4 {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /clients/verify` ([`verify`](crate::client::ClientsApi::verify)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct VerifyClient {
@@ -14697,14 +18010,26 @@ pub struct VerifyClient {
 }
 
 #[cfg(feature = "identity")]
+impl crate::client::lenient::Members for VerifyClient {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("token", &self.token);
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for VerifyClient {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for VerifyClient {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            token: fields.or_default("token")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            token: fields.or_default("token"),
+        }
     }
 }
 
@@ -14737,28 +18062,39 @@ impl VerifyClient {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `POST /proxy_checks` ([`verify`](crate::client::ProxyChecksApi::verify)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct VerifyDomainProxy {
     /// The ID of the domain that will be updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub domain_id: Option<String>,
     /// The full URL of the proxy which will forward requests to the Clerk Frontend API for this domain. e.g. <https://example.com/__clerk>
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub proxy_url: Option<String>,
+}
+
+#[cfg(feature = "instance")]
+impl crate::client::lenient::Members for VerifyDomainProxy {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("domain_id", self.domain_id.as_ref());
+        out.put_some("proxy_url", self.proxy_url.as_ref());
+    }
+}
+
+#[cfg(feature = "instance")]
+impl serde::Serialize for VerifyDomainProxy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for VerifyDomainProxy {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            domain_id: fields.optional("domain_id")?,
-            proxy_url: fields.optional("proxy_url")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            domain_id: fields.optional("domain_id"),
+            proxy_url: fields.optional("proxy_url"),
+        }
     }
 }
 
@@ -14787,7 +18123,7 @@ impl VerifyDomainProxy {
 }
 
 /// The body of `POST /users/{user_id}/verify_totp` ([`verify_totp`](crate::client::UsersApi::verify_totp)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct VerifyTotp {
@@ -14795,14 +18131,24 @@ pub struct VerifyTotp {
     pub code: String,
 }
 
+impl crate::client::lenient::Members for VerifyTotp {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("code", &self.code);
+    }
+}
+
+impl serde::Serialize for VerifyTotp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for VerifyTotp {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            code: fields.or_default("code")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            code: fields.or_default("code"),
+        }
     }
 }
 
@@ -14830,25 +18176,34 @@ impl VerifyTotp {
 }
 
 /// `VerifyTotpResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct VerifyTotpResponse {
     /// `verified`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
     /// `code_type`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code_type: Option<VerifyTotpResponseCodeType>,
 }
 
+impl crate::client::lenient::Members for VerifyTotpResponse {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put_some("verified", self.verified.as_ref());
+        out.put_some("code_type", self.code_type.as_ref());
+    }
+}
+
+impl serde::Serialize for VerifyTotpResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
 impl crate::client::lenient::Object for VerifyTotpResponse {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            verified: fields.optional("verified")?,
-            code_type: fields.optional("code_type")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            verified: fields.optional("verified"),
+            code_type: fields.optional("code_type"),
+        }
     }
 }
 
@@ -14871,7 +18226,7 @@ crate::client::models::string_enum! {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `WaitlistEntry`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct WaitlistEntry {
     /// `object`.
@@ -14883,32 +18238,49 @@ pub struct WaitlistEntry {
     /// `status`.
     pub status: WaitlistEntryStatus,
     /// Indicates if the waitlist entry is locked. Locked entries are being processed in a batch action and are unavailable for other actions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_locked: Option<bool>,
     /// Unix timestamp of creation.
     pub created_at: i64,
     /// Unix timestamp of last update.
     pub updated_at: i64,
     /// `invitation`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub invitation: Option<crate::client::Invitation>,
 }
 
 #[cfg(feature = "identity")]
+impl crate::client::lenient::Members for WaitlistEntry {
+    fn members(&self, out: &mut crate::client::lenient::Out) {
+        out.put("object", &self.object);
+        out.put("id", &self.id);
+        out.put("email_address", &self.email_address);
+        out.put("status", &self.status);
+        out.put_some("is_locked", self.is_locked.as_ref());
+        out.put("created_at", &self.created_at);
+        out.put("updated_at", &self.updated_at);
+        out.put_some("invitation", self.invitation.as_ref());
+    }
+}
+
+#[cfg(feature = "identity")]
+impl serde::Serialize for WaitlistEntry {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::client::lenient::serialize(self, serializer)
+    }
+}
+
+#[cfg(feature = "identity")]
 impl crate::client::lenient::Object for WaitlistEntry {
-    fn from_fields(
-        fields: &mut crate::client::lenient::Fields,
-    ) -> crate::client::lenient::Result<Self> {
-        Ok(Self {
-            object: fields.or_default("object")?,
-            id: fields.or_default("id")?,
-            email_address: fields.or_default("email_address")?,
-            status: fields.or_default("status")?,
-            is_locked: fields.optional("is_locked")?,
-            created_at: fields.or_default("created_at")?,
-            updated_at: fields.or_default("updated_at")?,
-            invitation: fields.optional("invitation")?,
-        })
+    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
+        Self {
+            object: fields.or_default("object"),
+            id: fields.or_default("id"),
+            email_address: fields.or_default("email_address"),
+            status: fields.or_default("status"),
+            is_locked: fields.optional("is_locked"),
+            created_at: fields.or_default("created_at"),
+            updated_at: fields.or_default("updated_at"),
+            invitation: fields.optional("invitation"),
+        }
     }
 }
 
