@@ -29,6 +29,7 @@ pub struct BillingAmount {
 }
 
 impl crate::client::lenient::Members for BillingAmount {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("amount", &self.amount);
         out.put("amount_formatted", &self.amount_formatted);
@@ -44,6 +45,7 @@ impl serde::Serialize for BillingAmount {
 }
 
 impl crate::client::lenient::Object for BillingAmount {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             amount: fields.or_default("amount"),
@@ -75,6 +77,7 @@ pub struct BillingPayee {
 }
 
 impl crate::client::lenient::Members for BillingPayee {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("id", &self.id);
         out.put("gateway_type", &self.gateway_type);
@@ -90,6 +93,7 @@ impl serde::Serialize for BillingPayee {
 }
 
 impl crate::client::lenient::Object for BillingPayee {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             id: fields.or_default("id"),
@@ -135,6 +139,7 @@ pub struct BillingPayerEventPayload {
 }
 
 impl crate::client::lenient::Members for BillingPayerEventPayload {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("object", self.object.as_ref());
         out.put("id", &self.id);
@@ -157,6 +162,7 @@ impl serde::Serialize for BillingPayerEventPayload {
 }
 
 impl crate::client::lenient::Object for BillingPayerEventPayload {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.optional("object"),
@@ -191,6 +197,7 @@ pub struct BillingPaymentFailedReason {
 }
 
 impl crate::client::lenient::Members for BillingPaymentFailedReason {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("code", &self.code);
         out.put("decline_code", &self.decline_code);
@@ -204,6 +211,7 @@ impl serde::Serialize for BillingPaymentFailedReason {
 }
 
 impl crate::client::lenient::Object for BillingPaymentFailedReason {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             code: fields.or_default("code"),
@@ -241,6 +249,7 @@ pub struct BillingPaymentSource {
 }
 
 impl crate::client::lenient::Members for BillingPaymentSource {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("id", &self.id);
         out.put("gateway", &self.gateway);
@@ -263,6 +272,7 @@ impl serde::Serialize for BillingPaymentSource {
 }
 
 impl crate::client::lenient::Object for BillingPaymentSource {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             id: fields.or_default("id"),
@@ -322,6 +332,7 @@ pub struct BillingPlan {
 }
 
 impl crate::client::lenient::Members for BillingPlan {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("id", &self.id);
         out.put("slug", &self.slug);
@@ -339,6 +350,7 @@ impl serde::Serialize for BillingPlan {
 }
 
 impl crate::client::lenient::Object for BillingPlan {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             id: fields.or_default("id"),
@@ -366,6 +378,7 @@ pub struct BillingSeats {
 }
 
 impl crate::client::lenient::Members for BillingSeats {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("quantity", self.quantity.as_ref());
     }
@@ -378,6 +391,7 @@ impl serde::Serialize for BillingSeats {
 }
 
 impl crate::client::lenient::Object for BillingSeats {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             quantity: fields.optional("quantity"),
@@ -406,6 +420,7 @@ pub struct BillingSubscriptionCredit {
 }
 
 impl crate::client::lenient::Members for BillingSubscriptionCredit {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("amount", &self.amount);
         out.put("cycle_days_remaining", &self.cycle_days_remaining);
@@ -421,6 +436,7 @@ impl serde::Serialize for BillingSubscriptionCredit {
 }
 
 impl crate::client::lenient::Object for BillingSubscriptionCredit {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             amount: fields.or_default("amount"),
@@ -450,6 +466,7 @@ pub struct BillingSubscriptionCredits {
 }
 
 impl crate::client::lenient::Members for BillingSubscriptionCredits {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("proration", self.proration.as_ref());
         out.put_some("payer", self.payer.as_ref());
@@ -464,6 +481,7 @@ impl serde::Serialize for BillingSubscriptionCredits {
 }
 
 impl crate::client::lenient::Object for BillingSubscriptionCredits {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             proration: fields.optional("proration"),
@@ -516,6 +534,7 @@ pub struct BillingSubscriptionItem {
 }
 
 impl crate::client::lenient::Members for BillingSubscriptionItem {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("id", &self.id);
         out.put("object", &self.object);
@@ -541,6 +560,7 @@ impl serde::Serialize for BillingSubscriptionItem {
 }
 
 impl crate::client::lenient::Object for BillingSubscriptionItem {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             id: fields.or_default("id"),
@@ -610,6 +630,7 @@ pub struct BillingSubscriptionItemEventPayload {
 }
 
 impl crate::client::lenient::Members for BillingSubscriptionItemEventPayload {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -635,6 +656,7 @@ impl serde::Serialize for BillingSubscriptionItemEventPayload {
 }
 
 impl crate::client::lenient::Object for BillingSubscriptionItemEventPayload {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -710,6 +732,7 @@ pub struct BillingSubscriptionItemEventPlan {
 }
 
 impl crate::client::lenient::Members for BillingSubscriptionItemEventPlan {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("id", &self.id);
         out.put("slug", &self.slug);
@@ -728,6 +751,7 @@ impl serde::Serialize for BillingSubscriptionItemEventPlan {
 }
 
 impl crate::client::lenient::Object for BillingSubscriptionItemEventPlan {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             id: fields.or_default("id"),
@@ -760,6 +784,7 @@ pub struct BillingSubscriptionItemEventPlanUnitPrice {
 }
 
 impl crate::client::lenient::Members for BillingSubscriptionItemEventPlanUnitPrice {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("name", &self.name);
         out.put("block_size", &self.block_size);
@@ -774,6 +799,7 @@ impl serde::Serialize for BillingSubscriptionItemEventPlanUnitPrice {
 }
 
 impl crate::client::lenient::Object for BillingSubscriptionItemEventPlanUnitPrice {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.or_default("name"),
@@ -804,6 +830,7 @@ pub struct BillingSubscriptionItemEventPlanUnitPriceTier {
 }
 
 impl crate::client::lenient::Members for BillingSubscriptionItemEventPlanUnitPriceTier {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("starts_at_block", &self.starts_at_block);
         out.put_some("ends_after_block", self.ends_after_block.as_ref());
@@ -819,6 +846,7 @@ impl serde::Serialize for BillingSubscriptionItemEventPlanUnitPriceTier {
 }
 
 impl crate::client::lenient::Object for BillingSubscriptionItemEventPlanUnitPriceTier {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             starts_at_block: fields.or_default("starts_at_block"),
@@ -878,6 +906,7 @@ pub struct BillingSubscriptionPayerCredit {
 }
 
 impl crate::client::lenient::Members for BillingSubscriptionPayerCredit {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("applied_amount", &self.applied_amount);
         out.put("remaining_balance", &self.remaining_balance);
@@ -891,6 +920,7 @@ impl serde::Serialize for BillingSubscriptionPayerCredit {
 }
 
 impl crate::client::lenient::Object for BillingSubscriptionPayerCredit {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             applied_amount: fields.or_default("applied_amount"),
@@ -920,6 +950,7 @@ pub struct BillingTotals {
 }
 
 impl crate::client::lenient::Members for BillingTotals {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("subtotal", &self.subtotal);
         out.put("tax_total", &self.tax_total);
@@ -935,6 +966,7 @@ impl serde::Serialize for BillingTotals {
 }
 
 impl crate::client::lenient::Object for BillingTotals {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             subtotal: fields.or_default("subtotal"),
@@ -968,6 +1000,7 @@ pub struct BillingUnitTotal {
 }
 
 impl crate::client::lenient::Members for BillingUnitTotal {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("name", self.name.as_ref());
         out.put_some("amount", self.amount.as_ref());
@@ -984,6 +1017,7 @@ impl serde::Serialize for BillingUnitTotal {
 }
 
 impl crate::client::lenient::Object for BillingUnitTotal {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.optional("name"),
@@ -1048,6 +1082,7 @@ pub struct PaymentAttemptEventPayload {
 }
 
 impl crate::client::lenient::Members for PaymentAttemptEventPayload {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("id", &self.id);
         out.put("instance_id", &self.instance_id);
@@ -1078,6 +1113,7 @@ impl serde::Serialize for PaymentAttemptEventPayload {
 }
 
 impl crate::client::lenient::Object for PaymentAttemptEventPayload {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             id: fields.or_default("id"),
@@ -1166,6 +1202,7 @@ pub struct SubscriptionEventPayload {
 }
 
 impl crate::client::lenient::Members for SubscriptionEventPayload {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -1191,6 +1228,7 @@ impl serde::Serialize for SubscriptionEventPayload {
 }
 
 impl crate::client::lenient::Object for SubscriptionEventPayload {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),

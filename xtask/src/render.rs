@@ -246,6 +246,8 @@ fn render_struct(
 /// is left out; missing and `null` read as the default (`or_default`) or
 /// `None` (`optional`); unknown members are ignored. Parameters are only read
 /// back by the dispatcher, so their `Deserialize` is behind `testing`.
+/// `#[inline]`: like the derives' generic code, they are compiled only where
+/// a (de)serialization of the model is, not for every model of the crate.
 fn lenient_serde(
     out: &mut String,
     name: &str,
@@ -264,7 +266,7 @@ fn lenient_serde(
     out.push_str(&plain_cfg);
     let _ = writeln!(
         out,
-        "impl crate::client::lenient::Members for {name} {{\n    fn members(&self, {}: &mut crate::client::lenient::Out) {{",
+        "impl crate::client::lenient::Members for {name} {{\n    #[inline]\n    fn members(&self, {}: &mut crate::client::lenient::Out) {{",
         var("out")
     );
     for f in fields {
@@ -292,7 +294,7 @@ fn lenient_serde(
     out.push_str(&cfg);
     let _ = writeln!(
         out,
-        "impl crate::client::lenient::Object for {name} {{\n    fn from_fields({}: &mut crate::client::lenient::Fields) -> Self {{\n        Self {{",
+        "impl crate::client::lenient::Object for {name} {{\n    #[inline]\n    fn from_fields({}: &mut crate::client::lenient::Fields) -> Self {{\n        Self {{",
         var("fields")
     );
     for f in fields {

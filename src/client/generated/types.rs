@@ -42,6 +42,7 @@ pub struct ActorToken {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for ActorToken {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -64,6 +65,7 @@ impl serde::Serialize for ActorToken {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Object for ActorToken {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -116,6 +118,7 @@ pub struct AddDomain {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for AddDomain {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("name", &self.name);
         out.put("is_satellite", &self.is_satellite);
@@ -133,6 +136,7 @@ impl serde::Serialize for AddDomain {
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for AddDomain {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.or_default("name"),
@@ -199,6 +203,7 @@ pub struct AddRolesToRoleSet {
 
 #[cfg(feature = "roles")]
 impl crate::client::lenient::Members for AddRolesToRoleSet {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("role_keys", &self.role_keys);
         out.put_some("default_role_key", self.default_role_key.as_ref());
@@ -216,6 +221,7 @@ impl serde::Serialize for AddRolesToRoleSet {
 #[cfg(feature = "roles")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for AddRolesToRoleSet {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             role_keys: fields.or_default("role_keys"),
@@ -283,6 +289,7 @@ pub struct AdjustCreditBalanceRequest {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for AdjustCreditBalanceRequest {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("amount", &self.amount);
         out.put("action", &self.action);
@@ -301,6 +308,7 @@ impl serde::Serialize for AdjustCreditBalanceRequest {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for AdjustCreditBalanceRequest {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             amount: fields.or_default("amount"),
@@ -352,6 +360,7 @@ pub struct AgentTask {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for AgentTask {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("agent_id", &self.agent_id);
@@ -370,6 +379,7 @@ impl serde::Serialize for AgentTask {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Object for AgentTask {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -400,6 +410,7 @@ pub struct ApplyCommerceDiscountRequest {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for ApplyCommerceDiscountRequest {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("discount_id", &self.discount_id);
     }
@@ -414,6 +425,7 @@ impl serde::Serialize for ApplyCommerceDiscountRequest {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for ApplyCommerceDiscountRequest {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             discount_id: fields.or_default("discount_id"),
@@ -443,6 +455,7 @@ pub struct AttemptEmailAddressVerification {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for AttemptEmailAddressVerification {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("verification_id", &self.verification_id);
         out.put("code", &self.code);
@@ -459,6 +472,7 @@ impl serde::Serialize for AttemptEmailAddressVerification {
 #[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for AttemptEmailAddressVerification {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             verification_id: fields.or_default("verification_id"),
@@ -515,6 +529,7 @@ pub struct AttemptPhoneNumberVerification {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for AttemptPhoneNumberVerification {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("verification_id", &self.verification_id);
         out.put("code", &self.code);
@@ -531,6 +546,7 @@ impl serde::Serialize for AttemptPhoneNumberVerification {
 #[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for AttemptPhoneNumberVerification {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             verification_id: fields.or_default("verification_id"),
@@ -586,6 +602,7 @@ pub struct BillingDiscountsResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for BillingDiscountsResponse {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("proration", self.proration.as_ref());
         out.put("total", &self.total);
@@ -601,6 +618,7 @@ impl serde::Serialize for BillingDiscountsResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for BillingDiscountsResponse {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             proration: fields.optional("proration"),
@@ -672,6 +690,7 @@ pub struct BillingPaymentAttempt {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for BillingPaymentAttempt {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -708,6 +727,7 @@ impl serde::Serialize for BillingPaymentAttempt {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for BillingPaymentAttempt {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -795,6 +815,7 @@ pub struct BillingPriceResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for BillingPriceResponse {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -822,6 +843,7 @@ impl serde::Serialize for BillingPriceResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for BillingPriceResponse {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -880,6 +902,7 @@ pub struct BillingProrationDiscountDetail {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for BillingProrationDiscountDetail {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("amount", &self.amount);
         out.put("cycle_days_passed", &self.cycle_days_passed);
@@ -897,6 +920,7 @@ impl serde::Serialize for BillingProrationDiscountDetail {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for BillingProrationDiscountDetail {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             amount: fields.or_default("amount"),
@@ -940,6 +964,7 @@ pub struct BillingStatement {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for BillingStatement {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -961,6 +986,7 @@ impl serde::Serialize for BillingStatement {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for BillingStatement {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -998,6 +1024,7 @@ pub struct BillingStatementGroupsItem {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for BillingStatementGroupsItem {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("timestamp", &self.timestamp);
@@ -1014,6 +1041,7 @@ impl serde::Serialize for BillingStatementGroupsItem {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for BillingStatementGroupsItem {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -1059,6 +1087,7 @@ pub struct BillingStatementTotals {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for BillingStatementTotals {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("grand_total", &self.grand_total);
         out.put("subtotal", &self.subtotal);
@@ -1076,6 +1105,7 @@ impl serde::Serialize for BillingStatementTotals {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for BillingStatementTotals {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             grand_total: fields.or_default("grand_total"),
@@ -1117,6 +1147,7 @@ pub struct BlocklistIdentifier {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for BlocklistIdentifier {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("object", self.object.as_ref());
         out.put_some("id", self.id.as_ref());
@@ -1137,6 +1168,7 @@ impl serde::Serialize for BlocklistIdentifier {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Object for BlocklistIdentifier {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.optional("object"),
@@ -1186,6 +1218,7 @@ pub struct CNameTarget {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for CNameTarget {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("host", &self.host);
         out.put("value", &self.value);
@@ -1202,6 +1235,7 @@ impl serde::Serialize for CNameTarget {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Object for CNameTarget {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             host: fields.or_default("host"),
@@ -1231,6 +1265,7 @@ pub struct CancelCommerceSubscriptionItem {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CancelCommerceSubscriptionItem {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("end_now", self.end_now.as_ref());
     }
@@ -1246,6 +1281,7 @@ impl serde::Serialize for CancelCommerceSubscriptionItem {
 #[cfg(feature = "billing")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CancelCommerceSubscriptionItem {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             end_now: fields.optional("end_now"),
@@ -1288,6 +1324,7 @@ pub struct ChangeProductionInstanceDomain {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for ChangeProductionInstanceDomain {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("home_url", self.home_url.as_ref());
         out.put_some("is_secondary", self.is_secondary.as_ref());
@@ -1304,6 +1341,7 @@ impl serde::Serialize for ChangeProductionInstanceDomain {
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ChangeProductionInstanceDomain {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             home_url: fields.optional("home_url"),
@@ -1366,6 +1404,7 @@ pub struct Client {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for Client {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -1395,6 +1434,7 @@ impl serde::Serialize for Client {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Object for Client {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -1432,6 +1472,7 @@ pub struct CommerceCreditBalanceResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommerceCreditBalanceResponse {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put_some("balance", self.balance.as_ref());
@@ -1447,6 +1488,7 @@ impl serde::Serialize for CommerceCreditBalanceResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceCreditBalanceResponse {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -1488,6 +1530,7 @@ pub struct CommerceCreditLedgerResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommerceCreditLedgerResponse {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -1509,6 +1552,7 @@ impl serde::Serialize for CommerceCreditLedgerResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceCreditLedgerResponse {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -1546,6 +1590,7 @@ pub struct CommerceCreditsResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommerceCreditsResponse {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("proration", self.proration.as_ref());
         out.put_some("payer", self.payer.as_ref());
@@ -1562,6 +1607,7 @@ impl serde::Serialize for CommerceCreditsResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceCreditsResponse {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             proration: fields.optional("proration"),
@@ -1621,6 +1667,7 @@ pub struct CommerceDiscountRedemptionResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommerceDiscountRedemptionResponse {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -1650,6 +1697,7 @@ impl serde::Serialize for CommerceDiscountRedemptionResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceDiscountRedemptionResponse {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -1730,6 +1778,7 @@ pub struct CommerceDiscountsResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommerceDiscountsResponse {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("proration", self.proration.as_ref());
         out.put("total", &self.total);
@@ -1745,6 +1794,7 @@ impl serde::Serialize for CommerceDiscountsResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceDiscountsResponse {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             proration: fields.optional("proration"),
@@ -1778,6 +1828,7 @@ pub struct CommerceMoneyResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommerceMoneyResponse {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("amount", &self.amount);
         out.put("amount_formatted", &self.amount_formatted);
@@ -1795,6 +1846,7 @@ impl serde::Serialize for CommerceMoneyResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceMoneyResponse {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             amount: fields.or_default("amount"),
@@ -1826,6 +1878,7 @@ pub struct CommercePayerCreditResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommercePayerCreditResponse {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("remaining_balance", &self.remaining_balance);
         out.put("applied_amount", &self.applied_amount);
@@ -1841,6 +1894,7 @@ impl serde::Serialize for CommercePayerCreditResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePayerCreditResponse {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             remaining_balance: fields.or_default("remaining_balance"),
@@ -1892,6 +1946,7 @@ pub struct CommercePayerResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommercePayerResponse {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -1918,6 +1973,7 @@ impl serde::Serialize for CommercePayerResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePayerResponse {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -1980,6 +2036,7 @@ pub struct CommercePayerResponse2 {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommercePayerResponse2 {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -2006,6 +2063,7 @@ impl serde::Serialize for CommercePayerResponse2 {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePayerResponse2 {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -2076,6 +2134,7 @@ pub struct CommercePaymentMethodResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommercePaymentMethodResponse {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -2109,6 +2168,7 @@ impl serde::Serialize for CommercePaymentMethodResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePaymentMethodResponse {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -2207,6 +2267,7 @@ pub struct CommercePaymentSourceResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommercePaymentSourceResponse {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -2240,6 +2301,7 @@ impl serde::Serialize for CommercePaymentSourceResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePaymentSourceResponse {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -2310,6 +2372,7 @@ pub struct CommercePerUnitTotal {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommercePerUnitTotal {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("name", &self.name);
         out.put("block_size", &self.block_size);
@@ -2326,6 +2389,7 @@ impl serde::Serialize for CommercePerUnitTotal {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePerUnitTotal {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.or_default("name"),
@@ -2358,6 +2422,7 @@ pub struct CommercePerUnitTotal2 {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommercePerUnitTotal2 {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("name", &self.name);
         out.put("block_size", &self.block_size);
@@ -2374,6 +2439,7 @@ impl serde::Serialize for CommercePerUnitTotal2 {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePerUnitTotal2 {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.or_default("name"),
@@ -2406,6 +2472,7 @@ pub struct CommercePerUnitTotalTier {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommercePerUnitTotalTier {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("quantity", self.quantity.as_ref());
         out.put("fee_per_block", &self.fee_per_block);
@@ -2422,6 +2489,7 @@ impl serde::Serialize for CommercePerUnitTotalTier {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePerUnitTotalTier {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             quantity: fields.optional("quantity"),
@@ -2454,6 +2522,7 @@ pub struct CommercePerUnitTotalTier2 {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommercePerUnitTotalTier2 {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("quantity", self.quantity.as_ref());
         out.put("fee_per_block", &self.fee_per_block);
@@ -2470,6 +2539,7 @@ impl serde::Serialize for CommercePerUnitTotalTier2 {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePerUnitTotalTier2 {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             quantity: fields.optional("quantity"),
@@ -2536,6 +2606,7 @@ pub struct CommercePlan {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommercePlan {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -2568,6 +2639,7 @@ impl serde::Serialize for CommercePlan {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePlan {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -2668,6 +2740,7 @@ pub struct CommercePlan2 {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommercePlan2 {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -2713,6 +2786,7 @@ impl serde::Serialize for CommercePlan2 {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePlan2 {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -2771,6 +2845,7 @@ pub struct CommercePlanUnitPrice {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommercePlanUnitPrice {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("name", &self.name);
         out.put("block_size", &self.block_size);
@@ -2787,6 +2862,7 @@ impl serde::Serialize for CommercePlanUnitPrice {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePlanUnitPrice {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.or_default("name"),
@@ -2819,6 +2895,7 @@ pub struct CommercePlanUnitPriceTier {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommercePlanUnitPriceTier {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("starts_at_block", &self.starts_at_block);
         out.put_some("ends_after_block", self.ends_after_block.as_ref());
@@ -2835,6 +2912,7 @@ impl serde::Serialize for CommercePlanUnitPriceTier {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePlanUnitPriceTier {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             starts_at_block: fields.or_default("starts_at_block"),
@@ -2880,6 +2958,7 @@ pub struct CommercePriceTransitionDetails {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommercePriceTransitionDetails {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("previous_plan", &self.previous_plan);
         out.put("previous_price", &self.previous_price);
@@ -2908,6 +2987,7 @@ impl serde::Serialize for CommercePriceTransitionDetails {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePriceTransitionDetails {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             previous_plan: fields.or_default("previous_plan"),
@@ -2971,6 +3051,7 @@ pub struct CommercePriceTransitionResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommercePriceTransitionResponse {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("subscription_item", &self.subscription_item);
@@ -2987,6 +3068,7 @@ impl serde::Serialize for CommercePriceTransitionResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommercePriceTransitionResponse {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -3021,6 +3103,7 @@ pub struct CommerceProrationCreditDetailResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommerceProrationCreditDetailResponse {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("amount", &self.amount);
         out.put("cycle_days_remaining", &self.cycle_days_remaining);
@@ -3038,6 +3121,7 @@ impl serde::Serialize for CommerceProrationCreditDetailResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceProrationCreditDetailResponse {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             amount: fields.or_default("amount"),
@@ -3073,6 +3157,7 @@ pub struct CommerceProrationDiscountResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommerceProrationDiscountResponse {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("amount", &self.amount);
         out.put("cycle_days_passed", &self.cycle_days_passed);
@@ -3090,6 +3175,7 @@ impl serde::Serialize for CommerceProrationDiscountResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceProrationDiscountResponse {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             amount: fields.or_default("amount"),
@@ -3141,6 +3227,7 @@ pub struct CommerceSubscription {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommerceSubscription {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -3169,6 +3256,7 @@ impl serde::Serialize for CommerceSubscription {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceSubscription {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -3208,6 +3296,7 @@ pub struct CommerceSubscriptionCreditResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommerceSubscriptionCreditResponse {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("amount", self.amount.as_ref());
         out.put_some(
@@ -3226,6 +3315,7 @@ impl serde::Serialize for CommerceSubscriptionCreditResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceSubscriptionCreditResponse {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             amount: fields.optional("amount"),
@@ -3303,6 +3393,7 @@ pub struct CommerceSubscriptionItem {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommerceSubscriptionItem {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -3342,6 +3433,7 @@ impl serde::Serialize for CommerceSubscriptionItem {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceSubscriptionItem {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -3443,6 +3535,7 @@ pub struct CommerceSubscriptionItem2 {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommerceSubscriptionItem2 {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -3482,6 +3575,7 @@ impl serde::Serialize for CommerceSubscriptionItem2 {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceSubscriptionItem2 {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -3569,6 +3663,7 @@ pub struct CommerceSubscriptionItemNextPaymentResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommerceSubscriptionItemNextPaymentResponse {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("amount", self.amount.as_ref());
         out.put_some("date", self.date.as_ref());
@@ -3586,6 +3681,7 @@ impl serde::Serialize for CommerceSubscriptionItemNextPaymentResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceSubscriptionItemNextPaymentResponse {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             amount: fields.optional("amount"),
@@ -3628,6 +3724,7 @@ pub struct CommerceSubscriptionItemSeatsResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommerceSubscriptionItemSeatsResponse {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("quantity", self.quantity.as_ref());
         out.put("tiers", &self.tiers);
@@ -3643,6 +3740,7 @@ impl serde::Serialize for CommerceSubscriptionItemSeatsResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceSubscriptionItemSeatsResponse {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             quantity: fields.optional("quantity"),
@@ -3699,6 +3797,7 @@ pub struct CommerceSubscriptionNextPayment {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommerceSubscriptionNextPayment {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("date", &self.date);
         out.put("amount", &self.amount);
@@ -3716,6 +3815,7 @@ impl serde::Serialize for CommerceSubscriptionNextPayment {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceSubscriptionNextPayment {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             date: fields.or_default("date"),
@@ -3776,6 +3876,7 @@ pub struct CommerceTotalsResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommerceTotalsResponse {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("subtotal", &self.subtotal);
         out.put("base_fee", &self.base_fee);
@@ -3796,6 +3897,7 @@ impl serde::Serialize for CommerceTotalsResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceTotalsResponse {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             subtotal: fields.or_default("subtotal"),
@@ -3840,6 +3942,7 @@ pub struct CommerceTotalsResponse2 {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CommerceTotalsResponse2 {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("subtotal", &self.subtotal);
         out.put("base_fee", &self.base_fee);
@@ -3860,6 +3963,7 @@ impl serde::Serialize for CommerceTotalsResponse2 {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CommerceTotalsResponse2 {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             subtotal: fields.or_default("subtotal"),
@@ -3902,6 +4006,7 @@ pub struct CreateActorToken {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for CreateActorToken {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("user_id", &self.user_id);
         out.put("actor", &self.actor);
@@ -3923,6 +4028,7 @@ impl serde::Serialize for CreateActorToken {
 #[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateActorToken {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             user_id: fields.or_default("user_id"),
@@ -3991,6 +4097,7 @@ pub struct CreateActorTokenActor {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for CreateActorTokenActor {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("sub", &self.sub);
     }
@@ -4005,6 +4112,7 @@ impl serde::Serialize for CreateActorTokenActor {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Object for CreateActorTokenActor {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             sub: fields.or_default("sub"),
@@ -4038,6 +4146,7 @@ pub struct CreateAdminPortalLinkToken {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for CreateAdminPortalLinkToken {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("organization_id", self.organization_id.as_ref());
         out.put_some("it_contact_id", self.it_contact_id.as_ref());
@@ -4059,6 +4168,7 @@ impl serde::Serialize for CreateAdminPortalLinkToken {
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateAdminPortalLinkToken {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             organization_id: fields.optional("organization_id"),
@@ -4143,6 +4253,7 @@ pub struct CreateAdminPortalLinkTokenResponse {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for CreateAdminPortalLinkTokenResponse {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -4170,6 +4281,7 @@ impl serde::Serialize for CreateAdminPortalLinkTokenResponse {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for CreateAdminPortalLinkTokenResponse {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -4228,6 +4340,7 @@ pub struct CreateAgentTask {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for CreateAgentTask {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("on_behalf_of", &self.on_behalf_of);
         out.put("permissions", &self.permissions);
@@ -4251,6 +4364,7 @@ impl serde::Serialize for CreateAgentTask {
 #[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateAgentTask {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             on_behalf_of: fields.or_default("on_behalf_of"),
@@ -4344,6 +4458,7 @@ pub struct CreateAgentTaskOnBehalfOf {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for CreateAgentTaskOnBehalfOf {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("user_id", self.user_id.as_ref());
         out.put_some("identifier", self.identifier.as_ref());
@@ -4359,6 +4474,7 @@ impl serde::Serialize for CreateAgentTaskOnBehalfOf {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Object for CreateAgentTaskOnBehalfOf {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             user_id: fields.optional("user_id"),
@@ -4396,6 +4512,7 @@ pub struct CreateBillingPriceRequest {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for CreateBillingPriceRequest {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("plan_id", &self.plan_id);
         out.put_some("currency", self.currency.as_ref());
@@ -4418,6 +4535,7 @@ impl serde::Serialize for CreateBillingPriceRequest {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for CreateBillingPriceRequest {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             plan_id: fields.or_default("plan_id"),
@@ -4464,6 +4582,7 @@ pub struct CreateBlocklistIdentifier {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for CreateBlocklistIdentifier {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("identifier", &self.identifier);
     }
@@ -4479,6 +4598,7 @@ impl serde::Serialize for CreateBlocklistIdentifier {
 #[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateBlocklistIdentifier {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             identifier: fields.or_default("identifier"),
@@ -4537,6 +4657,7 @@ pub struct CreateBulkInvitationsItem {
 }
 
 impl crate::client::lenient::Members for CreateBulkInvitationsItem {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("email_address", &self.email_address);
         out.put("public_metadata", &self.public_metadata);
@@ -4555,6 +4676,7 @@ impl serde::Serialize for CreateBulkInvitationsItem {
 }
 
 impl crate::client::lenient::Object for CreateBulkInvitationsItem {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             email_address: fields.or_default("email_address"),
@@ -4599,6 +4721,7 @@ pub struct CreateBulkWaitlistEntriesItem {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for CreateBulkWaitlistEntriesItem {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("email_address", &self.email_address);
         out.put_some("notify", self.notify.as_ref());
@@ -4614,6 +4737,7 @@ impl serde::Serialize for CreateBulkWaitlistEntriesItem {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Object for CreateBulkWaitlistEntriesItem {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             email_address: fields.or_default("email_address"),
@@ -4648,6 +4772,7 @@ pub struct CreateDirectory {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for CreateDirectory {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("enterprise_connection_id", &self.enterprise_connection_id);
         out.put_some("name", self.name.as_ref());
@@ -4666,6 +4791,7 @@ impl serde::Serialize for CreateDirectory {
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateDirectory {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             enterprise_connection_id: fields.or_default("enterprise_connection_id"),
@@ -4748,6 +4874,7 @@ pub struct CreateDirectoryGroupRoleMapping {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for CreateDirectoryGroupRoleMapping {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("directory_group_id", self.directory_group_id.as_ref());
         out.put_some("scim_group_id", self.scim_group_id.as_ref());
@@ -4766,6 +4893,7 @@ impl serde::Serialize for CreateDirectoryGroupRoleMapping {
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateDirectoryGroupRoleMapping {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             directory_group_id: fields.optional("directory_group_id"),
@@ -4842,6 +4970,7 @@ pub struct CreateDirectoryGroupRoleMappingsItem {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for CreateDirectoryGroupRoleMappingsItem {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("directory_group_id", self.directory_group_id.as_ref());
         out.put_some("scim_group_id", self.scim_group_id.as_ref());
@@ -4867,6 +4996,7 @@ impl serde::Serialize for CreateDirectoryGroupRoleMappingsItem {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for CreateDirectoryGroupRoleMappingsItem {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             directory_group_id: fields.optional("directory_group_id"),
@@ -4910,6 +5040,7 @@ pub struct CreateEmailAddress {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for CreateEmailAddress {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("user_id", &self.user_id);
         out.put("email_address", &self.email_address);
@@ -4932,6 +5063,7 @@ impl serde::Serialize for CreateEmailAddress {
 #[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateEmailAddress {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             user_id: fields.or_default("user_id"),
@@ -5025,6 +5157,7 @@ pub struct CreateEnterpriseConnection {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for CreateEnterpriseConnection {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("name", &self.name);
         out.put("provider", &self.provider);
@@ -5051,6 +5184,7 @@ impl serde::Serialize for CreateEnterpriseConnection {
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateEnterpriseConnection {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.or_default("name"),
@@ -5175,6 +5309,7 @@ pub struct CreateEnterpriseConnectionCustomAttributesItem {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for CreateEnterpriseConnectionCustomAttributesItem {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("name", &self.name);
         out.put("key", &self.key);
@@ -5194,6 +5329,7 @@ impl serde::Serialize for CreateEnterpriseConnectionCustomAttributesItem {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for CreateEnterpriseConnectionCustomAttributesItem {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.or_default("name"),
@@ -5237,6 +5373,7 @@ pub struct CreateEnterpriseConnectionOidc {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for CreateEnterpriseConnectionOidc {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("client_id", self.client_id.as_ref());
         out.put_some("client_secret", self.client_secret.as_ref());
@@ -5257,6 +5394,7 @@ impl serde::Serialize for CreateEnterpriseConnectionOidc {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for CreateEnterpriseConnectionOidc {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             client_id: fields.optional("client_id"),
@@ -5329,6 +5467,7 @@ pub struct CreateEnterpriseConnectionSaml {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for CreateEnterpriseConnectionSaml {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("idp_entity_id", self.idp_entity_id.as_ref());
         out.put_some("idp_sso_url", self.idp_sso_url.as_ref());
@@ -5352,6 +5491,7 @@ impl serde::Serialize for CreateEnterpriseConnectionSaml {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for CreateEnterpriseConnectionSaml {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             idp_entity_id: fields.optional("idp_entity_id"),
@@ -5393,6 +5533,7 @@ pub struct CreateEnterpriseConnectionSamlAttributeMapping {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for CreateEnterpriseConnectionSamlAttributeMapping {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("user_id", self.user_id.as_ref());
         out.put_some("email_address", self.email_address.as_ref());
@@ -5410,6 +5551,7 @@ impl serde::Serialize for CreateEnterpriseConnectionSamlAttributeMapping {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for CreateEnterpriseConnectionSamlAttributeMapping {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             user_id: fields.optional("user_id"),
@@ -5441,6 +5583,7 @@ pub struct CreateEnterpriseConnectionSamlLoginHint {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for CreateEnterpriseConnectionSamlLoginHint {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("mode", &self.mode);
         out.put_some("source", self.source.as_ref());
@@ -5456,6 +5599,7 @@ impl serde::Serialize for CreateEnterpriseConnectionSamlLoginHint {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for CreateEnterpriseConnectionSamlLoginHint {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             mode: fields.or_default("mode"),
@@ -5509,6 +5653,7 @@ pub struct CreateJwtTemplate {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for CreateJwtTemplate {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("name", &self.name);
         out.put("claims", &self.claims);
@@ -5530,6 +5675,7 @@ impl serde::Serialize for CreateJwtTemplate {
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateJwtTemplate {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.or_default("name"),
@@ -5637,6 +5783,7 @@ pub struct CreateOauthApplication {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for CreateOauthApplication {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("name", &self.name);
         out.put_some("redirect_uris", self.redirect_uris.as_ref());
@@ -5661,6 +5808,7 @@ impl serde::Serialize for CreateOauthApplication {
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateOauthApplication {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.or_default("name"),
@@ -5750,6 +5898,7 @@ pub struct CreateOrganizationDomain {
 }
 
 impl crate::client::lenient::Members for CreateOrganizationDomain {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("name", self.name.as_ref());
         out.put_some("enrollment_mode", self.enrollment_mode.as_ref());
@@ -5765,6 +5914,7 @@ impl serde::Serialize for CreateOrganizationDomain {
 
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateOrganizationDomain {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.optional("name"),
@@ -5828,6 +5978,7 @@ pub struct CreateOrganizationInvitationBulkItem {
 }
 
 impl crate::client::lenient::Members for CreateOrganizationInvitationBulkItem {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("email_address", &self.email_address);
         out.put_some("inviter_user_id", self.inviter_user_id.as_ref());
@@ -5847,6 +5998,7 @@ impl serde::Serialize for CreateOrganizationInvitationBulkItem {
 }
 
 impl crate::client::lenient::Object for CreateOrganizationInvitationBulkItem {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             email_address: fields.or_default("email_address"),
@@ -5884,6 +6036,7 @@ pub struct CreateOrganizationPermission {
 
 #[cfg(feature = "roles")]
 impl crate::client::lenient::Members for CreateOrganizationPermission {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("name", &self.name);
         out.put("key", &self.key);
@@ -5901,6 +6054,7 @@ impl serde::Serialize for CreateOrganizationPermission {
 #[cfg(feature = "roles")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateOrganizationPermission {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.or_default("name"),
@@ -5970,6 +6124,7 @@ pub struct CreateOrganizationRole {
 
 #[cfg(feature = "roles")]
 impl crate::client::lenient::Members for CreateOrganizationRole {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("name", &self.name);
         out.put("key", &self.key);
@@ -5992,6 +6147,7 @@ impl serde::Serialize for CreateOrganizationRole {
 #[cfg(feature = "roles")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateOrganizationRole {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.or_default("name"),
@@ -6076,6 +6232,7 @@ pub struct CreatePhoneNumber {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for CreatePhoneNumber {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("user_id", &self.user_id);
         out.put("phone_number", &self.phone_number);
@@ -6098,6 +6255,7 @@ impl serde::Serialize for CreatePhoneNumber {
 #[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreatePhoneNumber {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             user_id: fields.or_default("user_id"),
@@ -6173,6 +6331,7 @@ pub struct CreateRedirectUrl {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for CreateRedirectUrl {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("url", &self.url);
     }
@@ -6188,6 +6347,7 @@ impl serde::Serialize for CreateRedirectUrl {
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateRedirectUrl {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             url: fields.or_default("url"),
@@ -6251,6 +6411,7 @@ pub struct CreateRoleSet {
 
 #[cfg(feature = "roles")]
 impl crate::client::lenient::Members for CreateRoleSet {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("name", &self.name);
         out.put_some("key", self.key.as_ref());
@@ -6272,6 +6433,7 @@ impl serde::Serialize for CreateRoleSet {
 #[cfg(feature = "roles")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateRoleSet {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.or_default("name"),
@@ -6406,6 +6568,7 @@ pub struct CreateSamlConnection {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for CreateSamlConnection {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("name", &self.name);
         out.put_some("domain", self.domain.as_ref());
@@ -6433,6 +6596,7 @@ impl serde::Serialize for CreateSamlConnection {
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateSamlConnection {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.or_default("name"),
@@ -6572,6 +6736,7 @@ pub struct CreateSamlConnectionAttributeMapping {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for CreateSamlConnectionAttributeMapping {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("user_id", self.user_id.as_ref());
         out.put_some("email_address", self.email_address.as_ref());
@@ -6589,6 +6754,7 @@ impl serde::Serialize for CreateSamlConnectionAttributeMapping {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for CreateSamlConnectionAttributeMapping {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             user_id: fields.optional("user_id"),
@@ -6620,6 +6786,7 @@ pub struct CreateSamlConnectionLoginHint {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for CreateSamlConnectionLoginHint {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("mode", &self.mode);
         out.put_some("source", self.source.as_ref());
@@ -6635,6 +6802,7 @@ impl serde::Serialize for CreateSamlConnectionLoginHint {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for CreateSamlConnectionLoginHint {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             mode: fields.or_default("mode"),
@@ -6697,6 +6865,7 @@ pub struct CreateScimDirectory {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for CreateScimDirectory {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("enterprise_connection_id", &self.enterprise_connection_id);
         out.put_some("name", self.name.as_ref());
@@ -6715,6 +6884,7 @@ impl serde::Serialize for CreateScimDirectory {
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateScimDirectory {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             enterprise_connection_id: fields.or_default("enterprise_connection_id"),
@@ -6794,6 +6964,7 @@ pub struct CreateScimDirectoryGroupRoleMappingsItem {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for CreateScimDirectoryGroupRoleMappingsItem {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("scim_group_id", &self.scim_group_id);
         out.put_some(
@@ -6814,6 +6985,7 @@ impl serde::Serialize for CreateScimDirectoryGroupRoleMappingsItem {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for CreateScimDirectoryGroupRoleMappingsItem {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             scim_group_id: fields.or_default("scim_group_id"),
@@ -6850,6 +7022,7 @@ pub struct CreateScimGroupRoleMapping {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for CreateScimGroupRoleMapping {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("scim_group_id", &self.scim_group_id);
         out.put("role_id", &self.role_id);
@@ -6867,6 +7040,7 @@ impl serde::Serialize for CreateScimGroupRoleMapping {
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateScimGroupRoleMapping {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             scim_group_id: fields.or_default("scim_group_id"),
@@ -6934,6 +7108,7 @@ pub struct CreateSignInToken {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for CreateSignInToken {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("user_id", &self.user_id);
         out.put_some("org_id", self.org_id.as_ref());
@@ -6951,6 +7126,7 @@ impl serde::Serialize for CreateSignInToken {
 #[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateSignInToken {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             user_id: fields.or_default("user_id"),
@@ -7014,6 +7190,7 @@ pub struct CreateWaitlistEntry {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for CreateWaitlistEntry {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("email_address", &self.email_address);
         out.put_some("notify", self.notify.as_ref());
@@ -7030,6 +7207,7 @@ impl serde::Serialize for CreateWaitlistEntry {
 #[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for CreateWaitlistEntry {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             email_address: fields.or_default("email_address"),
@@ -7079,6 +7257,7 @@ pub struct DeleteBackupCodeResponse {
 }
 
 impl crate::client::lenient::Members for DeleteBackupCodeResponse {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("user_id", self.user_id.as_ref());
     }
@@ -7091,6 +7270,7 @@ impl serde::Serialize for DeleteBackupCodeResponse {
 }
 
 impl crate::client::lenient::Object for DeleteBackupCodeResponse {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             user_id: fields.optional("user_id"),
@@ -7113,6 +7293,7 @@ pub struct DeleteTotpResponse {
 }
 
 impl crate::client::lenient::Members for DeleteTotpResponse {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("user_id", self.user_id.as_ref());
     }
@@ -7125,6 +7306,7 @@ impl serde::Serialize for DeleteTotpResponse {
 }
 
 impl crate::client::lenient::Object for DeleteTotpResponse {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             user_id: fields.optional("user_id"),
@@ -7174,6 +7356,7 @@ pub struct Directory {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for Directory {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -7206,6 +7389,7 @@ impl serde::Serialize for Directory {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for Directory {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -7254,6 +7438,7 @@ pub struct DirectoryCustomAttributesItem {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for DirectoryCustomAttributesItem {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("name", self.name.as_ref());
         out.put_some("key", self.key.as_ref());
@@ -7273,6 +7458,7 @@ impl serde::Serialize for DirectoryCustomAttributesItem {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for DirectoryCustomAttributesItem {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.optional("name"),
@@ -7326,6 +7512,7 @@ pub struct DirectoryGroupRoleMapping {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for DirectoryGroupRoleMapping {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -7354,6 +7541,7 @@ impl serde::Serialize for DirectoryGroupRoleMapping {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for DirectoryGroupRoleMapping {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -7395,6 +7583,7 @@ pub struct DirectoryGroupRoleMappingDeleted {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for DirectoryGroupRoleMappingDeleted {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -7411,6 +7600,7 @@ impl serde::Serialize for DirectoryGroupRoleMappingDeleted {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for DirectoryGroupRoleMappingDeleted {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -7436,6 +7626,7 @@ pub struct DisableMfaResponse {
 }
 
 impl crate::client::lenient::Members for DisableMfaResponse {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("user_id", self.user_id.as_ref());
     }
@@ -7448,6 +7639,7 @@ impl serde::Serialize for DisableMfaResponse {
 }
 
 impl crate::client::lenient::Object for DisableMfaResponse {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             user_id: fields.optional("user_id"),
@@ -7489,6 +7681,7 @@ pub struct Domain {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for Domain {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -7511,6 +7704,7 @@ impl serde::Serialize for Domain {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Object for Domain {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -7575,6 +7769,7 @@ pub struct EnterpriseConnection {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for EnterpriseConnection {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -7610,6 +7805,7 @@ impl serde::Serialize for EnterpriseConnection {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for EnterpriseConnection {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -7663,6 +7859,7 @@ pub struct EnterpriseConnectionCustomAttributesItem {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for EnterpriseConnectionCustomAttributesItem {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("name", &self.name);
         out.put("key", &self.key);
@@ -7682,6 +7879,7 @@ impl serde::Serialize for EnterpriseConnectionCustomAttributesItem {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for EnterpriseConnectionCustomAttributesItem {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.or_default("name"),
@@ -7735,6 +7933,7 @@ pub struct EnterpriseConnectionOauthConfig {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for EnterpriseConnectionOauthConfig {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("id", self.id.as_ref());
         out.put_some("name", self.name.as_ref());
@@ -7760,6 +7959,7 @@ impl serde::Serialize for EnterpriseConnectionOauthConfig {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for EnterpriseConnectionOauthConfig {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             id: fields.optional("id"),
@@ -7821,6 +8021,7 @@ pub struct EnterpriseConnectionSamlConnection {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for EnterpriseConnectionSamlConnection {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("id", self.id.as_ref());
         out.put_some("name", self.name.as_ref());
@@ -7847,6 +8048,7 @@ impl serde::Serialize for EnterpriseConnectionSamlConnection {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for EnterpriseConnectionSamlConnection {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             id: fields.optional("id"),
@@ -7887,6 +8089,7 @@ pub struct EnterpriseConnectionSamlConnectionLoginHint {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for EnterpriseConnectionSamlConnectionLoginHint {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("mode", &self.mode);
         out.put_some("source", self.source.as_ref());
@@ -7902,6 +8105,7 @@ impl serde::Serialize for EnterpriseConnectionSamlConnectionLoginHint {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for EnterpriseConnectionSamlConnectionLoginHint {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             mode: fields.or_default("mode"),
@@ -7956,6 +8160,7 @@ pub struct EnterpriseConnectionTestRun {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for EnterpriseConnectionTestRun {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("id", &self.id);
         out.put("status", &self.status);
@@ -7977,6 +8182,7 @@ impl serde::Serialize for EnterpriseConnectionTestRun {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for EnterpriseConnectionTestRun {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             id: fields.or_default("id"),
@@ -8027,6 +8233,7 @@ pub struct EnterpriseConnectionTestRunLogsItem {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for EnterpriseConnectionTestRunLogsItem {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("level", &self.level);
         out.put_some("code", self.code.as_ref());
@@ -8044,6 +8251,7 @@ impl serde::Serialize for EnterpriseConnectionTestRunLogsItem {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for EnterpriseConnectionTestRunLogsItem {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             level: fields.or_default("level"),
@@ -8077,6 +8285,7 @@ pub struct EnterpriseConnectionTestRunOauth {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for EnterpriseConnectionTestRunOauth {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("id_token", self.id_token.as_ref());
         out.put_some("access_token", self.access_token.as_ref());
@@ -8093,6 +8302,7 @@ impl serde::Serialize for EnterpriseConnectionTestRunOauth {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for EnterpriseConnectionTestRunOauth {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             id_token: fields.optional("id_token"),
@@ -8127,6 +8337,7 @@ pub struct EnterpriseConnectionTestRunParsedUserInfo {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for EnterpriseConnectionTestRunParsedUserInfo {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("email_address", self.email_address.as_ref());
         out.put_some("first_name", self.first_name.as_ref());
@@ -8144,6 +8355,7 @@ impl serde::Serialize for EnterpriseConnectionTestRunParsedUserInfo {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for EnterpriseConnectionTestRunParsedUserInfo {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             email_address: fields.optional("email_address"),
@@ -8173,6 +8385,7 @@ pub struct EnterpriseConnectionTestRunResponse {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for EnterpriseConnectionTestRunResponse {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("url", &self.url);
     }
@@ -8187,6 +8400,7 @@ impl serde::Serialize for EnterpriseConnectionTestRunResponse {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for EnterpriseConnectionTestRunResponse {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             url: fields.or_default("url"),
@@ -8217,6 +8431,7 @@ pub struct EnterpriseConnectionTestRunSaml {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for EnterpriseConnectionTestRunSaml {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("saml_request", self.saml_request.as_ref());
         out.put_some("saml_response", self.saml_response.as_ref());
@@ -8233,6 +8448,7 @@ impl serde::Serialize for EnterpriseConnectionTestRunSaml {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for EnterpriseConnectionTestRunSaml {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             saml_request: fields.optional("saml_request"),
@@ -8275,6 +8491,7 @@ pub struct ExtendFreeTrialRequest {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for ExtendFreeTrialRequest {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("extend_to", &self.extend_to);
     }
@@ -8289,6 +8506,7 @@ impl serde::Serialize for ExtendFreeTrialRequest {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for ExtendFreeTrialRequest {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             extend_to: fields.or_default("extend_to"),
@@ -8325,6 +8543,7 @@ pub struct FeatureResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for FeatureResponse {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -8344,6 +8563,7 @@ impl serde::Serialize for FeatureResponse {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for FeatureResponse {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -8385,6 +8605,7 @@ pub struct FeatureResponse2 {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for FeatureResponse2 {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -8404,6 +8625,7 @@ impl serde::Serialize for FeatureResponse2 {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for FeatureResponse2 {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -8447,6 +8669,7 @@ pub struct GetBillingPriceList {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for GetBillingPriceList {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("paginated", self.paginated.as_ref());
         out.put_some("limit", self.limit.as_ref());
@@ -8465,6 +8688,7 @@ impl serde::Serialize for GetBillingPriceList {
 #[cfg(feature = "billing")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for GetBillingPriceList {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             paginated: fields.optional("paginated"),
@@ -8533,6 +8757,7 @@ pub struct GetBillingStatementList {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for GetBillingStatementList {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("paginated", self.paginated.as_ref());
         out.put_some("limit", self.limit.as_ref());
@@ -8550,6 +8775,7 @@ impl serde::Serialize for GetBillingStatementList {
 #[cfg(feature = "billing")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for GetBillingStatementList {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             paginated: fields.optional("paginated"),
@@ -8611,6 +8837,7 @@ pub struct GetBillingStatementPaymentAttempts {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for GetBillingStatementPaymentAttempts {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("paginated", self.paginated.as_ref());
         out.put_some("limit", self.limit.as_ref());
@@ -8628,6 +8855,7 @@ impl serde::Serialize for GetBillingStatementPaymentAttempts {
 #[cfg(feature = "billing")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for GetBillingStatementPaymentAttempts {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             paginated: fields.optional("paginated"),
@@ -8685,6 +8913,7 @@ pub struct GetClientList {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for GetClientList {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("limit", self.limit.as_ref());
         out.put_some("offset", self.offset.as_ref());
@@ -8701,6 +8930,7 @@ impl serde::Serialize for GetClientList {
 #[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for GetClientList {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             limit: fields.optional("limit"),
@@ -8757,6 +8987,7 @@ pub struct GetCommercePlanList {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for GetCommercePlanList {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("paginated", self.paginated.as_ref());
         out.put_some("limit", self.limit.as_ref());
@@ -8775,6 +9006,7 @@ impl serde::Serialize for GetCommercePlanList {
 #[cfg(feature = "billing")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for GetCommercePlanList {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             paginated: fields.optional("paginated"),
@@ -8864,6 +9096,7 @@ pub struct GetCommerceSubscriptionItemList {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for GetCommerceSubscriptionItemList {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("paginated", self.paginated.as_ref());
         out.put_some("limit", self.limit.as_ref());
@@ -8886,6 +9119,7 @@ impl serde::Serialize for GetCommerceSubscriptionItemList {
 #[cfg(feature = "billing")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for GetCommerceSubscriptionItemList {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             paginated: fields.optional("paginated"),
@@ -9013,6 +9247,7 @@ pub struct GetTemplateList {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for GetTemplateList {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("paginated", self.paginated.as_ref());
         out.put_some("limit", self.limit.as_ref());
@@ -9030,6 +9265,7 @@ impl serde::Serialize for GetTemplateList {
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for GetTemplateList {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             paginated: fields.optional("paginated"),
@@ -9089,6 +9325,7 @@ pub struct Instance {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for Instance {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -9107,6 +9344,7 @@ impl serde::Serialize for Instance {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Object for Instance {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -9139,6 +9377,7 @@ pub struct InstanceCommunication {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for InstanceCommunication {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("blocked_country_codes", &self.blocked_country_codes);
@@ -9154,6 +9393,7 @@ impl serde::Serialize for InstanceCommunication {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Object for InstanceCommunication {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -9188,6 +9428,7 @@ pub struct InstanceGetOrganizationMemberships {
 }
 
 impl crate::client::lenient::Members for InstanceGetOrganizationMemberships {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("order_by", self.order_by.as_ref());
         out.put_some("limit", self.limit.as_ref());
@@ -9203,6 +9444,7 @@ impl serde::Serialize for InstanceGetOrganizationMemberships {
 
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for InstanceGetOrganizationMemberships {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             order_by: fields.optional("order_by"),
@@ -9257,6 +9499,7 @@ pub struct InstanceProtect {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for InstanceProtect {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("rules_enabled", &self.rules_enabled);
@@ -9274,6 +9517,7 @@ impl serde::Serialize for InstanceProtect {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Object for InstanceProtect {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -9313,6 +9557,7 @@ pub struct InstanceRestrictions {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for InstanceRestrictions {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("allowlist", &self.allowlist);
@@ -9338,6 +9583,7 @@ impl serde::Serialize for InstanceRestrictions {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Object for InstanceRestrictions {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -9382,6 +9628,7 @@ pub struct InstanceSettings {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for InstanceSettings {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("object", self.object.as_ref());
         out.put_some("id", self.id.as_ref());
@@ -9407,6 +9654,7 @@ impl serde::Serialize for InstanceSettings {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Object for InstanceSettings {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.optional("object"),
@@ -9439,6 +9687,7 @@ pub struct InviteWaitlistEntry {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for InviteWaitlistEntry {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("ignore_existing", self.ignore_existing.as_ref());
     }
@@ -9454,6 +9703,7 @@ impl serde::Serialize for InviteWaitlistEntry {
 #[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for InviteWaitlistEntry {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             ignore_existing: fields.optional("ignore_existing"),
@@ -9509,6 +9759,7 @@ pub struct JwtTemplate {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for JwtTemplate {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -9532,6 +9783,7 @@ impl serde::Serialize for JwtTemplate {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Object for JwtTemplate {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -9592,6 +9844,7 @@ pub struct ListAllOrganizationDomains {
 }
 
 impl crate::client::lenient::Members for ListAllOrganizationDomains {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("organization_id", self.organization_id.as_ref());
         out.put_some("verified", self.verified.as_ref());
@@ -9612,6 +9865,7 @@ impl serde::Serialize for ListAllOrganizationDomains {
 
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListAllOrganizationDomains {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             organization_id: fields.optional("organization_id"),
@@ -9739,6 +9993,7 @@ pub struct ListDirectories {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for ListDirectories {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("limit", self.limit.as_ref());
         out.put_some("offset", self.offset.as_ref());
@@ -9755,6 +10010,7 @@ impl serde::Serialize for ListDirectories {
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListDirectories {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             limit: fields.optional("limit"),
@@ -9807,6 +10063,7 @@ pub struct ListEnterpriseConnectionTestRuns {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for ListEnterpriseConnectionTestRuns {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("status", self.status.as_ref());
         out.put_some("limit", self.limit.as_ref());
@@ -9824,6 +10081,7 @@ impl serde::Serialize for ListEnterpriseConnectionTestRuns {
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListEnterpriseConnectionTestRuns {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             status: fields.optional("status"),
@@ -9904,6 +10162,7 @@ pub struct ListEnterpriseConnections {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for ListEnterpriseConnections {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("limit", self.limit.as_ref());
         out.put_some("offset", self.offset.as_ref());
@@ -9922,6 +10181,7 @@ impl serde::Serialize for ListEnterpriseConnections {
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListEnterpriseConnections {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             limit: fields.optional("limit"),
@@ -9994,6 +10254,7 @@ pub struct ListInstanceOrganizationInvitations {
 }
 
 impl crate::client::lenient::Members for ListInstanceOrganizationInvitations {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("order_by", self.order_by.as_ref());
         out.put_some("status", self.status.as_ref());
@@ -10011,6 +10272,7 @@ impl serde::Serialize for ListInstanceOrganizationInvitations {
 
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListInstanceOrganizationInvitations {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             order_by: fields.optional("order_by"),
@@ -10093,6 +10355,7 @@ pub struct ListJwtTemplates {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for ListJwtTemplates {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("limit", self.limit.as_ref());
         out.put_some("offset", self.offset.as_ref());
@@ -10109,6 +10372,7 @@ impl serde::Serialize for ListJwtTemplates {
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListJwtTemplates {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             limit: fields.optional("limit"),
@@ -10170,6 +10434,7 @@ pub struct ListOauthApplications {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for ListOauthApplications {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("limit", self.limit.as_ref());
         out.put_some("offset", self.offset.as_ref());
@@ -10188,6 +10453,7 @@ impl serde::Serialize for ListOauthApplications {
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListOauthApplications {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             limit: fields.optional("limit"),
@@ -10254,6 +10520,7 @@ pub struct ListOrganizationDomains {
 }
 
 impl crate::client::lenient::Members for ListOrganizationDomains {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("verified", self.verified.as_ref());
         out.put_some("enrollment_mode", self.enrollment_mode.as_ref());
@@ -10270,6 +10537,7 @@ impl serde::Serialize for ListOrganizationDomains {
 
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListOrganizationDomains {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             verified: fields.optional("verified"),
@@ -10339,6 +10607,7 @@ pub struct ListOrganizationPermissions {
 
 #[cfg(feature = "roles")]
 impl crate::client::lenient::Members for ListOrganizationPermissions {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("query", self.query.as_ref());
         out.put_some("order_by", self.order_by.as_ref());
@@ -10357,6 +10626,7 @@ impl serde::Serialize for ListOrganizationPermissions {
 #[cfg(feature = "roles")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListOrganizationPermissions {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             query: fields.optional("query"),
@@ -10431,6 +10701,7 @@ pub struct ListOrganizationRoles {
 
 #[cfg(feature = "roles")]
 impl crate::client::lenient::Members for ListOrganizationRoles {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("query", self.query.as_ref());
         out.put_some("order_by", self.order_by.as_ref());
@@ -10449,6 +10720,7 @@ impl serde::Serialize for ListOrganizationRoles {
 #[cfg(feature = "roles")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListOrganizationRoles {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             query: fields.optional("query"),
@@ -10510,6 +10782,7 @@ pub struct ListPendingOrganizationInvitations {
 }
 
 impl crate::client::lenient::Members for ListPendingOrganizationInvitations {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("limit", self.limit.as_ref());
         out.put_some("offset", self.offset.as_ref());
@@ -10524,6 +10797,7 @@ impl serde::Serialize for ListPendingOrganizationInvitations {
 
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListPendingOrganizationInvitations {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             limit: fields.optional("limit"),
@@ -10571,6 +10845,7 @@ pub struct ListRedirectUrls {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for ListRedirectUrls {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("limit", self.limit.as_ref());
         out.put_some("offset", self.offset.as_ref());
@@ -10587,6 +10862,7 @@ impl serde::Serialize for ListRedirectUrls {
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListRedirectUrls {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             limit: fields.optional("limit"),
@@ -10647,6 +10923,7 @@ pub struct ListRoleSets {
 
 #[cfg(feature = "roles")]
 impl crate::client::lenient::Members for ListRoleSets {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("query", self.query.as_ref());
         out.put_some("order_by", self.order_by.as_ref());
@@ -10665,6 +10942,7 @@ impl serde::Serialize for ListRoleSets {
 #[cfg(feature = "roles")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListRoleSets {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             query: fields.optional("query"),
@@ -10743,6 +11021,7 @@ pub struct ListSamlConnections {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for ListSamlConnections {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("limit", self.limit.as_ref());
         out.put_some("offset", self.offset.as_ref());
@@ -10762,6 +11041,7 @@ impl serde::Serialize for ListSamlConnections {
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListSamlConnections {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             limit: fields.optional("limit"),
@@ -10836,6 +11116,7 @@ pub struct ListScimDirectories {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for ListScimDirectories {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("limit", self.limit.as_ref());
         out.put_some("offset", self.offset.as_ref());
@@ -10852,6 +11133,7 @@ impl serde::Serialize for ListScimDirectories {
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListScimDirectories {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             limit: fields.optional("limit"),
@@ -10913,6 +11195,7 @@ pub struct ListWaitlistEntries {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for ListWaitlistEntries {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("limit", self.limit.as_ref());
         out.put_some("offset", self.offset.as_ref());
@@ -10932,6 +11215,7 @@ impl serde::Serialize for ListWaitlistEntries {
 #[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ListWaitlistEntries {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             limit: fields.optional("limit"),
@@ -11054,6 +11338,7 @@ pub struct OauthApplication {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for OauthApplication {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -11088,6 +11373,7 @@ impl serde::Serialize for OauthApplication {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for OauthApplication {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -11146,6 +11432,7 @@ pub struct OauthApplicationSettings {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for OauthApplicationSettings {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put(
@@ -11178,6 +11465,7 @@ impl serde::Serialize for OauthApplicationSettings {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Object for OauthApplicationSettings {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -11258,6 +11546,7 @@ pub struct OauthApplicationWithSecret {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for OauthApplicationWithSecret {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -11293,6 +11582,7 @@ impl serde::Serialize for OauthApplicationWithSecret {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for OauthApplicationWithSecret {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -11365,6 +11655,7 @@ pub struct OrganizationDomain {
 }
 
 impl crate::client::lenient::Members for OrganizationDomain {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -11402,6 +11693,7 @@ impl serde::Serialize for OrganizationDomain {
 }
 
 impl crate::client::lenient::Object for OrganizationDomain {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -11459,6 +11751,7 @@ pub struct OrganizationDomainVerification {
 }
 
 impl crate::client::lenient::Members for OrganizationDomainVerification {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("status", &self.status);
         out.put("strategy", &self.strategy);
@@ -11475,6 +11768,7 @@ impl serde::Serialize for OrganizationDomainVerification {
 }
 
 impl crate::client::lenient::Object for OrganizationDomainVerification {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             status: fields.or_default("status"),
@@ -11509,6 +11803,7 @@ pub struct OrganizationInvitationPublicOrganizationData {
 }
 
 impl crate::client::lenient::Members for OrganizationInvitationPublicOrganizationData {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("id", &self.id);
         out.put("name", &self.name);
@@ -11525,6 +11820,7 @@ impl serde::Serialize for OrganizationInvitationPublicOrganizationData {
 }
 
 impl crate::client::lenient::Object for OrganizationInvitationPublicOrganizationData {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             id: fields.or_default("id"),
@@ -11561,6 +11857,7 @@ pub struct OrganizationInvitationPublicUserData {
 }
 
 impl crate::client::lenient::Members for OrganizationInvitationPublicUserData {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("user_id", &self.user_id);
         out.put_some("first_name", self.first_name.as_ref());
@@ -11578,6 +11875,7 @@ impl serde::Serialize for OrganizationInvitationPublicUserData {
 }
 
 impl crate::client::lenient::Object for OrganizationInvitationPublicUserData {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             user_id: fields.or_default("user_id"),
@@ -11635,6 +11933,7 @@ pub struct OrganizationInvitationWithPublicOrganizationData {
 }
 
 impl crate::client::lenient::Members for OrganizationInvitationWithPublicOrganizationData {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("object", self.object.as_ref());
         out.put_some("id", self.id.as_ref());
@@ -11665,6 +11964,7 @@ impl serde::Serialize for OrganizationInvitationWithPublicOrganizationData {
 }
 
 impl crate::client::lenient::Object for OrganizationInvitationWithPublicOrganizationData {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.optional("object"),
@@ -11733,6 +12033,7 @@ pub struct OrganizationSettings {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for OrganizationSettings {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("enabled", &self.enabled);
@@ -11763,6 +12064,7 @@ impl serde::Serialize for OrganizationSettings {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Object for OrganizationSettings {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -11829,6 +12131,7 @@ pub struct Permission {
 
 #[cfg(any(feature = "enterprise", feature = "roles"))]
 impl crate::client::lenient::Members for Permission {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -11850,6 +12153,7 @@ impl serde::Serialize for Permission {
 
 #[cfg(any(feature = "enterprise", feature = "roles"))]
 impl crate::client::lenient::Object for Permission {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -11895,6 +12199,7 @@ pub struct PreviewTemplate {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for PreviewTemplate {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("subject", self.subject.as_ref());
         out.put_some("body", self.body.as_ref());
@@ -11913,6 +12218,7 @@ impl serde::Serialize for PreviewTemplate {
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for PreviewTemplate {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             subject: fields.optional("subject"),
@@ -11973,6 +12279,7 @@ pub struct PriceTransitionRequest {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Members for PriceTransitionRequest {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("from_price_id", &self.from_price_id);
         out.put("to_price_id", &self.to_price_id);
@@ -11988,6 +12295,7 @@ impl serde::Serialize for PriceTransitionRequest {
 
 #[cfg(feature = "billing")]
 impl crate::client::lenient::Object for PriceTransitionRequest {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             from_price_id: fields.or_default("from_price_id"),
@@ -12029,6 +12337,7 @@ pub struct ProxyCheck {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for ProxyCheck {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -12050,6 +12359,7 @@ impl serde::Serialize for ProxyCheck {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Object for ProxyCheck {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -12091,6 +12401,7 @@ pub struct RedirectUrl {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for RedirectUrl {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -12109,6 +12420,7 @@ impl serde::Serialize for RedirectUrl {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Object for RedirectUrl {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -12148,6 +12460,7 @@ pub struct RefreshSession {
 }
 
 impl crate::client::lenient::Members for RefreshSession {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("expired_token", &self.expired_token);
         out.put("refresh_token", &self.refresh_token);
@@ -12169,6 +12482,7 @@ impl serde::Serialize for RefreshSession {
 
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for RefreshSession {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             expired_token: fields.or_default("expired_token"),
@@ -12263,6 +12577,7 @@ pub struct RemoveUserPassword {
 }
 
 impl crate::client::lenient::Members for RemoveUserPassword {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some(
             "sign_out_of_other_sessions",
@@ -12279,6 +12594,7 @@ impl serde::Serialize for RemoveUserPassword {
 
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for RemoveUserPassword {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             sign_out_of_other_sessions: fields.optional("sign_out_of_other_sessions"),
@@ -12314,6 +12630,7 @@ pub struct ReplaceDirectoryGroupRoleMappings {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for ReplaceDirectoryGroupRoleMappings {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("mappings", &self.mappings);
     }
@@ -12329,6 +12646,7 @@ impl serde::Serialize for ReplaceDirectoryGroupRoleMappings {
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ReplaceDirectoryGroupRoleMappings {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             mappings: fields.or_default("mappings"),
@@ -12384,6 +12702,7 @@ pub struct ReplaceDirectoryGroupRoleMappingsMappingsItem {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for ReplaceDirectoryGroupRoleMappingsMappingsItem {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("directory_group_id", self.directory_group_id.as_ref());
         out.put_some("scim_group_id", self.scim_group_id.as_ref());
@@ -12400,6 +12719,7 @@ impl serde::Serialize for ReplaceDirectoryGroupRoleMappingsMappingsItem {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for ReplaceDirectoryGroupRoleMappingsMappingsItem {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             directory_group_id: fields.optional("directory_group_id"),
@@ -12431,6 +12751,7 @@ pub struct ReplaceRoleInRoleSet {
 
 #[cfg(feature = "roles")]
 impl crate::client::lenient::Members for ReplaceRoleInRoleSet {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("role_key", &self.role_key);
         out.put("to_role_key", &self.to_role_key);
@@ -12447,6 +12768,7 @@ impl serde::Serialize for ReplaceRoleInRoleSet {
 #[cfg(feature = "roles")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ReplaceRoleInRoleSet {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             role_key: fields.or_default("role_key"),
@@ -12504,6 +12826,7 @@ pub struct ReplaceRoleSet {
 
 #[cfg(feature = "roles")]
 impl crate::client::lenient::Members for ReplaceRoleSet {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("dest_role_set_key", &self.dest_role_set_key);
         out.put_some("reassignment_mappings", self.reassignment_mappings.as_ref());
@@ -12520,6 +12843,7 @@ impl serde::Serialize for ReplaceRoleSet {
 #[cfg(feature = "roles")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ReplaceRoleSet {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             dest_role_set_key: fields.or_default("dest_role_set_key"),
@@ -12576,6 +12900,7 @@ pub struct ReplaceScimGroupRoleMappings {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for ReplaceScimGroupRoleMappings {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("mappings", &self.mappings);
     }
@@ -12591,6 +12916,7 @@ impl serde::Serialize for ReplaceScimGroupRoleMappings {
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ReplaceScimGroupRoleMappings {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             mappings: fields.or_default("mappings"),
@@ -12644,6 +12970,7 @@ pub struct ReplaceScimGroupRoleMappingsMappingsItem {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for ReplaceScimGroupRoleMappingsMappingsItem {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("scim_group_id", &self.scim_group_id);
         out.put("role_id", &self.role_id);
@@ -12659,6 +12986,7 @@ impl serde::Serialize for ReplaceScimGroupRoleMappingsMappingsItem {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for ReplaceScimGroupRoleMappingsMappingsItem {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             scim_group_id: fields.or_default("scim_group_id"),
@@ -12699,6 +13027,7 @@ pub struct ReplaceUserEmailAddress {
 }
 
 impl crate::client::lenient::Members for ReplaceUserEmailAddress {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("email_address", &self.email_address);
         out.put_some("identification_status", self.identification_status.as_ref());
@@ -12717,6 +13046,7 @@ impl serde::Serialize for ReplaceUserEmailAddress {
 
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ReplaceUserEmailAddress {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             email_address: fields.or_default("email_address"),
@@ -12807,6 +13137,7 @@ pub struct ReplaceUserPhoneNumber {
 }
 
 impl crate::client::lenient::Members for ReplaceUserPhoneNumber {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("phone_number", &self.phone_number);
         out.put_some("identification_status", self.identification_status.as_ref());
@@ -12821,6 +13152,7 @@ impl serde::Serialize for ReplaceUserPhoneNumber {
 
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ReplaceUserPhoneNumber {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             phone_number: fields.or_default("phone_number"),
@@ -12895,6 +13227,7 @@ pub struct RevokeAdminPortalLinkToken {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for RevokeAdminPortalLinkToken {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("revocation_reason", self.revocation_reason.as_ref());
     }
@@ -12910,6 +13243,7 @@ impl serde::Serialize for RevokeAdminPortalLinkToken {
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for RevokeAdminPortalLinkToken {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             revocation_reason: fields.optional("revocation_reason"),
@@ -12971,6 +13305,7 @@ pub struct RevokeAdminPortalLinkTokenResponse {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for RevokeAdminPortalLinkTokenResponse {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -12997,6 +13332,7 @@ impl serde::Serialize for RevokeAdminPortalLinkTokenResponse {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for RevokeAdminPortalLinkTokenResponse {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -13036,6 +13372,7 @@ pub struct RevokeOauthApplicationToken {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for RevokeOauthApplicationToken {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("token", &self.token);
     }
@@ -13051,6 +13388,7 @@ impl serde::Serialize for RevokeOauthApplicationToken {
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for RevokeOauthApplicationToken {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             token: fields.or_default("token"),
@@ -13112,6 +13450,7 @@ pub struct Role {
 
 #[cfg(any(feature = "enterprise", feature = "roles"))]
 impl crate::client::lenient::Members for Role {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -13134,6 +13473,7 @@ impl serde::Serialize for Role {
 
 #[cfg(any(feature = "enterprise", feature = "roles"))]
 impl crate::client::lenient::Object for Role {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -13190,6 +13530,7 @@ pub struct RoleSet {
 
 #[cfg(feature = "roles")]
 impl crate::client::lenient::Members for RoleSet {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -13215,6 +13556,7 @@ impl serde::Serialize for RoleSet {
 
 #[cfg(feature = "roles")]
 impl crate::client::lenient::Object for RoleSet {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -13268,6 +13610,7 @@ pub struct RoleSetItem {
 
 #[cfg(feature = "roles")]
 impl crate::client::lenient::Members for RoleSetItem {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -13290,6 +13633,7 @@ impl serde::Serialize for RoleSetItem {
 
 #[cfg(feature = "roles")]
 impl crate::client::lenient::Object for RoleSetItem {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -13350,6 +13694,7 @@ pub struct RoleSetMigration {
 
 #[cfg(feature = "roles")]
 impl crate::client::lenient::Members for RoleSetMigration {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -13377,6 +13722,7 @@ impl serde::Serialize for RoleSetMigration {
 
 #[cfg(feature = "roles")]
 impl crate::client::lenient::Object for RoleSetMigration {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -13487,6 +13833,7 @@ pub struct SamlConnection {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for SamlConnection {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -13545,6 +13892,7 @@ impl serde::Serialize for SamlConnection {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for SamlConnection {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -13608,6 +13956,7 @@ pub struct SamlConnectionAttributeMapping {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for SamlConnectionAttributeMapping {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("user_id", &self.user_id);
         out.put("email_address", &self.email_address);
@@ -13625,6 +13974,7 @@ impl serde::Serialize for SamlConnectionAttributeMapping {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for SamlConnectionAttributeMapping {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             user_id: fields.or_default("user_id"),
@@ -13656,6 +14006,7 @@ pub struct SamlConnectionLoginHint {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for SamlConnectionLoginHint {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("mode", &self.mode);
         out.put_some("source", self.source.as_ref());
@@ -13671,6 +14022,7 @@ impl serde::Serialize for SamlConnectionLoginHint {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for SamlConnectionLoginHint {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             mode: fields.or_default("mode"),
@@ -13735,6 +14087,7 @@ pub struct ScimDirectory {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for ScimDirectory {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -13767,6 +14120,7 @@ impl serde::Serialize for ScimDirectory {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for ScimDirectory {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -13815,6 +14169,7 @@ pub struct ScimDirectoryCustomAttributesItem {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for ScimDirectoryCustomAttributesItem {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("name", self.name.as_ref());
         out.put_some("key", self.key.as_ref());
@@ -13834,6 +14189,7 @@ impl serde::Serialize for ScimDirectoryCustomAttributesItem {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for ScimDirectoryCustomAttributesItem {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.optional("name"),
@@ -13887,6 +14243,7 @@ pub struct ScimGroupRoleMapping {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for ScimGroupRoleMapping {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -13915,6 +14272,7 @@ impl serde::Serialize for ScimGroupRoleMapping {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for ScimGroupRoleMapping {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -13956,6 +14314,7 @@ pub struct ScimGroupRoleMappingDeleted {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for ScimGroupRoleMappingDeleted {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -13972,6 +14331,7 @@ impl serde::Serialize for ScimGroupRoleMappingDeleted {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for ScimGroupRoleMappingDeleted {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -13998,6 +14358,7 @@ pub struct SetUserPasswordCompromised {
 }
 
 impl crate::client::lenient::Members for SetUserPasswordCompromised {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("revoke_all_sessions", self.revoke_all_sessions.as_ref());
     }
@@ -14011,6 +14372,7 @@ impl serde::Serialize for SetUserPasswordCompromised {
 
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for SetUserPasswordCompromised {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             revoke_all_sessions: fields.optional("revoke_all_sessions"),
@@ -14059,6 +14421,7 @@ pub struct SignInToken {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for SignInToken {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -14080,6 +14443,7 @@ impl serde::Serialize for SignInToken {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Object for SignInToken {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -14176,6 +14540,7 @@ pub struct SignUp {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for SignUp {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -14214,6 +14579,7 @@ impl serde::Serialize for SignUp {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Object for SignUp {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -14279,6 +14645,7 @@ pub struct SignUpVerification {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for SignUpVerification {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("next_action", self.next_action.as_ref());
         out.put("supported_strategies", &self.supported_strategies);
@@ -14294,6 +14661,7 @@ impl serde::Serialize for SignUpVerification {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Object for SignUpVerification {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             next_action: fields.optional("next_action"),
@@ -14340,6 +14708,7 @@ pub struct SignUpVerifications {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for SignUpVerifications {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("email_address", self.email_address.as_ref());
         out.put_some("phone_number", self.phone_number.as_ref());
@@ -14357,6 +14726,7 @@ impl serde::Serialize for SignUpVerifications {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Object for SignUpVerifications {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             email_address: fields.optional("email_address"),
@@ -14386,6 +14756,7 @@ pub struct SvixUrl {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for SvixUrl {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("svix_url", &self.svix_url);
     }
@@ -14400,6 +14771,7 @@ impl serde::Serialize for SvixUrl {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Object for SvixUrl {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             svix_url: fields.or_default("svix_url"),
@@ -14472,6 +14844,7 @@ pub struct Template {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for Template {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("id", self.id.as_ref());
         out.put_some("object", self.object.as_ref());
@@ -14509,6 +14882,7 @@ impl serde::Serialize for Template {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Object for Template {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             id: fields.optional("id"),
@@ -14562,6 +14936,7 @@ pub struct TestingToken {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for TestingToken {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("token", &self.token);
@@ -14578,6 +14953,7 @@ impl serde::Serialize for TestingToken {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Object for TestingToken {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -14607,6 +14983,7 @@ pub struct ToggleTemplateDelivery {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for ToggleTemplateDelivery {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("delivered_by_clerk", self.delivered_by_clerk.as_ref());
     }
@@ -14622,6 +14999,7 @@ impl serde::Serialize for ToggleTemplateDelivery {
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for ToggleTemplateDelivery {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             delivered_by_clerk: fields.optional("delivered_by_clerk"),
@@ -14676,6 +15054,7 @@ pub struct TrustedDevice {
 }
 
 impl crate::client::lenient::Members for TrustedDevice {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -14698,6 +15077,7 @@ impl serde::Serialize for TrustedDevice {
 }
 
 impl crate::client::lenient::Object for TrustedDevice {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
@@ -14763,6 +15143,7 @@ pub struct UpdateDirectory {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for UpdateDirectory {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("name", self.name.as_ref());
         out.put_some("enabled", self.enabled.as_ref());
@@ -14785,6 +15166,7 @@ impl serde::Serialize for UpdateDirectory {
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateDirectory {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.optional("name"),
@@ -14863,6 +15245,7 @@ pub struct UpdateDomain {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for UpdateDomain {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("name", self.name.as_ref());
         out.put_some("proxy_url", self.proxy_url.as_ref());
@@ -14880,6 +15263,7 @@ impl serde::Serialize for UpdateDomain {
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateDomain {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.optional("name"),
@@ -14938,6 +15322,7 @@ pub struct UpdateEmailAddress {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for UpdateEmailAddress {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("verified", self.verified.as_ref());
         out.put_some("primary", self.primary.as_ref());
@@ -14958,6 +15343,7 @@ impl serde::Serialize for UpdateEmailAddress {
 #[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateEmailAddress {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             verified: fields.optional("verified"),
@@ -15031,6 +15417,7 @@ pub struct UpdateEnterpriseConnection {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for UpdateEnterpriseConnection {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("name", self.name.as_ref());
         out.put_some("domains", self.domains.as_ref());
@@ -15061,6 +15448,7 @@ impl serde::Serialize for UpdateEnterpriseConnection {
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateEnterpriseConnection {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.optional("name"),
@@ -15179,6 +15567,7 @@ pub struct UpdateEnterpriseConnectionCustomAttributesItem {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for UpdateEnterpriseConnectionCustomAttributesItem {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("name", &self.name);
         out.put("key", &self.key);
@@ -15198,6 +15587,7 @@ impl serde::Serialize for UpdateEnterpriseConnectionCustomAttributesItem {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for UpdateEnterpriseConnectionCustomAttributesItem {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.or_default("name"),
@@ -15241,6 +15631,7 @@ pub struct UpdateEnterpriseConnectionOidc {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for UpdateEnterpriseConnectionOidc {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("client_id", self.client_id.as_ref());
         out.put_some("client_secret", self.client_secret.as_ref());
@@ -15261,6 +15652,7 @@ impl serde::Serialize for UpdateEnterpriseConnectionOidc {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for UpdateEnterpriseConnectionOidc {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             client_id: fields.optional("client_id"),
@@ -15314,6 +15706,7 @@ pub struct UpdateEnterpriseConnectionSaml {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for UpdateEnterpriseConnectionSaml {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("name", self.name.as_ref());
         out.put_some("idp_entity_id", self.idp_entity_id.as_ref());
@@ -15338,6 +15731,7 @@ impl serde::Serialize for UpdateEnterpriseConnectionSaml {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for UpdateEnterpriseConnectionSaml {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.optional("name"),
@@ -15380,6 +15774,7 @@ pub struct UpdateEnterpriseConnectionSamlAttributeMapping {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for UpdateEnterpriseConnectionSamlAttributeMapping {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("user_id", self.user_id.as_ref());
         out.put_some("email_address", self.email_address.as_ref());
@@ -15397,6 +15792,7 @@ impl serde::Serialize for UpdateEnterpriseConnectionSamlAttributeMapping {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for UpdateEnterpriseConnectionSamlAttributeMapping {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             user_id: fields.optional("user_id"),
@@ -15428,6 +15824,7 @@ pub struct UpdateEnterpriseConnectionSamlLoginHint {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for UpdateEnterpriseConnectionSamlLoginHint {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("mode", &self.mode);
         out.put_some("source", self.source.as_ref());
@@ -15443,6 +15840,7 @@ impl serde::Serialize for UpdateEnterpriseConnectionSamlLoginHint {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for UpdateEnterpriseConnectionSamlLoginHint {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             mode: fields.or_default("mode"),
@@ -15505,6 +15903,7 @@ pub struct UpdateInstance {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for UpdateInstance {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("test_mode", self.test_mode.as_ref());
         out.put_some("hibp", self.hibp.as_ref());
@@ -15535,6 +15934,7 @@ impl serde::Serialize for UpdateInstance {
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateInstance {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             test_mode: fields.optional("test_mode"),
@@ -15645,6 +16045,7 @@ pub struct UpdateInstanceAuthConfig {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for UpdateInstanceAuthConfig {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some(
             "restricted_to_allowlist",
@@ -15666,6 +16067,7 @@ impl serde::Serialize for UpdateInstanceAuthConfig {
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateInstanceAuthConfig {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             restricted_to_allowlist: fields.optional("restricted_to_allowlist"),
@@ -15725,6 +16127,7 @@ pub struct UpdateInstanceCommunication {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for UpdateInstanceCommunication {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("blocked_country_codes", self.blocked_country_codes.as_ref());
     }
@@ -15740,6 +16143,7 @@ impl serde::Serialize for UpdateInstanceCommunication {
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateInstanceCommunication {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             blocked_country_codes: fields.optional("blocked_country_codes"),
@@ -15791,6 +16195,7 @@ pub struct UpdateInstanceOauthApplicationSettings {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for UpdateInstanceOauthApplicationSettings {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some(
             "dynamic_oauth_client_registration",
@@ -15828,6 +16233,7 @@ impl serde::Serialize for UpdateInstanceOauthApplicationSettings {
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateInstanceOauthApplicationSettings {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             dynamic_oauth_client_registration: fields.optional("dynamic_oauth_client_registration"),
@@ -15925,6 +16331,7 @@ pub struct UpdateInstanceOrganizationSettings {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for UpdateInstanceOrganizationSettings {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("enabled", self.enabled.as_ref());
         out.put_some(
@@ -15956,6 +16363,7 @@ impl serde::Serialize for UpdateInstanceOrganizationSettings {
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateInstanceOrganizationSettings {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             enabled: fields.optional("enabled"),
@@ -16061,6 +16469,7 @@ pub struct UpdateInstanceProtect {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for UpdateInstanceProtect {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("rules_enabled", self.rules_enabled.as_ref());
         out.put_some("specter_enabled", self.specter_enabled.as_ref());
@@ -16077,6 +16486,7 @@ impl serde::Serialize for UpdateInstanceProtect {
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateInstanceProtect {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             rules_enabled: fields.optional("rules_enabled"),
@@ -16130,6 +16540,7 @@ pub struct UpdateInstanceRestrictions {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for UpdateInstanceRestrictions {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("allowlist", self.allowlist.as_ref());
         out.put_some("blocklist", self.blocklist.as_ref());
@@ -16158,6 +16569,7 @@ impl serde::Serialize for UpdateInstanceRestrictions {
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateInstanceRestrictions {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             allowlist: fields.optional("allowlist"),
@@ -16237,6 +16649,7 @@ pub struct UpdateJwtTemplate {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for UpdateJwtTemplate {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("name", &self.name);
         out.put("claims", &self.claims);
@@ -16258,6 +16671,7 @@ impl serde::Serialize for UpdateJwtTemplate {
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateJwtTemplate {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.or_default("name"),
@@ -16365,6 +16779,7 @@ pub struct UpdateOauthApplication {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for UpdateOauthApplication {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("name", self.name.as_ref());
         out.put_some("redirect_uris", self.redirect_uris.as_ref());
@@ -16389,6 +16804,7 @@ impl serde::Serialize for UpdateOauthApplication {
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateOauthApplication {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.optional("name"),
@@ -16468,6 +16884,7 @@ pub struct UpdateOrganizationDomain {
 }
 
 impl crate::client::lenient::Members for UpdateOrganizationDomain {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("enrollment_mode", self.enrollment_mode.as_ref());
         out.put_some("verified", self.verified.as_ref());
@@ -16482,6 +16899,7 @@ impl serde::Serialize for UpdateOrganizationDomain {
 
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateOrganizationDomain {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             enrollment_mode: fields.optional("enrollment_mode"),
@@ -16528,6 +16946,7 @@ pub struct UpdateOrganizationPermission {
 
 #[cfg(feature = "roles")]
 impl crate::client::lenient::Members for UpdateOrganizationPermission {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("name", self.name.as_ref());
         out.put_some("key", self.key.as_ref());
@@ -16545,6 +16964,7 @@ impl serde::Serialize for UpdateOrganizationPermission {
 #[cfg(feature = "roles")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateOrganizationPermission {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.optional("name"),
@@ -16603,6 +17023,7 @@ pub struct UpdateOrganizationRole {
 
 #[cfg(feature = "roles")]
 impl crate::client::lenient::Members for UpdateOrganizationRole {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("name", self.name.as_ref());
         out.put_some("key", self.key.as_ref());
@@ -16621,6 +17042,7 @@ impl serde::Serialize for UpdateOrganizationRole {
 #[cfg(feature = "roles")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateOrganizationRole {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.optional("name"),
@@ -16686,6 +17108,7 @@ pub struct UpdatePhoneNumber {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for UpdatePhoneNumber {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("verified", self.verified.as_ref());
         out.put_some("primary", self.primary.as_ref());
@@ -16706,6 +17129,7 @@ impl serde::Serialize for UpdatePhoneNumber {
 #[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdatePhoneNumber {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             verified: fields.optional("verified"),
@@ -16760,6 +17184,7 @@ pub struct UpdateProductionInstanceDomain {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for UpdateProductionInstanceDomain {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("home_url", self.home_url.as_ref());
         out.put_some("is_secondary", self.is_secondary.as_ref());
@@ -16776,6 +17201,7 @@ impl serde::Serialize for UpdateProductionInstanceDomain {
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateProductionInstanceDomain {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             home_url: fields.optional("home_url"),
@@ -16834,6 +17260,7 @@ pub struct UpdateRoleSet {
 
 #[cfg(feature = "roles")]
 impl crate::client::lenient::Members for UpdateRoleSet {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("name", self.name.as_ref());
         out.put_some("key", self.key.as_ref());
@@ -16854,6 +17281,7 @@ impl serde::Serialize for UpdateRoleSet {
 #[cfg(feature = "roles")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateRoleSet {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.optional("name"),
@@ -16965,6 +17393,7 @@ pub struct UpdateSamlConnection {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for UpdateSamlConnection {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("name", self.name.as_ref());
         out.put_some("domain", self.domain.as_ref());
@@ -17007,6 +17436,7 @@ impl serde::Serialize for UpdateSamlConnection {
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateSamlConnection {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.optional("name"),
@@ -17181,6 +17611,7 @@ pub struct UpdateSamlConnectionAttributeMapping {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for UpdateSamlConnectionAttributeMapping {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("user_id", self.user_id.as_ref());
         out.put_some("email_address", self.email_address.as_ref());
@@ -17198,6 +17629,7 @@ impl serde::Serialize for UpdateSamlConnectionAttributeMapping {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for UpdateSamlConnectionAttributeMapping {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             user_id: fields.optional("user_id"),
@@ -17229,6 +17661,7 @@ pub struct UpdateSamlConnectionLoginHint {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for UpdateSamlConnectionLoginHint {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("mode", &self.mode);
         out.put_some("source", self.source.as_ref());
@@ -17244,6 +17677,7 @@ impl serde::Serialize for UpdateSamlConnectionLoginHint {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Object for UpdateSamlConnectionLoginHint {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             mode: fields.or_default("mode"),
@@ -17294,6 +17728,7 @@ pub struct UpdateScimDirectory {
 
 #[cfg(feature = "enterprise")]
 impl crate::client::lenient::Members for UpdateScimDirectory {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("name", self.name.as_ref());
         out.put_some("enabled", self.enabled.as_ref());
@@ -17316,6 +17751,7 @@ impl serde::Serialize for UpdateScimDirectory {
 #[cfg(feature = "enterprise")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateScimDirectory {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.optional("name"),
@@ -17388,6 +17824,7 @@ pub struct UpdateSignUp {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for UpdateSignUp {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("external_id", self.external_id.as_ref());
         out.put_some("custom_action", self.custom_action.as_ref());
@@ -17404,6 +17841,7 @@ impl serde::Serialize for UpdateSignUp {
 #[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpdateSignUp {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             external_id: fields.optional("external_id"),
@@ -17466,6 +17904,7 @@ pub struct UpsertTemplate {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for UpsertTemplate {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("name", self.name.as_ref());
         out.put_some("subject", self.subject.as_ref());
@@ -17487,6 +17926,7 @@ impl serde::Serialize for UpsertTemplate {
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UpsertTemplate {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             name: fields.optional("name"),
@@ -17564,6 +18004,7 @@ pub struct UsersBan {
 }
 
 impl crate::client::lenient::Members for UsersBan {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("user_ids", &self.user_ids);
     }
@@ -17577,6 +18018,7 @@ impl serde::Serialize for UsersBan {
 
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UsersBan {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             user_ids: fields.or_default("user_ids"),
@@ -17624,6 +18066,7 @@ pub struct UsersGetOrganizationInvitations {
 }
 
 impl crate::client::lenient::Members for UsersGetOrganizationInvitations {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("limit", self.limit.as_ref());
         out.put_some("offset", self.offset.as_ref());
@@ -17639,6 +18082,7 @@ impl serde::Serialize for UsersGetOrganizationInvitations {
 
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UsersGetOrganizationInvitations {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             limit: fields.optional("limit"),
@@ -17699,6 +18143,7 @@ pub struct UsersUnban {
 }
 
 impl crate::client::lenient::Members for UsersUnban {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("user_ids", &self.user_ids);
     }
@@ -17712,6 +18157,7 @@ impl serde::Serialize for UsersUnban {
 
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for UsersUnban {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             user_ids: fields.or_default("user_ids"),
@@ -17766,6 +18212,7 @@ pub struct VerificationResponse {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for VerificationResponse {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("object", self.object.as_ref());
         out.put_some("id", self.id.as_ref());
@@ -17786,6 +18233,7 @@ impl serde::Serialize for VerificationResponse {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Object for VerificationResponse {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.optional("object"),
@@ -17830,6 +18278,7 @@ pub struct VerificationResponse2 {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for VerificationResponse2 {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("object", self.object.as_ref());
         out.put_some("id", self.id.as_ref());
@@ -17850,6 +18299,7 @@ impl serde::Serialize for VerificationResponse2 {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Object for VerificationResponse2 {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.optional("object"),
@@ -17894,6 +18344,7 @@ pub struct VerificationResponse3 {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for VerificationResponse3 {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("object", self.object.as_ref());
         out.put_some("id", self.id.as_ref());
@@ -17914,6 +18365,7 @@ impl serde::Serialize for VerificationResponse3 {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Object for VerificationResponse3 {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.optional("object"),
@@ -17958,6 +18410,7 @@ pub struct VerificationResponse4 {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for VerificationResponse4 {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("object", self.object.as_ref());
         out.put_some("id", self.id.as_ref());
@@ -17978,6 +18431,7 @@ impl serde::Serialize for VerificationResponse4 {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Object for VerificationResponse4 {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.optional("object"),
@@ -18011,6 +18465,7 @@ pub struct VerifyClient {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for VerifyClient {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("token", &self.token);
     }
@@ -18026,6 +18481,7 @@ impl serde::Serialize for VerifyClient {
 #[cfg(feature = "identity")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for VerifyClient {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             token: fields.or_default("token"),
@@ -18074,6 +18530,7 @@ pub struct VerifyDomainProxy {
 
 #[cfg(feature = "instance")]
 impl crate::client::lenient::Members for VerifyDomainProxy {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("domain_id", self.domain_id.as_ref());
         out.put_some("proxy_url", self.proxy_url.as_ref());
@@ -18090,6 +18547,7 @@ impl serde::Serialize for VerifyDomainProxy {
 #[cfg(feature = "instance")]
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for VerifyDomainProxy {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             domain_id: fields.optional("domain_id"),
@@ -18132,6 +18590,7 @@ pub struct VerifyTotp {
 }
 
 impl crate::client::lenient::Members for VerifyTotp {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("code", &self.code);
     }
@@ -18145,6 +18604,7 @@ impl serde::Serialize for VerifyTotp {
 
 #[cfg(feature = "testing")]
 impl crate::client::lenient::Object for VerifyTotp {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             code: fields.or_default("code"),
@@ -18186,6 +18646,7 @@ pub struct VerifyTotpResponse {
 }
 
 impl crate::client::lenient::Members for VerifyTotpResponse {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put_some("verified", self.verified.as_ref());
         out.put_some("code_type", self.code_type.as_ref());
@@ -18199,6 +18660,7 @@ impl serde::Serialize for VerifyTotpResponse {
 }
 
 impl crate::client::lenient::Object for VerifyTotpResponse {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             verified: fields.optional("verified"),
@@ -18249,6 +18711,7 @@ pub struct WaitlistEntry {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Members for WaitlistEntry {
+    #[inline]
     fn members(&self, out: &mut crate::client::lenient::Out) {
         out.put("object", &self.object);
         out.put("id", &self.id);
@@ -18270,6 +18733,7 @@ impl serde::Serialize for WaitlistEntry {
 
 #[cfg(feature = "identity")]
 impl crate::client::lenient::Object for WaitlistEntry {
+    #[inline]
     fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
         Self {
             object: fields.or_default("object"),
