@@ -41,12 +41,12 @@ pub(crate) struct Fields {
 
 impl Fields {
     /// A member where `null` and missing read as `T::default()`.
-    pub(crate) fn or_default<T: DeserializeOwned + Default>(&mut self, name: &str) -> T {
-        self.optional(name).unwrap_or_default()
+    pub(crate) fn plain<T: DeserializeOwned + Default>(&mut self, name: &str) -> T {
+        self.option(name).unwrap_or_default()
     }
 
     /// A member where `null` and missing read as `None`.
-    pub(crate) fn optional<T: DeserializeOwned>(&mut self, name: &str) -> Option<T> {
+    pub(crate) fn option<T: DeserializeOwned>(&mut self, name: &str) -> Option<T> {
         match self.map.remove(name) {
             None | Some(Value::Null) => None,
             Some(value) => match T::deserialize(value) {
@@ -82,7 +82,7 @@ pub(crate) struct Out {
 
 impl Out {
     /// Writes a member.
-    pub(crate) fn put<T: Serialize>(&mut self, name: &str, value: &T) {
+    pub(crate) fn plain<T: Serialize>(&mut self, name: &str, value: &T) {
         match serde_json::to_value(value) {
             Ok(value) => self.insert(name, value),
             Err(e) => self.fail(&e),
@@ -90,9 +90,9 @@ impl Out {
     }
 
     /// Writes a member unless it is `None`.
-    pub(crate) fn put_some<T: Serialize>(&mut self, name: &str, value: Option<&T>) {
+    pub(crate) fn option<T: Serialize>(&mut self, name: &str, value: &Option<T>) {
         if let Some(value) = value {
-            self.put(name, value);
+            self.plain(name, value);
         }
     }
 
@@ -134,6 +134,56 @@ fn to_map(model: &dyn Members) -> Result<Map<String, Value>> {
         Some(e) => Err(e),
     }
 }
+
+/// `Serialize` and `Deserialize` for a generated model, through [`Members`]
+/// and [`Object`]: one line per member, `plain` (missing and `null` read as
+/// the default) or `option` (missing and `null` read as `None`, which is left
+/// out when written), then the field and its wire name. `params` models (a
+/// request's body or query) are only read back by the testing kit's
+/// dispatcher, so their `Deserialize` is behind `testing`.
+macro_rules! serde_object {
+    (params $name:ident { $( $how:ident $field:ident = $wire:literal; )* }) => {
+        $crate::client::lenient::serde_object!(@ser $name { $( $how $field = $wire; )* });
+        #[cfg(feature = "testing")]
+        $crate::client::lenient::serde_object!(@de $name { $( $how $field = $wire; )* });
+    };
+    ($name:ident { $( $how:ident $field:ident = $wire:literal; )* }) => {
+        $crate::client::lenient::serde_object!(@ser $name { $( $how $field = $wire; )* });
+        $crate::client::lenient::serde_object!(@de $name { $( $how $field = $wire; )* });
+    };
+    (@ser $name:ident { $( $how:ident $field:ident = $wire:literal; )* }) => {
+        impl $crate::client::lenient::Members for $name {
+            // Compiled where the model is serialized, like derived code.
+            #[inline]
+            #[allow(unused_variables)]
+            fn members(&self, out: &mut $crate::client::lenient::Out) {
+                $( out.$how($wire, &self.$field); )*
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                $crate::client::lenient::serialize(self, serializer)
+            }
+        }
+    };
+    (@de $name:ident { $( $how:ident $field:ident = $wire:literal; )* }) => {
+        impl $crate::client::lenient::Object for $name {
+            #[inline]
+            #[allow(unused_variables)]
+            fn from_fields(fields: &mut $crate::client::lenient::Fields) -> Self {
+                Self { $( $field: fields.$how($wire), )* }
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                $crate::client::lenient::object(deserializer)
+            }
+        }
+    };
+}
+pub(crate) use serde_object;
 
 fn member_error(name: &str, error: &serde_json::Error) -> serde_json::Error {
     serde_json::Error::custom(format_args!("`{name}`: {error}"))
@@ -184,7 +234,7 @@ fn kind(value: &Value) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::{Fields, Members, Object, Out};
+    use super::serde_object;
 
     #[derive(Debug, Default, PartialEq)]
     struct Probe {
@@ -194,42 +244,12 @@ mod tests {
         note: Option<String>,
     }
 
-    impl Object for Probe {
-        fn from_fields(fields: &mut Fields) -> Self {
-            Self {
-                name: fields.or_default("name"),
-                count: fields.or_default("count"),
-                tags: fields.or_default("tags"),
-                note: fields.optional("note"),
-            }
-        }
-    }
-
-    impl Members for Probe {
-        fn members(&self, out: &mut Out) {
-            out.put("name", &self.name);
-            out.put("count", &self.count);
-            out.put("tags", &self.tags);
-            out.put_some("note", self.note.as_ref());
-        }
-    }
-
-    impl serde::Serialize for Probe {
-        fn serialize<S: serde::Serializer>(
-            &self,
-            serializer: S,
-        ) -> std::result::Result<S::Ok, S::Error> {
-            super::serialize(self, serializer)
-        }
-    }
-
-    impl<'de> serde::Deserialize<'de> for Probe {
-        fn deserialize<D: serde::Deserializer<'de>>(
-            deserializer: D,
-        ) -> std::result::Result<Self, D::Error> {
-            super::object(deserializer)
-        }
-    }
+    serde_object!(Probe {
+        plain name = "name";
+        plain count = "count";
+        plain tags = "tags";
+        option note = "note";
+    });
 
     #[test]
     fn members_read_leniently() {

@@ -28,37 +28,12 @@ pub struct BillingAmount {
     pub currency_symbol: String,
 }
 
-impl crate::client::lenient::Members for BillingAmount {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("amount", &self.amount);
-        out.put("amount_formatted", &self.amount_formatted);
-        out.put("currency", &self.currency);
-        out.put("currency_symbol", &self.currency_symbol);
-    }
-}
-
-impl serde::Serialize for BillingAmount {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for BillingAmount {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            amount: fields.or_default("amount"),
-            amount_formatted: fields.or_default("amount_formatted"),
-            currency: fields.or_default("currency"),
-            currency_symbol: fields.or_default("currency_symbol"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for BillingAmount {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    BillingAmount {
+        plain amount = "amount";
+        plain amount_formatted = "amount_formatted";
+        plain currency = "currency";
+        plain currency_symbol = "currency_symbol";
     }
 }
 
@@ -76,37 +51,12 @@ pub struct BillingPayee {
     pub gateway_status: String,
 }
 
-impl crate::client::lenient::Members for BillingPayee {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("id", &self.id);
-        out.put("gateway_type", &self.gateway_type);
-        out.put("gateway_external_id", &self.gateway_external_id);
-        out.put("gateway_status", &self.gateway_status);
-    }
-}
-
-impl serde::Serialize for BillingPayee {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for BillingPayee {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            id: fields.or_default("id"),
-            gateway_type: fields.or_default("gateway_type"),
-            gateway_external_id: fields.or_default("gateway_external_id"),
-            gateway_status: fields.or_default("gateway_status"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for BillingPayee {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    BillingPayee {
+        plain id = "id";
+        plain gateway_type = "gateway_type";
+        plain gateway_external_id = "gateway_external_id";
+        plain gateway_status = "gateway_status";
     }
 }
 
@@ -138,51 +88,19 @@ pub struct BillingPayerEventPayload {
     pub updated_at: Option<i64>,
 }
 
-impl crate::client::lenient::Members for BillingPayerEventPayload {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("object", self.object.as_ref());
-        out.put("id", &self.id);
-        out.put("user_id", &self.user_id);
-        out.put("first_name", &self.first_name);
-        out.put("last_name", &self.last_name);
-        out.put("email", &self.email);
-        out.put("organization_id", &self.organization_id);
-        out.put("organization_name", &self.organization_name);
-        out.put("image_url", &self.image_url);
-        out.put_some("created_at", self.created_at.as_ref());
-        out.put_some("updated_at", self.updated_at.as_ref());
-    }
-}
-
-impl serde::Serialize for BillingPayerEventPayload {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for BillingPayerEventPayload {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.optional("object"),
-            id: fields.or_default("id"),
-            user_id: fields.or_default("user_id"),
-            first_name: fields.or_default("first_name"),
-            last_name: fields.or_default("last_name"),
-            email: fields.or_default("email"),
-            organization_id: fields.or_default("organization_id"),
-            organization_name: fields.or_default("organization_name"),
-            image_url: fields.or_default("image_url"),
-            created_at: fields.optional("created_at"),
-            updated_at: fields.optional("updated_at"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for BillingPayerEventPayload {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    BillingPayerEventPayload {
+        option object = "object";
+        plain id = "id";
+        plain user_id = "user_id";
+        plain first_name = "first_name";
+        plain last_name = "last_name";
+        plain email = "email";
+        plain organization_id = "organization_id";
+        plain organization_name = "organization_name";
+        plain image_url = "image_url";
+        option created_at = "created_at";
+        option updated_at = "updated_at";
     }
 }
 
@@ -196,33 +114,10 @@ pub struct BillingPaymentFailedReason {
     pub decline_code: String,
 }
 
-impl crate::client::lenient::Members for BillingPaymentFailedReason {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("code", &self.code);
-        out.put("decline_code", &self.decline_code);
-    }
-}
-
-impl serde::Serialize for BillingPaymentFailedReason {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for BillingPaymentFailedReason {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            code: fields.or_default("code"),
-            decline_code: fields.or_default("decline_code"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for BillingPaymentFailedReason {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    BillingPaymentFailedReason {
+        plain code = "code";
+        plain decline_code = "decline_code";
     }
 }
 
@@ -248,48 +143,16 @@ pub struct BillingPaymentSource {
     pub last4: Option<String>,
 }
 
-impl crate::client::lenient::Members for BillingPaymentSource {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("id", &self.id);
-        out.put("gateway", &self.gateway);
-        out.put("gateway_external_id", &self.gateway_external_id);
-        out.put_some(
-            "gateway_external_account_id",
-            self.gateway_external_account_id.as_ref(),
-        );
-        out.put("payment_method", &self.payment_method);
-        out.put("status", &self.status);
-        out.put_some("card_type", self.card_type.as_ref());
-        out.put_some("last4", self.last4.as_ref());
-    }
-}
-
-impl serde::Serialize for BillingPaymentSource {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for BillingPaymentSource {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            id: fields.or_default("id"),
-            gateway: fields.or_default("gateway"),
-            gateway_external_id: fields.or_default("gateway_external_id"),
-            gateway_external_account_id: fields.optional("gateway_external_account_id"),
-            payment_method: fields.or_default("payment_method"),
-            status: fields.or_default("status"),
-            card_type: fields.optional("card_type"),
-            last4: fields.optional("last4"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for BillingPaymentSource {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    BillingPaymentSource {
+        plain id = "id";
+        plain gateway = "gateway";
+        plain gateway_external_id = "gateway_external_id";
+        option gateway_external_account_id = "gateway_external_account_id";
+        plain payment_method = "payment_method";
+        plain status = "status";
+        option card_type = "card_type";
+        option last4 = "last4";
     }
 }
 
@@ -331,41 +194,14 @@ pub struct BillingPlan {
     pub currency: String,
 }
 
-impl crate::client::lenient::Members for BillingPlan {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("id", &self.id);
-        out.put("slug", &self.slug);
-        out.put("name", &self.name);
-        out.put("is_recurring", &self.is_recurring);
-        out.put("amount", &self.amount);
-        out.put("currency", &self.currency);
-    }
-}
-
-impl serde::Serialize for BillingPlan {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for BillingPlan {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            id: fields.or_default("id"),
-            slug: fields.or_default("slug"),
-            name: fields.or_default("name"),
-            is_recurring: fields.or_default("is_recurring"),
-            amount: fields.or_default("amount"),
-            currency: fields.or_default("currency"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for BillingPlan {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    BillingPlan {
+        plain id = "id";
+        plain slug = "slug";
+        plain name = "name";
+        plain is_recurring = "is_recurring";
+        plain amount = "amount";
+        plain currency = "currency";
     }
 }
 
@@ -377,31 +213,9 @@ pub struct BillingSeats {
     pub quantity: Option<i64>,
 }
 
-impl crate::client::lenient::Members for BillingSeats {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("quantity", self.quantity.as_ref());
-    }
-}
-
-impl serde::Serialize for BillingSeats {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for BillingSeats {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            quantity: fields.optional("quantity"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for BillingSeats {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    BillingSeats {
+        option quantity = "quantity";
     }
 }
 
@@ -419,37 +233,12 @@ pub struct BillingSubscriptionCredit {
     pub cycle_remaining_percent: f64,
 }
 
-impl crate::client::lenient::Members for BillingSubscriptionCredit {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("amount", &self.amount);
-        out.put("cycle_days_remaining", &self.cycle_days_remaining);
-        out.put("cycle_days_total", &self.cycle_days_total);
-        out.put("cycle_remaining_percent", &self.cycle_remaining_percent);
-    }
-}
-
-impl serde::Serialize for BillingSubscriptionCredit {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for BillingSubscriptionCredit {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            amount: fields.or_default("amount"),
-            cycle_days_remaining: fields.or_default("cycle_days_remaining"),
-            cycle_days_total: fields.or_default("cycle_days_total"),
-            cycle_remaining_percent: fields.or_default("cycle_remaining_percent"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for BillingSubscriptionCredit {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    BillingSubscriptionCredit {
+        plain amount = "amount";
+        plain cycle_days_remaining = "cycle_days_remaining";
+        plain cycle_days_total = "cycle_days_total";
+        plain cycle_remaining_percent = "cycle_remaining_percent";
     }
 }
 
@@ -465,35 +254,11 @@ pub struct BillingSubscriptionCredits {
     pub total: BillingAmount,
 }
 
-impl crate::client::lenient::Members for BillingSubscriptionCredits {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("proration", self.proration.as_ref());
-        out.put_some("payer", self.payer.as_ref());
-        out.put("total", &self.total);
-    }
-}
-
-impl serde::Serialize for BillingSubscriptionCredits {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for BillingSubscriptionCredits {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            proration: fields.optional("proration"),
-            payer: fields.optional("payer"),
-            total: fields.or_default("total"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for BillingSubscriptionCredits {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    BillingSubscriptionCredits {
+        option proration = "proration";
+        option payer = "payer";
+        plain total = "total";
     }
 }
 
@@ -533,57 +298,22 @@ pub struct BillingSubscriptionItem {
     pub credits: Option<BillingSubscriptionCredits>,
 }
 
-impl crate::client::lenient::Members for BillingSubscriptionItem {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("id", &self.id);
-        out.put("object", &self.object);
-        out.put("status", &self.status);
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-        out.put("period_start", &self.period_start);
-        out.put("period_end", &self.period_end);
-        out.put("interval", &self.interval);
-        out.put_some("plan_id", self.plan_id.as_ref());
-        out.put_some("plan", self.plan.as_ref());
-        out.put_some("payer", self.payer.as_ref());
-        out.put_some("subscription_id", self.subscription_id.as_ref());
-        out.put_some("credit", self.credit.as_ref());
-        out.put_some("credits", self.credits.as_ref());
-    }
-}
-
-impl serde::Serialize for BillingSubscriptionItem {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for BillingSubscriptionItem {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            id: fields.or_default("id"),
-            object: fields.or_default("object"),
-            status: fields.or_default("status"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-            period_start: fields.or_default("period_start"),
-            period_end: fields.or_default("period_end"),
-            interval: fields.or_default("interval"),
-            plan_id: fields.optional("plan_id"),
-            plan: fields.optional("plan"),
-            payer: fields.optional("payer"),
-            subscription_id: fields.optional("subscription_id"),
-            credit: fields.optional("credit"),
-            credits: fields.optional("credits"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for BillingSubscriptionItem {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    BillingSubscriptionItem {
+        plain id = "id";
+        plain object = "object";
+        plain status = "status";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+        plain period_start = "period_start";
+        plain period_end = "period_end";
+        plain interval = "interval";
+        option plan_id = "plan_id";
+        option plan = "plan";
+        option payer = "payer";
+        option subscription_id = "subscription_id";
+        option credit = "credit";
+        option credits = "credits";
     }
 }
 
@@ -629,57 +359,22 @@ pub struct BillingSubscriptionItemEventPayload {
     pub seats: Option<BillingSeats>,
 }
 
-impl crate::client::lenient::Members for BillingSubscriptionItemEventPayload {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("status", &self.status);
-        out.put("is_free_trial", &self.is_free_trial);
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-        out.put("period_start", &self.period_start);
-        out.put_some("period_end", self.period_end.as_ref());
-        out.put("interval", &self.interval);
-        out.put_some("plan_id", self.plan_id.as_ref());
-        out.put_some("plan", self.plan.as_ref());
-        out.put_some("payer", self.payer.as_ref());
-        out.put_some("subscription_id", self.subscription_id.as_ref());
-        out.put_some("seats", self.seats.as_ref());
-    }
-}
-
-impl serde::Serialize for BillingSubscriptionItemEventPayload {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for BillingSubscriptionItemEventPayload {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            status: fields.or_default("status"),
-            is_free_trial: fields.or_default("is_free_trial"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-            period_start: fields.or_default("period_start"),
-            period_end: fields.optional("period_end"),
-            interval: fields.or_default("interval"),
-            plan_id: fields.optional("plan_id"),
-            plan: fields.optional("plan"),
-            payer: fields.optional("payer"),
-            subscription_id: fields.optional("subscription_id"),
-            seats: fields.optional("seats"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for BillingSubscriptionItemEventPayload {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    BillingSubscriptionItemEventPayload {
+        plain object = "object";
+        plain id = "id";
+        plain status = "status";
+        plain is_free_trial = "is_free_trial";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+        plain period_start = "period_start";
+        option period_end = "period_end";
+        plain interval = "interval";
+        option plan_id = "plan_id";
+        option plan = "plan";
+        option payer = "payer";
+        option subscription_id = "subscription_id";
+        option seats = "seats";
     }
 }
 
@@ -731,43 +426,15 @@ pub struct BillingSubscriptionItemEventPlan {
     pub unit_prices: Vec<BillingSubscriptionItemEventPlanUnitPrice>,
 }
 
-impl crate::client::lenient::Members for BillingSubscriptionItemEventPlan {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("id", &self.id);
-        out.put("slug", &self.slug);
-        out.put("name", &self.name);
-        out.put("is_recurring", &self.is_recurring);
-        out.put("amount", &self.amount);
-        out.put("currency", &self.currency);
-        out.put("unit_prices", &self.unit_prices);
-    }
-}
-
-impl serde::Serialize for BillingSubscriptionItemEventPlan {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for BillingSubscriptionItemEventPlan {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            id: fields.or_default("id"),
-            slug: fields.or_default("slug"),
-            name: fields.or_default("name"),
-            is_recurring: fields.or_default("is_recurring"),
-            amount: fields.or_default("amount"),
-            currency: fields.or_default("currency"),
-            unit_prices: fields.or_default("unit_prices"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for BillingSubscriptionItemEventPlan {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    BillingSubscriptionItemEventPlan {
+        plain id = "id";
+        plain slug = "slug";
+        plain name = "name";
+        plain is_recurring = "is_recurring";
+        plain amount = "amount";
+        plain currency = "currency";
+        plain unit_prices = "unit_prices";
     }
 }
 
@@ -783,35 +450,11 @@ pub struct BillingSubscriptionItemEventPlanUnitPrice {
     pub tiers: Vec<BillingSubscriptionItemEventPlanUnitPriceTier>,
 }
 
-impl crate::client::lenient::Members for BillingSubscriptionItemEventPlanUnitPrice {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("name", &self.name);
-        out.put("block_size", &self.block_size);
-        out.put("tiers", &self.tiers);
-    }
-}
-
-impl serde::Serialize for BillingSubscriptionItemEventPlanUnitPrice {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for BillingSubscriptionItemEventPlanUnitPrice {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.or_default("name"),
-            block_size: fields.or_default("block_size"),
-            tiers: fields.or_default("tiers"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for BillingSubscriptionItemEventPlanUnitPrice {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    BillingSubscriptionItemEventPlanUnitPrice {
+        plain name = "name";
+        plain block_size = "block_size";
+        plain tiers = "tiers";
     }
 }
 
@@ -829,37 +472,12 @@ pub struct BillingSubscriptionItemEventPlanUnitPriceTier {
     pub currency: String,
 }
 
-impl crate::client::lenient::Members for BillingSubscriptionItemEventPlanUnitPriceTier {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("starts_at_block", &self.starts_at_block);
-        out.put_some("ends_after_block", self.ends_after_block.as_ref());
-        out.put("amount_per_block", &self.amount_per_block);
-        out.put("currency", &self.currency);
-    }
-}
-
-impl serde::Serialize for BillingSubscriptionItemEventPlanUnitPriceTier {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for BillingSubscriptionItemEventPlanUnitPriceTier {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            starts_at_block: fields.or_default("starts_at_block"),
-            ends_after_block: fields.optional("ends_after_block"),
-            amount_per_block: fields.or_default("amount_per_block"),
-            currency: fields.or_default("currency"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for BillingSubscriptionItemEventPlanUnitPriceTier {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    BillingSubscriptionItemEventPlanUnitPriceTier {
+        plain starts_at_block = "starts_at_block";
+        option ends_after_block = "ends_after_block";
+        plain amount_per_block = "amount_per_block";
+        plain currency = "currency";
     }
 }
 
@@ -905,33 +523,10 @@ pub struct BillingSubscriptionPayerCredit {
     pub remaining_balance: BillingAmount,
 }
 
-impl crate::client::lenient::Members for BillingSubscriptionPayerCredit {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("applied_amount", &self.applied_amount);
-        out.put("remaining_balance", &self.remaining_balance);
-    }
-}
-
-impl serde::Serialize for BillingSubscriptionPayerCredit {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for BillingSubscriptionPayerCredit {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            applied_amount: fields.or_default("applied_amount"),
-            remaining_balance: fields.or_default("remaining_balance"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for BillingSubscriptionPayerCredit {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    BillingSubscriptionPayerCredit {
+        plain applied_amount = "applied_amount";
+        plain remaining_balance = "remaining_balance";
     }
 }
 
@@ -949,37 +544,12 @@ pub struct BillingTotals {
     pub per_unit_totals: Vec<BillingUnitTotal>,
 }
 
-impl crate::client::lenient::Members for BillingTotals {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("subtotal", &self.subtotal);
-        out.put("tax_total", &self.tax_total);
-        out.put("grand_total", &self.grand_total);
-        out.put("per_unit_totals", &self.per_unit_totals);
-    }
-}
-
-impl serde::Serialize for BillingTotals {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for BillingTotals {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            subtotal: fields.or_default("subtotal"),
-            tax_total: fields.or_default("tax_total"),
-            grand_total: fields.or_default("grand_total"),
-            per_unit_totals: fields.or_default("per_unit_totals"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for BillingTotals {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    BillingTotals {
+        plain subtotal = "subtotal";
+        plain tax_total = "tax_total";
+        plain grand_total = "grand_total";
+        plain per_unit_totals = "per_unit_totals";
     }
 }
 
@@ -999,39 +569,13 @@ pub struct BillingUnitTotal {
     pub currency: Option<String>,
 }
 
-impl crate::client::lenient::Members for BillingUnitTotal {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("name", self.name.as_ref());
-        out.put_some("amount", self.amount.as_ref());
-        out.put_some("quantity", self.quantity.as_ref());
-        out.put_some("total", self.total.as_ref());
-        out.put_some("currency", self.currency.as_ref());
-    }
-}
-
-impl serde::Serialize for BillingUnitTotal {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for BillingUnitTotal {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.optional("name"),
-            amount: fields.optional("amount"),
-            quantity: fields.optional("quantity"),
-            total: fields.optional("total"),
-            currency: fields.optional("currency"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for BillingUnitTotal {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    BillingUnitTotal {
+        option name = "name";
+        option amount = "amount";
+        option quantity = "quantity";
+        option total = "total";
+        option currency = "currency";
     }
 }
 
@@ -1081,67 +625,27 @@ pub struct PaymentAttemptEventPayload {
     pub subscription_items: Vec<BillingSubscriptionItem>,
 }
 
-impl crate::client::lenient::Members for PaymentAttemptEventPayload {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("id", &self.id);
-        out.put("instance_id", &self.instance_id);
-        out.put("payment_id", &self.payment_id);
-        out.put("invoice_id", &self.invoice_id);
-        out.put("statement_id", &self.statement_id);
-        out.put("gateway_external_id", &self.gateway_external_id);
-        out.put("status", &self.status);
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-        out.put_some("paid_at", self.paid_at.as_ref());
-        out.put_some("failed_at", self.failed_at.as_ref());
-        out.put_some("failed_reason", self.failed_reason.as_ref());
-        out.put("billing_date", &self.billing_date);
-        out.put("charge_type", &self.charge_type);
-        out.put("payee", &self.payee);
-        out.put("payer", &self.payer);
-        out.put("totals", &self.totals);
-        out.put("payment_source", &self.payment_source);
-        out.put("subscription_items", &self.subscription_items);
-    }
-}
-
-impl serde::Serialize for PaymentAttemptEventPayload {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for PaymentAttemptEventPayload {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            id: fields.or_default("id"),
-            instance_id: fields.or_default("instance_id"),
-            payment_id: fields.or_default("payment_id"),
-            invoice_id: fields.or_default("invoice_id"),
-            statement_id: fields.or_default("statement_id"),
-            gateway_external_id: fields.or_default("gateway_external_id"),
-            status: fields.or_default("status"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-            paid_at: fields.optional("paid_at"),
-            failed_at: fields.optional("failed_at"),
-            failed_reason: fields.optional("failed_reason"),
-            billing_date: fields.or_default("billing_date"),
-            charge_type: fields.or_default("charge_type"),
-            payee: fields.or_default("payee"),
-            payer: fields.or_default("payer"),
-            totals: fields.or_default("totals"),
-            payment_source: fields.or_default("payment_source"),
-            subscription_items: fields.or_default("subscription_items"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for PaymentAttemptEventPayload {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    PaymentAttemptEventPayload {
+        plain id = "id";
+        plain instance_id = "instance_id";
+        plain payment_id = "payment_id";
+        plain invoice_id = "invoice_id";
+        plain statement_id = "statement_id";
+        plain gateway_external_id = "gateway_external_id";
+        plain status = "status";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+        option paid_at = "paid_at";
+        option failed_at = "failed_at";
+        option failed_reason = "failed_reason";
+        plain billing_date = "billing_date";
+        plain charge_type = "charge_type";
+        plain payee = "payee";
+        plain payer = "payer";
+        plain totals = "totals";
+        plain payment_source = "payment_source";
+        plain subscription_items = "subscription_items";
     }
 }
 
@@ -1201,57 +705,22 @@ pub struct SubscriptionEventPayload {
     pub items: Vec<BillingSubscriptionItemEventPayload>,
 }
 
-impl crate::client::lenient::Members for SubscriptionEventPayload {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("status", &self.status);
-        out.put_some("active_at", self.active_at.as_ref());
-        out.put_some("canceled_at", self.canceled_at.as_ref());
-        out.put("created_at", &self.created_at);
-        out.put_some("ended_at", self.ended_at.as_ref());
-        out.put_some("past_due_at", self.past_due_at.as_ref());
-        out.put("updated_at", &self.updated_at);
-        out.put_some("latest_payment_id", self.latest_payment_id.as_ref());
-        out.put("payer_id", &self.payer_id);
-        out.put("payer", &self.payer);
-        out.put_some("payment_source_id", self.payment_source_id.as_ref());
-        out.put("items", &self.items);
-    }
-}
-
-impl serde::Serialize for SubscriptionEventPayload {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for SubscriptionEventPayload {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            status: fields.or_default("status"),
-            active_at: fields.optional("active_at"),
-            canceled_at: fields.optional("canceled_at"),
-            created_at: fields.or_default("created_at"),
-            ended_at: fields.optional("ended_at"),
-            past_due_at: fields.optional("past_due_at"),
-            updated_at: fields.or_default("updated_at"),
-            latest_payment_id: fields.optional("latest_payment_id"),
-            payer_id: fields.or_default("payer_id"),
-            payer: fields.or_default("payer"),
-            payment_source_id: fields.optional("payment_source_id"),
-            items: fields.or_default("items"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for SubscriptionEventPayload {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    SubscriptionEventPayload {
+        plain object = "object";
+        plain id = "id";
+        plain status = "status";
+        option active_at = "active_at";
+        option canceled_at = "canceled_at";
+        plain created_at = "created_at";
+        option ended_at = "ended_at";
+        option past_due_at = "past_due_at";
+        plain updated_at = "updated_at";
+        option latest_payment_id = "latest_payment_id";
+        plain payer_id = "payer_id";
+        plain payer = "payer";
+        option payment_source_id = "payment_source_id";
+        plain items = "items";
     }
 }
 

@@ -240,14 +240,13 @@ fn render_struct(
     out.push_str("}\n\n");
 }
 
-/// A struct's `Serialize` and `Deserialize`, through `crate::client::lenient`:
-/// one non-generic `members` / `from_fields` per struct instead of the
-/// derives' code per (de)serializer. Members go by their wire names; `None`
-/// is left out; missing and `null` read as the default (`or_default`) or
-/// `None` (`optional`); unknown members are ignored. Parameters are only read
-/// back by the dispatcher, so their `Deserialize` is behind `testing`.
-/// `#[inline]`: like the derives' generic code, they are compiled only where
-/// a (de)serialization of the model is, not for every model of the crate.
+/// A struct's `Serialize` and `Deserialize`, through `crate::client::lenient`
+/// (its `serde_object!`): one non-generic `members` / `from_fields` per struct
+/// instead of the derives' code per (de)serializer. Members go by their wire
+/// names; `plain` ones read `null` and missing as the default, `option` ones
+/// as `None` (left out when written); unknown members are ignored. Parameters
+/// are only read back by the dispatcher, so their `Deserialize` is behind
+/// `testing` (`params`).
 fn lenient_serde(
     out: &mut String,
     name: &str,
@@ -255,67 +254,21 @@ fn lenient_serde(
     params: bool,
     gate: &str,
 ) {
-    let plain_cfg = gate_plain(gate);
-    let var = |name: &str| {
-        if fields.is_empty() {
-            format!("_{name}")
-        } else {
-            name.to_string()
-        }
-    };
-    out.push_str(&plain_cfg);
+    out.push_str(&gate_plain(gate));
+    let kind = if params { "params " } else { "" };
     let _ = writeln!(
         out,
-        "impl crate::client::lenient::Members for {name} {{\n    #[inline]\n    fn members(&self, {}: &mut crate::client::lenient::Out) {{",
-        var("out")
+        "crate::client::lenient::serde_object! {{\n    {kind}{name} {{"
     );
     for f in fields {
-        if is_plain(f, params) {
-            let _ = writeln!(out, "        out.put({}, &self.{});", lit(&f.wire), f.rust);
+        let how = if is_plain(f, params) {
+            "plain"
         } else {
-            let _ = writeln!(
-                out,
-                "        out.put_some({}, self.{}.as_ref());",
-                lit(&f.wire),
-                f.rust
-            );
-        }
+            "option"
+        };
+        let _ = writeln!(out, "        {how} {} = {};", f.rust, lit(&f.wire));
     }
     out.push_str("    }\n}\n\n");
-    out.push_str(&plain_cfg);
-    let _ = writeln!(
-        out,
-        "impl serde::Serialize for {name} {{\n    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {{\n        crate::client::lenient::serialize(self, serializer)\n    }}\n}}\n"
-    );
-    let mut cfg = plain_cfg;
-    if params {
-        cfg.push_str("#[cfg(feature = \"testing\")]\n");
-    }
-    out.push_str(&cfg);
-    let _ = writeln!(
-        out,
-        "impl crate::client::lenient::Object for {name} {{\n    #[inline]\n    fn from_fields({}: &mut crate::client::lenient::Fields) -> Self {{\n        Self {{",
-        var("fields")
-    );
-    for f in fields {
-        let take = if is_plain(f, params) {
-            "or_default"
-        } else {
-            "optional"
-        };
-        let _ = writeln!(
-            out,
-            "            {}: fields.{take}({}),",
-            f.rust,
-            lit(&f.wire)
-        );
-    }
-    out.push_str("        }\n    }\n}\n\n");
-    out.push_str(&cfg);
-    let _ = writeln!(
-        out,
-        "impl<'de> serde::Deserialize<'de> for {name} {{\n    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {{\n        crate::client::lenient::object(deserializer)\n    }}\n}}\n"
-    );
 }
 
 // ---------------------------------------------------------------- groups --

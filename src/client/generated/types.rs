@@ -41,50 +41,17 @@ pub struct ActorToken {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for ActorToken {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("status", &self.status);
-        out.put("user_id", &self.user_id);
-        out.put("actor", &self.actor);
-        out.put_some("token", self.token.as_ref());
-        out.put_some("url", self.url.as_ref());
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for ActorToken {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-impl crate::client::lenient::Object for ActorToken {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            status: fields.or_default("status"),
-            user_id: fields.or_default("user_id"),
-            actor: fields.or_default("actor"),
-            token: fields.optional("token"),
-            url: fields.optional("url"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for ActorToken {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    ActorToken {
+        plain object = "object";
+        plain id = "id";
+        plain status = "status";
+        plain user_id = "user_id";
+        plain actor = "actor";
+        option token = "token";
+        option url = "url";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
     }
 }
 
@@ -117,40 +84,11 @@ pub struct AddDomain {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for AddDomain {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("name", &self.name);
-        out.put("is_satellite", &self.is_satellite);
-        out.put_some("proxy_url", self.proxy_url.as_ref());
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for AddDomain {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for AddDomain {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.or_default("name"),
-            is_satellite: fields.or_default("is_satellite"),
-            proxy_url: fields.optional("proxy_url"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for AddDomain {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params AddDomain {
+        plain name = "name";
+        plain is_satellite = "is_satellite";
+        option proxy_url = "proxy_url";
     }
 }
 
@@ -202,40 +140,11 @@ pub struct AddRolesToRoleSet {
 }
 
 #[cfg(feature = "roles")]
-impl crate::client::lenient::Members for AddRolesToRoleSet {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("role_keys", &self.role_keys);
-        out.put_some("default_role_key", self.default_role_key.as_ref());
-        out.put_some("creator_role_key", self.creator_role_key.as_ref());
-    }
-}
-
-#[cfg(feature = "roles")]
-impl serde::Serialize for AddRolesToRoleSet {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "roles")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for AddRolesToRoleSet {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            role_keys: fields.or_default("role_keys"),
-            default_role_key: fields.optional("default_role_key"),
-            creator_role_key: fields.optional("creator_role_key"),
-        }
-    }
-}
-
-#[cfg(feature = "roles")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for AddRolesToRoleSet {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params AddRolesToRoleSet {
+        plain role_keys = "role_keys";
+        option default_role_key = "default_role_key";
+        option creator_role_key = "creator_role_key";
     }
 }
 
@@ -288,42 +197,13 @@ pub struct AdjustCreditBalanceRequest {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for AdjustCreditBalanceRequest {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("amount", &self.amount);
-        out.put("action", &self.action);
-        out.put_some("currency", self.currency.as_ref());
-        out.put("idempotency_key", &self.idempotency_key);
-        out.put_some("note", self.note.as_ref());
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for AdjustCreditBalanceRequest {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for AdjustCreditBalanceRequest {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            amount: fields.or_default("amount"),
-            action: fields.or_default("action"),
-            currency: fields.optional("currency"),
-            idempotency_key: fields.or_default("idempotency_key"),
-            note: fields.optional("note"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for AdjustCreditBalanceRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    AdjustCreditBalanceRequest {
+        plain amount = "amount";
+        plain action = "action";
+        option currency = "currency";
+        plain idempotency_key = "idempotency_key";
+        option note = "note";
     }
 }
 
@@ -359,42 +239,13 @@ pub struct AgentTask {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for AgentTask {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("agent_id", &self.agent_id);
-        out.put("agent_task_id", &self.agent_task_id);
-        out.put("task_id", &self.task_id);
-        out.put_some("url", self.url.as_ref());
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for AgentTask {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-impl crate::client::lenient::Object for AgentTask {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            agent_id: fields.or_default("agent_id"),
-            agent_task_id: fields.or_default("agent_task_id"),
-            task_id: fields.or_default("task_id"),
-            url: fields.optional("url"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for AgentTask {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    AgentTask {
+        plain object = "object";
+        plain agent_id = "agent_id";
+        plain agent_task_id = "agent_task_id";
+        plain task_id = "task_id";
+        option url = "url";
     }
 }
 
@@ -409,34 +260,9 @@ pub struct ApplyCommerceDiscountRequest {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for ApplyCommerceDiscountRequest {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("discount_id", &self.discount_id);
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for ApplyCommerceDiscountRequest {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for ApplyCommerceDiscountRequest {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            discount_id: fields.or_default("discount_id"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for ApplyCommerceDiscountRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    ApplyCommerceDiscountRequest {
+        plain discount_id = "discount_id";
     }
 }
 
@@ -454,38 +280,10 @@ pub struct AttemptEmailAddressVerification {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for AttemptEmailAddressVerification {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("verification_id", &self.verification_id);
-        out.put("code", &self.code);
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for AttemptEmailAddressVerification {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for AttemptEmailAddressVerification {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            verification_id: fields.or_default("verification_id"),
-            code: fields.or_default("code"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for AttemptEmailAddressVerification {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params AttemptEmailAddressVerification {
+        plain verification_id = "verification_id";
+        plain code = "code";
     }
 }
 
@@ -528,38 +326,10 @@ pub struct AttemptPhoneNumberVerification {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for AttemptPhoneNumberVerification {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("verification_id", &self.verification_id);
-        out.put("code", &self.code);
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for AttemptPhoneNumberVerification {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for AttemptPhoneNumberVerification {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            verification_id: fields.or_default("verification_id"),
-            code: fields.or_default("code"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for AttemptPhoneNumberVerification {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params AttemptPhoneNumberVerification {
+        plain verification_id = "verification_id";
+        plain code = "code";
     }
 }
 
@@ -601,36 +371,10 @@ pub struct BillingDiscountsResponse {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for BillingDiscountsResponse {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("proration", self.proration.as_ref());
-        out.put("total", &self.total);
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for BillingDiscountsResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for BillingDiscountsResponse {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            proration: fields.optional("proration"),
-            total: fields.or_default("total"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for BillingDiscountsResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    BillingDiscountsResponse {
+        option proration = "proration";
+        plain total = "total";
     }
 }
 
@@ -689,78 +433,31 @@ pub struct BillingPaymentAttempt {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for BillingPaymentAttempt {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("payment_id", &self.payment_id);
-        out.put("instance_id", &self.instance_id);
-        out.put("charge_type", &self.charge_type);
-        out.put("payee_id", &self.payee_id);
-        out.put("payee", &self.payee);
-        out.put("payer_id", &self.payer_id);
-        out.put("payer", &self.payer);
-        out.put_some("subscription_item_id", self.subscription_item_id.as_ref());
-        out.put("subscription_item", &self.subscription_item);
-        out.put("amount", &self.amount);
-        out.put_some("totals", self.totals.as_ref());
-        out.put("payment_method_id", &self.payment_method_id);
-        out.put("payment_method", &self.payment_method);
-        out.put("statement_id", &self.statement_id);
-        out.put_some("gateway_external_id", self.gateway_external_id.as_ref());
-        out.put_some("gateway_external_url", self.gateway_external_url.as_ref());
-        out.put("status", &self.status);
-        out.put_some("paid_at", self.paid_at.as_ref());
-        out.put_some("failed_at", self.failed_at.as_ref());
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for BillingPaymentAttempt {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for BillingPaymentAttempt {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            payment_id: fields.or_default("payment_id"),
-            instance_id: fields.or_default("instance_id"),
-            charge_type: fields.or_default("charge_type"),
-            payee_id: fields.or_default("payee_id"),
-            payee: fields.or_default("payee"),
-            payer_id: fields.or_default("payer_id"),
-            payer: fields.or_default("payer"),
-            subscription_item_id: fields.optional("subscription_item_id"),
-            subscription_item: fields.or_default("subscription_item"),
-            amount: fields.or_default("amount"),
-            totals: fields.optional("totals"),
-            payment_method_id: fields.or_default("payment_method_id"),
-            payment_method: fields.or_default("payment_method"),
-            statement_id: fields.or_default("statement_id"),
-            gateway_external_id: fields.optional("gateway_external_id"),
-            gateway_external_url: fields.optional("gateway_external_url"),
-            status: fields.or_default("status"),
-            paid_at: fields.optional("paid_at"),
-            failed_at: fields.optional("failed_at"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for BillingPaymentAttempt {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    BillingPaymentAttempt {
+        plain object = "object";
+        plain id = "id";
+        plain payment_id = "payment_id";
+        plain instance_id = "instance_id";
+        plain charge_type = "charge_type";
+        plain payee_id = "payee_id";
+        plain payee = "payee";
+        plain payer_id = "payer_id";
+        plain payer = "payer";
+        option subscription_item_id = "subscription_item_id";
+        plain subscription_item = "subscription_item";
+        plain amount = "amount";
+        option totals = "totals";
+        plain payment_method_id = "payment_method_id";
+        plain payment_method = "payment_method";
+        plain statement_id = "statement_id";
+        option gateway_external_id = "gateway_external_id";
+        option gateway_external_url = "gateway_external_url";
+        plain status = "status";
+        option paid_at = "paid_at";
+        option failed_at = "failed_at";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
     }
 }
 
@@ -814,60 +511,22 @@ pub struct BillingPriceResponse {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for BillingPriceResponse {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("plan_id", &self.plan_id);
-        out.put("instance_id", &self.instance_id);
-        out.put("currency", &self.currency);
-        out.put("currency_symbol", &self.currency_symbol);
-        out.put("amount", &self.amount);
-        out.put("annual_monthly_amount", &self.annual_monthly_amount);
-        out.put_some("fee", self.fee.as_ref());
-        out.put_some("annual_monthly_fee", self.annual_monthly_fee.as_ref());
-        out.put_some("description", self.description.as_ref());
-        out.put("is_default", &self.is_default);
-        out.put("created_at", &self.created_at);
-        out.put("supported_billing_periods", &self.supported_billing_periods);
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for BillingPriceResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for BillingPriceResponse {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            plan_id: fields.or_default("plan_id"),
-            instance_id: fields.or_default("instance_id"),
-            currency: fields.or_default("currency"),
-            currency_symbol: fields.or_default("currency_symbol"),
-            amount: fields.or_default("amount"),
-            annual_monthly_amount: fields.or_default("annual_monthly_amount"),
-            fee: fields.optional("fee"),
-            annual_monthly_fee: fields.optional("annual_monthly_fee"),
-            description: fields.optional("description"),
-            is_default: fields.or_default("is_default"),
-            created_at: fields.or_default("created_at"),
-            supported_billing_periods: fields.or_default("supported_billing_periods"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for BillingPriceResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    BillingPriceResponse {
+        plain object = "object";
+        plain id = "id";
+        plain plan_id = "plan_id";
+        plain instance_id = "instance_id";
+        plain currency = "currency";
+        plain currency_symbol = "currency_symbol";
+        plain amount = "amount";
+        plain annual_monthly_amount = "annual_monthly_amount";
+        option fee = "fee";
+        option annual_monthly_fee = "annual_monthly_fee";
+        option description = "description";
+        plain is_default = "is_default";
+        plain created_at = "created_at";
+        plain supported_billing_periods = "supported_billing_periods";
     }
 }
 
@@ -901,40 +560,12 @@ pub struct BillingProrationDiscountDetail {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for BillingProrationDiscountDetail {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("amount", &self.amount);
-        out.put("cycle_days_passed", &self.cycle_days_passed);
-        out.put("cycle_days_total", &self.cycle_days_total);
-        out.put("cycle_passed_percent", &self.cycle_passed_percent);
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for BillingProrationDiscountDetail {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for BillingProrationDiscountDetail {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            amount: fields.or_default("amount"),
-            cycle_days_passed: fields.or_default("cycle_days_passed"),
-            cycle_days_total: fields.or_default("cycle_days_total"),
-            cycle_passed_percent: fields.or_default("cycle_passed_percent"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for BillingProrationDiscountDetail {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    BillingProrationDiscountDetail {
+        plain amount = "amount";
+        plain cycle_days_passed = "cycle_days_passed";
+        plain cycle_days_total = "cycle_days_total";
+        plain cycle_passed_percent = "cycle_passed_percent";
     }
 }
 
@@ -963,48 +594,16 @@ pub struct BillingStatement {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for BillingStatement {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("instance_id", &self.instance_id);
-        out.put("timestamp", &self.timestamp);
-        out.put("payer", &self.payer);
-        out.put("status", &self.status);
-        out.put("totals", &self.totals);
-        out.put("groups", &self.groups);
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for BillingStatement {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for BillingStatement {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            instance_id: fields.or_default("instance_id"),
-            timestamp: fields.or_default("timestamp"),
-            payer: fields.or_default("payer"),
-            status: fields.or_default("status"),
-            totals: fields.or_default("totals"),
-            groups: fields.or_default("groups"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for BillingStatement {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    BillingStatement {
+        plain object = "object";
+        plain id = "id";
+        plain instance_id = "instance_id";
+        plain timestamp = "timestamp";
+        plain payer = "payer";
+        plain status = "status";
+        plain totals = "totals";
+        plain groups = "groups";
     }
 }
 
@@ -1023,38 +622,11 @@ pub struct BillingStatementGroupsItem {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for BillingStatementGroupsItem {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("timestamp", &self.timestamp);
-        out.put("items", &self.items);
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for BillingStatementGroupsItem {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for BillingStatementGroupsItem {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            timestamp: fields.or_default("timestamp"),
-            items: fields.or_default("items"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for BillingStatementGroupsItem {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    BillingStatementGroupsItem {
+        plain object = "object";
+        plain timestamp = "timestamp";
+        plain items = "items";
     }
 }
 
@@ -1086,40 +658,12 @@ pub struct BillingStatementTotals {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for BillingStatementTotals {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("grand_total", &self.grand_total);
-        out.put("subtotal", &self.subtotal);
-        out.put("base_fee", &self.base_fee);
-        out.put("tax_total", &self.tax_total);
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for BillingStatementTotals {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for BillingStatementTotals {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            grand_total: fields.or_default("grand_total"),
-            subtotal: fields.or_default("subtotal"),
-            base_fee: fields.or_default("base_fee"),
-            tax_total: fields.or_default("tax_total"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for BillingStatementTotals {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    BillingStatementTotals {
+        plain grand_total = "grand_total";
+        plain subtotal = "subtotal";
+        plain base_fee = "base_fee";
+        plain tax_total = "tax_total";
     }
 }
 
@@ -1146,46 +690,15 @@ pub struct BlocklistIdentifier {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for BlocklistIdentifier {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("object", self.object.as_ref());
-        out.put_some("id", self.id.as_ref());
-        out.put_some("identifier", self.identifier.as_ref());
-        out.put_some("identifier_type", self.identifier_type.as_ref());
-        out.put_some("instance_id", self.instance_id.as_ref());
-        out.put_some("created_at", self.created_at.as_ref());
-        out.put_some("updated_at", self.updated_at.as_ref());
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for BlocklistIdentifier {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-impl crate::client::lenient::Object for BlocklistIdentifier {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.optional("object"),
-            id: fields.optional("id"),
-            identifier: fields.optional("identifier"),
-            identifier_type: fields.optional("identifier_type"),
-            instance_id: fields.optional("instance_id"),
-            created_at: fields.optional("created_at"),
-            updated_at: fields.optional("updated_at"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for BlocklistIdentifier {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    BlocklistIdentifier {
+        option object = "object";
+        option id = "id";
+        option identifier = "identifier";
+        option identifier_type = "identifier_type";
+        option instance_id = "instance_id";
+        option created_at = "created_at";
+        option updated_at = "updated_at";
     }
 }
 
@@ -1217,38 +730,11 @@ pub struct CNameTarget {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for CNameTarget {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("host", &self.host);
-        out.put("value", &self.value);
-        out.put("required", &self.required);
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for CNameTarget {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-impl crate::client::lenient::Object for CNameTarget {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            host: fields.or_default("host"),
-            value: fields.or_default("value"),
-            required: fields.or_default("required"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-impl<'de> serde::Deserialize<'de> for CNameTarget {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CNameTarget {
+        plain host = "host";
+        plain value = "value";
+        plain required = "required";
     }
 }
 
@@ -1264,36 +750,9 @@ pub struct CancelCommerceSubscriptionItem {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CancelCommerceSubscriptionItem {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("end_now", self.end_now.as_ref());
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CancelCommerceSubscriptionItem {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for CancelCommerceSubscriptionItem {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            end_now: fields.optional("end_now"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for CancelCommerceSubscriptionItem {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params CancelCommerceSubscriptionItem {
+        option end_now = "end_now";
     }
 }
 
@@ -1323,38 +782,10 @@ pub struct ChangeProductionInstanceDomain {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for ChangeProductionInstanceDomain {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("home_url", self.home_url.as_ref());
-        out.put_some("is_secondary", self.is_secondary.as_ref());
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for ChangeProductionInstanceDomain {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for ChangeProductionInstanceDomain {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            home_url: fields.optional("home_url"),
-            is_secondary: fields.optional("is_secondary"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for ChangeProductionInstanceDomain {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params ChangeProductionInstanceDomain {
+        option home_url = "home_url";
+        option is_secondary = "is_secondary";
     }
 }
 
@@ -1403,58 +834,18 @@ pub struct Client {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for Client {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("session_ids", &self.session_ids);
-        out.put("sessions", &self.sessions);
-        out.put_some("sign_in_id", self.sign_in_id.as_ref());
-        out.put_some("sign_up_id", self.sign_up_id.as_ref());
-        out.put_some(
-            "last_active_session_id",
-            self.last_active_session_id.as_ref(),
-        );
-        out.put_some(
-            "last_authentication_strategy",
-            self.last_authentication_strategy.as_ref(),
-        );
-        out.put("updated_at", &self.updated_at);
-        out.put("created_at", &self.created_at);
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for Client {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-impl crate::client::lenient::Object for Client {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            session_ids: fields.or_default("session_ids"),
-            sessions: fields.or_default("sessions"),
-            sign_in_id: fields.optional("sign_in_id"),
-            sign_up_id: fields.optional("sign_up_id"),
-            last_active_session_id: fields.optional("last_active_session_id"),
-            last_authentication_strategy: fields.optional("last_authentication_strategy"),
-            updated_at: fields.or_default("updated_at"),
-            created_at: fields.or_default("created_at"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for Client {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    Client {
+        plain object = "object";
+        plain id = "id";
+        plain session_ids = "session_ids";
+        plain sessions = "sessions";
+        option sign_in_id = "sign_in_id";
+        option sign_up_id = "sign_up_id";
+        option last_active_session_id = "last_active_session_id";
+        option last_authentication_strategy = "last_authentication_strategy";
+        plain updated_at = "updated_at";
+        plain created_at = "created_at";
     }
 }
 
@@ -1471,36 +862,10 @@ pub struct CommerceCreditBalanceResponse {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommerceCreditBalanceResponse {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put_some("balance", self.balance.as_ref());
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommerceCreditBalanceResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommerceCreditBalanceResponse {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            balance: fields.optional("balance"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommerceCreditBalanceResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommerceCreditBalanceResponse {
+        plain object = "object";
+        option balance = "balance";
     }
 }
 
@@ -1529,48 +894,16 @@ pub struct CommerceCreditLedgerResponse {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommerceCreditLedgerResponse {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("payer_id", &self.payer_id);
-        out.put("amount", &self.amount);
-        out.put("source_type", &self.source_type);
-        out.put("source_id", &self.source_id);
-        out.put_some("note", self.note.as_ref());
-        out.put("created_at", &self.created_at);
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommerceCreditLedgerResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommerceCreditLedgerResponse {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            payer_id: fields.or_default("payer_id"),
-            amount: fields.or_default("amount"),
-            source_type: fields.or_default("source_type"),
-            source_id: fields.or_default("source_id"),
-            note: fields.optional("note"),
-            created_at: fields.or_default("created_at"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommerceCreditLedgerResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommerceCreditLedgerResponse {
+        plain object = "object";
+        plain id = "id";
+        plain payer_id = "payer_id";
+        plain amount = "amount";
+        plain source_type = "source_type";
+        plain source_id = "source_id";
+        option note = "note";
+        plain created_at = "created_at";
     }
 }
 
@@ -1589,38 +922,11 @@ pub struct CommerceCreditsResponse {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommerceCreditsResponse {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("proration", self.proration.as_ref());
-        out.put_some("payer", self.payer.as_ref());
-        out.put("total", &self.total);
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommerceCreditsResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommerceCreditsResponse {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            proration: fields.optional("proration"),
-            payer: fields.optional("payer"),
-            total: fields.or_default("total"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommerceCreditsResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommerceCreditsResponse {
+        option proration = "proration";
+        option payer = "payer";
+        plain total = "total";
     }
 }
 
@@ -1666,64 +972,24 @@ pub struct CommerceDiscountRedemptionResponse {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommerceDiscountRedemptionResponse {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("subscription_item_id", &self.subscription_item_id);
-        out.put("discount_id", &self.discount_id);
-        out.put_some("name", self.name.as_ref());
-        out.put("source", &self.source);
-        out.put_some("promo_code", self.promo_code.as_ref());
-        out.put_some("effect", self.effect.as_ref());
-        out.put_some("percent_off", self.percent_off.as_ref());
-        out.put_some("amount_off", self.amount_off.as_ref());
-        out.put_some("amount", self.amount.as_ref());
-        out.put_some("cycles_remaining", self.cycles_remaining.as_ref());
-        out.put("cycles_applied", &self.cycles_applied);
-        out.put_some("status", self.status.as_ref());
-        out.put("redeemed_at", &self.redeemed_at);
-        out.put_some("redeemed_by", self.redeemed_by.as_ref());
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommerceDiscountRedemptionResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommerceDiscountRedemptionResponse {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            subscription_item_id: fields.or_default("subscription_item_id"),
-            discount_id: fields.or_default("discount_id"),
-            name: fields.optional("name"),
-            source: fields.or_default("source"),
-            promo_code: fields.optional("promo_code"),
-            effect: fields.optional("effect"),
-            percent_off: fields.optional("percent_off"),
-            amount_off: fields.optional("amount_off"),
-            amount: fields.optional("amount"),
-            cycles_remaining: fields.optional("cycles_remaining"),
-            cycles_applied: fields.or_default("cycles_applied"),
-            status: fields.optional("status"),
-            redeemed_at: fields.or_default("redeemed_at"),
-            redeemed_by: fields.optional("redeemed_by"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommerceDiscountRedemptionResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommerceDiscountRedemptionResponse {
+        plain object = "object";
+        plain id = "id";
+        plain subscription_item_id = "subscription_item_id";
+        plain discount_id = "discount_id";
+        option name = "name";
+        plain source = "source";
+        option promo_code = "promo_code";
+        option effect = "effect";
+        option percent_off = "percent_off";
+        option amount_off = "amount_off";
+        option amount = "amount";
+        option cycles_remaining = "cycles_remaining";
+        plain cycles_applied = "cycles_applied";
+        option status = "status";
+        plain redeemed_at = "redeemed_at";
+        option redeemed_by = "redeemed_by";
     }
 }
 
@@ -1777,36 +1043,10 @@ pub struct CommerceDiscountsResponse {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommerceDiscountsResponse {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("proration", self.proration.as_ref());
-        out.put("total", &self.total);
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommerceDiscountsResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommerceDiscountsResponse {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            proration: fields.optional("proration"),
-            total: fields.or_default("total"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommerceDiscountsResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommerceDiscountsResponse {
+        option proration = "proration";
+        plain total = "total";
     }
 }
 
@@ -1827,40 +1067,12 @@ pub struct CommerceMoneyResponse {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommerceMoneyResponse {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("amount", &self.amount);
-        out.put("amount_formatted", &self.amount_formatted);
-        out.put("currency", &self.currency);
-        out.put("currency_symbol", &self.currency_symbol);
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommerceMoneyResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommerceMoneyResponse {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            amount: fields.or_default("amount"),
-            amount_formatted: fields.or_default("amount_formatted"),
-            currency: fields.or_default("currency"),
-            currency_symbol: fields.or_default("currency_symbol"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommerceMoneyResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommerceMoneyResponse {
+        plain amount = "amount";
+        plain amount_formatted = "amount_formatted";
+        plain currency = "currency";
+        plain currency_symbol = "currency_symbol";
     }
 }
 
@@ -1877,36 +1089,10 @@ pub struct CommercePayerCreditResponse {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommercePayerCreditResponse {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("remaining_balance", &self.remaining_balance);
-        out.put("applied_amount", &self.applied_amount);
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommercePayerCreditResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommercePayerCreditResponse {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            remaining_balance: fields.or_default("remaining_balance"),
-            applied_amount: fields.or_default("applied_amount"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommercePayerCreditResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommercePayerCreditResponse {
+        plain remaining_balance = "remaining_balance";
+        plain applied_amount = "applied_amount";
     }
 }
 
@@ -1945,58 +1131,21 @@ pub struct CommercePayerResponse {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommercePayerResponse {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("instance_id", &self.instance_id);
-        out.put_some("user_id", self.user_id.as_ref());
-        out.put_some("first_name", self.first_name.as_ref());
-        out.put_some("last_name", self.last_name.as_ref());
-        out.put_some("email", self.email.as_ref());
-        out.put_some("organization_id", self.organization_id.as_ref());
-        out.put_some("organization_name", self.organization_name.as_ref());
-        out.put_some("image_url", self.image_url.as_ref());
-        out.put_some("credits_balance", self.credits_balance.as_ref());
-        out.put_some("created_at", self.created_at.as_ref());
-        out.put_some("updated_at", self.updated_at.as_ref());
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommercePayerResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommercePayerResponse {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            instance_id: fields.or_default("instance_id"),
-            user_id: fields.optional("user_id"),
-            first_name: fields.optional("first_name"),
-            last_name: fields.optional("last_name"),
-            email: fields.optional("email"),
-            organization_id: fields.optional("organization_id"),
-            organization_name: fields.optional("organization_name"),
-            image_url: fields.optional("image_url"),
-            credits_balance: fields.optional("credits_balance"),
-            created_at: fields.optional("created_at"),
-            updated_at: fields.optional("updated_at"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommercePayerResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommercePayerResponse {
+        plain object = "object";
+        plain id = "id";
+        plain instance_id = "instance_id";
+        option user_id = "user_id";
+        option first_name = "first_name";
+        option last_name = "last_name";
+        option email = "email";
+        option organization_id = "organization_id";
+        option organization_name = "organization_name";
+        option image_url = "image_url";
+        option credits_balance = "credits_balance";
+        option created_at = "created_at";
+        option updated_at = "updated_at";
     }
 }
 
@@ -2035,58 +1184,21 @@ pub struct CommercePayerResponse2 {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommercePayerResponse2 {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("instance_id", &self.instance_id);
-        out.put_some("user_id", self.user_id.as_ref());
-        out.put("first_name", &self.first_name);
-        out.put("last_name", &self.last_name);
-        out.put("email", &self.email);
-        out.put_some("organization_id", self.organization_id.as_ref());
-        out.put_some("organization_name", self.organization_name.as_ref());
-        out.put("image_url", &self.image_url);
-        out.put_some("credits_balance", self.credits_balance.as_ref());
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommercePayerResponse2 {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommercePayerResponse2 {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            instance_id: fields.or_default("instance_id"),
-            user_id: fields.optional("user_id"),
-            first_name: fields.or_default("first_name"),
-            last_name: fields.or_default("last_name"),
-            email: fields.or_default("email"),
-            organization_id: fields.optional("organization_id"),
-            organization_name: fields.optional("organization_name"),
-            image_url: fields.or_default("image_url"),
-            credits_balance: fields.optional("credits_balance"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommercePayerResponse2 {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommercePayerResponse2 {
+        plain object = "object";
+        plain id = "id";
+        plain instance_id = "instance_id";
+        option user_id = "user_id";
+        plain first_name = "first_name";
+        plain last_name = "last_name";
+        plain email = "email";
+        option organization_id = "organization_id";
+        option organization_name = "organization_name";
+        plain image_url = "image_url";
+        option credits_balance = "credits_balance";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
     }
 }
 
@@ -2133,69 +1245,25 @@ pub struct CommercePaymentMethodResponse {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommercePaymentMethodResponse {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("payer_id", &self.payer_id);
-        out.put("payment_type", &self.payment_type);
-        out.put_some("is_default", self.is_default.as_ref());
-        out.put("gateway", &self.gateway);
-        out.put("gateway_external_id", &self.gateway_external_id);
-        out.put_some(
-            "gateway_external_account_id",
-            self.gateway_external_account_id.as_ref(),
-        );
-        out.put_some("last4", self.last4.as_ref());
-        out.put("status", &self.status);
-        out.put_some("wallet_type", self.wallet_type.as_ref());
-        out.put_some("card_type", self.card_type.as_ref());
-        out.put_some("expiry_year", self.expiry_year.as_ref());
-        out.put_some("expiry_month", self.expiry_month.as_ref());
-        out.put_some("created_at", self.created_at.as_ref());
-        out.put_some("updated_at", self.updated_at.as_ref());
-        out.put_some("is_removable", self.is_removable.as_ref());
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommercePaymentMethodResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommercePaymentMethodResponse {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            payer_id: fields.or_default("payer_id"),
-            payment_type: fields.or_default("payment_type"),
-            is_default: fields.optional("is_default"),
-            gateway: fields.or_default("gateway"),
-            gateway_external_id: fields.or_default("gateway_external_id"),
-            gateway_external_account_id: fields.optional("gateway_external_account_id"),
-            last4: fields.optional("last4"),
-            status: fields.or_default("status"),
-            wallet_type: fields.optional("wallet_type"),
-            card_type: fields.optional("card_type"),
-            expiry_year: fields.optional("expiry_year"),
-            expiry_month: fields.optional("expiry_month"),
-            created_at: fields.optional("created_at"),
-            updated_at: fields.optional("updated_at"),
-            is_removable: fields.optional("is_removable"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommercePaymentMethodResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommercePaymentMethodResponse {
+        plain object = "object";
+        plain id = "id";
+        plain payer_id = "payer_id";
+        plain payment_type = "payment_type";
+        option is_default = "is_default";
+        plain gateway = "gateway";
+        plain gateway_external_id = "gateway_external_id";
+        option gateway_external_account_id = "gateway_external_account_id";
+        option last4 = "last4";
+        plain status = "status";
+        option wallet_type = "wallet_type";
+        option card_type = "card_type";
+        option expiry_year = "expiry_year";
+        option expiry_month = "expiry_month";
+        option created_at = "created_at";
+        option updated_at = "updated_at";
+        option is_removable = "is_removable";
     }
 }
 
@@ -2266,69 +1334,25 @@ pub struct CommercePaymentSourceResponse {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommercePaymentSourceResponse {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("payer_id", &self.payer_id);
-        out.put("payment_method", &self.payment_method);
-        out.put_some("is_default", self.is_default.as_ref());
-        out.put("gateway", &self.gateway);
-        out.put("gateway_external_id", &self.gateway_external_id);
-        out.put_some(
-            "gateway_external_account_id",
-            self.gateway_external_account_id.as_ref(),
-        );
-        out.put("last4", &self.last4);
-        out.put("status", &self.status);
-        out.put("wallet_type", &self.wallet_type);
-        out.put("card_type", &self.card_type);
-        out.put_some("expiry_year", self.expiry_year.as_ref());
-        out.put_some("expiry_month", self.expiry_month.as_ref());
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-        out.put_some("is_removable", self.is_removable.as_ref());
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommercePaymentSourceResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommercePaymentSourceResponse {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            payer_id: fields.or_default("payer_id"),
-            payment_method: fields.or_default("payment_method"),
-            is_default: fields.optional("is_default"),
-            gateway: fields.or_default("gateway"),
-            gateway_external_id: fields.or_default("gateway_external_id"),
-            gateway_external_account_id: fields.optional("gateway_external_account_id"),
-            last4: fields.or_default("last4"),
-            status: fields.or_default("status"),
-            wallet_type: fields.or_default("wallet_type"),
-            card_type: fields.or_default("card_type"),
-            expiry_year: fields.optional("expiry_year"),
-            expiry_month: fields.optional("expiry_month"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-            is_removable: fields.optional("is_removable"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommercePaymentSourceResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommercePaymentSourceResponse {
+        plain object = "object";
+        plain id = "id";
+        plain payer_id = "payer_id";
+        plain payment_method = "payment_method";
+        option is_default = "is_default";
+        plain gateway = "gateway";
+        plain gateway_external_id = "gateway_external_id";
+        option gateway_external_account_id = "gateway_external_account_id";
+        plain last4 = "last4";
+        plain status = "status";
+        plain wallet_type = "wallet_type";
+        plain card_type = "card_type";
+        option expiry_year = "expiry_year";
+        option expiry_month = "expiry_month";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+        option is_removable = "is_removable";
     }
 }
 
@@ -2371,38 +1395,11 @@ pub struct CommercePerUnitTotal {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommercePerUnitTotal {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("name", &self.name);
-        out.put("block_size", &self.block_size);
-        out.put("tiers", &self.tiers);
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommercePerUnitTotal {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommercePerUnitTotal {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.or_default("name"),
-            block_size: fields.or_default("block_size"),
-            tiers: fields.or_default("tiers"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommercePerUnitTotal {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommercePerUnitTotal {
+        plain name = "name";
+        plain block_size = "block_size";
+        plain tiers = "tiers";
     }
 }
 
@@ -2421,38 +1418,11 @@ pub struct CommercePerUnitTotal2 {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommercePerUnitTotal2 {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("name", &self.name);
-        out.put("block_size", &self.block_size);
-        out.put("tiers", &self.tiers);
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommercePerUnitTotal2 {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommercePerUnitTotal2 {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.or_default("name"),
-            block_size: fields.or_default("block_size"),
-            tiers: fields.or_default("tiers"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommercePerUnitTotal2 {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommercePerUnitTotal2 {
+        plain name = "name";
+        plain block_size = "block_size";
+        plain tiers = "tiers";
     }
 }
 
@@ -2471,38 +1441,11 @@ pub struct CommercePerUnitTotalTier {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommercePerUnitTotalTier {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("quantity", self.quantity.as_ref());
-        out.put("fee_per_block", &self.fee_per_block);
-        out.put("total", &self.total);
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommercePerUnitTotalTier {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommercePerUnitTotalTier {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            quantity: fields.optional("quantity"),
-            fee_per_block: fields.or_default("fee_per_block"),
-            total: fields.or_default("total"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommercePerUnitTotalTier {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommercePerUnitTotalTier {
+        option quantity = "quantity";
+        plain fee_per_block = "fee_per_block";
+        plain total = "total";
     }
 }
 
@@ -2521,38 +1464,11 @@ pub struct CommercePerUnitTotalTier2 {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommercePerUnitTotalTier2 {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("quantity", self.quantity.as_ref());
-        out.put("fee_per_block", &self.fee_per_block);
-        out.put("total", &self.total);
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommercePerUnitTotalTier2 {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommercePerUnitTotalTier2 {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            quantity: fields.optional("quantity"),
-            fee_per_block: fields.or_default("fee_per_block"),
-            total: fields.or_default("total"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommercePerUnitTotalTier2 {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommercePerUnitTotalTier2 {
+        option quantity = "quantity";
+        plain fee_per_block = "fee_per_block";
+        plain total = "total";
     }
 }
 
@@ -2605,70 +1521,27 @@ pub struct CommercePlan {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommercePlan {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("name", &self.name);
-        out.put_some("fee", self.fee.as_ref());
-        out.put_some("annual_monthly_fee", self.annual_monthly_fee.as_ref());
-        out.put_some("annual_fee", self.annual_fee.as_ref());
-        out.put_some("description", self.description.as_ref());
-        out.put("product_id", &self.product_id);
-        out.put("is_default", &self.is_default);
-        out.put("is_recurring", &self.is_recurring);
-        out.put("publicly_visible", &self.publicly_visible);
-        out.put("has_base_fee", &self.has_base_fee);
-        out.put("for_payer_type", &self.for_payer_type);
-        out.put("slug", &self.slug);
-        out.put_some("avatar_url", self.avatar_url.as_ref());
-        out.put("features", &self.features);
-        out.put("free_trial_enabled", &self.free_trial_enabled);
-        out.put_some("free_trial_days", self.free_trial_days.as_ref());
-        out.put("unit_prices", &self.unit_prices);
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommercePlan {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommercePlan {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            name: fields.or_default("name"),
-            fee: fields.optional("fee"),
-            annual_monthly_fee: fields.optional("annual_monthly_fee"),
-            annual_fee: fields.optional("annual_fee"),
-            description: fields.optional("description"),
-            product_id: fields.or_default("product_id"),
-            is_default: fields.or_default("is_default"),
-            is_recurring: fields.or_default("is_recurring"),
-            publicly_visible: fields.or_default("publicly_visible"),
-            has_base_fee: fields.or_default("has_base_fee"),
-            for_payer_type: fields.or_default("for_payer_type"),
-            slug: fields.or_default("slug"),
-            avatar_url: fields.optional("avatar_url"),
-            features: fields.or_default("features"),
-            free_trial_enabled: fields.or_default("free_trial_enabled"),
-            free_trial_days: fields.optional("free_trial_days"),
-            unit_prices: fields.or_default("unit_prices"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommercePlan {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommercePlan {
+        plain object = "object";
+        plain id = "id";
+        plain name = "name";
+        option fee = "fee";
+        option annual_monthly_fee = "annual_monthly_fee";
+        option annual_fee = "annual_fee";
+        option description = "description";
+        plain product_id = "product_id";
+        plain is_default = "is_default";
+        plain is_recurring = "is_recurring";
+        plain publicly_visible = "publicly_visible";
+        plain has_base_fee = "has_base_fee";
+        plain for_payer_type = "for_payer_type";
+        plain slug = "slug";
+        option avatar_url = "avatar_url";
+        plain features = "features";
+        plain free_trial_enabled = "free_trial_enabled";
+        option free_trial_days = "free_trial_days";
+        plain unit_prices = "unit_prices";
     }
 }
 
@@ -2739,93 +1612,37 @@ pub struct CommercePlan2 {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommercePlan2 {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("name", &self.name);
-        out.put_some("fee", self.fee.as_ref());
-        out.put_some("annual_monthly_fee", self.annual_monthly_fee.as_ref());
-        out.put_some("annual_fee", self.annual_fee.as_ref());
-        out.put("amount", &self.amount);
-        out.put("amount_formatted", &self.amount_formatted);
-        out.put("annual_monthly_amount", &self.annual_monthly_amount);
-        out.put(
-            "annual_monthly_amount_formatted",
-            &self.annual_monthly_amount_formatted,
-        );
-        out.put("annual_amount", &self.annual_amount);
-        out.put("annual_amount_formatted", &self.annual_amount_formatted);
-        out.put("currency_symbol", &self.currency_symbol);
-        out.put("currency", &self.currency);
-        out.put("description", &self.description);
-        out.put("product_id", &self.product_id);
-        out.put("is_default", &self.is_default);
-        out.put("is_recurring", &self.is_recurring);
-        out.put("publicly_visible", &self.publicly_visible);
-        out.put("has_base_fee", &self.has_base_fee);
-        out.put("payer_type", &self.payer_type);
-        out.put("for_payer_type", &self.for_payer_type);
-        out.put("slug", &self.slug);
-        out.put("avatar_url", &self.avatar_url);
-        out.put_some("period", self.period.as_ref());
-        out.put_some("interval", self.interval.as_ref());
-        out.put("features", &self.features);
-        out.put_some("free_trial_enabled", self.free_trial_enabled.as_ref());
-        out.put_some("free_trial_days", self.free_trial_days.as_ref());
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommercePlan2 {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommercePlan2 {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            name: fields.or_default("name"),
-            fee: fields.optional("fee"),
-            annual_monthly_fee: fields.optional("annual_monthly_fee"),
-            annual_fee: fields.optional("annual_fee"),
-            amount: fields.or_default("amount"),
-            amount_formatted: fields.or_default("amount_formatted"),
-            annual_monthly_amount: fields.or_default("annual_monthly_amount"),
-            annual_monthly_amount_formatted: fields.or_default("annual_monthly_amount_formatted"),
-            annual_amount: fields.or_default("annual_amount"),
-            annual_amount_formatted: fields.or_default("annual_amount_formatted"),
-            currency_symbol: fields.or_default("currency_symbol"),
-            currency: fields.or_default("currency"),
-            description: fields.or_default("description"),
-            product_id: fields.or_default("product_id"),
-            is_default: fields.or_default("is_default"),
-            is_recurring: fields.or_default("is_recurring"),
-            publicly_visible: fields.or_default("publicly_visible"),
-            has_base_fee: fields.or_default("has_base_fee"),
-            payer_type: fields.or_default("payer_type"),
-            for_payer_type: fields.or_default("for_payer_type"),
-            slug: fields.or_default("slug"),
-            avatar_url: fields.or_default("avatar_url"),
-            period: fields.optional("period"),
-            interval: fields.optional("interval"),
-            features: fields.or_default("features"),
-            free_trial_enabled: fields.optional("free_trial_enabled"),
-            free_trial_days: fields.optional("free_trial_days"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommercePlan2 {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommercePlan2 {
+        plain object = "object";
+        plain id = "id";
+        plain name = "name";
+        option fee = "fee";
+        option annual_monthly_fee = "annual_monthly_fee";
+        option annual_fee = "annual_fee";
+        plain amount = "amount";
+        plain amount_formatted = "amount_formatted";
+        plain annual_monthly_amount = "annual_monthly_amount";
+        plain annual_monthly_amount_formatted = "annual_monthly_amount_formatted";
+        plain annual_amount = "annual_amount";
+        plain annual_amount_formatted = "annual_amount_formatted";
+        plain currency_symbol = "currency_symbol";
+        plain currency = "currency";
+        plain description = "description";
+        plain product_id = "product_id";
+        plain is_default = "is_default";
+        plain is_recurring = "is_recurring";
+        plain publicly_visible = "publicly_visible";
+        plain has_base_fee = "has_base_fee";
+        plain payer_type = "payer_type";
+        plain for_payer_type = "for_payer_type";
+        plain slug = "slug";
+        plain avatar_url = "avatar_url";
+        option period = "period";
+        option interval = "interval";
+        plain features = "features";
+        option free_trial_enabled = "free_trial_enabled";
+        option free_trial_days = "free_trial_days";
     }
 }
 
@@ -2844,38 +1661,11 @@ pub struct CommercePlanUnitPrice {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommercePlanUnitPrice {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("name", &self.name);
-        out.put("block_size", &self.block_size);
-        out.put("tiers", &self.tiers);
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommercePlanUnitPrice {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommercePlanUnitPrice {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.or_default("name"),
-            block_size: fields.or_default("block_size"),
-            tiers: fields.or_default("tiers"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommercePlanUnitPrice {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommercePlanUnitPrice {
+        plain name = "name";
+        plain block_size = "block_size";
+        plain tiers = "tiers";
     }
 }
 
@@ -2894,38 +1684,11 @@ pub struct CommercePlanUnitPriceTier {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommercePlanUnitPriceTier {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("starts_at_block", &self.starts_at_block);
-        out.put_some("ends_after_block", self.ends_after_block.as_ref());
-        out.put("fee_per_block", &self.fee_per_block);
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommercePlanUnitPriceTier {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommercePlanUnitPriceTier {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            starts_at_block: fields.or_default("starts_at_block"),
-            ends_after_block: fields.optional("ends_after_block"),
-            fee_per_block: fields.or_default("fee_per_block"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommercePlanUnitPriceTier {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommercePlanUnitPriceTier {
+        plain starts_at_block = "starts_at_block";
+        option ends_after_block = "ends_after_block";
+        plain fee_per_block = "fee_per_block";
     }
 }
 
@@ -2957,57 +1720,17 @@ pub struct CommercePriceTransitionDetails {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommercePriceTransitionDetails {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("previous_plan", &self.previous_plan);
-        out.put("previous_price", &self.previous_price);
-        out.put("effective_at", &self.effective_at);
-        out.put("effective_mode", &self.effective_mode);
-        out.put_some("next_billing_date", self.next_billing_date.as_ref());
-        out.put("charged_immediately", &self.charged_immediately);
-        out.put_some("immediate_charge", self.immediate_charge.as_ref());
-        out.put(
-            "previous_subscription_item_status",
-            &self.previous_subscription_item_status,
-        );
-        out.put(
-            "previous_subscription_item_id",
-            &self.previous_subscription_item_id,
-        );
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommercePriceTransitionDetails {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommercePriceTransitionDetails {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            previous_plan: fields.or_default("previous_plan"),
-            previous_price: fields.or_default("previous_price"),
-            effective_at: fields.or_default("effective_at"),
-            effective_mode: fields.or_default("effective_mode"),
-            next_billing_date: fields.optional("next_billing_date"),
-            charged_immediately: fields.or_default("charged_immediately"),
-            immediate_charge: fields.optional("immediate_charge"),
-            previous_subscription_item_status: fields
-                .or_default("previous_subscription_item_status"),
-            previous_subscription_item_id: fields.or_default("previous_subscription_item_id"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommercePriceTransitionDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommercePriceTransitionDetails {
+        plain previous_plan = "previous_plan";
+        plain previous_price = "previous_price";
+        plain effective_at = "effective_at";
+        plain effective_mode = "effective_mode";
+        option next_billing_date = "next_billing_date";
+        plain charged_immediately = "charged_immediately";
+        option immediate_charge = "immediate_charge";
+        plain previous_subscription_item_status = "previous_subscription_item_status";
+        plain previous_subscription_item_id = "previous_subscription_item_id";
     }
 }
 
@@ -3050,38 +1773,11 @@ pub struct CommercePriceTransitionResponse {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommercePriceTransitionResponse {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("subscription_item", &self.subscription_item);
-        out.put("transition", &self.transition);
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommercePriceTransitionResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommercePriceTransitionResponse {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            subscription_item: fields.or_default("subscription_item"),
-            transition: fields.or_default("transition"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommercePriceTransitionResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommercePriceTransitionResponse {
+        plain object = "object";
+        plain subscription_item = "subscription_item";
+        plain transition = "transition";
     }
 }
 
@@ -3102,40 +1798,12 @@ pub struct CommerceProrationCreditDetailResponse {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommerceProrationCreditDetailResponse {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("amount", &self.amount);
-        out.put("cycle_days_remaining", &self.cycle_days_remaining);
-        out.put("cycle_days_total", &self.cycle_days_total);
-        out.put("cycle_remaining_percent", &self.cycle_remaining_percent);
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommerceProrationCreditDetailResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommerceProrationCreditDetailResponse {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            amount: fields.or_default("amount"),
-            cycle_days_remaining: fields.or_default("cycle_days_remaining"),
-            cycle_days_total: fields.or_default("cycle_days_total"),
-            cycle_remaining_percent: fields.or_default("cycle_remaining_percent"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommerceProrationCreditDetailResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommerceProrationCreditDetailResponse {
+        plain amount = "amount";
+        plain cycle_days_remaining = "cycle_days_remaining";
+        plain cycle_days_total = "cycle_days_total";
+        plain cycle_remaining_percent = "cycle_remaining_percent";
     }
 }
 
@@ -3156,40 +1824,12 @@ pub struct CommerceProrationDiscountResponse {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommerceProrationDiscountResponse {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("amount", &self.amount);
-        out.put("cycle_days_passed", &self.cycle_days_passed);
-        out.put("cycle_days_total", &self.cycle_days_total);
-        out.put("cycle_passed_percent", &self.cycle_passed_percent);
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommerceProrationDiscountResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommerceProrationDiscountResponse {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            amount: fields.or_default("amount"),
-            cycle_days_passed: fields.or_default("cycle_days_passed"),
-            cycle_days_total: fields.or_default("cycle_days_total"),
-            cycle_passed_percent: fields.or_default("cycle_passed_percent"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommerceProrationDiscountResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommerceProrationDiscountResponse {
+        plain amount = "amount";
+        plain cycle_days_passed = "cycle_days_passed";
+        plain cycle_days_total = "cycle_days_total";
+        plain cycle_passed_percent = "cycle_passed_percent";
     }
 }
 
@@ -3226,59 +1866,20 @@ pub struct CommerceSubscription {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommerceSubscription {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("instance_id", &self.instance_id);
-        out.put("status", &self.status);
-        out.put("payer_id", &self.payer_id);
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-        out.put_some("active_at", self.active_at.as_ref());
-        out.put_some("past_due_at", self.past_due_at.as_ref());
-        out.put("subscription_items", &self.subscription_items);
-        out.put_some("next_payment", self.next_payment.as_ref());
-        out.put_some(
-            "eligible_for_free_trial",
-            self.eligible_for_free_trial.as_ref(),
-        );
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommerceSubscription {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommerceSubscription {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            instance_id: fields.or_default("instance_id"),
-            status: fields.or_default("status"),
-            payer_id: fields.or_default("payer_id"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-            active_at: fields.optional("active_at"),
-            past_due_at: fields.optional("past_due_at"),
-            subscription_items: fields.or_default("subscription_items"),
-            next_payment: fields.optional("next_payment"),
-            eligible_for_free_trial: fields.optional("eligible_for_free_trial"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommerceSubscription {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommerceSubscription {
+        plain object = "object";
+        plain id = "id";
+        plain instance_id = "instance_id";
+        plain status = "status";
+        plain payer_id = "payer_id";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+        option active_at = "active_at";
+        option past_due_at = "past_due_at";
+        plain subscription_items = "subscription_items";
+        option next_payment = "next_payment";
+        option eligible_for_free_trial = "eligible_for_free_trial";
     }
 }
 
@@ -3295,39 +1896,10 @@ pub struct CommerceSubscriptionCreditResponse {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommerceSubscriptionCreditResponse {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("amount", self.amount.as_ref());
-        out.put_some(
-            "cycle_remaining_percent",
-            self.cycle_remaining_percent.as_ref(),
-        );
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommerceSubscriptionCreditResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommerceSubscriptionCreditResponse {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            amount: fields.optional("amount"),
-            cycle_remaining_percent: fields.optional("cycle_remaining_percent"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommerceSubscriptionCreditResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommerceSubscriptionCreditResponse {
+        option amount = "amount";
+        option cycle_remaining_percent = "cycle_remaining_percent";
     }
 }
 
@@ -3392,84 +1964,34 @@ pub struct CommerceSubscriptionItem {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommerceSubscriptionItem {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("instance_id", &self.instance_id);
-        out.put("status", &self.status);
-        out.put_some("credit", self.credit.as_ref());
-        out.put_some("credits", self.credits.as_ref());
-        out.put_some("plan_id", self.plan_id.as_ref());
-        out.put_some("price_id", self.price_id.as_ref());
-        out.put_some("plan", self.plan.as_ref());
-        out.put("plan_period", &self.plan_period);
-        out.put_some("payment_method", self.payment_method.as_ref());
-        out.put_some("lifetime_paid", self.lifetime_paid.as_ref());
-        out.put_some("next_payment", self.next_payment.as_ref());
-        out.put("payer_id", &self.payer_id);
-        out.put_some("payer", self.payer.as_ref());
-        out.put("is_free_trial", &self.is_free_trial);
-        out.put("period_start", &self.period_start);
-        out.put_some("period_end", self.period_end.as_ref());
-        out.put_some("proration_date", self.proration_date.as_ref());
-        out.put_some("canceled_at", self.canceled_at.as_ref());
-        out.put_some("past_due_at", self.past_due_at.as_ref());
-        out.put_some("ended_at", self.ended_at.as_ref());
-        out.put_some("created_at", self.created_at.as_ref());
-        out.put_some("updated_at", self.updated_at.as_ref());
-        out.put_some("seats", self.seats.as_ref());
-        out.put_some("totals", self.totals.as_ref());
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommerceSubscriptionItem {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommerceSubscriptionItem {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            instance_id: fields.or_default("instance_id"),
-            status: fields.or_default("status"),
-            credit: fields.optional("credit"),
-            credits: fields.optional("credits"),
-            plan_id: fields.optional("plan_id"),
-            price_id: fields.optional("price_id"),
-            plan: fields.optional("plan"),
-            plan_period: fields.or_default("plan_period"),
-            payment_method: fields.optional("payment_method"),
-            lifetime_paid: fields.optional("lifetime_paid"),
-            next_payment: fields.optional("next_payment"),
-            payer_id: fields.or_default("payer_id"),
-            payer: fields.optional("payer"),
-            is_free_trial: fields.or_default("is_free_trial"),
-            period_start: fields.or_default("period_start"),
-            period_end: fields.optional("period_end"),
-            proration_date: fields.optional("proration_date"),
-            canceled_at: fields.optional("canceled_at"),
-            past_due_at: fields.optional("past_due_at"),
-            ended_at: fields.optional("ended_at"),
-            created_at: fields.optional("created_at"),
-            updated_at: fields.optional("updated_at"),
-            seats: fields.optional("seats"),
-            totals: fields.optional("totals"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommerceSubscriptionItem {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommerceSubscriptionItem {
+        plain object = "object";
+        plain id = "id";
+        plain instance_id = "instance_id";
+        plain status = "status";
+        option credit = "credit";
+        option credits = "credits";
+        option plan_id = "plan_id";
+        option price_id = "price_id";
+        option plan = "plan";
+        plain plan_period = "plan_period";
+        option payment_method = "payment_method";
+        option lifetime_paid = "lifetime_paid";
+        option next_payment = "next_payment";
+        plain payer_id = "payer_id";
+        option payer = "payer";
+        plain is_free_trial = "is_free_trial";
+        plain period_start = "period_start";
+        option period_end = "period_end";
+        option proration_date = "proration_date";
+        option canceled_at = "canceled_at";
+        option past_due_at = "past_due_at";
+        option ended_at = "ended_at";
+        option created_at = "created_at";
+        option updated_at = "updated_at";
+        option seats = "seats";
+        option totals = "totals";
     }
 }
 
@@ -3534,84 +2056,34 @@ pub struct CommerceSubscriptionItem2 {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommerceSubscriptionItem2 {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("instance_id", &self.instance_id);
-        out.put("status", &self.status);
-        out.put_some("credit", self.credit.as_ref());
-        out.put("plan_id", &self.plan_id);
-        out.put_some("price_id", self.price_id.as_ref());
-        out.put_some("plan", self.plan.as_ref());
-        out.put("plan_period", &self.plan_period);
-        out.put("payment_source_id", &self.payment_source_id);
-        out.put_some("payment_source", self.payment_source.as_ref());
-        out.put_some("lifetime_paid", self.lifetime_paid.as_ref());
-        out.put_some("amount", self.amount.as_ref());
-        out.put_some("next_invoice", self.next_invoice.as_ref());
-        out.put_some("next_payment", self.next_payment.as_ref());
-        out.put("payer_id", &self.payer_id);
-        out.put_some("payer", self.payer.as_ref());
-        out.put("is_free_trial", &self.is_free_trial);
-        out.put_some("period_start", self.period_start.as_ref());
-        out.put_some("period_end", self.period_end.as_ref());
-        out.put("proration_date", &self.proration_date);
-        out.put_some("canceled_at", self.canceled_at.as_ref());
-        out.put_some("past_due_at", self.past_due_at.as_ref());
-        out.put_some("ended_at", self.ended_at.as_ref());
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommerceSubscriptionItem2 {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommerceSubscriptionItem2 {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            instance_id: fields.or_default("instance_id"),
-            status: fields.or_default("status"),
-            credit: fields.optional("credit"),
-            plan_id: fields.or_default("plan_id"),
-            price_id: fields.optional("price_id"),
-            plan: fields.optional("plan"),
-            plan_period: fields.or_default("plan_period"),
-            payment_source_id: fields.or_default("payment_source_id"),
-            payment_source: fields.optional("payment_source"),
-            lifetime_paid: fields.optional("lifetime_paid"),
-            amount: fields.optional("amount"),
-            next_invoice: fields.optional("next_invoice"),
-            next_payment: fields.optional("next_payment"),
-            payer_id: fields.or_default("payer_id"),
-            payer: fields.optional("payer"),
-            is_free_trial: fields.or_default("is_free_trial"),
-            period_start: fields.optional("period_start"),
-            period_end: fields.optional("period_end"),
-            proration_date: fields.or_default("proration_date"),
-            canceled_at: fields.optional("canceled_at"),
-            past_due_at: fields.optional("past_due_at"),
-            ended_at: fields.optional("ended_at"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommerceSubscriptionItem2 {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommerceSubscriptionItem2 {
+        plain object = "object";
+        plain id = "id";
+        plain instance_id = "instance_id";
+        plain status = "status";
+        option credit = "credit";
+        plain plan_id = "plan_id";
+        option price_id = "price_id";
+        option plan = "plan";
+        plain plan_period = "plan_period";
+        plain payment_source_id = "payment_source_id";
+        option payment_source = "payment_source";
+        option lifetime_paid = "lifetime_paid";
+        option amount = "amount";
+        option next_invoice = "next_invoice";
+        option next_payment = "next_payment";
+        plain payer_id = "payer_id";
+        option payer = "payer";
+        plain is_free_trial = "is_free_trial";
+        option period_start = "period_start";
+        option period_end = "period_end";
+        plain proration_date = "proration_date";
+        option canceled_at = "canceled_at";
+        option past_due_at = "past_due_at";
+        option ended_at = "ended_at";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
     }
 }
 
@@ -3662,40 +2134,12 @@ pub struct CommerceSubscriptionItemNextPaymentResponse {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommerceSubscriptionItemNextPaymentResponse {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("amount", self.amount.as_ref());
-        out.put_some("date", self.date.as_ref());
-        out.put("per_unit_totals", &self.per_unit_totals);
-        out.put_some("totals", self.totals.as_ref());
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommerceSubscriptionItemNextPaymentResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommerceSubscriptionItemNextPaymentResponse {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            amount: fields.optional("amount"),
-            date: fields.optional("date"),
-            per_unit_totals: fields.or_default("per_unit_totals"),
-            totals: fields.optional("totals"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommerceSubscriptionItemNextPaymentResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommerceSubscriptionItemNextPaymentResponse {
+        option amount = "amount";
+        option date = "date";
+        plain per_unit_totals = "per_unit_totals";
+        option totals = "totals";
     }
 }
 
@@ -3723,36 +2167,10 @@ pub struct CommerceSubscriptionItemSeatsResponse {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommerceSubscriptionItemSeatsResponse {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("quantity", self.quantity.as_ref());
-        out.put("tiers", &self.tiers);
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommerceSubscriptionItemSeatsResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommerceSubscriptionItemSeatsResponse {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            quantity: fields.optional("quantity"),
-            tiers: fields.or_default("tiers"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommerceSubscriptionItemSeatsResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommerceSubscriptionItemSeatsResponse {
+        option quantity = "quantity";
+        plain tiers = "tiers";
     }
 }
 
@@ -3796,40 +2214,12 @@ pub struct CommerceSubscriptionNextPayment {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommerceSubscriptionNextPayment {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("date", &self.date);
-        out.put("amount", &self.amount);
-        out.put("per_unit_totals", &self.per_unit_totals);
-        out.put_some("totals", self.totals.as_ref());
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommerceSubscriptionNextPayment {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommerceSubscriptionNextPayment {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            date: fields.or_default("date"),
-            amount: fields.or_default("amount"),
-            per_unit_totals: fields.or_default("per_unit_totals"),
-            totals: fields.optional("totals"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommerceSubscriptionNextPayment {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommerceSubscriptionNextPayment {
+        plain date = "date";
+        plain amount = "amount";
+        plain per_unit_totals = "per_unit_totals";
+        option totals = "totals";
     }
 }
 
@@ -3875,46 +2265,15 @@ pub struct CommerceTotalsResponse {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommerceTotalsResponse {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("subtotal", &self.subtotal);
-        out.put("base_fee", &self.base_fee);
-        out.put("tax_total", &self.tax_total);
-        out.put("grand_total", &self.grand_total);
-        out.put("per_unit_totals", &self.per_unit_totals);
-        out.put_some("credits", self.credits.as_ref());
-        out.put_some("discounts", self.discounts.as_ref());
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommerceTotalsResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommerceTotalsResponse {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            subtotal: fields.or_default("subtotal"),
-            base_fee: fields.or_default("base_fee"),
-            tax_total: fields.or_default("tax_total"),
-            grand_total: fields.or_default("grand_total"),
-            per_unit_totals: fields.or_default("per_unit_totals"),
-            credits: fields.optional("credits"),
-            discounts: fields.optional("discounts"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommerceTotalsResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommerceTotalsResponse {
+        plain subtotal = "subtotal";
+        plain base_fee = "base_fee";
+        plain tax_total = "tax_total";
+        plain grand_total = "grand_total";
+        plain per_unit_totals = "per_unit_totals";
+        option credits = "credits";
+        option discounts = "discounts";
     }
 }
 
@@ -3941,46 +2300,15 @@ pub struct CommerceTotalsResponse2 {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CommerceTotalsResponse2 {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("subtotal", &self.subtotal);
-        out.put("base_fee", &self.base_fee);
-        out.put("tax_total", &self.tax_total);
-        out.put("grand_total", &self.grand_total);
-        out.put("per_unit_totals", &self.per_unit_totals);
-        out.put_some("credits", self.credits.as_ref());
-        out.put_some("discounts", self.discounts.as_ref());
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CommerceTotalsResponse2 {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CommerceTotalsResponse2 {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            subtotal: fields.or_default("subtotal"),
-            base_fee: fields.or_default("base_fee"),
-            tax_total: fields.or_default("tax_total"),
-            grand_total: fields.or_default("grand_total"),
-            per_unit_totals: fields.or_default("per_unit_totals"),
-            credits: fields.optional("credits"),
-            discounts: fields.optional("discounts"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CommerceTotalsResponse2 {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CommerceTotalsResponse2 {
+        plain subtotal = "subtotal";
+        plain base_fee = "base_fee";
+        plain tax_total = "tax_total";
+        plain grand_total = "grand_total";
+        plain per_unit_totals = "per_unit_totals";
+        option credits = "credits";
+        option discounts = "discounts";
     }
 }
 
@@ -4005,45 +2333,12 @@ pub struct CreateActorToken {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for CreateActorToken {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("user_id", &self.user_id);
-        out.put("actor", &self.actor);
-        out.put_some("expires_in_seconds", self.expires_in_seconds.as_ref());
-        out.put_some(
-            "session_max_duration_in_seconds",
-            self.session_max_duration_in_seconds.as_ref(),
-        );
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for CreateActorToken {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for CreateActorToken {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            user_id: fields.or_default("user_id"),
-            actor: fields.or_default("actor"),
-            expires_in_seconds: fields.optional("expires_in_seconds"),
-            session_max_duration_in_seconds: fields.optional("session_max_duration_in_seconds"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for CreateActorToken {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params CreateActorToken {
+        plain user_id = "user_id";
+        plain actor = "actor";
+        option expires_in_seconds = "expires_in_seconds";
+        option session_max_duration_in_seconds = "session_max_duration_in_seconds";
     }
 }
 
@@ -4096,34 +2391,9 @@ pub struct CreateActorTokenActor {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for CreateActorTokenActor {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("sub", &self.sub);
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for CreateActorTokenActor {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-impl crate::client::lenient::Object for CreateActorTokenActor {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            sub: fields.or_default("sub"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for CreateActorTokenActor {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CreateActorTokenActor {
+        plain sub = "sub";
     }
 }
 
@@ -4145,45 +2415,12 @@ pub struct CreateAdminPortalLinkToken {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for CreateAdminPortalLinkToken {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("organization_id", self.organization_id.as_ref());
-        out.put_some("it_contact_id", self.it_contact_id.as_ref());
-        out.put_some("scopes", self.scopes.as_ref());
-        out.put_some(
-            "seconds_until_expiration",
-            self.seconds_until_expiration.as_ref(),
-        );
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for CreateAdminPortalLinkToken {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for CreateAdminPortalLinkToken {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            organization_id: fields.optional("organization_id"),
-            it_contact_id: fields.optional("it_contact_id"),
-            scopes: fields.optional("scopes"),
-            seconds_until_expiration: fields.optional("seconds_until_expiration"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for CreateAdminPortalLinkToken {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params CreateAdminPortalLinkToken {
+        option organization_id = "organization_id";
+        option it_contact_id = "it_contact_id";
+        option scopes = "scopes";
+        option seconds_until_expiration = "seconds_until_expiration";
     }
 }
 
@@ -4252,60 +2489,22 @@ pub struct CreateAdminPortalLinkTokenResponse {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for CreateAdminPortalLinkTokenResponse {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("admin_portal_link_id", &self.admin_portal_link_id);
-        out.put("instance_id", &self.instance_id);
-        out.put_some("organization_id", self.organization_id.as_ref());
-        out.put_some("it_contact_id", self.it_contact_id.as_ref());
-        out.put("scopes", &self.scopes);
-        out.put("token", &self.token);
-        out.put("revoked", &self.revoked);
-        out.put_some("revocation_reason", self.revocation_reason.as_ref());
-        out.put("expired", &self.expired);
-        out.put_some("expiration", self.expiration.as_ref());
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for CreateAdminPortalLinkTokenResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for CreateAdminPortalLinkTokenResponse {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            admin_portal_link_id: fields.or_default("admin_portal_link_id"),
-            instance_id: fields.or_default("instance_id"),
-            organization_id: fields.optional("organization_id"),
-            it_contact_id: fields.optional("it_contact_id"),
-            scopes: fields.or_default("scopes"),
-            token: fields.or_default("token"),
-            revoked: fields.or_default("revoked"),
-            revocation_reason: fields.optional("revocation_reason"),
-            expired: fields.or_default("expired"),
-            expiration: fields.optional("expiration"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for CreateAdminPortalLinkTokenResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CreateAdminPortalLinkTokenResponse {
+        plain object = "object";
+        plain id = "id";
+        plain admin_portal_link_id = "admin_portal_link_id";
+        plain instance_id = "instance_id";
+        option organization_id = "organization_id";
+        option it_contact_id = "it_contact_id";
+        plain scopes = "scopes";
+        plain token = "token";
+        plain revoked = "revoked";
+        option revocation_reason = "revocation_reason";
+        plain expired = "expired";
+        option expiration = "expiration";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
     }
 }
 
@@ -4339,49 +2538,14 @@ pub struct CreateAgentTask {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for CreateAgentTask {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("on_behalf_of", &self.on_behalf_of);
-        out.put("permissions", &self.permissions);
-        out.put("agent_name", &self.agent_name);
-        out.put("task_description", &self.task_description);
-        out.put("redirect_url", &self.redirect_url);
-        out.put_some(
-            "session_max_duration_in_seconds",
-            self.session_max_duration_in_seconds.as_ref(),
-        );
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for CreateAgentTask {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for CreateAgentTask {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            on_behalf_of: fields.or_default("on_behalf_of"),
-            permissions: fields.or_default("permissions"),
-            agent_name: fields.or_default("agent_name"),
-            task_description: fields.or_default("task_description"),
-            redirect_url: fields.or_default("redirect_url"),
-            session_max_duration_in_seconds: fields.optional("session_max_duration_in_seconds"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for CreateAgentTask {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params CreateAgentTask {
+        plain on_behalf_of = "on_behalf_of";
+        plain permissions = "permissions";
+        plain agent_name = "agent_name";
+        plain task_description = "task_description";
+        plain redirect_url = "redirect_url";
+        option session_max_duration_in_seconds = "session_max_duration_in_seconds";
     }
 }
 
@@ -4457,36 +2621,10 @@ pub struct CreateAgentTaskOnBehalfOf {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for CreateAgentTaskOnBehalfOf {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("user_id", self.user_id.as_ref());
-        out.put_some("identifier", self.identifier.as_ref());
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for CreateAgentTaskOnBehalfOf {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-impl crate::client::lenient::Object for CreateAgentTaskOnBehalfOf {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            user_id: fields.optional("user_id"),
-            identifier: fields.optional("identifier"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for CreateAgentTaskOnBehalfOf {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CreateAgentTaskOnBehalfOf {
+        option user_id = "user_id";
+        option identifier = "identifier";
     }
 }
 
@@ -4511,47 +2649,14 @@ pub struct CreateBillingPriceRequest {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for CreateBillingPriceRequest {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("plan_id", &self.plan_id);
-        out.put_some("currency", self.currency.as_ref());
-        out.put_some("amount", self.amount.as_ref());
-        out.put_some("annual_monthly_amount", self.annual_monthly_amount.as_ref());
-        out.put_some("description", self.description.as_ref());
-        out.put_some(
-            "supported_billing_periods",
-            self.supported_billing_periods.as_ref(),
-        );
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateBillingPriceRequest {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for CreateBillingPriceRequest {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            plan_id: fields.or_default("plan_id"),
-            currency: fields.optional("currency"),
-            amount: fields.optional("amount"),
-            annual_monthly_amount: fields.optional("annual_monthly_amount"),
-            description: fields.optional("description"),
-            supported_billing_periods: fields.optional("supported_billing_periods"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CreateBillingPriceRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CreateBillingPriceRequest {
+        plain plan_id = "plan_id";
+        option currency = "currency";
+        option amount = "amount";
+        option annual_monthly_amount = "annual_monthly_amount";
+        option description = "description";
+        option supported_billing_periods = "supported_billing_periods";
     }
 }
 
@@ -4581,36 +2686,9 @@ pub struct CreateBlocklistIdentifier {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for CreateBlocklistIdentifier {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("identifier", &self.identifier);
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for CreateBlocklistIdentifier {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for CreateBlocklistIdentifier {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            identifier: fields.or_default("identifier"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for CreateBlocklistIdentifier {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params CreateBlocklistIdentifier {
+        plain identifier = "identifier";
     }
 }
 
@@ -4656,43 +2734,15 @@ pub struct CreateBulkInvitationsItem {
     pub template_slug: Option<CreateBulkInvitationsItemTemplateSlug>,
 }
 
-impl crate::client::lenient::Members for CreateBulkInvitationsItem {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("email_address", &self.email_address);
-        out.put("public_metadata", &self.public_metadata);
-        out.put_some("redirect_url", self.redirect_url.as_ref());
-        out.put_some("notify", self.notify.as_ref());
-        out.put_some("ignore_existing", self.ignore_existing.as_ref());
-        out.put_some("expires_in_days", self.expires_in_days.as_ref());
-        out.put_some("template_slug", self.template_slug.as_ref());
-    }
-}
-
-impl serde::Serialize for CreateBulkInvitationsItem {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for CreateBulkInvitationsItem {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            email_address: fields.or_default("email_address"),
-            public_metadata: fields.or_default("public_metadata"),
-            redirect_url: fields.optional("redirect_url"),
-            notify: fields.optional("notify"),
-            ignore_existing: fields.optional("ignore_existing"),
-            expires_in_days: fields.optional("expires_in_days"),
-            template_slug: fields.optional("template_slug"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for CreateBulkInvitationsItem {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CreateBulkInvitationsItem {
+        plain email_address = "email_address";
+        plain public_metadata = "public_metadata";
+        option redirect_url = "redirect_url";
+        option notify = "notify";
+        option ignore_existing = "ignore_existing";
+        option expires_in_days = "expires_in_days";
+        option template_slug = "template_slug";
     }
 }
 
@@ -4720,36 +2770,10 @@ pub struct CreateBulkWaitlistEntriesItem {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for CreateBulkWaitlistEntriesItem {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("email_address", &self.email_address);
-        out.put_some("notify", self.notify.as_ref());
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for CreateBulkWaitlistEntriesItem {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-impl crate::client::lenient::Object for CreateBulkWaitlistEntriesItem {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            email_address: fields.or_default("email_address"),
-            notify: fields.optional("notify"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for CreateBulkWaitlistEntriesItem {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CreateBulkWaitlistEntriesItem {
+        plain email_address = "email_address";
+        option notify = "notify";
     }
 }
 
@@ -4771,42 +2795,12 @@ pub struct CreateDirectory {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for CreateDirectory {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("enterprise_connection_id", &self.enterprise_connection_id);
-        out.put_some("name", self.name.as_ref());
-        out.put("provider", &self.provider);
-        out.put_some("group_role_mappings", self.group_role_mappings.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for CreateDirectory {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for CreateDirectory {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            enterprise_connection_id: fields.or_default("enterprise_connection_id"),
-            name: fields.optional("name"),
-            provider: fields.or_default("provider"),
-            group_role_mappings: fields.optional("group_role_mappings"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for CreateDirectory {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params CreateDirectory {
+        plain enterprise_connection_id = "enterprise_connection_id";
+        option name = "name";
+        plain provider = "provider";
+        option group_role_mappings = "group_role_mappings";
     }
 }
 
@@ -4873,42 +2867,12 @@ pub struct CreateDirectoryGroupRoleMapping {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for CreateDirectoryGroupRoleMapping {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("directory_group_id", self.directory_group_id.as_ref());
-        out.put_some("scim_group_id", self.scim_group_id.as_ref());
-        out.put("role_id", &self.role_id);
-        out.put_some("precedence", self.precedence.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for CreateDirectoryGroupRoleMapping {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for CreateDirectoryGroupRoleMapping {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            directory_group_id: fields.optional("directory_group_id"),
-            scim_group_id: fields.optional("scim_group_id"),
-            role_id: fields.or_default("role_id"),
-            precedence: fields.optional("precedence"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for CreateDirectoryGroupRoleMapping {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params CreateDirectoryGroupRoleMapping {
+        option directory_group_id = "directory_group_id";
+        option scim_group_id = "scim_group_id";
+        plain role_id = "role_id";
+        option precedence = "precedence";
     }
 }
 
@@ -4969,50 +2933,14 @@ pub struct CreateDirectoryGroupRoleMappingsItem {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for CreateDirectoryGroupRoleMappingsItem {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("directory_group_id", self.directory_group_id.as_ref());
-        out.put_some("scim_group_id", self.scim_group_id.as_ref());
-        out.put_some(
-            "directory_group_display_name",
-            self.directory_group_display_name.as_ref(),
-        );
-        out.put_some(
-            "scim_group_display_name",
-            self.scim_group_display_name.as_ref(),
-        );
-        out.put("role_id", &self.role_id);
-        out.put_some("precedence", self.precedence.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for CreateDirectoryGroupRoleMappingsItem {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for CreateDirectoryGroupRoleMappingsItem {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            directory_group_id: fields.optional("directory_group_id"),
-            scim_group_id: fields.optional("scim_group_id"),
-            directory_group_display_name: fields.optional("directory_group_display_name"),
-            scim_group_display_name: fields.optional("scim_group_display_name"),
-            role_id: fields.or_default("role_id"),
-            precedence: fields.optional("precedence"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for CreateDirectoryGroupRoleMappingsItem {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CreateDirectoryGroupRoleMappingsItem {
+        option directory_group_id = "directory_group_id";
+        option scim_group_id = "scim_group_id";
+        option directory_group_display_name = "directory_group_display_name";
+        option scim_group_display_name = "scim_group_display_name";
+        plain role_id = "role_id";
+        option precedence = "precedence";
     }
 }
 
@@ -5039,48 +2967,13 @@ pub struct CreateEmailAddress {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for CreateEmailAddress {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("user_id", &self.user_id);
-        out.put("email_address", &self.email_address);
-        out.put_some("verified", self.verified.as_ref());
-        out.put_some("primary", self.primary.as_ref());
-        out.put_some(
-            "notify_primary_email_address_changed",
-            self.notify_primary_email_address_changed.as_ref(),
-        );
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for CreateEmailAddress {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for CreateEmailAddress {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            user_id: fields.or_default("user_id"),
-            email_address: fields.or_default("email_address"),
-            verified: fields.optional("verified"),
-            primary: fields.optional("primary"),
-            notify_primary_email_address_changed: fields
-                .optional("notify_primary_email_address_changed"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for CreateEmailAddress {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params CreateEmailAddress {
+        plain user_id = "user_id";
+        plain email_address = "email_address";
+        option verified = "verified";
+        option primary = "primary";
+        option notify_primary_email_address_changed = "notify_primary_email_address_changed";
     }
 }
 
@@ -5156,56 +3049,17 @@ pub struct CreateEnterpriseConnection {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for CreateEnterpriseConnection {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("name", &self.name);
-        out.put("provider", &self.provider);
-        out.put("domains", &self.domains);
-        out.put_some("organization_id", self.organization_id.as_ref());
-        out.put_some(
-            "allow_organization_account_linking",
-            self.allow_organization_account_linking.as_ref(),
-        );
-        out.put_some("active", self.active.as_ref());
-        out.put_some("saml", self.saml.as_ref());
-        out.put_some("oidc", self.oidc.as_ref());
-        out.put_some("custom_attributes", self.custom_attributes.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for CreateEnterpriseConnection {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for CreateEnterpriseConnection {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.or_default("name"),
-            provider: fields.or_default("provider"),
-            domains: fields.or_default("domains"),
-            organization_id: fields.optional("organization_id"),
-            allow_organization_account_linking: fields
-                .optional("allow_organization_account_linking"),
-            active: fields.optional("active"),
-            saml: fields.optional("saml"),
-            oidc: fields.optional("oidc"),
-            custom_attributes: fields.optional("custom_attributes"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for CreateEnterpriseConnection {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params CreateEnterpriseConnection {
+        plain name = "name";
+        plain provider = "provider";
+        plain domains = "domains";
+        option organization_id = "organization_id";
+        option allow_organization_account_linking = "allow_organization_account_linking";
+        option active = "active";
+        option saml = "saml";
+        option oidc = "oidc";
+        option custom_attributes = "custom_attributes";
     }
 }
 
@@ -5308,44 +3162,14 @@ pub struct CreateEnterpriseConnectionCustomAttributesItem {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for CreateEnterpriseConnectionCustomAttributesItem {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("name", &self.name);
-        out.put("key", &self.key);
-        out.put_some("sso_path", self.sso_path.as_ref());
-        out.put_some("scim_path", self.scim_path.as_ref());
-        out.put_some("directory_path", self.directory_path.as_ref());
-        out.put_some("multi_valued", self.multi_valued.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for CreateEnterpriseConnectionCustomAttributesItem {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for CreateEnterpriseConnectionCustomAttributesItem {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.or_default("name"),
-            key: fields.or_default("key"),
-            sso_path: fields.optional("sso_path"),
-            scim_path: fields.optional("scim_path"),
-            directory_path: fields.optional("directory_path"),
-            multi_valued: fields.optional("multi_valued"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for CreateEnterpriseConnectionCustomAttributesItem {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CreateEnterpriseConnectionCustomAttributesItem {
+        plain name = "name";
+        plain key = "key";
+        option sso_path = "sso_path";
+        option scim_path = "scim_path";
+        option directory_path = "directory_path";
+        option multi_valued = "multi_valued";
     }
 }
 
@@ -5372,46 +3196,15 @@ pub struct CreateEnterpriseConnectionOidc {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for CreateEnterpriseConnectionOidc {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("client_id", self.client_id.as_ref());
-        out.put_some("client_secret", self.client_secret.as_ref());
-        out.put_some("discovery_url", self.discovery_url.as_ref());
-        out.put_some("auth_url", self.auth_url.as_ref());
-        out.put_some("token_url", self.token_url.as_ref());
-        out.put_some("user_info_url", self.user_info_url.as_ref());
-        out.put_some("requires_pkce", self.requires_pkce.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for CreateEnterpriseConnectionOidc {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for CreateEnterpriseConnectionOidc {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            client_id: fields.optional("client_id"),
-            client_secret: fields.optional("client_secret"),
-            discovery_url: fields.optional("discovery_url"),
-            auth_url: fields.optional("auth_url"),
-            token_url: fields.optional("token_url"),
-            user_info_url: fields.optional("user_info_url"),
-            requires_pkce: fields.optional("requires_pkce"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for CreateEnterpriseConnectionOidc {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CreateEnterpriseConnectionOidc {
+        option client_id = "client_id";
+        option client_secret = "client_secret";
+        option discovery_url = "discovery_url";
+        option auth_url = "auth_url";
+        option token_url = "token_url";
+        option user_info_url = "user_info_url";
+        option requires_pkce = "requires_pkce";
     }
 }
 
@@ -5466,52 +3259,18 @@ pub struct CreateEnterpriseConnectionSaml {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for CreateEnterpriseConnectionSaml {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("idp_entity_id", self.idp_entity_id.as_ref());
-        out.put_some("idp_sso_url", self.idp_sso_url.as_ref());
-        out.put_some("idp_certificate", self.idp_certificate.as_ref());
-        out.put_some("idp_metadata_url", self.idp_metadata_url.as_ref());
-        out.put_some("idp_metadata", self.idp_metadata.as_ref());
-        out.put_some("attribute_mapping", self.attribute_mapping.as_ref());
-        out.put_some("allow_subdomains", self.allow_subdomains.as_ref());
-        out.put_some("allow_idp_initiated", self.allow_idp_initiated.as_ref());
-        out.put_some("force_authn", self.force_authn.as_ref());
-        out.put_some("login_hint", self.login_hint.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for CreateEnterpriseConnectionSaml {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for CreateEnterpriseConnectionSaml {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            idp_entity_id: fields.optional("idp_entity_id"),
-            idp_sso_url: fields.optional("idp_sso_url"),
-            idp_certificate: fields.optional("idp_certificate"),
-            idp_metadata_url: fields.optional("idp_metadata_url"),
-            idp_metadata: fields.optional("idp_metadata"),
-            attribute_mapping: fields.optional("attribute_mapping"),
-            allow_subdomains: fields.optional("allow_subdomains"),
-            allow_idp_initiated: fields.optional("allow_idp_initiated"),
-            force_authn: fields.optional("force_authn"),
-            login_hint: fields.optional("login_hint"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for CreateEnterpriseConnectionSaml {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CreateEnterpriseConnectionSaml {
+        option idp_entity_id = "idp_entity_id";
+        option idp_sso_url = "idp_sso_url";
+        option idp_certificate = "idp_certificate";
+        option idp_metadata_url = "idp_metadata_url";
+        option idp_metadata = "idp_metadata";
+        option attribute_mapping = "attribute_mapping";
+        option allow_subdomains = "allow_subdomains";
+        option allow_idp_initiated = "allow_idp_initiated";
+        option force_authn = "force_authn";
+        option login_hint = "login_hint";
     }
 }
 
@@ -5532,40 +3291,12 @@ pub struct CreateEnterpriseConnectionSamlAttributeMapping {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for CreateEnterpriseConnectionSamlAttributeMapping {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("user_id", self.user_id.as_ref());
-        out.put_some("email_address", self.email_address.as_ref());
-        out.put_some("first_name", self.first_name.as_ref());
-        out.put_some("last_name", self.last_name.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for CreateEnterpriseConnectionSamlAttributeMapping {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for CreateEnterpriseConnectionSamlAttributeMapping {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            user_id: fields.optional("user_id"),
-            email_address: fields.optional("email_address"),
-            first_name: fields.optional("first_name"),
-            last_name: fields.optional("last_name"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for CreateEnterpriseConnectionSamlAttributeMapping {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CreateEnterpriseConnectionSamlAttributeMapping {
+        option user_id = "user_id";
+        option email_address = "email_address";
+        option first_name = "first_name";
+        option last_name = "last_name";
     }
 }
 
@@ -5582,36 +3313,10 @@ pub struct CreateEnterpriseConnectionSamlLoginHint {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for CreateEnterpriseConnectionSamlLoginHint {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("mode", &self.mode);
-        out.put_some("source", self.source.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for CreateEnterpriseConnectionSamlLoginHint {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for CreateEnterpriseConnectionSamlLoginHint {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            mode: fields.or_default("mode"),
-            source: fields.optional("source"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for CreateEnterpriseConnectionSamlLoginHint {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CreateEnterpriseConnectionSamlLoginHint {
+        plain mode = "mode";
+        option source = "source";
     }
 }
 
@@ -5652,48 +3357,15 @@ pub struct CreateJwtTemplate {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for CreateJwtTemplate {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("name", &self.name);
-        out.put("claims", &self.claims);
-        out.put_some("lifetime", self.lifetime.as_ref());
-        out.put_some("allowed_clock_skew", self.allowed_clock_skew.as_ref());
-        out.put_some("custom_signing_key", self.custom_signing_key.as_ref());
-        out.put_some("signing_algorithm", self.signing_algorithm.as_ref());
-        out.put_some("signing_key", self.signing_key.as_ref());
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for CreateJwtTemplate {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for CreateJwtTemplate {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.or_default("name"),
-            claims: fields.or_default("claims"),
-            lifetime: fields.optional("lifetime"),
-            allowed_clock_skew: fields.optional("allowed_clock_skew"),
-            custom_signing_key: fields.optional("custom_signing_key"),
-            signing_algorithm: fields.optional("signing_algorithm"),
-            signing_key: fields.optional("signing_key"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for CreateJwtTemplate {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params CreateJwtTemplate {
+        plain name = "name";
+        plain claims = "claims";
+        option lifetime = "lifetime";
+        option allowed_clock_skew = "allowed_clock_skew";
+        option custom_signing_key = "custom_signing_key";
+        option signing_algorithm = "signing_algorithm";
+        option signing_key = "signing_key";
     }
 }
 
@@ -5782,51 +3454,15 @@ pub struct CreateOauthApplication {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for CreateOauthApplication {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("name", &self.name);
-        out.put_some("redirect_uris", self.redirect_uris.as_ref());
-        out.put_some("callback_url", self.callback_url.as_ref());
-        out.put_some("scopes", self.scopes.as_ref());
-        out.put_some(
-            "consent_screen_enabled",
-            self.consent_screen_enabled.as_ref(),
-        );
-        out.put_some("pkce_required", self.pkce_required.as_ref());
-        out.put_some("public", self.public.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for CreateOauthApplication {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for CreateOauthApplication {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.or_default("name"),
-            redirect_uris: fields.optional("redirect_uris"),
-            callback_url: fields.optional("callback_url"),
-            scopes: fields.optional("scopes"),
-            consent_screen_enabled: fields.optional("consent_screen_enabled"),
-            pkce_required: fields.optional("pkce_required"),
-            public: fields.optional("public"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for CreateOauthApplication {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params CreateOauthApplication {
+        plain name = "name";
+        option redirect_uris = "redirect_uris";
+        option callback_url = "callback_url";
+        option scopes = "scopes";
+        option consent_screen_enabled = "consent_screen_enabled";
+        option pkce_required = "pkce_required";
+        option public = "public";
     }
 }
 
@@ -5897,37 +3533,11 @@ pub struct CreateOrganizationDomain {
     pub verified: Option<bool>,
 }
 
-impl crate::client::lenient::Members for CreateOrganizationDomain {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("name", self.name.as_ref());
-        out.put_some("enrollment_mode", self.enrollment_mode.as_ref());
-        out.put_some("verified", self.verified.as_ref());
-    }
-}
-
-impl serde::Serialize for CreateOrganizationDomain {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for CreateOrganizationDomain {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.optional("name"),
-            enrollment_mode: fields.optional("enrollment_mode"),
-            verified: fields.optional("verified"),
-        }
-    }
-}
-
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for CreateOrganizationDomain {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params CreateOrganizationDomain {
+        option name = "name";
+        option enrollment_mode = "enrollment_mode";
+        option verified = "verified";
     }
 }
 
@@ -5977,45 +3587,16 @@ pub struct CreateOrganizationInvitationBulkItem {
     pub notify: Option<bool>,
 }
 
-impl crate::client::lenient::Members for CreateOrganizationInvitationBulkItem {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("email_address", &self.email_address);
-        out.put_some("inviter_user_id", self.inviter_user_id.as_ref());
-        out.put("role", &self.role);
-        out.put("public_metadata", &self.public_metadata);
-        out.put("private_metadata", &self.private_metadata);
-        out.put_some("redirect_url", self.redirect_url.as_ref());
-        out.put_some("expires_in_days", self.expires_in_days.as_ref());
-        out.put_some("notify", self.notify.as_ref());
-    }
-}
-
-impl serde::Serialize for CreateOrganizationInvitationBulkItem {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for CreateOrganizationInvitationBulkItem {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            email_address: fields.or_default("email_address"),
-            inviter_user_id: fields.optional("inviter_user_id"),
-            role: fields.or_default("role"),
-            public_metadata: fields.or_default("public_metadata"),
-            private_metadata: fields.or_default("private_metadata"),
-            redirect_url: fields.optional("redirect_url"),
-            expires_in_days: fields.optional("expires_in_days"),
-            notify: fields.optional("notify"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for CreateOrganizationInvitationBulkItem {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CreateOrganizationInvitationBulkItem {
+        plain email_address = "email_address";
+        option inviter_user_id = "inviter_user_id";
+        plain role = "role";
+        plain public_metadata = "public_metadata";
+        plain private_metadata = "private_metadata";
+        option redirect_url = "redirect_url";
+        option expires_in_days = "expires_in_days";
+        option notify = "notify";
     }
 }
 
@@ -6035,40 +3616,11 @@ pub struct CreateOrganizationPermission {
 }
 
 #[cfg(feature = "roles")]
-impl crate::client::lenient::Members for CreateOrganizationPermission {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("name", &self.name);
-        out.put("key", &self.key);
-        out.put_some("description", self.description.as_ref());
-    }
-}
-
-#[cfg(feature = "roles")]
-impl serde::Serialize for CreateOrganizationPermission {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "roles")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for CreateOrganizationPermission {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.or_default("name"),
-            key: fields.or_default("key"),
-            description: fields.optional("description"),
-        }
-    }
-}
-
-#[cfg(feature = "roles")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for CreateOrganizationPermission {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params CreateOrganizationPermission {
+        plain name = "name";
+        plain key = "key";
+        option description = "description";
     }
 }
 
@@ -6123,47 +3675,13 @@ pub struct CreateOrganizationRole {
 }
 
 #[cfg(feature = "roles")]
-impl crate::client::lenient::Members for CreateOrganizationRole {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("name", &self.name);
-        out.put("key", &self.key);
-        out.put_some("description", self.description.as_ref());
-        out.put_some("permissions", self.permissions.as_ref());
-        out.put_some(
-            "include_in_initial_role_set",
-            self.include_in_initial_role_set.as_ref(),
-        );
-    }
-}
-
-#[cfg(feature = "roles")]
-impl serde::Serialize for CreateOrganizationRole {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "roles")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for CreateOrganizationRole {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.or_default("name"),
-            key: fields.or_default("key"),
-            description: fields.optional("description"),
-            permissions: fields.optional("permissions"),
-            include_in_initial_role_set: fields.optional("include_in_initial_role_set"),
-        }
-    }
-}
-
-#[cfg(feature = "roles")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for CreateOrganizationRole {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params CreateOrganizationRole {
+        plain name = "name";
+        plain key = "key";
+        option description = "description";
+        option permissions = "permissions";
+        option include_in_initial_role_set = "include_in_initial_role_set";
     }
 }
 
@@ -6231,47 +3749,13 @@ pub struct CreatePhoneNumber {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for CreatePhoneNumber {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("user_id", &self.user_id);
-        out.put("phone_number", &self.phone_number);
-        out.put_some("verified", self.verified.as_ref());
-        out.put_some("primary", self.primary.as_ref());
-        out.put_some(
-            "reserved_for_second_factor",
-            self.reserved_for_second_factor.as_ref(),
-        );
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for CreatePhoneNumber {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for CreatePhoneNumber {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            user_id: fields.or_default("user_id"),
-            phone_number: fields.or_default("phone_number"),
-            verified: fields.optional("verified"),
-            primary: fields.optional("primary"),
-            reserved_for_second_factor: fields.optional("reserved_for_second_factor"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for CreatePhoneNumber {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params CreatePhoneNumber {
+        plain user_id = "user_id";
+        plain phone_number = "phone_number";
+        option verified = "verified";
+        option primary = "primary";
+        option reserved_for_second_factor = "reserved_for_second_factor";
     }
 }
 
@@ -6330,36 +3814,9 @@ pub struct CreateRedirectUrl {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for CreateRedirectUrl {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("url", &self.url);
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for CreateRedirectUrl {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for CreateRedirectUrl {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            url: fields.or_default("url"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for CreateRedirectUrl {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params CreateRedirectUrl {
+        plain url = "url";
     }
 }
 
@@ -6410,48 +3867,15 @@ pub struct CreateRoleSet {
 }
 
 #[cfg(feature = "roles")]
-impl crate::client::lenient::Members for CreateRoleSet {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("name", &self.name);
-        out.put_some("key", self.key.as_ref());
-        out.put_some("description", self.description.as_ref());
-        out.put("default_role_key", &self.default_role_key);
-        out.put("creator_role_key", &self.creator_role_key);
-        out.put_some("type", self.r#type.as_ref());
-        out.put("roles", &self.roles);
-    }
-}
-
-#[cfg(feature = "roles")]
-impl serde::Serialize for CreateRoleSet {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "roles")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for CreateRoleSet {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.or_default("name"),
-            key: fields.optional("key"),
-            description: fields.optional("description"),
-            default_role_key: fields.or_default("default_role_key"),
-            creator_role_key: fields.or_default("creator_role_key"),
-            r#type: fields.optional("type"),
-            roles: fields.or_default("roles"),
-        }
-    }
-}
-
-#[cfg(feature = "roles")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for CreateRoleSet {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params CreateRoleSet {
+        plain name = "name";
+        option key = "key";
+        option description = "description";
+        plain default_role_key = "default_role_key";
+        plain creator_role_key = "creator_role_key";
+        option r#type = "type";
+        plain roles = "roles";
     }
 }
 
@@ -6567,60 +3991,21 @@ pub struct CreateSamlConnection {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for CreateSamlConnection {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("name", &self.name);
-        out.put_some("domain", self.domain.as_ref());
-        out.put_some("domains", self.domains.as_ref());
-        out.put("provider", &self.provider);
-        out.put_some("idp_entity_id", self.idp_entity_id.as_ref());
-        out.put_some("idp_sso_url", self.idp_sso_url.as_ref());
-        out.put_some("idp_certificate", self.idp_certificate.as_ref());
-        out.put_some("idp_metadata_url", self.idp_metadata_url.as_ref());
-        out.put_some("idp_metadata", self.idp_metadata.as_ref());
-        out.put_some("organization_id", self.organization_id.as_ref());
-        out.put_some("attribute_mapping", self.attribute_mapping.as_ref());
-        out.put_some("force_authn", self.force_authn.as_ref());
-        out.put_some("login_hint", self.login_hint.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for CreateSamlConnection {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for CreateSamlConnection {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.or_default("name"),
-            domain: fields.optional("domain"),
-            domains: fields.optional("domains"),
-            provider: fields.or_default("provider"),
-            idp_entity_id: fields.optional("idp_entity_id"),
-            idp_sso_url: fields.optional("idp_sso_url"),
-            idp_certificate: fields.optional("idp_certificate"),
-            idp_metadata_url: fields.optional("idp_metadata_url"),
-            idp_metadata: fields.optional("idp_metadata"),
-            organization_id: fields.optional("organization_id"),
-            attribute_mapping: fields.optional("attribute_mapping"),
-            force_authn: fields.optional("force_authn"),
-            login_hint: fields.optional("login_hint"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for CreateSamlConnection {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params CreateSamlConnection {
+        plain name = "name";
+        option domain = "domain";
+        option domains = "domains";
+        plain provider = "provider";
+        option idp_entity_id = "idp_entity_id";
+        option idp_sso_url = "idp_sso_url";
+        option idp_certificate = "idp_certificate";
+        option idp_metadata_url = "idp_metadata_url";
+        option idp_metadata = "idp_metadata";
+        option organization_id = "organization_id";
+        option attribute_mapping = "attribute_mapping";
+        option force_authn = "force_authn";
+        option login_hint = "login_hint";
     }
 }
 
@@ -6735,40 +4120,12 @@ pub struct CreateSamlConnectionAttributeMapping {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for CreateSamlConnectionAttributeMapping {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("user_id", self.user_id.as_ref());
-        out.put_some("email_address", self.email_address.as_ref());
-        out.put_some("first_name", self.first_name.as_ref());
-        out.put_some("last_name", self.last_name.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for CreateSamlConnectionAttributeMapping {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for CreateSamlConnectionAttributeMapping {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            user_id: fields.optional("user_id"),
-            email_address: fields.optional("email_address"),
-            first_name: fields.optional("first_name"),
-            last_name: fields.optional("last_name"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for CreateSamlConnectionAttributeMapping {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CreateSamlConnectionAttributeMapping {
+        option user_id = "user_id";
+        option email_address = "email_address";
+        option first_name = "first_name";
+        option last_name = "last_name";
     }
 }
 
@@ -6785,36 +4142,10 @@ pub struct CreateSamlConnectionLoginHint {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for CreateSamlConnectionLoginHint {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("mode", &self.mode);
-        out.put_some("source", self.source.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for CreateSamlConnectionLoginHint {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for CreateSamlConnectionLoginHint {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            mode: fields.or_default("mode"),
-            source: fields.optional("source"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for CreateSamlConnectionLoginHint {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CreateSamlConnectionLoginHint {
+        plain mode = "mode";
+        option source = "source";
     }
 }
 
@@ -6864,42 +4195,12 @@ pub struct CreateScimDirectory {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for CreateScimDirectory {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("enterprise_connection_id", &self.enterprise_connection_id);
-        out.put_some("name", self.name.as_ref());
-        out.put("provider", &self.provider);
-        out.put_some("group_role_mappings", self.group_role_mappings.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for CreateScimDirectory {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for CreateScimDirectory {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            enterprise_connection_id: fields.or_default("enterprise_connection_id"),
-            name: fields.optional("name"),
-            provider: fields.or_default("provider"),
-            group_role_mappings: fields.optional("group_role_mappings"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for CreateScimDirectory {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params CreateScimDirectory {
+        plain enterprise_connection_id = "enterprise_connection_id";
+        option name = "name";
+        plain provider = "provider";
+        option group_role_mappings = "group_role_mappings";
     }
 }
 
@@ -6963,43 +4264,12 @@ pub struct CreateScimDirectoryGroupRoleMappingsItem {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for CreateScimDirectoryGroupRoleMappingsItem {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("scim_group_id", &self.scim_group_id);
-        out.put_some(
-            "scim_group_display_name",
-            self.scim_group_display_name.as_ref(),
-        );
-        out.put("role_id", &self.role_id);
-        out.put_some("precedence", self.precedence.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for CreateScimDirectoryGroupRoleMappingsItem {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for CreateScimDirectoryGroupRoleMappingsItem {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            scim_group_id: fields.or_default("scim_group_id"),
-            scim_group_display_name: fields.optional("scim_group_display_name"),
-            role_id: fields.or_default("role_id"),
-            precedence: fields.optional("precedence"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for CreateScimDirectoryGroupRoleMappingsItem {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    CreateScimDirectoryGroupRoleMappingsItem {
+        plain scim_group_id = "scim_group_id";
+        option scim_group_display_name = "scim_group_display_name";
+        plain role_id = "role_id";
+        option precedence = "precedence";
     }
 }
 
@@ -7021,40 +4291,11 @@ pub struct CreateScimGroupRoleMapping {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for CreateScimGroupRoleMapping {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("scim_group_id", &self.scim_group_id);
-        out.put("role_id", &self.role_id);
-        out.put_some("precedence", self.precedence.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for CreateScimGroupRoleMapping {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for CreateScimGroupRoleMapping {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            scim_group_id: fields.or_default("scim_group_id"),
-            role_id: fields.or_default("role_id"),
-            precedence: fields.optional("precedence"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for CreateScimGroupRoleMapping {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params CreateScimGroupRoleMapping {
+        plain scim_group_id = "scim_group_id";
+        plain role_id = "role_id";
+        option precedence = "precedence";
     }
 }
 
@@ -7107,40 +4348,11 @@ pub struct CreateSignInToken {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for CreateSignInToken {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("user_id", &self.user_id);
-        out.put_some("org_id", self.org_id.as_ref());
-        out.put_some("expires_in_seconds", self.expires_in_seconds.as_ref());
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for CreateSignInToken {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for CreateSignInToken {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            user_id: fields.or_default("user_id"),
-            org_id: fields.optional("org_id"),
-            expires_in_seconds: fields.optional("expires_in_seconds"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for CreateSignInToken {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params CreateSignInToken {
+        plain user_id = "user_id";
+        option org_id = "org_id";
+        option expires_in_seconds = "expires_in_seconds";
     }
 }
 
@@ -7189,38 +4401,10 @@ pub struct CreateWaitlistEntry {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for CreateWaitlistEntry {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("email_address", &self.email_address);
-        out.put_some("notify", self.notify.as_ref());
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for CreateWaitlistEntry {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for CreateWaitlistEntry {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            email_address: fields.or_default("email_address"),
-            notify: fields.optional("notify"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for CreateWaitlistEntry {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params CreateWaitlistEntry {
+        plain email_address = "email_address";
+        option notify = "notify";
     }
 }
 
@@ -7256,31 +4440,9 @@ pub struct DeleteBackupCodeResponse {
     pub user_id: Option<String>,
 }
 
-impl crate::client::lenient::Members for DeleteBackupCodeResponse {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("user_id", self.user_id.as_ref());
-    }
-}
-
-impl serde::Serialize for DeleteBackupCodeResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for DeleteBackupCodeResponse {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            user_id: fields.optional("user_id"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for DeleteBackupCodeResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    DeleteBackupCodeResponse {
+        option user_id = "user_id";
     }
 }
 
@@ -7292,31 +4454,9 @@ pub struct DeleteTotpResponse {
     pub user_id: Option<String>,
 }
 
-impl crate::client::lenient::Members for DeleteTotpResponse {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("user_id", self.user_id.as_ref());
-    }
-}
-
-impl serde::Serialize for DeleteTotpResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for DeleteTotpResponse {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            user_id: fields.optional("user_id"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for DeleteTotpResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    DeleteTotpResponse {
+        option user_id = "user_id";
     }
 }
 
@@ -7355,64 +4495,21 @@ pub struct Directory {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for Directory {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("name", &self.name);
-        out.put_some(
-            "enterprise_connection_id",
-            self.enterprise_connection_id.as_ref(),
-        );
-        out.put("endpoint_url", &self.endpoint_url);
-        out.put("provider", &self.provider);
-        out.put("enabled", &self.enabled);
-        out.put(
-            "group_role_mapping_enabled",
-            &self.group_role_mapping_enabled,
-        );
-        out.put("attribute_mapping", &self.attribute_mapping);
-        out.put("custom_attributes", &self.custom_attributes);
-        out.put_some("api_key", self.api_key.as_ref());
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for Directory {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for Directory {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            name: fields.or_default("name"),
-            enterprise_connection_id: fields.optional("enterprise_connection_id"),
-            endpoint_url: fields.or_default("endpoint_url"),
-            provider: fields.or_default("provider"),
-            enabled: fields.or_default("enabled"),
-            group_role_mapping_enabled: fields.or_default("group_role_mapping_enabled"),
-            attribute_mapping: fields.or_default("attribute_mapping"),
-            custom_attributes: fields.or_default("custom_attributes"),
-            api_key: fields.optional("api_key"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for Directory {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    Directory {
+        plain object = "object";
+        plain id = "id";
+        plain name = "name";
+        option enterprise_connection_id = "enterprise_connection_id";
+        plain endpoint_url = "endpoint_url";
+        plain provider = "provider";
+        plain enabled = "enabled";
+        plain group_role_mapping_enabled = "group_role_mapping_enabled";
+        plain attribute_mapping = "attribute_mapping";
+        plain custom_attributes = "custom_attributes";
+        option api_key = "api_key";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
     }
 }
 
@@ -7437,44 +4534,14 @@ pub struct DirectoryCustomAttributesItem {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for DirectoryCustomAttributesItem {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("name", self.name.as_ref());
-        out.put_some("key", self.key.as_ref());
-        out.put_some("sso_path", self.sso_path.as_ref());
-        out.put_some("scim_path", self.scim_path.as_ref());
-        out.put_some("directory_path", self.directory_path.as_ref());
-        out.put_some("multi_valued", self.multi_valued.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for DirectoryCustomAttributesItem {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for DirectoryCustomAttributesItem {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.optional("name"),
-            key: fields.optional("key"),
-            sso_path: fields.optional("sso_path"),
-            scim_path: fields.optional("scim_path"),
-            directory_path: fields.optional("directory_path"),
-            multi_valued: fields.optional("multi_valued"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for DirectoryCustomAttributesItem {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    DirectoryCustomAttributesItem {
+        option name = "name";
+        option key = "key";
+        option sso_path = "sso_path";
+        option scim_path = "scim_path";
+        option directory_path = "directory_path";
+        option multi_valued = "multi_valued";
     }
 }
 
@@ -7511,59 +4578,20 @@ pub struct DirectoryGroupRoleMapping {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for DirectoryGroupRoleMapping {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("directory_id", &self.directory_id);
-        out.put("scim_directory_id", &self.scim_directory_id);
-        out.put("directory_group_id", &self.directory_group_id);
-        out.put("scim_group_id", &self.scim_group_id);
-        out.put(
-            "directory_group_display_name",
-            &self.directory_group_display_name,
-        );
-        out.put("scim_group_display_name", &self.scim_group_display_name);
-        out.put_some("role", self.role.as_ref());
-        out.put("precedence", &self.precedence);
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for DirectoryGroupRoleMapping {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for DirectoryGroupRoleMapping {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            directory_id: fields.or_default("directory_id"),
-            scim_directory_id: fields.or_default("scim_directory_id"),
-            directory_group_id: fields.or_default("directory_group_id"),
-            scim_group_id: fields.or_default("scim_group_id"),
-            directory_group_display_name: fields.or_default("directory_group_display_name"),
-            scim_group_display_name: fields.or_default("scim_group_display_name"),
-            role: fields.optional("role"),
-            precedence: fields.or_default("precedence"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for DirectoryGroupRoleMapping {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    DirectoryGroupRoleMapping {
+        plain object = "object";
+        plain id = "id";
+        plain directory_id = "directory_id";
+        plain scim_directory_id = "scim_directory_id";
+        plain directory_group_id = "directory_group_id";
+        plain scim_group_id = "scim_group_id";
+        plain directory_group_display_name = "directory_group_display_name";
+        plain scim_group_display_name = "scim_group_display_name";
+        option role = "role";
+        plain precedence = "precedence";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
     }
 }
 
@@ -7582,38 +4610,11 @@ pub struct DirectoryGroupRoleMappingDeleted {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for DirectoryGroupRoleMappingDeleted {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("deleted", &self.deleted);
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for DirectoryGroupRoleMappingDeleted {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for DirectoryGroupRoleMappingDeleted {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            deleted: fields.or_default("deleted"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for DirectoryGroupRoleMappingDeleted {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    DirectoryGroupRoleMappingDeleted {
+        plain object = "object";
+        plain id = "id";
+        plain deleted = "deleted";
     }
 }
 
@@ -7625,31 +4626,9 @@ pub struct DisableMfaResponse {
     pub user_id: Option<String>,
 }
 
-impl crate::client::lenient::Members for DisableMfaResponse {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("user_id", self.user_id.as_ref());
-    }
-}
-
-impl serde::Serialize for DisableMfaResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for DisableMfaResponse {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            user_id: fields.optional("user_id"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for DisableMfaResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    DisableMfaResponse {
+        option user_id = "user_id";
     }
 }
 
@@ -7680,50 +4659,17 @@ pub struct Domain {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for Domain {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("name", &self.name);
-        out.put("is_satellite", &self.is_satellite);
-        out.put("frontend_api_url", &self.frontend_api_url);
-        out.put_some("accounts_portal_url", self.accounts_portal_url.as_ref());
-        out.put_some("proxy_url", self.proxy_url.as_ref());
-        out.put("development_origin", &self.development_origin);
-        out.put("cname_targets", &self.cname_targets);
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for Domain {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-impl crate::client::lenient::Object for Domain {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            name: fields.or_default("name"),
-            is_satellite: fields.or_default("is_satellite"),
-            frontend_api_url: fields.or_default("frontend_api_url"),
-            accounts_portal_url: fields.optional("accounts_portal_url"),
-            proxy_url: fields.optional("proxy_url"),
-            development_origin: fields.or_default("development_origin"),
-            cname_targets: fields.or_default("cname_targets"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-impl<'de> serde::Deserialize<'de> for Domain {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    Domain {
+        plain object = "object";
+        plain id = "id";
+        plain name = "name";
+        plain is_satellite = "is_satellite";
+        plain frontend_api_url = "frontend_api_url";
+        option accounts_portal_url = "accounts_portal_url";
+        option proxy_url = "proxy_url";
+        plain development_origin = "development_origin";
+        plain cname_targets = "cname_targets";
     }
 }
 
@@ -7768,72 +4714,24 @@ pub struct EnterpriseConnection {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for EnterpriseConnection {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("name", &self.name);
-        out.put("provider", &self.provider);
-        out.put_some("logo_public_url", self.logo_public_url.as_ref());
-        out.put("active", &self.active);
-        out.put("domains", &self.domains);
-        out.put_some("organization_id", self.organization_id.as_ref());
-        out.put_some("sync_user_attributes", self.sync_user_attributes.as_ref());
-        out.put_some(
-            "disable_additional_identifications",
-            self.disable_additional_identifications.as_ref(),
-        );
-        out.put_some(
-            "allow_organization_account_linking",
-            self.allow_organization_account_linking.as_ref(),
-        );
-        out.put("custom_attributes", &self.custom_attributes);
-        out.put_some("saml_connection", self.saml_connection.as_ref());
-        out.put_some("oauth_config", self.oauth_config.as_ref());
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for EnterpriseConnection {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for EnterpriseConnection {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            name: fields.or_default("name"),
-            provider: fields.or_default("provider"),
-            logo_public_url: fields.optional("logo_public_url"),
-            active: fields.or_default("active"),
-            domains: fields.or_default("domains"),
-            organization_id: fields.optional("organization_id"),
-            sync_user_attributes: fields.optional("sync_user_attributes"),
-            disable_additional_identifications: fields
-                .optional("disable_additional_identifications"),
-            allow_organization_account_linking: fields
-                .optional("allow_organization_account_linking"),
-            custom_attributes: fields.or_default("custom_attributes"),
-            saml_connection: fields.optional("saml_connection"),
-            oauth_config: fields.optional("oauth_config"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for EnterpriseConnection {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    EnterpriseConnection {
+        plain object = "object";
+        plain id = "id";
+        plain name = "name";
+        plain provider = "provider";
+        option logo_public_url = "logo_public_url";
+        plain active = "active";
+        plain domains = "domains";
+        option organization_id = "organization_id";
+        option sync_user_attributes = "sync_user_attributes";
+        option disable_additional_identifications = "disable_additional_identifications";
+        option allow_organization_account_linking = "allow_organization_account_linking";
+        plain custom_attributes = "custom_attributes";
+        option saml_connection = "saml_connection";
+        option oauth_config = "oauth_config";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
     }
 }
 
@@ -7858,44 +4756,14 @@ pub struct EnterpriseConnectionCustomAttributesItem {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for EnterpriseConnectionCustomAttributesItem {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("name", &self.name);
-        out.put("key", &self.key);
-        out.put_some("sso_path", self.sso_path.as_ref());
-        out.put_some("scim_path", self.scim_path.as_ref());
-        out.put_some("directory_path", self.directory_path.as_ref());
-        out.put_some("multi_valued", self.multi_valued.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for EnterpriseConnectionCustomAttributesItem {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for EnterpriseConnectionCustomAttributesItem {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.or_default("name"),
-            key: fields.or_default("key"),
-            sso_path: fields.optional("sso_path"),
-            scim_path: fields.optional("scim_path"),
-            directory_path: fields.optional("directory_path"),
-            multi_valued: fields.optional("multi_valued"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for EnterpriseConnectionCustomAttributesItem {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    EnterpriseConnectionCustomAttributesItem {
+        plain name = "name";
+        plain key = "key";
+        option sso_path = "sso_path";
+        option scim_path = "scim_path";
+        option directory_path = "directory_path";
+        option multi_valued = "multi_valued";
     }
 }
 
@@ -7932,56 +4800,20 @@ pub struct EnterpriseConnectionOauthConfig {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for EnterpriseConnectionOauthConfig {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("id", self.id.as_ref());
-        out.put_some("name", self.name.as_ref());
-        out.put_some("provider_key", self.provider_key.as_ref());
-        out.put_some("client_id", self.client_id.as_ref());
-        out.put_some("discovery_url", self.discovery_url.as_ref());
-        out.put_some("auth_url", self.auth_url.as_ref());
-        out.put_some("token_url", self.token_url.as_ref());
-        out.put_some("user_info_url", self.user_info_url.as_ref());
-        out.put_some("requires_pkce", self.requires_pkce.as_ref());
-        out.put_some("logo_public_url", self.logo_public_url.as_ref());
-        out.put_some("created_at", self.created_at.as_ref());
-        out.put_some("updated_at", self.updated_at.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for EnterpriseConnectionOauthConfig {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for EnterpriseConnectionOauthConfig {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            id: fields.optional("id"),
-            name: fields.optional("name"),
-            provider_key: fields.optional("provider_key"),
-            client_id: fields.optional("client_id"),
-            discovery_url: fields.optional("discovery_url"),
-            auth_url: fields.optional("auth_url"),
-            token_url: fields.optional("token_url"),
-            user_info_url: fields.optional("user_info_url"),
-            requires_pkce: fields.optional("requires_pkce"),
-            logo_public_url: fields.optional("logo_public_url"),
-            created_at: fields.optional("created_at"),
-            updated_at: fields.optional("updated_at"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for EnterpriseConnectionOauthConfig {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    EnterpriseConnectionOauthConfig {
+        option id = "id";
+        option name = "name";
+        option provider_key = "provider_key";
+        option client_id = "client_id";
+        option discovery_url = "discovery_url";
+        option auth_url = "auth_url";
+        option token_url = "token_url";
+        option user_info_url = "user_info_url";
+        option requires_pkce = "requires_pkce";
+        option logo_public_url = "logo_public_url";
+        option created_at = "created_at";
+        option updated_at = "updated_at";
     }
 }
 
@@ -8020,58 +4852,21 @@ pub struct EnterpriseConnectionSamlConnection {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for EnterpriseConnectionSamlConnection {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("id", self.id.as_ref());
-        out.put_some("name", self.name.as_ref());
-        out.put_some("idp_entity_id", self.idp_entity_id.as_ref());
-        out.put_some("idp_sso_url", self.idp_sso_url.as_ref());
-        out.put_some("idp_metadata_url", self.idp_metadata_url.as_ref());
-        out.put_some("acs_url", self.acs_url.as_ref());
-        out.put_some("sp_entity_id", self.sp_entity_id.as_ref());
-        out.put_some("sp_metadata_url", self.sp_metadata_url.as_ref());
-        out.put_some("active", self.active.as_ref());
-        out.put_some("allow_idp_initiated", self.allow_idp_initiated.as_ref());
-        out.put_some("allow_subdomains", self.allow_subdomains.as_ref());
-        out.put_some("force_authn", self.force_authn.as_ref());
-        out.put_some("login_hint", self.login_hint.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for EnterpriseConnectionSamlConnection {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for EnterpriseConnectionSamlConnection {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            id: fields.optional("id"),
-            name: fields.optional("name"),
-            idp_entity_id: fields.optional("idp_entity_id"),
-            idp_sso_url: fields.optional("idp_sso_url"),
-            idp_metadata_url: fields.optional("idp_metadata_url"),
-            acs_url: fields.optional("acs_url"),
-            sp_entity_id: fields.optional("sp_entity_id"),
-            sp_metadata_url: fields.optional("sp_metadata_url"),
-            active: fields.optional("active"),
-            allow_idp_initiated: fields.optional("allow_idp_initiated"),
-            allow_subdomains: fields.optional("allow_subdomains"),
-            force_authn: fields.optional("force_authn"),
-            login_hint: fields.optional("login_hint"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for EnterpriseConnectionSamlConnection {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    EnterpriseConnectionSamlConnection {
+        option id = "id";
+        option name = "name";
+        option idp_entity_id = "idp_entity_id";
+        option idp_sso_url = "idp_sso_url";
+        option idp_metadata_url = "idp_metadata_url";
+        option acs_url = "acs_url";
+        option sp_entity_id = "sp_entity_id";
+        option sp_metadata_url = "sp_metadata_url";
+        option active = "active";
+        option allow_idp_initiated = "allow_idp_initiated";
+        option allow_subdomains = "allow_subdomains";
+        option force_authn = "force_authn";
+        option login_hint = "login_hint";
     }
 }
 
@@ -8088,36 +4883,10 @@ pub struct EnterpriseConnectionSamlConnectionLoginHint {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for EnterpriseConnectionSamlConnectionLoginHint {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("mode", &self.mode);
-        out.put_some("source", self.source.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for EnterpriseConnectionSamlConnectionLoginHint {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for EnterpriseConnectionSamlConnectionLoginHint {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            mode: fields.or_default("mode"),
-            source: fields.optional("source"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for EnterpriseConnectionSamlConnectionLoginHint {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    EnterpriseConnectionSamlConnectionLoginHint {
+        plain mode = "mode";
+        option source = "source";
     }
 }
 
@@ -8159,48 +4928,16 @@ pub struct EnterpriseConnectionTestRun {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for EnterpriseConnectionTestRun {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("id", &self.id);
-        out.put("status", &self.status);
-        out.put("connection_type", &self.connection_type);
-        out.put_some("parsed_user_info", self.parsed_user_info.as_ref());
-        out.put("logs", &self.logs);
-        out.put_some("saml", self.saml.as_ref());
-        out.put_some("oauth", self.oauth.as_ref());
-        out.put("created_at", &self.created_at);
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for EnterpriseConnectionTestRun {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for EnterpriseConnectionTestRun {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            id: fields.or_default("id"),
-            status: fields.or_default("status"),
-            connection_type: fields.or_default("connection_type"),
-            parsed_user_info: fields.optional("parsed_user_info"),
-            logs: fields.or_default("logs"),
-            saml: fields.optional("saml"),
-            oauth: fields.optional("oauth"),
-            created_at: fields.or_default("created_at"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for EnterpriseConnectionTestRun {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    EnterpriseConnectionTestRun {
+        plain id = "id";
+        plain status = "status";
+        plain connection_type = "connection_type";
+        option parsed_user_info = "parsed_user_info";
+        plain logs = "logs";
+        option saml = "saml";
+        option oauth = "oauth";
+        plain created_at = "created_at";
     }
 }
 
@@ -8232,40 +4969,12 @@ pub struct EnterpriseConnectionTestRunLogsItem {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for EnterpriseConnectionTestRunLogsItem {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("level", &self.level);
-        out.put_some("code", self.code.as_ref());
-        out.put_some("short_message", self.short_message.as_ref());
-        out.put("message", &self.message);
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for EnterpriseConnectionTestRunLogsItem {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for EnterpriseConnectionTestRunLogsItem {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            level: fields.or_default("level"),
-            code: fields.optional("code"),
-            short_message: fields.optional("short_message"),
-            message: fields.or_default("message"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for EnterpriseConnectionTestRunLogsItem {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    EnterpriseConnectionTestRunLogsItem {
+        plain level = "level";
+        option code = "code";
+        option short_message = "short_message";
+        plain message = "message";
     }
 }
 
@@ -8284,38 +4993,11 @@ pub struct EnterpriseConnectionTestRunOauth {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for EnterpriseConnectionTestRunOauth {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("id_token", self.id_token.as_ref());
-        out.put_some("access_token", self.access_token.as_ref());
-        out.put_some("user_info", self.user_info.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for EnterpriseConnectionTestRunOauth {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for EnterpriseConnectionTestRunOauth {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            id_token: fields.optional("id_token"),
-            access_token: fields.optional("access_token"),
-            user_info: fields.optional("user_info"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for EnterpriseConnectionTestRunOauth {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    EnterpriseConnectionTestRunOauth {
+        option id_token = "id_token";
+        option access_token = "access_token";
+        option user_info = "user_info";
     }
 }
 
@@ -8336,40 +5018,12 @@ pub struct EnterpriseConnectionTestRunParsedUserInfo {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for EnterpriseConnectionTestRunParsedUserInfo {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("email_address", self.email_address.as_ref());
-        out.put_some("first_name", self.first_name.as_ref());
-        out.put_some("last_name", self.last_name.as_ref());
-        out.put_some("user_id", self.user_id.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for EnterpriseConnectionTestRunParsedUserInfo {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for EnterpriseConnectionTestRunParsedUserInfo {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            email_address: fields.optional("email_address"),
-            first_name: fields.optional("first_name"),
-            last_name: fields.optional("last_name"),
-            user_id: fields.optional("user_id"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for EnterpriseConnectionTestRunParsedUserInfo {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    EnterpriseConnectionTestRunParsedUserInfo {
+        option email_address = "email_address";
+        option first_name = "first_name";
+        option last_name = "last_name";
+        option user_id = "user_id";
     }
 }
 
@@ -8384,34 +5038,9 @@ pub struct EnterpriseConnectionTestRunResponse {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for EnterpriseConnectionTestRunResponse {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("url", &self.url);
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for EnterpriseConnectionTestRunResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for EnterpriseConnectionTestRunResponse {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            url: fields.or_default("url"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for EnterpriseConnectionTestRunResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    EnterpriseConnectionTestRunResponse {
+        plain url = "url";
     }
 }
 
@@ -8430,38 +5059,11 @@ pub struct EnterpriseConnectionTestRunSaml {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for EnterpriseConnectionTestRunSaml {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("saml_request", self.saml_request.as_ref());
-        out.put_some("saml_response", self.saml_response.as_ref());
-        out.put_some("relay_state", self.relay_state.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for EnterpriseConnectionTestRunSaml {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for EnterpriseConnectionTestRunSaml {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            saml_request: fields.optional("saml_request"),
-            saml_response: fields.optional("saml_response"),
-            relay_state: fields.optional("relay_state"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for EnterpriseConnectionTestRunSaml {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    EnterpriseConnectionTestRunSaml {
+        option saml_request = "saml_request";
+        option saml_response = "saml_response";
+        option relay_state = "relay_state";
     }
 }
 
@@ -8490,34 +5092,9 @@ pub struct ExtendFreeTrialRequest {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for ExtendFreeTrialRequest {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("extend_to", &self.extend_to);
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for ExtendFreeTrialRequest {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for ExtendFreeTrialRequest {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            extend_to: fields.or_default("extend_to"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for ExtendFreeTrialRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    ExtendFreeTrialRequest {
+        plain extend_to = "extend_to";
     }
 }
 
@@ -8542,44 +5119,14 @@ pub struct FeatureResponse {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for FeatureResponse {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("name", &self.name);
-        out.put_some("description", self.description.as_ref());
-        out.put("slug", &self.slug);
-        out.put_some("avatar_url", self.avatar_url.as_ref());
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for FeatureResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for FeatureResponse {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            name: fields.or_default("name"),
-            description: fields.optional("description"),
-            slug: fields.or_default("slug"),
-            avatar_url: fields.optional("avatar_url"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for FeatureResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    FeatureResponse {
+        plain object = "object";
+        plain id = "id";
+        plain name = "name";
+        option description = "description";
+        plain slug = "slug";
+        option avatar_url = "avatar_url";
     }
 }
 
@@ -8604,44 +5151,14 @@ pub struct FeatureResponse2 {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for FeatureResponse2 {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("name", &self.name);
-        out.put("description", &self.description);
-        out.put("slug", &self.slug);
-        out.put("avatar_url", &self.avatar_url);
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for FeatureResponse2 {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for FeatureResponse2 {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            name: fields.or_default("name"),
-            description: fields.or_default("description"),
-            slug: fields.or_default("slug"),
-            avatar_url: fields.or_default("avatar_url"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for FeatureResponse2 {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    FeatureResponse2 {
+        plain object = "object";
+        plain id = "id";
+        plain name = "name";
+        plain description = "description";
+        plain slug = "slug";
+        plain avatar_url = "avatar_url";
     }
 }
 
@@ -8668,42 +5185,12 @@ pub struct GetBillingPriceList {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for GetBillingPriceList {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("paginated", self.paginated.as_ref());
-        out.put_some("limit", self.limit.as_ref());
-        out.put_some("offset", self.offset.as_ref());
-        out.put_some("plan_id", self.plan_id.as_ref());
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for GetBillingPriceList {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for GetBillingPriceList {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            paginated: fields.optional("paginated"),
-            limit: fields.optional("limit"),
-            offset: fields.optional("offset"),
-            plan_id: fields.optional("plan_id"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for GetBillingPriceList {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params GetBillingPriceList {
+        option paginated = "paginated";
+        option limit = "limit";
+        option offset = "offset";
+        option plan_id = "plan_id";
     }
 }
 
@@ -8756,40 +5243,11 @@ pub struct GetBillingStatementList {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for GetBillingStatementList {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("paginated", self.paginated.as_ref());
-        out.put_some("limit", self.limit.as_ref());
-        out.put_some("offset", self.offset.as_ref());
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for GetBillingStatementList {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for GetBillingStatementList {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            paginated: fields.optional("paginated"),
-            limit: fields.optional("limit"),
-            offset: fields.optional("offset"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for GetBillingStatementList {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params GetBillingStatementList {
+        option paginated = "paginated";
+        option limit = "limit";
+        option offset = "offset";
     }
 }
 
@@ -8836,40 +5294,11 @@ pub struct GetBillingStatementPaymentAttempts {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for GetBillingStatementPaymentAttempts {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("paginated", self.paginated.as_ref());
-        out.put_some("limit", self.limit.as_ref());
-        out.put_some("offset", self.offset.as_ref());
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for GetBillingStatementPaymentAttempts {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for GetBillingStatementPaymentAttempts {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            paginated: fields.optional("paginated"),
-            limit: fields.optional("limit"),
-            offset: fields.optional("offset"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for GetBillingStatementPaymentAttempts {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params GetBillingStatementPaymentAttempts {
+        option paginated = "paginated";
+        option limit = "limit";
+        option offset = "offset";
     }
 }
 
@@ -8912,38 +5341,10 @@ pub struct GetClientList {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for GetClientList {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("limit", self.limit.as_ref());
-        out.put_some("offset", self.offset.as_ref());
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for GetClientList {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for GetClientList {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            limit: fields.optional("limit"),
-            offset: fields.optional("offset"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for GetClientList {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params GetClientList {
+        option limit = "limit";
+        option offset = "offset";
     }
 }
 
@@ -8986,42 +5387,12 @@ pub struct GetCommercePlanList {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for GetCommercePlanList {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("paginated", self.paginated.as_ref());
-        out.put_some("limit", self.limit.as_ref());
-        out.put_some("offset", self.offset.as_ref());
-        out.put_some("payer_type", self.payer_type.as_ref());
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for GetCommercePlanList {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for GetCommercePlanList {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            paginated: fields.optional("paginated"),
-            limit: fields.optional("limit"),
-            offset: fields.optional("offset"),
-            payer_type: fields.optional("payer_type"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for GetCommercePlanList {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params GetCommercePlanList {
+        option paginated = "paginated";
+        option limit = "limit";
+        option offset = "offset";
+        option payer_type = "payer_type";
     }
 }
 
@@ -9095,50 +5466,16 @@ pub struct GetCommerceSubscriptionItemList {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for GetCommerceSubscriptionItemList {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("paginated", self.paginated.as_ref());
-        out.put_some("limit", self.limit.as_ref());
-        out.put_some("offset", self.offset.as_ref());
-        out.put_some("status", self.status.as_ref());
-        out.put_some("payer_type", self.payer_type.as_ref());
-        out.put_some("plan_id", self.plan_id.as_ref());
-        out.put_some("include_free", self.include_free.as_ref());
-        out.put_some("query", self.query.as_ref());
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for GetCommerceSubscriptionItemList {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for GetCommerceSubscriptionItemList {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            paginated: fields.optional("paginated"),
-            limit: fields.optional("limit"),
-            offset: fields.optional("offset"),
-            status: fields.optional("status"),
-            payer_type: fields.optional("payer_type"),
-            plan_id: fields.optional("plan_id"),
-            include_free: fields.optional("include_free"),
-            query: fields.optional("query"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for GetCommerceSubscriptionItemList {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params GetCommerceSubscriptionItemList {
+        option paginated = "paginated";
+        option limit = "limit";
+        option offset = "offset";
+        option status = "status";
+        option payer_type = "payer_type";
+        option plan_id = "plan_id";
+        option include_free = "include_free";
+        option query = "query";
     }
 }
 
@@ -9246,40 +5583,11 @@ pub struct GetTemplateList {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for GetTemplateList {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("paginated", self.paginated.as_ref());
-        out.put_some("limit", self.limit.as_ref());
-        out.put_some("offset", self.offset.as_ref());
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for GetTemplateList {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for GetTemplateList {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            paginated: fields.optional("paginated"),
-            limit: fields.optional("limit"),
-            offset: fields.optional("offset"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for GetTemplateList {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params GetTemplateList {
+        option paginated = "paginated";
+        option limit = "limit";
+        option offset = "offset";
     }
 }
 
@@ -9324,42 +5632,13 @@ pub struct Instance {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for Instance {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("environment_type", &self.environment_type);
-        out.put("allowed_origins", &self.allowed_origins);
-        out.put_some("workspace_id", self.workspace_id.as_ref());
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for Instance {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-impl crate::client::lenient::Object for Instance {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            environment_type: fields.or_default("environment_type"),
-            allowed_origins: fields.or_default("allowed_origins"),
-            workspace_id: fields.optional("workspace_id"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-impl<'de> serde::Deserialize<'de> for Instance {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    Instance {
+        plain object = "object";
+        plain id = "id";
+        plain environment_type = "environment_type";
+        plain allowed_origins = "allowed_origins";
+        option workspace_id = "workspace_id";
     }
 }
 
@@ -9376,36 +5655,10 @@ pub struct InstanceCommunication {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for InstanceCommunication {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("blocked_country_codes", &self.blocked_country_codes);
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for InstanceCommunication {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-impl crate::client::lenient::Object for InstanceCommunication {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            blocked_country_codes: fields.or_default("blocked_country_codes"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-impl<'de> serde::Deserialize<'de> for InstanceCommunication {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    InstanceCommunication {
+        plain object = "object";
+        plain blocked_country_codes = "blocked_country_codes";
     }
 }
 
@@ -9427,37 +5680,11 @@ pub struct InstanceGetOrganizationMemberships {
     pub offset: Option<i64>,
 }
 
-impl crate::client::lenient::Members for InstanceGetOrganizationMemberships {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("order_by", self.order_by.as_ref());
-        out.put_some("limit", self.limit.as_ref());
-        out.put_some("offset", self.offset.as_ref());
-    }
-}
-
-impl serde::Serialize for InstanceGetOrganizationMemberships {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for InstanceGetOrganizationMemberships {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            order_by: fields.optional("order_by"),
-            limit: fields.optional("limit"),
-            offset: fields.optional("offset"),
-        }
-    }
-}
-
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for InstanceGetOrganizationMemberships {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params InstanceGetOrganizationMemberships {
+        option order_by = "order_by";
+        option limit = "limit";
+        option offset = "offset";
     }
 }
 
@@ -9498,40 +5725,12 @@ pub struct InstanceProtect {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for InstanceProtect {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("rules_enabled", &self.rules_enabled);
-        out.put("specter_enabled", &self.specter_enabled);
-        out.put("checks_bypassed", &self.checks_bypassed);
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for InstanceProtect {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-impl crate::client::lenient::Object for InstanceProtect {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            rules_enabled: fields.or_default("rules_enabled"),
-            specter_enabled: fields.or_default("specter_enabled"),
-            checks_bypassed: fields.or_default("checks_bypassed"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-impl<'de> serde::Deserialize<'de> for InstanceProtect {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    InstanceProtect {
+        plain object = "object";
+        plain rules_enabled = "rules_enabled";
+        plain specter_enabled = "specter_enabled";
+        plain checks_bypassed = "checks_bypassed";
     }
 }
 
@@ -9556,51 +5755,14 @@ pub struct InstanceRestrictions {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for InstanceRestrictions {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("allowlist", &self.allowlist);
-        out.put("blocklist", &self.blocklist);
-        out.put(
-            "allowlist_blocklist_disabled_on_sign_in",
-            &self.allowlist_blocklist_disabled_on_sign_in,
-        );
-        out.put("block_email_subaddresses", &self.block_email_subaddresses);
-        out.put(
-            "block_disposable_email_domains",
-            &self.block_disposable_email_domains,
-        );
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for InstanceRestrictions {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-impl crate::client::lenient::Object for InstanceRestrictions {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            allowlist: fields.or_default("allowlist"),
-            blocklist: fields.or_default("blocklist"),
-            allowlist_blocklist_disabled_on_sign_in: fields
-                .or_default("allowlist_blocklist_disabled_on_sign_in"),
-            block_email_subaddresses: fields.or_default("block_email_subaddresses"),
-            block_disposable_email_domains: fields.or_default("block_disposable_email_domains"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-impl<'de> serde::Deserialize<'de> for InstanceRestrictions {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    InstanceRestrictions {
+        plain object = "object";
+        plain allowlist = "allowlist";
+        plain blocklist = "blocklist";
+        plain allowlist_blocklist_disabled_on_sign_in = "allowlist_blocklist_disabled_on_sign_in";
+        plain block_email_subaddresses = "block_email_subaddresses";
+        plain block_disposable_email_domains = "block_disposable_email_domains";
     }
 }
 
@@ -9627,50 +5789,14 @@ pub struct InstanceSettings {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for InstanceSettings {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("object", self.object.as_ref());
-        out.put_some("id", self.id.as_ref());
-        out.put_some(
-            "restricted_to_allowlist",
-            self.restricted_to_allowlist.as_ref(),
-        );
-        out.put_some("from_email_address", self.from_email_address.as_ref());
-        out.put_some("progressive_sign_up", self.progressive_sign_up.as_ref());
-        out.put_some(
-            "enhanced_email_deliverability",
-            self.enhanced_email_deliverability.as_ref(),
-        );
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for InstanceSettings {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-impl crate::client::lenient::Object for InstanceSettings {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.optional("object"),
-            id: fields.optional("id"),
-            restricted_to_allowlist: fields.optional("restricted_to_allowlist"),
-            from_email_address: fields.optional("from_email_address"),
-            progressive_sign_up: fields.optional("progressive_sign_up"),
-            enhanced_email_deliverability: fields.optional("enhanced_email_deliverability"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-impl<'de> serde::Deserialize<'de> for InstanceSettings {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    InstanceSettings {
+        option object = "object";
+        option id = "id";
+        option restricted_to_allowlist = "restricted_to_allowlist";
+        option from_email_address = "from_email_address";
+        option progressive_sign_up = "progressive_sign_up";
+        option enhanced_email_deliverability = "enhanced_email_deliverability";
     }
 }
 
@@ -9686,36 +5812,9 @@ pub struct InviteWaitlistEntry {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for InviteWaitlistEntry {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("ignore_existing", self.ignore_existing.as_ref());
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for InviteWaitlistEntry {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for InviteWaitlistEntry {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            ignore_existing: fields.optional("ignore_existing"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for InviteWaitlistEntry {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params InviteWaitlistEntry {
+        option ignore_existing = "ignore_existing";
     }
 }
 
@@ -9758,52 +5857,18 @@ pub struct JwtTemplate {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for JwtTemplate {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("name", &self.name);
-        out.put("claims", &self.claims);
-        out.put("lifetime", &self.lifetime);
-        out.put("allowed_clock_skew", &self.allowed_clock_skew);
-        out.put("custom_signing_key", &self.custom_signing_key);
-        out.put("signing_algorithm", &self.signing_algorithm);
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for JwtTemplate {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-impl crate::client::lenient::Object for JwtTemplate {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            name: fields.or_default("name"),
-            claims: fields.or_default("claims"),
-            lifetime: fields.or_default("lifetime"),
-            allowed_clock_skew: fields.or_default("allowed_clock_skew"),
-            custom_signing_key: fields.or_default("custom_signing_key"),
-            signing_algorithm: fields.or_default("signing_algorithm"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-impl<'de> serde::Deserialize<'de> for JwtTemplate {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    JwtTemplate {
+        plain object = "object";
+        plain id = "id";
+        plain name = "name";
+        plain claims = "claims";
+        plain lifetime = "lifetime";
+        plain allowed_clock_skew = "allowed_clock_skew";
+        plain custom_signing_key = "custom_signing_key";
+        plain signing_algorithm = "signing_algorithm";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
     }
 }
 
@@ -9843,47 +5908,16 @@ pub struct ListAllOrganizationDomains {
     pub limit: Option<i64>,
 }
 
-impl crate::client::lenient::Members for ListAllOrganizationDomains {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("organization_id", self.organization_id.as_ref());
-        out.put_some("verified", self.verified.as_ref());
-        out.put_some("enrollment_mode", self.enrollment_mode.as_ref());
-        out.put_some("query", self.query.as_ref());
-        out.put_some("domains", self.domains.as_ref());
-        out.put_some("order_by", self.order_by.as_ref());
-        out.put_some("offset", self.offset.as_ref());
-        out.put_some("limit", self.limit.as_ref());
-    }
-}
-
-impl serde::Serialize for ListAllOrganizationDomains {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for ListAllOrganizationDomains {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            organization_id: fields.optional("organization_id"),
-            verified: fields.optional("verified"),
-            enrollment_mode: fields.optional("enrollment_mode"),
-            query: fields.optional("query"),
-            domains: fields.optional("domains"),
-            order_by: fields.optional("order_by"),
-            offset: fields.optional("offset"),
-            limit: fields.optional("limit"),
-        }
-    }
-}
-
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for ListAllOrganizationDomains {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params ListAllOrganizationDomains {
+        option organization_id = "organization_id";
+        option verified = "verified";
+        option enrollment_mode = "enrollment_mode";
+        option query = "query";
+        option domains = "domains";
+        option order_by = "order_by";
+        option offset = "offset";
+        option limit = "limit";
     }
 }
 
@@ -9992,38 +6026,10 @@ pub struct ListDirectories {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for ListDirectories {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("limit", self.limit.as_ref());
-        out.put_some("offset", self.offset.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for ListDirectories {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for ListDirectories {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            limit: fields.optional("limit"),
-            offset: fields.optional("offset"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for ListDirectories {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params ListDirectories {
+        option limit = "limit";
+        option offset = "offset";
     }
 }
 
@@ -10062,40 +6068,11 @@ pub struct ListEnterpriseConnectionTestRuns {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for ListEnterpriseConnectionTestRuns {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("status", self.status.as_ref());
-        out.put_some("limit", self.limit.as_ref());
-        out.put_some("offset", self.offset.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for ListEnterpriseConnectionTestRuns {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for ListEnterpriseConnectionTestRuns {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            status: fields.optional("status"),
-            limit: fields.optional("limit"),
-            offset: fields.optional("offset"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for ListEnterpriseConnectionTestRuns {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params ListEnterpriseConnectionTestRuns {
+        option status = "status";
+        option limit = "limit";
+        option offset = "offset";
     }
 }
 
@@ -10161,42 +6138,12 @@ pub struct ListEnterpriseConnections {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for ListEnterpriseConnections {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("limit", self.limit.as_ref());
-        out.put_some("offset", self.offset.as_ref());
-        out.put_some("organization_id", self.organization_id.as_ref());
-        out.put_some("active", self.active.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for ListEnterpriseConnections {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for ListEnterpriseConnections {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            limit: fields.optional("limit"),
-            offset: fields.optional("offset"),
-            organization_id: fields.optional("organization_id"),
-            active: fields.optional("active"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for ListEnterpriseConnections {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params ListEnterpriseConnections {
+        option limit = "limit";
+        option offset = "offset";
+        option organization_id = "organization_id";
+        option active = "active";
     }
 }
 
@@ -10253,41 +6200,13 @@ pub struct ListInstanceOrganizationInvitations {
     pub offset: Option<i64>,
 }
 
-impl crate::client::lenient::Members for ListInstanceOrganizationInvitations {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("order_by", self.order_by.as_ref());
-        out.put_some("status", self.status.as_ref());
-        out.put_some("query", self.query.as_ref());
-        out.put_some("limit", self.limit.as_ref());
-        out.put_some("offset", self.offset.as_ref());
-    }
-}
-
-impl serde::Serialize for ListInstanceOrganizationInvitations {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for ListInstanceOrganizationInvitations {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            order_by: fields.optional("order_by"),
-            status: fields.optional("status"),
-            query: fields.optional("query"),
-            limit: fields.optional("limit"),
-            offset: fields.optional("offset"),
-        }
-    }
-}
-
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for ListInstanceOrganizationInvitations {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params ListInstanceOrganizationInvitations {
+        option order_by = "order_by";
+        option status = "status";
+        option query = "query";
+        option limit = "limit";
+        option offset = "offset";
     }
 }
 
@@ -10354,38 +6273,10 @@ pub struct ListJwtTemplates {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for ListJwtTemplates {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("limit", self.limit.as_ref());
-        out.put_some("offset", self.offset.as_ref());
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for ListJwtTemplates {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for ListJwtTemplates {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            limit: fields.optional("limit"),
-            offset: fields.optional("offset"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for ListJwtTemplates {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params ListJwtTemplates {
+        option limit = "limit";
+        option offset = "offset";
     }
 }
 
@@ -10433,42 +6324,12 @@ pub struct ListOauthApplications {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for ListOauthApplications {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("limit", self.limit.as_ref());
-        out.put_some("offset", self.offset.as_ref());
-        out.put_some("order_by", self.order_by.as_ref());
-        out.put_some("name_query", self.name_query.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for ListOauthApplications {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for ListOauthApplications {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            limit: fields.optional("limit"),
-            offset: fields.optional("offset"),
-            order_by: fields.optional("order_by"),
-            name_query: fields.optional("name_query"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for ListOauthApplications {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params ListOauthApplications {
+        option limit = "limit";
+        option offset = "offset";
+        option order_by = "order_by";
+        option name_query = "name_query";
     }
 }
 
@@ -10519,39 +6380,12 @@ pub struct ListOrganizationDomains {
     pub offset: Option<i64>,
 }
 
-impl crate::client::lenient::Members for ListOrganizationDomains {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("verified", self.verified.as_ref());
-        out.put_some("enrollment_mode", self.enrollment_mode.as_ref());
-        out.put_some("limit", self.limit.as_ref());
-        out.put_some("offset", self.offset.as_ref());
-    }
-}
-
-impl serde::Serialize for ListOrganizationDomains {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for ListOrganizationDomains {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            verified: fields.optional("verified"),
-            enrollment_mode: fields.optional("enrollment_mode"),
-            limit: fields.optional("limit"),
-            offset: fields.optional("offset"),
-        }
-    }
-}
-
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for ListOrganizationDomains {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params ListOrganizationDomains {
+        option verified = "verified";
+        option enrollment_mode = "enrollment_mode";
+        option limit = "limit";
+        option offset = "offset";
     }
 }
 
@@ -10606,42 +6440,12 @@ pub struct ListOrganizationPermissions {
 }
 
 #[cfg(feature = "roles")]
-impl crate::client::lenient::Members for ListOrganizationPermissions {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("query", self.query.as_ref());
-        out.put_some("order_by", self.order_by.as_ref());
-        out.put_some("limit", self.limit.as_ref());
-        out.put_some("offset", self.offset.as_ref());
-    }
-}
-
-#[cfg(feature = "roles")]
-impl serde::Serialize for ListOrganizationPermissions {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "roles")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for ListOrganizationPermissions {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            query: fields.optional("query"),
-            order_by: fields.optional("order_by"),
-            limit: fields.optional("limit"),
-            offset: fields.optional("offset"),
-        }
-    }
-}
-
-#[cfg(feature = "roles")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for ListOrganizationPermissions {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params ListOrganizationPermissions {
+        option query = "query";
+        option order_by = "order_by";
+        option limit = "limit";
+        option offset = "offset";
     }
 }
 
@@ -10700,42 +6504,12 @@ pub struct ListOrganizationRoles {
 }
 
 #[cfg(feature = "roles")]
-impl crate::client::lenient::Members for ListOrganizationRoles {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("query", self.query.as_ref());
-        out.put_some("order_by", self.order_by.as_ref());
-        out.put_some("limit", self.limit.as_ref());
-        out.put_some("offset", self.offset.as_ref());
-    }
-}
-
-#[cfg(feature = "roles")]
-impl serde::Serialize for ListOrganizationRoles {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "roles")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for ListOrganizationRoles {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            query: fields.optional("query"),
-            order_by: fields.optional("order_by"),
-            limit: fields.optional("limit"),
-            offset: fields.optional("offset"),
-        }
-    }
-}
-
-#[cfg(feature = "roles")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for ListOrganizationRoles {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params ListOrganizationRoles {
+        option query = "query";
+        option order_by = "order_by";
+        option limit = "limit";
+        option offset = "offset";
     }
 }
 
@@ -10781,35 +6555,10 @@ pub struct ListPendingOrganizationInvitations {
     pub offset: Option<i64>,
 }
 
-impl crate::client::lenient::Members for ListPendingOrganizationInvitations {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("limit", self.limit.as_ref());
-        out.put_some("offset", self.offset.as_ref());
-    }
-}
-
-impl serde::Serialize for ListPendingOrganizationInvitations {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for ListPendingOrganizationInvitations {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            limit: fields.optional("limit"),
-            offset: fields.optional("offset"),
-        }
-    }
-}
-
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for ListPendingOrganizationInvitations {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params ListPendingOrganizationInvitations {
+        option limit = "limit";
+        option offset = "offset";
     }
 }
 
@@ -10844,38 +6593,10 @@ pub struct ListRedirectUrls {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for ListRedirectUrls {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("limit", self.limit.as_ref());
-        out.put_some("offset", self.offset.as_ref());
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for ListRedirectUrls {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for ListRedirectUrls {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            limit: fields.optional("limit"),
-            offset: fields.optional("offset"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for ListRedirectUrls {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params ListRedirectUrls {
+        option limit = "limit";
+        option offset = "offset";
     }
 }
 
@@ -10922,42 +6643,12 @@ pub struct ListRoleSets {
 }
 
 #[cfg(feature = "roles")]
-impl crate::client::lenient::Members for ListRoleSets {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("query", self.query.as_ref());
-        out.put_some("order_by", self.order_by.as_ref());
-        out.put_some("limit", self.limit.as_ref());
-        out.put_some("offset", self.offset.as_ref());
-    }
-}
-
-#[cfg(feature = "roles")]
-impl serde::Serialize for ListRoleSets {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "roles")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for ListRoleSets {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            query: fields.optional("query"),
-            order_by: fields.optional("order_by"),
-            limit: fields.optional("limit"),
-            offset: fields.optional("offset"),
-        }
-    }
-}
-
-#[cfg(feature = "roles")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for ListRoleSets {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params ListRoleSets {
+        option query = "query";
+        option order_by = "order_by";
+        option limit = "limit";
+        option offset = "offset";
     }
 }
 
@@ -11020,44 +6711,13 @@ pub struct ListSamlConnections {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for ListSamlConnections {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("limit", self.limit.as_ref());
-        out.put_some("offset", self.offset.as_ref());
-        out.put_some("query", self.query.as_ref());
-        out.put_some("order_by", self.order_by.as_ref());
-        out.put_some("organization_id", self.organization_id.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for ListSamlConnections {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for ListSamlConnections {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            limit: fields.optional("limit"),
-            offset: fields.optional("offset"),
-            query: fields.optional("query"),
-            order_by: fields.optional("order_by"),
-            organization_id: fields.optional("organization_id"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for ListSamlConnections {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params ListSamlConnections {
+        option limit = "limit";
+        option offset = "offset";
+        option query = "query";
+        option order_by = "order_by";
+        option organization_id = "organization_id";
     }
 }
 
@@ -11115,38 +6775,10 @@ pub struct ListScimDirectories {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for ListScimDirectories {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("limit", self.limit.as_ref());
-        out.put_some("offset", self.offset.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for ListScimDirectories {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for ListScimDirectories {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            limit: fields.optional("limit"),
-            offset: fields.optional("offset"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for ListScimDirectories {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params ListScimDirectories {
+        option limit = "limit";
+        option offset = "offset";
     }
 }
 
@@ -11194,44 +6826,13 @@ pub struct ListWaitlistEntries {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for ListWaitlistEntries {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("limit", self.limit.as_ref());
-        out.put_some("offset", self.offset.as_ref());
-        out.put_some("query", self.query.as_ref());
-        out.put_some("status", self.status.as_ref());
-        out.put_some("order_by", self.order_by.as_ref());
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for ListWaitlistEntries {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for ListWaitlistEntries {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            limit: fields.optional("limit"),
-            offset: fields.optional("offset"),
-            query: fields.optional("query"),
-            status: fields.optional("status"),
-            order_by: fields.optional("order_by"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for ListWaitlistEntries {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params ListWaitlistEntries {
+        option limit = "limit";
+        option offset = "offset";
+        option query = "query";
+        option status = "status";
+        option order_by = "order_by";
     }
 }
 
@@ -11337,74 +6938,29 @@ pub struct OauthApplication {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for OauthApplication {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("instance_id", &self.instance_id);
-        out.put("name", &self.name);
-        out.put("client_id", &self.client_id);
-        out.put_some("client_uri", self.client_uri.as_ref());
-        out.put_some("client_image_url", self.client_image_url.as_ref());
-        out.put("dynamically_registered", &self.dynamically_registered);
-        out.put("consent_screen_enabled", &self.consent_screen_enabled);
-        out.put("pkce_required", &self.pkce_required);
-        out.put("public", &self.public);
-        out.put("scopes", &self.scopes);
-        out.put("redirect_uris", &self.redirect_uris);
-        out.put("callback_url", &self.callback_url);
-        out.put("authorize_url", &self.authorize_url);
-        out.put("token_fetch_url", &self.token_fetch_url);
-        out.put("user_info_url", &self.user_info_url);
-        out.put("discovery_url", &self.discovery_url);
-        out.put("token_introspection_url", &self.token_introspection_url);
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for OauthApplication {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for OauthApplication {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            instance_id: fields.or_default("instance_id"),
-            name: fields.or_default("name"),
-            client_id: fields.or_default("client_id"),
-            client_uri: fields.optional("client_uri"),
-            client_image_url: fields.optional("client_image_url"),
-            dynamically_registered: fields.or_default("dynamically_registered"),
-            consent_screen_enabled: fields.or_default("consent_screen_enabled"),
-            pkce_required: fields.or_default("pkce_required"),
-            public: fields.or_default("public"),
-            scopes: fields.or_default("scopes"),
-            redirect_uris: fields.or_default("redirect_uris"),
-            callback_url: fields.or_default("callback_url"),
-            authorize_url: fields.or_default("authorize_url"),
-            token_fetch_url: fields.or_default("token_fetch_url"),
-            user_info_url: fields.or_default("user_info_url"),
-            discovery_url: fields.or_default("discovery_url"),
-            token_introspection_url: fields.or_default("token_introspection_url"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for OauthApplication {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    OauthApplication {
+        plain object = "object";
+        plain id = "id";
+        plain instance_id = "instance_id";
+        plain name = "name";
+        plain client_id = "client_id";
+        option client_uri = "client_uri";
+        option client_image_url = "client_image_url";
+        plain dynamically_registered = "dynamically_registered";
+        plain consent_screen_enabled = "consent_screen_enabled";
+        plain pkce_required = "pkce_required";
+        plain public = "public";
+        plain scopes = "scopes";
+        plain redirect_uris = "redirect_uris";
+        plain callback_url = "callback_url";
+        plain authorize_url = "authorize_url";
+        plain token_fetch_url = "token_fetch_url";
+        plain user_info_url = "user_info_url";
+        plain discovery_url = "discovery_url";
+        plain token_introspection_url = "token_introspection_url";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
     }
 }
 
@@ -11431,62 +6987,15 @@ pub struct OauthApplicationSettings {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for OauthApplicationSettings {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put(
-            "dynamic_oauth_client_registration",
-            &self.dynamic_oauth_client_registration,
-        );
-        out.put("default_scopes", &self.default_scopes);
-        out.put("oauth_jwt_access_tokens", &self.oauth_jwt_access_tokens);
-        out.put(
-            "client_id_metadata_documents_advertised",
-            &self.client_id_metadata_documents_advertised,
-        );
-        out.put(
-            "client_id_metadata_documents_only_allow_pre_registered_clients",
-            &self.client_id_metadata_documents_only_allow_pre_registered_clients,
-        );
-        out.put(
-            "client_id_metadata_documents_block_implicitly_allowed_clients",
-            &self.client_id_metadata_documents_block_implicitly_allowed_clients,
-        );
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for OauthApplicationSettings {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-impl crate::client::lenient::Object for OauthApplicationSettings {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            dynamic_oauth_client_registration: fields
-                .or_default("dynamic_oauth_client_registration"),
-            default_scopes: fields.or_default("default_scopes"),
-            oauth_jwt_access_tokens: fields.or_default("oauth_jwt_access_tokens"),
-            client_id_metadata_documents_advertised: fields
-                .or_default("client_id_metadata_documents_advertised"),
-            client_id_metadata_documents_only_allow_pre_registered_clients: fields
-                .or_default("client_id_metadata_documents_only_allow_pre_registered_clients"),
-            client_id_metadata_documents_block_implicitly_allowed_clients: fields
-                .or_default("client_id_metadata_documents_block_implicitly_allowed_clients"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-impl<'de> serde::Deserialize<'de> for OauthApplicationSettings {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    OauthApplicationSettings {
+        plain object = "object";
+        plain dynamic_oauth_client_registration = "dynamic_oauth_client_registration";
+        plain default_scopes = "default_scopes";
+        plain oauth_jwt_access_tokens = "oauth_jwt_access_tokens";
+        plain client_id_metadata_documents_advertised = "client_id_metadata_documents_advertised";
+        plain client_id_metadata_documents_only_allow_pre_registered_clients = "client_id_metadata_documents_only_allow_pre_registered_clients";
+        plain client_id_metadata_documents_block_implicitly_allowed_clients = "client_id_metadata_documents_block_implicitly_allowed_clients";
     }
 }
 
@@ -11545,76 +7054,30 @@ pub struct OauthApplicationWithSecret {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for OauthApplicationWithSecret {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("instance_id", &self.instance_id);
-        out.put("name", &self.name);
-        out.put("client_id", &self.client_id);
-        out.put_some("client_uri", self.client_uri.as_ref());
-        out.put_some("client_image_url", self.client_image_url.as_ref());
-        out.put("dynamically_registered", &self.dynamically_registered);
-        out.put("consent_screen_enabled", &self.consent_screen_enabled);
-        out.put("pkce_required", &self.pkce_required);
-        out.put("public", &self.public);
-        out.put("scopes", &self.scopes);
-        out.put("redirect_uris", &self.redirect_uris);
-        out.put("callback_url", &self.callback_url);
-        out.put("authorize_url", &self.authorize_url);
-        out.put("token_fetch_url", &self.token_fetch_url);
-        out.put("user_info_url", &self.user_info_url);
-        out.put("discovery_url", &self.discovery_url);
-        out.put("token_introspection_url", &self.token_introspection_url);
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-        out.put_some("client_secret", self.client_secret.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for OauthApplicationWithSecret {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for OauthApplicationWithSecret {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            instance_id: fields.or_default("instance_id"),
-            name: fields.or_default("name"),
-            client_id: fields.or_default("client_id"),
-            client_uri: fields.optional("client_uri"),
-            client_image_url: fields.optional("client_image_url"),
-            dynamically_registered: fields.or_default("dynamically_registered"),
-            consent_screen_enabled: fields.or_default("consent_screen_enabled"),
-            pkce_required: fields.or_default("pkce_required"),
-            public: fields.or_default("public"),
-            scopes: fields.or_default("scopes"),
-            redirect_uris: fields.or_default("redirect_uris"),
-            callback_url: fields.or_default("callback_url"),
-            authorize_url: fields.or_default("authorize_url"),
-            token_fetch_url: fields.or_default("token_fetch_url"),
-            user_info_url: fields.or_default("user_info_url"),
-            discovery_url: fields.or_default("discovery_url"),
-            token_introspection_url: fields.or_default("token_introspection_url"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-            client_secret: fields.optional("client_secret"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for OauthApplicationWithSecret {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    OauthApplicationWithSecret {
+        plain object = "object";
+        plain id = "id";
+        plain instance_id = "instance_id";
+        plain name = "name";
+        plain client_id = "client_id";
+        option client_uri = "client_uri";
+        option client_image_url = "client_image_url";
+        plain dynamically_registered = "dynamically_registered";
+        plain consent_screen_enabled = "consent_screen_enabled";
+        plain pkce_required = "pkce_required";
+        plain public = "public";
+        plain scopes = "scopes";
+        plain redirect_uris = "redirect_uris";
+        plain callback_url = "callback_url";
+        plain authorize_url = "authorize_url";
+        plain token_fetch_url = "token_fetch_url";
+        plain user_info_url = "user_info_url";
+        plain discovery_url = "discovery_url";
+        plain token_introspection_url = "token_introspection_url";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+        option client_secret = "client_secret";
     }
 }
 
@@ -11654,69 +7117,22 @@ pub struct OrganizationDomain {
     pub updated_at: i64,
 }
 
-impl crate::client::lenient::Members for OrganizationDomain {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("organization_id", &self.organization_id);
-        out.put("name", &self.name);
-        out.put("enrollment_mode", &self.enrollment_mode);
-        out.put_some(
-            "affiliation_email_address",
-            self.affiliation_email_address.as_ref(),
-        );
-        out.put_some(
-            "affiliation_verification",
-            self.affiliation_verification.as_ref(),
-        );
-        out.put_some(
-            "ownership_verification",
-            self.ownership_verification.as_ref(),
-        );
-        out.put_some("verification", self.verification.as_ref());
-        out.put("total_pending_invitations", &self.total_pending_invitations);
-        out.put("total_pending_suggestions", &self.total_pending_suggestions);
-        out.put_some(
-            "public_organization_data",
-            self.public_organization_data.as_ref(),
-        );
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-    }
-}
-
-impl serde::Serialize for OrganizationDomain {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for OrganizationDomain {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            organization_id: fields.or_default("organization_id"),
-            name: fields.or_default("name"),
-            enrollment_mode: fields.or_default("enrollment_mode"),
-            affiliation_email_address: fields.optional("affiliation_email_address"),
-            affiliation_verification: fields.optional("affiliation_verification"),
-            ownership_verification: fields.optional("ownership_verification"),
-            verification: fields.optional("verification"),
-            total_pending_invitations: fields.or_default("total_pending_invitations"),
-            total_pending_suggestions: fields.or_default("total_pending_suggestions"),
-            public_organization_data: fields.optional("public_organization_data"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for OrganizationDomain {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    OrganizationDomain {
+        plain object = "object";
+        plain id = "id";
+        plain organization_id = "organization_id";
+        plain name = "name";
+        plain enrollment_mode = "enrollment_mode";
+        option affiliation_email_address = "affiliation_email_address";
+        option affiliation_verification = "affiliation_verification";
+        option ownership_verification = "ownership_verification";
+        option verification = "verification";
+        plain total_pending_invitations = "total_pending_invitations";
+        plain total_pending_suggestions = "total_pending_suggestions";
+        option public_organization_data = "public_organization_data";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
     }
 }
 
@@ -11750,39 +7166,13 @@ pub struct OrganizationDomainVerification {
     pub verified_at: Option<i64>,
 }
 
-impl crate::client::lenient::Members for OrganizationDomainVerification {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("status", &self.status);
-        out.put("strategy", &self.strategy);
-        out.put_some("attempts", self.attempts.as_ref());
-        out.put_some("expire_at", self.expire_at.as_ref());
-        out.put_some("verified_at", self.verified_at.as_ref());
-    }
-}
-
-impl serde::Serialize for OrganizationDomainVerification {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for OrganizationDomainVerification {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            status: fields.or_default("status"),
-            strategy: fields.or_default("strategy"),
-            attempts: fields.optional("attempts"),
-            expire_at: fields.optional("expire_at"),
-            verified_at: fields.optional("verified_at"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for OrganizationDomainVerification {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    OrganizationDomainVerification {
+        plain status = "status";
+        plain strategy = "strategy";
+        option attempts = "attempts";
+        option expire_at = "expire_at";
+        option verified_at = "verified_at";
     }
 }
 
@@ -11802,39 +7192,13 @@ pub struct OrganizationInvitationPublicOrganizationData {
     pub has_image: bool,
 }
 
-impl crate::client::lenient::Members for OrganizationInvitationPublicOrganizationData {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("id", &self.id);
-        out.put("name", &self.name);
-        out.put("slug", &self.slug);
-        out.put_some("image_url", self.image_url.as_ref());
-        out.put("has_image", &self.has_image);
-    }
-}
-
-impl serde::Serialize for OrganizationInvitationPublicOrganizationData {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for OrganizationInvitationPublicOrganizationData {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            id: fields.or_default("id"),
-            name: fields.or_default("name"),
-            slug: fields.or_default("slug"),
-            image_url: fields.optional("image_url"),
-            has_image: fields.or_default("has_image"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for OrganizationInvitationPublicOrganizationData {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    OrganizationInvitationPublicOrganizationData {
+        plain id = "id";
+        plain name = "name";
+        plain slug = "slug";
+        option image_url = "image_url";
+        plain has_image = "has_image";
     }
 }
 
@@ -11856,41 +7220,14 @@ pub struct OrganizationInvitationPublicUserData {
     pub identifier: String,
 }
 
-impl crate::client::lenient::Members for OrganizationInvitationPublicUserData {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("user_id", &self.user_id);
-        out.put_some("first_name", self.first_name.as_ref());
-        out.put_some("last_name", self.last_name.as_ref());
-        out.put("image_url", &self.image_url);
-        out.put("has_image", &self.has_image);
-        out.put("identifier", &self.identifier);
-    }
-}
-
-impl serde::Serialize for OrganizationInvitationPublicUserData {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for OrganizationInvitationPublicUserData {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            user_id: fields.or_default("user_id"),
-            first_name: fields.optional("first_name"),
-            last_name: fields.optional("last_name"),
-            image_url: fields.or_default("image_url"),
-            has_image: fields.or_default("has_image"),
-            identifier: fields.or_default("identifier"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for OrganizationInvitationPublicUserData {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    OrganizationInvitationPublicUserData {
+        plain user_id = "user_id";
+        option first_name = "first_name";
+        option last_name = "last_name";
+        plain image_url = "image_url";
+        plain has_image = "has_image";
+        plain identifier = "identifier";
     }
 }
 
@@ -11932,64 +7269,24 @@ pub struct OrganizationInvitationWithPublicOrganizationData {
     pub public_organization_data: Option<OrganizationInvitationPublicOrganizationData>,
 }
 
-impl crate::client::lenient::Members for OrganizationInvitationWithPublicOrganizationData {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("object", self.object.as_ref());
-        out.put_some("id", self.id.as_ref());
-        out.put_some("email_address", self.email_address.as_ref());
-        out.put_some("role", self.role.as_ref());
-        out.put_some("role_name", self.role_name.as_ref());
-        out.put_some("organization_id", self.organization_id.as_ref());
-        out.put_some("inviter_id", self.inviter_id.as_ref());
-        out.put_some("public_inviter_data", self.public_inviter_data.as_ref());
-        out.put_some("status", self.status.as_ref());
-        out.put("public_metadata", &self.public_metadata);
-        out.put("private_metadata", &self.private_metadata);
-        out.put_some("url", self.url.as_ref());
-        out.put_some("expires_at", self.expires_at.as_ref());
-        out.put_some("created_at", self.created_at.as_ref());
-        out.put_some("updated_at", self.updated_at.as_ref());
-        out.put_some(
-            "public_organization_data",
-            self.public_organization_data.as_ref(),
-        );
-    }
-}
-
-impl serde::Serialize for OrganizationInvitationWithPublicOrganizationData {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for OrganizationInvitationWithPublicOrganizationData {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.optional("object"),
-            id: fields.optional("id"),
-            email_address: fields.optional("email_address"),
-            role: fields.optional("role"),
-            role_name: fields.optional("role_name"),
-            organization_id: fields.optional("organization_id"),
-            inviter_id: fields.optional("inviter_id"),
-            public_inviter_data: fields.optional("public_inviter_data"),
-            status: fields.optional("status"),
-            public_metadata: fields.or_default("public_metadata"),
-            private_metadata: fields.or_default("private_metadata"),
-            url: fields.optional("url"),
-            expires_at: fields.optional("expires_at"),
-            created_at: fields.optional("created_at"),
-            updated_at: fields.optional("updated_at"),
-            public_organization_data: fields.optional("public_organization_data"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for OrganizationInvitationWithPublicOrganizationData {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    OrganizationInvitationWithPublicOrganizationData {
+        option object = "object";
+        option id = "id";
+        option email_address = "email_address";
+        option role = "role";
+        option role_name = "role_name";
+        option organization_id = "organization_id";
+        option inviter_id = "inviter_id";
+        option public_inviter_data = "public_inviter_data";
+        option status = "status";
+        plain public_metadata = "public_metadata";
+        plain private_metadata = "private_metadata";
+        option url = "url";
+        option expires_at = "expires_at";
+        option created_at = "created_at";
+        option updated_at = "updated_at";
+        option public_organization_data = "public_organization_data";
     }
 }
 
@@ -12032,63 +7329,22 @@ pub struct OrganizationSettings {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for OrganizationSettings {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("enabled", &self.enabled);
-        out.put("max_allowed_memberships", &self.max_allowed_memberships);
-        out.put("max_allowed_roles", &self.max_allowed_roles);
-        out.put_some("max_role_sets_allowed", self.max_role_sets_allowed.as_ref());
-        out.put("max_allowed_domains", &self.max_allowed_domains);
-        out.put_some(
-            "max_allowed_permissions",
-            self.max_allowed_permissions.as_ref(),
-        );
-        out.put("creator_role", &self.creator_role);
-        out.put("admin_delete_enabled", &self.admin_delete_enabled);
-        out.put("domains_enabled", &self.domains_enabled);
-        out.put_some("slug_disabled", self.slug_disabled.as_ref());
-        out.put("domains_enrollment_modes", &self.domains_enrollment_modes);
-        out.put("domains_default_role", &self.domains_default_role);
-        out.put_some("initial_role_set_key", self.initial_role_set_key.as_ref());
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for OrganizationSettings {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-impl crate::client::lenient::Object for OrganizationSettings {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            enabled: fields.or_default("enabled"),
-            max_allowed_memberships: fields.or_default("max_allowed_memberships"),
-            max_allowed_roles: fields.or_default("max_allowed_roles"),
-            max_role_sets_allowed: fields.optional("max_role_sets_allowed"),
-            max_allowed_domains: fields.or_default("max_allowed_domains"),
-            max_allowed_permissions: fields.optional("max_allowed_permissions"),
-            creator_role: fields.or_default("creator_role"),
-            admin_delete_enabled: fields.or_default("admin_delete_enabled"),
-            domains_enabled: fields.or_default("domains_enabled"),
-            slug_disabled: fields.optional("slug_disabled"),
-            domains_enrollment_modes: fields.or_default("domains_enrollment_modes"),
-            domains_default_role: fields.or_default("domains_default_role"),
-            initial_role_set_key: fields.optional("initial_role_set_key"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-impl<'de> serde::Deserialize<'de> for OrganizationSettings {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    OrganizationSettings {
+        plain object = "object";
+        plain enabled = "enabled";
+        plain max_allowed_memberships = "max_allowed_memberships";
+        plain max_allowed_roles = "max_allowed_roles";
+        option max_role_sets_allowed = "max_role_sets_allowed";
+        plain max_allowed_domains = "max_allowed_domains";
+        option max_allowed_permissions = "max_allowed_permissions";
+        plain creator_role = "creator_role";
+        plain admin_delete_enabled = "admin_delete_enabled";
+        plain domains_enabled = "domains_enabled";
+        option slug_disabled = "slug_disabled";
+        plain domains_enrollment_modes = "domains_enrollment_modes";
+        plain domains_default_role = "domains_default_role";
+        option initial_role_set_key = "initial_role_set_key";
     }
 }
 
@@ -12130,48 +7386,16 @@ pub struct Permission {
 }
 
 #[cfg(any(feature = "enterprise", feature = "roles"))]
-impl crate::client::lenient::Members for Permission {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("name", &self.name);
-        out.put("key", &self.key);
-        out.put("description", &self.description);
-        out.put("type", &self.r#type);
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-    }
-}
-
-#[cfg(any(feature = "enterprise", feature = "roles"))]
-impl serde::Serialize for Permission {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(any(feature = "enterprise", feature = "roles"))]
-impl crate::client::lenient::Object for Permission {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            name: fields.or_default("name"),
-            key: fields.or_default("key"),
-            description: fields.or_default("description"),
-            r#type: fields.or_default("type"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-        }
-    }
-}
-
-#[cfg(any(feature = "enterprise", feature = "roles"))]
-impl<'de> serde::Deserialize<'de> for Permission {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    Permission {
+        plain object = "object";
+        plain id = "id";
+        plain name = "name";
+        plain key = "key";
+        plain description = "description";
+        plain r#type = "type";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
     }
 }
 
@@ -12198,42 +7422,12 @@ pub struct PreviewTemplate {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for PreviewTemplate {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("subject", self.subject.as_ref());
-        out.put_some("body", self.body.as_ref());
-        out.put_some("from_email_name", self.from_email_name.as_ref());
-        out.put_some("reply_to_email_name", self.reply_to_email_name.as_ref());
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for PreviewTemplate {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for PreviewTemplate {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            subject: fields.optional("subject"),
-            body: fields.optional("body"),
-            from_email_name: fields.optional("from_email_name"),
-            reply_to_email_name: fields.optional("reply_to_email_name"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for PreviewTemplate {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params PreviewTemplate {
+        option subject = "subject";
+        option body = "body";
+        option from_email_name = "from_email_name";
+        option reply_to_email_name = "reply_to_email_name";
     }
 }
 
@@ -12278,36 +7472,10 @@ pub struct PriceTransitionRequest {
 }
 
 #[cfg(feature = "billing")]
-impl crate::client::lenient::Members for PriceTransitionRequest {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("from_price_id", &self.from_price_id);
-        out.put("to_price_id", &self.to_price_id);
-    }
-}
-
-#[cfg(feature = "billing")]
-impl serde::Serialize for PriceTransitionRequest {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "billing")]
-impl crate::client::lenient::Object for PriceTransitionRequest {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            from_price_id: fields.or_default("from_price_id"),
-            to_price_id: fields.or_default("to_price_id"),
-        }
-    }
-}
-
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for PriceTransitionRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    PriceTransitionRequest {
+        plain from_price_id = "from_price_id";
+        plain to_price_id = "to_price_id";
     }
 }
 
@@ -12336,48 +7504,16 @@ pub struct ProxyCheck {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for ProxyCheck {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("domain_id", &self.domain_id);
-        out.put_some("last_run_at", self.last_run_at.as_ref());
-        out.put("proxy_url", &self.proxy_url);
-        out.put("successful", &self.successful);
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for ProxyCheck {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-impl crate::client::lenient::Object for ProxyCheck {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            domain_id: fields.or_default("domain_id"),
-            last_run_at: fields.optional("last_run_at"),
-            proxy_url: fields.or_default("proxy_url"),
-            successful: fields.or_default("successful"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-impl<'de> serde::Deserialize<'de> for ProxyCheck {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    ProxyCheck {
+        plain object = "object";
+        plain id = "id";
+        plain domain_id = "domain_id";
+        option last_run_at = "last_run_at";
+        plain proxy_url = "proxy_url";
+        plain successful = "successful";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
     }
 }
 
@@ -12400,42 +7536,13 @@ pub struct RedirectUrl {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for RedirectUrl {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("url", &self.url);
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for RedirectUrl {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-impl crate::client::lenient::Object for RedirectUrl {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            url: fields.or_default("url"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-impl<'de> serde::Deserialize<'de> for RedirectUrl {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    RedirectUrl {
+        plain object = "object";
+        plain id = "id";
+        plain url = "url";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
     }
 }
 
@@ -12459,46 +7566,14 @@ pub struct RefreshSession {
     pub request_originating_ip: Option<String>,
 }
 
-impl crate::client::lenient::Members for RefreshSession {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("expired_token", &self.expired_token);
-        out.put("refresh_token", &self.refresh_token);
-        out.put("request_origin", &self.request_origin);
-        out.put_some("request_headers", self.request_headers.as_ref());
-        out.put_some("format", self.format.as_ref());
-        out.put_some(
-            "request_originating_ip",
-            self.request_originating_ip.as_ref(),
-        );
-    }
-}
-
-impl serde::Serialize for RefreshSession {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for RefreshSession {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            expired_token: fields.or_default("expired_token"),
-            refresh_token: fields.or_default("refresh_token"),
-            request_origin: fields.or_default("request_origin"),
-            request_headers: fields.optional("request_headers"),
-            format: fields.optional("format"),
-            request_originating_ip: fields.optional("request_originating_ip"),
-        }
-    }
-}
-
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for RefreshSession {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params RefreshSession {
+        plain expired_token = "expired_token";
+        plain refresh_token = "refresh_token";
+        plain request_origin = "request_origin";
+        option request_headers = "request_headers";
+        option format = "format";
+        option request_originating_ip = "request_originating_ip";
     }
 }
 
@@ -12576,36 +7651,9 @@ pub struct RemoveUserPassword {
     pub sign_out_of_other_sessions: Option<bool>,
 }
 
-impl crate::client::lenient::Members for RemoveUserPassword {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some(
-            "sign_out_of_other_sessions",
-            self.sign_out_of_other_sessions.as_ref(),
-        );
-    }
-}
-
-impl serde::Serialize for RemoveUserPassword {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for RemoveUserPassword {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            sign_out_of_other_sessions: fields.optional("sign_out_of_other_sessions"),
-        }
-    }
-}
-
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for RemoveUserPassword {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params RemoveUserPassword {
+        option sign_out_of_other_sessions = "sign_out_of_other_sessions";
     }
 }
 
@@ -12629,36 +7677,9 @@ pub struct ReplaceDirectoryGroupRoleMappings {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for ReplaceDirectoryGroupRoleMappings {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("mappings", &self.mappings);
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for ReplaceDirectoryGroupRoleMappings {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for ReplaceDirectoryGroupRoleMappings {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            mappings: fields.or_default("mappings"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for ReplaceDirectoryGroupRoleMappings {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params ReplaceDirectoryGroupRoleMappings {
+        plain mappings = "mappings";
     }
 }
 
@@ -12701,38 +7722,11 @@ pub struct ReplaceDirectoryGroupRoleMappingsMappingsItem {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for ReplaceDirectoryGroupRoleMappingsMappingsItem {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("directory_group_id", self.directory_group_id.as_ref());
-        out.put_some("scim_group_id", self.scim_group_id.as_ref());
-        out.put("role_id", &self.role_id);
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for ReplaceDirectoryGroupRoleMappingsMappingsItem {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for ReplaceDirectoryGroupRoleMappingsMappingsItem {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            directory_group_id: fields.optional("directory_group_id"),
-            scim_group_id: fields.optional("scim_group_id"),
-            role_id: fields.or_default("role_id"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for ReplaceDirectoryGroupRoleMappingsMappingsItem {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    ReplaceDirectoryGroupRoleMappingsMappingsItem {
+        option directory_group_id = "directory_group_id";
+        option scim_group_id = "scim_group_id";
+        plain role_id = "role_id";
     }
 }
 
@@ -12750,38 +7744,10 @@ pub struct ReplaceRoleInRoleSet {
 }
 
 #[cfg(feature = "roles")]
-impl crate::client::lenient::Members for ReplaceRoleInRoleSet {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("role_key", &self.role_key);
-        out.put("to_role_key", &self.to_role_key);
-    }
-}
-
-#[cfg(feature = "roles")]
-impl serde::Serialize for ReplaceRoleInRoleSet {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "roles")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for ReplaceRoleInRoleSet {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            role_key: fields.or_default("role_key"),
-            to_role_key: fields.or_default("to_role_key"),
-        }
-    }
-}
-
-#[cfg(feature = "roles")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for ReplaceRoleInRoleSet {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params ReplaceRoleInRoleSet {
+        plain role_key = "role_key";
+        plain to_role_key = "to_role_key";
     }
 }
 
@@ -12825,38 +7791,10 @@ pub struct ReplaceRoleSet {
 }
 
 #[cfg(feature = "roles")]
-impl crate::client::lenient::Members for ReplaceRoleSet {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("dest_role_set_key", &self.dest_role_set_key);
-        out.put_some("reassignment_mappings", self.reassignment_mappings.as_ref());
-    }
-}
-
-#[cfg(feature = "roles")]
-impl serde::Serialize for ReplaceRoleSet {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "roles")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for ReplaceRoleSet {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            dest_role_set_key: fields.or_default("dest_role_set_key"),
-            reassignment_mappings: fields.optional("reassignment_mappings"),
-        }
-    }
-}
-
-#[cfg(feature = "roles")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for ReplaceRoleSet {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params ReplaceRoleSet {
+        plain dest_role_set_key = "dest_role_set_key";
+        option reassignment_mappings = "reassignment_mappings";
     }
 }
 
@@ -12899,36 +7837,9 @@ pub struct ReplaceScimGroupRoleMappings {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for ReplaceScimGroupRoleMappings {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("mappings", &self.mappings);
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for ReplaceScimGroupRoleMappings {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for ReplaceScimGroupRoleMappings {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            mappings: fields.or_default("mappings"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for ReplaceScimGroupRoleMappings {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params ReplaceScimGroupRoleMappings {
+        plain mappings = "mappings";
     }
 }
 
@@ -12969,36 +7880,10 @@ pub struct ReplaceScimGroupRoleMappingsMappingsItem {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for ReplaceScimGroupRoleMappingsMappingsItem {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("scim_group_id", &self.scim_group_id);
-        out.put("role_id", &self.role_id);
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for ReplaceScimGroupRoleMappingsMappingsItem {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for ReplaceScimGroupRoleMappingsMappingsItem {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            scim_group_id: fields.or_default("scim_group_id"),
-            role_id: fields.or_default("role_id"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for ReplaceScimGroupRoleMappingsMappingsItem {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    ReplaceScimGroupRoleMappingsMappingsItem {
+        plain scim_group_id = "scim_group_id";
+        plain role_id = "role_id";
     }
 }
 
@@ -13026,41 +7911,11 @@ pub struct ReplaceUserEmailAddress {
     pub notify_primary_email_address_changed: Option<bool>,
 }
 
-impl crate::client::lenient::Members for ReplaceUserEmailAddress {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("email_address", &self.email_address);
-        out.put_some("identification_status", self.identification_status.as_ref());
-        out.put_some(
-            "notify_primary_email_address_changed",
-            self.notify_primary_email_address_changed.as_ref(),
-        );
-    }
-}
-
-impl serde::Serialize for ReplaceUserEmailAddress {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for ReplaceUserEmailAddress {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            email_address: fields.or_default("email_address"),
-            identification_status: fields.optional("identification_status"),
-            notify_primary_email_address_changed: fields
-                .optional("notify_primary_email_address_changed"),
-        }
-    }
-}
-
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for ReplaceUserEmailAddress {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params ReplaceUserEmailAddress {
+        plain email_address = "email_address";
+        option identification_status = "identification_status";
+        option notify_primary_email_address_changed = "notify_primary_email_address_changed";
     }
 }
 
@@ -13136,35 +7991,10 @@ pub struct ReplaceUserPhoneNumber {
     pub identification_status: Option<ReplaceUserPhoneNumberIdentificationStatus>,
 }
 
-impl crate::client::lenient::Members for ReplaceUserPhoneNumber {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("phone_number", &self.phone_number);
-        out.put_some("identification_status", self.identification_status.as_ref());
-    }
-}
-
-impl serde::Serialize for ReplaceUserPhoneNumber {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for ReplaceUserPhoneNumber {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            phone_number: fields.or_default("phone_number"),
-            identification_status: fields.optional("identification_status"),
-        }
-    }
-}
-
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for ReplaceUserPhoneNumber {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params ReplaceUserPhoneNumber {
+        plain phone_number = "phone_number";
+        option identification_status = "identification_status";
     }
 }
 
@@ -13226,36 +8056,9 @@ pub struct RevokeAdminPortalLinkToken {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for RevokeAdminPortalLinkToken {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("revocation_reason", self.revocation_reason.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for RevokeAdminPortalLinkToken {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for RevokeAdminPortalLinkToken {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            revocation_reason: fields.optional("revocation_reason"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for RevokeAdminPortalLinkToken {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params RevokeAdminPortalLinkToken {
+        option revocation_reason = "revocation_reason";
     }
 }
 
@@ -13304,58 +8107,21 @@ pub struct RevokeAdminPortalLinkTokenResponse {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for RevokeAdminPortalLinkTokenResponse {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("admin_portal_link_id", &self.admin_portal_link_id);
-        out.put("instance_id", &self.instance_id);
-        out.put_some("organization_id", self.organization_id.as_ref());
-        out.put_some("it_contact_id", self.it_contact_id.as_ref());
-        out.put("scopes", &self.scopes);
-        out.put("revoked", &self.revoked);
-        out.put_some("revocation_reason", self.revocation_reason.as_ref());
-        out.put("expired", &self.expired);
-        out.put_some("expiration", self.expiration.as_ref());
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for RevokeAdminPortalLinkTokenResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for RevokeAdminPortalLinkTokenResponse {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            admin_portal_link_id: fields.or_default("admin_portal_link_id"),
-            instance_id: fields.or_default("instance_id"),
-            organization_id: fields.optional("organization_id"),
-            it_contact_id: fields.optional("it_contact_id"),
-            scopes: fields.or_default("scopes"),
-            revoked: fields.or_default("revoked"),
-            revocation_reason: fields.optional("revocation_reason"),
-            expired: fields.or_default("expired"),
-            expiration: fields.optional("expiration"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for RevokeAdminPortalLinkTokenResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    RevokeAdminPortalLinkTokenResponse {
+        plain object = "object";
+        plain id = "id";
+        plain admin_portal_link_id = "admin_portal_link_id";
+        plain instance_id = "instance_id";
+        option organization_id = "organization_id";
+        option it_contact_id = "it_contact_id";
+        plain scopes = "scopes";
+        plain revoked = "revoked";
+        option revocation_reason = "revocation_reason";
+        plain expired = "expired";
+        option expiration = "expiration";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
     }
 }
 
@@ -13371,36 +8137,9 @@ pub struct RevokeOauthApplicationToken {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for RevokeOauthApplicationToken {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("token", &self.token);
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for RevokeOauthApplicationToken {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for RevokeOauthApplicationToken {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            token: fields.or_default("token"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for RevokeOauthApplicationToken {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params RevokeOauthApplicationToken {
+        plain token = "token";
     }
 }
 
@@ -13449,50 +8188,17 @@ pub struct Role {
 }
 
 #[cfg(any(feature = "enterprise", feature = "roles"))]
-impl crate::client::lenient::Members for Role {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("name", &self.name);
-        out.put("key", &self.key);
-        out.put_some("description", self.description.as_ref());
-        out.put("is_creator_eligible", &self.is_creator_eligible);
-        out.put("permissions", &self.permissions);
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-    }
-}
-
-#[cfg(any(feature = "enterprise", feature = "roles"))]
-impl serde::Serialize for Role {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(any(feature = "enterprise", feature = "roles"))]
-impl crate::client::lenient::Object for Role {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            name: fields.or_default("name"),
-            key: fields.or_default("key"),
-            description: fields.optional("description"),
-            is_creator_eligible: fields.or_default("is_creator_eligible"),
-            permissions: fields.or_default("permissions"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-        }
-    }
-}
-
-#[cfg(any(feature = "enterprise", feature = "roles"))]
-impl<'de> serde::Deserialize<'de> for Role {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    Role {
+        plain object = "object";
+        plain id = "id";
+        plain name = "name";
+        plain key = "key";
+        option description = "description";
+        plain is_creator_eligible = "is_creator_eligible";
+        plain permissions = "permissions";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
     }
 }
 
@@ -13529,56 +8235,20 @@ pub struct RoleSet {
 }
 
 #[cfg(feature = "roles")]
-impl crate::client::lenient::Members for RoleSet {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("name", &self.name);
-        out.put("key", &self.key);
-        out.put_some("description", self.description.as_ref());
-        out.put("roles", &self.roles);
-        out.put_some("default_role", self.default_role.as_ref());
-        out.put_some("creator_role", self.creator_role.as_ref());
-        out.put("type", &self.r#type);
-        out.put_some("role_set_migration", self.role_set_migration.as_ref());
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-    }
-}
-
-#[cfg(feature = "roles")]
-impl serde::Serialize for RoleSet {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "roles")]
-impl crate::client::lenient::Object for RoleSet {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            name: fields.or_default("name"),
-            key: fields.or_default("key"),
-            description: fields.optional("description"),
-            roles: fields.or_default("roles"),
-            default_role: fields.optional("default_role"),
-            creator_role: fields.optional("creator_role"),
-            r#type: fields.or_default("type"),
-            role_set_migration: fields.optional("role_set_migration"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-        }
-    }
-}
-
-#[cfg(feature = "roles")]
-impl<'de> serde::Deserialize<'de> for RoleSet {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    RoleSet {
+        plain object = "object";
+        plain id = "id";
+        plain name = "name";
+        plain key = "key";
+        option description = "description";
+        plain roles = "roles";
+        option default_role = "default_role";
+        option creator_role = "creator_role";
+        plain r#type = "type";
+        option role_set_migration = "role_set_migration";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
     }
 }
 
@@ -13609,50 +8279,17 @@ pub struct RoleSetItem {
 }
 
 #[cfg(feature = "roles")]
-impl crate::client::lenient::Members for RoleSetItem {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("name", &self.name);
-        out.put("key", &self.key);
-        out.put_some("description", self.description.as_ref());
-        out.put_some("members_count", self.members_count.as_ref());
-        out.put_some("has_members", self.has_members.as_ref());
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-    }
-}
-
-#[cfg(feature = "roles")]
-impl serde::Serialize for RoleSetItem {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "roles")]
-impl crate::client::lenient::Object for RoleSetItem {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            name: fields.or_default("name"),
-            key: fields.or_default("key"),
-            description: fields.optional("description"),
-            members_count: fields.optional("members_count"),
-            has_members: fields.optional("has_members"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-        }
-    }
-}
-
-#[cfg(feature = "roles")]
-impl<'de> serde::Deserialize<'de> for RoleSetItem {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    RoleSetItem {
+        plain object = "object";
+        plain id = "id";
+        plain name = "name";
+        plain key = "key";
+        option description = "description";
+        option members_count = "members_count";
+        option has_members = "has_members";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
     }
 }
 
@@ -13693,60 +8330,22 @@ pub struct RoleSetMigration {
 }
 
 #[cfg(feature = "roles")]
-impl crate::client::lenient::Members for RoleSetMigration {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put_some("organization_id", self.organization_id.as_ref());
-        out.put("instance_id", &self.instance_id);
-        out.put("source_role_set_id", &self.source_role_set_id);
-        out.put_some("dest_role_set_id", self.dest_role_set_id.as_ref());
-        out.put("trigger_type", &self.trigger_type);
-        out.put("status", &self.status);
-        out.put("migrated_members", &self.migrated_members);
-        out.put("mappings", &self.mappings);
-        out.put_some("started_at", self.started_at.as_ref());
-        out.put_some("completed_at", self.completed_at.as_ref());
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-    }
-}
-
-#[cfg(feature = "roles")]
-impl serde::Serialize for RoleSetMigration {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "roles")]
-impl crate::client::lenient::Object for RoleSetMigration {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            organization_id: fields.optional("organization_id"),
-            instance_id: fields.or_default("instance_id"),
-            source_role_set_id: fields.or_default("source_role_set_id"),
-            dest_role_set_id: fields.optional("dest_role_set_id"),
-            trigger_type: fields.or_default("trigger_type"),
-            status: fields.or_default("status"),
-            migrated_members: fields.or_default("migrated_members"),
-            mappings: fields.or_default("mappings"),
-            started_at: fields.optional("started_at"),
-            completed_at: fields.optional("completed_at"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-        }
-    }
-}
-
-#[cfg(feature = "roles")]
-impl<'de> serde::Deserialize<'de> for RoleSetMigration {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    RoleSetMigration {
+        plain object = "object";
+        plain id = "id";
+        option organization_id = "organization_id";
+        plain instance_id = "instance_id";
+        plain source_role_set_id = "source_role_set_id";
+        option dest_role_set_id = "dest_role_set_id";
+        plain trigger_type = "trigger_type";
+        plain status = "status";
+        plain migrated_members = "migrated_members";
+        plain mappings = "mappings";
+        option started_at = "started_at";
+        option completed_at = "completed_at";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
     }
 }
 
@@ -13832,109 +8431,38 @@ pub struct SamlConnection {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for SamlConnection {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("name", &self.name);
-        out.put_some("domain", self.domain.as_ref());
-        out.put("domains", &self.domains);
-        out.put_some("idp_entity_id", self.idp_entity_id.as_ref());
-        out.put_some("idp_sso_url", self.idp_sso_url.as_ref());
-        out.put_some("idp_certificate", self.idp_certificate.as_ref());
-        out.put_some(
-            "idp_certificate_issued_at",
-            self.idp_certificate_issued_at.as_ref(),
-        );
-        out.put_some(
-            "idp_certificate_expires_at",
-            self.idp_certificate_expires_at.as_ref(),
-        );
-        out.put_some("idp_metadata_url", self.idp_metadata_url.as_ref());
-        out.put_some("idp_metadata", self.idp_metadata.as_ref());
-        out.put("acs_url", &self.acs_url);
-        out.put("sp_entity_id", &self.sp_entity_id);
-        out.put("sp_metadata_url", &self.sp_metadata_url);
-        out.put_some("organization_id", self.organization_id.as_ref());
-        out.put_some("attribute_mapping", self.attribute_mapping.as_ref());
-        out.put("active", &self.active);
-        out.put("provider", &self.provider);
-        out.put("user_count", &self.user_count);
-        out.put("sync_user_attributes", &self.sync_user_attributes);
-        out.put("allow_subdomains", &self.allow_subdomains);
-        out.put("allow_idp_initiated", &self.allow_idp_initiated);
-        out.put(
-            "disable_additional_identifications",
-            &self.disable_additional_identifications,
-        );
-        out.put(
-            "allow_organization_account_linking",
-            &self.allow_organization_account_linking,
-        );
-        out.put("force_authn", &self.force_authn);
-        out.put("login_hint", &self.login_hint);
-        out.put_some(
-            "enterprise_connection_id",
-            self.enterprise_connection_id.as_ref(),
-        );
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for SamlConnection {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for SamlConnection {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            name: fields.or_default("name"),
-            domain: fields.optional("domain"),
-            domains: fields.or_default("domains"),
-            idp_entity_id: fields.optional("idp_entity_id"),
-            idp_sso_url: fields.optional("idp_sso_url"),
-            idp_certificate: fields.optional("idp_certificate"),
-            idp_certificate_issued_at: fields.optional("idp_certificate_issued_at"),
-            idp_certificate_expires_at: fields.optional("idp_certificate_expires_at"),
-            idp_metadata_url: fields.optional("idp_metadata_url"),
-            idp_metadata: fields.optional("idp_metadata"),
-            acs_url: fields.or_default("acs_url"),
-            sp_entity_id: fields.or_default("sp_entity_id"),
-            sp_metadata_url: fields.or_default("sp_metadata_url"),
-            organization_id: fields.optional("organization_id"),
-            attribute_mapping: fields.optional("attribute_mapping"),
-            active: fields.or_default("active"),
-            provider: fields.or_default("provider"),
-            user_count: fields.or_default("user_count"),
-            sync_user_attributes: fields.or_default("sync_user_attributes"),
-            allow_subdomains: fields.or_default("allow_subdomains"),
-            allow_idp_initiated: fields.or_default("allow_idp_initiated"),
-            disable_additional_identifications: fields
-                .or_default("disable_additional_identifications"),
-            allow_organization_account_linking: fields
-                .or_default("allow_organization_account_linking"),
-            force_authn: fields.or_default("force_authn"),
-            login_hint: fields.or_default("login_hint"),
-            enterprise_connection_id: fields.optional("enterprise_connection_id"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for SamlConnection {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    SamlConnection {
+        plain object = "object";
+        plain id = "id";
+        plain name = "name";
+        option domain = "domain";
+        plain domains = "domains";
+        option idp_entity_id = "idp_entity_id";
+        option idp_sso_url = "idp_sso_url";
+        option idp_certificate = "idp_certificate";
+        option idp_certificate_issued_at = "idp_certificate_issued_at";
+        option idp_certificate_expires_at = "idp_certificate_expires_at";
+        option idp_metadata_url = "idp_metadata_url";
+        option idp_metadata = "idp_metadata";
+        plain acs_url = "acs_url";
+        plain sp_entity_id = "sp_entity_id";
+        plain sp_metadata_url = "sp_metadata_url";
+        option organization_id = "organization_id";
+        option attribute_mapping = "attribute_mapping";
+        plain active = "active";
+        plain provider = "provider";
+        plain user_count = "user_count";
+        plain sync_user_attributes = "sync_user_attributes";
+        plain allow_subdomains = "allow_subdomains";
+        plain allow_idp_initiated = "allow_idp_initiated";
+        plain disable_additional_identifications = "disable_additional_identifications";
+        plain allow_organization_account_linking = "allow_organization_account_linking";
+        plain force_authn = "force_authn";
+        plain login_hint = "login_hint";
+        option enterprise_connection_id = "enterprise_connection_id";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
     }
 }
 
@@ -13955,40 +8483,12 @@ pub struct SamlConnectionAttributeMapping {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for SamlConnectionAttributeMapping {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("user_id", &self.user_id);
-        out.put("email_address", &self.email_address);
-        out.put("first_name", &self.first_name);
-        out.put("last_name", &self.last_name);
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for SamlConnectionAttributeMapping {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for SamlConnectionAttributeMapping {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            user_id: fields.or_default("user_id"),
-            email_address: fields.or_default("email_address"),
-            first_name: fields.or_default("first_name"),
-            last_name: fields.or_default("last_name"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for SamlConnectionAttributeMapping {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    SamlConnectionAttributeMapping {
+        plain user_id = "user_id";
+        plain email_address = "email_address";
+        plain first_name = "first_name";
+        plain last_name = "last_name";
     }
 }
 
@@ -14005,36 +8505,10 @@ pub struct SamlConnectionLoginHint {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for SamlConnectionLoginHint {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("mode", &self.mode);
-        out.put_some("source", self.source.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for SamlConnectionLoginHint {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for SamlConnectionLoginHint {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            mode: fields.or_default("mode"),
-            source: fields.optional("source"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for SamlConnectionLoginHint {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    SamlConnectionLoginHint {
+        plain mode = "mode";
+        option source = "source";
     }
 }
 
@@ -14086,64 +8560,21 @@ pub struct ScimDirectory {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for ScimDirectory {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("name", &self.name);
-        out.put_some(
-            "enterprise_connection_id",
-            self.enterprise_connection_id.as_ref(),
-        );
-        out.put("endpoint_url", &self.endpoint_url);
-        out.put("provider", &self.provider);
-        out.put("enabled", &self.enabled);
-        out.put(
-            "group_role_mapping_enabled",
-            &self.group_role_mapping_enabled,
-        );
-        out.put("attribute_mapping", &self.attribute_mapping);
-        out.put("custom_attributes", &self.custom_attributes);
-        out.put_some("api_key", self.api_key.as_ref());
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for ScimDirectory {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for ScimDirectory {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            name: fields.or_default("name"),
-            enterprise_connection_id: fields.optional("enterprise_connection_id"),
-            endpoint_url: fields.or_default("endpoint_url"),
-            provider: fields.or_default("provider"),
-            enabled: fields.or_default("enabled"),
-            group_role_mapping_enabled: fields.or_default("group_role_mapping_enabled"),
-            attribute_mapping: fields.or_default("attribute_mapping"),
-            custom_attributes: fields.or_default("custom_attributes"),
-            api_key: fields.optional("api_key"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for ScimDirectory {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    ScimDirectory {
+        plain object = "object";
+        plain id = "id";
+        plain name = "name";
+        option enterprise_connection_id = "enterprise_connection_id";
+        plain endpoint_url = "endpoint_url";
+        plain provider = "provider";
+        plain enabled = "enabled";
+        plain group_role_mapping_enabled = "group_role_mapping_enabled";
+        plain attribute_mapping = "attribute_mapping";
+        plain custom_attributes = "custom_attributes";
+        option api_key = "api_key";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
     }
 }
 
@@ -14168,44 +8599,14 @@ pub struct ScimDirectoryCustomAttributesItem {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for ScimDirectoryCustomAttributesItem {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("name", self.name.as_ref());
-        out.put_some("key", self.key.as_ref());
-        out.put_some("sso_path", self.sso_path.as_ref());
-        out.put_some("scim_path", self.scim_path.as_ref());
-        out.put_some("directory_path", self.directory_path.as_ref());
-        out.put_some("multi_valued", self.multi_valued.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for ScimDirectoryCustomAttributesItem {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for ScimDirectoryCustomAttributesItem {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.optional("name"),
-            key: fields.optional("key"),
-            sso_path: fields.optional("sso_path"),
-            scim_path: fields.optional("scim_path"),
-            directory_path: fields.optional("directory_path"),
-            multi_valued: fields.optional("multi_valued"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for ScimDirectoryCustomAttributesItem {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    ScimDirectoryCustomAttributesItem {
+        option name = "name";
+        option key = "key";
+        option sso_path = "sso_path";
+        option scim_path = "scim_path";
+        option directory_path = "directory_path";
+        option multi_valued = "multi_valued";
     }
 }
 
@@ -14242,59 +8643,20 @@ pub struct ScimGroupRoleMapping {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for ScimGroupRoleMapping {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("scim_directory_id", &self.scim_directory_id);
-        out.put("directory_id", &self.directory_id);
-        out.put("scim_group_id", &self.scim_group_id);
-        out.put("directory_group_id", &self.directory_group_id);
-        out.put("scim_group_display_name", &self.scim_group_display_name);
-        out.put(
-            "directory_group_display_name",
-            &self.directory_group_display_name,
-        );
-        out.put_some("role", self.role.as_ref());
-        out.put("precedence", &self.precedence);
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for ScimGroupRoleMapping {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for ScimGroupRoleMapping {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            scim_directory_id: fields.or_default("scim_directory_id"),
-            directory_id: fields.or_default("directory_id"),
-            scim_group_id: fields.or_default("scim_group_id"),
-            directory_group_id: fields.or_default("directory_group_id"),
-            scim_group_display_name: fields.or_default("scim_group_display_name"),
-            directory_group_display_name: fields.or_default("directory_group_display_name"),
-            role: fields.optional("role"),
-            precedence: fields.or_default("precedence"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for ScimGroupRoleMapping {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    ScimGroupRoleMapping {
+        plain object = "object";
+        plain id = "id";
+        plain scim_directory_id = "scim_directory_id";
+        plain directory_id = "directory_id";
+        plain scim_group_id = "scim_group_id";
+        plain directory_group_id = "directory_group_id";
+        plain scim_group_display_name = "scim_group_display_name";
+        plain directory_group_display_name = "directory_group_display_name";
+        option role = "role";
+        plain precedence = "precedence";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
     }
 }
 
@@ -14313,38 +8675,11 @@ pub struct ScimGroupRoleMappingDeleted {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for ScimGroupRoleMappingDeleted {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("deleted", &self.deleted);
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for ScimGroupRoleMappingDeleted {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for ScimGroupRoleMappingDeleted {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            deleted: fields.or_default("deleted"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for ScimGroupRoleMappingDeleted {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    ScimGroupRoleMappingDeleted {
+        plain object = "object";
+        plain id = "id";
+        plain deleted = "deleted";
     }
 }
 
@@ -14357,33 +8692,9 @@ pub struct SetUserPasswordCompromised {
     pub revoke_all_sessions: Option<bool>,
 }
 
-impl crate::client::lenient::Members for SetUserPasswordCompromised {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("revoke_all_sessions", self.revoke_all_sessions.as_ref());
-    }
-}
-
-impl serde::Serialize for SetUserPasswordCompromised {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for SetUserPasswordCompromised {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            revoke_all_sessions: fields.optional("revoke_all_sessions"),
-        }
-    }
-}
-
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for SetUserPasswordCompromised {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params SetUserPasswordCompromised {
+        option revoke_all_sessions = "revoke_all_sessions";
     }
 }
 
@@ -14420,48 +8731,16 @@ pub struct SignInToken {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for SignInToken {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("status", &self.status);
-        out.put("user_id", &self.user_id);
-        out.put_some("token", self.token.as_ref());
-        out.put_some("url", self.url.as_ref());
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for SignInToken {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-impl crate::client::lenient::Object for SignInToken {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            status: fields.or_default("status"),
-            user_id: fields.or_default("user_id"),
-            token: fields.optional("token"),
-            url: fields.optional("url"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for SignInToken {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    SignInToken {
+        plain object = "object";
+        plain id = "id";
+        plain status = "status";
+        plain user_id = "user_id";
+        option token = "token";
+        option url = "url";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
     }
 }
 
@@ -14539,82 +8818,33 @@ pub struct SignUp {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for SignUp {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("status", &self.status);
-        out.put("required_fields", &self.required_fields);
-        out.put("optional_fields", &self.optional_fields);
-        out.put("missing_fields", &self.missing_fields);
-        out.put("unverified_fields", &self.unverified_fields);
-        out.put("verifications", &self.verifications);
-        out.put_some("username", self.username.as_ref());
-        out.put_some("email_address", self.email_address.as_ref());
-        out.put_some("phone_number", self.phone_number.as_ref());
-        out.put_some("web3_wallet", self.web3_wallet.as_ref());
-        out.put("password_enabled", &self.password_enabled);
-        out.put_some("first_name", self.first_name.as_ref());
-        out.put_some("last_name", self.last_name.as_ref());
-        out.put("unsafe_metadata", &self.unsafe_metadata);
-        out.put("public_metadata", &self.public_metadata);
-        out.put("custom_action", &self.custom_action);
-        out.put_some("external_id", self.external_id.as_ref());
-        out.put_some("created_session_id", self.created_session_id.as_ref());
-        out.put_some("created_user_id", self.created_user_id.as_ref());
-        out.put("abandon_at", &self.abandon_at);
-        out.put_some("legal_accepted_at", self.legal_accepted_at.as_ref());
-        out.put_some("locale", self.locale.as_ref());
-        out.put("external_account", &self.external_account);
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for SignUp {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-impl crate::client::lenient::Object for SignUp {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            status: fields.or_default("status"),
-            required_fields: fields.or_default("required_fields"),
-            optional_fields: fields.or_default("optional_fields"),
-            missing_fields: fields.or_default("missing_fields"),
-            unverified_fields: fields.or_default("unverified_fields"),
-            verifications: fields.or_default("verifications"),
-            username: fields.optional("username"),
-            email_address: fields.optional("email_address"),
-            phone_number: fields.optional("phone_number"),
-            web3_wallet: fields.optional("web3_wallet"),
-            password_enabled: fields.or_default("password_enabled"),
-            first_name: fields.optional("first_name"),
-            last_name: fields.optional("last_name"),
-            unsafe_metadata: fields.or_default("unsafe_metadata"),
-            public_metadata: fields.or_default("public_metadata"),
-            custom_action: fields.or_default("custom_action"),
-            external_id: fields.optional("external_id"),
-            created_session_id: fields.optional("created_session_id"),
-            created_user_id: fields.optional("created_user_id"),
-            abandon_at: fields.or_default("abandon_at"),
-            legal_accepted_at: fields.optional("legal_accepted_at"),
-            locale: fields.optional("locale"),
-            external_account: fields.or_default("external_account"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for SignUp {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    SignUp {
+        plain object = "object";
+        plain id = "id";
+        plain status = "status";
+        plain required_fields = "required_fields";
+        plain optional_fields = "optional_fields";
+        plain missing_fields = "missing_fields";
+        plain unverified_fields = "unverified_fields";
+        plain verifications = "verifications";
+        option username = "username";
+        option email_address = "email_address";
+        option phone_number = "phone_number";
+        option web3_wallet = "web3_wallet";
+        plain password_enabled = "password_enabled";
+        option first_name = "first_name";
+        option last_name = "last_name";
+        plain unsafe_metadata = "unsafe_metadata";
+        plain public_metadata = "public_metadata";
+        plain custom_action = "custom_action";
+        option external_id = "external_id";
+        option created_session_id = "created_session_id";
+        option created_user_id = "created_user_id";
+        plain abandon_at = "abandon_at";
+        option legal_accepted_at = "legal_accepted_at";
+        option locale = "locale";
+        plain external_account = "external_account";
     }
 }
 
@@ -14644,36 +8874,10 @@ pub struct SignUpVerification {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for SignUpVerification {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("next_action", self.next_action.as_ref());
-        out.put("supported_strategies", &self.supported_strategies);
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for SignUpVerification {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-impl crate::client::lenient::Object for SignUpVerification {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            next_action: fields.optional("next_action"),
-            supported_strategies: fields.or_default("supported_strategies"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for SignUpVerification {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    SignUpVerification {
+        option next_action = "next_action";
+        plain supported_strategies = "supported_strategies";
     }
 }
 
@@ -14707,40 +8911,12 @@ pub struct SignUpVerifications {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for SignUpVerifications {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("email_address", self.email_address.as_ref());
-        out.put_some("phone_number", self.phone_number.as_ref());
-        out.put_some("web3_wallet", self.web3_wallet.as_ref());
-        out.put("external_account", &self.external_account);
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for SignUpVerifications {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-impl crate::client::lenient::Object for SignUpVerifications {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            email_address: fields.optional("email_address"),
-            phone_number: fields.optional("phone_number"),
-            web3_wallet: fields.optional("web3_wallet"),
-            external_account: fields.or_default("external_account"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for SignUpVerifications {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    SignUpVerifications {
+        option email_address = "email_address";
+        option phone_number = "phone_number";
+        option web3_wallet = "web3_wallet";
+        plain external_account = "external_account";
     }
 }
 
@@ -14755,34 +8931,9 @@ pub struct SvixUrl {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for SvixUrl {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("svix_url", &self.svix_url);
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for SvixUrl {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-impl crate::client::lenient::Object for SvixUrl {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            svix_url: fields.or_default("svix_url"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-impl<'de> serde::Deserialize<'de> for SvixUrl {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    SvixUrl {
+        plain svix_url = "svix_url";
     }
 }
 
@@ -14843,80 +8994,32 @@ pub struct Template {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for Template {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("id", self.id.as_ref());
-        out.put_some("object", self.object.as_ref());
-        out.put_some("instance_id", self.instance_id.as_ref());
-        out.put_some("resource_type", self.resource_type.as_ref());
-        out.put_some("template_type", self.template_type.as_ref());
-        out.put_some("name", self.name.as_ref());
-        out.put_some("slug", self.slug.as_ref());
-        out.put_some("position", self.position.as_ref());
-        out.put_some("can_revert", self.can_revert.as_ref());
-        out.put_some("can_delete", self.can_delete.as_ref());
-        out.put_some("can_edit_body", self.can_edit_body.as_ref());
-        out.put_some("can_toggle", self.can_toggle.as_ref());
-        out.put_some("subject", self.subject.as_ref());
-        out.put_some("markup", self.markup.as_ref());
-        out.put_some("body", self.body.as_ref());
-        out.put("available_variables", &self.available_variables);
-        out.put("required_variables", &self.required_variables);
-        out.put_some("from_email_name", self.from_email_name.as_ref());
-        out.put_some("reply_to_email_name", self.reply_to_email_name.as_ref());
-        out.put_some("delivered_by_clerk", self.delivered_by_clerk.as_ref());
-        out.put_some("enabled", self.enabled.as_ref());
-        out.put_some("flagged_as_suspicious", self.flagged_as_suspicious.as_ref());
-        out.put_some("updated_at", self.updated_at.as_ref());
-        out.put_some("created_at", self.created_at.as_ref());
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for Template {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-impl crate::client::lenient::Object for Template {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            id: fields.optional("id"),
-            object: fields.optional("object"),
-            instance_id: fields.optional("instance_id"),
-            resource_type: fields.optional("resource_type"),
-            template_type: fields.optional("template_type"),
-            name: fields.optional("name"),
-            slug: fields.optional("slug"),
-            position: fields.optional("position"),
-            can_revert: fields.optional("can_revert"),
-            can_delete: fields.optional("can_delete"),
-            can_edit_body: fields.optional("can_edit_body"),
-            can_toggle: fields.optional("can_toggle"),
-            subject: fields.optional("subject"),
-            markup: fields.optional("markup"),
-            body: fields.optional("body"),
-            available_variables: fields.or_default("available_variables"),
-            required_variables: fields.or_default("required_variables"),
-            from_email_name: fields.optional("from_email_name"),
-            reply_to_email_name: fields.optional("reply_to_email_name"),
-            delivered_by_clerk: fields.optional("delivered_by_clerk"),
-            enabled: fields.optional("enabled"),
-            flagged_as_suspicious: fields.optional("flagged_as_suspicious"),
-            updated_at: fields.optional("updated_at"),
-            created_at: fields.optional("created_at"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-impl<'de> serde::Deserialize<'de> for Template {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    Template {
+        option id = "id";
+        option object = "object";
+        option instance_id = "instance_id";
+        option resource_type = "resource_type";
+        option template_type = "template_type";
+        option name = "name";
+        option slug = "slug";
+        option position = "position";
+        option can_revert = "can_revert";
+        option can_delete = "can_delete";
+        option can_edit_body = "can_edit_body";
+        option can_toggle = "can_toggle";
+        option subject = "subject";
+        option markup = "markup";
+        option body = "body";
+        plain available_variables = "available_variables";
+        plain required_variables = "required_variables";
+        option from_email_name = "from_email_name";
+        option reply_to_email_name = "reply_to_email_name";
+        option delivered_by_clerk = "delivered_by_clerk";
+        option enabled = "enabled";
+        option flagged_as_suspicious = "flagged_as_suspicious";
+        option updated_at = "updated_at";
+        option created_at = "created_at";
     }
 }
 
@@ -14935,38 +9038,11 @@ pub struct TestingToken {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for TestingToken {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("token", &self.token);
-        out.put("expires_at", &self.expires_at);
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for TestingToken {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-impl crate::client::lenient::Object for TestingToken {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            token: fields.or_default("token"),
-            expires_at: fields.or_default("expires_at"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for TestingToken {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    TestingToken {
+        plain object = "object";
+        plain token = "token";
+        plain expires_at = "expires_at";
     }
 }
 
@@ -14982,36 +9058,9 @@ pub struct ToggleTemplateDelivery {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for ToggleTemplateDelivery {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("delivered_by_clerk", self.delivered_by_clerk.as_ref());
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for ToggleTemplateDelivery {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for ToggleTemplateDelivery {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            delivered_by_clerk: fields.optional("delivered_by_clerk"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for ToggleTemplateDelivery {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params ToggleTemplateDelivery {
+        option delivered_by_clerk = "delivered_by_clerk";
     }
 }
 
@@ -15053,51 +9102,19 @@ pub struct TrustedDevice {
     pub revoked_at: Option<i64>,
 }
 
-impl crate::client::lenient::Members for TrustedDevice {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("platform", &self.platform);
-        out.put("app_identifier", &self.app_identifier);
-        out.put_some("name", self.name.as_ref());
-        out.put("algorithm", &self.algorithm);
-        out.put("status", &self.status);
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-        out.put_some("last_used_at", self.last_used_at.as_ref());
-        out.put_some("revoked_at", self.revoked_at.as_ref());
-    }
-}
-
-impl serde::Serialize for TrustedDevice {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for TrustedDevice {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            platform: fields.or_default("platform"),
-            app_identifier: fields.or_default("app_identifier"),
-            name: fields.optional("name"),
-            algorithm: fields.or_default("algorithm"),
-            status: fields.or_default("status"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-            last_used_at: fields.optional("last_used_at"),
-            revoked_at: fields.optional("revoked_at"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for TrustedDevice {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    TrustedDevice {
+        plain object = "object";
+        plain id = "id";
+        plain platform = "platform";
+        plain app_identifier = "app_identifier";
+        option name = "name";
+        plain algorithm = "algorithm";
+        plain status = "status";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+        option last_used_at = "last_used_at";
+        option revoked_at = "revoked_at";
     }
 }
 
@@ -15142,47 +9159,13 @@ pub struct UpdateDirectory {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for UpdateDirectory {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("name", self.name.as_ref());
-        out.put_some("enabled", self.enabled.as_ref());
-        out.put_some("provider", self.provider.as_ref());
-        out.put_some("attribute_mapping", self.attribute_mapping.as_ref());
-        out.put_some(
-            "group_role_mapping_enabled",
-            self.group_role_mapping_enabled.as_ref(),
-        );
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for UpdateDirectory {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for UpdateDirectory {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.optional("name"),
-            enabled: fields.optional("enabled"),
-            provider: fields.optional("provider"),
-            attribute_mapping: fields.optional("attribute_mapping"),
-            group_role_mapping_enabled: fields.optional("group_role_mapping_enabled"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for UpdateDirectory {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params UpdateDirectory {
+        option name = "name";
+        option enabled = "enabled";
+        option provider = "provider";
+        option attribute_mapping = "attribute_mapping";
+        option group_role_mapping_enabled = "group_role_mapping_enabled";
     }
 }
 
@@ -15244,40 +9227,11 @@ pub struct UpdateDomain {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for UpdateDomain {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("name", self.name.as_ref());
-        out.put_some("proxy_url", self.proxy_url.as_ref());
-        out.put_some("is_secondary", self.is_secondary.as_ref());
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for UpdateDomain {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for UpdateDomain {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.optional("name"),
-            proxy_url: fields.optional("proxy_url"),
-            is_secondary: fields.optional("is_secondary"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for UpdateDomain {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params UpdateDomain {
+        option name = "name";
+        option proxy_url = "proxy_url";
+        option is_secondary = "is_secondary";
     }
 }
 
@@ -15321,44 +9275,11 @@ pub struct UpdateEmailAddress {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for UpdateEmailAddress {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("verified", self.verified.as_ref());
-        out.put_some("primary", self.primary.as_ref());
-        out.put_some(
-            "notify_primary_email_address_changed",
-            self.notify_primary_email_address_changed.as_ref(),
-        );
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for UpdateEmailAddress {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for UpdateEmailAddress {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            verified: fields.optional("verified"),
-            primary: fields.optional("primary"),
-            notify_primary_email_address_changed: fields
-                .optional("notify_primary_email_address_changed"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for UpdateEmailAddress {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params UpdateEmailAddress {
+        option verified = "verified";
+        option primary = "primary";
+        option notify_primary_email_address_changed = "notify_primary_email_address_changed";
     }
 }
 
@@ -15416,62 +9337,18 @@ pub struct UpdateEnterpriseConnection {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for UpdateEnterpriseConnection {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("name", self.name.as_ref());
-        out.put_some("domains", self.domains.as_ref());
-        out.put_some("active", self.active.as_ref());
-        out.put_some("sync_user_attributes", self.sync_user_attributes.as_ref());
-        out.put_some(
-            "disable_additional_identifications",
-            self.disable_additional_identifications.as_ref(),
-        );
-        out.put_some(
-            "allow_organization_account_linking",
-            self.allow_organization_account_linking.as_ref(),
-        );
-        out.put_some("organization_id", self.organization_id.as_ref());
-        out.put_some("saml", self.saml.as_ref());
-        out.put_some("oidc", self.oidc.as_ref());
-        out.put_some("custom_attributes", self.custom_attributes.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for UpdateEnterpriseConnection {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for UpdateEnterpriseConnection {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.optional("name"),
-            domains: fields.optional("domains"),
-            active: fields.optional("active"),
-            sync_user_attributes: fields.optional("sync_user_attributes"),
-            disable_additional_identifications: fields
-                .optional("disable_additional_identifications"),
-            allow_organization_account_linking: fields
-                .optional("allow_organization_account_linking"),
-            organization_id: fields.optional("organization_id"),
-            saml: fields.optional("saml"),
-            oidc: fields.optional("oidc"),
-            custom_attributes: fields.optional("custom_attributes"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for UpdateEnterpriseConnection {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params UpdateEnterpriseConnection {
+        option name = "name";
+        option domains = "domains";
+        option active = "active";
+        option sync_user_attributes = "sync_user_attributes";
+        option disable_additional_identifications = "disable_additional_identifications";
+        option allow_organization_account_linking = "allow_organization_account_linking";
+        option organization_id = "organization_id";
+        option saml = "saml";
+        option oidc = "oidc";
+        option custom_attributes = "custom_attributes";
     }
 }
 
@@ -15566,44 +9443,14 @@ pub struct UpdateEnterpriseConnectionCustomAttributesItem {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for UpdateEnterpriseConnectionCustomAttributesItem {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("name", &self.name);
-        out.put("key", &self.key);
-        out.put_some("sso_path", self.sso_path.as_ref());
-        out.put_some("scim_path", self.scim_path.as_ref());
-        out.put_some("directory_path", self.directory_path.as_ref());
-        out.put_some("multi_valued", self.multi_valued.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for UpdateEnterpriseConnectionCustomAttributesItem {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for UpdateEnterpriseConnectionCustomAttributesItem {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.or_default("name"),
-            key: fields.or_default("key"),
-            sso_path: fields.optional("sso_path"),
-            scim_path: fields.optional("scim_path"),
-            directory_path: fields.optional("directory_path"),
-            multi_valued: fields.optional("multi_valued"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for UpdateEnterpriseConnectionCustomAttributesItem {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    UpdateEnterpriseConnectionCustomAttributesItem {
+        plain name = "name";
+        plain key = "key";
+        option sso_path = "sso_path";
+        option scim_path = "scim_path";
+        option directory_path = "directory_path";
+        option multi_valued = "multi_valued";
     }
 }
 
@@ -15630,46 +9477,15 @@ pub struct UpdateEnterpriseConnectionOidc {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for UpdateEnterpriseConnectionOidc {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("client_id", self.client_id.as_ref());
-        out.put_some("client_secret", self.client_secret.as_ref());
-        out.put_some("discovery_url", self.discovery_url.as_ref());
-        out.put_some("auth_url", self.auth_url.as_ref());
-        out.put_some("token_url", self.token_url.as_ref());
-        out.put_some("user_info_url", self.user_info_url.as_ref());
-        out.put_some("requires_pkce", self.requires_pkce.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for UpdateEnterpriseConnectionOidc {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for UpdateEnterpriseConnectionOidc {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            client_id: fields.optional("client_id"),
-            client_secret: fields.optional("client_secret"),
-            discovery_url: fields.optional("discovery_url"),
-            auth_url: fields.optional("auth_url"),
-            token_url: fields.optional("token_url"),
-            user_info_url: fields.optional("user_info_url"),
-            requires_pkce: fields.optional("requires_pkce"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for UpdateEnterpriseConnectionOidc {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    UpdateEnterpriseConnectionOidc {
+        option client_id = "client_id";
+        option client_secret = "client_secret";
+        option discovery_url = "discovery_url";
+        option auth_url = "auth_url";
+        option token_url = "token_url";
+        option user_info_url = "user_info_url";
+        option requires_pkce = "requires_pkce";
     }
 }
 
@@ -15705,54 +9521,19 @@ pub struct UpdateEnterpriseConnectionSaml {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for UpdateEnterpriseConnectionSaml {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("name", self.name.as_ref());
-        out.put_some("idp_entity_id", self.idp_entity_id.as_ref());
-        out.put_some("idp_sso_url", self.idp_sso_url.as_ref());
-        out.put_some("idp_certificate", self.idp_certificate.as_ref());
-        out.put_some("idp_metadata_url", self.idp_metadata_url.as_ref());
-        out.put_some("idp_metadata", self.idp_metadata.as_ref());
-        out.put_some("attribute_mapping", self.attribute_mapping.as_ref());
-        out.put_some("allow_subdomains", self.allow_subdomains.as_ref());
-        out.put_some("allow_idp_initiated", self.allow_idp_initiated.as_ref());
-        out.put_some("force_authn", self.force_authn.as_ref());
-        out.put_some("login_hint", self.login_hint.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for UpdateEnterpriseConnectionSaml {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for UpdateEnterpriseConnectionSaml {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.optional("name"),
-            idp_entity_id: fields.optional("idp_entity_id"),
-            idp_sso_url: fields.optional("idp_sso_url"),
-            idp_certificate: fields.optional("idp_certificate"),
-            idp_metadata_url: fields.optional("idp_metadata_url"),
-            idp_metadata: fields.optional("idp_metadata"),
-            attribute_mapping: fields.optional("attribute_mapping"),
-            allow_subdomains: fields.optional("allow_subdomains"),
-            allow_idp_initiated: fields.optional("allow_idp_initiated"),
-            force_authn: fields.optional("force_authn"),
-            login_hint: fields.optional("login_hint"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for UpdateEnterpriseConnectionSaml {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    UpdateEnterpriseConnectionSaml {
+        option name = "name";
+        option idp_entity_id = "idp_entity_id";
+        option idp_sso_url = "idp_sso_url";
+        option idp_certificate = "idp_certificate";
+        option idp_metadata_url = "idp_metadata_url";
+        option idp_metadata = "idp_metadata";
+        option attribute_mapping = "attribute_mapping";
+        option allow_subdomains = "allow_subdomains";
+        option allow_idp_initiated = "allow_idp_initiated";
+        option force_authn = "force_authn";
+        option login_hint = "login_hint";
     }
 }
 
@@ -15773,40 +9554,12 @@ pub struct UpdateEnterpriseConnectionSamlAttributeMapping {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for UpdateEnterpriseConnectionSamlAttributeMapping {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("user_id", self.user_id.as_ref());
-        out.put_some("email_address", self.email_address.as_ref());
-        out.put_some("first_name", self.first_name.as_ref());
-        out.put_some("last_name", self.last_name.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for UpdateEnterpriseConnectionSamlAttributeMapping {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for UpdateEnterpriseConnectionSamlAttributeMapping {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            user_id: fields.optional("user_id"),
-            email_address: fields.optional("email_address"),
-            first_name: fields.optional("first_name"),
-            last_name: fields.optional("last_name"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for UpdateEnterpriseConnectionSamlAttributeMapping {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    UpdateEnterpriseConnectionSamlAttributeMapping {
+        option user_id = "user_id";
+        option email_address = "email_address";
+        option first_name = "first_name";
+        option last_name = "last_name";
     }
 }
 
@@ -15823,36 +9576,10 @@ pub struct UpdateEnterpriseConnectionSamlLoginHint {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for UpdateEnterpriseConnectionSamlLoginHint {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("mode", &self.mode);
-        out.put_some("source", self.source.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for UpdateEnterpriseConnectionSamlLoginHint {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for UpdateEnterpriseConnectionSamlLoginHint {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            mode: fields.or_default("mode"),
-            source: fields.optional("source"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for UpdateEnterpriseConnectionSamlLoginHint {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    UpdateEnterpriseConnectionSamlLoginHint {
+        plain mode = "mode";
+        option source = "source";
     }
 }
 
@@ -15902,60 +9629,17 @@ pub struct UpdateInstance {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for UpdateInstance {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("test_mode", self.test_mode.as_ref());
-        out.put_some("hibp", self.hibp.as_ref());
-        out.put_some("support_email", self.support_email.as_ref());
-        out.put_some("clerk_js_version", self.clerk_js_version.as_ref());
-        out.put_some("development_origin", self.development_origin.as_ref());
-        out.put_some("allowed_origins", self.allowed_origins.as_ref());
-        out.put_some("cookieless_dev", self.cookieless_dev.as_ref());
-        out.put_some(
-            "url_based_session_syncing",
-            self.url_based_session_syncing.as_ref(),
-        );
-        out.put_some(
-            "preferred_sign_in_strategy_when_password_required",
-            self.preferred_sign_in_strategy_when_password_required
-                .as_ref(),
-        );
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for UpdateInstance {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for UpdateInstance {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            test_mode: fields.optional("test_mode"),
-            hibp: fields.optional("hibp"),
-            support_email: fields.optional("support_email"),
-            clerk_js_version: fields.optional("clerk_js_version"),
-            development_origin: fields.optional("development_origin"),
-            allowed_origins: fields.optional("allowed_origins"),
-            cookieless_dev: fields.optional("cookieless_dev"),
-            url_based_session_syncing: fields.optional("url_based_session_syncing"),
-            preferred_sign_in_strategy_when_password_required: fields
-                .optional("preferred_sign_in_strategy_when_password_required"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for UpdateInstance {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params UpdateInstance {
+        option test_mode = "test_mode";
+        option hibp = "hibp";
+        option support_email = "support_email";
+        option clerk_js_version = "clerk_js_version";
+        option development_origin = "development_origin";
+        option allowed_origins = "allowed_origins";
+        option cookieless_dev = "cookieless_dev";
+        option url_based_session_syncing = "url_based_session_syncing";
+        option preferred_sign_in_strategy_when_password_required = "preferred_sign_in_strategy_when_password_required";
     }
 }
 
@@ -16044,45 +9728,12 @@ pub struct UpdateInstanceAuthConfig {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for UpdateInstanceAuthConfig {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some(
-            "restricted_to_allowlist",
-            self.restricted_to_allowlist.as_ref(),
-        );
-        out.put_some("from_email_address", self.from_email_address.as_ref());
-        out.put_some("progressive_sign_up", self.progressive_sign_up.as_ref());
-        out.put_some("test_mode", self.test_mode.as_ref());
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for UpdateInstanceAuthConfig {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for UpdateInstanceAuthConfig {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            restricted_to_allowlist: fields.optional("restricted_to_allowlist"),
-            from_email_address: fields.optional("from_email_address"),
-            progressive_sign_up: fields.optional("progressive_sign_up"),
-            test_mode: fields.optional("test_mode"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for UpdateInstanceAuthConfig {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params UpdateInstanceAuthConfig {
+        option restricted_to_allowlist = "restricted_to_allowlist";
+        option from_email_address = "from_email_address";
+        option progressive_sign_up = "progressive_sign_up";
+        option test_mode = "test_mode";
     }
 }
 
@@ -16126,36 +9777,9 @@ pub struct UpdateInstanceCommunication {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for UpdateInstanceCommunication {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("blocked_country_codes", self.blocked_country_codes.as_ref());
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for UpdateInstanceCommunication {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for UpdateInstanceCommunication {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            blocked_country_codes: fields.optional("blocked_country_codes"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for UpdateInstanceCommunication {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params UpdateInstanceCommunication {
+        option blocked_country_codes = "blocked_country_codes";
     }
 }
 
@@ -16194,66 +9818,14 @@ pub struct UpdateInstanceOauthApplicationSettings {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for UpdateInstanceOauthApplicationSettings {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some(
-            "dynamic_oauth_client_registration",
-            self.dynamic_oauth_client_registration.as_ref(),
-        );
-        out.put_some("default_scopes", self.default_scopes.as_ref());
-        out.put_some(
-            "oauth_jwt_access_tokens",
-            self.oauth_jwt_access_tokens.as_ref(),
-        );
-        out.put_some(
-            "client_id_metadata_documents_advertised",
-            self.client_id_metadata_documents_advertised.as_ref(),
-        );
-        out.put_some(
-            "client_id_metadata_documents_only_allow_pre_registered_clients",
-            self.client_id_metadata_documents_only_allow_pre_registered_clients
-                .as_ref(),
-        );
-        out.put_some(
-            "client_id_metadata_documents_block_implicitly_allowed_clients",
-            self.client_id_metadata_documents_block_implicitly_allowed_clients
-                .as_ref(),
-        );
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for UpdateInstanceOauthApplicationSettings {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for UpdateInstanceOauthApplicationSettings {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            dynamic_oauth_client_registration: fields.optional("dynamic_oauth_client_registration"),
-            default_scopes: fields.optional("default_scopes"),
-            oauth_jwt_access_tokens: fields.optional("oauth_jwt_access_tokens"),
-            client_id_metadata_documents_advertised: fields
-                .optional("client_id_metadata_documents_advertised"),
-            client_id_metadata_documents_only_allow_pre_registered_clients: fields
-                .optional("client_id_metadata_documents_only_allow_pre_registered_clients"),
-            client_id_metadata_documents_block_implicitly_allowed_clients: fields
-                .optional("client_id_metadata_documents_block_implicitly_allowed_clients"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for UpdateInstanceOauthApplicationSettings {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params UpdateInstanceOauthApplicationSettings {
+        option dynamic_oauth_client_registration = "dynamic_oauth_client_registration";
+        option default_scopes = "default_scopes";
+        option oauth_jwt_access_tokens = "oauth_jwt_access_tokens";
+        option client_id_metadata_documents_advertised = "client_id_metadata_documents_advertised";
+        option client_id_metadata_documents_only_allow_pre_registered_clients = "client_id_metadata_documents_only_allow_pre_registered_clients";
+        option client_id_metadata_documents_block_implicitly_allowed_clients = "client_id_metadata_documents_block_implicitly_allowed_clients";
     }
 }
 
@@ -16330,59 +9902,16 @@ pub struct UpdateInstanceOrganizationSettings {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for UpdateInstanceOrganizationSettings {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("enabled", self.enabled.as_ref());
-        out.put_some(
-            "max_allowed_memberships",
-            self.max_allowed_memberships.as_ref(),
-        );
-        out.put_some("admin_delete_enabled", self.admin_delete_enabled.as_ref());
-        out.put_some("domains_enabled", self.domains_enabled.as_ref());
-        out.put_some("slug_disabled", self.slug_disabled.as_ref());
-        out.put_some(
-            "domains_enrollment_modes",
-            self.domains_enrollment_modes.as_ref(),
-        );
-        out.put_some("creator_role_id", self.creator_role_id.as_ref());
-        out.put_some(
-            "domains_default_role_id",
-            self.domains_default_role_id.as_ref(),
-        );
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for UpdateInstanceOrganizationSettings {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for UpdateInstanceOrganizationSettings {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            enabled: fields.optional("enabled"),
-            max_allowed_memberships: fields.optional("max_allowed_memberships"),
-            admin_delete_enabled: fields.optional("admin_delete_enabled"),
-            domains_enabled: fields.optional("domains_enabled"),
-            slug_disabled: fields.optional("slug_disabled"),
-            domains_enrollment_modes: fields.optional("domains_enrollment_modes"),
-            creator_role_id: fields.optional("creator_role_id"),
-            domains_default_role_id: fields.optional("domains_default_role_id"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for UpdateInstanceOrganizationSettings {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params UpdateInstanceOrganizationSettings {
+        option enabled = "enabled";
+        option max_allowed_memberships = "max_allowed_memberships";
+        option admin_delete_enabled = "admin_delete_enabled";
+        option domains_enabled = "domains_enabled";
+        option slug_disabled = "slug_disabled";
+        option domains_enrollment_modes = "domains_enrollment_modes";
+        option creator_role_id = "creator_role_id";
+        option domains_default_role_id = "domains_default_role_id";
     }
 }
 
@@ -16468,38 +9997,10 @@ pub struct UpdateInstanceProtect {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for UpdateInstanceProtect {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("rules_enabled", self.rules_enabled.as_ref());
-        out.put_some("specter_enabled", self.specter_enabled.as_ref());
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for UpdateInstanceProtect {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for UpdateInstanceProtect {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            rules_enabled: fields.optional("rules_enabled"),
-            specter_enabled: fields.optional("specter_enabled"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for UpdateInstanceProtect {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params UpdateInstanceProtect {
+        option rules_enabled = "rules_enabled";
+        option specter_enabled = "specter_enabled";
     }
 }
 
@@ -16539,54 +10040,13 @@ pub struct UpdateInstanceRestrictions {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for UpdateInstanceRestrictions {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("allowlist", self.allowlist.as_ref());
-        out.put_some("blocklist", self.blocklist.as_ref());
-        out.put_some(
-            "allowlist_blocklist_disabled_on_sign_in",
-            self.allowlist_blocklist_disabled_on_sign_in.as_ref(),
-        );
-        out.put_some(
-            "block_email_subaddresses",
-            self.block_email_subaddresses.as_ref(),
-        );
-        out.put_some(
-            "block_disposable_email_domains",
-            self.block_disposable_email_domains.as_ref(),
-        );
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for UpdateInstanceRestrictions {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for UpdateInstanceRestrictions {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            allowlist: fields.optional("allowlist"),
-            blocklist: fields.optional("blocklist"),
-            allowlist_blocklist_disabled_on_sign_in: fields
-                .optional("allowlist_blocklist_disabled_on_sign_in"),
-            block_email_subaddresses: fields.optional("block_email_subaddresses"),
-            block_disposable_email_domains: fields.optional("block_disposable_email_domains"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for UpdateInstanceRestrictions {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params UpdateInstanceRestrictions {
+        option allowlist = "allowlist";
+        option blocklist = "blocklist";
+        option allowlist_blocklist_disabled_on_sign_in = "allowlist_blocklist_disabled_on_sign_in";
+        option block_email_subaddresses = "block_email_subaddresses";
+        option block_disposable_email_domains = "block_disposable_email_domains";
     }
 }
 
@@ -16648,48 +10108,15 @@ pub struct UpdateJwtTemplate {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for UpdateJwtTemplate {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("name", &self.name);
-        out.put("claims", &self.claims);
-        out.put_some("lifetime", self.lifetime.as_ref());
-        out.put_some("allowed_clock_skew", self.allowed_clock_skew.as_ref());
-        out.put_some("custom_signing_key", self.custom_signing_key.as_ref());
-        out.put_some("signing_algorithm", self.signing_algorithm.as_ref());
-        out.put_some("signing_key", self.signing_key.as_ref());
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for UpdateJwtTemplate {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for UpdateJwtTemplate {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.or_default("name"),
-            claims: fields.or_default("claims"),
-            lifetime: fields.optional("lifetime"),
-            allowed_clock_skew: fields.optional("allowed_clock_skew"),
-            custom_signing_key: fields.optional("custom_signing_key"),
-            signing_algorithm: fields.optional("signing_algorithm"),
-            signing_key: fields.optional("signing_key"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for UpdateJwtTemplate {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params UpdateJwtTemplate {
+        plain name = "name";
+        plain claims = "claims";
+        option lifetime = "lifetime";
+        option allowed_clock_skew = "allowed_clock_skew";
+        option custom_signing_key = "custom_signing_key";
+        option signing_algorithm = "signing_algorithm";
+        option signing_key = "signing_key";
     }
 }
 
@@ -16778,51 +10205,15 @@ pub struct UpdateOauthApplication {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for UpdateOauthApplication {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("name", self.name.as_ref());
-        out.put_some("redirect_uris", self.redirect_uris.as_ref());
-        out.put_some("callback_url", self.callback_url.as_ref());
-        out.put_some("scopes", self.scopes.as_ref());
-        out.put_some(
-            "consent_screen_enabled",
-            self.consent_screen_enabled.as_ref(),
-        );
-        out.put_some("pkce_required", self.pkce_required.as_ref());
-        out.put_some("public", self.public.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for UpdateOauthApplication {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for UpdateOauthApplication {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.optional("name"),
-            redirect_uris: fields.optional("redirect_uris"),
-            callback_url: fields.optional("callback_url"),
-            scopes: fields.optional("scopes"),
-            consent_screen_enabled: fields.optional("consent_screen_enabled"),
-            pkce_required: fields.optional("pkce_required"),
-            public: fields.optional("public"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for UpdateOauthApplication {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params UpdateOauthApplication {
+        option name = "name";
+        option redirect_uris = "redirect_uris";
+        option callback_url = "callback_url";
+        option scopes = "scopes";
+        option consent_screen_enabled = "consent_screen_enabled";
+        option pkce_required = "pkce_required";
+        option public = "public";
     }
 }
 
@@ -16883,35 +10274,10 @@ pub struct UpdateOrganizationDomain {
     pub verified: Option<bool>,
 }
 
-impl crate::client::lenient::Members for UpdateOrganizationDomain {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("enrollment_mode", self.enrollment_mode.as_ref());
-        out.put_some("verified", self.verified.as_ref());
-    }
-}
-
-impl serde::Serialize for UpdateOrganizationDomain {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for UpdateOrganizationDomain {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            enrollment_mode: fields.optional("enrollment_mode"),
-            verified: fields.optional("verified"),
-        }
-    }
-}
-
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for UpdateOrganizationDomain {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params UpdateOrganizationDomain {
+        option enrollment_mode = "enrollment_mode";
+        option verified = "verified";
     }
 }
 
@@ -16945,40 +10311,11 @@ pub struct UpdateOrganizationPermission {
 }
 
 #[cfg(feature = "roles")]
-impl crate::client::lenient::Members for UpdateOrganizationPermission {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("name", self.name.as_ref());
-        out.put_some("key", self.key.as_ref());
-        out.put_some("description", self.description.as_ref());
-    }
-}
-
-#[cfg(feature = "roles")]
-impl serde::Serialize for UpdateOrganizationPermission {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "roles")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for UpdateOrganizationPermission {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.optional("name"),
-            key: fields.optional("key"),
-            description: fields.optional("description"),
-        }
-    }
-}
-
-#[cfg(feature = "roles")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for UpdateOrganizationPermission {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params UpdateOrganizationPermission {
+        option name = "name";
+        option key = "key";
+        option description = "description";
     }
 }
 
@@ -17022,42 +10359,12 @@ pub struct UpdateOrganizationRole {
 }
 
 #[cfg(feature = "roles")]
-impl crate::client::lenient::Members for UpdateOrganizationRole {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("name", self.name.as_ref());
-        out.put_some("key", self.key.as_ref());
-        out.put_some("description", self.description.as_ref());
-        out.put_some("permissions", self.permissions.as_ref());
-    }
-}
-
-#[cfg(feature = "roles")]
-impl serde::Serialize for UpdateOrganizationRole {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "roles")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for UpdateOrganizationRole {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.optional("name"),
-            key: fields.optional("key"),
-            description: fields.optional("description"),
-            permissions: fields.optional("permissions"),
-        }
-    }
-}
-
-#[cfg(feature = "roles")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for UpdateOrganizationRole {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params UpdateOrganizationRole {
+        option name = "name";
+        option key = "key";
+        option description = "description";
+        option permissions = "permissions";
     }
 }
 
@@ -17107,43 +10414,11 @@ pub struct UpdatePhoneNumber {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for UpdatePhoneNumber {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("verified", self.verified.as_ref());
-        out.put_some("primary", self.primary.as_ref());
-        out.put_some(
-            "reserved_for_second_factor",
-            self.reserved_for_second_factor.as_ref(),
-        );
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for UpdatePhoneNumber {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for UpdatePhoneNumber {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            verified: fields.optional("verified"),
-            primary: fields.optional("primary"),
-            reserved_for_second_factor: fields.optional("reserved_for_second_factor"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for UpdatePhoneNumber {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params UpdatePhoneNumber {
+        option verified = "verified";
+        option primary = "primary";
+        option reserved_for_second_factor = "reserved_for_second_factor";
     }
 }
 
@@ -17183,38 +10458,10 @@ pub struct UpdateProductionInstanceDomain {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for UpdateProductionInstanceDomain {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("home_url", self.home_url.as_ref());
-        out.put_some("is_secondary", self.is_secondary.as_ref());
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for UpdateProductionInstanceDomain {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for UpdateProductionInstanceDomain {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            home_url: fields.optional("home_url"),
-            is_secondary: fields.optional("is_secondary"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for UpdateProductionInstanceDomain {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params UpdateProductionInstanceDomain {
+        option home_url = "home_url";
+        option is_secondary = "is_secondary";
     }
 }
 
@@ -17259,46 +10506,14 @@ pub struct UpdateRoleSet {
 }
 
 #[cfg(feature = "roles")]
-impl crate::client::lenient::Members for UpdateRoleSet {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("name", self.name.as_ref());
-        out.put_some("key", self.key.as_ref());
-        out.put_some("description", self.description.as_ref());
-        out.put_some("type", self.r#type.as_ref());
-        out.put_some("default_role_key", self.default_role_key.as_ref());
-        out.put_some("creator_role_key", self.creator_role_key.as_ref());
-    }
-}
-
-#[cfg(feature = "roles")]
-impl serde::Serialize for UpdateRoleSet {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "roles")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for UpdateRoleSet {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.optional("name"),
-            key: fields.optional("key"),
-            description: fields.optional("description"),
-            r#type: fields.optional("type"),
-            default_role_key: fields.optional("default_role_key"),
-            creator_role_key: fields.optional("creator_role_key"),
-        }
-    }
-}
-
-#[cfg(feature = "roles")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for UpdateRoleSet {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params UpdateRoleSet {
+        option name = "name";
+        option key = "key";
+        option description = "description";
+        option r#type = "type";
+        option default_role_key = "default_role_key";
+        option creator_role_key = "creator_role_key";
     }
 }
 
@@ -17392,83 +10607,27 @@ pub struct UpdateSamlConnection {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for UpdateSamlConnection {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("name", self.name.as_ref());
-        out.put_some("domain", self.domain.as_ref());
-        out.put_some("domains", self.domains.as_ref());
-        out.put_some("idp_entity_id", self.idp_entity_id.as_ref());
-        out.put_some("idp_sso_url", self.idp_sso_url.as_ref());
-        out.put_some("idp_certificate", self.idp_certificate.as_ref());
-        out.put_some("idp_metadata_url", self.idp_metadata_url.as_ref());
-        out.put_some("idp_metadata", self.idp_metadata.as_ref());
-        out.put_some("organization_id", self.organization_id.as_ref());
-        out.put_some("attribute_mapping", self.attribute_mapping.as_ref());
-        out.put_some("active", self.active.as_ref());
-        out.put_some("sync_user_attributes", self.sync_user_attributes.as_ref());
-        out.put_some("allow_subdomains", self.allow_subdomains.as_ref());
-        out.put_some("allow_idp_initiated", self.allow_idp_initiated.as_ref());
-        out.put_some(
-            "disable_additional_identifications",
-            self.disable_additional_identifications.as_ref(),
-        );
-        out.put_some(
-            "allow_organization_account_linking",
-            self.allow_organization_account_linking.as_ref(),
-        );
-        out.put_some("force_authn", self.force_authn.as_ref());
-        out.put_some("login_hint", self.login_hint.as_ref());
-        out.put_some(
-            "consent_verified_domains_deletion",
-            self.consent_verified_domains_deletion.as_ref(),
-        );
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for UpdateSamlConnection {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for UpdateSamlConnection {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.optional("name"),
-            domain: fields.optional("domain"),
-            domains: fields.optional("domains"),
-            idp_entity_id: fields.optional("idp_entity_id"),
-            idp_sso_url: fields.optional("idp_sso_url"),
-            idp_certificate: fields.optional("idp_certificate"),
-            idp_metadata_url: fields.optional("idp_metadata_url"),
-            idp_metadata: fields.optional("idp_metadata"),
-            organization_id: fields.optional("organization_id"),
-            attribute_mapping: fields.optional("attribute_mapping"),
-            active: fields.optional("active"),
-            sync_user_attributes: fields.optional("sync_user_attributes"),
-            allow_subdomains: fields.optional("allow_subdomains"),
-            allow_idp_initiated: fields.optional("allow_idp_initiated"),
-            disable_additional_identifications: fields
-                .optional("disable_additional_identifications"),
-            allow_organization_account_linking: fields
-                .optional("allow_organization_account_linking"),
-            force_authn: fields.optional("force_authn"),
-            login_hint: fields.optional("login_hint"),
-            consent_verified_domains_deletion: fields.optional("consent_verified_domains_deletion"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for UpdateSamlConnection {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params UpdateSamlConnection {
+        option name = "name";
+        option domain = "domain";
+        option domains = "domains";
+        option idp_entity_id = "idp_entity_id";
+        option idp_sso_url = "idp_sso_url";
+        option idp_certificate = "idp_certificate";
+        option idp_metadata_url = "idp_metadata_url";
+        option idp_metadata = "idp_metadata";
+        option organization_id = "organization_id";
+        option attribute_mapping = "attribute_mapping";
+        option active = "active";
+        option sync_user_attributes = "sync_user_attributes";
+        option allow_subdomains = "allow_subdomains";
+        option allow_idp_initiated = "allow_idp_initiated";
+        option disable_additional_identifications = "disable_additional_identifications";
+        option allow_organization_account_linking = "allow_organization_account_linking";
+        option force_authn = "force_authn";
+        option login_hint = "login_hint";
+        option consent_verified_domains_deletion = "consent_verified_domains_deletion";
     }
 }
 
@@ -17610,40 +10769,12 @@ pub struct UpdateSamlConnectionAttributeMapping {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for UpdateSamlConnectionAttributeMapping {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("user_id", self.user_id.as_ref());
-        out.put_some("email_address", self.email_address.as_ref());
-        out.put_some("first_name", self.first_name.as_ref());
-        out.put_some("last_name", self.last_name.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for UpdateSamlConnectionAttributeMapping {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for UpdateSamlConnectionAttributeMapping {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            user_id: fields.optional("user_id"),
-            email_address: fields.optional("email_address"),
-            first_name: fields.optional("first_name"),
-            last_name: fields.optional("last_name"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for UpdateSamlConnectionAttributeMapping {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    UpdateSamlConnectionAttributeMapping {
+        option user_id = "user_id";
+        option email_address = "email_address";
+        option first_name = "first_name";
+        option last_name = "last_name";
     }
 }
 
@@ -17660,36 +10791,10 @@ pub struct UpdateSamlConnectionLoginHint {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for UpdateSamlConnectionLoginHint {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("mode", &self.mode);
-        out.put_some("source", self.source.as_ref());
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for UpdateSamlConnectionLoginHint {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl crate::client::lenient::Object for UpdateSamlConnectionLoginHint {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            mode: fields.or_default("mode"),
-            source: fields.optional("source"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl<'de> serde::Deserialize<'de> for UpdateSamlConnectionLoginHint {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    UpdateSamlConnectionLoginHint {
+        plain mode = "mode";
+        option source = "source";
     }
 }
 
@@ -17727,47 +10832,13 @@ pub struct UpdateScimDirectory {
 }
 
 #[cfg(feature = "enterprise")]
-impl crate::client::lenient::Members for UpdateScimDirectory {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("name", self.name.as_ref());
-        out.put_some("enabled", self.enabled.as_ref());
-        out.put_some("provider", self.provider.as_ref());
-        out.put_some("attribute_mapping", self.attribute_mapping.as_ref());
-        out.put_some(
-            "group_role_mapping_enabled",
-            self.group_role_mapping_enabled.as_ref(),
-        );
-    }
-}
-
-#[cfg(feature = "enterprise")]
-impl serde::Serialize for UpdateScimDirectory {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for UpdateScimDirectory {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.optional("name"),
-            enabled: fields.optional("enabled"),
-            provider: fields.optional("provider"),
-            attribute_mapping: fields.optional("attribute_mapping"),
-            group_role_mapping_enabled: fields.optional("group_role_mapping_enabled"),
-        }
-    }
-}
-
-#[cfg(feature = "enterprise")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for UpdateScimDirectory {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params UpdateScimDirectory {
+        option name = "name";
+        option enabled = "enabled";
+        option provider = "provider";
+        option attribute_mapping = "attribute_mapping";
+        option group_role_mapping_enabled = "group_role_mapping_enabled";
     }
 }
 
@@ -17823,38 +10894,10 @@ pub struct UpdateSignUp {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for UpdateSignUp {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("external_id", self.external_id.as_ref());
-        out.put_some("custom_action", self.custom_action.as_ref());
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for UpdateSignUp {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for UpdateSignUp {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            external_id: fields.optional("external_id"),
-            custom_action: fields.optional("custom_action"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for UpdateSignUp {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params UpdateSignUp {
+        option external_id = "external_id";
+        option custom_action = "custom_action";
     }
 }
 
@@ -17903,48 +10946,15 @@ pub struct UpsertTemplate {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for UpsertTemplate {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("name", self.name.as_ref());
-        out.put_some("subject", self.subject.as_ref());
-        out.put_some("markup", self.markup.as_ref());
-        out.put_some("body", self.body.as_ref());
-        out.put_some("delivered_by_clerk", self.delivered_by_clerk.as_ref());
-        out.put_some("from_email_name", self.from_email_name.as_ref());
-        out.put_some("reply_to_email_name", self.reply_to_email_name.as_ref());
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for UpsertTemplate {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for UpsertTemplate {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            name: fields.optional("name"),
-            subject: fields.optional("subject"),
-            markup: fields.optional("markup"),
-            body: fields.optional("body"),
-            delivered_by_clerk: fields.optional("delivered_by_clerk"),
-            from_email_name: fields.optional("from_email_name"),
-            reply_to_email_name: fields.optional("reply_to_email_name"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for UpsertTemplate {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params UpsertTemplate {
+        option name = "name";
+        option subject = "subject";
+        option markup = "markup";
+        option body = "body";
+        option delivered_by_clerk = "delivered_by_clerk";
+        option from_email_name = "from_email_name";
+        option reply_to_email_name = "reply_to_email_name";
     }
 }
 
@@ -18003,33 +11013,9 @@ pub struct UsersBan {
     pub user_ids: Vec<String>,
 }
 
-impl crate::client::lenient::Members for UsersBan {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("user_ids", &self.user_ids);
-    }
-}
-
-impl serde::Serialize for UsersBan {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for UsersBan {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            user_ids: fields.or_default("user_ids"),
-        }
-    }
-}
-
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for UsersBan {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params UsersBan {
+        plain user_ids = "user_ids";
     }
 }
 
@@ -18065,37 +11051,11 @@ pub struct UsersGetOrganizationInvitations {
     pub status: Option<UsersGetOrganizationInvitationsStatus>,
 }
 
-impl crate::client::lenient::Members for UsersGetOrganizationInvitations {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("limit", self.limit.as_ref());
-        out.put_some("offset", self.offset.as_ref());
-        out.put_some("status", self.status.as_ref());
-    }
-}
-
-impl serde::Serialize for UsersGetOrganizationInvitations {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for UsersGetOrganizationInvitations {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            limit: fields.optional("limit"),
-            offset: fields.optional("offset"),
-            status: fields.optional("status"),
-        }
-    }
-}
-
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for UsersGetOrganizationInvitations {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params UsersGetOrganizationInvitations {
+        option limit = "limit";
+        option offset = "offset";
+        option status = "status";
     }
 }
 
@@ -18142,33 +11102,9 @@ pub struct UsersUnban {
     pub user_ids: Vec<String>,
 }
 
-impl crate::client::lenient::Members for UsersUnban {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("user_ids", &self.user_ids);
-    }
-}
-
-impl serde::Serialize for UsersUnban {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for UsersUnban {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            user_ids: fields.or_default("user_ids"),
-        }
-    }
-}
-
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for UsersUnban {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params UsersUnban {
+        plain user_ids = "user_ids";
     }
 }
 
@@ -18211,46 +11147,15 @@ pub struct VerificationResponse {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for VerificationResponse {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("object", self.object.as_ref());
-        out.put_some("id", self.id.as_ref());
-        out.put_some("status", self.status.as_ref());
-        out.put_some("strategy", self.strategy.as_ref());
-        out.put_some("attempts", self.attempts.as_ref());
-        out.put_some("expire_at", self.expire_at.as_ref());
-        out.put_some("channel", self.channel.as_ref());
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for VerificationResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-impl crate::client::lenient::Object for VerificationResponse {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.optional("object"),
-            id: fields.optional("id"),
-            status: fields.optional("status"),
-            strategy: fields.optional("strategy"),
-            attempts: fields.optional("attempts"),
-            expire_at: fields.optional("expire_at"),
-            channel: fields.optional("channel"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for VerificationResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    VerificationResponse {
+        option object = "object";
+        option id = "id";
+        option status = "status";
+        option strategy = "strategy";
+        option attempts = "attempts";
+        option expire_at = "expire_at";
+        option channel = "channel";
     }
 }
 
@@ -18277,46 +11182,15 @@ pub struct VerificationResponse2 {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for VerificationResponse2 {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("object", self.object.as_ref());
-        out.put_some("id", self.id.as_ref());
-        out.put_some("status", self.status.as_ref());
-        out.put_some("strategy", self.strategy.as_ref());
-        out.put_some("attempts", self.attempts.as_ref());
-        out.put_some("expire_at", self.expire_at.as_ref());
-        out.put_some("channel", self.channel.as_ref());
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for VerificationResponse2 {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-impl crate::client::lenient::Object for VerificationResponse2 {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.optional("object"),
-            id: fields.optional("id"),
-            status: fields.optional("status"),
-            strategy: fields.optional("strategy"),
-            attempts: fields.optional("attempts"),
-            expire_at: fields.optional("expire_at"),
-            channel: fields.optional("channel"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for VerificationResponse2 {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    VerificationResponse2 {
+        option object = "object";
+        option id = "id";
+        option status = "status";
+        option strategy = "strategy";
+        option attempts = "attempts";
+        option expire_at = "expire_at";
+        option channel = "channel";
     }
 }
 
@@ -18343,46 +11217,15 @@ pub struct VerificationResponse3 {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for VerificationResponse3 {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("object", self.object.as_ref());
-        out.put_some("id", self.id.as_ref());
-        out.put_some("status", self.status.as_ref());
-        out.put_some("strategy", self.strategy.as_ref());
-        out.put_some("attempts", self.attempts.as_ref());
-        out.put_some("expire_at", self.expire_at.as_ref());
-        out.put_some("channel", self.channel.as_ref());
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for VerificationResponse3 {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-impl crate::client::lenient::Object for VerificationResponse3 {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.optional("object"),
-            id: fields.optional("id"),
-            status: fields.optional("status"),
-            strategy: fields.optional("strategy"),
-            attempts: fields.optional("attempts"),
-            expire_at: fields.optional("expire_at"),
-            channel: fields.optional("channel"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for VerificationResponse3 {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    VerificationResponse3 {
+        option object = "object";
+        option id = "id";
+        option status = "status";
+        option strategy = "strategy";
+        option attempts = "attempts";
+        option expire_at = "expire_at";
+        option channel = "channel";
     }
 }
 
@@ -18409,46 +11252,15 @@ pub struct VerificationResponse4 {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for VerificationResponse4 {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("object", self.object.as_ref());
-        out.put_some("id", self.id.as_ref());
-        out.put_some("status", self.status.as_ref());
-        out.put_some("strategy", self.strategy.as_ref());
-        out.put_some("attempts", self.attempts.as_ref());
-        out.put_some("expire_at", self.expire_at.as_ref());
-        out.put_some("channel", self.channel.as_ref());
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for VerificationResponse4 {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-impl crate::client::lenient::Object for VerificationResponse4 {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.optional("object"),
-            id: fields.optional("id"),
-            status: fields.optional("status"),
-            strategy: fields.optional("strategy"),
-            attempts: fields.optional("attempts"),
-            expire_at: fields.optional("expire_at"),
-            channel: fields.optional("channel"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for VerificationResponse4 {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    VerificationResponse4 {
+        option object = "object";
+        option id = "id";
+        option status = "status";
+        option strategy = "strategy";
+        option attempts = "attempts";
+        option expire_at = "expire_at";
+        option channel = "channel";
     }
 }
 
@@ -18464,36 +11276,9 @@ pub struct VerifyClient {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for VerifyClient {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("token", &self.token);
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for VerifyClient {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for VerifyClient {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            token: fields.or_default("token"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for VerifyClient {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params VerifyClient {
+        plain token = "token";
     }
 }
 
@@ -18529,38 +11314,10 @@ pub struct VerifyDomainProxy {
 }
 
 #[cfg(feature = "instance")]
-impl crate::client::lenient::Members for VerifyDomainProxy {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("domain_id", self.domain_id.as_ref());
-        out.put_some("proxy_url", self.proxy_url.as_ref());
-    }
-}
-
-#[cfg(feature = "instance")]
-impl serde::Serialize for VerifyDomainProxy {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for VerifyDomainProxy {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            domain_id: fields.optional("domain_id"),
-            proxy_url: fields.optional("proxy_url"),
-        }
-    }
-}
-
-#[cfg(feature = "instance")]
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for VerifyDomainProxy {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params VerifyDomainProxy {
+        option domain_id = "domain_id";
+        option proxy_url = "proxy_url";
     }
 }
 
@@ -18589,33 +11346,9 @@ pub struct VerifyTotp {
     pub code: String,
 }
 
-impl crate::client::lenient::Members for VerifyTotp {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("code", &self.code);
-    }
-}
-
-impl serde::Serialize for VerifyTotp {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "testing")]
-impl crate::client::lenient::Object for VerifyTotp {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            code: fields.or_default("code"),
-        }
-    }
-}
-
-#[cfg(feature = "testing")]
-impl<'de> serde::Deserialize<'de> for VerifyTotp {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    params VerifyTotp {
+        plain code = "code";
     }
 }
 
@@ -18645,33 +11378,10 @@ pub struct VerifyTotpResponse {
     pub code_type: Option<VerifyTotpResponseCodeType>,
 }
 
-impl crate::client::lenient::Members for VerifyTotpResponse {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put_some("verified", self.verified.as_ref());
-        out.put_some("code_type", self.code_type.as_ref());
-    }
-}
-
-impl serde::Serialize for VerifyTotpResponse {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-impl crate::client::lenient::Object for VerifyTotpResponse {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            verified: fields.optional("verified"),
-            code_type: fields.optional("code_type"),
-        }
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for VerifyTotpResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    VerifyTotpResponse {
+        option verified = "verified";
+        option code_type = "code_type";
     }
 }
 
@@ -18710,48 +11420,16 @@ pub struct WaitlistEntry {
 }
 
 #[cfg(feature = "identity")]
-impl crate::client::lenient::Members for WaitlistEntry {
-    #[inline]
-    fn members(&self, out: &mut crate::client::lenient::Out) {
-        out.put("object", &self.object);
-        out.put("id", &self.id);
-        out.put("email_address", &self.email_address);
-        out.put("status", &self.status);
-        out.put_some("is_locked", self.is_locked.as_ref());
-        out.put("created_at", &self.created_at);
-        out.put("updated_at", &self.updated_at);
-        out.put_some("invitation", self.invitation.as_ref());
-    }
-}
-
-#[cfg(feature = "identity")]
-impl serde::Serialize for WaitlistEntry {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        crate::client::lenient::serialize(self, serializer)
-    }
-}
-
-#[cfg(feature = "identity")]
-impl crate::client::lenient::Object for WaitlistEntry {
-    #[inline]
-    fn from_fields(fields: &mut crate::client::lenient::Fields) -> Self {
-        Self {
-            object: fields.or_default("object"),
-            id: fields.or_default("id"),
-            email_address: fields.or_default("email_address"),
-            status: fields.or_default("status"),
-            is_locked: fields.optional("is_locked"),
-            created_at: fields.or_default("created_at"),
-            updated_at: fields.or_default("updated_at"),
-            invitation: fields.optional("invitation"),
-        }
-    }
-}
-
-#[cfg(feature = "identity")]
-impl<'de> serde::Deserialize<'de> for WaitlistEntry {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::client::lenient::object(deserializer)
+crate::client::lenient::serde_object! {
+    WaitlistEntry {
+        plain object = "object";
+        plain id = "id";
+        plain email_address = "email_address";
+        plain status = "status";
+        option is_locked = "is_locked";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+        option invitation = "invitation";
     }
 }
 
