@@ -234,8 +234,6 @@ fn kind(value: &Value) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::serde_object;
-
     #[derive(Debug, Default, PartialEq)]
     struct Probe {
         name: String,
