@@ -198,7 +198,7 @@ where
         Ok(json) => json,
         Err(e) => panic!("a decoded value does not serialise: {e}"),
     };
-    match serde_json::from_slice::<T>(&json) {
+    match executor::decode::<T>(&json, "/fuzz") {
         Ok(again) => assert_eq!(again, value, "the round trip changed the value"),
         Err(e) => panic!("a serialised value does not decode: {e}"),
     }

@@ -147,6 +147,7 @@
 mod api_keys;
 mod generated;
 mod invitations;
+pub(crate) mod lenient;
 mod m2m;
 mod machines;
 pub(crate) mod models;

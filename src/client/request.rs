@@ -118,8 +118,13 @@ impl<'a> RequestBuilder<'a> {
     ///
     /// Keys are sent as serialized; arrays become repeated keys; `None`,
     /// `null` and empty strings are left out; `false` and `0` are sent.
-    pub fn query<Q: Serialize + ?Sized>(mut self, params: &Q) -> Self {
-        let pairs = serde_json::to_value(params)
+    pub fn query<Q: Serialize + ?Sized>(self, params: &Q) -> Self {
+        self.query_value(serde_json::to_value(params))
+    }
+
+    // The non-generic rest of `query`: one copy, not one per parameter type.
+    fn query_value(mut self, value: Result<Value, serde_json::Error>) -> Self {
+        let pairs = value
             .map_err(|e| e.to_string())
             .and_then(|value| query::to_pairs(&value));
         match pairs {
@@ -140,8 +145,13 @@ impl<'a> RequestBuilder<'a> {
     /// Sets the JSON body. It is sent as serialized (keys are not renamed;
     /// metadata stays as you wrote it). An empty object or `null` sends no
     /// body at all, and a GET or HEAD never sends one.
-    pub fn json<B: Serialize + ?Sized>(mut self, body: &B) -> Self {
-        match serde_json::to_value(body) {
+    pub fn json<B: Serialize + ?Sized>(self, body: &B) -> Self {
+        self.json_value(serde_json::to_value(body))
+    }
+
+    // The non-generic rest of `json`.
+    fn json_value(mut self, value: Result<Value, serde_json::Error>) -> Self {
+        match value {
             Ok(value) => {
                 self.body = Some(value);
                 self

@@ -128,21 +128,31 @@ impl Args {
 
 /// The wire value decoded as `T`; `null` (a missing part) reads as `{}`.
 fn arg<T: DeserializeOwned>(value: &Value) -> Result<T, OperationError> {
-    let value = match value {
-        Value::Null => Value::Object(Map::new()),
-        other => other.clone(),
-    };
-    match serde_json::from_value::<T>(value.clone()) {
+    // Generic only where it must be: one `from_value` per try.
+    let (value, empty) = arg_value(value);
+    match serde_json::from_value::<T>(value) {
         Ok(t) => Ok(t),
         // A list body given as nothing is an empty list.
-        Err(e) => match value {
-            Value::Object(map) if map.is_empty() => {
-                serde_json::from_value::<T>(Value::Array(Vec::new()))
-                    .map_err(|_| OperationError::Args(e.to_string()))
-            }
-            _ => Err(OperationError::Args(e.to_string())),
-        },
+        Err(e) if empty => {
+            serde_json::from_value::<T>(Value::Array(Vec::new())).map_err(|_| args_error(&e))
+        }
+        Err(e) => Err(args_error(&e)),
     }
+}
+
+/// The wire value to decode (`null` reads as `{}`), and whether it is `{}`.
+fn arg_value(value: &Value) -> (Value, bool) {
+    match value {
+        Value::Null => (Value::Object(Map::new()), true),
+        other => (
+            other.clone(),
+            matches!(other, Value::Object(map) if map.is_empty()),
+        ),
+    }
+}
+
+fn args_error(error: &serde_json::Error) -> OperationError {
+    OperationError::Args(error.to_string())
 }
 
 /// A string member of the body (empty when missing).
@@ -165,8 +175,10 @@ fn u32_field(body: &Value, name: &str) -> u32 {
 
 /// The typed answer serialised back to JSON.
 fn out<T: Serialize>(result: Result<T, Error>) -> Result<Value, OperationError> {
-    let value = result.map_err(OperationError::Api)?;
-    serde_json::to_value(value).map_err(|e| OperationError::Args(e.to_string()))
+    match result {
+        Ok(value) => serde_json::to_value(value).map_err(|e| args_error(&e)),
+        Err(e) => Err(OperationError::Api(e)),
+    }
 }
 
 #[cfg(test)]

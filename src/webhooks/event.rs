@@ -358,7 +358,9 @@ fn typed<T: for<'de> Deserialize<'de>>(
     model: &'static str,
     wrap: impl FnOnce(T) -> EventData,
 ) -> EventData {
-    match T::deserialize(&data) {
+    // From an owned copy, not `&data`: the models then need their
+    // `Deserialize` for one deserializer (the client's), not a second one.
+    match T::deserialize(data.clone()) {
         Ok(value) => wrap(value),
         Err(error) => {
             // The type and the model only: serde's message may quote a value

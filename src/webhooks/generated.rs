@@ -26,106 +26,122 @@ pub use crate::client::types::CommerceSubscriptionItemStatus as BillingSubscript
 pub use crate::client::types::CommerceSubscriptionStatus as SubscriptionEventPayloadStatus;
 
 /// `BillingPayee`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingPayee {
     /// Unique identifier for the payee
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Payment gateway used by the payee
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub gateway_type: String,
     /// External identifier from the payment gateway for the payee
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub gateway_external_id: String,
     /// Current status of the payee in the payment gateway
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub gateway_status: String,
 }
 
+crate::client::lenient::serde_object! {
+    BillingPayee {
+        plain id = "id";
+        plain gateway_type = "gateway_type";
+        plain gateway_external_id = "gateway_external_id";
+        plain gateway_status = "gateway_status";
+    }
+}
+
 /// `BillingPayerEventPayload`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingPayerEventPayload {
     /// String representing the object's type
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// Unique identifier for the payer
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Unique identifier for the user (only populated for user payers)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub user_id: String,
     /// First name of the user (only populated for user payers)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub first_name: String,
     /// Last name of the user (only populated for user payers)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub last_name: String,
     /// Email address of the payer
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub email: String,
     /// Unique identifier for the organization (only populated for organization payers)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub organization_id: String,
     /// Name of the organization (only populated for organization payers)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub organization_name: String,
     /// URL of the profile image for the payer (user avatar or organization logo)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub image_url: String,
     /// Unix timestamp in milliseconds when the payer was created
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<i64>,
     /// Unix timestamp in milliseconds when the payer was last modified
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<i64>,
 }
 
+crate::client::lenient::serde_object! {
+    BillingPayerEventPayload {
+        option object = "object";
+        plain id = "id";
+        plain user_id = "user_id";
+        plain first_name = "first_name";
+        plain last_name = "last_name";
+        plain email = "email";
+        plain organization_id = "organization_id";
+        plain organization_name = "organization_name";
+        plain image_url = "image_url";
+        option created_at = "created_at";
+        option updated_at = "updated_at";
+    }
+}
+
 /// `BillingPaymentFailedReason`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingPaymentFailedReason {
     /// High-level error code categorizing the failure reason (e.g., "card_declined", "insufficient_funds")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub code: String,
     /// Specific decline code from the payment processor providing detailed failure information
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub decline_code: String,
 }
 
+crate::client::lenient::serde_object! {
+    BillingPaymentFailedReason {
+        plain code = "code";
+        plain decline_code = "decline_code";
+    }
+}
+
 /// `BillingPaymentSource`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingPaymentSource {
     /// Unique identifier for the payment source
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Payment gateway used for processing (e.g., "stripe")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub gateway: String,
     /// Payment gateway's unique identifier for this payment source
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub gateway_external_id: String,
     /// External account identifier from the payment gateway. May be null for some payment methods.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub gateway_external_account_id: Option<String>,
     /// Type of payment method (e.g., "card")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payment_method: BillingPaymentSourcePaymentMethod,
     /// Current status of the payment source
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: BillingPaymentSourceStatus,
     /// Type of card when payment method is "card" (e.g., "visa", "mastercard"). Null for non-card payment methods.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub card_type: Option<String>,
     /// Last 4 digits of the card number when payment method is "card". Null for non-card payment methods.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last4: Option<String>,
+}
+
+crate::client::lenient::serde_object! {
+    BillingPaymentSource {
+        plain id = "id";
+        plain gateway = "gateway";
+        plain gateway_external_id = "gateway_external_id";
+        option gateway_external_account_id = "gateway_external_account_id";
+        plain payment_method = "payment_method";
+        plain status = "status";
+        option card_type = "card_type";
+        option last4 = "last4";
+    }
 }
 
 crate::client::models::string_enum! {
@@ -139,101 +155,110 @@ crate::client::models::string_enum! {
 }
 
 /// `BillingPlan`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingPlan {
     /// Unique identifier for the plan
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// URL-friendly identifier for the plan
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub slug: String,
     /// Display name of the plan
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// Whether this plan charges on a recurring basis
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub is_recurring: bool,
     /// Billing amount in the smallest denomination of the currency for the subscription item's billing period (month or annual)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount: i64,
     /// Three-letter ISO 4217 currency code for this plan's pricing
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub currency: String,
 }
 
+crate::client::lenient::serde_object! {
+    BillingPlan {
+        plain id = "id";
+        plain slug = "slug";
+        plain name = "name";
+        plain is_recurring = "is_recurring";
+        plain amount = "amount";
+        plain currency = "currency";
+    }
+}
+
 /// `BillingSeats`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingSeats {
     /// Number of seats available. null means unlimited
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
 }
 
+crate::client::lenient::serde_object! {
+    BillingSeats {
+        option quantity = "quantity";
+    }
+}
+
 /// `BillingSubscriptionItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingSubscriptionItem {
     /// Unique identifier for the subscription item
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// String representing the object's type
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Current status of the subscription item
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: BillingSubscriptionItemStatus,
     /// Unix timestamp in milliseconds when the subscription item was created
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp in milliseconds when the subscription item was most recently updated
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
     /// Unix timestamp in milliseconds when the subscription item period started
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub period_start: i64,
     /// Unix timestamp in milliseconds when the subscription item period ended
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub period_end: i64,
     /// How frequently the payer will be charged while this subscription item is active
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub interval: BillingSubscriptionItemInterval,
     /// Unique identifier for the plan associated with this subscription item
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_id: Option<String>,
     /// Details of the plan associated with this subscription item
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<BillingPlan>,
     /// The payer responsible for this subscription item
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payer: Option<BillingPayerEventPayload>,
     /// The identifier of the subscription this subscription item belongs to
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
     /// Proration-only credit. Use credits instead.
     ///
     /// Deprecated by Clerk.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credit: Option<BillingSubscriptionCredit>,
     /// Unified credits breakdown including proration and account credits
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credits: Option<BillingSubscriptionCredits>,
 }
 
+crate::client::lenient::serde_object! {
+    BillingSubscriptionItem {
+        plain id = "id";
+        plain object = "object";
+        plain status = "status";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+        plain period_start = "period_start";
+        plain period_end = "period_end";
+        plain interval = "interval";
+        option plan_id = "plan_id";
+        option plan = "plan";
+        option payer = "payer";
+        option subscription_id = "subscription_id";
+        option credit = "credit";
+        option credits = "credits";
+    }
+}
+
 /// `BillingSubscriptionItemEventPayload`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingSubscriptionItemEventPayload {
     /// Object type identifier for webhook events
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the subscription item
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Current status of the subscription item.
     ///
@@ -244,41 +269,48 @@ pub struct BillingSubscriptionItemEventPayload {
     /// * **incomplete**: a subscription item that requires more user action before it can be active.
     /// * **past_due**: a subscription item that a payment is overdue on.
     /// * **upcoming**: a subscription item that is scheduled to start but has not started yet.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: BillingSubscriptionItemEventPayloadStatus,
     /// Whether this subscription item is currently in a free-trial period
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub is_free_trial: bool,
     /// Unix timestamp in milliseconds when the subscription item was created
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp in milliseconds when the subscription item was last modified
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
     /// Unix timestamp in milliseconds when the subscription item period starts and becomes active
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub period_start: i64,
     /// Unix timestamp in milliseconds when the subscription item period ends. The field is null for default plan subscription items.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub period_end: Option<i64>,
     /// Billing interval for this subscription item (e.g., "month", "annual")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub interval: String,
     /// Unique identifier for the plan associated with this subscription item
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_id: Option<String>,
     /// Detailed information about the plan associated with this subscription item
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<BillingSubscriptionItemEventPlan>,
     /// Detailed information about the payer responsible for this subscription item. Only populated when this item is sent as a standalone event, null when included within a subscription event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payer: Option<BillingPayerEventPayload>,
     /// Unique identifier for the parent subscription. Only populated when this item is sent as a standalone event, null when included within a subscription event.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_id: Option<String>,
     /// Seat entitlement for this subscription item
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub seats: Option<BillingSeats>,
+}
+
+crate::client::lenient::serde_object! {
+    BillingSubscriptionItemEventPayload {
+        plain object = "object";
+        plain id = "id";
+        plain status = "status";
+        plain is_free_trial = "is_free_trial";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+        plain period_start = "period_start";
+        option period_end = "period_end";
+        plain interval = "interval";
+        option plan_id = "plan_id";
+        option plan = "plan";
+        option payer = "payer";
+        option subscription_id = "subscription_id";
+        option seats = "seats";
+    }
 }
 
 crate::client::models::string_enum! {
@@ -310,173 +342,197 @@ crate::client::models::string_enum! {
 }
 
 /// `BillingSubscriptionItemEventPlan`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingSubscriptionItemEventPlan {
     /// Unique identifier for the plan
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// URL-friendly identifier for the plan
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub slug: String,
     /// Display name of the plan
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// Whether this plan charges on a recurring basis
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub is_recurring: bool,
     /// Plan amount in the smallest currency unit (e.g., cents for USD)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount: i64,
     /// Three-letter ISO 4217 currency code for this plan's pricing (e.g., "USD")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub currency: String,
     /// Tiered unit pricing for this plan. Only present for plans with unit-based pricing.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub unit_prices: Vec<BillingSubscriptionItemEventPlanUnitPrice>,
 }
 
+crate::client::lenient::serde_object! {
+    BillingSubscriptionItemEventPlan {
+        plain id = "id";
+        plain slug = "slug";
+        plain name = "name";
+        plain is_recurring = "is_recurring";
+        plain amount = "amount";
+        plain currency = "currency";
+        plain unit_prices = "unit_prices";
+    }
+}
+
 /// `BillingSubscriptionItemEventPlanUnitPrice`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingSubscriptionItemEventPlanUnitPrice {
     /// Name of the unit being priced (e.g., "seats")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// Number of units per pricing block
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub block_size: i64,
     /// Pricing tiers sorted by starts_at_block
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub tiers: Vec<BillingSubscriptionItemEventPlanUnitPriceTier>,
 }
 
+crate::client::lenient::serde_object! {
+    BillingSubscriptionItemEventPlanUnitPrice {
+        plain name = "name";
+        plain block_size = "block_size";
+        plain tiers = "tiers";
+    }
+}
+
 /// `BillingSubscriptionItemEventPlanUnitPriceTier`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingSubscriptionItemEventPlanUnitPriceTier {
     /// The block number at which this tier begins
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub starts_at_block: i64,
     /// The block number at which this tier ends. Null means this tier has no upper bound (unlimited).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ends_after_block: Option<i64>,
     /// Price per block in the smallest currency unit (e.g., cents for USD)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount_per_block: i64,
     /// Three letter ISO 4217 currency code for this tier's pricing (e.g., "USD")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub currency: String,
 }
 
+crate::client::lenient::serde_object! {
+    BillingSubscriptionItemEventPlanUnitPriceTier {
+        plain starts_at_block = "starts_at_block";
+        option ends_after_block = "ends_after_block";
+        plain amount_per_block = "amount_per_block";
+        plain currency = "currency";
+    }
+}
+
 /// `BillingTotals`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingTotals {
     /// Total amount before taxes and fees
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub subtotal: BillingAmount,
     /// Total amount of taxes applied
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub tax_total: BillingAmount,
     /// Final total amount including taxes and fees
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub grand_total: BillingAmount,
     /// Breakdown of per-unit charges
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub per_unit_totals: Vec<BillingUnitTotal>,
 }
 
+crate::client::lenient::serde_object! {
+    BillingTotals {
+        plain subtotal = "subtotal";
+        plain tax_total = "tax_total";
+        plain grand_total = "grand_total";
+        plain per_unit_totals = "per_unit_totals";
+    }
+}
+
 /// `BillingUnitTotal`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingUnitTotal {
     /// Type of unit charged (e.g "seats")
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Price per unit in smallest currency unit
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<i64>,
     /// Number of units at this price. Null indicates unlimited units.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
     /// Total charge for these units (amount x quantity)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
     /// `currency`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
 }
 
+crate::client::lenient::serde_object! {
+    BillingUnitTotal {
+        option name = "name";
+        option amount = "amount";
+        option quantity = "quantity";
+        option total = "total";
+        option currency = "currency";
+    }
+}
+
 /// `PaymentAttemptEventPayload`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PaymentAttemptEventPayload {
     /// Unique identifier for the payment attempt
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Unique identifier for the instance where this payment attempt occurred
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub instance_id: String,
     /// Unique identifier for the associated payment record
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payment_id: String,
     /// Unique identifier for the invoice associated with this payment
     ///
     /// Deprecated by Clerk.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub invoice_id: String,
     /// Unique identifier for the statement associated with this payment
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub statement_id: String,
     /// External identifier from the payment gateway for this payment attempt
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub gateway_external_id: String,
     /// Current status of the payment attempt (e.g., "pending", "paid", "failed")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: PaymentAttemptEventPayloadStatus,
     /// Unix timestamp in milliseconds when the payment attempt was created
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp in milliseconds when the payment attempt was last modified
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
     /// Unix timestamp in milliseconds when the payment was successfully completed. Null if payment has not been completed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub paid_at: Option<i64>,
     /// Unix timestamp in milliseconds when the payment failed. Null if the payment has not failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub failed_at: Option<i64>,
     /// The reason the payment failed. Null if the payment has not failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub failed_reason: Option<BillingPaymentFailedReason>,
     /// Unix timestamp in milliseconds representing the date this payment is being billed for
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub billing_date: i64,
     /// The type of charge being processed
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub charge_type: PaymentAttemptEventPayloadChargeType,
     /// The payee this payment was made to
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payee: BillingPayee,
     /// The payer that made the payment
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payer: BillingPayerEventPayload,
     /// The totals this payment was for
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub totals: BillingTotals,
     /// The payment method used to make the payment
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payment_source: BillingPaymentSource,
     /// Array of subscription items associated with this payment attempt
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub subscription_items: Vec<BillingSubscriptionItem>,
+}
+
+crate::client::lenient::serde_object! {
+    PaymentAttemptEventPayload {
+        plain id = "id";
+        plain instance_id = "instance_id";
+        plain payment_id = "payment_id";
+        plain invoice_id = "invoice_id";
+        plain statement_id = "statement_id";
+        plain gateway_external_id = "gateway_external_id";
+        plain status = "status";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+        option paid_at = "paid_at";
+        option failed_at = "failed_at";
+        option failed_reason = "failed_reason";
+        plain billing_date = "billing_date";
+        plain charge_type = "charge_type";
+        plain payee = "payee";
+        plain payer = "payer";
+        plain totals = "totals";
+        plain payment_source = "payment_source";
+        plain subscription_items = "subscription_items";
+    }
 }
 
 crate::client::models::string_enum! {
@@ -490,50 +546,54 @@ crate::client::models::string_enum! {
 }
 
 /// `SubscriptionEventPayload`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SubscriptionEventPayload {
     /// String representing the object's type
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the subscription
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Current status of the subscription
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: SubscriptionEventPayloadStatus,
     /// Unix timestamp in milliseconds when the subscription became active. Null if subscription has never been active.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active_at: Option<i64>,
     /// Unix timestamp in milliseconds when the subscription was canceled. Null if not canceled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub canceled_at: Option<i64>,
     /// Unix timestamp in milliseconds when the subscription was created
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp in milliseconds when the subscription ended. Null if subscription has not ended.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<i64>,
     /// Unix timestamp in milliseconds when the subscription became past due. Null if subscription is not past due.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub past_due_at: Option<i64>,
     /// Unix timestamp in milliseconds when the subscription was last modified
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
     /// Unique identifier for the most recent payment attempt associated with this subscription
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub latest_payment_id: Option<String>,
     /// Unique identifier for the payer responsible for this subscription
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payer_id: String,
     /// Detailed information about the payer responsible for this subscription
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payer: BillingPayerEventPayload,
     /// Unique identifier for the payment method used to process charges for this subscription
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_source_id: Option<String>,
     /// Array of subscription items that make up this subscription, each representing the period of time a subscription was in a given state
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub items: Vec<BillingSubscriptionItemEventPayload>,
+}
+
+crate::client::lenient::serde_object! {
+    SubscriptionEventPayload {
+        plain object = "object";
+        plain id = "id";
+        plain status = "status";
+        option active_at = "active_at";
+        option canceled_at = "canceled_at";
+        plain created_at = "created_at";
+        option ended_at = "ended_at";
+        option past_due_at = "past_due_at";
+        plain updated_at = "updated_at";
+        option latest_payment_id = "latest_payment_id";
+        plain payer_id = "payer_id";
+        plain payer = "payer";
+        option payment_source_id = "payment_source_id";
+        plain items = "items";
+    }
 }

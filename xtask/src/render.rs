@@ -160,15 +160,10 @@ fn render_struct(
 ) {
     out.push_str(gate);
     out.push_str(&type_doc(text, name));
-    if params {
-        // Parameters are only read back by the dispatcher (testing).
-        out.push_str("#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]\n#[cfg_attr(feature = \"testing\", derive(serde::Deserialize))]\n");
-    } else {
-        out.push_str(
-            "#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]\n",
-        );
-    }
-    out.push_str("#[serde(default)]\n#[non_exhaustive]\n");
+    // `Serialize` and `Deserialize` are written out below (`lenient_serde`),
+    // not derived: the derives' code per (de)serializer was most of the
+    // crate's compile time.
+    out.push_str("#[derive(Clone, Debug, Default, PartialEq)]\n#[non_exhaustive]\n");
     if params {
         out.push_str("#[must_use]\n");
     }
@@ -182,20 +177,14 @@ fn render_struct(
             text.push_str("\n\nDeprecated by Clerk.");
         }
         out.push_str(&doc(&text, "    "));
-        if raw_name(&f.rust) != f.wire {
-            let _ = writeln!(out, "    #[serde(rename = {})]", lit(&f.wire));
-        }
         if is_plain(f, params) {
-            out.push_str(
-                "    #[serde(deserialize_with = \"crate::client::models::null_default\")]\n",
-            );
             let _ = writeln!(out, "    pub {}: {},", f.rust, f.ty.rust);
         } else {
-            out.push_str("    #[serde(skip_serializing_if = \"Option::is_none\")]\n");
             let _ = writeln!(out, "    pub {}: Option<{}>,", f.rust, f.ty.rust);
         }
     }
     out.push_str("}\n\n");
+    lenient_serde(out, name, fields, params, gate);
     if !params {
         return;
     }
@@ -250,6 +239,37 @@ fn render_struct(
         }
     }
     out.push_str("}\n\n");
+}
+
+/// A struct's `Serialize` and `Deserialize`, through `crate::client::lenient`
+/// (its `serde_object!`): one non-generic `members` / `from_fields` per struct
+/// instead of the derives' code per (de)serializer. Members go by their wire
+/// names; `plain` ones read `null` and missing as the default, `option` ones
+/// as `None` (left out when written); unknown members are ignored. Parameters
+/// are only read back by the dispatcher, so their `Deserialize` is behind
+/// `testing` (`params`).
+fn lenient_serde(
+    out: &mut String,
+    name: &str,
+    fields: &[crate::gen::Field],
+    params: bool,
+    gate: &str,
+) {
+    out.push_str(&gate_plain(gate));
+    let kind = if params { "params " } else { "" };
+    let _ = writeln!(
+        out,
+        "crate::client::lenient::serde_object! {{\n    {kind}{name} {{"
+    );
+    for f in fields {
+        let how = if is_plain(f, params) {
+            "plain"
+        } else {
+            "option"
+        };
+        let _ = writeln!(out, "        {how} {} = {};", f.rust, lit(&f.wire));
+    }
+    out.push_str("    }\n}\n\n");
 }
 
 // ---------------------------------------------------------------- groups --

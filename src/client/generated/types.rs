@@ -17,37 +17,42 @@
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `ActorToken`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ActorToken {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `status`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: ActorTokenStatus,
     /// `user_id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub user_id: String,
     /// `actor`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub actor: serde_json::Map<String, serde_json::Value>,
     /// `token`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     /// `url`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Unix timestamp of creation.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of last update.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    ActorToken {
+        plain object = "object";
+        plain id = "id";
+        plain status = "status";
+        plain user_id = "user_id";
+        plain actor = "actor";
+        option token = "token";
+        option url = "url";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -66,21 +71,25 @@ crate::client::models::string_enum! {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `POST /domains` ([`add`](crate::client::DomainsApi::add)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct AddDomain {
     /// The new domain name. Can contain the port for development instances.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// Marks the new domain as satellite. Only `true` is accepted at the moment.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub is_satellite: bool,
     /// The full URL of the proxy which will forward requests to the Clerk Frontend API for this domain. Applicable only to production instances.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub proxy_url: Option<String>,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    params AddDomain {
+        plain name = "name";
+        plain is_satellite = "is_satellite";
+        option proxy_url = "proxy_url";
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -117,22 +126,26 @@ impl AddDomain {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `POST /role_sets/{role_set_key_or_id}/roles` ([`add_roles`](crate::client::RoleSetsApi::add_roles)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct AddRolesToRoleSet {
     /// Array of role keys to add to the role set.
     /// Must contain at least one role and no more than 10 roles.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub role_keys: Vec<String>,
     /// Optionally update the default role to one of the newly added roles.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_role_key: Option<String>,
     /// Optionally update the creator role to one of the newly added roles.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub creator_role_key: Option<String>,
+}
+
+#[cfg(feature = "roles")]
+crate::client::lenient::serde_object! {
+    params AddRolesToRoleSet {
+        plain role_keys = "role_keys";
+        option default_role_key = "default_role_key";
+        option creator_role_key = "creator_role_key";
+    }
 }
 
 #[cfg(feature = "roles")]
@@ -168,25 +181,30 @@ impl AddRolesToRoleSet {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `AdjustCreditBalanceRequest`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AdjustCreditBalanceRequest {
     /// The credit amount in cents. Must be greater than zero.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount: i64,
     /// Whether to increase or decrease the credit balance.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub action: AdjustCreditBalanceRequestAction,
     /// The currency code (e.g. "USD"). Defaults to USD if not provided.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// A unique key to ensure the adjustment is applied only once. Repeated requests with the same key return the original ledger entry.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub idempotency_key: String,
     /// An optional note to attach to the ledger entry.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    AdjustCreditBalanceRequest {
+        plain amount = "amount";
+        plain action = "action";
+        option currency = "currency";
+        plain idempotency_key = "idempotency_key";
+        option note = "note";
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -203,56 +221,70 @@ crate::client::models::string_enum! {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `AgentTask`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct AgentTask {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// A stable identifier for the agent, unique per agent_name within an instance.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub agent_id: String,
     /// A unique identifier for this agent task.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub agent_task_id: String,
     /// A unique identifier for this agent task. Deprecated: use agent_task_id instead.
     ///
     /// Deprecated by Clerk.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub task_id: String,
     /// The URL that, when visited, creates a session for the user. Only present in the response to a create request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    AgentTask {
+        plain object = "object";
+        plain agent_id = "agent_id";
+        plain agent_task_id = "agent_task_id";
+        plain task_id = "task_id";
+        option url = "url";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `ApplyCommerceDiscountRequest`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ApplyCommerceDiscountRequest {
     /// The ID of the discount to apply to the subscription item.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub discount_id: String,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    ApplyCommerceDiscountRequest {
+        plain discount_id = "discount_id";
+    }
 }
 
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /email_addresses/{email_address_id}/attempt_verification` ([`attempt_verification`](crate::client::EmailAddressesApi::attempt_verification)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct AttemptEmailAddressVerification {
     /// The ID of the verification to check, such as one returned by prepare_verification
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub verification_id: String,
     /// The verification code that was sent to the email address
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub code: String,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    params AttemptEmailAddressVerification {
+        plain verification_id = "verification_id";
+        plain code = "code";
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -283,18 +315,22 @@ impl AttemptEmailAddressVerification {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /phone_numbers/{phone_number_id}/attempt_verification` ([`attempt_verification`](crate::client::PhoneNumbersApi::attempt_verification)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct AttemptPhoneNumberVerification {
     /// The ID of the verification to check, such as one returned by prepare_verification
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub verification_id: String,
     /// The verification code that was sent to the phone number
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub code: String,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    params AttemptPhoneNumberVerification {
+        plain verification_id = "verification_id";
+        plain code = "code";
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -325,94 +361,104 @@ impl AttemptPhoneNumberVerification {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `BillingDiscountsResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingDiscountsResponse {
     /// Proration details from passed subscription time
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub proration: Option<BillingProrationDiscountDetail>,
     /// Total discounts applied
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub total: CommerceMoneyResponse,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    BillingDiscountsResponse {
+        option proration = "proration";
+        plain total = "total";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `BillingPaymentAttempt`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingPaymentAttempt {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the payment attempt.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Unique identifier for the associated payment.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payment_id: String,
     /// The ID of the instance this payment attempt belongs to.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub instance_id: String,
     /// Type of charge for this payment attempt.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub charge_type: String,
     /// Unique identifier for the payee.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payee_id: String,
     /// The payee associated with this payment attempt.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payee: serde_json::Map<String, serde_json::Value>,
     /// Unique identifier for the payer.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payer_id: String,
     /// The payer associated with this payment attempt.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payer: CommercePayerResponse,
     /// Unique identifier for the associated subscription item.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription_item_id: Option<String>,
     /// The subscription item associated with this payment attempt.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub subscription_item: serde_json::Map<String, serde_json::Value>,
     /// The amount for this payment attempt.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount: CommerceMoneyResponse,
     /// Totals breakdown for this payment attempt.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub totals: Option<CommerceTotalsResponse2>,
     /// Unique identifier for the payment method.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payment_method_id: String,
     /// The payment method used for this payment attempt.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payment_method: CommercePaymentMethodResponse,
     /// Unique identifier for the associated statement.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub statement_id: String,
     /// External identifier from the payment gateway.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub gateway_external_id: Option<String>,
     /// External URL from the payment gateway.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub gateway_external_url: Option<String>,
     /// The current status of the payment attempt.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: BillingPaymentAttemptStatus,
     /// Unix timestamp (in milliseconds) when the payment was completed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub paid_at: Option<i64>,
     /// Unix timestamp (in milliseconds) when the payment failed to be processed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub failed_at: Option<i64>,
     /// Unix timestamp (in milliseconds) when the payment attempt was created.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp (in milliseconds) when the payment attempt was last updated.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    BillingPaymentAttempt {
+        plain object = "object";
+        plain id = "id";
+        plain payment_id = "payment_id";
+        plain instance_id = "instance_id";
+        plain charge_type = "charge_type";
+        plain payee_id = "payee_id";
+        plain payee = "payee";
+        plain payer_id = "payer_id";
+        plain payer = "payer";
+        option subscription_item_id = "subscription_item_id";
+        plain subscription_item = "subscription_item";
+        plain amount = "amount";
+        option totals = "totals";
+        plain payment_method_id = "payment_method_id";
+        plain payment_method = "payment_method";
+        plain statement_id = "statement_id";
+        option gateway_external_id = "gateway_external_id";
+        option gateway_external_url = "gateway_external_url";
+        plain status = "status";
+        option paid_at = "paid_at";
+        option failed_at = "failed_at";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -431,52 +477,57 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `BillingPriceResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingPriceResponse {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the price.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Unique identifier for the associated plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub plan_id: String,
     /// Unique identifier for the instance.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub instance_id: String,
     /// The currency code (e.g., "USD").
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub currency: String,
     /// The currency symbol (e.g., "$").
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub currency_symbol: String,
     /// The amount in cents for the price.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount: i64,
     /// The monthly amount in cents when billed annually.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub annual_monthly_amount: i64,
     /// `fee`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fee: Option<CommerceMoneyResponse>,
     /// `annual_monthly_fee`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub annual_monthly_fee: Option<CommerceMoneyResponse>,
     /// The description of the price.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Whether this price is the default price for its plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub is_default: bool,
     /// Unix timestamp (milliseconds) of creation.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Which billing periods this price supports.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub supported_billing_periods: BillingPriceResponseSupportedBillingPeriods,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    BillingPriceResponse {
+        plain object = "object";
+        plain id = "id";
+        plain plan_id = "plan_id";
+        plain instance_id = "instance_id";
+        plain currency = "currency";
+        plain currency_symbol = "currency_symbol";
+        plain amount = "amount";
+        plain annual_monthly_amount = "annual_monthly_amount";
+        option fee = "fee";
+        option annual_monthly_fee = "annual_monthly_fee";
+        option description = "description";
+        plain is_default = "is_default";
+        plain created_at = "created_at";
+        plain supported_billing_periods = "supported_billing_periods";
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -495,73 +546,88 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `BillingProrationDiscountDetail`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingProrationDiscountDetail {
     /// Credit amount with formatting
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount: CommerceMoneyResponse,
     /// Number of days that have passed in the billing cycle
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub cycle_days_passed: i64,
     /// Total number of days in the billing cycle
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub cycle_days_total: i64,
     /// Percentage of the billing cycle that has passed
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub cycle_passed_percent: f64,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    BillingProrationDiscountDetail {
+        plain amount = "amount";
+        plain cycle_days_passed = "cycle_days_passed";
+        plain cycle_days_total = "cycle_days_total";
+        plain cycle_passed_percent = "cycle_passed_percent";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `BillingStatement`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingStatement {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the billing statement.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The ID of the instance this statement belongs to.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub instance_id: String,
     /// Unix timestamp (in milliseconds) when the statement was created.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub timestamp: i64,
     /// The payer associated with this statement.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payer: CommercePayerResponse,
     /// The current status of the statement.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: BillingStatementStatus,
     /// Totals for the statement.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub totals: BillingStatementTotals,
     /// Array of statement groups.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub groups: Vec<BillingStatementGroupsItem>,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    BillingStatement {
+        plain object = "object";
+        plain id = "id";
+        plain instance_id = "instance_id";
+        plain timestamp = "timestamp";
+        plain payer = "payer";
+        plain status = "status";
+        plain totals = "totals";
+        plain groups = "groups";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// A statement group.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingStatementGroupsItem {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unix timestamp (in milliseconds) of the date the group's payment attempts were created
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub timestamp: i64,
     /// The payment attempts included in the group
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub items: Vec<BillingPaymentAttempt>,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    BillingStatementGroupsItem {
+        plain object = "object";
+        plain timestamp = "timestamp";
+        plain items = "items";
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -578,52 +644,62 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// Totals for the statement.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BillingStatementTotals {
     /// The grand total amount for the statement.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub grand_total: CommerceMoneyResponse,
     /// The subtotal amount for the statement (base fee + unit price totals).
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub subtotal: CommerceMoneyResponse,
     /// The base plan fee before unit pricing.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub base_fee: CommerceMoneyResponse,
     /// The tax total amount for the statement.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub tax_total: CommerceMoneyResponse,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    BillingStatementTotals {
+        plain grand_total = "grand_total";
+        plain subtotal = "subtotal";
+        plain base_fee = "base_fee";
+        plain tax_total = "tax_total";
+    }
 }
 
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `BlocklistIdentifier`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct BlocklistIdentifier {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// `id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// An email address, email domain, phone number or web3 wallet.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
     /// `identifier_type`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub identifier_type: Option<BlocklistIdentifierIdentifierType>,
     /// `instance_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
     /// Unix timestamp of creation
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<i64>,
     /// Unix timestamp of last update.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<i64>,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    BlocklistIdentifier {
+        option object = "object";
+        option id = "id";
+        option identifier = "identifier";
+        option identifier_type = "identifier_type";
+        option instance_id = "instance_id";
+        option created_at = "created_at";
+        option updated_at = "updated_at";
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -642,33 +718,42 @@ crate::client::models::string_enum! {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `CNameTarget`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CNameTarget {
     /// `host`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub host: String,
     /// `value`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub value: String,
     /// Denotes whether this CNAME target is required to be set in order for the domain to be considered deployed.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub required: bool,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    CNameTarget {
+        plain host = "host";
+        plain value = "value";
+        plain required = "required";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// The query parameters of `DELETE /billing/subscription_items/{subscription_item_id}` ([`cancel_subscription_item`](crate::client::BillingApi::cancel_subscription_item)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CancelCommerceSubscriptionItem {
     /// Whether to cancel the subscription immediately (true) or at the end of the current billing period (false, default)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_now: Option<bool>,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    params CancelCommerceSubscriptionItem {
+        option end_now = "end_now";
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -684,20 +769,24 @@ impl CancelCommerceSubscriptionItem {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `POST /instance/change_domain` ([`change_domain`](crate::client::BetaFeaturesApi::change_domain)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ChangeProductionInstanceDomain {
     /// The new home URL of the production instance e.g. <https://www.example.com>
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub home_url: Option<String>,
     /// Whether this is a domain for a secondary app, meaning that any subdomain provided is significant and
     /// will be stored as part of the domain. This is useful for supporting multiple apps (one primary and
     /// multiple secondaries) on the same root domain (eTLD+1).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_secondary: Option<bool>,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    params ChangeProductionInstanceDomain {
+        option home_url = "home_url";
+        option is_secondary = "is_secondary";
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -719,164 +808,189 @@ impl ChangeProductionInstanceDomain {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `Client`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Client {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// String representing the identifier of the session.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `session_ids`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub session_ids: Vec<String>,
     /// `sessions`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub sessions: Vec<crate::client::Session>,
     /// `sign_in_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_in_id: Option<String>,
     /// `sign_up_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_up_id: Option<String>,
     /// Last active session_id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_active_session_id: Option<String>,
     /// The authentication strategy that was last used to authenticate the user on this client.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_authentication_strategy: Option<String>,
     /// Unix timestamp of last update.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
     /// Unix timestamp of creation.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    Client {
+        plain object = "object";
+        plain id = "id";
+        plain session_ids = "session_ids";
+        plain sessions = "sessions";
+        option sign_in_id = "sign_in_id";
+        option sign_up_id = "sign_up_id";
+        option last_active_session_id = "last_active_session_id";
+        option last_authentication_strategy = "last_authentication_strategy";
+        plain updated_at = "updated_at";
+        plain created_at = "created_at";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceCreditBalanceResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceCreditBalanceResponse {
     /// String representing the object's type. Always "commerce_credit_balance".
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// The current credit balance. Null when the payer has never had credits.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub balance: Option<CommerceMoneyResponse>,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommerceCreditBalanceResponse {
+        plain object = "object";
+        option balance = "balance";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceCreditLedgerResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceCreditLedgerResponse {
     /// String representing the object's type. Always "commerce_credit_ledger".
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the ledger entry.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The ID of the payer whose balance was adjusted.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payer_id: String,
     /// The credit amount with formatting. Positive for increases, negative for decreases.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount: CommerceMoneyResponse,
     /// The type of source that originated the adjustment (e.g. "grant").
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub source_type: String,
     /// The ID of the source that originated the adjustment.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub source_id: String,
     /// An optional note attached to the ledger entry.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// Timestamp when the ledger entry was created.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: String,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommerceCreditLedgerResponse {
+        plain object = "object";
+        plain id = "id";
+        plain payer_id = "payer_id";
+        plain amount = "amount";
+        plain source_type = "source_type";
+        plain source_id = "source_id";
+        option note = "note";
+        plain created_at = "created_at";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceCreditsResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceCreditsResponse {
     /// `proration`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub proration: Option<CommerceProrationCreditDetailResponse>,
     /// `payer`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payer: Option<CommercePayerCreditResponse>,
     /// `total`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub total: CommerceMoneyResponse,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommerceCreditsResponse {
+        option proration = "proration";
+        option payer = "payer";
+        plain total = "total";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceDiscountRedemptionResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceDiscountRedemptionResponse {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the discount redemption.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Unique identifier for the subscription item the discount was applied to.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub subscription_item_id: String,
     /// Unique identifier for the discount that was applied.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub discount_id: String,
     /// The display name of the discount.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// How the discount was applied to the subscription item.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub source: CommerceDiscountRedemptionResponseSource,
     /// The promo code used to redeem the discount, when applicable.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub promo_code: Option<String>,
     /// The snapshotted discount effect.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub effect: Option<CommerceDiscountRedemptionResponseEffect>,
     /// Percent off when the effect is percentage.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub percent_off: Option<f64>,
     /// Fixed amount off when the effect is fixed_amount.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount_off: Option<CommerceMoneyResponse>,
     /// How much this discount takes off the subscription item's next renewal charge.
     /// Present for either effect when next-payment data is available.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<CommerceMoneyResponse>,
     /// Remaining billing cycles the discount applies to. Null means the discount lasts forever.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cycles_remaining: Option<i64>,
     /// Number of billing cycles the discount has already been applied to.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub cycles_applied: i64,
     /// Current status of the discount redemption.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<CommerceDiscountRedemptionResponseStatus>,
     /// Unix timestamp (in milliseconds) when the discount was redeemed.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub redeemed_at: i64,
     /// Identifier of the actor that redeemed the discount, when available.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub redeemed_by: Option<String>,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommerceDiscountRedemptionResponse {
+        plain object = "object";
+        plain id = "id";
+        plain subscription_item_id = "subscription_item_id";
+        plain discount_id = "discount_id";
+        option name = "name";
+        plain source = "source";
+        option promo_code = "promo_code";
+        option effect = "effect";
+        option percent_off = "percent_off";
+        option amount_off = "amount_off";
+        option amount = "amount";
+        option cycles_remaining = "cycles_remaining";
+        plain cycles_applied = "cycles_applied";
+        option status = "status";
+        plain redeemed_at = "redeemed_at";
+        option redeemed_by = "redeemed_by";
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -919,208 +1033,238 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceDiscountsResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceDiscountsResponse {
     /// `proration`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub proration: Option<CommerceProrationDiscountResponse>,
     /// `total`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub total: CommerceMoneyResponse,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommerceDiscountsResponse {
+        option proration = "proration";
+        plain total = "total";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceMoneyResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceMoneyResponse {
     /// The amount in cents.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount: i64,
     /// The formatted amount as a string (e.g., "$49.99").
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount_formatted: String,
     /// The currency code (e.g., "USD").
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub currency: String,
     /// The currency symbol (e.g., "$").
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub currency_symbol: String,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommerceMoneyResponse {
+        plain amount = "amount";
+        plain amount_formatted = "amount_formatted";
+        plain currency = "currency";
+        plain currency_symbol = "currency_symbol";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePayerCreditResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePayerCreditResponse {
     /// `remaining_balance`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub remaining_balance: CommerceMoneyResponse,
     /// `applied_amount`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub applied_amount: CommerceMoneyResponse,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommercePayerCreditResponse {
+        plain remaining_balance = "remaining_balance";
+        plain applied_amount = "applied_amount";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePayerResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePayerResponse {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the payer.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Unique identifier for the Clerk instance.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub instance_id: String,
     /// User ID for user-type payers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// First name of the payer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// Last name of the payer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// Email address of the payer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Organization ID for org-type payers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// Organization name for org-type payers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_name: Option<String>,
     /// URL of the payer's image/avatar.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
     /// Current credits balance for the payer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credits_balance: Option<CommerceMoneyResponse>,
     /// Unix timestamp (in milliseconds) when the payer was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<i64>,
     /// Unix timestamp (in milliseconds) when the payer was last updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<i64>,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommercePayerResponse {
+        plain object = "object";
+        plain id = "id";
+        plain instance_id = "instance_id";
+        option user_id = "user_id";
+        option first_name = "first_name";
+        option last_name = "last_name";
+        option email = "email";
+        option organization_id = "organization_id";
+        option organization_name = "organization_name";
+        option image_url = "image_url";
+        option credits_balance = "credits_balance";
+        option created_at = "created_at";
+        option updated_at = "updated_at";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePayerResponse2`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePayerResponse2 {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the payer.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Unique identifier for the Clerk instance.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub instance_id: String,
     /// User ID for user-type payers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// First name of the payer.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub first_name: String,
     /// Last name of the payer.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub last_name: String,
     /// Email address of the payer.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub email: String,
     /// Organization ID for org-type payers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// Organization name for org-type payers.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_name: Option<String>,
     /// URL of the payer's image/avatar.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub image_url: String,
     /// Current credits balance for the payer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credits_balance: Option<CommerceMoneyResponse>,
     /// Unix timestamp (in milliseconds) when the payer was created.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp (in milliseconds) when the payer was last updated.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommercePayerResponse2 {
+        plain object = "object";
+        plain id = "id";
+        plain instance_id = "instance_id";
+        option user_id = "user_id";
+        plain first_name = "first_name";
+        plain last_name = "last_name";
+        plain email = "email";
+        option organization_id = "organization_id";
+        option organization_name = "organization_name";
+        plain image_url = "image_url";
+        option credits_balance = "credits_balance";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePaymentMethodResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePaymentMethodResponse {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the payment method.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Unique identifier for the payer.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payer_id: String,
     /// The payment method type.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payment_type: CommercePaymentMethodResponsePaymentType,
     /// Whether this is the default payment method for the payer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// The payment gateway.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub gateway: String,
     /// External ID in the payment gateway.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub gateway_external_id: String,
     /// External account ID in the payment gateway.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub gateway_external_account_id: Option<String>,
     /// Last 4 digits of the card (for card payment methods).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last4: Option<String>,
     /// Status of the payment method.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: CommercePaymentMethodResponseStatus,
     /// Type of wallet (if applicable).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub wallet_type: Option<String>,
     /// Type of card (if applicable).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub card_type: Option<String>,
     /// Card expiration year (for card payment methods).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiry_year: Option<i64>,
     /// Card expiration month (for card payment methods).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiry_month: Option<i64>,
     /// Unix timestamp (in milliseconds) when the payment method was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<i64>,
     /// Unix timestamp (in milliseconds) when the payment method was last updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<i64>,
     /// Whether this payment method can be removed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_removable: Option<bool>,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommercePaymentMethodResponse {
+        plain object = "object";
+        plain id = "id";
+        plain payer_id = "payer_id";
+        plain payment_type = "payment_type";
+        option is_default = "is_default";
+        plain gateway = "gateway";
+        plain gateway_external_id = "gateway_external_id";
+        option gateway_external_account_id = "gateway_external_account_id";
+        option last4 = "last4";
+        plain status = "status";
+        option wallet_type = "wallet_type";
+        option card_type = "card_type";
+        option expiry_year = "expiry_year";
+        option expiry_month = "expiry_month";
+        option created_at = "created_at";
+        option updated_at = "updated_at";
+        option is_removable = "is_removable";
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -1150,61 +1294,66 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePaymentSourceResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePaymentSourceResponse {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the payment source.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Unique identifier for the payer.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payer_id: String,
     /// The payment method type.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payment_method: CommercePaymentSourceResponsePaymentMethod,
     /// Whether this is the default payment source for the payer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
     /// The payment gateway.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub gateway: String,
     /// External ID in the payment gateway.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub gateway_external_id: String,
     /// External account ID in the payment gateway.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub gateway_external_account_id: Option<String>,
     /// Last 4 digits of the card (for card payment sources).
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub last4: String,
     /// Status of the payment source.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: CommercePaymentSourceResponseStatus,
     /// Type of wallet (if applicable).
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub wallet_type: String,
     /// Type of card (if applicable).
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub card_type: String,
     /// Card expiration year (for card payment sources).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiry_year: Option<i64>,
     /// Card expiration month (for card payment sources).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiry_month: Option<i64>,
     /// Unix timestamp (in milliseconds) when the payment source was created.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp (in milliseconds) when the payment source was last updated.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
     /// Whether this payment source can be removed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_removable: Option<bool>,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommercePaymentSourceResponse {
+        plain object = "object";
+        plain id = "id";
+        plain payer_id = "payer_id";
+        plain payment_method = "payment_method";
+        option is_default = "is_default";
+        plain gateway = "gateway";
+        plain gateway_external_id = "gateway_external_id";
+        option gateway_external_account_id = "gateway_external_account_id";
+        plain last4 = "last4";
+        plain status = "status";
+        plain wallet_type = "wallet_type";
+        plain card_type = "card_type";
+        option expiry_year = "expiry_year";
+        option expiry_month = "expiry_month";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+        option is_removable = "is_removable";
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -1234,310 +1383,355 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePerUnitTotal`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePerUnitTotal {
     /// Name of the billable unit (for example, `seats`).
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// Number of units included in each pricing block.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub block_size: i64,
     /// Computed totals for each pricing tier.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub tiers: Vec<CommercePerUnitTotalTier>,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommercePerUnitTotal {
+        plain name = "name";
+        plain block_size = "block_size";
+        plain tiers = "tiers";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePerUnitTotal2`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePerUnitTotal2 {
     /// Name of the billable unit (for example, seats)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// Number of units included in each pricing block
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub block_size: i64,
     /// Computed totals for each pricing tier
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub tiers: Vec<CommercePerUnitTotalTier2>,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommercePerUnitTotal2 {
+        plain name = "name";
+        plain block_size = "block_size";
+        plain tiers = "tiers";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePerUnitTotalTier`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePerUnitTotalTier {
     /// Units billed in this tier; null means unlimited.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
     /// Price charged per block in this tier.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub fee_per_block: CommerceMoneyResponse,
     /// Total charge for this tier.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub total: CommerceMoneyResponse,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommercePerUnitTotalTier {
+        option quantity = "quantity";
+        plain fee_per_block = "fee_per_block";
+        plain total = "total";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePerUnitTotalTier2`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePerUnitTotalTier2 {
     /// Units billed in this tier; null means unlimited
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
     /// Price charged per block in this tier
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub fee_per_block: CommerceMoneyResponse,
     /// Total charge for this tier
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub total: CommerceMoneyResponse,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommercePerUnitTotalTier2 {
+        option quantity = "quantity";
+        plain fee_per_block = "fee_per_block";
+        plain total = "total";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePlan`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePlan {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The name of the plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// `fee`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fee: Option<CommerceMoneyResponse>,
     /// `annual_monthly_fee`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub annual_monthly_fee: Option<CommerceMoneyResponse>,
     /// `annual_fee`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub annual_fee: Option<CommerceMoneyResponse>,
     /// The description of the plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The ID of the product this plan belongs to.
     ///
     /// Deprecated by Clerk.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub product_id: String,
     /// Whether this is the default plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub is_default: bool,
     /// Whether this is a recurring plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub is_recurring: bool,
     /// Whether this plan is publicly visible.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub publicly_visible: bool,
     /// Whether this plan has a base fee.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub has_base_fee: bool,
     /// The payer type this plan is designed for.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub for_payer_type: String,
     /// The URL-friendly slug for the plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub slug: String,
     /// The URL of the plan's avatar image.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub avatar_url: Option<String>,
     /// The features included in this plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub features: Vec<FeatureResponse>,
     /// Whether free trial is enabled for this plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub free_trial_enabled: bool,
     /// Number of free trial days for this plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub free_trial_days: Option<i64>,
     /// Per-unit pricing tiers for this plan (for example, seats)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub unit_prices: Vec<CommercePlanUnitPrice>,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommercePlan {
+        plain object = "object";
+        plain id = "id";
+        plain name = "name";
+        option fee = "fee";
+        option annual_monthly_fee = "annual_monthly_fee";
+        option annual_fee = "annual_fee";
+        option description = "description";
+        plain product_id = "product_id";
+        plain is_default = "is_default";
+        plain is_recurring = "is_recurring";
+        plain publicly_visible = "publicly_visible";
+        plain has_base_fee = "has_base_fee";
+        plain for_payer_type = "for_payer_type";
+        plain slug = "slug";
+        option avatar_url = "avatar_url";
+        plain features = "features";
+        plain free_trial_enabled = "free_trial_enabled";
+        option free_trial_days = "free_trial_days";
+        plain unit_prices = "unit_prices";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePlan2`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePlan2 {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the commerce plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The name of the commerce plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// `fee`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub fee: Option<CommerceMoneyResponse>,
     /// `annual_monthly_fee`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub annual_monthly_fee: Option<CommerceMoneyResponse>,
     /// `annual_fee`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub annual_fee: Option<CommerceMoneyResponse>,
     /// The amount in cents for the plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount: i64,
     /// The formatted amount as a string (e.g., "$49.99").
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount_formatted: String,
     /// The monthly amount in cents when billed annually.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub annual_monthly_amount: i64,
     /// The formatted annual monthly amount as a string.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub annual_monthly_amount_formatted: String,
     /// The total annual amount in cents.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub annual_amount: i64,
     /// The formatted annual amount as a string.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub annual_amount_formatted: String,
     /// The currency symbol (e.g., "$").
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub currency_symbol: String,
     /// The currency code (e.g., "USD").
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub currency: String,
     /// The description of the commerce plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub description: String,
     /// The ID of the product this plan belongs to.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub product_id: String,
     /// Whether this is the default plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub is_default: bool,
     /// Whether this is a recurring plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub is_recurring: bool,
     /// Whether this plan is publicly visible.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub publicly_visible: bool,
     /// Whether this plan has a base fee.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub has_base_fee: bool,
     /// The types of payers that can use this plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payer_type: Vec<String>,
     /// The payer type this plan is designed for.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub for_payer_type: String,
     /// The URL-friendly slug for the plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub slug: String,
     /// The URL of the plan's avatar image.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub avatar_url: String,
     /// The billing period for the plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub period: Option<String>,
     /// The billing interval.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub interval: Option<i64>,
     /// The features included in this plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub features: Vec<FeatureResponse2>,
     /// Whether free trial is enabled for this plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub free_trial_enabled: Option<bool>,
     /// Number of free trial days for this plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub free_trial_days: Option<i64>,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommercePlan2 {
+        plain object = "object";
+        plain id = "id";
+        plain name = "name";
+        option fee = "fee";
+        option annual_monthly_fee = "annual_monthly_fee";
+        option annual_fee = "annual_fee";
+        plain amount = "amount";
+        plain amount_formatted = "amount_formatted";
+        plain annual_monthly_amount = "annual_monthly_amount";
+        plain annual_monthly_amount_formatted = "annual_monthly_amount_formatted";
+        plain annual_amount = "annual_amount";
+        plain annual_amount_formatted = "annual_amount_formatted";
+        plain currency_symbol = "currency_symbol";
+        plain currency = "currency";
+        plain description = "description";
+        plain product_id = "product_id";
+        plain is_default = "is_default";
+        plain is_recurring = "is_recurring";
+        plain publicly_visible = "publicly_visible";
+        plain has_base_fee = "has_base_fee";
+        plain payer_type = "payer_type";
+        plain for_payer_type = "for_payer_type";
+        plain slug = "slug";
+        plain avatar_url = "avatar_url";
+        option period = "period";
+        option interval = "interval";
+        plain features = "features";
+        option free_trial_enabled = "free_trial_enabled";
+        option free_trial_days = "free_trial_days";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePlanUnitPrice`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePlanUnitPrice {
     /// Name of the billable unit (for example, seats)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// Number of units included in each pricing block
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub block_size: i64,
     /// Tiered pricing configuration for this unit
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub tiers: Vec<CommercePlanUnitPriceTier>,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommercePlanUnitPrice {
+        plain name = "name";
+        plain block_size = "block_size";
+        plain tiers = "tiers";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePlanUnitPriceTier`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePlanUnitPriceTier {
     /// Start block (inclusive) for this tier
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub starts_at_block: i64,
     /// End block (inclusive) for this tier; null means unlimited
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ends_after_block: Option<i64>,
     /// Price charged per block in this tier
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub fee_per_block: CommerceMoneyResponse,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommercePlanUnitPriceTier {
+        plain starts_at_block = "starts_at_block";
+        option ends_after_block = "ends_after_block";
+        plain fee_per_block = "fee_per_block";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePriceTransitionDetails`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePriceTransitionDetails {
     /// `previous_plan`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub previous_plan: CommercePlan2,
     /// `previous_price`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub previous_price: BillingPriceResponse,
     /// Unix timestamp (milliseconds) when the new price takes effect.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub effective_at: i64,
     /// When the new price takes effect.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub effective_mode: CommercePriceTransitionDetailsEffectiveMode,
     /// Unix timestamp (milliseconds) for the next billing date.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_billing_date: Option<i64>,
     /// Whether an immediate charge was made.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub charged_immediately: bool,
     /// Amount charged immediately, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub immediate_charge: Option<CommerceMoneyResponse>,
     /// The status of the previous subscription item after transition.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub previous_subscription_item_status:
         CommercePriceTransitionDetailsPreviousSubscriptionItemStatus,
     /// The ID of the previous subscription item.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub previous_subscription_item_id: String,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommercePriceTransitionDetails {
+        plain previous_plan = "previous_plan";
+        plain previous_price = "previous_price";
+        plain effective_at = "effective_at";
+        plain effective_mode = "effective_mode";
+        option next_billing_date = "next_billing_date";
+        plain charged_immediately = "charged_immediately";
+        option immediate_charge = "immediate_charge";
+        plain previous_subscription_item_status = "previous_subscription_item_status";
+        plain previous_subscription_item_id = "previous_subscription_item_id";
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -1567,295 +1761,330 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommercePriceTransitionResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommercePriceTransitionResponse {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `subscription_item`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub subscription_item: CommerceSubscriptionItem2,
     /// `transition`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub transition: CommercePriceTransitionDetails,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommercePriceTransitionResponse {
+        plain object = "object";
+        plain subscription_item = "subscription_item";
+        plain transition = "transition";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceProrationCreditDetailResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceProrationCreditDetailResponse {
     /// `amount`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount: CommerceMoneyResponse,
     /// `cycle_days_remaining`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub cycle_days_remaining: i64,
     /// `cycle_days_total`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub cycle_days_total: i64,
     /// `cycle_remaining_percent`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub cycle_remaining_percent: f64,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommerceProrationCreditDetailResponse {
+        plain amount = "amount";
+        plain cycle_days_remaining = "cycle_days_remaining";
+        plain cycle_days_total = "cycle_days_total";
+        plain cycle_remaining_percent = "cycle_remaining_percent";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceProrationDiscountResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceProrationDiscountResponse {
     /// `amount`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount: CommerceMoneyResponse,
     /// `cycle_days_passed`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub cycle_days_passed: i64,
     /// `cycle_days_total`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub cycle_days_total: i64,
     /// `cycle_passed_percent`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub cycle_passed_percent: f64,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommerceProrationDiscountResponse {
+        plain amount = "amount";
+        plain cycle_days_passed = "cycle_days_passed";
+        plain cycle_days_total = "cycle_days_total";
+        plain cycle_passed_percent = "cycle_passed_percent";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceSubscription`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceSubscription {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the commerce subscription.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The ID of the instance this subscription belongs to.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub instance_id: String,
     /// The current status of the subscription.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: CommerceSubscriptionStatus,
     /// The ID of the payer for this subscription.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payer_id: String,
     /// Unix timestamp (milliseconds) of creation.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp (milliseconds) of last update.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
     /// Unix timestamp (milliseconds) when the subscription became active.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active_at: Option<i64>,
     /// Unix timestamp (milliseconds) when the subscription became past due.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub past_due_at: Option<i64>,
     /// Array of subscription items in this subscription.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub subscription_items: Vec<CommerceSubscriptionItem>,
     /// Information about the next scheduled payment.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_payment: Option<CommerceSubscriptionNextPayment>,
     /// Whether the payer is eligible for a free trial.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub eligible_for_free_trial: Option<bool>,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommerceSubscription {
+        plain object = "object";
+        plain id = "id";
+        plain instance_id = "instance_id";
+        plain status = "status";
+        plain payer_id = "payer_id";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+        option active_at = "active_at";
+        option past_due_at = "past_due_at";
+        plain subscription_items = "subscription_items";
+        option next_payment = "next_payment";
+        option eligible_for_free_trial = "eligible_for_free_trial";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceSubscriptionCreditResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceSubscriptionCreditResponse {
     /// Credit amount.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<CommerceMoneyResponse>,
     /// Percentage of the billing cycle remaining.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cycle_remaining_percent: Option<f64>,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommerceSubscriptionCreditResponse {
+        option amount = "amount";
+        option cycle_remaining_percent = "cycle_remaining_percent";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceSubscriptionItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceSubscriptionItem {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the subscription item.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Unique identifier for the Clerk instance.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub instance_id: String,
     /// Current status of the subscription item.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: CommerceSubscriptionItemStatus,
     /// Credit information (only available in PaymentAttempt events).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credit: Option<CommerceSubscriptionCreditResponse>,
     /// Unified credits breakdown for this subscription item.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credits: Option<CommerceCreditsResponse>,
     /// Unique identifier for the associated plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_id: Option<String>,
     /// Unique identifier for the associated price
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_id: Option<String>,
     /// The associated plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<CommercePlan>,
     /// The billing period for this subscription item.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub plan_period: CommerceSubscriptionItemPlanPeriod,
     /// The payment method used for this subscription item.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_method: Option<CommercePaymentMethodResponse>,
     /// Total amount paid over the lifetime of this subscription item.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub lifetime_paid: Option<CommerceMoneyResponse>,
     /// Information about the next payment.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_payment: Option<CommerceSubscriptionItemNextPaymentResponse>,
     /// Unique identifier for the payer.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payer_id: String,
     /// The payer associated with this subscription item.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payer: Option<CommercePayerResponse>,
     /// Whether this subscription item includes a free trial.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub is_free_trial: bool,
     /// Unix timestamp (in milliseconds) when the current period started.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub period_start: i64,
     /// Unix timestamp (in milliseconds) when the current period ends.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub period_end: Option<i64>,
     /// The day the subscription item was prorated from. Only available in some responses.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub proration_date: Option<String>,
     /// Unix timestamp (in milliseconds) when the subscription item was canceled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub canceled_at: Option<i64>,
     /// Unix timestamp (in milliseconds) when the subscription item became past due.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub past_due_at: Option<i64>,
     /// Unix timestamp (in milliseconds) when the subscription item ended.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<i64>,
     /// Unix timestamp (in milliseconds) when the subscription item was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<i64>,
     /// Unix timestamp (in milliseconds) when the subscription item was last updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<i64>,
     /// Seat quantity for seat-based billing.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub seats: Option<CommerceSubscriptionItemSeatsResponse>,
     /// Totals for this subscription item.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub totals: Option<CommerceTotalsResponse2>,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommerceSubscriptionItem {
+        plain object = "object";
+        plain id = "id";
+        plain instance_id = "instance_id";
+        plain status = "status";
+        option credit = "credit";
+        option credits = "credits";
+        option plan_id = "plan_id";
+        option price_id = "price_id";
+        option plan = "plan";
+        plain plan_period = "plan_period";
+        option payment_method = "payment_method";
+        option lifetime_paid = "lifetime_paid";
+        option next_payment = "next_payment";
+        plain payer_id = "payer_id";
+        option payer = "payer";
+        plain is_free_trial = "is_free_trial";
+        plain period_start = "period_start";
+        option period_end = "period_end";
+        option proration_date = "proration_date";
+        option canceled_at = "canceled_at";
+        option past_due_at = "past_due_at";
+        option ended_at = "ended_at";
+        option created_at = "created_at";
+        option updated_at = "updated_at";
+        option seats = "seats";
+        option totals = "totals";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceSubscriptionItem2`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceSubscriptionItem2 {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the subscription item.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Unique identifier for the Clerk instance.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub instance_id: String,
     /// Current status of the subscription item.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: CommerceSubscriptionItem2Status,
     /// Credit information (only available in PaymentAttempt events).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credit: Option<CommerceSubscriptionCreditResponse>,
     /// Unique identifier for the associated plan.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub plan_id: String,
     /// Unique identifier for the associated price
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub price_id: Option<String>,
     /// The associated commerce plan.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<CommercePlan2>,
     /// The billing period for this subscription.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub plan_period: CommerceSubscriptionItem2PlanPeriod,
     /// Unique identifier for the payment source.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payment_source_id: String,
     /// The payment source associated with this subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_source: Option<CommercePaymentSourceResponse>,
     /// Total amount paid over the lifetime of this subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub lifetime_paid: Option<CommerceMoneyResponse>,
     /// Current amount for this subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<CommerceMoneyResponse>,
     /// Information about the next invoice.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_invoice: Option<CommerceSubscriptionItemNextPaymentResponse>,
     /// Information about the next payment.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_payment: Option<CommerceSubscriptionItemNextPaymentResponse>,
     /// Unique identifier for the payer.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub payer_id: String,
     /// The payer associated with this subscription.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payer: Option<CommercePayerResponse2>,
     /// Whether this subscription is currently on a free trial.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub is_free_trial: bool,
     /// Unix timestamp (in milliseconds) when the current period started.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub period_start: Option<i64>,
     /// Unix timestamp (in milliseconds) when the current period ends.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub period_end: Option<i64>,
     /// Date used for proration calculations.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub proration_date: String,
     /// Unix timestamp (in milliseconds) when the subscription was canceled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub canceled_at: Option<i64>,
     /// Unix timestamp (in milliseconds) when the subscription became past due.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub past_due_at: Option<i64>,
     /// Unix timestamp (in milliseconds) when the subscription ended.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<i64>,
     /// Unix timestamp (in milliseconds) when the subscription was created.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp (in milliseconds) when the subscription was last updated.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommerceSubscriptionItem2 {
+        plain object = "object";
+        plain id = "id";
+        plain instance_id = "instance_id";
+        plain status = "status";
+        option credit = "credit";
+        plain plan_id = "plan_id";
+        option price_id = "price_id";
+        option plan = "plan";
+        plain plan_period = "plan_period";
+        plain payment_source_id = "payment_source_id";
+        option payment_source = "payment_source";
+        option lifetime_paid = "lifetime_paid";
+        option amount = "amount";
+        option next_invoice = "next_invoice";
+        option next_payment = "next_payment";
+        plain payer_id = "payer_id";
+        option payer = "payer";
+        plain is_free_trial = "is_free_trial";
+        option period_start = "period_start";
+        option period_end = "period_end";
+        plain proration_date = "proration_date";
+        option canceled_at = "canceled_at";
+        option past_due_at = "past_due_at";
+        option ended_at = "ended_at";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -1891,22 +2120,27 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceSubscriptionItemNextPaymentResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceSubscriptionItemNextPaymentResponse {
     /// Base plan fee for the next payment. Does not include per-unit (e.g. seat) charges; see `totals.grand_total` for the full amount.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<CommerceMoneyResponse>,
     /// Unix timestamp (in milliseconds) for the next payment date.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<i64>,
     /// Per-unit total breakdown (for example, seats) for the next payment.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub per_unit_totals: Vec<CommercePerUnitTotal>,
     /// Breakdown of the recurring amount that will be billed at renewal (base fee + per-unit charges). Tax and credits are not previewed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub totals: Option<CommerceTotalsResponse>,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommerceSubscriptionItemNextPaymentResponse {
+        option amount = "amount";
+        option date = "date";
+        plain per_unit_totals = "per_unit_totals";
+        option totals = "totals";
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -1923,16 +2157,21 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceSubscriptionItemSeatsResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceSubscriptionItemSeatsResponse {
     /// Seat quantity being billed; null means unlimited
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub quantity: Option<i64>,
     /// Per-unit cost breakdown by pricing tier
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub tiers: Vec<CommercePerUnitTotalTier2>,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommerceSubscriptionItemSeatsResponse {
+        option quantity = "quantity";
+        plain tiers = "tiers";
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -1961,22 +2200,27 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceSubscriptionNextPayment`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceSubscriptionNextPayment {
     /// Unix timestamp (milliseconds) of the next payment date.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub date: i64,
     /// The base plan fee for the next payment. Does not include per-unit charges; see `totals.grand_total` for the full amount.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub amount: CommerceMoneyResponse,
     /// Per-unit total breakdown (for example, seats) for the next payment.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub per_unit_totals: Vec<CommercePerUnitTotal2>,
     /// Breakdown of the recurring amount that will be billed at renewal (base fee + per-unit charges). Tax and credits are not previewed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub totals: Option<CommerceTotalsResponse2>,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommerceSubscriptionNextPayment {
+        plain date = "date";
+        plain amount = "amount";
+        plain per_unit_totals = "per_unit_totals";
+        option totals = "totals";
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -2001,87 +2245,101 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceTotalsResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceTotalsResponse {
     /// `subtotal`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub subtotal: CommerceMoneyResponse,
     /// `base_fee`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub base_fee: CommerceMoneyResponse,
     /// `tax_total`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub tax_total: CommerceMoneyResponse,
     /// `grand_total`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub grand_total: CommerceMoneyResponse,
     /// `per_unit_totals`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub per_unit_totals: Vec<CommercePerUnitTotal>,
     /// `credits`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credits: Option<CommerceCreditsResponse>,
     /// `discounts`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub discounts: Option<CommerceDiscountsResponse>,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommerceTotalsResponse {
+        plain subtotal = "subtotal";
+        plain base_fee = "base_fee";
+        plain tax_total = "tax_total";
+        plain grand_total = "grand_total";
+        plain per_unit_totals = "per_unit_totals";
+        option credits = "credits";
+        option discounts = "discounts";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CommerceTotalsResponse2`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CommerceTotalsResponse2 {
     /// `subtotal`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub subtotal: CommerceMoneyResponse,
     /// `base_fee`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub base_fee: CommerceMoneyResponse,
     /// `tax_total`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub tax_total: CommerceMoneyResponse,
     /// `grand_total`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub grand_total: CommerceMoneyResponse,
     /// `per_unit_totals`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub per_unit_totals: Vec<CommercePerUnitTotal2>,
     /// `credits`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credits: Option<CommerceCreditsResponse>,
     /// Information about the discounts applied to the payment
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub discounts: Option<BillingDiscountsResponse>,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CommerceTotalsResponse2 {
+        plain subtotal = "subtotal";
+        plain base_fee = "base_fee";
+        plain tax_total = "tax_total";
+        plain grand_total = "grand_total";
+        plain per_unit_totals = "per_unit_totals";
+        option credits = "credits";
+        option discounts = "discounts";
+    }
 }
 
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /actor_tokens` ([`create`](crate::client::ActorTokensApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateActorToken {
     /// The ID of the user being impersonated.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub user_id: String,
     /// The actor payload. It needs to include a sub property which should contain the ID of the actor.
     /// This whole payload will be also included in the JWT session token.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub actor: CreateActorTokenActor,
     /// Optional parameter to specify the life duration of the actor token in seconds.
     /// By default, the duration is 1 hour.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in_seconds: Option<i64>,
     /// The maximum duration that the session which will be created by the generated actor token should last.
     /// By default, the duration of a session created via an actor token, lasts 30 minutes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_max_duration_in_seconds: Option<i64>,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    params CreateActorToken {
+        plain user_id = "user_id";
+        plain actor = "actor";
+        option expires_in_seconds = "expires_in_seconds";
+        option session_max_duration_in_seconds = "session_max_duration_in_seconds";
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -2125,36 +2383,45 @@ impl CreateActorToken {
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The actor payload. It needs to include a sub property which should contain the ID of the actor.
 /// This whole payload will be also included in the JWT session token.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateActorTokenActor {
     /// The ID of the actor.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub sub: String,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    CreateActorTokenActor {
+        plain sub = "sub";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /admin_portal_link_tokens` ([`create`](crate::client::AdminPortalLinkTokensApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateAdminPortalLinkToken {
     /// `organization_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// `it_contact_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub it_contact_id: Option<String>,
     /// `scopes`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
     /// `seconds_until_expiration`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub seconds_until_expiration: Option<i64>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    params CreateAdminPortalLinkToken {
+        option organization_id = "organization_id";
+        option it_contact_id = "it_contact_id";
+        option scopes = "scopes";
+        option seconds_until_expiration = "seconds_until_expiration";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -2188,76 +2455,75 @@ impl CreateAdminPortalLinkToken {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `CreateAdminPortalLinkTokenResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateAdminPortalLinkTokenResponse {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The origin-level admin_portal_link this token was issued for.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub admin_portal_link_id: String,
     /// `instance_id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub instance_id: String,
     /// Optional. Present only when the link is scoped to an existing org.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// Optional opaque reference to the IT contact associated with this link.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub it_contact_id: Option<String>,
     /// Caller-provided scopes for this token.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub scopes: Vec<String>,
     /// The single-use admin portal link token. Returned only on creation. URL-borne; treat as a secret.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub token: String,
     /// `revoked`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub revoked: bool,
     /// `revocation_reason`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub revocation_reason: Option<String>,
     /// `expired`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub expired: bool,
     /// The timestamp for when the token will expire, in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiration: Option<f64>,
     /// The timestamp for when the token was created, in milliseconds.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: f64,
     /// The timestamp for when the token was last updated, in milliseconds.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: f64,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    CreateAdminPortalLinkTokenResponse {
+        plain object = "object";
+        plain id = "id";
+        plain admin_portal_link_id = "admin_portal_link_id";
+        plain instance_id = "instance_id";
+        option organization_id = "organization_id";
+        option it_contact_id = "it_contact_id";
+        plain scopes = "scopes";
+        plain token = "token";
+        plain revoked = "revoked";
+        option revocation_reason = "revocation_reason";
+        plain expired = "expired";
+        option expiration = "expiration";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+    }
 }
 
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /agents/tasks` ([`create`](crate::client::AgentTasksApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateAgentTask {
     /// Identifies the user on whose behalf the agent task is created.
     /// Exactly one of user_id or identifier must be provided.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub on_behalf_of: CreateAgentTaskOnBehalfOf,
     /// The permissions granted to the agent task. Must be "*" (all permissions).
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub permissions: String,
     /// A name identifying the agent. Used to derive a stable agent_id per instance.
     /// Logged for audit purposes.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub agent_name: String,
     /// A description of the task being performed. Logged for audit purposes.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub task_description: String,
     /// The URL the user is redirected to after the agent task is accepted.
     /// Must be a valid absolute URL with an `https` scheme in production instances.
@@ -2265,12 +2531,22 @@ pub struct CreateAgentTask {
     /// The URL's domain must belong to one of the instance's associated domains
     /// (primary or satellite); otherwise the redirect will be rejected when the
     /// task ticket is consumed.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub redirect_url: String,
     /// The maximum duration that the session which will be created by the generated agent task should last.
     /// By default, the duration of a session created via an agent task lasts 30 minutes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_max_duration_in_seconds: Option<i64>,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    params CreateAgentTask {
+        plain on_behalf_of = "on_behalf_of";
+        plain permissions = "permissions";
+        plain agent_name = "agent_name";
+        plain task_description = "task_description";
+        plain redirect_url = "redirect_url";
+        option session_max_duration_in_seconds = "session_max_duration_in_seconds";
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -2335,43 +2611,53 @@ impl CreateAgentTask {
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// Identifies the user on whose behalf the agent task is created.
 /// Exactly one of user_id or identifier must be provided.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateAgentTaskOnBehalfOf {
     /// The ID of the user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// A verified identifier (e.g. email address) belonging to the user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    CreateAgentTaskOnBehalfOf {
+        option user_id = "user_id";
+        option identifier = "identifier";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `CreateBillingPriceRequest`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateBillingPriceRequest {
     /// The ID of the plan this price belongs to.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub plan_id: String,
     /// The currency code (e.g., "USD"). Defaults to USD.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// The monthly amount in cents. Use `0` for a complimentary price. Positive amounts must be at least $1 (100 cents).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub amount: Option<i64>,
     /// The monthly amount in cents when billed annually. Use `0` for a complimentary price. Positive amounts must be at least $1 (100 cents).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub annual_monthly_amount: Option<i64>,
     /// An optional description for this custom price.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Which billing periods this price supports. Inferred from amounts if omitted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub supported_billing_periods: Option<CreateBillingPriceRequestSupportedBillingPeriods>,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    CreateBillingPriceRequest {
+        plain plan_id = "plan_id";
+        option currency = "currency";
+        option amount = "amount";
+        option annual_monthly_amount = "annual_monthly_amount";
+        option description = "description";
+        option supported_billing_periods = "supported_billing_periods";
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -2390,16 +2676,20 @@ crate::client::models::string_enum! {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /blocklist_identifiers` ([`create`](crate::client::BlocklistIdentifiersApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateBlocklistIdentifier {
     /// The identifier to be added in the block-list.
     /// This can be an email address, a phone number, or a web3 wallet.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub identifier: String,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    params CreateBlocklistIdentifier {
+        plain identifier = "identifier";
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -2421,35 +2711,39 @@ impl CreateBlocklistIdentifier {
 }
 
 /// `CreateBulkInvitationsItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateBulkInvitationsItem {
     /// The email address the invitation will be sent to
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub email_address: String,
     /// Metadata that will be attached to the newly created invitation.
     /// The value of this property should be a well-formed JSON object.
     /// Once the user accepts the invitation and signs up, these metadata will end up in the user's public metadata.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub public_metadata: serde_json::Map<String, serde_json::Value>,
     /// The URL where the user is redirected upon visiting the invitation link, where they can accept the invitation. Required if you have implemented a [custom flow for handling application invitations](/docs/custom-flows/invitations).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_url: Option<String>,
     /// Optional flag which denotes whether an email invitation should be sent to the given email address.
     /// Defaults to true.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notify: Option<bool>,
     /// Whether an invitation should be created if there is already an existing invitation for this email
     /// address, or it's claimed by another user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ignore_existing: Option<bool>,
     /// The number of days the invitation will be valid for. By default, the invitation expires after 30 days.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in_days: Option<i64>,
     /// The slug of the email template to use for the invitation email.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub template_slug: Option<CreateBulkInvitationsItemTemplateSlug>,
+}
+
+crate::client::lenient::serde_object! {
+    CreateBulkInvitationsItem {
+        plain email_address = "email_address";
+        plain public_metadata = "public_metadata";
+        option redirect_url = "redirect_url";
+        option notify = "notify";
+        option ignore_existing = "ignore_existing";
+        option expires_in_days = "expires_in_days";
+        option template_slug = "template_slug";
+    }
 }
 
 crate::client::models::string_enum! {
@@ -2465,40 +2759,49 @@ crate::client::models::string_enum! {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `CreateBulkWaitlistEntriesItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateBulkWaitlistEntriesItem {
     /// The email address to add to the waitlist
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub email_address: String,
     /// Optional flag which denotes whether a confirmation email should be sent to the given email address.
     /// Defaults to `true`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notify: Option<bool>,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    CreateBulkWaitlistEntriesItem {
+        plain email_address = "email_address";
+        option notify = "notify";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /directories` ([`create`](crate::client::DirectoriesApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateDirectory {
     /// The ID of the enterprise connection to associate with this directory.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub enterprise_connection_id: String,
     /// A human-friendly name for the directory.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The identity provider for this directory.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub provider: String,
     /// Optional directory group to organization role mappings to create with the directory.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_role_mappings: Option<Vec<CreateDirectoryGroupRoleMappingsItem>>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    params CreateDirectory {
+        plain enterprise_connection_id = "enterprise_connection_id";
+        option name = "name";
+        plain provider = "provider";
+        option group_role_mappings = "group_role_mappings";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -2547,26 +2850,30 @@ impl CreateDirectory {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /directories/{directory_id}/group_role_mappings` ([`create_group_role_mapping`](crate::client::DirectoriesApi::create_group_role_mapping)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateDirectoryGroupRoleMapping {
     /// The group ID from the identity provider. Exactly one of `directory_group_id` or `scim_group_id` is required.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub directory_group_id: Option<String>,
     /// The legacy name for `directory_group_id`. Send either one, or both with the same value; sending both with different values is rejected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scim_group_id: Option<String>,
     /// The ID of the organization role to assign to members of the group.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub role_id: String,
     /// The precedence for this mapping. Lower values take priority when a user belongs
     /// to multiple mapped groups. If omitted, the mapping is appended with the
     /// next-highest precedence.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub precedence: Option<i64>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    params CreateDirectoryGroupRoleMapping {
+        option directory_group_id = "directory_group_id";
+        option scim_group_id = "scim_group_id";
+        plain role_id = "role_id";
+        option precedence = "precedence";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -2608,57 +2915,66 @@ impl CreateDirectoryGroupRoleMapping {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `CreateDirectoryGroupRoleMappingsItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateDirectoryGroupRoleMappingsItem {
     /// The group ID from the identity provider. Exactly one of `directory_group_id` or `scim_group_id` is required.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub directory_group_id: Option<String>,
     /// The legacy name for `directory_group_id`. Send either one, or both with the same value; sending both with different values is rejected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scim_group_id: Option<String>,
     /// Optional display name for the group.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub directory_group_display_name: Option<String>,
     /// The legacy name for `directory_group_display_name`. Send either one, or both with the same value; sending both with different values is rejected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scim_group_display_name: Option<String>,
     /// The organization role ID to assign to members of the group.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub role_id: String,
     /// The precedence for this mapping. If omitted, precedence is assigned by array order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub precedence: Option<i64>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    CreateDirectoryGroupRoleMappingsItem {
+        option directory_group_id = "directory_group_id";
+        option scim_group_id = "scim_group_id";
+        option directory_group_display_name = "directory_group_display_name";
+        option scim_group_display_name = "scim_group_display_name";
+        plain role_id = "role_id";
+        option precedence = "precedence";
+    }
 }
 
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /email_addresses` ([`create`](crate::client::EmailAddressesApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateEmailAddress {
     /// The ID representing the user
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub user_id: String,
     /// The new email address. Must adhere to the RFC 5322 specification for email address format.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub email_address: String,
     /// When created, the email address will be marked as verified.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
     /// Create this email address as the primary email address for the user.
     /// Default: false, unless it is the first email address.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary: Option<bool>,
     /// If set to `true` and the email address is created as the user's new primary,
     /// the previous primary email address is notified of the change.
     /// By default, no notification is sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notify_primary_email_address_changed: Option<bool>,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    params CreateEmailAddress {
+        plain user_id = "user_id";
+        plain email_address = "email_address";
+        option verified = "verified";
+        option primary = "primary";
+        option notify_primary_email_address_changed = "notify_primary_email_address_changed";
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -2707,40 +3023,44 @@ impl CreateEmailAddress {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /enterprise_connections` ([`create`](crate::client::EnterpriseConnectionsApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateEnterpriseConnection {
     /// The display name of the connection
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// The identity provider (e.g. saml_custom, oidc_custom, oidc_github_enterprise, oidc_gitlab)
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub provider: CreateEnterpriseConnectionProvider,
     /// Domains associated with the enterprise connection (required; at least one). Values are normalized to lowercase. Each domain must be a valid fully qualified domain name.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub domains: Vec<String>,
     /// Organization ID when the connection is linked to an organization
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// Whether this connection supports account linking via organization membership
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_organization_account_linking: Option<bool>,
     /// Whether the enterprise connection is active. When true, IdP metadata must be provided via the `saml` object.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// SAML connection-specific properties. Only applied when the enterprise connection uses SAML (e.g. provider is saml_custom).
     /// Use this to set IdP configuration, attribute mapping, and other SAML-specific settings at creation time.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub saml: Option<CreateEnterpriseConnectionSaml>,
     /// OIDC connection-specific properties. Only applied when the enterprise connection uses OIDC (e.g. provider is oidc_custom, oidc_github_enterprise, or oidc_gitlab).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc: Option<CreateEnterpriseConnectionOidc>,
     /// Custom attributes to map from the IdP to the user's profile via SSO or SCIM provisioning. Requires the custom attributes feature to be enabled for the instance.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_attributes: Option<Vec<CreateEnterpriseConnectionCustomAttributesItem>>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    params CreateEnterpriseConnection {
+        plain name = "name";
+        plain provider = "provider";
+        plain domains = "domains";
+        option organization_id = "organization_id";
+        option allow_organization_account_linking = "allow_organization_account_linking";
+        option active = "active";
+        option saml = "saml";
+        option oidc = "oidc";
+        option custom_attributes = "custom_attributes";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -2824,58 +3144,68 @@ impl CreateEnterpriseConnection {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `CreateEnterpriseConnectionCustomAttributesItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateEnterpriseConnectionCustomAttributesItem {
     /// Display name for the custom attribute
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// Key used to store the attribute in the user's metadata
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub key: String,
     /// Path to extract the attribute value from SSO claims
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sso_path: Option<String>,
     /// GJSON path to extract the attribute value from SCIM user resources
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scim_path: Option<String>,
     /// The new name for `scim_path`. Send either one, or both with the same value; sending both with different values is rejected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub directory_path: Option<String>,
     /// When true, the attribute supports multiple values; values from the IdP are written to public_metadata as an array. Defaults to false.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub multi_valued: Option<bool>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    CreateEnterpriseConnectionCustomAttributesItem {
+        plain name = "name";
+        plain key = "key";
+        option sso_path = "sso_path";
+        option scim_path = "scim_path";
+        option directory_path = "directory_path";
+        option multi_valued = "multi_valued";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// OIDC connection-specific properties. Only applied when the enterprise connection uses OIDC (e.g. provider is oidc_custom, oidc_github_enterprise, or oidc_gitlab).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateEnterpriseConnectionOidc {
     /// OIDC client ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// OIDC client secret
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
     /// OIDC discovery URL
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub discovery_url: Option<String>,
     /// OIDC authorization URL
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_url: Option<String>,
     /// OIDC token URL
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_url: Option<String>,
     /// OIDC userinfo URL
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_info_url: Option<String>,
     /// Whether PKCE is required (must be true for public clients with no client secret)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requires_pkce: Option<bool>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    CreateEnterpriseConnectionOidc {
+        option client_id = "client_id";
+        option client_secret = "client_secret";
+        option discovery_url = "discovery_url";
+        option auth_url = "auth_url";
+        option token_url = "token_url";
+        option user_info_url = "user_info_url";
+        option requires_pkce = "requires_pkce";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -2903,76 +3233,91 @@ crate::client::models::string_enum! {
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// SAML connection-specific properties. Only applied when the enterprise connection uses SAML (e.g. provider is saml_custom).
 /// Use this to set IdP configuration, attribute mapping, and other SAML-specific settings at creation time.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateEnterpriseConnectionSaml {
     /// IdP entity ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_entity_id: Option<String>,
     /// IdP SSO URL
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_sso_url: Option<String>,
     /// IdP certificate (PEM)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_certificate: Option<String>,
     /// URL to IdP metadata
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_metadata_url: Option<String>,
     /// Raw IdP metadata XML
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_metadata: Option<String>,
     /// Attribute mapping for SAML attributes
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attribute_mapping: Option<CreateEnterpriseConnectionSamlAttributeMapping>,
     /// `allow_subdomains`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_subdomains: Option<bool>,
     /// `allow_idp_initiated`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_idp_initiated: Option<bool>,
     /// `force_authn`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub force_authn: Option<bool>,
     /// Configuration for the login_hint sent to the IdP on SSO sign-in
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub login_hint: Option<CreateEnterpriseConnectionSamlLoginHint>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    CreateEnterpriseConnectionSaml {
+        option idp_entity_id = "idp_entity_id";
+        option idp_sso_url = "idp_sso_url";
+        option idp_certificate = "idp_certificate";
+        option idp_metadata_url = "idp_metadata_url";
+        option idp_metadata = "idp_metadata";
+        option attribute_mapping = "attribute_mapping";
+        option allow_subdomains = "allow_subdomains";
+        option allow_idp_initiated = "allow_idp_initiated";
+        option force_authn = "force_authn";
+        option login_hint = "login_hint";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Attribute mapping for SAML attributes
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateEnterpriseConnectionSamlAttributeMapping {
     /// `user_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// `email_address`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<String>,
     /// `first_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// `last_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    CreateEnterpriseConnectionSamlAttributeMapping {
+        option user_id = "user_id";
+        option email_address = "email_address";
+        option first_name = "first_name";
+        option last_name = "last_name";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Configuration for the login_hint sent to the IdP on SSO sign-in
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateEnterpriseConnectionSamlLoginHint {
     /// Controls the login_hint sent to the IdP on SSO sign-in
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub mode: CreateEnterpriseConnectionSamlLoginHintMode,
     /// The user public_metadata key whose value is sent as the login_hint when mode is custom_attribute
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    CreateEnterpriseConnectionSamlLoginHint {
+        plain mode = "mode";
+        option source = "source";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -2991,33 +3336,37 @@ crate::client::models::string_enum! {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `POST /jwt_templates` ([`create`](crate::client::JwtTemplatesApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateJwtTemplate {
     /// JWT template name
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// JWT template claims in JSON format
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub claims: serde_json::Map<String, serde_json::Value>,
     /// JWT lifetime
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub lifetime: Option<i64>,
     /// JWT allowed clock skew
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_clock_skew: Option<i64>,
     /// Whether a custom signing key/algorithm is also provided for this template
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_signing_key: Option<bool>,
     /// The custom signing algorithm to use when minting JWTs. Required if `custom_signing_key` is `true`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub signing_algorithm: Option<String>,
     /// The custom signing private key to use when minting JWTs. Required if `custom_signing_key` is `true`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub signing_key: Option<String>,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    params CreateJwtTemplate {
+        plain name = "name";
+        plain claims = "claims";
+        option lifetime = "lifetime";
+        option allowed_clock_skew = "allowed_clock_skew";
+        option custom_signing_key = "custom_signing_key";
+        option signing_algorithm = "signing_algorithm";
+        option signing_key = "signing_key";
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -3081,36 +3430,40 @@ impl CreateJwtTemplate {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /oauth_applications` ([`create`](crate::client::OAuthApplicationsApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateOauthApplication {
     /// The name of the new OAuth application.
     /// Max length: 256
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// An array of redirect URIs of the new OAuth application
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_uris: Option<Vec<String>>,
     /// The callback URL of the new OAuth application
     ///
     /// Deprecated by Clerk.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
     /// Define the allowed scopes for the new OAuth applications that dictate the user payload of the OAuth user info endpoint. Available scopes are `profile`, `email`, `public_metadata`, `private_metadata`. Provide the requested scopes as a string, separated by spaces.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scopes: Option<String>,
     /// True to enable a consent screen to display in the authentication flow.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub consent_screen_enabled: Option<bool>,
     /// True to require the Proof Key of Code Exchange (PKCE) flow.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pkce_required: Option<bool>,
     /// If true, this client is public and you can use the Proof Key of Code Exchange (PKCE) flow.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub public: Option<bool>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    params CreateOauthApplication {
+        plain name = "name";
+        option redirect_uris = "redirect_uris";
+        option callback_url = "callback_url";
+        option scopes = "scopes";
+        option consent_screen_enabled = "consent_screen_enabled";
+        option pkce_required = "pkce_required";
+        option public = "public";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -3168,21 +3521,24 @@ impl CreateOauthApplication {
 }
 
 /// The body of `POST /organizations/{organization_id}/domains` ([`create_domain`](crate::client::OrganizationsApi::create_domain)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateOrganizationDomain {
     /// The name of the new domain
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The enrollment_mode for the new domain. This can be `automatic_invitation`, `automatic_suggestion`, `manual_invitation` or `enterprise_sso`
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enrollment_mode: Option<String>,
     /// The status of domain's verification. Defaults to true
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
+}
+
+crate::client::lenient::serde_object! {
+    params CreateOrganizationDomain {
+        option name = "name";
+        option enrollment_mode = "enrollment_mode";
+        option verified = "verified";
+    }
 }
 
 impl CreateOrganizationDomain {
@@ -3206,58 +3562,66 @@ impl CreateOrganizationDomain {
 }
 
 /// `CreateOrganizationInvitationBulkItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateOrganizationInvitationBulkItem {
     /// The email address of the new member that is going to be invited to the organization
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub email_address: String,
     /// The ID of the user that invites the new member to the organization.
     /// Must be an administrator in the organization.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inviter_user_id: Option<String>,
     /// The role of the new member in the organization
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub role: String,
     /// Metadata saved on the organization invitation, read-only from the Frontend API and fully accessible (read/write) from the Backend API.
     /// When the organization invitation is accepted, the metadata will be transferred to the newly created organization membership.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub public_metadata: serde_json::Map<String, serde_json::Value>,
     /// Metadata saved on the organization invitation, fully accessible (read/write) from the Backend API but not visible from the Frontend API.
     /// When the organization invitation is accepted, the metadata will be transferred to the newly created organization membership.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub private_metadata: serde_json::Map<String, serde_json::Value>,
     /// Optional URL that the invitee will be redirected to once they accept the invitation by clicking the join link in the invitation email.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_url: Option<String>,
     /// The number of days the invitation will be valid for. By default, the invitation has a 30 days expire.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in_days: Option<i64>,
     /// Optional flag which denotes whether an email invitation should be sent to the given email address.
     /// Defaults to `true`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notify: Option<bool>,
+}
+
+crate::client::lenient::serde_object! {
+    CreateOrganizationInvitationBulkItem {
+        plain email_address = "email_address";
+        option inviter_user_id = "inviter_user_id";
+        plain role = "role";
+        plain public_metadata = "public_metadata";
+        plain private_metadata = "private_metadata";
+        option redirect_url = "redirect_url";
+        option expires_in_days = "expires_in_days";
+        option notify = "notify";
+    }
 }
 
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `POST /organization_permissions` ([`create`](crate::client::OrganizationPermissionsApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateOrganizationPermission {
     /// The name of the permission.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// The key of the permission. Must have the format "org:feature:action" where feature and action are segments consisting of lowercase letters, digits, or underscores, for example "org:billing:manage" or "org:team:read". Cannot begin with "org:sys_" as that prefix is reserved for system permissions.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub key: String,
     /// A description of the permission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+}
+
+#[cfg(feature = "roles")]
+crate::client::lenient::serde_object! {
+    params CreateOrganizationPermission {
+        plain name = "name";
+        plain key = "key";
+        option description = "description";
+    }
 }
 
 #[cfg(feature = "roles")]
@@ -3294,27 +3658,31 @@ impl CreateOrganizationPermission {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `POST /organization_roles` ([`create`](crate::client::OrganizationRolesApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateOrganizationRole {
     /// The name of the new organization role
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// A unique key for the organization role. Must start with 'org:' and contain only lowercase alphanumeric characters and underscores.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub key: String,
     /// Optional description for the role
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Array of permission IDs to assign to the role
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<String>>,
     /// Whether this role should be included in the initial role set
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub include_in_initial_role_set: Option<bool>,
+}
+
+#[cfg(feature = "roles")]
+crate::client::lenient::serde_object! {
+    params CreateOrganizationRole {
+        plain name = "name";
+        plain key = "key";
+        option description = "description";
+        option permissions = "permissions";
+        option include_in_initial_role_set = "include_in_initial_role_set";
+    }
 }
 
 #[cfg(feature = "roles")]
@@ -3363,28 +3731,32 @@ impl CreateOrganizationRole {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /phone_numbers` ([`create`](crate::client::PhoneNumbersApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreatePhoneNumber {
     /// The ID representing the user
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub user_id: String,
     /// The new phone number. Must adhere to the E.164 standard for phone number format.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub phone_number: String,
     /// When created, the phone number will be marked as verified.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
     /// Create this phone number as the primary phone number for the user. Default: false, unless it is the first phone number.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary: Option<bool>,
     /// Create this phone number as reserved for multi-factor authentication. The phone number must also be verified.
     /// If there are no other reserved second factors, the phone number will be set as the default second factor.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reserved_for_second_factor: Option<bool>,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    params CreatePhoneNumber {
+        plain user_id = "user_id";
+        plain phone_number = "phone_number";
+        option verified = "verified";
+        option primary = "primary";
+        option reserved_for_second_factor = "reserved_for_second_factor";
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -3433,15 +3805,19 @@ impl CreatePhoneNumber {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `POST /redirect_urls` ([`create`](crate::client::RedirectUrlsApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateRedirectUrl {
     /// The full URL value prefixed with `<https://>` or a custom scheme e.g. `"<https://my-app.com/oauth-callback">` or `"my-app://oauth-callback"`
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub url: String,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    params CreateRedirectUrl {
+        plain url = "url";
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -3465,38 +3841,42 @@ impl CreateRedirectUrl {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `POST /role_sets` ([`create`](crate::client::RoleSetsApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateRoleSet {
     /// The name of the new role set
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// A unique key for the role set. Must start with 'role_set:' and contain only lowercase alphanumeric characters and underscores.
     /// If not provided, a key will be generated from the name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// Optional description for the role set
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The key of the role to use as the default role for new organization members.
     /// Must be one of the roles in the `roles` array.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub default_role_key: String,
     /// The key of the role to assign to organization creators.
     /// Must be one of the roles in the `roles` array.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub creator_role_key: String,
     /// The type of the role set. "initial" role sets are the default for new organizations.
     /// Only one role set can be "initial" per instance.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<CreateRoleSetType>,
     /// Array of role keys to include in the role set.
     /// Must contain at least one role and no more than 10 roles.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub roles: Vec<String>,
+}
+
+#[cfg(feature = "roles")]
+crate::client::lenient::serde_object! {
+    params CreateRoleSet {
+        plain name = "name";
+        option key = "key";
+        option description = "description";
+        plain default_role_key = "default_role_key";
+        plain creator_role_key = "creator_role_key";
+        option r#type = "type";
+        plain roles = "roles";
+    }
 }
 
 #[cfg(feature = "roles")]
@@ -3576,53 +3956,57 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /saml_connections` ([`create`](crate::client::SamlConnectionsApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateSamlConnection {
     /// The name to use as a label for this SAML Connection
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// The domain of your organization. Sign in flows using an email with this domain, will use this SAML Connection.
     ///
     /// Deprecated by Clerk.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// The domains of your organization. Sign in flows using an email with one of these domains, will use this SAML Connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub domains: Option<Vec<String>>,
     /// The IdP provider of the connection.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub provider: CreateSamlConnectionProvider,
     /// The Entity ID as provided by the IdP
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_entity_id: Option<String>,
     /// The Single-Sign On URL as provided by the IdP
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_sso_url: Option<String>,
     /// The X.509 certificate as provided by the IdP
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_certificate: Option<String>,
     /// The URL which serves the IdP metadata. If present, it takes priority over the corresponding individual properties
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_metadata_url: Option<String>,
     /// The XML content of the IdP metadata file. If present, it takes priority over the corresponding individual properties
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_metadata: Option<String>,
     /// The ID of the organization to which users of this SAML Connection will be added
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// Define the attribute name mapping between Identity Provider and Clerk's user properties
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attribute_mapping: Option<CreateSamlConnectionAttributeMapping>,
     /// Enable or deactivate ForceAuthn
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub force_authn: Option<bool>,
     /// Configuration for the login_hint sent to the IdP on SSO sign-in
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub login_hint: Option<CreateSamlConnectionLoginHint>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    params CreateSamlConnection {
+        plain name = "name";
+        option domain = "domain";
+        option domains = "domains";
+        plain provider = "provider";
+        option idp_entity_id = "idp_entity_id";
+        option idp_sso_url = "idp_sso_url";
+        option idp_certificate = "idp_certificate";
+        option idp_metadata_url = "idp_metadata_url";
+        option idp_metadata = "idp_metadata";
+        option organization_id = "organization_id";
+        option attribute_mapping = "attribute_mapping";
+        option force_authn = "force_authn";
+        option login_hint = "login_hint";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -3722,37 +4106,47 @@ impl CreateSamlConnection {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Define the attribute name mapping between Identity Provider and Clerk's user properties
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateSamlConnectionAttributeMapping {
     /// `user_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// `email_address`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<String>,
     /// `first_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// `last_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    CreateSamlConnectionAttributeMapping {
+        option user_id = "user_id";
+        option email_address = "email_address";
+        option first_name = "first_name";
+        option last_name = "last_name";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Configuration for the login_hint sent to the IdP on SSO sign-in
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateSamlConnectionLoginHint {
     /// Controls the login_hint sent to the IdP on SSO sign-in
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub mode: CreateSamlConnectionLoginHintMode,
     /// The user public_metadata key whose value is sent as the login_hint when mode is custom_attribute
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    CreateSamlConnectionLoginHint {
+        plain mode = "mode";
+        option source = "source";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -3786,24 +4180,28 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /scim_directories` ([`create`](crate::client::ScimDirectoriesApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateScimDirectory {
     /// The ID of the enterprise connection to associate with this directory.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub enterprise_connection_id: String,
     /// A human-friendly name for the directory.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The identity provider for this directory.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub provider: String,
     /// Optional SCIM group to organization role mappings to create with the directory.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_role_mappings: Option<Vec<CreateScimDirectoryGroupRoleMappingsItem>>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    params CreateScimDirectory {
+        plain enterprise_connection_id = "enterprise_connection_id";
+        option name = "name";
+        plain provider = "provider";
+        option group_role_mappings = "group_role_mappings";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -3852,44 +4250,53 @@ impl CreateScimDirectory {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `CreateScimDirectoryGroupRoleMappingsItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct CreateScimDirectoryGroupRoleMappingsItem {
     /// The SCIM group ID from the identity provider.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub scim_group_id: String,
     /// Optional display name for the SCIM group.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scim_group_display_name: Option<String>,
     /// The organization role ID to assign to members of the SCIM group.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub role_id: String,
     /// The precedence for this mapping. If omitted, precedence is assigned by array order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub precedence: Option<i64>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    CreateScimDirectoryGroupRoleMappingsItem {
+        plain scim_group_id = "scim_group_id";
+        option scim_group_display_name = "scim_group_display_name";
+        plain role_id = "role_id";
+        option precedence = "precedence";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /scim_directories/{scim_directory_id}/group_role_mappings` ([`create_group_role_mapping`](crate::client::ScimDirectoriesApi::create_group_role_mapping)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateScimGroupRoleMapping {
     /// The SCIM group ID from the identity provider.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub scim_group_id: String,
     /// The ID of the organization role to assign to members of the SCIM group.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub role_id: String,
     /// The precedence for this mapping. Lower values take priority when a user belongs
     /// to multiple mapped groups. If omitted, the mapping is appended with the
     /// next-highest precedence.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub precedence: Option<i64>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    params CreateScimGroupRoleMapping {
+        plain scim_group_id = "scim_group_id";
+        plain role_id = "role_id";
+        option precedence = "precedence";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -3926,23 +4333,27 @@ impl CreateScimGroupRoleMapping {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /sign_in_tokens` ([`create`](crate::client::SignInTokensApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateSignInToken {
     /// The ID of the user that can use the newly created sign in token
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub user_id: String,
     /// The ID of the organization to activate when the user signs in.
     /// Organizations must be enabled for the instance, and the user must be a member of the organization.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub org_id: Option<String>,
     /// Optional parameter to specify the life duration of the sign in token in seconds.
     /// By default, the duration is 30 days.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in_seconds: Option<i64>,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    params CreateSignInToken {
+        plain user_id = "user_id";
+        option org_id = "org_id";
+        option expires_in_seconds = "expires_in_seconds";
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -3978,19 +4389,23 @@ impl CreateSignInToken {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /waitlist_entries` ([`create`](crate::client::WaitlistEntriesApi::create)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct CreateWaitlistEntry {
     /// The email address to add to the waitlist
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub email_address: String,
     /// Optional flag which denotes whether a confirmation email should be sent to the given email address.
     /// Defaults to `true`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notify: Option<bool>,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    params CreateWaitlistEntry {
+        plain email_address = "email_address";
+        option notify = "notify";
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -4018,399 +4433,461 @@ impl CreateWaitlistEntry {
 }
 
 /// `DeleteBackupCodeResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteBackupCodeResponse {
     /// `user_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
 
+crate::client::lenient::serde_object! {
+    DeleteBackupCodeResponse {
+        option user_id = "user_id";
+    }
+}
+
 /// `DeleteTotpResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct DeleteTotpResponse {
     /// `user_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+}
+
+crate::client::lenient::serde_object! {
+    DeleteTotpResponse {
+        option user_id = "user_id";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// A directory configuration for provisioning users from an identity provider.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Directory {
     /// String representing the object's type. Always "directory".
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the directory.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// A human-friendly name for the directory.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// The ID of the associated enterprise connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enterprise_connection_id: Option<String>,
     /// The provisioning endpoint URL for this directory.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub endpoint_url: String,
     /// The identity provider for this directory.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub provider: String,
     /// Whether the directory is enabled.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub enabled: bool,
     /// Whether group-to-role mapping is enabled for this directory.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub group_role_mapping_enabled: bool,
     /// Mapping of user attributes to the directory attribute paths they are extracted from.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub attribute_mapping: serde_json::Map<String, serde_json::Value>,
     /// Custom attributes to map from the IdP to the user's profile via directory sync. Requires the custom attributes feature to be enabled for the instance.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub custom_attributes: Vec<DirectoryCustomAttributesItem>,
     /// The API key for authenticating provisioning requests. Only returned when the directory is created or the key is rotated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
     /// Unix timestamp when the directory was created.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp when the directory was last updated.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    Directory {
+        plain object = "object";
+        plain id = "id";
+        plain name = "name";
+        option enterprise_connection_id = "enterprise_connection_id";
+        plain endpoint_url = "endpoint_url";
+        plain provider = "provider";
+        plain enabled = "enabled";
+        plain group_role_mapping_enabled = "group_role_mapping_enabled";
+        plain attribute_mapping = "attribute_mapping";
+        plain custom_attributes = "custom_attributes";
+        option api_key = "api_key";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `DirectoryCustomAttributesItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct DirectoryCustomAttributesItem {
     /// Display name for the custom attribute
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Key used to store the attribute in the user's public/private/unsafe metadata
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// Path to extract the attribute value from SSO claims (SAML assertions or OIDC claims)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sso_path: Option<String>,
     /// The legacy name for `directory_path`. Carries the same value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scim_path: Option<String>,
     /// GJSON path to extract the attribute value from directory sync user resources
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub directory_path: Option<String>,
     /// When true, the attribute supports multiple values; values from the IdP are written to public_metadata as an array. Defaults to false.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub multi_valued: Option<bool>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    DirectoryCustomAttributesItem {
+        option name = "name";
+        option key = "key";
+        option sso_path = "sso_path";
+        option scim_path = "scim_path";
+        option directory_path = "directory_path";
+        option multi_valued = "multi_valued";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// A mapping from a directory group to an organization role. Members of the group are assigned the role; the lowest-precedence match wins when a user belongs to multiple mapped groups.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct DirectoryGroupRoleMapping {
     /// String representing the object's type. Always "directory_group_role_mapping".
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the directory group role mapping.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The ID of the directory this mapping belongs to.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub directory_id: String,
     /// The legacy name for `directory_id`. Carries the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub scim_directory_id: String,
     /// The group ID from the identity provider.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub directory_group_id: String,
     /// The legacy name for `directory_group_id`. Carries the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub scim_group_id: String,
     /// The display name of the group, as reported by the identity provider.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub directory_group_display_name: String,
     /// The legacy name for `directory_group_display_name`. Carries the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub scim_group_display_name: String,
     /// `role`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
     /// Mapping precedence, starting at 1. Lower values take priority when a user belongs to multiple mapped groups.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub precedence: i64,
     /// Unix timestamp (milliseconds) of when the mapping was created.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp (milliseconds) of when the mapping was last updated.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    DirectoryGroupRoleMapping {
+        plain object = "object";
+        plain id = "id";
+        plain directory_id = "directory_id";
+        plain scim_directory_id = "scim_directory_id";
+        plain directory_group_id = "directory_group_id";
+        plain scim_group_id = "scim_group_id";
+        plain directory_group_display_name = "directory_group_display_name";
+        plain scim_group_display_name = "scim_group_display_name";
+        option role = "role";
+        plain precedence = "precedence";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `DirectoryGroupRoleMappingDeleted`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct DirectoryGroupRoleMappingDeleted {
     /// String representing the object's type.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// The ID of the deleted directory group role mapping.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Whether the directory group role mapping was successfully deleted.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub deleted: bool,
 }
 
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    DirectoryGroupRoleMappingDeleted {
+        plain object = "object";
+        plain id = "id";
+        plain deleted = "deleted";
+    }
+}
+
 /// `DisableMfaResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct DisableMfaResponse {
     /// `user_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+}
+
+crate::client::lenient::serde_object! {
+    DisableMfaResponse {
+        option user_id = "user_id";
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `Domain`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Domain {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `name`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// `is_satellite`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub is_satellite: bool,
     /// `frontend_api_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub frontend_api_url: String,
     /// Null for satellite domains.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub accounts_portal_url: Option<String>,
     /// `proxy_url`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub proxy_url: Option<String>,
     /// `development_origin`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub development_origin: String,
     /// `cname_targets`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub cname_targets: Vec<CNameTarget>,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    Domain {
+        plain object = "object";
+        plain id = "id";
+        plain name = "name";
+        plain is_satellite = "is_satellite";
+        plain frontend_api_url = "frontend_api_url";
+        option accounts_portal_url = "accounts_portal_url";
+        option proxy_url = "proxy_url";
+        plain development_origin = "development_origin";
+        plain cname_targets = "cname_targets";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `EnterpriseConnection`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EnterpriseConnection {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// The enterprise connection ID
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The display name of the connection
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// `provider`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub provider: String,
     /// `logo_public_url`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub logo_public_url: Option<String>,
     /// Whether the enterprise connection is active
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub active: bool,
     /// Domains associated with the enterprise connection
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub domains: Vec<String>,
     /// Organization ID when the connection is linked to an organization
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// Controls whether to update the user's attributes on each sign-in
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sync_user_attributes: Option<bool>,
     /// When true, users cannot add additional identifications when using this connection
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_additional_identifications: Option<bool>,
     /// Whether this connection supports account linking via organization membership
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_organization_account_linking: Option<bool>,
     /// Custom attributes to map from the IdP to the user's profile via SSO or SCIM provisioning
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub custom_attributes: Vec<EnterpriseConnectionCustomAttributesItem>,
     /// Present when the enterprise connection uses SAML
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub saml_connection: Option<EnterpriseConnectionSamlConnection>,
     /// Present when the enterprise connection uses OIDC or EASIE
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub oauth_config: Option<EnterpriseConnectionOauthConfig>,
     /// Unix timestamp in milliseconds when the connection was created
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp in milliseconds when the connection was last updated
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    EnterpriseConnection {
+        plain object = "object";
+        plain id = "id";
+        plain name = "name";
+        plain provider = "provider";
+        option logo_public_url = "logo_public_url";
+        plain active = "active";
+        plain domains = "domains";
+        option organization_id = "organization_id";
+        option sync_user_attributes = "sync_user_attributes";
+        option disable_additional_identifications = "disable_additional_identifications";
+        option allow_organization_account_linking = "allow_organization_account_linking";
+        plain custom_attributes = "custom_attributes";
+        option saml_connection = "saml_connection";
+        option oauth_config = "oauth_config";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `EnterpriseConnectionCustomAttributesItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionCustomAttributesItem {
     /// Display name for the custom attribute
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// Key used to store the attribute in the user's public/private/unsafe metadata
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub key: String,
     /// Path to extract the attribute value from SSO claims (SAML assertions or OIDC claims)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sso_path: Option<String>,
     /// GJSON path to extract the attribute value from SCIM user resources
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scim_path: Option<String>,
     /// GJSON path to extract the attribute value from directory sync user resources. Same value as `scim_path`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub directory_path: Option<String>,
     /// When true, the attribute supports multiple values; values from the IdP are written to public_metadata as an array. Defaults to false.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub multi_valued: Option<bool>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    EnterpriseConnectionCustomAttributesItem {
+        plain name = "name";
+        plain key = "key";
+        option sso_path = "sso_path";
+        option scim_path = "scim_path";
+        option directory_path = "directory_path";
+        option multi_valued = "multi_valued";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Present when the enterprise connection uses OIDC or EASIE
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionOauthConfig {
     /// OAuth config ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Custom OIDC provider display name
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// OAuth provider key (e.g. oidc_custom, oidc_ghe_*, oidc_gitlab_ent_*)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub provider_key: Option<String>,
     /// OAuth client ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// OIDC discovery URL
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub discovery_url: Option<String>,
     /// OAuth authorization endpoint URL (present when configured or resolved from discovery)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_url: Option<String>,
     /// OAuth token endpoint URL (present when configured or resolved from discovery)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_url: Option<String>,
     /// OIDC userinfo endpoint URL (present when configured or resolved from discovery)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_info_url: Option<String>,
     /// Whether PKCE is required for this OAuth client
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requires_pkce: Option<bool>,
     /// Logo URL for the provider
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub logo_public_url: Option<String>,
     /// Unix timestamp in milliseconds when the config was created
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<i64>,
     /// Unix timestamp in milliseconds when the config was last updated
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<i64>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    EnterpriseConnectionOauthConfig {
+        option id = "id";
+        option name = "name";
+        option provider_key = "provider_key";
+        option client_id = "client_id";
+        option discovery_url = "discovery_url";
+        option auth_url = "auth_url";
+        option token_url = "token_url";
+        option user_info_url = "user_info_url";
+        option requires_pkce = "requires_pkce";
+        option logo_public_url = "logo_public_url";
+        option created_at = "created_at";
+        option updated_at = "updated_at";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Present when the enterprise connection uses SAML
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionSamlConnection {
     /// SAML connection ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// SAML connection display name
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// IdP entity ID (optional, when connection details are loaded)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_entity_id: Option<String>,
     /// IdP SSO URL (optional, when connection details are loaded)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_sso_url: Option<String>,
     /// IdP metadata URL (optional, when connection details are loaded)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_metadata_url: Option<String>,
     /// Assertion Consumer Service URL
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub acs_url: Option<String>,
     /// Service Provider entity ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sp_entity_id: Option<String>,
     /// Service Provider metadata URL
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sp_metadata_url: Option<String>,
     /// Whether the SAML connection is active
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Whether IdP-initiated SSO is allowed
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_idp_initiated: Option<bool>,
     /// Whether subdomains are allowed for domain matching
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_subdomains: Option<bool>,
     /// Whether to force re-authentication
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub force_authn: Option<bool>,
     /// Configuration for the login_hint sent to the IdP on SSO sign-in
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub login_hint: Option<EnterpriseConnectionSamlConnectionLoginHint>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    EnterpriseConnectionSamlConnection {
+        option id = "id";
+        option name = "name";
+        option idp_entity_id = "idp_entity_id";
+        option idp_sso_url = "idp_sso_url";
+        option idp_metadata_url = "idp_metadata_url";
+        option acs_url = "acs_url";
+        option sp_entity_id = "sp_entity_id";
+        option sp_metadata_url = "sp_metadata_url";
+        option active = "active";
+        option allow_idp_initiated = "allow_idp_initiated";
+        option allow_subdomains = "allow_subdomains";
+        option force_authn = "force_authn";
+        option login_hint = "login_hint";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Configuration for the login_hint sent to the IdP on SSO sign-in
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionSamlConnectionLoginHint {
     /// Controls the login_hint sent to the IdP on SSO sign-in
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub mode: EnterpriseConnectionSamlConnectionLoginHintMode,
     /// The user public_metadata key whose value is sent as the login_hint when mode is custom_attribute
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    EnterpriseConnectionSamlConnectionLoginHint {
+        plain mode = "mode";
+        option source = "source";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -4429,34 +4906,39 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `EnterpriseConnectionTestRun`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionTestRun {
     /// The test run ID
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The status of the test run
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: EnterpriseConnectionTestRunStatus,
     /// The type of enterprise connection the test run was performed against
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub connection_type: EnterpriseConnectionTestRunConnectionType,
     /// The user information parsed from the IdP response
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub parsed_user_info: Option<EnterpriseConnectionTestRunParsedUserInfo>,
     /// Log entries captured during the test run
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub logs: Vec<EnterpriseConnectionTestRunLogsItem>,
     /// SAML-specific metadata, present for SAML connections
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub saml: Option<EnterpriseConnectionTestRunSaml>,
     /// OAuth-specific metadata, present for OIDC connections
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub oauth: Option<EnterpriseConnectionTestRunOauth>,
     /// Unix timestamp in milliseconds when the test run was created
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    EnterpriseConnectionTestRun {
+        plain id = "id";
+        plain status = "status";
+        plain connection_type = "connection_type";
+        option parsed_user_info = "parsed_user_info";
+        plain logs = "logs";
+        option saml = "saml";
+        option oauth = "oauth";
+        plain created_at = "created_at";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -4473,91 +4955,116 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `EnterpriseConnectionTestRunLogsItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionTestRunLogsItem {
     /// `level`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub level: String,
     /// `code`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// `short_message`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub short_message: Option<String>,
     /// `message`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub message: String,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    EnterpriseConnectionTestRunLogsItem {
+        plain level = "level";
+        option code = "code";
+        option short_message = "short_message";
+        plain message = "message";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// OAuth-specific metadata, present for OIDC connections
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionTestRunOauth {
     /// `id_token`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id_token: Option<String>,
     /// `access_token`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
     /// `user_info`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_info: Option<String>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    EnterpriseConnectionTestRunOauth {
+        option id_token = "id_token";
+        option access_token = "access_token";
+        option user_info = "user_info";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The user information parsed from the IdP response
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionTestRunParsedUserInfo {
     /// `email_address`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<String>,
     /// `first_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// `last_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// `user_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    EnterpriseConnectionTestRunParsedUserInfo {
+        option email_address = "email_address";
+        option first_name = "first_name";
+        option last_name = "last_name";
+        option user_id = "user_id";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `EnterpriseConnectionTestRunResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionTestRunResponse {
     /// A short-lived URL that can be used to initiate the test run flow
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub url: String,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    EnterpriseConnectionTestRunResponse {
+        plain url = "url";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// SAML-specific metadata, present for SAML connections
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct EnterpriseConnectionTestRunSaml {
     /// `saml_request`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub saml_request: Option<String>,
     /// `saml_response`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub saml_response: Option<String>,
     /// `relay_state`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub relay_state: Option<String>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    EnterpriseConnectionTestRunSaml {
+        option saml_request = "saml_request";
+        option saml_response = "saml_response";
+        option relay_state = "relay_state";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -4576,96 +5083,115 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `ExtendFreeTrialRequest`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ExtendFreeTrialRequest {
     /// RFC3339 timestamp to extend the free trial to.
     /// Must be in the future and not more than 365 days from now.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub extend_to: String,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    ExtendFreeTrialRequest {
+        plain extend_to = "extend_to";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `FeatureResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct FeatureResponse {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the feature.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The name of the feature.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// The description of the feature.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The URL-friendly slug for the feature.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub slug: String,
     /// The URL of the feature's avatar image.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub avatar_url: Option<String>,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    FeatureResponse {
+        plain object = "object";
+        plain id = "id";
+        plain name = "name";
+        option description = "description";
+        plain slug = "slug";
+        option avatar_url = "avatar_url";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `FeatureResponse2`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct FeatureResponse2 {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the feature.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The name of the feature.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// The description of the feature.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub description: String,
     /// The URL-friendly slug for the feature.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub slug: String,
     /// The URL of the feature's avatar image.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub avatar_url: String,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    FeatureResponse2 {
+        plain object = "object";
+        plain id = "id";
+        plain name = "name";
+        plain description = "description";
+        plain slug = "slug";
+        plain avatar_url = "avatar_url";
+    }
 }
 
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// The query parameters of `GET /billing/prices` ([`list_prices`](crate::client::BillingApi::list_prices)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct GetBillingPriceList {
     /// Whether to paginate the results.
     /// If true, the results will be paginated.
     /// If false, the results will not be paginated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub paginated: Option<bool>,
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Filter prices by plan ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_id: Option<String>,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    params GetBillingPriceList {
+        option paginated = "paginated";
+        option limit = "limit";
+        option offset = "offset";
+        option plan_id = "plan_id";
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -4699,26 +5225,30 @@ impl GetBillingPriceList {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// The query parameters of `GET /billing/statements` ([`list_statements`](crate::client::BillingApi::list_statements)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct GetBillingStatementList {
     /// Whether to paginate the results.
     /// If true, the results will be paginated.
     /// If false, the results will not be paginated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub paginated: Option<bool>,
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    params GetBillingStatementList {
+        option paginated = "paginated";
+        option limit = "limit";
+        option offset = "offset";
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -4746,26 +5276,30 @@ impl GetBillingStatementList {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// The query parameters of `GET /billing/statements/{statementID}/payment_attempts` ([`get_statement_payment_attempts`](crate::client::BillingApi::get_statement_payment_attempts)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct GetBillingStatementPaymentAttempts {
     /// Whether to paginate the results.
     /// If true, the results will be paginated.
     /// If false, the results will not be paginated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub paginated: Option<bool>,
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    params GetBillingStatementPaymentAttempts {
+        option paginated = "paginated";
+        option limit = "limit";
+        option offset = "offset";
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -4793,21 +5327,25 @@ impl GetBillingStatementPaymentAttempts {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The query parameters of `GET /clients` ([`list`](crate::client::ClientsApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct GetClientList {
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    params GetClientList {
+        option limit = "limit";
+        option offset = "offset";
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -4829,29 +5367,33 @@ impl GetClientList {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// The query parameters of `GET /billing/plans` ([`list_plans`](crate::client::BillingApi::list_plans)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct GetCommercePlanList {
     /// Whether to paginate the results.
     /// If true, the results will be paginated.
     /// If false, the results will not be paginated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub paginated: Option<bool>,
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Filter plans by payer type
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payer_type: Option<GetCommercePlanListPayerType>,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    params GetCommercePlanList {
+        option paginated = "paginated";
+        option limit = "limit";
+        option offset = "offset";
+        option payer_type = "payer_type";
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -4896,41 +5438,45 @@ crate::client::models::string_enum! {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// The query parameters of `GET /billing/subscription_items` ([`list_subscription_items`](crate::client::BillingApi::list_subscription_items)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct GetCommerceSubscriptionItemList {
     /// Whether to paginate the results.
     /// If true, the results will be paginated.
     /// If false, the results will not be paginated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub paginated: Option<bool>,
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Filter subscription items by status
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<GetCommerceSubscriptionItemListStatus>,
     /// Filter subscription items by payer type
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payer_type: Option<GetCommerceSubscriptionItemListPayerType>,
     /// Filter subscription items by plan ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub plan_id: Option<String>,
     /// Whether to include free plan subscription items
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub include_free: Option<bool>,
     /// Search query to filter subscription items
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    params GetCommerceSubscriptionItemList {
+        option paginated = "paginated";
+        option limit = "limit";
+        option offset = "offset";
+        option status = "status";
+        option payer_type = "payer_type";
+        option plan_id = "plan_id";
+        option include_free = "include_free";
+        option query = "query";
+    }
 }
 
 #[cfg(feature = "billing")]
@@ -5019,36 +5565,39 @@ crate::client::models::string_enum! {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The query parameters of `GET /public/interstitial` ([`get_public_interstitial`](crate::client::MiscellaneousApi::get_public_interstitial)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct GetPublicInterstitial {
     /// Please use `frontend_api` instead
     ///
     /// Deprecated by Clerk.
-    #[serde(rename = "frontendApi")]
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub frontend_api_deprecated: Option<String>,
     /// The Frontend API key of your instance
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub frontend_api: Option<String>,
     /// The publishable key of your instance
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub publishable_key: Option<String>,
     /// The proxy URL of your instance
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub proxy_url: Option<String>,
     /// The domain of your instance
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// The sign in URL of your instance
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_in_url: Option<String>,
     /// Whether to use the domain for the script URL
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub use_domain_for_script: Option<bool>,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    params GetPublicInterstitial {
+        option frontend_api_deprecated = "frontendApi";
+        option frontend_api = "frontend_api";
+        option publishable_key = "publishable_key";
+        option proxy_url = "proxy_url";
+        option domain = "domain";
+        option sign_in_url = "sign_in_url";
+        option use_domain_for_script = "use_domain_for_script";
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -5100,26 +5649,30 @@ impl GetPublicInterstitial {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The query parameters of `GET /templates/{template_type}` ([`list`](crate::client::TemplatesApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct GetTemplateList {
     /// Whether to paginate the results.
     /// If true, the results will be paginated.
     /// If false, the results will not be paginated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub paginated: Option<bool>,
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    params GetTemplateList {
+        option paginated = "paginated";
+        option limit = "limit";
+        option offset = "offset";
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -5147,63 +5700,76 @@ impl GetTemplateList {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `Instance`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Instance {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `environment_type`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub environment_type: String,
     /// `allowed_origins`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub allowed_origins: Vec<String>,
     /// The ID of the Clerk workspace that owns the instance's application. It is null when the application has no owner.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub workspace_id: Option<String>,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    Instance {
+        plain object = "object";
+        plain id = "id";
+        plain environment_type = "environment_type";
+        plain allowed_origins = "allowed_origins";
+        option workspace_id = "workspace_id";
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// Per-instance SMS communication settings, including the SMS country blocklist.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct InstanceCommunication {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// ISO 3166-1 alpha-2 country codes that are blocked for SMS delivery on this instance. Codes that aren't recognized are silently dropped.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub blocked_country_codes: Vec<String>,
 }
 
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    InstanceCommunication {
+        plain object = "object";
+        plain blocked_country_codes = "blocked_country_codes";
+    }
+}
+
 /// The query parameters of `GET /organization_memberships` ([`list_instance_memberships`](crate::client::OrganizationsApi::list_instance_memberships)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct InstanceGetOrganizationMemberships {
     /// Sorts organizations memberships by phone_number, email_address, created_at, first_name, last_name or username.
     /// By prepending one of those values with + or -,
     /// we can choose to sort in ascending (ASC) or descending (DESC) order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_by: Option<String>,
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+crate::client::lenient::serde_object! {
+    params InstanceGetOrganizationMemberships {
+        option order_by = "order_by";
+        option limit = "limit";
+        option offset = "offset";
+    }
 }
 
 impl InstanceGetOrganizationMemberships {
@@ -5229,92 +5795,111 @@ impl InstanceGetOrganizationMemberships {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `InstanceProtect`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct InstanceProtect {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `rules_enabled`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub rules_enabled: bool,
     /// `specter_enabled`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub specter_enabled: bool,
     /// Whether the instance has opted out of the Protect prerequisite checks, asserting its setup already meets the requirements.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub checks_bypassed: bool,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    InstanceProtect {
+        plain object = "object";
+        plain rules_enabled = "rules_enabled";
+        plain specter_enabled = "specter_enabled";
+        plain checks_bypassed = "checks_bypassed";
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `InstanceRestrictions`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct InstanceRestrictions {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `allowlist`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub allowlist: bool,
     /// `blocklist`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub blocklist: bool,
     /// `allowlist_blocklist_disabled_on_sign_in`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub allowlist_blocklist_disabled_on_sign_in: bool,
     /// `block_email_subaddresses`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub block_email_subaddresses: bool,
     /// `block_disposable_email_domains`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub block_disposable_email_domains: bool,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    InstanceRestrictions {
+        plain object = "object";
+        plain allowlist = "allowlist";
+        plain blocklist = "blocklist";
+        plain allowlist_blocklist_disabled_on_sign_in = "allowlist_blocklist_disabled_on_sign_in";
+        plain block_email_subaddresses = "block_email_subaddresses";
+        plain block_disposable_email_domains = "block_disposable_email_domains";
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `InstanceSettings`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct InstanceSettings {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// `id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// `restricted_to_allowlist`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub restricted_to_allowlist: Option<bool>,
     /// `from_email_address`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from_email_address: Option<String>,
     /// `progressive_sign_up`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub progressive_sign_up: Option<bool>,
     /// Deprecated. When enabled, production authentication emails for this instance are sent through Clerk's legacy managed email delivery path. This setting is being retired; use the instance's configured email sending domain instead.
     ///
     /// Deprecated by Clerk.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enhanced_email_deliverability: Option<bool>,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    InstanceSettings {
+        option object = "object";
+        option id = "id";
+        option restricted_to_allowlist = "restricted_to_allowlist";
+        option from_email_address = "from_email_address";
+        option progressive_sign_up = "progressive_sign_up";
+        option enhanced_email_deliverability = "enhanced_email_deliverability";
+    }
 }
 
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /waitlist_entries/{waitlist_entry_id}/invite` ([`invite`](crate::client::WaitlistEntriesApi::invite)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct InviteWaitlistEntry {
     /// Whether an invitation should be created if there is already an existing invitation for this email address, or it's claimed by another user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ignore_existing: Option<bool>,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    params InviteWaitlistEntry {
+        option ignore_existing = "ignore_existing";
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -5330,68 +5915,66 @@ impl InviteWaitlistEntry {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `JwtTemplate`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct JwtTemplate {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `name`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// `claims`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub claims: serde_json::Map<String, serde_json::Value>,
     /// `lifetime`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub lifetime: i64,
     /// `allowed_clock_skew`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub allowed_clock_skew: i64,
     /// `custom_signing_key`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub custom_signing_key: bool,
     /// `signing_algorithm`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub signing_algorithm: String,
     /// Unix timestamp of creation.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of last update.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
 }
 
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    JwtTemplate {
+        plain object = "object";
+        plain id = "id";
+        plain name = "name";
+        plain claims = "claims";
+        plain lifetime = "lifetime";
+        plain allowed_clock_skew = "allowed_clock_skew";
+        plain custom_signing_key = "custom_signing_key";
+        plain signing_algorithm = "signing_algorithm";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+    }
+}
+
 /// The query parameters of `GET /organization_domains` ([`list_all_domains`](crate::client::OrganizationsApi::list_all_domains)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListAllOrganizationDomains {
     /// The ID of the organization to filter domains by
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// Filter by verification status
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<ListAllOrganizationDomainsVerified>,
     /// Filter by enrollment mode. Prefix a value with `-` to exclude it instead
     /// (e.g. `-enterprise_sso`). Include and exclude filters can be combined and compose as AND.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enrollment_mode: Option<Vec<ListAllOrganizationDomainsEnrollmentModeItem>>,
     /// Search domains by name or organization ID.
     /// If the query starts with "org_", it will search by exact organization ID match.
     /// Otherwise, it performs a case-insensitive partial match on the domain name.
     ///
     /// Note: An empty string or whitespace-only value is not allowed and will result in a validation error.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     /// Filter by exact domain names. Accepts multiple values (e.g. domains=example.com&domains=test.org).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub domains: Option<Vec<String>>,
     /// Allows to return organization domains in a particular order.
     /// At the moment, you can order the returned domains by their `name` or `created_at`.
@@ -5399,17 +5982,27 @@ pub struct ListAllOrganizationDomains {
     /// For example, if you want domains to be returned in descending order according to their `created_at` property, you can use `-created_at`.
     /// If you don't use `+` or `-`, then `+` is implied.
     /// Defaults to `-created_at`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_by: Option<String>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
+}
+
+crate::client::lenient::serde_object! {
+    params ListAllOrganizationDomains {
+        option organization_id = "organization_id";
+        option verified = "verified";
+        option enrollment_mode = "enrollment_mode";
+        option query = "query";
+        option domains = "domains";
+        option order_by = "order_by";
+        option offset = "offset";
+        option limit = "limit";
+    }
 }
 
 impl ListAllOrganizationDomains {
@@ -5503,21 +6096,25 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The query parameters of `GET /directories` ([`list`](crate::client::DirectoriesApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListDirectories {
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    params ListDirectories {
+        option limit = "limit";
+        option offset = "offset";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -5539,24 +6136,28 @@ impl ListDirectories {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The query parameters of `GET /enterprise_connections/{enterprise_connection_id}/test_runs` ([`list_test_runs`](crate::client::EnterpriseConnectionsApi::list_test_runs)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListEnterpriseConnectionTestRuns {
     /// Filter test runs by status (may be repeated)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Vec<ListEnterpriseConnectionTestRunsStatusItem>>,
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    params ListEnterpriseConnectionTestRuns {
+        option status = "status";
+        option limit = "limit";
+        option offset = "offset";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -5603,27 +6204,31 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The query parameters of `GET /enterprise_connections` ([`list`](crate::client::EnterpriseConnectionsApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListEnterpriseConnections {
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Filter enterprise connections by organization ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// Filter by active status. If true, only active connections are returned. If false, only inactive connections are returned. If omitted, all connections are returned.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    params ListEnterpriseConnections {
+        option limit = "limit";
+        option offset = "offset";
+        option organization_id = "organization_id";
+        option active = "active";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -5655,9 +6260,7 @@ impl ListEnterpriseConnections {
 }
 
 /// The query parameters of `GET /organization_invitations` ([`list_instance_invitations`](crate::client::OrganizationsApi::list_instance_invitations)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListInstanceOrganizationInvitations {
@@ -5667,23 +6270,28 @@ pub struct ListInstanceOrganizationInvitations {
     /// For example, if you want organization invitations to be returned in descending order according to their `created_at` property, you can use `-created_at`.
     /// If you don't use `+` or `-`, then `+` is implied.
     /// Defaults to `-created_at`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_by: Option<String>,
     /// Filter organization invitations based on their status
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ListInstanceOrganizationInvitationsStatus>,
     /// Filter organization invitations based on their `email_address`
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+crate::client::lenient::serde_object! {
+    params ListInstanceOrganizationInvitations {
+        option order_by = "order_by";
+        option status = "status";
+        option query = "query";
+        option limit = "limit";
+        option offset = "offset";
+    }
 }
 
 impl ListInstanceOrganizationInvitations {
@@ -5735,21 +6343,25 @@ crate::client::models::string_enum! {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The query parameters of `GET /jwt_templates` ([`list`](crate::client::JwtTemplatesApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListJwtTemplates {
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    params ListJwtTemplates {
+        option limit = "limit";
+        option offset = "offset";
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -5771,20 +6383,16 @@ impl ListJwtTemplates {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The query parameters of `GET /oauth_applications` ([`list`](crate::client::OAuthApplicationsApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListOauthApplications {
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Allows to return OAuth applications in a particular order.
     /// At the moment, you can order the returned OAuth applications by their `created_at` and `name`.
@@ -5792,13 +6400,21 @@ pub struct ListOauthApplications {
     /// For example, if you want OAuth applications to be returned in descending order according to their `created_at` property, you can use `-created_at`.
     /// If you don't use `+` or `-`, then `+` is implied. We only support one `order_by` parameter, and if multiple `order_by` parameters are provided, we will only keep the first one. For example,
     /// if you pass `order_by=name&order_by=created_at`, we will consider only the first `order_by` parameter, which is `name`. The `created_at` parameter will be ignored in this case.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_by: Option<String>,
     /// Returns OAuth applications with names that match the given query, via case-insensitive partial match.
     /// Also returns the OAuth application whose `client_id` is exactly the given query, which is useful for
     /// resolving a `client_id` to the OAuth application `id` required by the read, update and delete endpoints.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name_query: Option<String>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    params ListOauthApplications {
+        option limit = "limit";
+        option offset = "offset";
+        option order_by = "order_by";
+        option name_query = "name_query";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -5830,28 +6446,31 @@ impl ListOauthApplications {
 }
 
 /// The query parameters of `GET /organizations/{organization_id}/domains` ([`list_domains`](crate::client::OrganizationsApi::list_domains)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListOrganizationDomains {
     /// Filter domains by their verification status. `true` or `false`
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<String>,
     /// Filter domains by their enrollment mode. Accepts `automatic_invitation`, `automatic_suggestion`, `manual_invitation` or `enterprise_sso`.
     /// Prefix a value with `-` to exclude it instead (e.g. `-enterprise_sso`). Include and exclude filters can be combined and compose as AND.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enrollment_mode: Option<String>,
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+crate::client::lenient::serde_object! {
+    params ListOrganizationDomains {
+        option verified = "verified";
+        option enrollment_mode = "enrollment_mode";
+        option limit = "limit";
+        option offset = "offset";
+    }
 }
 
 impl ListOrganizationDomains {
@@ -5883,31 +6502,35 @@ impl ListOrganizationDomains {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The query parameters of `GET /organization_permissions` ([`list`](crate::client::OrganizationPermissionsApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListOrganizationPermissions {
     /// Returns organization permissions with ID, name, or key that match the given query.
     /// Uses exact match for permission ID and partial match for name and key.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     /// Allows to return organization permissions in a particular order.
     /// At the moment, you can order the returned permissions by their `created_at`, `name`, or `key`.
     /// In order to specify the direction, you can use the `+/-` symbols prepended in the property to order by.
     /// For example, if you want permissions to be returned in descending order according to their `created_at` property, you can use `-created_at`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_by: Option<String>,
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "roles")]
+crate::client::lenient::serde_object! {
+    params ListOrganizationPermissions {
+        option query = "query";
+        option order_by = "order_by";
+        option limit = "limit";
+        option offset = "offset";
+    }
 }
 
 #[cfg(feature = "roles")]
@@ -5941,15 +6564,12 @@ impl ListOrganizationPermissions {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The query parameters of `GET /organization_roles` ([`list`](crate::client::OrganizationRolesApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListOrganizationRoles {
     /// Returns organization roles with ID, name, or key that match the given query.
     /// Uses exact match for organization role ID and partial match for name and key.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     /// Allows to return organization roles in a particular order.
     /// At the moment, you can order the returned organization roles by their `created_at`, `name`, or `key`.
@@ -5957,17 +6577,24 @@ pub struct ListOrganizationRoles {
     /// For example, if you want organization roles to be returned in descending order according to their `created_at` property, you can use `-created_at`.
     /// If you don't use `+` or `-`, then `+` is implied.
     /// Defaults to `-created_at`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_by: Option<String>,
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "roles")]
+crate::client::lenient::serde_object! {
+    params ListOrganizationRoles {
+        option query = "query";
+        option order_by = "order_by";
+        option limit = "limit";
+        option offset = "offset";
+    }
 }
 
 #[cfg(feature = "roles")]
@@ -5999,21 +6626,24 @@ impl ListOrganizationRoles {
 }
 
 /// The query parameters of `GET /organizations/{organization_id}/invitations/pending` ([`list_pending_invitations`](crate::client::OrganizationsApi::list_pending_invitations)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListPendingOrganizationInvitations {
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+crate::client::lenient::serde_object! {
+    params ListPendingOrganizationInvitations {
+        option limit = "limit";
+        option offset = "offset";
+    }
 }
 
 impl ListPendingOrganizationInvitations {
@@ -6033,21 +6663,25 @@ impl ListPendingOrganizationInvitations {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The query parameters of `GET /redirect_urls` ([`list`](crate::client::RedirectUrlsApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListRedirectUrls {
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    params ListRedirectUrls {
+        option limit = "limit";
+        option offset = "offset";
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -6069,15 +6703,12 @@ impl ListRedirectUrls {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The query parameters of `GET /role_sets` ([`list`](crate::client::RoleSetsApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListRoleSets {
     /// Returns role sets with ID, name, or key that match the given query.
     /// Uses exact match for role set ID and partial match for name and key.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     /// Allows to return role sets in a particular order.
     /// At the moment, you can order the returned role sets by their `created_at`, `name`, or `key`.
@@ -6085,17 +6716,24 @@ pub struct ListRoleSets {
     /// For example, if you want role sets to be returned in descending order according to their `created_at` property, you can use `-created_at`.
     /// If you don't use `+` or `-`, then `+` is implied.
     /// Defaults to `-created_at`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_by: Option<String>,
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "roles")]
+crate::client::lenient::serde_object! {
+    params ListRoleSets {
+        option query = "query";
+        option order_by = "order_by";
+        option limit = "limit";
+        option offset = "offset";
+    }
 }
 
 #[cfg(feature = "roles")]
@@ -6129,28 +6767,22 @@ impl ListRoleSets {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The query parameters of `GET /saml_connections` ([`list`](crate::client::SamlConnectionsApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListSamlConnections {
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Returns SAML connections that have a name that matches the given query, via case-insensitive partial match.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     /// Sorts organizations memberships by phone_number, email_address, created_at, first_name, last_name or username.
     /// By prepending one of those values with + or -,
     /// we can choose to sort in ascending (ASC) or descending (DESC) order.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_by: Option<String>,
     /// Returns SAML connections that have an associated organization ID to the
     /// given organizations.
@@ -6159,8 +6791,18 @@ pub struct ListSamlConnections {
     /// respective organization should be included or
     /// excluded from the result set.
     /// Accepts up to 100 organization IDs.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<Vec<String>>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    params ListSamlConnections {
+        option limit = "limit";
+        option offset = "offset";
+        option query = "query";
+        option order_by = "order_by";
+        option organization_id = "organization_id";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -6203,21 +6845,25 @@ impl ListSamlConnections {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The query parameters of `GET /scim_directories` ([`list`](crate::client::ScimDirectoriesApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListScimDirectories {
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    params ListScimDirectories {
+        option limit = "limit";
+        option offset = "offset";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -6239,26 +6885,20 @@ impl ListScimDirectories {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The query parameters of `GET /waitlist_entries` ([`list`](crate::client::WaitlistEntriesApi::list)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ListWaitlistEntries {
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Filter waitlist entries by `email_address` or `id`
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     /// Filter waitlist entries by their status
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<ListWaitlistEntriesStatus>,
     /// Specify the order of results. Supported values are:
     /// - `created_at`
@@ -6266,8 +6906,18 @@ pub struct ListWaitlistEntries {
     /// - `invited_at`
     ///
     /// Use `+` for ascending or `-` for descending order. Defaults to `-created_at`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_by: Option<String>,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    params ListWaitlistEntries {
+        option limit = "limit";
+        option offset = "offset";
+        option query = "query";
+        option status = "status";
+        option order_by = "order_by";
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -6322,233 +6972,252 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `OauthApplication`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OauthApplication {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `instance_id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub instance_id: String,
     /// `name`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// `client_id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub client_id: String,
     /// `client_uri`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_uri: Option<String>,
     /// `client_image_url`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_image_url: Option<String>,
     /// `dynamically_registered`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub dynamically_registered: bool,
     /// `consent_screen_enabled`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub consent_screen_enabled: bool,
     /// `pkce_required`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub pkce_required: bool,
     /// `public`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub public: bool,
     /// `scopes`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub scopes: String,
     /// `redirect_uris`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub redirect_uris: Vec<String>,
     /// Deprecated: Use redirect_uris instead.
     ///
     /// Deprecated by Clerk.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub callback_url: String,
     /// `authorize_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub authorize_url: String,
     /// `token_fetch_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub token_fetch_url: String,
     /// `user_info_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub user_info_url: String,
     /// `discovery_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub discovery_url: String,
     /// `token_introspection_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub token_introspection_url: String,
     /// Unix timestamp of creation.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of last update.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    OauthApplication {
+        plain object = "object";
+        plain id = "id";
+        plain instance_id = "instance_id";
+        plain name = "name";
+        plain client_id = "client_id";
+        option client_uri = "client_uri";
+        option client_image_url = "client_image_url";
+        plain dynamically_registered = "dynamically_registered";
+        plain consent_screen_enabled = "consent_screen_enabled";
+        plain pkce_required = "pkce_required";
+        plain public = "public";
+        plain scopes = "scopes";
+        plain redirect_uris = "redirect_uris";
+        plain callback_url = "callback_url";
+        plain authorize_url = "authorize_url";
+        plain token_fetch_url = "token_fetch_url";
+        plain user_info_url = "user_info_url";
+        plain discovery_url = "discovery_url";
+        plain token_introspection_url = "token_introspection_url";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `OauthApplicationSettings`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OauthApplicationSettings {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Whether dynamic OAuth client registration is enabled for the instance (RFC 7591).
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub dynamic_oauth_client_registration: bool,
     /// Default scopes.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub default_scopes: Vec<String>,
     /// Whether OAuth JWT access tokens are enabled for the instance (disabled indicates opaque access tokens).
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub oauth_jwt_access_tokens: bool,
     /// Whether the instance advertises support for Client ID Metadata Documents in its OAuth authorization server metadata.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub client_id_metadata_documents_advertised: bool,
     /// When true, new unknown CIMD clients are rejected. Previously auto-connected and pre-registered clients remain admitted; deleting a client makes it unknown again.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub client_id_metadata_documents_only_allow_pre_registered_clients: bool,
     /// When true, recorded implicitly allowed CIMD clients are rejected on future client lookups. Explicitly allowed clients remain accepted. This does not revoke previously issued access tokens.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub client_id_metadata_documents_block_implicitly_allowed_clients: bool,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    OauthApplicationSettings {
+        plain object = "object";
+        plain dynamic_oauth_client_registration = "dynamic_oauth_client_registration";
+        plain default_scopes = "default_scopes";
+        plain oauth_jwt_access_tokens = "oauth_jwt_access_tokens";
+        plain client_id_metadata_documents_advertised = "client_id_metadata_documents_advertised";
+        plain client_id_metadata_documents_only_allow_pre_registered_clients = "client_id_metadata_documents_only_allow_pre_registered_clients";
+        plain client_id_metadata_documents_block_implicitly_allowed_clients = "client_id_metadata_documents_block_implicitly_allowed_clients";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `OauthApplicationWithSecret`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OauthApplicationWithSecret {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `instance_id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub instance_id: String,
     /// `name`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// `client_id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub client_id: String,
     /// `client_uri`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_uri: Option<String>,
     /// `client_image_url`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_image_url: Option<String>,
     /// `dynamically_registered`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub dynamically_registered: bool,
     /// `consent_screen_enabled`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub consent_screen_enabled: bool,
     /// `pkce_required`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub pkce_required: bool,
     /// `public`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub public: bool,
     /// `scopes`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub scopes: String,
     /// `redirect_uris`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub redirect_uris: Vec<String>,
     /// Deprecated: Use redirect_uris instead.
     ///
     /// Deprecated by Clerk.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub callback_url: String,
     /// `authorize_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub authorize_url: String,
     /// `token_fetch_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub token_fetch_url: String,
     /// `user_info_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub user_info_url: String,
     /// `discovery_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub discovery_url: String,
     /// `token_introspection_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub token_introspection_url: String,
     /// Unix timestamp of creation.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of last update.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
     /// Empty if public client.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
 }
 
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    OauthApplicationWithSecret {
+        plain object = "object";
+        plain id = "id";
+        plain instance_id = "instance_id";
+        plain name = "name";
+        plain client_id = "client_id";
+        option client_uri = "client_uri";
+        option client_image_url = "client_image_url";
+        plain dynamically_registered = "dynamically_registered";
+        plain consent_screen_enabled = "consent_screen_enabled";
+        plain pkce_required = "pkce_required";
+        plain public = "public";
+        plain scopes = "scopes";
+        plain redirect_uris = "redirect_uris";
+        plain callback_url = "callback_url";
+        plain authorize_url = "authorize_url";
+        plain token_fetch_url = "token_fetch_url";
+        plain user_info_url = "user_info_url";
+        plain discovery_url = "discovery_url";
+        plain token_introspection_url = "token_introspection_url";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+        option client_secret = "client_secret";
+    }
+}
+
 /// An organization domain
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OrganizationDomain {
     /// String representing the object's type. Objects of the same type share the same value. Always `organization_domain`
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the organization domain
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Unique identifier for the organization
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub organization_id: String,
     /// Name of the organization domain
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// Mode of enrollment for the domain
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub enrollment_mode: OrganizationDomainEnrollmentMode,
     /// Affiliation email address for the domain, if available.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub affiliation_email_address: Option<String>,
     /// Verification details for the user-facing affiliation between the domain and the organization (e.g. affiliation_email_code).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub affiliation_verification: Option<OrganizationDomainVerification>,
     /// Verification details for the underlying DNS domain ownership proof (TXT challenge or dashboard override). Null until ownership has been attempted.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub ownership_verification: Option<OrganizationDomainVerification>,
     /// Deprecated alias for `affiliation_verification`. Kept for backward compatibility on the current API version; will be removed in the next API version. Prefer `affiliation_verification`.
     ///
     /// Deprecated by Clerk.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verification: Option<OrganizationDomainVerification>,
     /// Total number of pending invitations associated with this domain
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub total_pending_invitations: i64,
     /// Total number of pending suggestions associated with this domain
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub total_pending_suggestions: i64,
     /// Public organization data associated with this domain
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_organization_data: Option<OrganizationInvitationPublicOrganizationData>,
     /// Unix timestamp when the domain was created
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of the last update to the domain
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+crate::client::lenient::serde_object! {
+    OrganizationDomain {
+        plain object = "object";
+        plain id = "id";
+        plain organization_id = "organization_id";
+        plain name = "name";
+        plain enrollment_mode = "enrollment_mode";
+        option affiliation_email_address = "affiliation_email_address";
+        option affiliation_verification = "affiliation_verification";
+        option ownership_verification = "ownership_verification";
+        option verification = "verification";
+        plain total_pending_invitations = "total_pending_invitations";
+        plain total_pending_suggestions = "total_pending_suggestions";
+        option public_organization_data = "public_organization_data";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+    }
 }
 
 crate::client::models::string_enum! {
@@ -6566,180 +7235,201 @@ crate::client::models::string_enum! {
 }
 
 /// The verification object from an organization domain
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OrganizationDomainVerification {
     /// Status of the verification. It can be `unverified`, `verified`, `failed`, or `expired`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: String,
     /// Name of the strategy used to verify the domain
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub strategy: String,
     /// How many attempts have been made to verify the domain
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attempts: Option<i64>,
     /// Unix timestamp of when the verification will expire
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expire_at: Option<i64>,
     /// Unix timestamp of when ownership was verified. Only populated on `ownership_verification`; null on `affiliation_verification`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified_at: Option<i64>,
 }
 
+crate::client::lenient::serde_object! {
+    OrganizationDomainVerification {
+        plain status = "status";
+        plain strategy = "strategy";
+        option attempts = "attempts";
+        option expire_at = "expire_at";
+        option verified_at = "verified_at";
+    }
+}
+
 /// `OrganizationInvitationPublicOrganizationData`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OrganizationInvitationPublicOrganizationData {
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `name`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// `slug`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub slug: String,
     /// `image_url`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
     /// `has_image`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub has_image: bool,
+}
+
+crate::client::lenient::serde_object! {
+    OrganizationInvitationPublicOrganizationData {
+        plain id = "id";
+        plain name = "name";
+        plain slug = "slug";
+        option image_url = "image_url";
+        plain has_image = "has_image";
+    }
 }
 
 /// An organization inviter's public user data
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OrganizationInvitationPublicUserData {
     /// `user_id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub user_id: String,
     /// `first_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// `last_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// `image_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub image_url: String,
     /// `has_image`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub has_image: bool,
     /// `identifier`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub identifier: String,
 }
 
+crate::client::lenient::serde_object! {
+    OrganizationInvitationPublicUserData {
+        plain user_id = "user_id";
+        option first_name = "first_name";
+        option last_name = "last_name";
+        plain image_url = "image_url";
+        plain has_image = "has_image";
+        plain identifier = "identifier";
+    }
+}
+
 /// An organization invitation with public organization data populated
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OrganizationInvitationWithPublicOrganizationData {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// `id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// `email_address`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<String>,
     /// `role`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     /// `role_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub role_name: Option<String>,
     /// `organization_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// `inviter_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub inviter_id: Option<String>,
     /// An organization inviter's public user data
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_inviter_data: Option<OrganizationInvitationPublicUserData>,
     /// `status`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// `public_metadata`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub public_metadata: serde_json::Map<String, serde_json::Value>,
     /// `private_metadata`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub private_metadata: serde_json::Map<String, serde_json::Value>,
     /// `url`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Unix timestamp of expiration.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
     /// Unix timestamp of creation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<i64>,
     /// Unix timestamp of last update.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<i64>,
     /// `public_organization_data`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_organization_data: Option<OrganizationInvitationPublicOrganizationData>,
+}
+
+crate::client::lenient::serde_object! {
+    OrganizationInvitationWithPublicOrganizationData {
+        option object = "object";
+        option id = "id";
+        option email_address = "email_address";
+        option role = "role";
+        option role_name = "role_name";
+        option organization_id = "organization_id";
+        option inviter_id = "inviter_id";
+        option public_inviter_data = "public_inviter_data";
+        option status = "status";
+        plain public_metadata = "public_metadata";
+        plain private_metadata = "private_metadata";
+        option url = "url";
+        option expires_at = "expires_at";
+        option created_at = "created_at";
+        option updated_at = "updated_at";
+        option public_organization_data = "public_organization_data";
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `OrganizationSettings`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OrganizationSettings {
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `enabled`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub enabled: bool,
     /// `max_allowed_memberships`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub max_allowed_memberships: i64,
     /// `max_allowed_roles`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub max_allowed_roles: i64,
     /// `max_role_sets_allowed`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_role_sets_allowed: Option<i64>,
     /// `max_allowed_domains`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub max_allowed_domains: i64,
     /// max_allowed_permissions is now a no-op, as permissions are now unlimited
     ///
     /// Deprecated by Clerk.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_allowed_permissions: Option<i64>,
     /// The role key that a user will be assigned after creating an organization.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub creator_role: String,
     /// The default for whether an admin can delete an organization with the Frontend API.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub admin_delete_enabled: bool,
     /// `domains_enabled`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub domains_enabled: bool,
     /// `slug_disabled`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub slug_disabled: Option<bool>,
     /// `domains_enrollment_modes`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub domains_enrollment_modes: Vec<OrganizationSettingsDomainsEnrollmentModesItem>,
     /// The role key that it will be used in order to create an organization invitation or suggestion.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub domains_default_role: String,
     /// The role set key that it will be used to create new organizations.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub initial_role_set_key: Option<String>,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    OrganizationSettings {
+        plain object = "object";
+        plain enabled = "enabled";
+        plain max_allowed_memberships = "max_allowed_memberships";
+        plain max_allowed_roles = "max_allowed_roles";
+        option max_role_sets_allowed = "max_role_sets_allowed";
+        plain max_allowed_domains = "max_allowed_domains";
+        option max_allowed_permissions = "max_allowed_permissions";
+        plain creator_role = "creator_role";
+        plain admin_delete_enabled = "admin_delete_enabled";
+        plain domains_enabled = "domains_enabled";
+        option slug_disabled = "slug_disabled";
+        plain domains_enrollment_modes = "domains_enrollment_modes";
+        plain domains_default_role = "domains_default_role";
+        option initial_role_set_key = "initial_role_set_key";
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -6756,130 +7446,143 @@ crate::client::models::string_enum! {
 }
 
 /// `OrganizationWithLogo`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OrganizationWithLogo {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `name`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// `slug`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub slug: String,
     /// `image_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub image_url: String,
     /// `has_image`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub has_image: bool,
     /// `members_count`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub members_count: Option<i64>,
     /// `missing_member_with_elevated_permissions`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub missing_member_with_elevated_permissions: Option<bool>,
     /// `pending_invitations_count`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pending_invitations_count: Option<i64>,
     /// `max_allowed_memberships`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub max_allowed_memberships: i64,
     /// `admin_delete_enabled`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub admin_delete_enabled: bool,
     /// `public_metadata`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub public_metadata: serde_json::Map<String, serde_json::Value>,
     /// `private_metadata`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub private_metadata: serde_json::Map<String, serde_json::Value>,
     /// `created_by`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// Unix timestamp of creation.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of last update.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
     /// Unix timestamp of last activity.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_active_at: Option<i64>,
     /// The key of the [role set](https://clerk.com/docs/guides/organizations/control-access/role-sets) assigned to this organization.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub role_set_key: Option<String>,
     /// `logo_url`.
     ///
     /// Deprecated by Clerk.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub logo_url: Option<String>,
+}
+
+crate::client::lenient::serde_object! {
+    OrganizationWithLogo {
+        plain object = "object";
+        plain id = "id";
+        plain name = "name";
+        plain slug = "slug";
+        plain image_url = "image_url";
+        plain has_image = "has_image";
+        option members_count = "members_count";
+        option missing_member_with_elevated_permissions = "missing_member_with_elevated_permissions";
+        option pending_invitations_count = "pending_invitations_count";
+        plain max_allowed_memberships = "max_allowed_memberships";
+        plain admin_delete_enabled = "admin_delete_enabled";
+        plain public_metadata = "public_metadata";
+        plain private_metadata = "private_metadata";
+        option created_by = "created_by";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+        option last_active_at = "last_active_at";
+        option role_set_key = "role_set_key";
+        option logo_url = "logo_url";
+    }
 }
 
 #[cfg(any(feature = "enterprise", feature = "roles"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "enterprise", feature = "roles"))))]
 /// `Permission`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Permission {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `name`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// `key`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub key: String,
     /// `description`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub description: String,
     /// `type`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub r#type: String,
     /// Unix timestamp of creation.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of last update.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(any(feature = "enterprise", feature = "roles"))]
+crate::client::lenient::serde_object! {
+    Permission {
+        plain object = "object";
+        plain id = "id";
+        plain name = "name";
+        plain key = "key";
+        plain description = "description";
+        plain r#type = "type";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `POST /templates/{template_type}/{slug}/preview` ([`preview`](crate::client::TemplatesApi::preview)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct PreviewTemplate {
     /// The email subject.
     /// Applicable only to email templates.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// The template body before variable interpolation
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// The local part of the From email address that will be used for emails.
     /// For example, in the address 'hello@example.com', the local part is 'hello'.
     /// Applicable only to email templates.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from_email_name: Option<String>,
     /// The local part of the Reply To email address that will be used for emails.
     /// For example, in the address 'hello@example.com', the local part is 'hello'.
     /// Applicable only to email templates.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_to_email_name: Option<String>,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    params PreviewTemplate {
+        option subject = "subject";
+        option body = "body";
+        option from_email_name = "from_email_name";
+        option reply_to_email_name = "reply_to_email_name";
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -6913,101 +7616,119 @@ impl PreviewTemplate {
 #[cfg(feature = "billing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "billing")))]
 /// `PriceTransitionRequest`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct PriceTransitionRequest {
     /// The current price ID of the subscription item.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub from_price_id: String,
     /// The target price ID to transition to.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub to_price_id: String,
+}
+
+#[cfg(feature = "billing")]
+crate::client::lenient::serde_object! {
+    PriceTransitionRequest {
+        plain from_price_id = "from_price_id";
+        plain to_price_id = "to_price_id";
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `ProxyCheck`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ProxyCheck {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `domain_id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub domain_id: String,
     /// Unix timestamp of last run.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_run_at: Option<i64>,
     /// `proxy_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub proxy_url: String,
     /// `successful`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub successful: bool,
     /// Unix timestamp of creation.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of last update.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    ProxyCheck {
+        plain object = "object";
+        plain id = "id";
+        plain domain_id = "domain_id";
+        option last_run_at = "last_run_at";
+        plain proxy_url = "proxy_url";
+        plain successful = "successful";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `RedirectUrl`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct RedirectUrl {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub url: String,
     /// Unix timestamp of creation.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of last update.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
 }
 
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    RedirectUrl {
+        plain object = "object";
+        plain id = "id";
+        plain url = "url";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+    }
+}
+
 /// The body of `POST /sessions/{session_id}/refresh` ([`refresh`](crate::client::SessionsApi::refresh)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct RefreshSession {
     /// The JWT that is sent via the `__session` cookie from your frontend.
     /// Note: this JWT must be associated with the supplied session ID.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub expired_token: String,
     /// The refresh token from the `__refresh` cookie set via FAPI's handshake flow.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub refresh_token: String,
     /// The origin of the request.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub request_origin: String,
     /// The headers of the request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_headers: Option<serde_json::Map<String, serde_json::Value>>,
     /// The format of the response.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<RefreshSessionFormat>,
     /// The IP address of the request.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_originating_ip: Option<String>,
+}
+
+crate::client::lenient::serde_object! {
+    params RefreshSession {
+        plain expired_token = "expired_token";
+        plain refresh_token = "refresh_token";
+        plain request_origin = "request_origin";
+        option request_headers = "request_headers";
+        option format = "format";
+        option request_originating_ip = "request_originating_ip";
+    }
 }
 
 impl RefreshSession {
@@ -7076,15 +7797,18 @@ crate::client::models::string_enum! {
 }
 
 /// The body of `POST /users/{user_id}/remove_password` ([`remove_password`](crate::client::UsersApi::remove_password)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct RemoveUserPassword {
     /// Set to `true` to revoke all of the user's active sessions after removing the password.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_out_of_other_sessions: Option<bool>,
+}
+
+crate::client::lenient::serde_object! {
+    params RemoveUserPassword {
+        option sign_out_of_other_sessions = "sign_out_of_other_sessions";
+    }
 }
 
 impl RemoveUserPassword {
@@ -7098,15 +7822,19 @@ impl RemoveUserPassword {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `PUT /directories/{directory_id}/group_role_mappings` ([`replace_group_role_mappings`](crate::client::DirectoriesApi::replace_group_role_mappings)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ReplaceDirectoryGroupRoleMappings {
     /// The desired set of mappings. Array order sets precedence (1-indexed). An empty array clears all mappings.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub mappings: Vec<ReplaceDirectoryGroupRoleMappingsMappingsItem>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    params ReplaceDirectoryGroupRoleMappings {
+        plain mappings = "mappings";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -7136,36 +7864,45 @@ impl ReplaceDirectoryGroupRoleMappings {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `ReplaceDirectoryGroupRoleMappingsMappingsItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ReplaceDirectoryGroupRoleMappingsMappingsItem {
     /// The group ID from the identity provider. Exactly one of `directory_group_id` or `scim_group_id` is required.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub directory_group_id: Option<String>,
     /// The legacy name for `directory_group_id`. Send either one, or both with the same value; sending both with different values is rejected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scim_group_id: Option<String>,
     /// The ID of the organization role to assign to members of the group.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub role_id: String,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    ReplaceDirectoryGroupRoleMappingsMappingsItem {
+        option directory_group_id = "directory_group_id";
+        option scim_group_id = "scim_group_id";
+        plain role_id = "role_id";
+    }
 }
 
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `POST /role_sets/{role_set_key_or_id}/roles/replace` ([`replace_role`](crate::client::RoleSetsApi::replace_role)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ReplaceRoleInRoleSet {
     /// The key of the role to remove from the role set
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub role_key: String,
     /// The key of the role to reassign members to
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub to_role_key: String,
+}
+
+#[cfg(feature = "roles")]
+crate::client::lenient::serde_object! {
+    params ReplaceRoleInRoleSet {
+        plain role_key = "role_key";
+        plain to_role_key = "to_role_key";
+    }
 }
 
 #[cfg(feature = "roles")]
@@ -7196,19 +7933,23 @@ impl ReplaceRoleInRoleSet {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `POST /role_sets/{role_set_key_or_id}/replace` ([`replace`](crate::client::RoleSetsApi::replace)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ReplaceRoleSet {
     /// The key of the destination role set
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub dest_role_set_key: String,
     /// Mappings from source role keys to destination role keys.
     /// Required if members have roles that need to be reassigned.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reassignment_mappings: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+#[cfg(feature = "roles")]
+crate::client::lenient::serde_object! {
+    params ReplaceRoleSet {
+        plain dest_role_set_key = "dest_role_set_key";
+        option reassignment_mappings = "reassignment_mappings";
+    }
 }
 
 #[cfg(feature = "roles")]
@@ -7241,15 +7982,19 @@ impl ReplaceRoleSet {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `PUT /scim_directories/{scim_directory_id}/group_role_mappings` ([`replace_group_role_mappings`](crate::client::ScimDirectoriesApi::replace_group_role_mappings)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ReplaceScimGroupRoleMappings {
     /// The desired set of mappings. Array order sets precedence (1-indexed). An empty array clears all mappings.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub mappings: Vec<ReplaceScimGroupRoleMappingsMappingsItem>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    params ReplaceScimGroupRoleMappings {
+        plain mappings = "mappings";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -7279,27 +8024,29 @@ impl ReplaceScimGroupRoleMappings {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `ReplaceScimGroupRoleMappingsMappingsItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ReplaceScimGroupRoleMappingsMappingsItem {
     /// The SCIM group ID from the identity provider.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub scim_group_id: String,
     /// The ID of the organization role to assign to members of the SCIM group.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub role_id: String,
 }
 
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    ReplaceScimGroupRoleMappingsMappingsItem {
+        plain scim_group_id = "scim_group_id";
+        plain role_id = "role_id";
+    }
+}
+
 /// The body of `PUT /users/{user_id}/email_address` ([`replace_email_address`](crate::client::UsersApi::replace_email_address)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ReplaceUserEmailAddress {
     /// The new email address. Must adhere to the RFC 5322 specification for email address format.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub email_address: String,
     /// Controls the status of the replacement email address. Defaults to `verified`. Set to
     /// `reserved` to create it reserved (unverified but usable for sign-in and locked so no
@@ -7311,13 +8058,19 @@ pub struct ReplaceUserEmailAddress {
     /// identifier, they will be unable to authenticate and unable to verify this address.
     /// Prefer `reserved` unless you specifically need the address left unclaimed — for
     /// example so that another user can also hold it until one of them verifies it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub identification_status: Option<ReplaceUserEmailAddressIdentificationStatus>,
     /// If set to `true`, the user's previous primary email address is notified that the
     /// primary email address has changed. No notification is sent when the replacement
     /// is the user's current primary email address. By default, no notification is sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notify_primary_email_address_changed: Option<bool>,
+}
+
+crate::client::lenient::serde_object! {
+    params ReplaceUserEmailAddress {
+        plain email_address = "email_address";
+        option identification_status = "identification_status";
+        option notify_primary_email_address_changed = "notify_primary_email_address_changed";
+    }
 }
 
 impl ReplaceUserEmailAddress {
@@ -7373,14 +8126,11 @@ crate::client::models::string_enum! {
 }
 
 /// The body of `PUT /users/{user_id}/phone_number` ([`replace_phone_number`](crate::client::UsersApi::replace_phone_number)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ReplaceUserPhoneNumber {
     /// The new phone number. Must adhere to the E.164 standard for phone number format.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub phone_number: String,
     /// Controls the status of the replacement phone number. Defaults to `verified`. Set to
     /// `reserved` to create it reserved (unverified but usable for sign-in and locked so no
@@ -7392,8 +8142,14 @@ pub struct ReplaceUserPhoneNumber {
     /// identifier, they will be unable to authenticate and unable to verify this number.
     /// Prefer `reserved` unless you specifically need the number left unclaimed — for
     /// example so that another user can also hold it until one of them verifies it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub identification_status: Option<ReplaceUserPhoneNumberIdentificationStatus>,
+}
+
+crate::client::lenient::serde_object! {
+    params ReplaceUserPhoneNumber {
+        plain phone_number = "phone_number";
+        option identification_status = "identification_status";
+    }
 }
 
 impl ReplaceUserPhoneNumber {
@@ -7445,15 +8201,19 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke` ([`revoke`](crate::client::AdminPortalLinkTokensApi::revoke)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct RevokeAdminPortalLinkToken {
     /// `revocation_reason`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub revocation_reason: Option<String>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    params RevokeAdminPortalLinkToken {
+        option revocation_reason = "revocation_reason";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -7469,63 +8229,72 @@ impl RevokeAdminPortalLinkToken {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `RevokeAdminPortalLinkTokenResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct RevokeAdminPortalLinkTokenResponse {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The origin-level admin_portal_link this token was issued for.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub admin_portal_link_id: String,
     /// `instance_id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub instance_id: String,
     /// Optional. Present only when the link is scoped to an existing org.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// Optional opaque reference to the IT contact associated with this link.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub it_contact_id: Option<String>,
     /// Caller-provided scopes for this token.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub scopes: Vec<String>,
     /// `revoked`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub revoked: bool,
     /// `revocation_reason`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub revocation_reason: Option<String>,
     /// `expired`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub expired: bool,
     /// The timestamp for when the token will expire, in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiration: Option<f64>,
     /// The timestamp for when the token was created, in milliseconds.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: f64,
     /// The timestamp for when the token was last updated, in milliseconds.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: f64,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    RevokeAdminPortalLinkTokenResponse {
+        plain object = "object";
+        plain id = "id";
+        plain admin_portal_link_id = "admin_portal_link_id";
+        plain instance_id = "instance_id";
+        option organization_id = "organization_id";
+        option it_contact_id = "it_contact_id";
+        plain scopes = "scopes";
+        plain revoked = "revoked";
+        option revocation_reason = "revocation_reason";
+        plain expired = "expired";
+        option expiration = "expiration";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `POST /oauth_applications/{oauth_application_id}/revoke_token` ([`revoke_token`](crate::client::OAuthApplicationsApi::revoke_token)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct RevokeOauthApplicationToken {
     /// The opaque OAuth access token or refresh token to revoke. All tokens associated with the same OAuth grant are also revoked.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub token: String,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    params RevokeOauthApplicationToken {
+        plain token = "token";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -7549,169 +8318,189 @@ impl RevokeOauthApplicationToken {
 #[cfg(any(feature = "enterprise", feature = "roles"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "enterprise", feature = "roles"))))]
 /// `Role`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Role {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `name`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// `key`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub key: String,
     /// `description`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Whether this role is eligible to be an organization creator role
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub is_creator_eligible: bool,
     /// `permissions`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub permissions: Vec<Permission>,
     /// Unix timestamp of creation.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of last update.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(any(feature = "enterprise", feature = "roles"))]
+crate::client::lenient::serde_object! {
+    Role {
+        plain object = "object";
+        plain id = "id";
+        plain name = "name";
+        plain key = "key";
+        option description = "description";
+        plain is_creator_eligible = "is_creator_eligible";
+        plain permissions = "permissions";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+    }
 }
 
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// A role set defines a collection of roles that can be assigned to organization members
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct RoleSet {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// The unique identifier of the role set
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The name of the role set
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// A unique key for the role set (e.g., "role_set:default")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub key: String,
     /// Optional description of the role set
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The list of roles in this role set
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub roles: Vec<RoleSetItem>,
     /// The default role assigned to new organization members
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_role: Option<RoleSetItem>,
     /// The role assigned to the creator of an organization
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub creator_role: Option<RoleSetItem>,
     /// The type of the role set ("initial" or "custom")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub r#type: RoleSetType,
     /// Active migration information, only present when status is "enqueued" or "in_progress"
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub role_set_migration: Option<RoleSetMigration>,
     /// Unix timestamp of role set creation
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of last role set update
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "roles")]
+crate::client::lenient::serde_object! {
+    RoleSet {
+        plain object = "object";
+        plain id = "id";
+        plain name = "name";
+        plain key = "key";
+        option description = "description";
+        plain roles = "roles";
+        option default_role = "default_role";
+        option creator_role = "creator_role";
+        plain r#type = "type";
+        option role_set_migration = "role_set_migration";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+    }
 }
 
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// A role within a role set
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct RoleSetItem {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// The unique identifier of the role
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The name of the role
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// The key of the role (e.g., "org:admin", "org:member")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub key: String,
     /// Optional description of the role
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The number of members assigned to this role within the role set
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub members_count: Option<i64>,
     /// Whether this role has any members assigned within the role set
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub has_members: Option<bool>,
     /// Unix timestamp of role creation
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of last role update
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "roles")]
+crate::client::lenient::serde_object! {
+    RoleSetItem {
+        plain object = "object";
+        plain id = "id";
+        plain name = "name";
+        plain key = "key";
+        option description = "description";
+        option members_count = "members_count";
+        option has_members = "has_members";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+    }
 }
 
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// Information about an ongoing role set migration
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct RoleSetMigration {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// The unique identifier of the migration
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The organization ID if the migration is scoped to a specific organization
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// The instance ID this migration belongs to
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub instance_id: String,
     /// The ID of the source role set being migrated from
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub source_role_set_id: String,
     /// The ID of the destination role set being migrated to
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dest_role_set_id: Option<String>,
     /// What triggered this migration (e.g., "role_set_deletion", "role_removal")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub trigger_type: String,
     /// Current status of the migration (e.g., "enqueued", "in_progress", "completed")
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: String,
     /// Number of members that have been migrated so far
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub migrated_members: i64,
     /// Role key mappings from source to destination roles
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub mappings: serde_json::Map<String, serde_json::Value>,
     /// Unix timestamp when the migration started
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub started_at: Option<i64>,
     /// Unix timestamp when the migration completed
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<i64>,
     /// Unix timestamp of migration creation
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of last migration update
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "roles")]
+crate::client::lenient::serde_object! {
+    RoleSetMigration {
+        plain object = "object";
+        plain id = "id";
+        option organization_id = "organization_id";
+        plain instance_id = "instance_id";
+        plain source_role_set_id = "source_role_set_id";
+        option dest_role_set_id = "dest_role_set_id";
+        plain trigger_type = "trigger_type";
+        plain status = "status";
+        plain migrated_members = "migrated_members";
+        plain mappings = "mappings";
+        option started_at = "started_at";
+        option completed_at = "completed_at";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+    }
 }
 
 #[cfg(feature = "roles")]
@@ -7728,138 +8517,153 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `SamlConnection`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SamlConnection {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `name`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// `domain`.
     ///
     /// Deprecated by Clerk.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// `domains`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub domains: Vec<String>,
     /// `idp_entity_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_entity_id: Option<String>,
     /// `idp_sso_url`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_sso_url: Option<String>,
     /// `idp_certificate`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_certificate: Option<String>,
     /// Unix timestamp (milliseconds) of the start of the IdP certificate validity window (X.509 NotBefore). Null when no certificate is configured.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_certificate_issued_at: Option<i64>,
     /// Unix timestamp (milliseconds) of the end of the IdP certificate validity window (X.509 NotAfter). Null when no certificate is configured.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_certificate_expires_at: Option<i64>,
     /// `idp_metadata_url`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_metadata_url: Option<String>,
     /// `idp_metadata`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_metadata: Option<String>,
     /// `acs_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub acs_url: String,
     /// `sp_entity_id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub sp_entity_id: String,
     /// `sp_metadata_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub sp_metadata_url: String,
     /// `organization_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// `attribute_mapping`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attribute_mapping: Option<SamlConnectionAttributeMapping>,
     /// `active`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub active: bool,
     /// `provider`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub provider: String,
     /// `user_count`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub user_count: i64,
     /// `sync_user_attributes`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub sync_user_attributes: bool,
     /// `allow_subdomains`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub allow_subdomains: bool,
     /// `allow_idp_initiated`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub allow_idp_initiated: bool,
     /// `disable_additional_identifications`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub disable_additional_identifications: bool,
     /// `allow_organization_account_linking`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub allow_organization_account_linking: bool,
     /// Enable or deactivate ForceAuthn
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub force_authn: bool,
     /// Configuration for the login_hint sent to the IdP on SSO sign-in
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub login_hint: SamlConnectionLoginHint,
     /// `enterprise_connection_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enterprise_connection_id: Option<String>,
     /// Unix timestamp of creation.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of last update.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    SamlConnection {
+        plain object = "object";
+        plain id = "id";
+        plain name = "name";
+        option domain = "domain";
+        plain domains = "domains";
+        option idp_entity_id = "idp_entity_id";
+        option idp_sso_url = "idp_sso_url";
+        option idp_certificate = "idp_certificate";
+        option idp_certificate_issued_at = "idp_certificate_issued_at";
+        option idp_certificate_expires_at = "idp_certificate_expires_at";
+        option idp_metadata_url = "idp_metadata_url";
+        option idp_metadata = "idp_metadata";
+        plain acs_url = "acs_url";
+        plain sp_entity_id = "sp_entity_id";
+        plain sp_metadata_url = "sp_metadata_url";
+        option organization_id = "organization_id";
+        option attribute_mapping = "attribute_mapping";
+        plain active = "active";
+        plain provider = "provider";
+        plain user_count = "user_count";
+        plain sync_user_attributes = "sync_user_attributes";
+        plain allow_subdomains = "allow_subdomains";
+        plain allow_idp_initiated = "allow_idp_initiated";
+        plain disable_additional_identifications = "disable_additional_identifications";
+        plain allow_organization_account_linking = "allow_organization_account_linking";
+        plain force_authn = "force_authn";
+        plain login_hint = "login_hint";
+        option enterprise_connection_id = "enterprise_connection_id";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `SamlConnectionAttributeMapping`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SamlConnectionAttributeMapping {
     /// `user_id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub user_id: String,
     /// `email_address`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub email_address: String,
     /// `first_name`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub first_name: String,
     /// `last_name`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub last_name: String,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    SamlConnectionAttributeMapping {
+        plain user_id = "user_id";
+        plain email_address = "email_address";
+        plain first_name = "first_name";
+        plain last_name = "last_name";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Configuration for the login_hint sent to the IdP on SSO sign-in
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SamlConnectionLoginHint {
     /// Controls the login_hint sent to the IdP on SSO sign-in
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub mode: SamlConnectionLoginHintMode,
     /// The user public_metadata key whose value is sent as the login_hint when mode is custom_attribute
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    SamlConnectionLoginHint {
+        plain mode = "mode";
+        option source = "source";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -7878,151 +8682,174 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// A directory configuration for provisioning users via SCIM protocol.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ScimDirectory {
     /// String representing the object's type. Always "scim_directory".
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the directory.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// A human-friendly name for the directory.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// The ID of the associated enterprise connection.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enterprise_connection_id: Option<String>,
     /// The SCIM endpoint URL for this directory.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub endpoint_url: String,
     /// The identity provider for this directory.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub provider: String,
     /// Whether the directory is enabled.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub enabled: bool,
     /// Whether group-to-role mapping is enabled for this directory.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub group_role_mapping_enabled: bool,
     /// Mapping of user attributes to the SCIM attribute paths they are extracted from.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub attribute_mapping: serde_json::Map<String, serde_json::Value>,
     /// Custom attributes to map from the IdP to the user's profile via SCIM provisioning. Requires the custom attributes feature to be enabled for the instance.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub custom_attributes: Vec<ScimDirectoryCustomAttributesItem>,
     /// The API key for authenticating SCIM requests. Only returned when the directory is created or the key is rotated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub api_key: Option<String>,
     /// Unix timestamp when the directory was created.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp when the directory was last updated.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    ScimDirectory {
+        plain object = "object";
+        plain id = "id";
+        plain name = "name";
+        option enterprise_connection_id = "enterprise_connection_id";
+        plain endpoint_url = "endpoint_url";
+        plain provider = "provider";
+        plain enabled = "enabled";
+        plain group_role_mapping_enabled = "group_role_mapping_enabled";
+        plain attribute_mapping = "attribute_mapping";
+        plain custom_attributes = "custom_attributes";
+        option api_key = "api_key";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `ScimDirectoryCustomAttributesItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ScimDirectoryCustomAttributesItem {
     /// Display name for the custom attribute
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Key used to store the attribute in the user's public/private/unsafe metadata
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// Path to extract the attribute value from SSO claims (SAML assertions or OIDC claims)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sso_path: Option<String>,
     /// GJSON path to extract the attribute value from SCIM user resources
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scim_path: Option<String>,
     /// GJSON path to extract the attribute value from directory sync user resources. Same value as `scim_path`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub directory_path: Option<String>,
     /// When true, the attribute supports multiple values; values from the IdP are written to public_metadata as an array. Defaults to false.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub multi_valued: Option<bool>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    ScimDirectoryCustomAttributesItem {
+        option name = "name";
+        option key = "key";
+        option sso_path = "sso_path";
+        option scim_path = "scim_path";
+        option directory_path = "directory_path";
+        option multi_valued = "multi_valued";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// A mapping from a SCIM group to an organization role. Members of the group are assigned the role; the lowest-precedence match wins when a user belongs to multiple mapped groups.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ScimGroupRoleMapping {
     /// String representing the object's type. Always "scim_group_role_mapping".
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// Unique identifier for the SCIM group role mapping.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// The ID of the directory this mapping belongs to.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub scim_directory_id: String,
     /// The ID of the directory this mapping belongs to. Same value as `scim_directory_id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub directory_id: String,
     /// The SCIM group ID from the identity provider.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub scim_group_id: String,
     /// The group ID from the identity provider. Same value as `scim_group_id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub directory_group_id: String,
     /// The display name of the SCIM group, as reported by the identity provider.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub scim_group_display_name: String,
     /// The display name of the group, as reported by the identity provider. Same value as `scim_group_display_name`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub directory_group_display_name: String,
     /// `role`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
     /// Mapping precedence, starting at 1. Lower values take priority when a user belongs to multiple mapped groups.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub precedence: i64,
     /// Unix timestamp (milliseconds) of when the mapping was created.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp (milliseconds) of when the mapping was last updated.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    ScimGroupRoleMapping {
+        plain object = "object";
+        plain id = "id";
+        plain scim_directory_id = "scim_directory_id";
+        plain directory_id = "directory_id";
+        plain scim_group_id = "scim_group_id";
+        plain directory_group_id = "directory_group_id";
+        plain scim_group_display_name = "scim_group_display_name";
+        plain directory_group_display_name = "directory_group_display_name";
+        option role = "role";
+        plain precedence = "precedence";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `ScimGroupRoleMappingDeleted`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct ScimGroupRoleMappingDeleted {
     /// String representing the object's type.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// The ID of the deleted SCIM group role mapping.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// Whether the SCIM group role mapping was successfully deleted.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub deleted: bool,
 }
 
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    ScimGroupRoleMappingDeleted {
+        plain object = "object";
+        plain id = "id";
+        plain deleted = "deleted";
+    }
+}
+
 /// The body of `POST /users/{user_id}/password/set_compromised` ([`set_password_compromised`](crate::client::UsersApi::set_password_compromised)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct SetUserPasswordCompromised {
     /// `revoke_all_sessions`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub revoke_all_sessions: Option<bool>,
+}
+
+crate::client::lenient::serde_object! {
+    params SetUserPasswordCompromised {
+        option revoke_all_sessions = "revoke_all_sessions";
+    }
 }
 
 impl SetUserPasswordCompromised {
@@ -8035,15 +8862,18 @@ impl SetUserPasswordCompromised {
 
 /// The body of `POST /users/{user_id}/profile_image` ([`set_profile_image`](crate::client::UsersApi::set_profile_image)), sent as
 /// `multipart/form-data`.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct SetUserProfileImage {
     /// `file`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub file: crate::client::FileUpload,
+}
+
+crate::client::lenient::serde_object! {
+    params SetUserProfileImage {
+        plain file = "file";
+    }
 }
 
 impl SetUserProfileImage {
@@ -8065,34 +8895,39 @@ impl SetUserProfileImage {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `SignInToken`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SignInToken {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `status`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: SignInTokenStatus,
     /// `user_id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub user_id: String,
     /// `token`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     /// `url`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Unix timestamp of creation.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of last update.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    SignInToken {
+        plain object = "object";
+        plain id = "id";
+        plain status = "status";
+        plain user_id = "user_id";
+        option token = "token";
+        option url = "url";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -8111,87 +8946,92 @@ crate::client::models::string_enum! {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `SignUp`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SignUp {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `status`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: SignUpStatus,
     /// `required_fields`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub required_fields: Vec<String>,
     /// `optional_fields`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub optional_fields: Vec<String>,
     /// `missing_fields`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub missing_fields: Vec<String>,
     /// `unverified_fields`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub unverified_fields: Vec<String>,
     /// `verifications`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub verifications: SignUpVerifications,
     /// `username`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     /// `email_address`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<String>,
     /// `phone_number`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// `web3_wallet`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub web3_wallet: Option<String>,
     /// `password_enabled`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub password_enabled: bool,
     /// `first_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// `last_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
     /// `unsafe_metadata`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub unsafe_metadata: serde_json::Map<String, serde_json::Value>,
     /// `public_metadata`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub public_metadata: serde_json::Map<String, serde_json::Value>,
     /// `custom_action`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub custom_action: bool,
     /// `external_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// `created_session_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_session_id: Option<String>,
     /// `created_user_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_user_id: Option<String>,
     /// Unix timestamp at which the user abandoned the sign up attempt.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub abandon_at: i64,
     /// Unix timestamp at which the user accepted the legal requirements.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub legal_accepted_at: Option<i64>,
     /// The user locale preference for the sign-up specified as a BCP-47 language tag.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
     /// `external_account`.
     ///
     /// Deprecated by Clerk.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub external_account: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    SignUp {
+        plain object = "object";
+        plain id = "id";
+        plain status = "status";
+        plain required_fields = "required_fields";
+        plain optional_fields = "optional_fields";
+        plain missing_fields = "missing_fields";
+        plain unverified_fields = "unverified_fields";
+        plain verifications = "verifications";
+        option username = "username";
+        option email_address = "email_address";
+        option phone_number = "phone_number";
+        option web3_wallet = "web3_wallet";
+        plain password_enabled = "password_enabled";
+        option first_name = "first_name";
+        option last_name = "last_name";
+        plain unsafe_metadata = "unsafe_metadata";
+        plain public_metadata = "public_metadata";
+        plain custom_action = "custom_action";
+        option external_id = "external_id";
+        option created_session_id = "created_session_id";
+        option created_user_id = "created_user_id";
+        plain abandon_at = "abandon_at";
+        option legal_accepted_at = "legal_accepted_at";
+        option locale = "locale";
+        plain external_account = "external_account";
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -8210,16 +9050,21 @@ crate::client::models::string_enum! {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `SignUpVerification`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SignUpVerification {
     /// `next_action`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_action: Option<SignUpVerificationNextAction>,
     /// `supported_strategies`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub supported_strategies: Vec<String>,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    SignUpVerification {
+        option next_action = "next_action";
+        plain supported_strategies = "supported_strategies";
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -8238,147 +9083,171 @@ crate::client::models::string_enum! {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `SignUpVerifications`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SignUpVerifications {
     /// `email_address`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<SignUpVerification>,
     /// `phone_number`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<SignUpVerification>,
     /// `web3_wallet`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub web3_wallet: Option<SignUpVerification>,
     /// `external_account`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub external_account: serde_json::Map<String, serde_json::Value>,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    SignUpVerifications {
+        option email_address = "email_address";
+        option phone_number = "phone_number";
+        option web3_wallet = "web3_wallet";
+        plain external_account = "external_account";
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `SvixUrl`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct SvixUrl {
     /// `svix_url`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub svix_url: String,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    SvixUrl {
+        plain svix_url = "svix_url";
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// `Template`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Template {
     /// `id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// String representing the object's type. Objects of the same type share the same value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// The ID of the instance to which the template belongs
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<String>,
     /// whether this is a system (default) or user overridden) template
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_type: Option<String>,
     /// whether this is an email or SMS template
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub template_type: Option<String>,
     /// user-friendly name of the template
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// machine-friendly name of the template
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub slug: Option<String>,
     /// position with the listing of templates
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub position: Option<i64>,
     /// whether this template can be reverted to the corresponding system default
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub can_revert: Option<bool>,
     /// whether this template can be deleted
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub can_delete: Option<bool>,
     /// whether the body of this template can be edited
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub can_edit_body: Option<bool>,
     /// whether this template can be enabled or disabled, true only for notification SMS templates
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub can_toggle: Option<bool>,
     /// email subject
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// the editor markup used to generate the body of the template
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub markup: Option<String>,
     /// the template body before variable interpolation
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// list of variables that are available for use in the template body
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub available_variables: Vec<String>,
     /// list of variables that must be contained in the template body
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub required_variables: Vec<String>,
     /// `from_email_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from_email_name: Option<String>,
     /// `reply_to_email_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_to_email_name: Option<String>,
     /// `delivered_by_clerk`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub delivered_by_clerk: Option<bool>,
     /// `enabled`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// `flagged_as_suspicious`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub flagged_as_suspicious: Option<bool>,
     /// Unix timestamp of last update.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<i64>,
     /// Unix timestamp of creation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<i64>,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    Template {
+        option id = "id";
+        option object = "object";
+        option instance_id = "instance_id";
+        option resource_type = "resource_type";
+        option template_type = "template_type";
+        option name = "name";
+        option slug = "slug";
+        option position = "position";
+        option can_revert = "can_revert";
+        option can_delete = "can_delete";
+        option can_edit_body = "can_edit_body";
+        option can_toggle = "can_toggle";
+        option subject = "subject";
+        option markup = "markup";
+        option body = "body";
+        plain available_variables = "available_variables";
+        plain required_variables = "required_variables";
+        option from_email_name = "from_email_name";
+        option reply_to_email_name = "reply_to_email_name";
+        option delivered_by_clerk = "delivered_by_clerk";
+        option enabled = "enabled";
+        option flagged_as_suspicious = "flagged_as_suspicious";
+        option updated_at = "updated_at";
+        option created_at = "created_at";
+    }
 }
 
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `TestingToken`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct TestingToken {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// The actual token. This value is meant to be passed in the `__clerk_testing_token` query parameter with requests to the Frontend API.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub token: String,
     /// Unix timestamp of the token's expiration time.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub expires_at: i64,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    TestingToken {
+        plain object = "object";
+        plain token = "token";
+        plain expires_at = "expires_at";
+    }
 }
 
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `POST /templates/{template_type}/{slug}/toggle_delivery` ([`toggle_delivery`](crate::client::TemplatesApi::toggle_delivery)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct ToggleTemplateDelivery {
     /// Whether Clerk should deliver emails or SMS messages based on the current template
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub delivered_by_clerk: Option<bool>,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    params ToggleTemplateDelivery {
+        option delivered_by_clerk = "delivered_by_clerk";
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -8392,43 +9261,47 @@ impl ToggleTemplateDelivery {
 }
 
 /// `TrustedDevice`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct TrustedDevice {
     /// String representing the object's type.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `platform`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub platform: TrustedDevicePlatform,
     /// `app_identifier`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub app_identifier: String,
     /// `name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `algorithm`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub algorithm: String,
     /// `status`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: TrustedDeviceStatus,
     /// Unix timestamp of creation in milliseconds.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of the last update in milliseconds.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
     /// Unix timestamp of the last use in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_used_at: Option<i64>,
     /// Unix timestamp of revocation in milliseconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<i64>,
+}
+
+crate::client::lenient::serde_object! {
+    TrustedDevice {
+        plain object = "object";
+        plain id = "id";
+        plain platform = "platform";
+        plain app_identifier = "app_identifier";
+        option name = "name";
+        plain algorithm = "algorithm";
+        plain status = "status";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+        option last_used_at = "last_used_at";
+        option revoked_at = "revoked_at";
+    }
 }
 
 crate::client::models::string_enum! {
@@ -8454,28 +9327,32 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `PATCH /directories/{directory_id}` ([`update`](crate::client::DirectoriesApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateDirectory {
     /// A human-friendly name for the directory.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Whether the directory is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// The identity provider for this directory.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
     /// Attribute-to-directory-path entries to merge into the directory's attribute mapping.
     /// Set a key to `null` to remove it from the mapping.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attribute_mapping: Option<serde_json::Map<String, serde_json::Value>>,
     /// Whether group-to-role mapping is enabled for this directory.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_role_mapping_enabled: Option<bool>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    params UpdateDirectory {
+        option name = "name";
+        option enabled = "enabled";
+        option provider = "provider";
+        option attribute_mapping = "attribute_mapping";
+        option group_role_mapping_enabled = "group_role_mapping_enabled";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -8518,26 +9395,30 @@ impl UpdateDirectory {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /domains/{domain_id}` ([`update`](crate::client::DomainsApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateDomain {
     /// The new domain name. For development instances, can contain the port,
     /// i.e `myhostname:3000`. For production instances, must be a valid FQDN,
     /// i.e `mysite.com`. Cannot contain protocol scheme.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The full URL of the proxy that will forward requests to Clerk's Frontend API.
     /// Can only be updated for production instances.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub proxy_url: Option<String>,
     /// Whether this is a domain for a secondary app, meaning that any subdomain provided is significant and
     /// will be stored as part of the domain. This is useful for supporting multiple apps (one primary and
     /// multiple secondaries) on the same root domain (eTLD+1).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_secondary: Option<bool>,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    params UpdateDomain {
+        option name = "name";
+        option proxy_url = "proxy_url";
+        option is_secondary = "is_secondary";
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -8565,23 +9446,27 @@ impl UpdateDomain {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `PATCH /email_addresses/{email_address_id}` ([`update`](crate::client::EmailAddressesApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateEmailAddress {
     /// The email address will be marked as verified.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
     /// Set this email address as the primary email address for the user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary: Option<bool>,
     /// If set to `true` and this update makes the email address the user's new primary,
     /// the previous primary email address is notified of the change.
     /// By default, no notification is sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub notify_primary_email_address_changed: Option<bool>,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    params UpdateEmailAddress {
+        option verified = "verified";
+        option primary = "primary";
+        option notify_primary_email_address_changed = "notify_primary_email_address_changed";
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -8609,44 +9494,48 @@ impl UpdateEmailAddress {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `PATCH /enterprise_connections/{enterprise_connection_id}` ([`update`](crate::client::EnterpriseConnectionsApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateEnterpriseConnection {
     /// The display name of the enterprise connection
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Domains associated with the enterprise connection. Values are normalized to lowercase.
     /// Empty array means ignored (no change); non-empty array means set domains to the given list (replaces existing).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub domains: Option<Vec<String>>,
     /// Whether the enterprise connection is active. When set to true (enabling), any existing verified organization domains for the same domain(s) will be removed so the connection can be enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Whether to sync user attributes on sign-in
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sync_user_attributes: Option<bool>,
     /// Whether to disable additional identifications
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_additional_identifications: Option<bool>,
     /// Whether this connection supports account linking via organization membership
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_organization_account_linking: Option<bool>,
     /// Organization ID to link to this enterprise connection. Only linking is supported; sending this field sets or changes the linked organization. There is no way to unlink an organization once linked.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// SAML connection-specific properties. Only applied when the enterprise connection uses SAML.
     /// Use this to update IdP configuration, attribute mapping, and other SAML-specific settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub saml: Option<UpdateEnterpriseConnectionSaml>,
     /// OIDC connection-specific properties. Only applied when the enterprise connection uses OIDC (e.g. oidc_custom, oidc_github_enterprise, or oidc_gitlab).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub oidc: Option<UpdateEnterpriseConnectionOidc>,
     /// Custom attributes to map from the IdP to the user's profile via SSO or SCIM provisioning. Requires the custom attributes feature to be enabled for the instance.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_attributes: Option<Vec<UpdateEnterpriseConnectionCustomAttributesItem>>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    params UpdateEnterpriseConnection {
+        option name = "name";
+        option domains = "domains";
+        option active = "active";
+        option sync_user_attributes = "sync_user_attributes";
+        option disable_additional_identifications = "disable_additional_identifications";
+        option allow_organization_account_linking = "allow_organization_account_linking";
+        option organization_id = "organization_id";
+        option saml = "saml";
+        option oidc = "oidc";
+        option custom_attributes = "custom_attributes";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -8722,137 +9611,162 @@ impl UpdateEnterpriseConnection {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// `UpdateEnterpriseConnectionCustomAttributesItem`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateEnterpriseConnectionCustomAttributesItem {
     /// Display name for the custom attribute
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// Key used to store the attribute in the user's metadata
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub key: String,
     /// Path to extract the attribute value from SSO claims
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sso_path: Option<String>,
     /// GJSON path to extract the attribute value from SCIM user resources
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scim_path: Option<String>,
     /// The new name for `scim_path`. Send either one, or both with the same value; sending both with different values is rejected.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub directory_path: Option<String>,
     /// When true, the attribute supports multiple values; values from the IdP are written to public_metadata as an array. Defaults to false.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub multi_valued: Option<bool>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    UpdateEnterpriseConnectionCustomAttributesItem {
+        plain name = "name";
+        plain key = "key";
+        option sso_path = "sso_path";
+        option scim_path = "scim_path";
+        option directory_path = "directory_path";
+        option multi_valued = "multi_valued";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// OIDC connection-specific properties. Only applied when the enterprise connection uses OIDC (e.g. oidc_custom, oidc_github_enterprise, or oidc_gitlab).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateEnterpriseConnectionOidc {
     /// OIDC client ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// OIDC client secret
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
     /// OIDC discovery URL
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub discovery_url: Option<String>,
     /// OIDC authorization URL
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_url: Option<String>,
     /// OIDC token URL
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_url: Option<String>,
     /// OIDC userinfo URL
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_info_url: Option<String>,
     /// Whether PKCE is required (must be true for public clients with no client secret)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub requires_pkce: Option<bool>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    UpdateEnterpriseConnectionOidc {
+        option client_id = "client_id";
+        option client_secret = "client_secret";
+        option discovery_url = "discovery_url";
+        option auth_url = "auth_url";
+        option token_url = "token_url";
+        option user_info_url = "user_info_url";
+        option requires_pkce = "requires_pkce";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// SAML connection-specific properties. Only applied when the enterprise connection uses SAML.
 /// Use this to update IdP configuration, attribute mapping, and other SAML-specific settings.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateEnterpriseConnectionSaml {
     /// Display name of the SAML connection
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// IdP entity ID
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_entity_id: Option<String>,
     /// IdP SSO URL
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_sso_url: Option<String>,
     /// IdP certificate (PEM)
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_certificate: Option<String>,
     /// URL to IdP metadata
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_metadata_url: Option<String>,
     /// Raw IdP metadata XML
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_metadata: Option<String>,
     /// Attribute mapping for SAML attributes
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attribute_mapping: Option<UpdateEnterpriseConnectionSamlAttributeMapping>,
     /// `allow_subdomains`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_subdomains: Option<bool>,
     /// `allow_idp_initiated`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_idp_initiated: Option<bool>,
     /// `force_authn`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub force_authn: Option<bool>,
     /// Configuration for the login_hint sent to the IdP on SSO sign-in
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub login_hint: Option<UpdateEnterpriseConnectionSamlLoginHint>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    UpdateEnterpriseConnectionSaml {
+        option name = "name";
+        option idp_entity_id = "idp_entity_id";
+        option idp_sso_url = "idp_sso_url";
+        option idp_certificate = "idp_certificate";
+        option idp_metadata_url = "idp_metadata_url";
+        option idp_metadata = "idp_metadata";
+        option attribute_mapping = "attribute_mapping";
+        option allow_subdomains = "allow_subdomains";
+        option allow_idp_initiated = "allow_idp_initiated";
+        option force_authn = "force_authn";
+        option login_hint = "login_hint";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Attribute mapping for SAML attributes
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateEnterpriseConnectionSamlAttributeMapping {
     /// `user_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// `email_address`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<String>,
     /// `first_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// `last_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    UpdateEnterpriseConnectionSamlAttributeMapping {
+        option user_id = "user_id";
+        option email_address = "email_address";
+        option first_name = "first_name";
+        option last_name = "last_name";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Configuration for the login_hint sent to the IdP on SSO sign-in
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateEnterpriseConnectionSamlLoginHint {
     /// Controls the login_hint sent to the IdP on SSO sign-in
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub mode: UpdateEnterpriseConnectionSamlLoginHintMode,
     /// The user public_metadata key whose value is sent as the login_hint when mode is custom_attribute
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    UpdateEnterpriseConnectionSamlLoginHint {
+        plain mode = "mode";
+        option source = "source";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -8871,44 +9785,48 @@ crate::client::models::string_enum! {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /instance` ([`update`](crate::client::InstanceApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateInstance {
     /// Toggles test mode for this instance, allowing the use of test email addresses and phone numbers.
     /// Defaults to true for development instances.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub test_mode: Option<bool>,
     /// Whether the instance should be using the HIBP service to check passwords for breaches
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub hibp: Option<bool>,
     /// `support_email`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub support_email: Option<String>,
     /// `clerk_js_version`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub clerk_js_version: Option<String>,
     /// `development_origin`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub development_origin: Option<String>,
     /// For browser-like stacks such as browser extensions, Electron (not officially supported), or Capacitor.js (not officially supported), the instance allowed origins need to be updated with the request origin value. For Chrome extensions popup, background, or service worker pages, the origin is chrome-extension://extension_uuid. For Electron apps the default origin is <http://localhost:3000>. For Capacitor, the origin is capacitor://localhost.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_origins: Option<Vec<String>>,
     /// Whether the instance should operate in cookieless development mode (i.e. without third-party cookies).
     /// Deprecated: Please use `url_based_session_syncing` instead.
     ///
     /// Deprecated by Clerk.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cookieless_dev: Option<bool>,
     /// Whether the instance should use URL-based session syncing in development mode (i.e. without third-party cookies).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub url_based_session_syncing: Option<bool>,
     /// When password is required at the instance level, sets the preferred sign-in strategy surfaced to Clerk components. Has no effect when password is not required. Defaults to `password`. Set to an empty string to clear the override.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub preferred_sign_in_strategy_when_password_required:
         Option<UpdateInstancePreferredSignInStrategyWhenPasswordRequired>,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    params UpdateInstance {
+        option test_mode = "test_mode";
+        option hibp = "hibp";
+        option support_email = "support_email";
+        option clerk_js_version = "clerk_js_version";
+        option development_origin = "development_origin";
+        option allowed_origins = "allowed_origins";
+        option cookieless_dev = "cookieless_dev";
+        option url_based_session_syncing = "url_based_session_syncing";
+        option preferred_sign_in_strategy_when_password_required = "preferred_sign_in_strategy_when_password_required";
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -8978,27 +9896,31 @@ impl UpdateInstance {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /beta_features/instance_settings` ([`update_instance_settings`](crate::client::BetaFeaturesApi::update_instance_settings)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateInstanceAuthConfig {
     /// Whether sign up is restricted to email addresses, phone numbers and usernames that are on the allowlist.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub restricted_to_allowlist: Option<bool>,
     /// The local part of the email address from which authentication-related emails (e.g. OTP code, magic links) will be sent.
     /// Only alphanumeric values are allowed.
     /// Note that this value should contain only the local part of the address (e.g. `foo` for `foo@example.com`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from_email_address: Option<String>,
     /// Enable the Progressive Sign Up algorithm. This feature is deprecated, please contact support if you need assistance.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub progressive_sign_up: Option<bool>,
     /// Toggles test mode for this instance, allowing the use of test email addresses and phone numbers.
     /// Defaults to true for development instances.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub test_mode: Option<bool>,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    params UpdateInstanceAuthConfig {
+        option restricted_to_allowlist = "restricted_to_allowlist";
+        option from_email_address = "from_email_address";
+        option progressive_sign_up = "progressive_sign_up";
+        option test_mode = "test_mode";
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -9032,15 +9954,19 @@ impl UpdateInstanceAuthConfig {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /instance/communication` ([`update_communication`](crate::client::InstanceApi::update_communication)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateInstanceCommunication {
     /// ISO 3166-1 alpha-2 country codes to block for SMS delivery. Whole-list replacement. Codes must be uppercase, 2-letter, and unique within the array.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub blocked_country_codes: Option<Vec<String>>,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    params UpdateInstanceCommunication {
+        option blocked_country_codes = "blocked_country_codes";
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -9059,30 +9985,34 @@ impl UpdateInstanceCommunication {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /instance/oauth_application_settings` ([`update_oauth_application_settings`](crate::client::InstanceApi::update_oauth_application_settings)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateInstanceOauthApplicationSettings {
     /// Whether dynamic OAuth client registration is enabled for the instance (RFC 7591).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dynamic_oauth_client_registration: Option<bool>,
     /// Default scopes. Set to null to reset to Clerk-provided defaults.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_scopes: Option<Vec<String>>,
     /// Whether OAuth JWT access tokens are enabled for the instance (disabled indicates opaque access tokens).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub oauth_jwt_access_tokens: Option<bool>,
     /// Whether the instance advertises support for Client ID Metadata Documents in its OAuth authorization server metadata.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id_metadata_documents_advertised: Option<bool>,
     /// When true, new unknown CIMD clients are rejected. Previously auto-connected and pre-registered clients remain admitted; deleting a client makes it unknown again.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id_metadata_documents_only_allow_pre_registered_clients: Option<bool>,
     /// When true, recorded implicitly allowed CIMD clients are rejected on future client lookups. Explicitly allowed clients remain accepted. This does not revoke previously issued access tokens.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id_metadata_documents_block_implicitly_allowed_clients: Option<bool>,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    params UpdateInstanceOauthApplicationSettings {
+        option dynamic_oauth_client_registration = "dynamic_oauth_client_registration";
+        option default_scopes = "default_scopes";
+        option oauth_jwt_access_tokens = "oauth_jwt_access_tokens";
+        option client_id_metadata_documents_advertised = "client_id_metadata_documents_advertised";
+        option client_id_metadata_documents_only_allow_pre_registered_clients = "client_id_metadata_documents_only_allow_pre_registered_clients";
+        option client_id_metadata_documents_block_implicitly_allowed_clients = "client_id_metadata_documents_block_implicitly_allowed_clients";
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -9134,37 +10064,41 @@ impl UpdateInstanceOauthApplicationSettings {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /instance/organization_settings` ([`update_organization_settings`](crate::client::InstanceApi::update_organization_settings)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateInstanceOrganizationSettings {
     /// `enabled`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// `max_allowed_memberships`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_allowed_memberships: Option<i64>,
     /// `admin_delete_enabled`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub admin_delete_enabled: Option<bool>,
     /// `domains_enabled`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub domains_enabled: Option<bool>,
     /// `slug_disabled`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub slug_disabled: Option<bool>,
     /// Specify which enrollment modes to enable for your Organization Domains.
     /// Supported modes are 'automatic_invitation' & 'automatic_suggestion'.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub domains_enrollment_modes: Option<Vec<String>>,
     /// Specify what the default organization role is for an organization creator.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub creator_role_id: Option<String>,
     /// Specify what the default organization role is for the organization domains.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub domains_default_role_id: Option<String>,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    params UpdateInstanceOrganizationSettings {
+        option enabled = "enabled";
+        option max_allowed_memberships = "max_allowed_memberships";
+        option admin_delete_enabled = "admin_delete_enabled";
+        option domains_enabled = "domains_enabled";
+        option slug_disabled = "slug_disabled";
+        option domains_enrollment_modes = "domains_enrollment_modes";
+        option creator_role_id = "creator_role_id";
+        option domains_default_role_id = "domains_default_role_id";
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -9238,18 +10172,22 @@ crate::client::models::string_enum! {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /instance/protect` ([`update_protect`](crate::client::InstanceApi::update_protect)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateInstanceProtect {
     /// `rules_enabled`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub rules_enabled: Option<bool>,
     /// `specter_enabled`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub specter_enabled: Option<bool>,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    params UpdateInstanceProtect {
+        option rules_enabled = "rules_enabled";
+        option specter_enabled = "specter_enabled";
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -9271,27 +10209,31 @@ impl UpdateInstanceProtect {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /instance/restrictions` ([`update_restrictions`](crate::client::InstanceApi::update_restrictions)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateInstanceRestrictions {
     /// `allowlist`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allowlist: Option<bool>,
     /// `blocklist`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub blocklist: Option<bool>,
     /// `allowlist_blocklist_disabled_on_sign_in`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allowlist_blocklist_disabled_on_sign_in: Option<bool>,
     /// `block_email_subaddresses`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub block_email_subaddresses: Option<bool>,
     /// `block_disposable_email_domains`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub block_disposable_email_domains: Option<bool>,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    params UpdateInstanceRestrictions {
+        option allowlist = "allowlist";
+        option blocklist = "blocklist";
+        option allowlist_blocklist_disabled_on_sign_in = "allowlist_blocklist_disabled_on_sign_in";
+        option block_email_subaddresses = "block_email_subaddresses";
+        option block_disposable_email_domains = "block_disposable_email_domains";
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -9331,33 +10273,37 @@ impl UpdateInstanceRestrictions {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PATCH /jwt_templates/{template_id}` ([`update`](crate::client::JwtTemplatesApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateJwtTemplate {
     /// JWT template name
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub name: String,
     /// JWT template claims in JSON format
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub claims: serde_json::Map<String, serde_json::Value>,
     /// JWT lifetime
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub lifetime: Option<i64>,
     /// JWT allowed clock skew
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_clock_skew: Option<i64>,
     /// Whether a custom signing key/algorithm is also provided for this template
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_signing_key: Option<bool>,
     /// The custom signing algorithm to use when minting JWTs. Required if `custom_signing_key` is `true`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub signing_algorithm: Option<String>,
     /// The custom signing private key to use when minting JWTs. Required if `custom_signing_key` is `true`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub signing_key: Option<String>,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    params UpdateJwtTemplate {
+        plain name = "name";
+        plain claims = "claims";
+        option lifetime = "lifetime";
+        option allowed_clock_skew = "allowed_clock_skew";
+        option custom_signing_key = "custom_signing_key";
+        option signing_algorithm = "signing_algorithm";
+        option signing_key = "signing_key";
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -9421,36 +10367,40 @@ impl UpdateJwtTemplate {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `PATCH /oauth_applications/{oauth_application_id}` ([`update`](crate::client::OAuthApplicationsApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateOauthApplication {
     /// The new name of the OAuth application.
     /// Max length: 256
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// An array of redirect URIs of the new OAuth application
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub redirect_uris: Option<Vec<String>>,
     /// The new callback URL of the OAuth application
     ///
     /// Deprecated by Clerk.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub callback_url: Option<String>,
     /// Define the allowed scopes for the new OAuth applications that dictate the user payload of the OAuth user info endpoint. Available scopes are `profile`, `email`, `public_metadata`, `private_metadata`. Provide the requested scopes as a string, separated by spaces.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub scopes: Option<String>,
     /// True to enable a consent screen to display in the authentication flow. This cannot be disabled for dynamically registered OAuth Applications.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub consent_screen_enabled: Option<bool>,
     /// True to require the Proof Key of Code Exchange (PKCE) flow.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pkce_required: Option<bool>,
     /// If true, this client is public and you can use the Proof Key of Code Exchange (PKCE) flow.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub public: Option<bool>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    params UpdateOauthApplication {
+        option name = "name";
+        option redirect_uris = "redirect_uris";
+        option callback_url = "callback_url";
+        option scopes = "scopes";
+        option consent_screen_enabled = "consent_screen_enabled";
+        option pkce_required = "pkce_required";
+        option public = "public";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -9500,18 +10450,21 @@ impl UpdateOauthApplication {
 }
 
 /// The body of `PATCH /organizations/{organization_id}/domains/{domain_id}` ([`update_domain`](crate::client::OrganizationsApi::update_domain)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateOrganizationDomain {
     /// The enrollment_mode for the new domain. This can be `automatic_invitation`, `automatic_suggestion`, `manual_invitation` or `enterprise_sso`
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enrollment_mode: Option<String>,
     /// The status of the domain's verification
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
+}
+
+crate::client::lenient::serde_object! {
+    params UpdateOrganizationDomain {
+        option enrollment_mode = "enrollment_mode";
+        option verified = "verified";
+    }
 }
 
 impl UpdateOrganizationDomain {
@@ -9531,21 +10484,25 @@ impl UpdateOrganizationDomain {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `PATCH /organization_permissions/{permission_id}` ([`update`](crate::client::OrganizationPermissionsApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateOrganizationPermission {
     /// The name of the permission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The key of the permission. Must have the format "org:feature:action" where feature and action are segments consisting of lowercase letters, digits, or underscores. Cannot begin with "org:sys_" as that prefix is reserved for system permissions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// A description of the permission.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+}
+
+#[cfg(feature = "roles")]
+crate::client::lenient::serde_object! {
+    params UpdateOrganizationPermission {
+        option name = "name";
+        option key = "key";
+        option description = "description";
+    }
 }
 
 #[cfg(feature = "roles")]
@@ -9573,24 +10530,28 @@ impl UpdateOrganizationPermission {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `PATCH /organization_roles/{organization_role_id}` ([`update`](crate::client::OrganizationRolesApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateOrganizationRole {
     /// The new name for the organization role
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A unique key for the organization role. Must start with 'org:' and contain only lowercase alphanumeric characters and underscores.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// Optional description for the role
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Array of permission IDs to assign to the role. If provided, this will replace the existing permissions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<String>>,
+}
+
+#[cfg(feature = "roles")]
+crate::client::lenient::serde_object! {
+    params UpdateOrganizationRole {
+        option name = "name";
+        option key = "key";
+        option description = "description";
+        option permissions = "permissions";
+    }
 }
 
 #[cfg(feature = "roles")]
@@ -9624,23 +10585,27 @@ impl UpdateOrganizationRole {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `PATCH /phone_numbers/{phone_number_id}` ([`update`](crate::client::PhoneNumbersApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdatePhoneNumber {
     /// The phone number will be marked as verified.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
     /// Set this phone number as the primary phone number for the user.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary: Option<bool>,
     /// Set this phone number as reserved for multi-factor authentication.
     /// The phone number must also be verified.
     /// If there are no other reserved second factors, the phone number will be set as the default second factor.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reserved_for_second_factor: Option<bool>,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    params UpdatePhoneNumber {
+        option verified = "verified";
+        option primary = "primary";
+        option reserved_for_second_factor = "reserved_for_second_factor";
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -9668,18 +10633,22 @@ impl UpdatePhoneNumber {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PUT /beta_features/domain` ([`update_production_instance_domain`](crate::client::BetaFeaturesApi::update_production_instance_domain)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateProductionInstanceDomain {
     /// The new home URL of the production instance e.g. <https://www.example.com>
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub home_url: Option<String>,
     /// Whether the domain is a secondary app.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_secondary: Option<bool>,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    params UpdateProductionInstanceDomain {
+        option home_url = "home_url";
+        option is_secondary = "is_secondary";
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -9701,33 +10670,37 @@ impl UpdateProductionInstanceDomain {
 #[cfg(feature = "roles")]
 #[cfg_attr(docsrs, doc(cfg(feature = "roles")))]
 /// The body of `PATCH /role_sets/{role_set_key_or_id}` ([`update`](crate::client::RoleSetsApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateRoleSet {
     /// The new name for the role set
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// A unique key for the role set. Must start with 'role_set:' and contain only lowercase alphanumeric characters and underscores.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     /// Optional description for the role set
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Set to "initial" to make this the default role set for new organizations.
     /// Only one role set can be "initial" per instance; setting this will change any existing initial role set to "custom".
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
     /// The key of the role to use as the default role for new organization members.
     /// Must be an existing role in the role set.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub default_role_key: Option<String>,
     /// The key of the role to assign to organization creators.
     /// Must be an existing role in the role set.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub creator_role_key: Option<String>,
+}
+
+#[cfg(feature = "roles")]
+crate::client::lenient::serde_object! {
+    params UpdateRoleSet {
+        option name = "name";
+        option key = "key";
+        option description = "description";
+        option r#type = "type";
+        option default_role_key = "default_role_key";
+        option creator_role_key = "creator_role_key";
+    }
 }
 
 #[cfg(feature = "roles")]
@@ -9773,71 +10746,75 @@ impl UpdateRoleSet {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `PATCH /saml_connections/{saml_connection_id}` ([`update`](crate::client::SamlConnectionsApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateSamlConnection {
     /// The name of the new SAML Connection
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The domain to use for the new SAML Connection
     ///
     /// Deprecated by Clerk.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// A list of the domains on use for the SAML connection
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub domains: Option<Vec<String>>,
     /// The Entity ID as provided by the IdP
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_entity_id: Option<String>,
     /// The SSO URL as provided by the IdP
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_sso_url: Option<String>,
     /// The x509 certificated as provided by the IdP
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_certificate: Option<String>,
     /// The URL which serves the IdP metadata. If present, it takes priority over the corresponding individual properties and replaces them
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_metadata_url: Option<String>,
     /// The XML content of the IdP metadata file. If present, it takes priority over the corresponding individual properties
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub idp_metadata: Option<String>,
     /// The ID of the organization to which users of this SAML Connection will be added
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
     /// Define the attribute name mapping between Identity Provider and Clerk's user properties
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attribute_mapping: Option<UpdateSamlConnectionAttributeMapping>,
     /// Activate or de-activate the SAML Connection
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
     /// Controls whether to update the user's attributes in each sign-in
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sync_user_attributes: Option<bool>,
     /// Allow users with an email address subdomain to use this connection in order to authenticate
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_subdomains: Option<bool>,
     /// Enable or deactivate IdP-initiated flows
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_idp_initiated: Option<bool>,
     /// Enable or deactivate additional identifications
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_additional_identifications: Option<bool>,
     /// Whether this connection supports account linking via organization membership
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_organization_account_linking: Option<bool>,
     /// Enable or deactivate ForceAuthn
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub force_authn: Option<bool>,
     /// Configuration for the login_hint sent to the IdP on SSO sign-in
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub login_hint: Option<UpdateSamlConnectionLoginHint>,
     /// When enabling the connection, controls behavior when verified domains used for enrollment modes like automatic invitation or automatic suggestion already exist for the same domain. If true, those verified domains are removed and the connection is enabled. If false or omitted, the request fails when any such verified domain exists.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub consent_verified_domains_deletion: Option<bool>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    params UpdateSamlConnection {
+        option name = "name";
+        option domain = "domain";
+        option domains = "domains";
+        option idp_entity_id = "idp_entity_id";
+        option idp_sso_url = "idp_sso_url";
+        option idp_certificate = "idp_certificate";
+        option idp_metadata_url = "idp_metadata_url";
+        option idp_metadata = "idp_metadata";
+        option organization_id = "organization_id";
+        option attribute_mapping = "attribute_mapping";
+        option active = "active";
+        option sync_user_attributes = "sync_user_attributes";
+        option allow_subdomains = "allow_subdomains";
+        option allow_idp_initiated = "allow_idp_initiated";
+        option disable_additional_identifications = "disable_additional_identifications";
+        option allow_organization_account_linking = "allow_organization_account_linking";
+        option force_authn = "force_authn";
+        option login_hint = "login_hint";
+        option consent_verified_domains_deletion = "consent_verified_domains_deletion";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -9964,37 +10941,47 @@ impl UpdateSamlConnection {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Define the attribute name mapping between Identity Provider and Clerk's user properties
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateSamlConnectionAttributeMapping {
     /// `user_id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// `email_address`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub email_address: Option<String>,
     /// `first_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
     /// `last_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    UpdateSamlConnectionAttributeMapping {
+        option user_id = "user_id";
+        option email_address = "email_address";
+        option first_name = "first_name";
+        option last_name = "last_name";
+    }
 }
 
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// Configuration for the login_hint sent to the IdP on SSO sign-in
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct UpdateSamlConnectionLoginHint {
     /// Controls the login_hint sent to the IdP on SSO sign-in
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub mode: UpdateSamlConnectionLoginHintMode,
     /// The user public_metadata key whose value is sent as the login_hint when mode is custom_attribute
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    UpdateSamlConnectionLoginHint {
+        plain mode = "mode";
+        option source = "source";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -10013,28 +11000,32 @@ crate::client::models::string_enum! {
 #[cfg(feature = "enterprise")]
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `PATCH /scim_directories/{scim_directory_id}` ([`update`](crate::client::ScimDirectoriesApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateScimDirectory {
     /// A human-friendly name for the directory.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Whether the directory is enabled.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// The identity provider for this directory.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
     /// Attribute-to-SCIM-path entries to merge into the directory's attribute mapping.
     /// Set a key to `null` to remove it from the mapping.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attribute_mapping: Option<serde_json::Map<String, serde_json::Value>>,
     /// Whether group-to-role mapping is enabled for this directory.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_role_mapping_enabled: Option<bool>,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    params UpdateScimDirectory {
+        option name = "name";
+        option enabled = "enabled";
+        option provider = "provider";
+        option attribute_mapping = "attribute_mapping";
+        option group_role_mapping_enabled = "group_role_mapping_enabled";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -10077,19 +11068,23 @@ impl UpdateScimDirectory {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `PATCH /sign_ups/{id}` ([`update`](crate::client::SignUpsApi::update)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpdateSignUp {
     /// The ID of the guest attempting to sign up as used in your external systems or your previous authentication solution.
     /// This will be copied to the resulting user when the sign-up is completed.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     /// If true, the sign-up will be marked as a custom action.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub custom_action: Option<bool>,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    params UpdateSignUp {
+        option external_id = "external_id";
+        option custom_action = "custom_action";
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -10112,18 +11107,22 @@ impl UpdateSignUp {
 #[cfg_attr(docsrs, doc(cfg(feature = "enterprise")))]
 /// The body of `PUT /oauth_applications/{oauth_application_id}/logo` ([`upload_logo`](crate::client::OAuthApplicationsApi::upload_logo)), sent as
 /// `multipart/form-data`.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UploadOauthApplicationLogo {
     /// The ID of the user that will be credited with the image upload.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub uploader_user_id: Option<String>,
     /// `file`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub file: crate::client::FileUpload,
+}
+
+#[cfg(feature = "enterprise")]
+crate::client::lenient::serde_object! {
+    params UploadOauthApplicationLogo {
+        option uploader_user_id = "uploader_user_id";
+        plain file = "file";
+    }
 }
 
 #[cfg(feature = "enterprise")]
@@ -10152,18 +11151,21 @@ impl UploadOauthApplicationLogo {
 
 /// The body of `PUT /organizations/{organization_id}/logo` ([`upload_logo`](crate::client::OrganizationsApi::upload_logo)), sent as
 /// `multipart/form-data`.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UploadOrganizationLogo {
     /// The ID of the user that will be credited with the image upload.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub uploader_user_id: Option<String>,
     /// `file`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub file: crate::client::FileUpload,
+}
+
+crate::client::lenient::serde_object! {
+    params UploadOrganizationLogo {
+        option uploader_user_id = "uploader_user_id";
+        plain file = "file";
+    }
 }
 
 impl UploadOrganizationLogo {
@@ -10191,38 +11193,42 @@ impl UploadOrganizationLogo {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `PUT /templates/{template_type}/{slug}` ([`upsert`](crate::client::TemplatesApi::upsert)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UpsertTemplate {
     /// The user-friendly name of the template
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The email subject.
     /// Applicable only to email templates.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// The editor markup used to generate the body of the template
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub markup: Option<String>,
     /// The template body before variable interpolation
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// Whether Clerk should deliver emails or SMS messages based on the current template
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub delivered_by_clerk: Option<bool>,
     /// The local part of the From email address that will be used for emails.
     /// For example, in the address 'hello@example.com', the local part is 'hello'.
     /// Applicable only to email templates.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub from_email_name: Option<String>,
     /// The local part of the Reply To email address that will be used for emails.
     /// For example, in the address 'hello@example.com', the local part is 'hello'.
     /// Applicable only to email templates.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_to_email_name: Option<String>,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    params UpsertTemplate {
+        option name = "name";
+        option subject = "subject";
+        option markup = "markup";
+        option body = "body";
+        option delivered_by_clerk = "delivered_by_clerk";
+        option from_email_name = "from_email_name";
+        option reply_to_email_name = "reply_to_email_name";
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -10272,15 +11278,18 @@ impl UpsertTemplate {
 }
 
 /// The body of `POST /users/ban` ([`bulk_ban`](crate::client::UsersApi::bulk_ban)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UsersBan {
     /// Array of user IDs to ban
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub user_ids: Vec<String>,
+}
+
+crate::client::lenient::serde_object! {
+    params UsersBan {
+        plain user_ids = "user_ids";
+    }
 }
 
 impl UsersBan {
@@ -10300,24 +11309,27 @@ impl UsersBan {
 }
 
 /// The query parameters of `GET /users/{user_id}/organization_invitations` ([`organization_invitations`](crate::client::UsersApi::organization_invitations)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UsersGetOrganizationInvitations {
     /// Applies a limit to the number of results returned.
     /// Can be used for paginating the results together with `offset`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
     /// Skip the first `offset` results when paginating.
     /// Needs to be an integer greater or equal to zero.
     /// To be used in conjunction with `limit`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
     /// Filter organization invitations based on their status
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<UsersGetOrganizationInvitationsStatus>,
+}
+
+crate::client::lenient::serde_object! {
+    params UsersGetOrganizationInvitations {
+        option limit = "limit";
+        option offset = "offset";
+        option status = "status";
+    }
 }
 
 impl UsersGetOrganizationInvitations {
@@ -10355,15 +11367,18 @@ crate::client::models::string_enum! {
 }
 
 /// The body of `POST /users/unban` ([`bulk_unban`](crate::client::UsersApi::bulk_unban)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct UsersUnban {
     /// Array of user IDs to unban
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub user_ids: Vec<String>,
+}
+
+crate::client::lenient::serde_object! {
+    params UsersUnban {
+        plain user_ids = "user_ids";
+    }
 }
 
 impl UsersUnban {
@@ -10385,135 +11400,159 @@ impl UsersUnban {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `VerificationResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct VerificationResponse {
     /// The type of the verification object.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// The ID of the verification. Pass this to attempt_verification.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The status of the verification (unverified, verified, expired, or failed).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// The verification strategy (email_code or phone_code).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub strategy: Option<String>,
     /// The number of attempts made against this verification.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attempts: Option<i64>,
     /// Unix timestamp (milliseconds) at which the code expires.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expire_at: Option<i64>,
     /// The channel the code was sent over (phone numbers only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    VerificationResponse {
+        option object = "object";
+        option id = "id";
+        option status = "status";
+        option strategy = "strategy";
+        option attempts = "attempts";
+        option expire_at = "expire_at";
+        option channel = "channel";
+    }
 }
 
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `VerificationResponse2`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct VerificationResponse2 {
     /// The type of the verification object.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// The ID of the verification. Pass this to attempt_verification.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The status of the verification (unverified, verified, expired, or failed).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// The verification strategy (email_code or phone_code).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub strategy: Option<String>,
     /// The number of attempts made against this verification.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attempts: Option<i64>,
     /// Unix timestamp (milliseconds) at which the code expires.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expire_at: Option<i64>,
     /// The channel the code was sent over (phone numbers only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    VerificationResponse2 {
+        option object = "object";
+        option id = "id";
+        option status = "status";
+        option strategy = "strategy";
+        option attempts = "attempts";
+        option expire_at = "expire_at";
+        option channel = "channel";
+    }
 }
 
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `VerificationResponse3`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct VerificationResponse3 {
     /// The type of the verification object.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// The ID of the verification. Pass this to attempt_verification.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The status of the verification (unverified, verified, expired, or failed).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// The verification strategy (email_code or phone_code).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub strategy: Option<String>,
     /// The number of attempts made against this verification.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attempts: Option<i64>,
     /// Unix timestamp (milliseconds) at which the code expires.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expire_at: Option<i64>,
     /// The channel the code was sent over (phone numbers only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    VerificationResponse3 {
+        option object = "object";
+        option id = "id";
+        option status = "status";
+        option strategy = "strategy";
+        option attempts = "attempts";
+        option expire_at = "expire_at";
+        option channel = "channel";
+    }
 }
 
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `VerificationResponse4`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct VerificationResponse4 {
     /// The type of the verification object.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     /// The ID of the verification. Pass this to attempt_verification.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The status of the verification (unverified, verified, expired, or failed).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// The verification strategy (email_code or phone_code).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub strategy: Option<String>,
     /// The number of attempts made against this verification.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub attempts: Option<i64>,
     /// Unix timestamp (milliseconds) at which the code expires.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expire_at: Option<i64>,
     /// The channel the code was sent over (phone numbers only).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    VerificationResponse4 {
+        option object = "object";
+        option id = "id";
+        option status = "status";
+        option strategy = "strategy";
+        option attempts = "attempts";
+        option expire_at = "expire_at";
+        option channel = "channel";
+    }
 }
 
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// The body of `POST /clients/verify` ([`verify`](crate::client::ClientsApi::verify)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct VerifyClient {
     /// A JWT that represents the active client.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub token: String,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    params VerifyClient {
+        plain token = "token";
+    }
 }
 
 #[cfg(feature = "identity")]
@@ -10537,18 +11576,22 @@ impl VerifyClient {
 #[cfg(feature = "instance")]
 #[cfg_attr(docsrs, doc(cfg(feature = "instance")))]
 /// The body of `POST /proxy_checks` ([`verify`](crate::client::ProxyChecksApi::verify)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct VerifyDomainProxy {
     /// The ID of the domain that will be updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub domain_id: Option<String>,
     /// The full URL of the proxy which will forward requests to the Clerk Frontend API for this domain. e.g. <https://example.com/__clerk>
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub proxy_url: Option<String>,
+}
+
+#[cfg(feature = "instance")]
+crate::client::lenient::serde_object! {
+    params VerifyDomainProxy {
+        option domain_id = "domain_id";
+        option proxy_url = "proxy_url";
+    }
 }
 
 #[cfg(feature = "instance")]
@@ -10568,15 +11611,18 @@ impl VerifyDomainProxy {
 }
 
 /// The body of `POST /users/{user_id}/verify_totp` ([`verify_totp`](crate::client::UsersApi::verify_totp)).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "testing", derive(serde::Deserialize))]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 #[must_use]
 pub struct VerifyTotp {
     /// The TOTP or backup code to verify
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub code: String,
+}
+
+crate::client::lenient::serde_object! {
+    params VerifyTotp {
+        plain code = "code";
+    }
 }
 
 impl VerifyTotp {
@@ -10596,16 +11642,20 @@ impl VerifyTotp {
 }
 
 /// `VerifyTotpResponse`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct VerifyTotpResponse {
     /// `verified`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
     /// `code_type`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub code_type: Option<VerifyTotpResponseCodeType>,
+}
+
+crate::client::lenient::serde_object! {
+    VerifyTotpResponse {
+        option verified = "verified";
+        option code_type = "code_type";
+    }
 }
 
 crate::client::models::string_enum! {
@@ -10621,34 +11671,39 @@ crate::client::models::string_enum! {
 #[cfg(feature = "identity")]
 #[cfg_attr(docsrs, doc(cfg(feature = "identity")))]
 /// `WaitlistEntry`, as the Backend API sends it.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct WaitlistEntry {
     /// `object`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub object: String,
     /// `id`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub id: String,
     /// `email_address`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub email_address: String,
     /// `status`.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub status: WaitlistEntryStatus,
     /// Indicates if the waitlist entry is locked. Locked entries are being processed in a batch action and are unavailable for other actions.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_locked: Option<bool>,
     /// Unix timestamp of creation.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub created_at: i64,
     /// Unix timestamp of last update.
-    #[serde(deserialize_with = "crate::client::models::null_default")]
     pub updated_at: i64,
     /// `invitation`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub invitation: Option<crate::client::Invitation>,
+}
+
+#[cfg(feature = "identity")]
+crate::client::lenient::serde_object! {
+    WaitlistEntry {
+        plain object = "object";
+        plain id = "id";
+        plain email_address = "email_address";
+        plain status = "status";
+        option is_locked = "is_locked";
+        plain created_at = "created_at";
+        plain updated_at = "updated_at";
+        option invitation = "invitation";
+    }
 }
 
 #[cfg(feature = "identity")]
