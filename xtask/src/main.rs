@@ -7,6 +7,7 @@
 //! on any difference.
 
 mod gen;
+mod model;
 mod names;
 mod render;
 mod spec;

@@ -6,9 +6,9 @@ use std::fmt::Write as _;
 use serde_json::{json, Value as Json};
 use serde_yaml_ng::Value;
 
-use crate::gen::{cfg, Body, Operation, RawOp, TypeDef, Types, HEADER};
+use crate::model::{cfg, example, is_plain, Body, Operation, RawOp, TypeDef, Types, HEADER};
 use crate::names::{doc, field, lit, pascal, snake};
-use crate::spec::{self, get, resolve, seq_of, str_of, Group, Mapping};
+use crate::spec::{get, resolve, seq_of, str_of, Group, Mapping};
 
 type Gates = BTreeMap<String, Option<BTreeSet<String>>>;
 
@@ -141,20 +141,11 @@ fn type_doc(text: &str, name: &str) -> String {
     }
 }
 
-/// Whether a member is held plainly (`T`) rather than as an `Option<T>`.
-pub fn is_plain(f: &crate::gen::Field, params: bool) -> bool {
-    if params {
-        f.required
-    } else {
-        f.ty.collection || (f.required && !f.nullable)
-    }
-}
-
 fn render_struct(
     out: &mut String,
     name: &str,
     text: &str,
-    fields: &[crate::gen::Field],
+    fields: &[crate::model::Field],
     params: bool,
     gate: &str,
 ) {
@@ -190,7 +181,7 @@ fn render_struct(
     }
     out.push_str(gate);
     let _ = writeln!(out, "impl {name} {{");
-    let required: Vec<&crate::gen::Field> = fields.iter().filter(|f| f.required).collect();
+    let required: Vec<&crate::model::Field> = fields.iter().filter(|f| f.required).collect();
     if !required.is_empty() {
         let args: Vec<String> = required
             .iter()
@@ -251,7 +242,7 @@ fn render_struct(
 fn lenient_serde(
     out: &mut String,
     name: &str,
-    fields: &[crate::gen::Field],
+    fields: &[crate::model::Field],
     params: bool,
     gate: &str,
 ) {
@@ -682,83 +673,6 @@ fn qualify(rust: &str) -> String {
 
 // -------------------------------------------------------------- examples --
 
-/// A value of the schema: its own example, or one made from its parts.
-pub fn example(doc: &Value, schema: &Value, depth: usize) -> Json {
-    if let Some(e) = get(schema, "example") {
-        return spec::to_json(e);
-    }
-    let schema = resolve(doc, schema);
-    if let Some(e) = get(schema, "example") {
-        return spec::to_json(e);
-    }
-    let kind = str_of(schema, "type").unwrap_or("");
-    let has_props = get(schema, "properties").is_some();
-    if depth > 10 {
-        return if kind == "object" || has_props {
-            json!({})
-        } else if kind == "array" {
-            json!([])
-        } else {
-            Json::Null
-        };
-    }
-    let variants = crate::gen::one_of(schema);
-    if !has_props {
-        if let Some(first) = variants.first() {
-            return example(doc, first, depth + 1);
-        }
-    }
-    let mut object = serde_json::Map::new();
-    let all_of = seq_of(schema, "allOf");
-    for part in all_of {
-        if let Json::Object(map) = example(doc, part, depth + 1) {
-            object.extend(map);
-        }
-    }
-    if let Some(values) = get(schema, "enum").and_then(Value::as_sequence) {
-        if let Some(first) = values.iter().find(|v| !matches!(v, Value::Null)) {
-            return spec::to_json(first);
-        }
-    }
-    match kind {
-        "string" => match str_of(schema, "format") {
-            Some("date-time") => json!("2026-05-12T00:00:00Z"),
-            Some("date") => json!("2026-05-12"),
-            Some("uri" | "url") => json!("https://example.com"),
-            Some("email") => json!("ada@example.com"),
-            _ => json!("example"),
-        },
-        "integer" => json!(1),
-        "number" => json!(1),
-        "boolean" => json!(true),
-        "array" => match get(schema, "items") {
-            Some(items) => json!([example(doc, items, depth + 1)]),
-            None => json!([]),
-        },
-        _ => {
-            for (name, prop) in crate::spec::entries(get(schema, "properties")) {
-                object.insert(name, example(doc, prop, depth + 1));
-            }
-            if object.is_empty() && kind != "object" && all_of.is_empty() {
-                Json::Null
-            } else {
-                Json::Object(object)
-            }
-        }
-    }
-}
-
-/// The example of a query struct: each parameter's.
-pub fn query_example(doc: &Value, params: &[&Value]) -> Json {
-    let mut object = serde_json::Map::new();
-    for p in params {
-        let name = str_of(p, "name").unwrap_or_default().to_string();
-        let schema = get(p, "schema").unwrap_or(p);
-        object.insert(name, example(doc, schema, 1));
-    }
-    Json::Object(object)
-}
-
 pub fn examples(doc: &Value, types: &Types<'_>, gates: &Gates) -> String {
     let mut out = String::from(HEADER);
     out.push_str(
@@ -900,14 +814,14 @@ pub fn standin(doc: &Value, mapping: &Mapping, raw: &[RawOp<'_>]) -> String {
          //! is validated against the parameters and body the spec gives, then\n\
          //! answered with a schema-valid example, or by the stateful hand-written\n\
          //! resources (`stateful`).\n\n\
-         use super::spec::{BodySpec, Field, Kind, QueryParam, SpecOp};\n\n\
+         use super::spec_table::{BodySpec, Field, Kind, QueryParam, SpecOp};\n\n\
          /// Every operation: validated, and served from the spec unless `stateful`.\n\
          #[allow(clippy::too_many_lines)]\n\
          pub(super) static OPERATIONS: &[SpecOp] = &[\n",
     );
     for r in raw {
         let stateful = mapping.handwritten.contains_key(&r.id) || mapping.stateful.contains(&r.id);
-        let params = crate::gen::parameters(doc, r);
+        let params = crate::model::parameters(doc, r);
         let mut query = String::new();
         let mut paginated_list = false;
         for p in params.iter().filter(|p| str_of(p, "in") == Some("query")) {
@@ -990,7 +904,7 @@ pub fn standin(doc: &Value, mapping: &Mapping, raw: &[RawOp<'_>]) -> String {
             None => ("200".to_string(), "null".to_string()),
             Some((code, response)) => {
                 let response = resolve(doc, response);
-                let value = match crate::gen::response_schema(response) {
+                let value = match crate::model::response_schema(response) {
                     Some(schema) => example(doc, schema, 0),
                     None => Json::Null,
                 };
@@ -1045,7 +959,7 @@ pub fn standin(doc: &Value, mapping: &Mapping, raw: &[RawOp<'_>]) -> String {
             let mut members = serde_json::Map::new();
             for (name, prop) in crate::spec::entries(get(resolve(doc, schema), "properties")) {
                 let value = if str_of(resolve(doc, prop), "format") == Some("binary") {
-                    crate::gen::upload_example()
+                    crate::model::upload_example()
                 } else {
                     json!("user_1")
                 };
@@ -1054,7 +968,7 @@ pub fn standin(doc: &Value, mapping: &Mapping, raw: &[RawOp<'_>]) -> String {
             body = Json::Object(members);
         }
         let mut query = serde_json::Map::new();
-        for p in crate::gen::parameters(doc, r) {
+        for p in crate::model::parameters(doc, r) {
             if str_of(p, "in") == Some("query") && crate::spec::bool_of(p, "required") {
                 let schema = get(p, "schema").unwrap_or(p);
                 query.insert(

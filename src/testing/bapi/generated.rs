@@ -6,7 +6,7 @@
 //! answered with a schema-valid example, or by the stateful hand-written
 //! resources (`stateful`).
 
-use super::spec::{BodySpec, Field, Kind, QueryParam, SpecOp};
+use super::spec_table::{BodySpec, Field, Kind, QueryParam, SpecOp};
 
 /// Every operation: validated, and served from the spec unless `stateful`.
 #[allow(clippy::too_many_lines)]

@@ -16,6 +16,7 @@ mod machines;
 mod organizations;
 mod sessions;
 pub(super) mod spec;
+mod spec_table;
 mod users;
 mod util;
 
