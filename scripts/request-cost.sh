@@ -16,7 +16,7 @@ N=${N:-2000}
 PATHS=${PATHS:-"no_auth bearer_cached cookie_cached api_key_cached cold rsa_floor"}
 command -v valgrind >/dev/null || { echo "valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
 WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+trap '[ -n "${KEEP:-}" ] && echo "kept $WORK" >&2 || rm -rf "$WORK"' EXIT
 
 # Line tables only: function names for the annotation, the same code.
 BIN=$(CARGO_PROFILE_BENCH_DEBUG=line-tables-only cargo bench -q --bench request_cost --no-run \
@@ -39,6 +39,6 @@ for path in $PATHS; do
   printf "%-16s %14s %14s %12s\n" "$path" "$per" "$delta" "$allocs"
   if [ -n "${ANNOTATE:-}" ]; then
     callgrind_annotate --inclusive=no "$out" 2>/dev/null | sed -n '/^-* *$/,$p' | grep -v '^-' | head -n "${TOP:-25}" \
-      | sed 's/^/    /'
+      | sed 's/^/    /' || true # head closes the pipe early: not a failure
   fi
 done

@@ -16,6 +16,7 @@ use crate::verification::accepts::AcceptsToken;
 use crate::verification::cache::{TokenCache, Verified};
 use crate::verification::claims::SessionClaims;
 use crate::verification::error::{Reason, VerifyError};
+use crate::verification::json::{Claim, OwnedClaim};
 use crate::verification::keys::{KeyStore, RemoteSettings};
 use crate::verification::machine::{self, MachineToken};
 use crate::verification::machine_cache::MachineCache;
@@ -389,7 +390,7 @@ impl Clerk {
         if accepts == Accepts::Handshake {
             return match peek.seen {
                 Seen::Decoded(decoded) => Box::pin(token::verify_handshake(
-                    *decoded,
+                    decoded,
                     token,
                     &inner.keys,
                     options.skip_jwks_cache,
@@ -419,15 +420,13 @@ impl Clerk {
                 let shape = JwtShape::of(&decoded);
                 let rules = match accepts.rules(shape) {
                     Err(Refusal::WrongKind) if accepts == Accepts::Machine => {
-                        return Err(not_machine(
-                            decoded.typ().and_then(serde_json::Value::as_str),
-                        ))
+                        return Err(not_machine(decoded.typ().and_then(Claim::as_str)))
                     }
                     rules => rules?,
                 };
                 let machine_options = rules_options(rules, options);
                 let options = machine_options.as_ref().unwrap_or(options);
-                let typ = decoded.typ().cloned();
+                let typ = decoded.typ().map(OwnedClaim::new);
                 let now = inner.config.clock.now_millis();
                 let (claims, key, times) =
                     token::verify_decoded(decoded, token, &inner.keys, options, now)

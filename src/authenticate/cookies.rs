@@ -11,9 +11,8 @@
 
 use std::borrow::Cow;
 
-use serde_json::Value;
-
 use crate::config::InstanceType;
+use crate::verification::json::Claim;
 use crate::verification::peek::Peek;
 
 pub(crate) const SESSION: &str = "__session";
@@ -209,18 +208,12 @@ impl<'h> BrowserCookies<'h> {
             // 1. A malformed un-suffixed token: read un-suffixed (and sign
             //    out), rather than send it through a handshake.
             let issuer = session_peek.as_ref().and_then(Peek::iss);
-            let has_issuer = match issuer {
-                None | Some(Value::Null | Value::Bool(false)) => false,
-                Some(Value::String(s)) => !s.is_empty(),
-                Some(Value::Number(n)) => n.as_f64() != Some(0.0),
-                Some(_) => true,
-            };
-            if !has_issuer {
+            if !issuer.is_some_and(Claim::is_truthy) {
                 return Set::Unsuffixed;
             }
             // 2. Another instance's token (same eTLD+1): trust ours.
             let ours = issuer
-                .and_then(Value::as_str)
+                .and_then(Claim::as_str)
                 .is_some_and(|iss| issuer_is(iss, frontend_api));
             if !ours {
                 return Set::Suffixed;

@@ -46,10 +46,9 @@ use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use serde_json::Value;
-
 use super::claims::SessionClaims;
 use super::error::VerifyError;
+use super::json::OwnedClaim;
 use super::keys::VerifyingKey;
 use super::options::VerifyOptions;
 use super::token::{self, Times};
@@ -59,7 +58,7 @@ use super::token_kind::JwtShape;
 pub(crate) struct Verified {
     pub(crate) claims: SessionClaims,
     key: Arc<VerifyingKey>,
-    typ: Option<Value>,
+    typ: Option<OwnedClaim>,
     times: Times,
     /// What kind of JWT it is (session, another category, M2M, OAuth), so a
     /// hit is held to the same token-kind rules as a miss.
@@ -82,7 +81,7 @@ impl Verified {
     pub(crate) fn new(
         claims: SessionClaims,
         key: Arc<VerifyingKey>,
-        typ: Option<Value>,
+        typ: Option<OwnedClaim>,
         times: Times,
         shape: JwtShape,
     ) -> Self {
@@ -102,8 +101,11 @@ impl Verified {
 
     /// The checks that depend on the clock and the options.
     pub(crate) fn recheck(&self, options: &VerifyOptions, now_ms: i64) -> Result<(), VerifyError> {
-        token::check_header_type(self.typ.as_ref(), options.header_types.as_deref())?;
-        token::check_policy(self.claims.policy().view(), options)?;
+        token::check_header_type(
+            self.typ.as_ref().map(OwnedClaim::claim),
+            options.header_types.as_deref(),
+        )?;
+        token::check_policy(self.claims.policy(), options)?;
         self.times.check(now_ms, options)
     }
 }
@@ -302,9 +304,10 @@ mod tests {
             ))
             .expect("key"),
         );
-        let times = Times::read(
-            &crate::verification::claims::Fields::parse(claims.as_json()).expect("fields"),
-        );
+        let mut text = claims.as_json().to_owned();
+        let whole = crate::verification::json::Span::new(0, text.len()).expect("span");
+        let fields = crate::verification::claims::Fields::read(&mut text, whole).expect("fields");
+        let times = Times::read(&fields, &text);
         let shape = JwtShape {
             machine: None,
             category: crate::verification::token::Category::Absent,

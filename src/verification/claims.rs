@@ -6,7 +6,11 @@ use std::sync::{Arc, OnceLock};
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+
+use super::json::{self, Claim, Member, Span};
+use super::token::ClaimsView;
 
 /// The verified claims of a Clerk session token.
 ///
@@ -40,106 +44,124 @@ pub struct SessionClaims {
     inner: Arc<Claims>,
 }
 
-/// The claims verification and `has()` read, extracted once; the payload
-/// text is kept and parsed into a map only if [`SessionClaims::as_map`] (or
+/// The claims verification and `has()` read, found once in the payload
+/// text: each string by its position in `text` (the payload's JSON, then any
+/// string that had escapes, unescaped, and the `org:`-prefixed v2 role). The
+/// payload is parsed into a map only if [`SessionClaims::as_map`] (or
 /// serialising the auth object) asks for every claim.
 #[derive(Clone)]
 struct Claims {
-    json: Box<str>,
+    text: String,
+    /// The payload's JSON is `text[..json_len]`.
+    json_len: usize,
     map: OnceLock<Map<String, Value>>,
-    user_id: Box<str>,
-    session_id: Option<Box<str>>,
-    session_status: Option<Box<str>>,
-    org_id: Option<Box<str>>,
-    org_role: Option<Box<str>>,
-    org_slug: Option<Box<str>>,
+    user_id: Span,
+    session_id: Option<Span>,
+    session_status: Option<Span>,
+    org_id: Option<Span>,
+    org_role: Option<Span>,
+    org_slug: Option<Span>,
     org_permissions: Option<Vec<String>>,
-    features: Option<Box<str>>,
-    plans: Option<Box<str>>,
+    features: Option<Span>,
+    plans: Option<Span>,
     factor_verification_age: Option<Value>,
     actor: Option<Value>,
     policy: PolicyClaims,
 }
 
-/// `azp`, `aud` and `iss`, for checks that may run again (cache hits).
-#[derive(Clone, Default)]
+/// `azp`, `aud` and `iss`, for checks that may run again (cache hits), by
+/// position in the claims' text.
+#[derive(Clone, Copy, Default)]
 pub(crate) struct PolicyClaims {
-    pub(crate) azp: Option<Value>,
-    pub(crate) aud: Option<Value>,
-    pub(crate) iss: Option<Value>,
+    azp: Option<Member>,
+    aud: Option<Member>,
+    iss: Option<Member>,
 }
 
-/// `Some(value)` for a present claim, `null` included; absent stays `None`
+/// `Some(value)` for a present member, `null` included; absent stays `None`
 /// (`#[serde(default)]`). Clerk tells `"nbf": null` from no `nbf`.
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
-    Value::deserialize(d).map(Some)
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
 }
 
-/// The payload members that verification and the auth object read. Other
-/// members are skipped without allocating.
-#[derive(Deserialize, Default)]
-pub(crate) struct Fields {
-    #[serde(default, deserialize_with = "present")]
-    pub(crate) sub: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    pub(crate) sid: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    pub(crate) sts: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    pub(crate) exp: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    pub(crate) nbf: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    pub(crate) iat: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    pub(crate) azp: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    pub(crate) aud: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    pub(crate) iss: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    v: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    o: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    org_id: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    org_role: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    org_slug: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    org_permissions: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    fea: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    pla: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    fva: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    act: Option<Value>,
+/// The payload members verification and the auth object read, and where
+/// they stand. Other members are skipped without allocating; a repeated
+/// member is a decode error, as it always was here.
+macro_rules! payload_members {
+    ($($name:ident),* $(,)?) => {
+        #[derive(Deserialize)]
+        struct RawFields<'a> {
+            $(
+                #[serde(default, borrow, deserialize_with = "present")]
+                $name: Option<&'a RawValue>,
+            )*
+        }
+
+        /// The payload members that verification and the auth object read,
+        /// by position in the decoded text.
+        #[derive(Clone, Copy, Default, Debug)]
+        pub(crate) struct Fields {
+            $(pub(crate) $name: Option<Member>,)*
+        }
+
+        impl Fields {
+            /// Finds the members of the payload at `payload` in `text`; a
+            /// string with escapes is unescaped onto the end of `text`.
+            /// `None` when the payload is no JSON object or a member would
+            /// not parse into a `Value`.
+            pub(crate) fn read(text: &mut String, payload: Span) -> Option<Self> {
+                // Positions first (the parse borrows `text`), then the
+                // members placed (which may append to it).
+                let ($($name,)*) = {
+                    let base: &str = text;
+                    let raw: RawFields<'_> = serde_json::from_str(payload.of(base)).ok()?;
+                    ($(match raw.$name {
+                        Some(value) => Some(json::find(base, value)?),
+                        None => None,
+                    },)*)
+                };
+                Some(Self {
+                    $($name: match $name {
+                        Some(found) => Some(found.place(text, 1)?),
+                        None => None,
+                    },)*
+                })
+            }
+
+            /// Every member, by name.
+            #[cfg(test)]
+            pub(crate) fn by_name(&self) -> Vec<(&'static str, Option<Member>)> {
+                vec![$((stringify!($name), self.$name),)*]
+            }
+        }
+    };
 }
 
-impl Fields {
-    /// Parses a payload (a JSON object).
-    pub(crate) fn parse(json: &str) -> Result<Self, serde_json::Error> {
-        serde_json::from_str(json)
-    }
-}
-
-fn into_string(value: Option<Value>) -> Option<Box<str>> {
-    match value {
-        Some(Value::String(s)) => Some(s.into_boxed_str()),
-        _ => None,
-    }
-}
-
-fn as_string(value: Option<&Value>) -> Option<&str> {
-    value.and_then(Value::as_str)
-}
+payload_members!(
+    sub,
+    sid,
+    sts,
+    exp,
+    nbf,
+    iat,
+    azp,
+    aud,
+    iss,
+    v,
+    o,
+    org_id,
+    org_role,
+    org_slug,
+    org_permissions,
+    fea,
+    pla,
+    fva,
+    act,
+);
 
 impl PartialEq for SessionClaims {
     fn eq(&self, other: &Self) -> bool {
-        self.inner.json == other.inner.json
+        self.as_json() == other.as_json()
     }
 }
 
@@ -180,107 +202,98 @@ impl SessionClaims {
         if !payload.is_object() {
             return None;
         }
-        let json = payload.to_string();
-        let fields = Fields::parse(&json).ok()?;
-        Self::from_fields(json, fields)
+        let mut text = payload.to_string();
+        let payload = Span::new(0, text.len())?;
+        let fields = Fields::read(&mut text, payload)?;
+        Self::new(&text, payload, &fields)
     }
 
-    /// Builds the claims from a parsed payload. `None` without a string `sub`.
-    pub(crate) fn from_fields(json: String, fields: Fields) -> Option<Self> {
-        let Fields {
-            sub,
-            sid,
-            sts,
-            azp,
-            aud,
-            iss,
-            v,
-            o,
-            org_id,
-            org_role,
-            org_slug,
-            org_permissions,
-            fea,
-            pla,
-            fva,
-            act,
-            ..
-        } = fields;
-        let user_id = into_string(sub)?;
-        let version_2 = v.as_ref().and_then(Value::as_f64) == Some(2.0);
+    /// The claims of a payload whose members were found by
+    /// [`Fields::read`]: `payload` in `text`, the unescaped strings after it.
+    /// `None` without a string `sub`.
+    pub(crate) fn new(text: &str, payload: Span, fields: &Fields) -> Option<Self> {
+        let from = payload.start();
+        let mut own = text.get(from..)?.to_owned();
+        let json_len = payload.end() - from;
+        let here = |member: Option<Member>| member.and_then(|m| m.shifted_back(from));
+        // A member's string, when it is one.
+        let string = |member: Option<Member>| here(member).and_then(Member::text_span);
+        let user_id = string(fields.sub)?;
+        let version_2 = here(fields.v).and_then(|v| v.read(&own).as_f64()) == Some(2.0);
         let (org_id, org_role, org_slug, org_permissions) = if version_2 {
-            match o.as_ref().and_then(Value::as_object) {
-                Some(o) => {
-                    let field = |name: &str| as_string(o.get(name));
-                    let permissions =
-                        org_permissions_v2(as_string(fea.as_ref()), field("per"), field("fpm"));
-                    (
-                        field("id").map(Into::into),
-                        field("rol")
-                            .filter(|r| !r.is_empty())
-                            .map(|r| format!("org:{r}").into_boxed_str()),
-                        field("slg").map(Into::into),
-                        Some(permissions),
-                    )
-                }
-                None => (None, None, None, None),
-            }
+            organization_v2(&mut own, here(fields.o), here(fields.fea)).unwrap_or_default()
         } else {
-            let permissions = match org_permissions {
-                Some(Value::Array(perms)) => Some(
-                    perms
+            let permissions = here(fields.org_permissions)
+                .map(|m| m.read(&own))
+                .filter(|claim| claim.is_array())
+                .map(|claim| match claim.to_value() {
+                    Value::Array(perms) => perms
                         .into_iter()
                         .filter_map(|p| match p {
                             Value::String(s) => Some(s),
                             _ => None,
                         })
                         .collect(),
-                ),
-                _ => None,
-            };
+                    _ => Vec::new(),
+                });
             (
-                into_string(org_id),
-                into_string(org_role),
-                into_string(org_slug),
+                string(fields.org_id),
+                string(fields.org_role),
+                string(fields.org_slug),
                 permissions,
             )
         };
+        let value = |own: &str, member: Option<Member>| {
+            here(member)
+                .map(|m| m.read(own))
+                .filter(|claim| !claim.is_null())
+                .map(Claim::to_value)
+        };
         Some(Self {
             inner: Arc::new(Claims {
-                json: json.into_boxed_str(),
-                map: OnceLock::new(),
-                user_id,
-                session_id: into_string(sid),
-                session_status: into_string(sts),
+                session_id: string(fields.sid),
+                session_status: string(fields.sts),
                 org_id,
                 org_role,
                 org_slug,
                 org_permissions,
-                features: into_string(fea),
-                plans: into_string(pla),
-                factor_verification_age: fva.filter(|v| !v.is_null()),
-                actor: act.filter(|v| !v.is_null()),
-                policy: PolicyClaims { azp, aud, iss },
+                features: string(fields.fea),
+                plans: string(fields.pla),
+                factor_verification_age: value(&own, fields.fva),
+                actor: value(&own, fields.act),
+                policy: PolicyClaims {
+                    azp: here(fields.azp),
+                    aud: here(fields.aud),
+                    iss: here(fields.iss),
+                },
+                user_id,
+                json_len,
+                map: OnceLock::new(),
+                text: own,
             }),
         })
+    }
+
+    fn text(&self, span: Option<Span>) -> Option<&str> {
+        span.map(|span| span.of(&self.inner.text))
     }
 
     /// The user's id (`sub`).
     #[must_use]
     pub fn user_id(&self) -> &str {
-        &self.inner.user_id
+        self.inner.user_id.of(&self.inner.text)
     }
 
     /// The session id (`sid`). Absent from tokens made from JWT templates.
     #[must_use]
     pub fn session_id(&self) -> Option<&str> {
-        self.inner.session_id.as_deref()
+        self.text(self.inner.session_id)
     }
 
     /// The session status (`sts`): `active`, `pending`, …
     #[must_use]
     pub fn session_status(&self) -> Option<&str> {
-        self.inner.session_status.as_deref()
+        self.text(self.inner.session_status)
     }
 
     /// Whether the session still has tasks to complete (`sts` is `pending`).
@@ -292,19 +305,19 @@ impl SessionClaims {
     /// The active organization's id.
     #[must_use]
     pub fn org_id(&self) -> Option<&str> {
-        self.inner.org_id.as_deref()
+        self.text(self.inner.org_id)
     }
 
     /// The user's role in the active organization, e.g. `org:admin`.
     #[must_use]
     pub fn org_role(&self) -> Option<&str> {
-        self.inner.org_role.as_deref()
+        self.text(self.inner.org_role)
     }
 
     /// The active organization's slug.
     #[must_use]
     pub fn org_slug(&self) -> Option<&str> {
-        self.inner.org_slug.as_deref()
+        self.text(self.inner.org_slug)
     }
 
     /// The user's permissions in the active organization, e.g.
@@ -317,13 +330,13 @@ impl SessionClaims {
     /// The features claim (`fea`), e.g. `o:reservations,u:dashboard`.
     #[must_use]
     pub fn features(&self) -> Option<&str> {
-        self.inner.features.as_deref()
+        self.text(self.inner.features)
     }
 
     /// The plans claim (`pla`), e.g. `u:pro,o:business`.
     #[must_use]
     pub fn plans(&self) -> Option<&str> {
-        self.inner.plans.as_deref()
+        self.text(self.inner.plans)
     }
 
     /// Minutes since the first and second factor were verified (`fva`), −1
@@ -350,13 +363,16 @@ impl SessionClaims {
     pub fn as_map(&self) -> &Map<String, Value> {
         self.inner
             .map
-            .get_or_init(|| serde_json::from_str(&self.inner.json).unwrap_or_default())
+            .get_or_init(|| serde_json::from_str(self.as_json()).unwrap_or_default())
     }
 
     /// The claims as JSON text, as they were in the token.
     #[must_use]
     pub fn as_json(&self) -> &str {
-        &self.inner.json
+        self.inner
+            .text
+            .get(..self.inner.json_len)
+            .unwrap_or_default()
     }
 
     /// The claims deserialised into your own type, e.g. a struct with the
@@ -377,12 +393,69 @@ impl SessionClaims {
     /// # Ok::<(), serde_json::Error>(())
     /// ```
     pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        serde_json::from_str(&self.inner.json)
+        serde_json::from_str(self.as_json())
     }
 
-    pub(crate) fn policy(&self) -> &PolicyClaims {
-        &self.inner.policy
+    /// `azp`, `aud` and `iss`, for the checks that run again on cache hits.
+    pub(crate) fn policy(&self) -> ClaimsView<'_> {
+        let PolicyClaims { azp, aud, iss } = self.inner.policy;
+        let read = |member: Option<Member>| member.map(|m| m.read(&self.inner.text));
+        ClaimsView {
+            azp: read(azp),
+            aud: read(aud),
+            iss: read(iss),
+        }
     }
+}
+
+/// The active organization's id, role, slug and permissions.
+type Organization = (
+    Option<Span>,
+    Option<Span>,
+    Option<Span>,
+    Option<Vec<String>>,
+);
+
+/// The v2 organization claims from `o` (`id`, `rol`, `slg`, and the
+/// permissions of `per`/`fpm` over `fea`), found in `own`; the role gets its
+/// `org:` prefix onto the end of `own`. `None` when `o` is no object.
+fn organization_v2(
+    own: &mut String,
+    o: Option<Member>,
+    fea: Option<Member>,
+) -> Option<Organization> {
+    // Positions first (the parse borrows `own`), then the strings placed.
+    let found = {
+        let base: &str = own;
+        let object = o?.read(base);
+        if !object.is_object() {
+            return None;
+        }
+        json::members(object.raw(), ["id", "rol", "per", "fpm", "slg"])
+            .ok()?
+            .map(|member| member.and_then(|value| json::find(base, value)))
+    };
+    let [id, rol, per, fpm, slg] = found.map(|found| {
+        found
+            .and_then(|found| found.place(own, 2))
+            .and_then(Member::text_span)
+    });
+    let text = |span: Option<Span>| span.map(|span| span.of(own));
+    let permissions = org_permissions_v2(
+        fea.and_then(|fea| fea.read(own).as_str()),
+        text(per),
+        text(fpm),
+    );
+    let role = match text(rol).filter(|rol| !rol.is_empty()) {
+        Some(rol) => {
+            let prefixed = format!("org:{rol}");
+            let start = own.len();
+            own.push_str(&prefixed);
+            Span::new(start, own.len())
+        }
+        None => None,
+    };
+    Some((id, role, slg, Some(permissions)))
 }
 
 /// A comma-separated `scope:name` list (`fea`, `pla`) split into the

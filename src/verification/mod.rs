@@ -9,6 +9,7 @@ pub(crate) mod authorization;
 pub(crate) mod cache;
 pub(crate) mod claims;
 pub(crate) mod error;
+pub(crate) mod json;
 pub(crate) mod keys;
 pub(crate) mod machine;
 pub(crate) mod machine_cache;

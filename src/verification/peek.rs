@@ -9,10 +9,9 @@
 
 use std::sync::Arc;
 
-use serde_json::Value;
-
 use super::cache::Verified;
 use super::error::VerifyError;
+use super::json::Claim;
 use super::token::{self, Decoded};
 use super::token_kind::JwtShape;
 
@@ -72,10 +71,10 @@ impl Peek {
     }
 
     /// The `iss` claim.
-    pub(crate) fn iss(&self) -> Option<&Value> {
+    pub(crate) fn iss(&self) -> Option<Claim<'_>> {
         match &self.seen {
-            Seen::Cached(verified) => verified.claims.policy().iss.as_ref(),
-            Seen::Decoded(decoded) => decoded.fields.iss.as_ref(),
+            Seen::Cached(verified) => verified.claims.policy().iss,
+            Seen::Decoded(decoded) => decoded.member(decoded.fields.iss),
             Seen::Malformed(_) => None,
         }
     }
@@ -84,7 +83,7 @@ impl Peek {
     pub(crate) fn iat(&self) -> Option<f64> {
         match &self.seen {
             Seen::Cached(verified) => verified.times().issued_at_secs(),
-            Seen::Decoded(decoded) => decoded.fields.iat.as_ref().and_then(Value::as_f64),
+            Seen::Decoded(decoded) => decoded.member(decoded.fields.iat).and_then(Claim::as_f64),
             Seen::Malformed(_) => None,
         }
     }
@@ -93,7 +92,7 @@ impl Peek {
     pub(crate) fn exp(&self) -> Option<f64> {
         match &self.seen {
             Seen::Cached(verified) => verified.times().expires_at_secs(),
-            Seen::Decoded(decoded) => decoded.fields.exp.as_ref().and_then(Value::as_f64),
+            Seen::Decoded(decoded) => decoded.member(decoded.fields.exp).and_then(Claim::as_f64),
             Seen::Malformed(_) => None,
         }
     }
@@ -102,7 +101,7 @@ impl Peek {
     pub(crate) fn sid(&self) -> Option<&str> {
         match &self.seen {
             Seen::Cached(verified) => verified.claims.session_id(),
-            Seen::Decoded(decoded) => decoded.fields.sid.as_ref().and_then(Value::as_str),
+            Seen::Decoded(decoded) => decoded.member(decoded.fields.sid).and_then(Claim::as_str),
             Seen::Malformed(_) => None,
         }
         .filter(|sid| !sid.is_empty())
@@ -111,14 +110,14 @@ impl Peek {
     /// `azp` is present and not empty.
     pub(crate) fn has_azp(&self) -> bool {
         let azp = match &self.seen {
-            Seen::Cached(verified) => verified.claims.policy().azp.as_ref(),
-            Seen::Decoded(decoded) => decoded.fields.azp.as_ref(),
+            Seen::Cached(verified) => verified.claims.policy().azp,
+            Seen::Decoded(decoded) => decoded.member(decoded.fields.azp),
             Seen::Malformed(_) => None,
         };
         match azp {
-            None | Some(Value::Null) => false,
-            Some(Value::String(s)) => !s.is_empty(),
-            Some(_) => true,
+            None => false,
+            Some(azp) if azp.is_null() => false,
+            Some(azp) => azp.as_str().is_none_or(|s| !s.is_empty()),
         }
     }
 }

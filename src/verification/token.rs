@@ -16,10 +16,12 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::claims::{Fields, PolicyClaims, SessionClaims};
+use super::claims::{Fields, SessionClaims};
 use super::error::{Reason, VerifyError};
+use super::json::{self, json, Claim, Member, Span};
 use super::keys::{Alg, KeyStore, SignatureError, VerifyingKey};
 use super::options::VerifyOptions;
 use crate::clock::UtcString;
@@ -43,20 +45,37 @@ pub(crate) enum Category {
 
 const ENSURE_CLERK_JWT: &str = "Make sure that this is a valid Clerk-generated JWT.";
 
+/// The header members the checks read. `null` counts as absent.
 #[derive(Deserialize)]
-struct RawHeader {
-    alg: Option<Value>,
-    typ: Option<Value>,
-    kid: Option<Value>,
-    cat: Option<Value>,
+struct RawHeader<'a> {
+    #[serde(borrow)]
+    alg: Option<&'a RawValue>,
+    #[serde(borrow)]
+    typ: Option<&'a RawValue>,
+    #[serde(borrow)]
+    kid: Option<&'a RawValue>,
+    #[serde(borrow)]
+    cat: Option<&'a RawValue>,
 }
 
-/// A token split and decoded, before any check that needs a key. It does
-/// not borrow the token: the signature check is handed the token again.
+/// The header members, by position in the decoded text.
+#[derive(Clone, Copy)]
+struct Header {
+    alg: Option<Member>,
+    typ: Option<Member>,
+    kid: Option<Member>,
+    cat: Option<Member>,
+}
+
+/// A token split and decoded, before any check that needs a key: one text
+/// (the header's JSON, the payload's, then any string of theirs that had
+/// escapes, unescaped) and where each member the checks read stands in it.
+/// It does not borrow the token: the signature check is handed the token
+/// again.
 pub(crate) struct Decoded {
-    header: RawHeader,
-    /// The payload's JSON text.
-    payload_json: String,
+    text: String,
+    header: Header,
+    payload: Span,
     /// The payload members that verification reads.
     pub(crate) fields: Fields,
     /// The length of `header.payload`, the signed part of the token.
@@ -70,12 +89,17 @@ impl Decoded {
         token.as_bytes().get(..self.signing_len).unwrap_or_default()
     }
 
-    pub(crate) fn kid(&self) -> Option<&str> {
-        self.header.kid.as_ref().and_then(Value::as_str)
+    /// A member of the header or the payload.
+    pub(crate) fn member(&self, member: Option<Member>) -> Option<Claim<'_>> {
+        member.map(|m| m.read(&self.text))
     }
 
-    pub(crate) fn typ(&self) -> Option<&Value> {
-        self.header.typ.as_ref()
+    pub(crate) fn kid(&self) -> Option<&str> {
+        self.member(self.header.kid).and_then(Claim::as_str)
+    }
+
+    pub(crate) fn typ(&self) -> Option<Claim<'_>> {
+        self.member(self.header.typ)
     }
 
     /// The header `cat`, classified.
@@ -89,7 +113,7 @@ impl Decoded {
     }
 
     pub(crate) fn category(&self) -> Option<&str> {
-        self.header.cat.as_ref().and_then(Value::as_str)
+        self.member(self.header.cat).and_then(Claim::as_str)
     }
 }
 
@@ -100,20 +124,14 @@ pub(crate) fn invalid_form() -> VerifyError {
     )
 }
 
-/// A base64url segment holding a JSON object, as text.
-fn decode_json_segment(segment: &str) -> Result<String, VerifyError> {
-    let bytes = encoding::URL_SAFE
-        .decode(segment)
-        .map_err(|_| invalid_form())?;
-    // Header and payload must be JSON objects (serde would also take a struct
-    // from an array).
-    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return Err(invalid_form());
-    }
-    String::from_utf8(bytes).map_err(|_| invalid_form())
+/// A JSON object's text must begin with `{` (serde would also take a
+/// struct from an array).
+fn is_object(json: &[u8]) -> bool {
+    json.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
 }
 
-/// Splits and decodes a token: the form checks of step 1.
+/// Splits and decodes a token: the form checks of step 1. Header and
+/// payload are decoded into one buffer and their members found in place.
 pub(crate) fn decode(token: &str, max_bytes: usize) -> Result<Decoded, VerifyError> {
     if token.len() > max_bytes {
         return Err(VerifyError::new(
@@ -134,28 +152,62 @@ pub(crate) fn decode(token: &str, max_bytes: usize) -> Result<Decoded, VerifyErr
         &token[first + 1..second],
         &token[second + 1..],
     );
-    let header: RawHeader =
-        serde_json::from_str(&decode_json_segment(header_segment)?).map_err(|_| invalid_form())?;
-    let payload_json = decode_json_segment(payload_segment)?;
-    let fields = Fields::parse(&payload_json).map_err(|_| invalid_form())?;
+    // Room for both decoded segments and a few unescaped strings.
+    let mut bytes = Vec::with_capacity((header_segment.len() + payload_segment.len()) * 3 / 4 + 64);
+    encoding::URL_SAFE
+        .decode_vec(header_segment, &mut bytes)
+        .map_err(|_| invalid_form())?;
+    let header_end = bytes.len();
+    encoding::URL_SAFE
+        .decode_vec(payload_segment, &mut bytes)
+        .map_err(|_| invalid_form())?;
+    let (header_json, payload_json) = bytes.split_at(header_end);
+    // The header on its own first: so that `header_end` is a character
+    // boundary of the whole.
+    if !is_object(header_json)
+        || !is_object(payload_json)
+        || std::str::from_utf8(header_json).is_err()
+    {
+        return Err(invalid_form());
+    }
+    let mut text = String::from_utf8(bytes).map_err(|_| invalid_form())?;
+    let payload = Span::new(header_end, text.len()).ok_or_else(invalid_form)?;
+    let header = read_header(&mut text, header_end).ok_or_else(invalid_form)?;
+    let fields = Fields::read(&mut text, payload).ok_or_else(invalid_form)?;
     let signature = encoding::URL_SAFE
         .decode(signature_segment)
         .map_err(|_| invalid_form())?;
     Ok(Decoded {
+        text,
         header,
-        payload_json,
+        payload,
         fields,
         signing_len: header_segment.len() + 1 + payload_segment.len(),
         signature,
     })
 }
 
-/// `JSON.stringify` of an optional claim, as Clerk's messages print it.
-fn json(value: Option<&Value>) -> String {
-    match value {
-        Some(v) => serde_json::to_string(v).unwrap_or_else(|_| "undefined".to_owned()),
-        None => "undefined".to_owned(),
-    }
+/// Finds the header members in `text[..end]`.
+fn read_header(text: &mut String, end: usize) -> Option<Header> {
+    let [alg, typ, kid, cat] = {
+        let base: &str = text;
+        let raw: RawHeader<'_> = serde_json::from_str(base.get(..end)?).ok()?;
+        let at = |value: Option<&RawValue>| match value {
+            Some(value) => json::find(base, value).map(Some),
+            None => Some(None),
+        };
+        [at(raw.alg)?, at(raw.typ)?, at(raw.kid)?, at(raw.cat)?]
+    };
+    let mut place = |found: Option<json::Found>| match found {
+        Some(found) => found.place(text, 1).map(Some),
+        None => Some(None),
+    };
+    Some(Header {
+        alg: place(alg)?,
+        typ: place(typ)?,
+        kid: place(kid)?,
+        cat: place(cat)?,
+    })
 }
 
 /// Step 2, which runs before any key is fetched: a session token must not
@@ -183,12 +235,7 @@ pub(crate) async fn verify_decoded(
         |alg, message, signature| key.verify(alg, message, signature),
         options,
     )?;
-    let Decoded {
-        payload_json,
-        fields,
-        ..
-    } = *decoded;
-    let (claims, times) = check_claims(payload_json, fields, options, now_ms)?;
+    let (claims, times) = check_claims(&decoded, options, now_ms)?;
     Ok((claims, key, times))
 }
 
@@ -201,17 +248,15 @@ pub(crate) fn check_signed(
 ) -> Result<(), VerifyError> {
     check_header_type(decoded.typ(), options.header_types.as_deref())?;
     let alg = decoded
-        .header
-        .alg
-        .as_ref()
-        .and_then(Value::as_str)
+        .member(decoded.header.alg)
+        .and_then(Claim::as_str)
         .and_then(Alg::from_name)
         .ok_or_else(|| {
             VerifyError::new(
                 Reason::TokenInvalidAlgorithm,
                 format!(
                     "Invalid JWT algorithm {}. Supported: RS256,RS384,RS512.",
-                    json(decoded.header.alg.as_ref())
+                    json(decoded.member(decoded.header.alg))
                 ),
             )
             .with_action(ENSURE_CLERK_JWT)
@@ -231,13 +276,13 @@ pub(crate) fn check_signed(
 }
 
 pub(crate) fn check_header_type(
-    typ: Option<&Value>,
+    typ: Option<Claim<'_>>,
     allowed: Option<&[String]>,
 ) -> Result<(), VerifyError> {
-    let ok = match (typ, allowed) {
+    let ok = match (typ.map(Claim::as_str), allowed) {
         (None, None) => true,
-        (Some(Value::String(t)), None) => t == "JWT",
-        (Some(Value::String(t)), Some(allowed)) => allowed.iter().any(|a| a == t),
+        (Some(Some(t)), None) => t == "JWT",
+        (Some(Some(t)), Some(allowed)) => allowed.iter().any(|a| a == t),
         _ => false,
     };
     if ok {
@@ -253,23 +298,23 @@ pub(crate) fn check_header_type(
 
 /// Steps 7–8: claims, after the signature checked out.
 pub(crate) fn check_claims(
-    json: String,
-    fields: Fields,
+    decoded: &Decoded,
     options: &VerifyOptions,
     now_ms: i64,
 ) -> Result<(SessionClaims, Times), VerifyError> {
-    check_subject(fields.sub.as_ref())?;
+    let fields = &decoded.fields;
+    check_subject(decoded.member(fields.sub))?;
     check_policy(
         ClaimsView {
-            azp: fields.azp.as_ref(),
-            aud: fields.aud.as_ref(),
-            iss: fields.iss.as_ref(),
+            azp: decoded.member(fields.azp),
+            aud: decoded.member(fields.aud),
+            iss: decoded.member(fields.iss),
         },
         options,
     )?;
-    let times = Times::read(&fields);
+    let times = Times::read(fields, &decoded.text);
     times.check(now_ms, options)?;
-    let claims = SessionClaims::from_fields(json, fields).ok_or_else(|| {
+    let claims = SessionClaims::new(&decoded.text, decoded.payload, fields).ok_or_else(|| {
         // `sub` was checked by `check_subject`; this cannot happen.
         VerifyError::new(
             Reason::TokenVerificationFailed,
@@ -279,8 +324,8 @@ pub(crate) fn check_claims(
     Ok((claims, times))
 }
 
-fn check_subject(sub: Option<&Value>) -> Result<(), VerifyError> {
-    if matches!(sub, Some(Value::String(_))) {
+fn check_subject(sub: Option<Claim<'_>>) -> Result<(), VerifyError> {
+    if sub.and_then(Claim::as_str).is_some() {
         return Ok(());
     }
     Err(VerifyError::new(
@@ -296,19 +341,9 @@ fn check_subject(sub: Option<&Value>) -> Result<(), VerifyError> {
 /// The claims the configurable checks read.
 #[derive(Clone, Copy)]
 pub(crate) struct ClaimsView<'a> {
-    pub(crate) azp: Option<&'a Value>,
-    pub(crate) aud: Option<&'a Value>,
-    pub(crate) iss: Option<&'a Value>,
-}
-
-impl PolicyClaims {
-    pub(crate) fn view(&self) -> ClaimsView<'_> {
-        ClaimsView {
-            azp: self.azp.as_ref(),
-            aud: self.aud.as_ref(),
-            iss: self.iss.as_ref(),
-        }
-    }
+    pub(crate) azp: Option<Claim<'a>>,
+    pub(crate) aud: Option<Claim<'a>>,
+    pub(crate) iss: Option<Claim<'a>>,
 }
 
 /// `aud`, `azp` and `iss`, as configured. Runs again on verified-token cache hits.
@@ -322,9 +357,9 @@ pub(crate) fn check_policy(
     let azp_waived = || {
         options.allow_missing_azp
             && match claims.azp {
-                None | Some(Value::Null) => true,
-                Some(Value::String(azp)) => azp.is_empty(),
-                Some(_) => false,
+                None => true,
+                Some(azp) if azp.is_null() => true,
+                Some(azp) => azp.as_str().is_some_and(str::is_empty),
             }
     };
     if !options.authorized_parties.is_empty() && !azp_waived() {
@@ -336,7 +371,7 @@ pub(crate) fn check_policy(
     Ok(())
 }
 
-fn check_audience(aud: Option<&Value>, audience: &[String]) -> Result<(), VerifyError> {
+fn check_audience(aud: Option<Claim<'_>>, audience: &[String]) -> Result<(), VerifyError> {
     if audience.is_empty() {
         return Ok(());
     }
@@ -351,15 +386,25 @@ fn check_audience(aud: Option<&Value>, audience: &[String]) -> Result<(), Verify
         )
         .with_action(ENSURE_CLERK_JWT)
     };
-    match aud {
-        Some(Value::String(a)) if !a.is_empty() => {
-            if audience.iter().any(|x| x == a) {
+    let Some(aud) = aud else {
+        return Ok(());
+    };
+    match aud.as_str() {
+        Some(a) if !a.is_empty() => {
+            return if audience.iter().any(|x| x == a) {
                 Ok(())
             } else {
                 Err(failure(""))
-            }
+            };
         }
-        Some(Value::Array(items)) => {
+        Some(_) => return Ok(()),
+        None => {}
+    }
+    if !aud.is_array() {
+        return Ok(());
+    }
+    match aud.to_value() {
+        Value::Array(items) => {
             let strings: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
             let non_empty = items.iter().any(|v| match v {
                 Value::String(s) => !s.is_empty(),
@@ -381,12 +426,12 @@ fn check_audience(aud: Option<&Value>, audience: &[String]) -> Result<(), Verify
     }
 }
 
-fn check_authorized_party(azp: Option<&Value>, parties: &[String]) -> Result<(), VerifyError> {
+fn check_authorized_party(azp: Option<Claim<'_>>, parties: &[String]) -> Result<(), VerifyError> {
     if parties.is_empty() {
         return Ok(());
     }
-    match azp {
-        Some(Value::String(a)) if !a.is_empty() && parties.iter().any(|p| p == a) => Ok(()),
+    match azp.and_then(Claim::as_str) {
+        Some(a) if !a.is_empty() && parties.iter().any(|p| p == a) => Ok(()),
         _ => Err(VerifyError::new(
             Reason::TokenInvalidAuthorizedParties,
             format!(
@@ -398,12 +443,12 @@ fn check_authorized_party(azp: Option<&Value>, parties: &[String]) -> Result<(),
     }
 }
 
-fn check_issuer(iss: Option<&Value>, issuers: &[String]) -> Result<(), VerifyError> {
+fn check_issuer(iss: Option<Claim<'_>>, issuers: &[String]) -> Result<(), VerifyError> {
     if issuers.is_empty() {
         return Ok(());
     }
-    match iss {
-        Some(Value::String(i)) if issuers.iter().any(|x| x == i) => Ok(()),
+    match iss.and_then(Claim::as_str) {
+        Some(i) if issuers.iter().any(|x| x == i) => Ok(()),
         _ => Err(VerifyError::new(
             Reason::TokenInvalidIssuer,
             format!(
@@ -440,13 +485,13 @@ impl TimeClaim {
         }
     }
 
-    fn read(claim: Option<&Value>) -> Self {
+    fn read(claim: Option<Claim<'_>>) -> Self {
         match claim {
             None => Self::Absent,
-            Some(Value::Number(n)) => n
-                .as_f64()
-                .map_or(Self::Absent, |s| Self::Millis(claim_ms(s))),
-            Some(other) => Self::Invalid(json(Some(other))),
+            Some(claim) => match claim.as_f64() {
+                Some(seconds) => Self::Millis(claim_ms(seconds)),
+                None => Self::Invalid(claim.json()),
+            },
         }
     }
 
@@ -480,10 +525,12 @@ pub(crate) struct Times {
 }
 
 impl Times {
-    pub(crate) fn read(fields: &Fields) -> Self {
-        let expires_at = TimeClaim::read(fields.exp.as_ref());
-        let not_before = TimeClaim::read(fields.nbf.as_ref());
-        let issued_at = TimeClaim::read(fields.iat.as_ref());
+    /// The time claims of `fields`, found in `text`.
+    pub(crate) fn read(fields: &Fields, text: &str) -> Self {
+        let read = |member: Option<Member>| TimeClaim::read(member.map(|m| m.read(text)));
+        let expires_at = read(fields.exp);
+        let not_before = read(fields.nbf);
+        let issued_at = read(fields.iat);
         let start = |claim: &TimeClaim| match claim {
             TimeClaim::Absent => Some(f64::NEG_INFINITY),
             TimeClaim::Millis(ms) => Some(*ms),
@@ -582,7 +629,7 @@ impl Times {
 /// the signature, on a token [`decode`]d already. It carries no claims to
 /// check. Returns the payload JSON.
 pub(crate) async fn verify_handshake(
-    decoded: Decoded,
+    decoded: Box<Decoded>,
     token: &str,
     keys: &KeyStore,
     skip_jwks_cache: bool,
@@ -603,18 +650,26 @@ pub(crate) async fn verify_handshake(
         |alg, message, signature| key.verify(alg, message, signature),
         &VerifyOptions::default(),
     )?;
-    Ok(decoded.payload_json)
+    let Decoded {
+        mut text, payload, ..
+    } = *decoded;
+    text.truncate(payload.end());
+    text.drain(..payload.start());
+    Ok(text)
 }
 
 #[cfg(test)]
 fn check_times(payload: &Value, now_ms: i64, skew_ms: i64) -> Result<(), VerifyError> {
-    let fields = Fields::parse(&payload.to_string()).unwrap_or_default();
-    Times::read(&fields).check_with_skew(now_ms, skew_ms)
+    let mut text = payload.to_string();
+    let whole = Span::new(0, text.len()).unwrap_or(Span::new(0, 0).expect("empty"));
+    let fields = Fields::read(&mut text, whole).unwrap_or_default();
+    Times::read(&fields, &text).check_with_skew(now_ms, skew_ms)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::verification::json::OwnedClaim;
 
     fn claims(value: Value) -> Value {
         value
@@ -665,15 +720,15 @@ mod tests {
     fn header_type_rules() {
         let jwt = Value::String("JWT".into());
         assert!(check_header_type(None, None).is_ok());
-        assert!(check_header_type(Some(&jwt), None).is_ok());
+        assert!(check_header_type(Some(OwnedClaim::of_value(&jwt).claim()), None).is_ok());
         let at = Value::String("at+jwt".into());
-        let err = check_header_type(Some(&at), None).unwrap_err();
+        let err = check_header_type(Some(OwnedClaim::of_value(&at).claim()), None).unwrap_err();
         assert_eq!(
             err.message(),
             "Invalid JWT type \"at+jwt\". Expected \"JWT\"."
         );
         let allowed = vec!["JWT".to_owned(), "at+jwt".to_owned()];
-        assert!(check_header_type(Some(&at), Some(&allowed)).is_ok());
+        assert!(check_header_type(Some(OwnedClaim::of_value(&at).claim()), Some(&allowed)).is_ok());
         let err = check_header_type(None, Some(&allowed)).unwrap_err();
         assert_eq!(
             err.message(),
@@ -685,20 +740,56 @@ mod tests {
     fn audience_rules() {
         let audience = vec!["a".to_owned(), "b".to_owned()];
         assert!(check_audience(None, &audience).is_ok());
-        assert!(check_audience(Some(&serde_json::json!("a")), &audience).is_ok());
-        assert!(check_audience(Some(&serde_json::json!("")), &audience).is_ok());
-        assert!(check_audience(Some(&serde_json::json!(["x", "b"])), &audience).is_ok());
-        assert!(check_audience(Some(&serde_json::json!([])), &audience).is_ok());
-        assert!(check_audience(Some(&serde_json::json!("ab")), &audience).is_err());
-        assert!(check_audience(Some(&serde_json::json!(["x"])), &audience).is_err());
-        assert!(check_audience(Some(&serde_json::json!("x")), &[]).is_ok());
+        assert!(check_audience(
+            Some(OwnedClaim::of_value(&serde_json::json!("a")).claim()),
+            &audience
+        )
+        .is_ok());
+        assert!(check_audience(
+            Some(OwnedClaim::of_value(&serde_json::json!("")).claim()),
+            &audience
+        )
+        .is_ok());
+        assert!(check_audience(
+            Some(OwnedClaim::of_value(&serde_json::json!(["x", "b"])).claim()),
+            &audience
+        )
+        .is_ok());
+        assert!(check_audience(
+            Some(OwnedClaim::of_value(&serde_json::json!([])).claim()),
+            &audience
+        )
+        .is_ok());
+        assert!(check_audience(
+            Some(OwnedClaim::of_value(&serde_json::json!("ab")).claim()),
+            &audience
+        )
+        .is_err());
+        assert!(check_audience(
+            Some(OwnedClaim::of_value(&serde_json::json!(["x"])).claim()),
+            &audience
+        )
+        .is_err());
+        assert!(check_audience(
+            Some(OwnedClaim::of_value(&serde_json::json!("x")).claim()),
+            &[]
+        )
+        .is_ok());
     }
 
     #[test]
     fn authorized_party_rules() {
         let parties = vec![String::new(), "https://a".to_owned()];
-        assert!(check_authorized_party(Some(&serde_json::json!("https://a")), &parties).is_ok());
-        assert!(check_authorized_party(Some(&serde_json::json!("")), &parties).is_err());
+        assert!(check_authorized_party(
+            Some(OwnedClaim::of_value(&serde_json::json!("https://a")).claim()),
+            &parties
+        )
+        .is_ok());
+        assert!(check_authorized_party(
+            Some(OwnedClaim::of_value(&serde_json::json!("")).claim()),
+            &parties
+        )
+        .is_err());
         assert!(check_authorized_party(None, &parties).is_err());
         assert!(check_authorized_party(None, &[]).is_ok());
     }
@@ -726,5 +817,255 @@ mod tests {
             .map(|d| d.signing_input("e30.e30.").to_owned());
         assert_eq!(decoded.as_deref(), Some(&b"e30.e30"[..]));
         assert!(decode("e30.e30.", 4).is_err());
+    }
+}
+
+/// The members found in place against the `Value`s this crate parsed before
+/// (the reference): the same tokens decode, and every member reads the same.
+#[cfg(test)]
+mod read_in_place {
+    use super::*;
+
+    #[derive(Deserialize)]
+    struct ReferenceHeader {
+        alg: Option<Value>,
+        typ: Option<Value>,
+        kid: Option<Value>,
+        cat: Option<Value>,
+    }
+
+    fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+        Value::deserialize(d).map(Some)
+    }
+
+    macro_rules! reference_fields {
+        ($($name:ident),*) => {
+            #[derive(Deserialize)]
+            struct ReferenceFields {
+                $(#[serde(default, deserialize_with = "present")] $name: Option<Value>,)*
+            }
+            impl ReferenceFields {
+                fn by_name(&self) -> Vec<(&'static str, Option<&Value>)> {
+                    vec![$((stringify!($name), self.$name.as_ref()),)*]
+                }
+            }
+        };
+    }
+    reference_fields!(
+        sub,
+        sid,
+        sts,
+        exp,
+        nbf,
+        iat,
+        azp,
+        aud,
+        iss,
+        v,
+        o,
+        org_id,
+        org_role,
+        org_slug,
+        org_permissions,
+        fea,
+        pla,
+        fva,
+        act
+    );
+
+    fn same(name: &str, json: &str, reference: Option<&Value>, found: Option<Claim<'_>>) {
+        let (Some(value), Some(claim)) = (reference, found) else {
+            assert_eq!(reference.is_some(), found.is_some(), "{name} in {json}");
+            return;
+        };
+        assert_eq!(claim.as_str(), value.as_str(), "{name} in {json}");
+        assert_eq!(claim.as_f64(), value.as_f64(), "{name} in {json}");
+        assert_eq!(claim.is_null(), value.is_null(), "{name} in {json}");
+        assert_eq!(claim.to_value(), *value, "{name} in {json}");
+        assert_eq!(
+            claim.json(),
+            serde_json::to_string(value).expect("json"),
+            "{name} in {json}"
+        );
+    }
+
+    /// xorshift: a fixed, repeatable stream.
+    struct Stream(u64);
+
+    impl Stream {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+    }
+
+    const NAMES: [&str; 24] = [
+        "sub",
+        "sid",
+        "sts",
+        "exp",
+        "nbf",
+        "iat",
+        "azp",
+        "aud",
+        "iss",
+        "v",
+        "o",
+        "org_id",
+        "org_role",
+        "org_slug",
+        "org_permissions",
+        "fea",
+        "pla",
+        "fva",
+        "act",
+        "alg",
+        "typ",
+        "kid",
+        "cat",
+        "other",
+    ];
+    const ATOMS: [&str; 27] = [
+        "null",
+        "true",
+        "false",
+        "0",
+        "-0",
+        "2",
+        "1.5",
+        "1e3",
+        "1E+3",
+        "1e400",
+        "-1e400",
+        "1e-400",
+        "18446744073709551616",
+        "123456789012345678901234567890",
+        r#""""#,
+        r#""user_1""#,
+        r#""a\"b""#,
+        r#""\u00e9\/""#,
+        r#""\ud800""#,
+        r#""\ud83d\ude00""#,
+        r#""\udc00x""#,
+        r#""JWT""#,
+        r#""RS256""#,
+        r#""cl_B7d4PD111AAA""#,
+        "[]",
+        "{}",
+        r#"{"id":"org_1","rol":"admin","per":"read","fpm":"1","slg":"acme"}"#,
+    ];
+
+    fn value(stream: &mut Stream, depth: usize, out: &mut String) {
+        match stream.below(if depth > 3 { 1 } else { 4 }) {
+            0 => out.push_str(ATOMS[stream.below(ATOMS.len())]),
+            1 => {
+                out.push('[');
+                for i in 0..stream.below(3) {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    value(stream, depth + 1, out);
+                }
+                out.push(']');
+            }
+            _ => object(stream, depth + 1, out),
+        }
+    }
+
+    fn object(stream: &mut Stream, depth: usize, out: &mut String) {
+        out.push('{');
+        for i in 0..stream.below(5) {
+            if i > 0 {
+                out.push(',');
+            }
+            // Sometimes escaped, to match names the way serde does.
+            let name = NAMES[stream.below(NAMES.len())];
+            if stream.below(8) == 0 {
+                out.push_str(&format!("\"\\u{:04x}{}\":", name.as_bytes()[0], &name[1..]));
+            } else {
+                out.push_str(&format!("\"{name}\":"));
+            }
+            value(stream, depth, out);
+        }
+        out.push('}');
+    }
+
+    /// Whether the payload decodes.
+    fn check(json: &str) -> bool {
+        let reference = serde_json::from_str::<ReferenceFields>(json);
+        let decodes = reference.is_ok();
+        let mut text = json.to_owned();
+        let whole = Span::new(0, text.len()).expect("span");
+        let fields = Fields::read(&mut text, whole);
+        assert_eq!(reference.is_ok(), fields.is_some(), "payload {json}");
+        if let (Ok(reference), Some(fields)) = (reference, fields) {
+            for ((name, value), (_, member)) in
+                reference.by_name().into_iter().zip(fields.by_name())
+            {
+                same(name, json, value, member.map(|m| m.read(&text)));
+            }
+        }
+        let reference = serde_json::from_str::<ReferenceHeader>(json);
+        let mut text = json.to_owned();
+        let header = read_header(&mut text, json.len());
+        assert_eq!(reference.is_ok(), header.is_some(), "header {json}");
+        if let (Ok(reference), Some(header)) = (reference, header) {
+            for (name, value, member) in [
+                ("alg", &reference.alg, header.alg),
+                ("typ", &reference.typ, header.typ),
+                ("kid", &reference.kid, header.kid),
+                ("cat", &reference.cat, header.cat),
+            ] {
+                same(name, json, value.as_ref(), member.map(|m| m.read(&text)));
+            }
+        }
+        decodes
+    }
+
+    #[test]
+    fn generated_payloads_read_as_values() {
+        let mut stream = Stream(0x9E37_79B9_7F4A_7C15);
+        let mut decoded = 0;
+        for _ in 0..20_000 {
+            let mut json = String::new();
+            object(&mut stream, 0, &mut json);
+            decoded += usize::from(check(&json));
+        }
+        // Both sides of the line are well covered.
+        assert!((5_000..15_000).contains(&decoded), "{decoded} of 20000 decode");
+    }
+
+    #[test]
+    fn nesting_limits_match() {
+        for name in ["exp", "aud", "other", "typ"] {
+            for depth in 120..=132 {
+                let nested = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+                let _ = check(&format!(r#"{{"{name}":{nested}}}"#));
+                let nested = format!("{}1{}", r#"{"a":"#.repeat(depth), "}".repeat(depth));
+                let _ = check(&format!(r#"{{"{name}":{nested}}}"#));
+            }
+        }
+    }
+
+    #[test]
+    fn edge_payloads_read_as_values() {
+        for json in [
+            r#"{"sub":"a","sub":"b"}"#,
+            r#"{"sub":"a","\u0073ub":"b"}"#,
+            r#"{"exp":1e400}"#,
+            r#"{"other":1e400}"#,
+            r#"{"o":{"id":1e400}}"#,
+            r#"{"aud":["\ud800"]}"#,
+            r#"{"other":["\ud800"]}"#,
+            r#"{"sub":"\ud800"}"#,
+            r#"{"sub" : "x" , "nbf" : null }"#,
+            " {\"sub\":\"x\"} ",
+            r#"{"alg":null,"typ":null}"#,
+            r#"{"alg":"RS256","alg":"RS256"}"#,
+        ] {
+            let _ = check(json);
+        }
     }
 }

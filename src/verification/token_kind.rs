@@ -7,8 +7,7 @@
 //! The pipeline ([`Clerk`](crate::Clerk)) picks the rules from this; the
 //! cookie path refuses opaque tokens with it.
 
-use serde_json::Value;
-
+use super::json::Claim;
 use super::token::{Category, Decoded};
 use super::token_type::TokenType;
 
@@ -42,14 +41,12 @@ impl JwtShape {
     pub(crate) fn of(decoded: &Decoded) -> Self {
         let category = decoded.category_kind();
         let m2m = decoded
-            .fields
-            .sub
-            .as_ref()
-            .and_then(Value::as_str)
+            .member(decoded.fields.sub)
+            .and_then(Claim::as_str)
             .is_some_and(|sub| sub.starts_with("mch_"));
         let oauth = decoded
             .typ()
-            .and_then(Value::as_str)
+            .and_then(Claim::as_str)
             .is_some_and(|typ| OAUTH_TYPES.contains(&typ));
         let machine = if m2m {
             Some(TokenType::M2mToken)
