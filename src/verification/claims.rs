@@ -112,13 +112,16 @@ macro_rules! payload_members {
             pub(crate) fn read(text: &mut String, payload: Span) -> Option<Self> {
                 // Positions first (the parse borrows `text`), then the
                 // members placed (which may append to it).
-                let ($($name,)*) = {
-                    let base: &str = text;
-                    let raw: RawFields<'_> = serde_json::from_str(payload.of(base)).ok()?;
-                    ($(match raw.$name {
-                        Some(value) => Some(json::find(base, value)?),
-                        None => None,
-                    },)*)
+                let [$($name,)*] = match json::flat(text, payload, payload_slot) {
+                    Some(found) => found,
+                    None => {
+                        let base: &str = text;
+                        let raw: RawFields<'_> = serde_json::from_str(payload.of(base)).ok()?;
+                        [$(match raw.$name {
+                            Some(value) => Some(json::find(base, value)?),
+                            None => None,
+                        },)*]
+                    }
                 };
                 Some(Self {
                     $($name: match $name {
@@ -128,6 +131,10 @@ macro_rules! payload_members {
                 })
             }
 
+            /// The member names, in slot order.
+            #[cfg(test)]
+            pub(crate) const NAMES: &'static [&'static str] = &[$(stringify!($name),)*];
+
             /// Every member, by name.
             #[cfg(test)]
             pub(crate) fn by_name(&self) -> Vec<(&'static str, Option<Member>)> {
@@ -135,6 +142,33 @@ macro_rules! payload_members {
             }
         }
     };
+}
+
+/// A payload member's slot in [`Fields`]' order (a match on the bytes: a
+/// token names ~10 members, each looked up here).
+fn payload_slot(name: &[u8]) -> Option<usize> {
+    Some(match name {
+        b"sub" => 0,
+        b"sid" => 1,
+        b"sts" => 2,
+        b"exp" => 3,
+        b"nbf" => 4,
+        b"iat" => 5,
+        b"azp" => 6,
+        b"aud" => 7,
+        b"iss" => 8,
+        b"v" => 9,
+        b"o" => 10,
+        b"org_id" => 11,
+        b"org_role" => 12,
+        b"org_slug" => 13,
+        b"org_permissions" => 14,
+        b"fea" => 15,
+        b"pla" => 16,
+        b"fva" => 17,
+        b"act" => 18,
+        _ => return None,
+    })
 }
 
 payload_members!(
@@ -399,11 +433,11 @@ impl SessionClaims {
     /// `azp`, `aud` and `iss`, for the checks that run again on cache hits.
     pub(crate) fn policy(&self) -> ClaimsView<'_> {
         let PolicyClaims { azp, aud, iss } = self.inner.policy;
-        let read = |member: Option<Member>| member.map(|m| m.read(&self.inner.text));
         ClaimsView {
-            azp: read(azp),
-            aud: read(aud),
-            iss: read(iss),
+            text: &self.inner.text,
+            azp,
+            aud,
+            iss,
         }
     }
 }
@@ -611,6 +645,15 @@ mod tests {
         assert_eq!(with_org_prefix("org:admin"), "org:admin");
         assert_eq!(with_org_prefix("org:org:admin"), "org:admin");
         assert_eq!(with_org_prefix("u:x"), "org:u:x");
+    }
+
+    #[test]
+    fn payload_slots_follow_the_members() {
+        for (i, name) in Fields::NAMES.iter().enumerate() {
+            assert_eq!(payload_slot(name.as_bytes()), Some(i), "{name}");
+        }
+        assert_eq!(Fields::NAMES.len(), 19);
+        assert_eq!(payload_slot(b"other"), None);
     }
 
     #[test]

@@ -95,6 +95,9 @@ impl<'a> Claim<'a> {
     /// The number, when the value is a JSON number, read as
     /// `serde_json::Value::as_f64` reads it.
     pub(crate) fn as_f64(self) -> Option<f64> {
+        if let Some(integer) = small_integer(self.raw.as_bytes()) {
+            return Some(integer as f64);
+        }
         match self.raw.as_bytes().first() {
             Some(b'-' | b'0'..=b'9') => serde_json::from_str::<f64>(self.raw).ok(),
             _ => None,
@@ -140,6 +143,31 @@ impl<'a> Claim<'a> {
     }
 }
 
+/// A JSON integer of at most 15 digits (a time claim): it parses exactly,
+/// and cannot be out of range. `None` for any other text.
+fn small_integer(raw: &[u8]) -> Option<i64> {
+    let (negative, digits) = match raw {
+        [b'-', digits @ ..] => (true, digits),
+        digits => (false, digits),
+    };
+    if digits.is_empty() || digits.len() > 15 || (digits[0] == b'0' && digits.len() > 1) {
+        return None;
+    }
+    let mut value: i64 = 0;
+    for &digit in digits {
+        if !digit.is_ascii_digit() {
+            return None;
+        }
+        value = value * 10 + i64::from(digit - b'0');
+    }
+    match (negative, value) {
+        // serde_json reads `-0` as the float -0.0.
+        (true, 0) => None,
+        (true, value) => Some(-value),
+        (false, value) => Some(value),
+    }
+}
+
 /// `JSON.stringify` of an optional member: `undefined` when absent.
 pub(crate) fn json(claim: Option<Claim<'_>>) -> String {
     claim.map_or_else(|| "undefined".to_owned(), Claim::json)
@@ -150,6 +178,8 @@ pub(crate) fn json(claim: Option<Claim<'_>>) -> String {
 pub(crate) struct Found {
     raw: Span,
     string: Option<(Span, bool)>,
+    /// A small integer, `true`, `false` or `null`: nothing more to check.
+    plain: bool,
 }
 
 /// Where `raw` (borrowed from `base`) stands in `base`.
@@ -163,13 +193,15 @@ pub(crate) fn find(base: &str, raw: &RawValue) -> Option<Found> {
     let string = match text.as_bytes() {
         [b'"', inner @ .., b'"'] => Some((
             Span::new(start + 1, end - 1)?,
-            memchr::memchr(b'\\', inner).is_some(),
+            // Claims are short: a plain loop beats memchr's set-up.
+            inner.iter().any(|&b| b == b'\\'),
         )),
         _ => None,
     };
     Some(Found {
         raw: Span::new(start, end)?,
         string,
+        plain: false,
     })
 }
 
@@ -179,6 +211,8 @@ impl Found {
     /// [`parses`]); `depth` is where it stands.
     pub(crate) fn place(self, text: &mut String, depth: usize) -> Option<Member> {
         let string = match self.string {
+            // A small integer (a time claim) is always in range.
+            None if self.plain || small_integer(self.raw.of(text).as_bytes()).is_some() => None,
             None if parses(self.raw.of(text), depth) => None,
             None => return None,
             Some((inner, false)) => Some(inner),
@@ -275,6 +309,159 @@ impl Valid {
             return Err(E::custom("recursion limit exceeded"));
         }
         Ok(self.depth + 1)
+    }
+}
+
+/// The members with a `slot` (their index in the answer) of the JSON object at `object` in `text`,
+/// found without serde when the object has a token's usual shape: no
+/// whitespace, no string with an escape, numbers that are small integers.
+/// `None` for any other shape, a repeated wanted name included: the caller
+/// then parses with serde, which decides (and gives the same members).
+/// A nested value is checked with serde on its own.
+pub(crate) fn flat<const N: usize>(
+    text: &str,
+    object: Span,
+    slot: impl Fn(&[u8]) -> Option<usize>,
+) -> Option<[Option<Found>; N]> {
+    let bytes = text.as_bytes().get(object.start()..object.end())?;
+    let at = object.start();
+    let mut found = [const { None }; N];
+    let mut i = 1;
+    match bytes {
+        [b'{', b'}'] => return Some(found),
+        [b'{', ..] => {}
+        _ => return None,
+    }
+    loop {
+        // "name":
+        if bytes.get(i) != Some(&b'"') {
+            return None;
+        }
+        let name_end = plain_string_end(bytes, i + 1)?;
+        let name = bytes.get(i + 1..name_end)?;
+        i = name_end + 1;
+        if bytes.get(i) != Some(&b':') {
+            return None;
+        }
+        i += 1;
+        let start = i;
+        let string = match *bytes.get(i)? {
+            b'"' => {
+                let end = plain_string_end(bytes, i + 1)?;
+                i = end + 1;
+                Some((Span::new(at + start + 1, at + end)?, false))
+            }
+            b'-' | b'0'..=b'9' => {
+                let end = start
+                    + 1
+                    + bytes
+                        .get(start + 1..)?
+                        .iter()
+                        .take_while(|b| b.is_ascii_digit())
+                        .count();
+                small_integer(bytes.get(start..end)?)?;
+                i = end;
+                None
+            }
+            b't' if bytes.get(i..i + 4) == Some(b"true") => {
+                i += 4;
+                None
+            }
+            b'f' if bytes.get(i..i + 5) == Some(b"false") => {
+                i += 5;
+                None
+            }
+            b'n' if bytes.get(i..i + 4) == Some(b"null") => {
+                i += 4;
+                None
+            }
+            b'[' | b'{' => {
+                i = nested_end(bytes, i)?;
+                // Checked as the whole parse checks it: syntax for a member
+                // nobody reads; a read member is checked when placed.
+                let raw = std::str::from_utf8(bytes.get(start..i)?).ok()?;
+                if slot(name).is_none() && serde_json::from_str::<IgnoredAny>(raw).is_err() {
+                    return None;
+                }
+                None
+            }
+            _ => return None,
+        };
+        if let Some(slot) = slot(name) {
+            let slot = found.get_mut(slot)?;
+            if slot.is_some() {
+                return None;
+            }
+            *slot = Some(Found {
+                raw: Span::new(at + start, at + i)?,
+                plain: string.is_none() && !matches!(bytes.get(start), Some(b'[' | b'{')),
+                string,
+            });
+        }
+        match bytes.get(i) {
+            Some(b',') => i += 1,
+            Some(b'}') if i + 1 == bytes.len() => return Some(found),
+            _ => return None,
+        }
+    }
+}
+
+/// The index of the `"` that ends a string starting at `from`, when the
+/// string has no escape and no control character.
+fn plain_string_end(bytes: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = ONES << 7;
+    // Eight bytes at a time while none is `"`, `\` or a control character
+    // (each test is exact about whether such a byte is in the word).
+    let mut i = from;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        let zero = |v: u64| v.wrapping_sub(ONES) & !v;
+        let special = zero(x ^ (ONES * u64::from(b'"')))
+            | zero(x ^ (ONES * u64::from(b'\\')))
+            | (x.wrapping_sub(ONES * 0x20) & !x);
+        if special & HIGH != 0 {
+            // The lowest flagged byte is the first such byte (a flag can
+            // be wrong only above a right one).
+            let at = i + (special & HIGH).trailing_zeros() as usize / 8;
+            return (bytes.get(at) == Some(&b'"')).then_some(at);
+        }
+        i += 8;
+    }
+    let rest = bytes.get(i..)?;
+    let len = rest
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+    (rest[len] == b'"').then_some(i + len)
+}
+
+/// The index after the array or object starting at `from`, by bracket
+/// depth; `None` when a string in it has an escape. Its syntax is checked
+/// by the caller.
+fn nested_end(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = from;
+    loop {
+        match *bytes.get(i)? {
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            b'"' => i = plain_string_end(bytes, i + 1)?,
+            _ => {}
+        }
+        i += 1;
+    }
+}
+
+impl Found {
+    pub(crate) fn is_null(&self, text: &str) -> bool {
+        self.raw.of(text) == "null"
     }
 }
 
@@ -415,6 +602,10 @@ mod tests {
     fn numbers_read_as_value_reads_them() {
         for raw in [
             "0",
+            "-0",
+            "123456789012345",
+            "-123456789012345",
+            "1234567890123456",
             "-1",
             "1.5",
             "1e3",
@@ -449,6 +640,33 @@ mod tests {
         ] {
             let (text, member) = claim(raw);
             assert_eq!(member.read(&text).is_truthy(), truthy, "{raw}");
+        }
+    }
+
+    #[test]
+    fn string_ends_are_found_word_by_word_as_byte_by_byte() {
+        let reference = |bytes: &[u8], from: usize| {
+            let rest = bytes.get(from..)?;
+            let len = rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+            (rest[len] == b'"').then_some(from + len)
+        };
+        for len in 0..40 {
+            for at in 0..=len {
+                for special in [b'"', b'\\', 0x00, 0x1f, 0x20, 0x21, 0x7f, 0x80, 0xff, b'a'] {
+                    let mut bytes = vec![b'x'; len];
+                    bytes.insert(at, special);
+                    bytes.push(b'"');
+                    for from in 0..3.min(bytes.len()) {
+                        assert_eq!(
+                            plain_string_end(&bytes, from),
+                            reference(&bytes, from),
+                            "{bytes:?} from {from}"
+                        );
+                    }
+                }
+            }
         }
     }
 

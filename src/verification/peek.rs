@@ -73,7 +73,7 @@ impl Peek {
     /// The `iss` claim.
     pub(crate) fn iss(&self) -> Option<Claim<'_>> {
         match &self.seen {
-            Seen::Cached(verified) => verified.claims.policy().iss,
+            Seen::Cached(verified) => verified.claims.policy().iss(),
             Seen::Decoded(decoded) => decoded.member(decoded.fields.iss),
             Seen::Malformed(_) => None,
         }
@@ -110,7 +110,7 @@ impl Peek {
     /// `azp` is present and not empty.
     pub(crate) fn has_azp(&self) -> bool {
         let azp = match &self.seen {
-            Seen::Cached(verified) => verified.claims.policy().azp,
+            Seen::Cached(verified) => verified.claims.policy().azp(),
             Seen::Decoded(decoded) => decoded.member(decoded.fields.azp),
             Seen::Malformed(_) => None,
         };

@@ -162,15 +162,15 @@ pub(crate) fn decode(token: &str, max_bytes: usize) -> Result<Decoded, VerifyErr
         .decode_vec(payload_segment, &mut bytes)
         .map_err(|_| invalid_form())?;
     let (header_json, payload_json) = bytes.split_at(header_end);
-    // The header on its own first: so that `header_end` is a character
-    // boundary of the whole.
-    if !is_object(header_json)
-        || !is_object(payload_json)
-        || std::str::from_utf8(header_json).is_err()
-    {
+    if !is_object(header_json) || !is_object(payload_json) {
         return Err(invalid_form());
     }
+    // Valid as a whole and split at a character boundary: exactly when
+    // each part is valid on its own.
     let mut text = String::from_utf8(bytes).map_err(|_| invalid_form())?;
+    if !text.is_char_boundary(header_end) {
+        return Err(invalid_form());
+    }
     let payload = Span::new(header_end, text.len()).ok_or_else(invalid_form)?;
     let header = read_header(&mut text, header_end).ok_or_else(invalid_form)?;
     let fields = Fields::read(&mut text, payload).ok_or_else(invalid_form)?;
@@ -189,7 +189,21 @@ pub(crate) fn decode(token: &str, max_bytes: usize) -> Result<Decoded, VerifyErr
 
 /// Finds the header members in `text[..end]`.
 fn read_header(text: &mut String, end: usize) -> Option<Header> {
-    let [alg, typ, kid, cat] = {
+    let header = Span::new(0, end)?;
+    let slot = |name: &[u8]| match name {
+        b"alg" => Some(0),
+        b"typ" => Some(1),
+        b"kid" => Some(2),
+        b"cat" => Some(3),
+        _ => None,
+    };
+    let fast = json::flat(text, header, slot).map(|found| {
+        // `null` counts as absent in the header.
+        found.map(|member| member.filter(|m| !m.is_null(text)))
+    });
+    let [alg, typ, kid, cat] = if let Some(found) = fast {
+        found
+    } else {
         let base: &str = text;
         let raw: RawHeader<'_> = serde_json::from_str(base.get(..end)?).ok()?;
         let at = |value: Option<&RawValue>| match value {
@@ -306,9 +320,10 @@ pub(crate) fn check_claims(
     check_subject(decoded.member(fields.sub))?;
     check_policy(
         ClaimsView {
-            azp: decoded.member(fields.azp),
-            aud: decoded.member(fields.aud),
-            iss: decoded.member(fields.iss),
+            text: &decoded.text,
+            azp: fields.azp,
+            aud: fields.aud,
+            iss: fields.iss,
         },
         options,
     )?;
@@ -341,9 +356,25 @@ fn check_subject(sub: Option<Claim<'_>>) -> Result<(), VerifyError> {
 /// The claims the configurable checks read.
 #[derive(Clone, Copy)]
 pub(crate) struct ClaimsView<'a> {
-    pub(crate) azp: Option<Claim<'a>>,
-    pub(crate) aud: Option<Claim<'a>>,
-    pub(crate) iss: Option<Claim<'a>>,
+    /// The text the members stand in.
+    pub(crate) text: &'a str,
+    pub(crate) azp: Option<Member>,
+    pub(crate) aud: Option<Member>,
+    pub(crate) iss: Option<Member>,
+}
+
+impl<'a> ClaimsView<'a> {
+    pub(crate) fn azp(self) -> Option<Claim<'a>> {
+        self.azp.map(|m| m.read(self.text))
+    }
+
+    pub(crate) fn aud(self) -> Option<Claim<'a>> {
+        self.aud.map(|m| m.read(self.text))
+    }
+
+    pub(crate) fn iss(self) -> Option<Claim<'a>> {
+        self.iss.map(|m| m.read(self.text))
+    }
 }
 
 /// `aud`, `azp` and `iss`, as configured. Runs again on verified-token cache hits.
@@ -352,21 +383,21 @@ pub(crate) fn check_policy(
     options: &VerifyOptions,
 ) -> Result<(), VerifyError> {
     if !options.audience.is_empty() {
-        check_audience(claims.aud, &options.audience)?;
+        check_audience(claims.aud(), &options.audience)?;
     }
     let azp_waived = || {
         options.allow_missing_azp
-            && match claims.azp {
+            && match claims.azp() {
                 None => true,
                 Some(azp) if azp.is_null() => true,
                 Some(azp) => azp.as_str().is_some_and(str::is_empty),
             }
     };
     if !options.authorized_parties.is_empty() && !azp_waived() {
-        check_authorized_party(claims.azp, &options.authorized_parties)?;
+        check_authorized_party(claims.azp(), &options.authorized_parties)?;
     }
     if !options.issuer.is_empty() {
-        check_issuer(claims.iss, &options.issuer)?;
+        check_issuer(claims.iss(), &options.issuer)?;
     }
     Ok(())
 }
@@ -927,7 +958,7 @@ mod read_in_place {
         "cat",
         "other",
     ];
-    const ATOMS: [&str; 27] = [
+    const ATOMS: [&str; 36] = [
         "null",
         "true",
         "false",
@@ -955,6 +986,17 @@ mod read_in_place {
         "[]",
         "{}",
         r#"{"id":"org_1","rol":"admin","per":"read","fpm":"1","slg":"acme"}"#,
+        // Plain, but each once differently: UTF-8, a raw tab (invalid), an
+        // integer at the edge of the fast read, and invalid numbers.
+        r#""é ü""#,
+        "\"a\tb\"",
+        "123456789012345",
+        "-1234567890123456",
+        "01",
+        "-",
+        "1.",
+        r#"[1,,2]"#,
+        r#" "spaced" "#,
     ];
 
     fn value(stream: &mut Stream, depth: usize, out: &mut String) {
@@ -1027,14 +1069,25 @@ mod read_in_place {
     #[test]
     fn generated_payloads_read_as_values() {
         let mut stream = Stream(0x9E37_79B9_7F4A_7C15);
-        let mut decoded = 0;
+        let (mut decoded, mut flat) = (0, 0);
         for _ in 0..20_000 {
             let mut json = String::new();
             object(&mut stream, 0, &mut json);
             decoded += usize::from(check(&json));
+            let whole = Span::new(0, json.len()).expect("span");
+            let slot = |name: &[u8]| {
+                ["sub", "exp", "o"]
+                    .iter()
+                    .position(|n| n.as_bytes() == name)
+            };
+            flat += usize::from(json::flat::<3>(&json, whole, slot).is_some());
         }
-        // Both sides of the line are well covered.
-        assert!((5_000..15_000).contains(&decoded), "{decoded} of 20000 decode");
+        // Both sides of the line are well covered, and both ways to read.
+        assert!(
+            (5_000..15_000).contains(&decoded),
+            "{decoded} of 20000 decode"
+        );
+        assert!((2_000..15_000).contains(&flat), "{flat} of 20000 read flat");
     }
 
     #[test]
