@@ -14,7 +14,6 @@
 
 use std::sync::Arc;
 
-use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
@@ -154,12 +153,9 @@ pub(crate) fn decode(token: &str, max_bytes: usize) -> Result<Decoded, VerifyErr
     );
     // Room for both decoded segments and a few unescaped strings.
     let mut bytes = Vec::with_capacity((header_segment.len() + payload_segment.len()) * 3 / 4 + 64);
-    encoding::URL_SAFE
-        .decode_vec(header_segment, &mut bytes)
-        .map_err(|_| invalid_form())?;
+    encoding::decode_url_safe(header_segment.as_bytes(), &mut bytes).map_err(|_| invalid_form())?;
     let header_end = bytes.len();
-    encoding::URL_SAFE
-        .decode_vec(payload_segment, &mut bytes)
+    encoding::decode_url_safe(payload_segment.as_bytes(), &mut bytes)
         .map_err(|_| invalid_form())?;
     let (header_json, payload_json) = bytes.split_at(header_end);
     if !is_object(header_json) || !is_object(payload_json) {
@@ -174,8 +170,8 @@ pub(crate) fn decode(token: &str, max_bytes: usize) -> Result<Decoded, VerifyErr
     let payload = Span::new(header_end, text.len()).ok_or_else(invalid_form)?;
     let header = read_header(&mut text, header_end).ok_or_else(invalid_form)?;
     let fields = Fields::read(&mut text, payload).ok_or_else(invalid_form)?;
-    let signature = encoding::URL_SAFE
-        .decode(signature_segment)
+    let mut signature = Vec::new();
+    encoding::decode_url_safe(signature_segment.as_bytes(), &mut signature)
         .map_err(|_| invalid_form())?;
     Ok(Decoded {
         text,
