@@ -10,7 +10,6 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::json::{self, Claim, Member, Span};
-use super::token::ClaimsView;
 
 /// The verified claims of a Clerk session token.
 ///
@@ -76,6 +75,30 @@ pub(crate) struct PolicyClaims {
     azp: Option<Member>,
     aud: Option<Member>,
     iss: Option<Member>,
+}
+
+/// The claims the configurable checks read.
+#[derive(Clone, Copy)]
+pub(crate) struct ClaimsView<'a> {
+    /// The text the members stand in.
+    pub(crate) text: &'a str,
+    pub(crate) azp: Option<Member>,
+    pub(crate) aud: Option<Member>,
+    pub(crate) iss: Option<Member>,
+}
+
+impl<'a> ClaimsView<'a> {
+    pub(crate) fn azp(self) -> Option<Claim<'a>> {
+        self.azp.map(|m| m.read(self.text))
+    }
+
+    pub(crate) fn aud(self) -> Option<Claim<'a>> {
+        self.aud.map(|m| m.read(self.text))
+    }
+
+    pub(crate) fn iss(self) -> Option<Claim<'a>> {
+        self.iss.map(|m| m.read(self.text))
+    }
 }
 
 /// `Some(value)` for a present member, `null` included; absent stays `None`

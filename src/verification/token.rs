@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::claims::{Fields, SessionClaims};
+use super::claims::{ClaimsView, Fields, SessionClaims};
 use super::error::{Reason, VerifyError};
 use super::json::{self, json, Claim, Member, Span};
 use super::keys::{Alg, KeyStore, SignatureError, VerifyingKey};
@@ -347,30 +347,6 @@ fn check_subject(sub: Option<Claim<'_>>) -> Result<(), VerifyError> {
         ),
     )
     .with_action(ENSURE_CLERK_JWT))
-}
-
-/// The claims the configurable checks read.
-#[derive(Clone, Copy)]
-pub(crate) struct ClaimsView<'a> {
-    /// The text the members stand in.
-    pub(crate) text: &'a str,
-    pub(crate) azp: Option<Member>,
-    pub(crate) aud: Option<Member>,
-    pub(crate) iss: Option<Member>,
-}
-
-impl<'a> ClaimsView<'a> {
-    pub(crate) fn azp(self) -> Option<Claim<'a>> {
-        self.azp.map(|m| m.read(self.text))
-    }
-
-    pub(crate) fn aud(self) -> Option<Claim<'a>> {
-        self.aud.map(|m| m.read(self.text))
-    }
-
-    pub(crate) fn iss(self) -> Option<Claim<'a>> {
-        self.iss.map(|m| m.read(self.text))
-    }
 }
 
 /// `aud`, `azp` and `iss`, as configured. Runs again on verified-token cache hits.
