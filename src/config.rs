@@ -48,6 +48,8 @@ use crate::verification::options::VerifyOptions;
 
 mod fleet;
 pub(crate) mod multi_domain;
+pub(crate) mod org_sync;
+pub(crate) mod pattern;
 pub(crate) mod url;
 pub(crate) use fleet::CheckedFleet;
 
@@ -315,7 +317,7 @@ pub(crate) struct BrowserSettings {
     /// Which domain of a multi-domain set-up this app serves.
     pub(crate) domain: DomainRole,
     /// Organization sync (`organizationSyncOptions`), compiled.
-    pub(crate) organization_sync: Option<crate::multi_domain::SharedOrgMatcher>,
+    pub(crate) organization_sync: Option<self::org_sync::SharedOrgMatcher>,
 }
 
 /// The app's place in a multi-domain set-up (Clerk's `isSatellite`,

@@ -337,7 +337,7 @@ pub fn org_pattern(data: &[u8]) {
     let (Ok(pattern), Ok(path)) = (std::str::from_utf8(pattern), std::str::from_utf8(path)) else {
         return;
     };
-    let Ok(compiled) = crate::multi_domain::pattern::Pattern::parse(pattern) else {
+    let Ok(compiled) = crate::config::pattern::Pattern::parse(pattern) else {
         return;
     };
     if let Some(params) = compiled.matches(path) {
@@ -345,7 +345,7 @@ pub fn org_pattern(data: &[u8]) {
             assert!(path.contains(value), "{value:?} is not part of {path:?}");
         }
     }
-    let sync = crate::multi_domain::OrganizationSync::new()
+    let sync = crate::config::org_sync::OrganizationSync::new()
         .organization_patterns([pattern])
         .personal_account_patterns([pattern]);
     if let Ok(matcher) = sync.compile() {

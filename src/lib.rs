@@ -134,6 +134,7 @@ mod encoding;
 #[cfg(feature = "redis")]
 mod fleet;
 pub mod multi_domain;
+mod tally;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;

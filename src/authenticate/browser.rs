@@ -4,8 +4,8 @@
 use super::cookies::{BrowserCookies, Set, DEV_BROWSER, HANDSHAKE, HANDSHAKE_NONCE};
 use super::head::{Header, RequestHead};
 use crate::clerk::Clerk;
+use crate::config::org_sync::{OrgMatcher, OrgTarget};
 use crate::config::{BrowserSettings, InstanceType, PublishableKey};
-use crate::multi_domain::{OrgMatcher, OrgTarget};
 use crate::verification::peek::Peek;
 
 /// The Clerk query parameters of a request.

@@ -9,8 +9,8 @@ use super::handshake::{handshake_or_signed_out, is_navigation, redirect_or_signe
 use super::head::Header;
 use super::outcome::{signed_out, Decision, Outcome, SESSION};
 use super::url::{clerk_url, ParsedUrl};
+use crate::config::org_sync::OrgTarget;
 use crate::config::DomainRole;
-use crate::multi_domain::OrgTarget;
 use crate::verification::claims::SessionClaims;
 
 const SATELLITE_NEEDS_SYNCING: &str = "satellite-needs-syncing";

@@ -21,12 +21,12 @@
 //! typed client) and to other processes; with several replicas, lower it
 //! ([`ClerkBuilder::backend_call_budget`](crate::ClerkBuilder::backend_call_budget)).
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-/// How often refusals (and other repeated events) are logged at most.
-pub(crate) const LOG_INTERVAL: Duration = Duration::from_secs(10);
+use crate::tally::Tally;
+#[cfg(doc)]
+use crate::tally::LOG_INTERVAL;
 
 /// What a call is spent on, for the log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,34 +120,6 @@ impl Budget {
     }
 }
 
-/// Counts an event and says when to log it: the first time, then at most
-/// once per [`LOG_INTERVAL`], with the count since the last log.
-pub(crate) struct Tally {
-    count: AtomicU64,
-    last: Mutex<Option<Instant>>,
-}
-
-impl Tally {
-    pub(crate) fn new() -> Self {
-        Self {
-            count: AtomicU64::new(0),
-            last: Mutex::new(None),
-        }
-    }
-
-    /// Notes one event; `Some(count)` when it is time to log.
-    pub(crate) fn note(&self) -> Option<u64> {
-        self.count.fetch_add(1, Ordering::Relaxed);
-        let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
-        let now = Instant::now();
-        if last.is_some_and(|at| now.duration_since(at) < LOG_INTERVAL) {
-            return None;
-        }
-        *last = Some(now);
-        Some(self.count.swap(0, Ordering::Relaxed))
-    }
-}
-
 /// Whole seconds for `Retry-After`, rounded up, at least 1.
 pub(crate) fn retry_after_secs(wait: Duration) -> u64 {
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
@@ -174,15 +146,6 @@ mod tests {
         for _ in 0..10_000 {
             assert!(budget.take(Spend::SessionRefresh).is_ok());
         }
-    }
-
-    #[test]
-    fn tally_logs_first_then_counts_ok() {
-        let tally = Tally::new();
-        assert_eq!(tally.note(), Some(1));
-        assert_eq!(tally.note(), None);
-        assert_eq!(tally.note(), None);
-        assert_eq!(tally.count.load(Ordering::Relaxed), 2);
     }
 
     #[test]

@@ -5,12 +5,12 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use super::org_sync::{is_truthy, OrganizationSync, SharedOrgMatcher};
 use super::url::ParsedUrl;
 use super::{
     env_var, BrowserSettings, ClerkBuilder, ConfigError, DomainRole, InstanceType, Origin,
     PublishableKey,
 };
-use crate::multi_domain::{is_truthy, OrganizationSync, SharedOrgMatcher};
 
 /// What [`ClerkBuilder`] holds for multi-domain apps.
 #[derive(Debug, Clone, Default)]

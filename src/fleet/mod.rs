@@ -40,8 +40,8 @@ use aws_lc_rs::{constant_time, hmac};
 use base64::Engine as _;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
-use crate::backend::budget::Tally;
 use crate::encoding::URL_SAFE;
+use crate::tally::Tally;
 
 /// How long Redis is left alone after a failure before one request tries it
 /// again.

@@ -193,8 +193,7 @@ pub(crate) fn find(base: &str, raw: &RawValue) -> Option<Found> {
     let string = match text.as_bytes() {
         [b'"', inner @ .., b'"'] => Some((
             Span::new(start + 1, end - 1)?,
-            // Claims are short: a plain loop beats memchr's set-up.
-            inner.iter().any(|&b| b == b'\\'),
+            inner.contains(&b'\\'),
         )),
         _ => None,
     };
