@@ -5,6 +5,7 @@
 //! | `MODE` | serves | twin |
 //! | --- | --- | --- |
 //! | `unguarded` | `GET /orgs/{slug}/settings`, no authentication | |
+//! | `primary` | the same route behind `ClerkMiddleware`, a plain primary domain | `unguarded` |
 //! | `satellite` | the same route behind `ClerkMiddleware`, a satellite domain | `unguarded` |
 //! | `org-sync` | the same route behind `ClerkMiddleware`, organization sync on | `unguarded` |
 //! | `upstream` | any path: a fixed JSON body (a stand-in Frontend API) | |
@@ -184,12 +185,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let clerk = clerk_of(&mode, &issuer)?;
     let proxy = match mode.as_str() {
         "proxy" => Some(FrontendApiProxy::new(&clerk)?.fapi_url(&target)?),
-        "unguarded" | "satellite" | "org-sync" | "upstream" | "bare-proxy" | "ws" => None,
+        "unguarded" | "primary" | "satellite" | "org-sync" | "upstream" | "bare-proxy" | "ws" => {
+            None
+        }
         other => return Err(format!("unknown MODE {other}").into()),
     };
     // ClerkMiddleware is on every app (off where it does not belong), so
     // that twins differ only by what is measured.
-    let wrapped = matches!(mode.as_str(), "satellite" | "org-sync" | "ws");
+    let wrapped = matches!(mode.as_str(), "primary" | "satellite" | "org-sync" | "ws");
     let server = HttpServer::new(move || {
         let routes = |cfg: &mut web::ServiceConfig| match mode.as_str() {
             "upstream" => {

@@ -20,7 +20,9 @@
 #   multi  examples/load_paths.rs: a page navigation to /orgs/acme/settings
 #          with a signed-in __session cookie (active organization acme), on
 #          a satellite domain (satellite) and with organization sync on
-#          (org-sync), vs the same route unguarded (no-auth(orgs-page)).
+#          (org-sync), vs the same route unguarded (no-auth(orgs-page)); a
+#          plain primary domain (primary) beside them, as in
+#          benches/multi_domain.rs.
 #          Checked with curl first: 200 signed in, no handshake.
 #   proxy  examples/load_paths.rs: GET /__clerk/v1/client through the
 #          crate's Frontend API proxy vs a bare awc reverse proxy of the same
@@ -160,7 +162,8 @@ if has multi; then
   start_server unguarded "$((PORT + 3))" "$PATHS"; MULTI_BARE=$SERVER
   start_server satellite "$((PORT + 4))" "$PATHS"; SATELLITE=$SERVER
   start_server org-sync "$((PORT + 5))" "$PATHS"; ORG_SYNC=$SERVER
-  for port in $((PORT + 3)) $((PORT + 4)) $((PORT + 5)); do
+  start_server primary "$((PORT + 11))" "$PATHS"; PRIMARY=$SERVER
+  for port in $((PORT + 3)) $((PORT + 4)) $((PORT + 5)) $((PORT + 11)); do
     code=$(curl -s -o "$WORK/body" -D "$WORK/headers" -w '%{http_code}' "${org_headers[@]}" "http://127.0.0.1:$port$ORGS_PAGE")
     if [ "$code" != 200 ] || [ "$(cat "$WORK/body")" != acme ] || grep -qi '^x-clerk-auth' "$WORK/headers"; then
       cat "$WORK/headers" >&2
@@ -242,6 +245,7 @@ for round in $(seq "$ROUNDS"); do
   fi
   if has multi; then
     ROUTE=$ORGS_PAGE run "no-auth(orgs-page)" "$((PORT + 3))" "${org_headers[@]}" >> "$RESULTS"
+    ROUTE=$ORGS_PAGE run "primary" "$((PORT + 11))" "${org_headers[@]}" >> "$RESULTS"
     ROUTE=$ORGS_PAGE run "satellite" "$((PORT + 4))" "${org_headers[@]}" >> "$RESULTS"
     ROUTE=$ORGS_PAGE run "org-sync" "$((PORT + 5))" "${org_headers[@]}" >> "$RESULTS"
   fi
@@ -258,7 +262,7 @@ for round in $(seq "$ROUNDS"); do
     run_ws "ws-clerk" "$((PORT + 10))" /clerk >> "$RESULTS"
   fi
 done
-for pid in ${UNGUARDED:-} ${GUARDED:-} ${MULTI_BARE:-} ${SATELLITE:-} ${ORG_SYNC:-} ${UPSTREAM_PID:-} ${PROXY:-} ${BARE_PROXY:-} ${GUARDED_REDIS:-} ${WS:-}; do
+for pid in ${UNGUARDED:-} ${GUARDED:-} ${MULTI_BARE:-} ${PRIMARY:-} ${SATELLITE:-} ${ORG_SYNC:-} ${UPSTREAM_PID:-} ${PROXY:-} ${BARE_PROXY:-} ${GUARDED_REDIS:-} ${WS:-}; do
   stop_server "$pid"
 done
 [ -n "$REDIS_RUN" ] && stop_server "$REDIS_PID"
@@ -298,6 +302,7 @@ distinct-tokens no-auth
 invalid-token no-auth
 api-key(cached) no-auth
 no-auth(orgs-page) no-auth(orgs-page)
+primary no-auth(orgs-page)
 satellite no-auth(orgs-page)
 org-sync no-auth(orgs-page)
 bare-proxy bare-proxy
