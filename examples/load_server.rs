@@ -13,7 +13,8 @@
 //!
 //! `GET /api-key` takes the API key `ak_bench_load_key` (`ApiKeyAuth`),
 //! verified once against a local stand-in of the Backend API in the same
-//! process and then served from the machine-token cache.
+//! process and then served from the machine-token cache; with `REDIS_URL`
+//! set (`redis://127.0.0.1:6379/0`), shared through Redis as well.
 
 use std::io::Write as _;
 use std::time::Duration;
@@ -96,11 +97,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             base64::engine::general_purpose::STANDARD.encode(format!("{host}$"))
         )
     };
-    let clerk = stand_in
+    let mut builder = stand_in
         .clerk_builder()
         .jwt_key(PUBLIC_KEY)
-        .publishable_key(live_key)
-        .build()?;
+        .publishable_key(live_key);
+    // The fleet's shared cache, for the script's redis case.
+    if let Ok(url) = std::env::var("REDIS_URL") {
+        builder = builder.redis_url(url);
+    }
+    let clerk = builder.build()?;
     let server = HttpServer::new(move || {
         let (route, key_route) = if guarded {
             (web::get().to(protected), web::get().to(api_key))
