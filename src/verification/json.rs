@@ -191,10 +191,7 @@ pub(crate) fn find(base: &str, raw: &RawValue) -> Option<Found> {
         return None;
     }
     let string = match text.as_bytes() {
-        [b'"', inner @ .., b'"'] => Some((
-            Span::new(start + 1, end - 1)?,
-            inner.contains(&b'\\'),
-        )),
+        [b'"', inner @ .., b'"'] => Some((Span::new(start + 1, end - 1)?, inner.contains(&b'\\'))),
         _ => None,
     };
     Some(Found {
