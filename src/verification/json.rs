@@ -174,7 +174,8 @@ pub(crate) fn json(claim: Option<Claim<'_>>) -> String {
 }
 
 /// A member's value found while parsing, before escaped strings are
-/// copied out: `escaped` marks a string whose JSON has escapes.
+/// copied out. `string` is where a string stands inside its quotes, and
+/// whether its JSON has escapes.
 pub(crate) struct Found {
     raw: Span,
     string: Option<(Span, bool)>,
